@@ -1,0 +1,1 @@
+"""The domain core: request lifecycle, input rules and policy. Knows nothing of Slack or HTTP."""

@@ -1,0 +1,114 @@
+"""Typed records of the request lifecycle.
+
+    pending → approved → created | failed
+    pending → rejected | expired | cancelled
+    failed  → approved            (retry)
+
+``approved`` means "approval claimed, Braze call in flight".
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+
+class RequestState(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    CREATED = "created"
+    FAILED = "failed"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+ALLOWED_TRANSITIONS: dict[RequestState, frozenset[RequestState]] = {
+    RequestState.PENDING: frozenset(
+        {
+            RequestState.APPROVED,
+            RequestState.REJECTED,
+            RequestState.EXPIRED,
+            RequestState.CANCELLED,
+        }
+    ),
+    RequestState.APPROVED: frozenset({RequestState.CREATED, RequestState.FAILED}),
+    RequestState.FAILED: frozenset({RequestState.APPROVED}),
+    RequestState.CREATED: frozenset(),
+    RequestState.REJECTED: frozenset(),
+    RequestState.EXPIRED: frozenset(),
+    RequestState.CANCELLED: frozenset(),
+}
+
+DECIDED_STATES = frozenset(
+    {RequestState.APPROVED, RequestState.CREATED, RequestState.FAILED, RequestState.REJECTED}
+)
+
+
+class FailureKind(enum.StrEnum):
+    """Why a request is ``failed``; decides whether a Retry makes sense."""
+
+    REJECTED_BY_BRAZE = "rejected_by_braze"  # 400: retrying the same input cannot help
+    AUTH = "auth"  # 401: key or instance wrong
+    PERMISSION = "permission"  # 403: plan or key permission
+    NOT_FOUND = "not_found"  # 404: endpoint URL wrong
+    QUOTA = "quota"  # 429
+    UNAVAILABLE = "unavailable"  # 5xx / connection refused, after bounded retries
+    OUTCOME_UNKNOWN = "outcome_unknown"  # read timeout: Braze may have created it
+    UNEXPECTED = "unexpected"  # 2xx without "success", or a body we cannot read
+
+    @property
+    def retry_allowed(self) -> bool:
+        return self is not FailureKind.REJECTED_BY_BRAZE
+
+    @property
+    def retry_needs_confirmation(self) -> bool:
+        return self in (FailureKind.OUTCOME_UNKNOWN, FailureKind.UNEXPECTED)
+
+
+@dataclass(frozen=True, slots=True)
+class SendIdRequest:
+    id: str
+    channel_id: str
+    requester_id: str
+    campaign_id: str
+    send_id: str | None  # None: Braze generates one
+    campaign_name: str | None
+    state: RequestState
+    created_at: datetime  # timezone-aware UTC
+    updated_at: datetime
+    expires_at: datetime
+    card_ts: str | None = None  # ts of the approval card in channel_id
+    decided_by: str | None = None  # approver (or rejecter / canceller) user ID
+    decided_at: datetime | None = None
+    reject_reason: str | None = None
+    created_send_id: str | None = None  # what Braze returned
+    failure_kind: FailureKind | None = None
+    failure_message: str | None = None
+    attempts: int = 0  # Braze create calls started for this request
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    request_id: str
+    from_state: RequestState | None  # None for the creation row
+    to_state: RequestState
+    actor_id: str  # Slack user ID, or "system"
+    at: datetime
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaSnapshot:
+    """What is known of today's Braze send-ID quota (from X-RateLimit-* headers or a 429)."""
+
+    limit: int | None
+    remaining: int | None
+    reset_at: datetime | None
+    observed_at: datetime
+
+    def exhausted(self, now: datetime) -> bool:
+        if self.remaining is None or self.remaining > 0:
+            return False
+        return self.reset_at is None or now < self.reset_at

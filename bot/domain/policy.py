@@ -1,0 +1,97 @@
+"""Who may do what, where. Channel and approver checks run on every interaction."""
+
+from __future__ import annotations
+
+import enum
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from bot.domain.models import SendIdRequest
+
+
+class Refusal(enum.StrEnum):
+    CHANNEL_NOT_PERMITTED = "channel_not_permitted"
+    WRONG_CHANNEL = "wrong_channel"  # the button names a request of another channel
+    NOT_APPROVER = "not_approver"
+    SELF_APPROVAL = "self_approval"
+    NOT_REQUESTER = "not_requester"
+
+
+class MembershipLookupError(Exception):
+    """A user group's members could not be read (Slack API failure)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ApproverSet:
+    user_ids: frozenset[str]
+    group_ids: frozenset[str]
+
+
+class CachedGroupMembers:
+    """User-group members, cached briefly so a burst of clicks costs one Slack call."""
+
+    def __init__(
+        self,
+        fetch: Callable[[str], Iterable[str]],
+        ttl_seconds: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._fetch = fetch
+        self._ttl = ttl_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._cache: dict[str, tuple[float, frozenset[str]]] = {}
+
+    def __call__(self, group_id: str) -> frozenset[str]:
+        now = self._clock()
+        with self._lock:
+            hit = self._cache.get(group_id)
+            if hit and now - hit[0] < self._ttl:
+                return hit[1]
+        members = frozenset(self._fetch(group_id))
+        with self._lock:
+            self._cache[group_id] = (now, members)
+        return members
+
+
+class Policy:
+    def __init__(
+        self,
+        allowed_channels: Iterable[str],
+        approvers: ApproverSet,
+        group_members: Callable[[str], frozenset[str]],
+        allow_self_approval: bool = False,
+    ) -> None:
+        self.allowed_channels: tuple[str, ...] = tuple(dict.fromkeys(allowed_channels))
+        self._allowed = frozenset(self.allowed_channels)
+        self._approvers = approvers
+        self._group_members = group_members
+        self.allow_self_approval = allow_self_approval
+
+    def channel_permitted(self, channel_id: str | None) -> bool:
+        # Matched by ID only; DMs ("D…") are never permitted even if misconfigured.
+        if not channel_id or channel_id.startswith("D"):
+            return False
+        return channel_id in self._allowed
+
+    def is_approver(self, user_id: str) -> bool:
+        """Raises MembershipLookupError when a user group cannot be read."""
+        if user_id in self._approvers.user_ids:
+            return True
+        return any(user_id in self._group_members(g) for g in sorted(self._approvers.group_ids))
+
+    def refusal_to_decide(
+        self, user_id: str, channel_id: str | None, request: SendIdRequest
+    ) -> Refusal | None:
+        """Why `user_id`, clicking in `channel_id`, may not approve/reject/retry `request`."""
+        if not self.channel_permitted(channel_id) or not self.channel_permitted(request.channel_id):
+            return Refusal.CHANNEL_NOT_PERMITTED
+        if channel_id != request.channel_id:
+            return Refusal.WRONG_CHANNEL
+        if not self.is_approver(user_id):
+            return Refusal.NOT_APPROVER
+        if user_id == request.requester_id and not self.allow_self_approval:
+            return Refusal.SELF_APPROVAL
+        return None

@@ -1,0 +1,314 @@
+"""The request lifecycle as use cases: submit, decide, create in Braze, expire.
+
+Every state change goes through the store's atomic conditional transition, so exactly one caller
+wins, across threads, processes and restarts. This module knows nothing of Slack.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from bot.braze import (
+    BrazeAuthError,
+    BrazeClient,
+    BrazeEndpointNotFound,
+    BrazeError,
+    BrazeOutcomeUnknown,
+    BrazePermissionError,
+    BrazeQuotaExceeded,
+    BrazeRequestRejected,
+    BrazeUnavailable,
+    BrazeUnexpectedResponse,
+)
+from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
+from bot.domain.validation import check_form
+from bot.store import DuplicatePairError, Store
+
+log = logging.getLogger("bot.service")
+
+SYSTEM_ACTOR = "system"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitOutcome:
+    """Either a new pending request, or per-field problems to show inline in the modal."""
+
+    request: SendIdRequest | None = None
+    problems: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """The result of trying to claim a decision: `won` or the request as someone else left it."""
+
+    won: bool
+    request: SendIdRequest | None
+
+
+# Which failure each Braze exception becomes, and the plain-words line shown in the thread.
+_FAILURES: list[tuple[type[BrazeError], FailureKind]] = [
+    (BrazeRequestRejected, FailureKind.REJECTED_BY_BRAZE),
+    (BrazeAuthError, FailureKind.AUTH),
+    (BrazePermissionError, FailureKind.PERMISSION),
+    (BrazeEndpointNotFound, FailureKind.NOT_FOUND),
+    (BrazeQuotaExceeded, FailureKind.QUOTA),
+    (BrazeUnavailable, FailureKind.UNAVAILABLE),
+    (BrazeOutcomeUnknown, FailureKind.OUTCOME_UNKNOWN),
+    (BrazeUnexpectedResponse, FailureKind.UNEXPECTED),
+]
+
+
+def failure_kind_of(error: BrazeError) -> FailureKind:
+    for error_type, kind in _FAILURES:
+        if isinstance(error, error_type):
+            return kind
+    return FailureKind.UNEXPECTED
+
+
+class SendIdService:
+    def __init__(
+        self,
+        store: Store,
+        braze: BrazeClient,
+        *,
+        ttl: timedelta,
+        lookup_timeout: float = 1.2,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.store = store
+        self.braze = braze
+        self.ttl = ttl
+        # The campaign lookup runs inside Slack's 3-second window for view submissions.
+        self.lookup_timeout = lookup_timeout
+        self.clock = clock
+        self._details_forbidden_until = 0.0
+        self._lock = threading.Lock()
+
+    # ---- submission -------------------------------------------------------------------------
+
+    def submit(
+        self,
+        *,
+        channel_id: str,
+        requester_id: str,
+        raw_campaign_id: str | None,
+        raw_send_id: str | None,
+    ) -> SubmitOutcome:
+        clean, problems = check_form(raw_campaign_id, raw_send_id)
+        if problems:
+            return SubmitOutcome(problems=problems)
+        if exhausted := self.quota_exhausted():
+            return SubmitOutcome(problems={"campaign_id": quota_problem(exhausted)})
+        if clean.send_id is not None:
+            holder = self.store.pair_holder(clean.campaign_id, clean.send_id)
+            if holder is not None:
+                return SubmitOutcome(problems={"send_id": duplicate_problem(holder)})
+        name, problem = self.lookup_campaign(clean.campaign_id)
+        if problem:
+            return SubmitOutcome(problems={"campaign_id": problem})
+        try:
+            request = self.store.create_request(
+                channel_id=channel_id,
+                requester_id=requester_id,
+                campaign_id=clean.campaign_id,
+                send_id=clean.send_id,
+                campaign_name=name,
+                ttl=self.ttl,
+                now=self.clock(),
+            )
+        except DuplicatePairError as dup:
+            # Lost a race with an identical submission: the unique pair key decided.
+            held = self.store.get(dup.existing_request_id)
+            return SubmitOutcome(
+                problems={"send_id": duplicate_problem(held) if held else "Already requested."}
+            )
+        log.info(
+            "request created",
+            extra={"request_id": request.id, "channel": channel_id, "user": requester_id},
+        )
+        return SubmitOutcome(request=request)
+
+    def lookup_campaign(self, campaign_id: str) -> tuple[str | None, str | None]:
+        """(campaign name or None, problem or None). Only a definite "unknown" is a problem."""
+        if time.monotonic() < self._details_forbidden_until:
+            return None, None
+        try:
+            details = self.braze.campaign_details(campaign_id, timeout=self.lookup_timeout)
+        except BrazeRequestRejected:
+            return None, (
+                "Braze does not know this campaign ID. Check that it is the API identifier "
+                "of a campaign in this Braze workspace."
+            )
+        except BrazePermissionError:
+            # The key lacks campaigns.details: names are optional, so stop asking for a while.
+            with self._lock:
+                self._details_forbidden_until = time.monotonic() + 600
+            return None, None
+        except BrazeError as error:
+            log.warning("campaign lookup skipped: %s", type(error).__name__)
+            return None, None
+        if details.archived:
+            return details.name, "This campaign is archived in Braze; unarchive it or pick another."
+        return details.name, None
+
+    # ---- quota ------------------------------------------------------------------------------
+
+    def quota(self) -> QuotaSnapshot | None:
+        return self.store.quota()
+
+    def quota_exhausted(self) -> QuotaSnapshot | None:
+        snapshot = self.store.quota()
+        if snapshot is not None and snapshot.exhausted(self.clock()):
+            return snapshot
+        return None
+
+    # ---- decisions --------------------------------------------------------------------------
+
+    def claim_approval(self, request_id: str, approver_id: str) -> Claim:
+        now = self.clock()
+        won = self.store.transition(
+            request_id,
+            RequestState.PENDING,
+            RequestState.APPROVED,
+            actor_id=approver_id,
+            detail="approved",
+            now=now,
+            decided_by=approver_id,
+        )
+        return Claim(won=won is not None, request=won or self.store.get(request_id))
+
+    def claim_retry(self, request_id: str, approver_id: str) -> Claim:
+        current = self.store.get(request_id)
+        if (
+            current is None
+            or current.failure_kind is None
+            or not current.failure_kind.retry_allowed
+        ):
+            return Claim(won=False, request=current)
+        won = self.store.transition(
+            request_id,
+            RequestState.FAILED,
+            RequestState.APPROVED,
+            actor_id=approver_id,
+            detail="retry",
+            now=self.clock(),
+            decided_by=approver_id,
+        )
+        return Claim(won=won is not None, request=won or self.store.get(request_id))
+
+    def reject(self, request_id: str, actor_id: str, reason: str | None) -> Claim:
+        won = self.store.transition(
+            request_id,
+            RequestState.PENDING,
+            RequestState.REJECTED,
+            actor_id=actor_id,
+            detail=f"rejected: {reason}" if reason else "rejected",
+            now=self.clock(),
+            decided_by=actor_id,
+            reject_reason=reason,
+        )
+        return Claim(won=won is not None, request=won or self.store.get(request_id))
+
+    def expire_if_due(self, request: SendIdRequest) -> SendIdRequest | None:
+        if request.state is not RequestState.PENDING or request.expires_at > self.clock():
+            return None
+        return self.store.transition(
+            request.id,
+            RequestState.PENDING,
+            RequestState.EXPIRED,
+            actor_id=SYSTEM_ACTOR,
+            detail="not decided in time",
+            now=self.clock(),
+        )
+
+    def expire_due(self) -> list[SendIdRequest]:
+        expired = []
+        for request in self.store.due_for_expiry(self.clock()):
+            done = self.expire_if_due(request)
+            if done is not None:
+                expired.append(done)
+        return expired
+
+    # ---- creation ---------------------------------------------------------------------------
+
+    def create_in_braze(self, request: SendIdRequest) -> tuple[SendIdRequest, QuotaSnapshot | None]:
+        """Call Braze once for a request this caller has claimed (state approved).
+
+        Returns the request in its final state (created or failed) and what is known of the quota.
+        """
+        assert request.state is RequestState.APPROVED, "only a claimed approval may call Braze"
+        actor = request.decided_by or SYSTEM_ACTOR
+        try:
+            created = self.braze.create_send_id(request.campaign_id, request.send_id)
+        except BrazeError as error:
+            kind = failure_kind_of(error)
+            quota = error.quota
+            if isinstance(error, BrazeQuotaExceeded):
+                quota = QuotaSnapshot(
+                    limit=quota.limit if quota else None,
+                    remaining=0,
+                    reset_at=error.reset_at or (quota.reset_at if quota else None),
+                    observed_at=self.clock(),
+                )
+            if quota is not None:
+                self.store.record_quota(quota)
+            failed = self.store.transition(
+                request.id,
+                RequestState.APPROVED,
+                RequestState.FAILED,
+                actor_id=actor,
+                detail=f"{kind.value}: {error.message}"[:500],
+                now=self.clock(),
+                failure_kind=kind,
+                failure_message=error.message,
+            )
+            log.warning(
+                "braze create failed",
+                extra={
+                    "request_id": request.id,
+                    "failure": kind.value,
+                    "status": error.status_code,
+                },
+            )
+            return self._settled(request.id, failed), quota
+        if created.quota is not None:
+            self.store.record_quota(created.quota)
+        done = self.store.transition(
+            request.id,
+            RequestState.APPROVED,
+            RequestState.CREATED,
+            actor_id=actor,
+            detail=f"send ID created: {created.send_id}",
+            now=self.clock(),
+            created_send_id=created.send_id,
+        )
+        log.info("send id created", extra={"request_id": request.id})
+        return self._settled(request.id, done), created.quota
+
+    def _settled(self, request_id: str, won: SendIdRequest | None) -> SendIdRequest:
+        if won is not None:
+            return won
+        # Only possible if something outside this process moved the row (e.g. an admin).
+        current = self.store.get(request_id)
+        assert current is not None
+        return current
+
+
+def quota_problem(snapshot: QuotaSnapshot) -> str:
+    when = snapshot.reset_at.strftime("%H:%M UTC") if snapshot.reset_at else "Braze resets it"
+    return f"Today's Braze send ID quota is used up. Try again after {when}."
+
+
+def duplicate_problem(holder: SendIdRequest) -> str:
+    if holder.state is RequestState.CREATED:
+        return "This bot already created this send ID for this campaign."
+    return "This send ID is already requested for this campaign and waiting or in progress."

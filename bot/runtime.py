@@ -1,0 +1,122 @@
+"""The running bot: store, Braze client, Bolt app, HTTP server or Socket Mode, expiry sweeper."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+import httpx
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.braze import BrazeClient, RetryPolicy
+from bot.domain.service import SendIdService
+from bot.settings import Settings
+from bot.slack import blocks
+from bot.slack.app import build_app
+from bot.slack.context import BotContext
+from bot.store import Store
+from bot.web import HttpServer, WebApp
+
+log = logging.getLogger("bot.runtime")
+
+
+def expire_and_announce(ctx: BotContext) -> int:
+    """Expire every overdue pending request and say so on its card and in its thread."""
+    expired = ctx.service.expire_due()
+    for request in expired:
+        ctx.messenger.update_card(request)
+        try:
+            ctx.messenger.reply(request, blocks.expired_reply(request))
+        except SlackApiError:
+            log.exception("expiry not announced", extra={"request_id": request.id})
+    return len(expired)
+
+
+class ExpirySweeper:
+    def __init__(self, ctx: BotContext, interval: float) -> None:
+        self._ctx = ctx
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="expiry", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                expire_and_announce(self._ctx)
+            except Exception:
+                # Keep sweeping: a database hiccup now must not stop expiry for good.
+                log.exception("expiry sweep failed")
+
+
+def sweep_interval(ttl: timedelta) -> float:
+    # Often enough that a card never looks open long after it expired; cheap either way.
+    return max(0.2, min(60.0, ttl.total_seconds() / 20))
+
+
+class BotRuntime:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        braze_timeout: httpx.Timeout | None = None,
+        braze_retry: RetryPolicy | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = Store(settings.sendid_database_url)
+        self.braze = BrazeClient(
+            settings.braze_rest_endpoint,
+            settings.braze_api_key.get_secret_value(),
+            timeout=braze_timeout,
+            retry=braze_retry or RetryPolicy(),
+        )
+        ttl = timedelta(hours=settings.sendid_request_ttl_hours)
+        self.service = SendIdService(self.store, self.braze, ttl=ttl)
+        self.app, self.ctx = build_app(settings, self.service)
+        self.sweeper = ExpirySweeper(self.ctx, sweep_interval(ttl))
+        self.http: HttpServer | None = None
+        self.socket_mode: SocketModeHandler | None = None
+
+    def start(self, host: str = "0.0.0.0", port: int | None = None) -> BotRuntime:  # noqa: S104
+        """Serve HTTP on PORT (Slack events only in HTTP mode; health in both) and connect."""
+        socket_mode = self.settings.socket_mode
+        web = WebApp(None if socket_mode else self.app, ready=self.store.ping)
+        self.http = HttpServer(web, host, self.settings.port if port is None else port).start()
+        if socket_mode:
+            assert self.settings.slack_app_token is not None
+            self.socket_mode = SocketModeHandler(
+                self.app,
+                app_token=self.settings.slack_app_token.get_secret_value(),
+                # apps.connections.open must go to SLACK_API_URL too (GovSlack, tests).
+                web_client=WebClient(base_url=self.settings.slack_api_url),
+            )
+            self.socket_mode.connect()
+        self.sweeper.start()
+        log.info("started in %s mode", "Socket" if socket_mode else "HTTP")
+        return self
+
+    @property
+    def port(self) -> int:
+        assert self.http is not None
+        return self.http.port
+
+    def stop(self) -> None:
+        if self.socket_mode is not None:
+            self.socket_mode.close()
+        if self.http is not None:
+            self.http.stop()
+        self.sweeper.stop()
+        # Let clicks already being handled (a Braze call in flight) finish and record their outcome.
+        self.app.listener_runner.listener_executor.shutdown(wait=True)
+        self.braze.close()
+        self.store.close()
+        log.info("stopped")

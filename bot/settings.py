@@ -1,0 +1,207 @@
+"""Typed configuration, read from the environment and a `.env` file (names as in SPEC)."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+USERGROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
+LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+
+
+def _split_ids(value: object) -> object:
+    # Comma-separated lists in the environment; pydantic-settings would otherwise expect JSON.
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+def _is_loopback(host: str | None) -> bool:
+    if host is None:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class Settings(BaseSettings):
+    """Everything the bot needs to run. Secrets are `SecretStr`, so they never print by accident."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        hide_input_in_errors=True,  # a malformed secret must not appear in the error line
+    )
+
+    slack_bot_token: SecretStr
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    braze_api_key: SecretStr
+    braze_rest_endpoint: str
+    sendid_allowed_channels: Annotated[list[str], NoDecode]
+    sendid_approvers: Annotated[list[str], NoDecode]
+    sendid_allow_self_approval: bool = False
+    sendid_request_ttl_hours: float = Field(default=24.0, gt=0, le=24 * 30)
+    sendid_database_url: str = "sqlite:///sendid.db"
+    port: int = Field(default=3000, ge=0, le=65535)
+    log_level: str = "INFO"
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token_shape(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("must be a bot token starting with xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("must be an app-level token starting with xapp-")
+        return value
+
+    @field_validator("slack_signing_secret", "braze_api_key")
+    @classmethod
+    def _not_blank(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip():
+            raise ValueError("must not be empty")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _slack_api_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
+        if parts.scheme == "http" and not _is_loopback(parts.hostname):
+            raise ValueError("must use https (plain http is allowed only for loopback)")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("braze_rest_endpoint")
+    @classmethod
+    def _braze_endpoint(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise ValueError("must be a URL such as https://rest.iad-01.braze.com")
+        if parts.scheme == "http" and not _is_loopback(parts.hostname):
+            raise ValueError("must use https (plain http is allowed only for loopback)")
+        if parts.path not in ("", "/") or parts.query or parts.fragment:
+            raise ValueError("must be the instance's base URL, without a path")
+        return value.strip().rstrip("/")
+
+    @field_validator("sendid_allowed_channels", mode="before")
+    @classmethod
+    def _split_channels(cls, value: object) -> object:
+        return _split_ids(value)
+
+    @field_validator("sendid_approvers", mode="before")
+    @classmethod
+    def _split_approvers(cls, value: object) -> object:
+        return _split_ids(value)
+
+    @field_validator("sendid_allowed_channels")
+    @classmethod
+    def _channel_ids(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("must list at least one channel ID")
+        bad = [v for v in value if not CHANNEL_ID.match(v)]
+        if bad:
+            raise ValueError(f"not channel IDs (C…/G…; DMs are never permitted): {', '.join(bad)}")
+        return value
+
+    @field_validator("sendid_approvers")
+    @classmethod
+    def _approver_ids(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("must list at least one user ID or user group ID")
+        bad = [v for v in value if not (USER_ID.match(v) or USERGROUP_ID.match(v))]
+        if bad:
+            raise ValueError(f"not user IDs (U…/W…) or user group IDs (S…): {', '.join(bad)}")
+        return value
+
+    @field_validator("sendid_database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "postgresql:", "postgres:", "postgresql+")):
+            raise ValueError("must be sqlite:///path or postgresql://…")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.upper() not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+        return value.upper()
+
+    @model_validator(mode="after")
+    def _http_mode_needs_signing_secret(self) -> Settings:
+        if self.slack_app_token is None and self.slack_signing_secret is None:
+            raise ValueError(
+                "SLACK_SIGNING_SECRET: required in HTTP mode "
+                "(or set SLACK_APP_TOKEN for Socket Mode)"
+            )
+        return self
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+    @property
+    def approver_user_ids(self) -> frozenset[str]:
+        return frozenset(a for a in self.sendid_approvers if not a.startswith("S"))
+
+    @property
+    def approver_group_ids(self) -> frozenset[str]:
+        return frozenset(a for a in self.sendid_approvers if a.startswith("S"))
+
+    def secret_values(self) -> list[str]:
+        """Every secret's plain value, for the log scrubber."""
+        secrets = (
+            self.slack_bot_token,
+            self.slack_signing_secret,
+            self.slack_app_token,
+            self.braze_api_key,
+        )
+        return [s.get_secret_value() for s in secrets if s is not None and s.get_secret_value()]
+
+
+class ConfigurationError(Exception):
+    """Start-up cannot go on; `problems` holds one line per bad or missing variable."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def describe_validation_error(error: ValidationError) -> list[str]:
+    lines = []
+    for item in error.errors():
+        name = "_".join(str(part) for part in item["loc"]).upper()
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "missing":
+            message = "missing (required)"
+        lines.append(f"{name}: {message}" if name else message)
+    return lines
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings; raise ConfigurationError with one line per problem."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise ConfigurationError(describe_validation_error(error)) from None

@@ -1,0 +1,1 @@
+"""The Slack surface: Block Kit builders, listeners and the Bolt app factory."""

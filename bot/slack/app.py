@@ -1,0 +1,81 @@
+"""`build_app(settings, …)`: the Bolt app, its Web API client and the listeners, wired together."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.domain.policy import ApproverSet, CachedGroupMembers, MembershipLookupError, Policy
+from bot.domain.service import SendIdService
+from bot.settings import Settings
+from bot.slack.context import BotContext
+from bot.slack.listeners import register_listeners
+from bot.slack.messenger import Messenger, slack_error
+
+log = logging.getLogger("bot.slack")
+
+# Listener threads wait on Braze (seconds, with retries); a generous pool keeps a few slow
+# approvals from delaying the acknowledgement of everything else.
+LISTENER_THREADS = 64
+
+
+def build_web_client(settings: Settings) -> WebClient:
+    """Every Slack client the bot creates honours SLACK_API_URL."""
+    client = WebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url,
+        timeout=10,
+    )
+    # Slack's 429 (with Retry-After) and 5xx are transient: retry a little, then give up loudly.
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
+    client.retry_handlers.append(ServerErrorRetryHandler(max_retry_count=2))
+    return client
+
+
+def group_member_fetcher(client: WebClient) -> Any:
+    def fetch(group_id: str) -> list[str]:
+        try:
+            response = client.usergroups_users_list(usergroup=group_id)
+        except SlackApiError as error:
+            raise MembershipLookupError(f"usergroups.users.list: {slack_error(error)}") from error
+        return [str(u) for u in response.get("users") or []]
+
+    return fetch
+
+
+def build_context(settings: Settings, service: SendIdService, client: WebClient) -> BotContext:
+    policy = Policy(
+        allowed_channels=settings.sendid_allowed_channels,
+        approvers=ApproverSet(settings.approver_user_ids, settings.approver_group_ids),
+        group_members=CachedGroupMembers(group_member_fetcher(client), ttl_seconds=60),
+        allow_self_approval=settings.sendid_allow_self_approval,
+    )
+    return BotContext(policy=policy, service=service, messenger=Messenger(client))
+
+
+def build_app(
+    settings: Settings, service: SendIdService, client: WebClient | None = None
+) -> tuple[App, BotContext]:
+    client = client or build_web_client(settings)
+    signing_secret = settings.slack_signing_secret
+    app = App(
+        client=client,
+        # Socket Mode requests are not signed; HTTP ones always are (settings insist on a secret).
+        signing_secret=signing_secret.get_secret_value() if signing_secret else "",
+        listener_executor=ThreadPoolExecutor(
+            max_workers=LISTENER_THREADS, thread_name_prefix="listener"
+        ),
+        logger=logging.getLogger("bot.bolt"),
+    )
+    ctx = build_context(settings, service, client)
+    register_listeners(app, ctx)
+    return app, ctx

@@ -1,0 +1,98 @@
+"""Modal submissions: the request form and the reject reason."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.domain.models import RequestState
+from bot.domain.policy import MembershipLookupError
+from bot.slack import blocks
+from bot.slack.context import Actor, BotContext, already_decided_text
+
+log = logging.getLogger("bot.slack")
+
+
+def _value(view: dict[str, Any], block_id: str) -> str | None:
+    state = (view.get("state") or {}).get("values") or {}
+    value = (state.get(block_id) or {}).get(blocks.INPUT_ACTION) or {}
+    raw = value.get("value")
+    return raw if isinstance(raw, str) else None
+
+
+def register(app: App, ctx: BotContext) -> None:
+    @app.view(blocks.REQUEST_MODAL)
+    def submit_request(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        user_id = str((body.get("user") or {}).get("id") or "")
+        meta = blocks.ModalMetadata.parse(view.get("private_metadata"))
+        # private_metadata travels through the client: re-check the channel it names.
+        if meta is None or not ctx.policy.channel_permitted(meta.channel_id):
+            ack(
+                response_action="errors",
+                errors={
+                    blocks.CAMPAIGN_BLOCK: "This form does not belong to a permitted channel. "
+                    "Close it and run /sendid in a permitted channel."
+                },
+            )
+            return
+        actor = Actor(user_id, meta.channel_id)
+        try:
+            outcome = ctx.service.submit(
+                channel_id=meta.channel_id,
+                requester_id=user_id,
+                raw_campaign_id=_value(view, blocks.CAMPAIGN_BLOCK),
+                raw_send_id=_value(view, blocks.SEND_ID_BLOCK),
+            )
+        except Exception:
+            log.exception("saving a request failed", extra={"user": user_id})
+            ack(
+                response_action="errors",
+                errors={
+                    blocks.CAMPAIGN_BLOCK: "The bot could not save this request (an internal "
+                    "error, logged for the admin). Nothing was created; try again."
+                },
+            )
+            return
+        if outcome.problems or outcome.request is None:
+            ack(response_action="errors", errors=outcome.problems)
+            return
+        ack()
+        request = outcome.request
+        with ctx.reporting(actor, "posting the approval card"):
+            ts = ctx.messenger.post_card(request)
+            if ts is not None:
+                ctx.service.store.set_card(request.id, ts)
+
+    @app.view(blocks.REJECT_MODAL)
+    def submit_reject(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        user_id = str((body.get("user") or {}).get("id") or "")
+        meta = blocks.ModalMetadata.parse(view.get("private_metadata"))
+        request = ctx.service.store.get(meta.request_id) if meta and meta.request_id else None
+        if meta is None or request is None:
+            ack(response_action="errors", errors={blocks.REASON_BLOCK: "Unknown request."})
+            return
+        actor = Actor(user_id, meta.channel_id)
+        try:
+            refusal = ctx.policy.refusal_to_decide(user_id, meta.channel_id, request)
+        except MembershipLookupError:
+            ack(
+                response_action="errors",
+                errors={blocks.REASON_BLOCK: "Could not check the approvers; try again."},
+            )
+            return
+        if refusal is not None:
+            ack(response_action="errors", errors={blocks.REASON_BLOCK: ctx.refusal_text(refusal)})
+            return
+        reason = (_value(view, blocks.REASON_BLOCK) or "").strip()[: blocks.REASON_MAX] or None
+        ack()
+        with ctx.reporting(actor, "rejecting the request"):
+            claim = ctx.service.reject(request.id, user_id, reason)
+            if not claim.won or claim.request is None:
+                ctx.messenger.tell(actor.channel_id, user_id, already_decided_text(claim.request))
+                return
+            rejected = claim.request
+            assert rejected.state is RequestState.REJECTED
+            ctx.messenger.update_card(rejected)
+            ctx.messenger.reply(rejected, blocks.rejected_reply(rejected))

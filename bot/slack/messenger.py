@@ -1,0 +1,148 @@
+"""Everything the bot posts to Slack, in one place, with Slack's failures turned into decisions.
+
+Posting the card, updating it, replying in its thread and answering privately are the only
+Web API writes; each says what it does when Slack refuses.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.domain.models import QuotaSnapshot, RequestState, SendIdRequest
+from bot.slack import blocks
+from bot.slack import mrkdwn as md
+
+log = logging.getLogger("bot.slack")
+
+# Slack errors that mean "the bot cannot post in this channel" and that the requester can fix.
+NOT_IN_CHANNEL_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
+
+
+def slack_error(error: SlackApiError) -> str:
+    response = getattr(error, "response", None)
+    try:
+        return str(response["error"]) if response is not None else "unknown_error"
+    except (KeyError, TypeError):
+        return "unknown_error"
+
+
+class Messenger:
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    # ---- the card ---------------------------------------------------------------------------
+
+    def post_card(self, request: SendIdRequest) -> str | None:
+        """Post the approval card; return its ts, or None after telling the requester the fix."""
+        try:
+            response = self.client.chat_postMessage(
+                channel=request.channel_id,
+                text=blocks.card_text(request),
+                blocks=blocks.approval_card(request),
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except SlackApiError as error:
+            code = slack_error(error)
+            log.warning(
+                "card not posted: %s",
+                code,
+                extra={"request_id": request.id, "channel": request.channel_id},
+            )
+            self.tell_card_not_posted(request, code)
+            return None
+        return str(response["ts"])
+
+    def tell_card_not_posted(self, request: SendIdRequest, code: str) -> None:
+        if code in NOT_IN_CHANNEL_ERRORS:
+            fix = (
+                f"I am not a member of {md.channel(request.channel_id)}, so I could not post the "
+                "approval card there. Invite me with `/invite @Send ID bot` in that channel, then "
+                "click *Post again*."
+            )
+        else:
+            fix = f"Slack refused to post the approval card ({md.escape(code)}). Try *Post again*."
+        text = f"Your send ID request for campaign {md.code(request.campaign_id)} is saved. {fix}"
+        button = {
+            "type": "button",
+            "action_id": blocks.REPOST,
+            "text": {"type": "plain_text", "text": "Post again"},
+            "value": request.id,
+        }
+        message_blocks: list[dict[str, Any]] = [
+            {"type": "section", "text": {"type": "mrkdwn", "text": text}},
+            {"type": "actions", "elements": [button]},
+        ]
+        # A DM from the bot reaches the requester even where the bot cannot post in the channel.
+        try:
+            self.client.chat_postMessage(
+                channel=request.requester_id, text=text, blocks=message_blocks
+            )
+        except SlackApiError as error:
+            log.error(
+                "could not tell the requester either: %s",
+                slack_error(error),
+                extra={"request_id": request.id, "user": request.requester_id},
+            )
+            raise
+
+    def update_card(self, request: SendIdRequest) -> bool:
+        """Show the request's current state on its card (buttons only while pending)."""
+        if request.card_ts is None:
+            return False
+        try:
+            self.client.chat_update(
+                channel=request.channel_id,
+                ts=request.card_ts,
+                text=blocks.card_text(request),
+                blocks=blocks.approval_card(request),
+            )
+        except SlackApiError as error:
+            # The thread reply still tells the outcome; a stale card is logged loudly.
+            log.error(
+                "card not updated: %s",
+                slack_error(error),
+                extra={"request_id": request.id, "channel": request.channel_id},
+            )
+            return False
+        return True
+
+    # ---- the thread -------------------------------------------------------------------------
+
+    def reply(
+        self, request: SendIdRequest, text: str, reply_blocks: list[Any] | None = None
+    ) -> None:
+        kwargs: dict[str, Any] = {"channel": request.channel_id, "text": text}
+        if request.card_ts:
+            kwargs["thread_ts"] = request.card_ts
+        if reply_blocks:
+            kwargs["blocks"] = reply_blocks
+        self.client.chat_postMessage(unfurl_links=False, unfurl_media=False, **kwargs)
+
+    def reply_outcome(self, request: SendIdRequest, quota: QuotaSnapshot | None) -> None:
+        if request.state is RequestState.CREATED:
+            text, reply_blocks = blocks.created_reply(request, quota)
+        elif request.state is RequestState.FAILED:
+            text, reply_blocks = blocks.failed_reply(request, quota)
+        else:
+            return
+        self.reply(request, text, reply_blocks)
+
+    # ---- private answers --------------------------------------------------------------------
+
+    def tell(self, channel_id: str | None, user_id: str, text: str) -> None:
+        """An ephemeral answer in the channel; a DM where there is no usable channel."""
+        if channel_id:
+            try:
+                self.client.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
+                return
+            except SlackApiError as error:
+                log.warning("ephemeral not delivered (%s); sending a DM", slack_error(error))
+        self.client.chat_postMessage(channel=user_id, text=text)
+
+    def open_modal(self, trigger_id: str, view: dict[str, Any]) -> None:
+        self.client.views_open(trigger_id=trigger_id, view=view)

@@ -1,0 +1,157 @@
+"""Requests survive a restart of the bot: a real `python -m bot` process, stopped and started."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from bot.domain.models import RequestState
+from bot.store import Store
+from tests import slack_requests as sr
+from tests.conftest import (
+    APPROVER,
+    APPROVER_GROUP,
+    BOT_TOKEN,
+    BRAZE_KEY,
+    CAMPAIGN,
+    CHANNEL,
+    REQUESTER,
+    SIGNING_SECRET,
+)
+from tests.standins.braze import BrazeStandIn
+from tests.standins.slack import SlackStandIn
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def bot_env(
+    slack: SlackStandIn, braze: BrazeStandIn, database_url: str, port: int
+) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SENDID_", "BRAZE_"))}
+    env.update(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=slack.url,
+        BRAZE_API_KEY=BRAZE_KEY,
+        BRAZE_REST_ENDPOINT=braze.url,
+        SENDID_ALLOWED_CHANNELS=CHANNEL,
+        SENDID_APPROVERS=f"{APPROVER},{APPROVER_GROUP}",
+        SENDID_DATABASE_URL=database_url,
+        PORT=str(port),
+        LOG_LEVEL="INFO",
+    )
+    return env
+
+
+def start_process(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot"],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None:
+            raise AssertionError(f"bot exited early:\n{log.read_text()}")
+        time.sleep(0.1)
+    process.kill()
+    raise AssertionError(f"bot never became ready:\n{log.read_text()}")
+
+
+def post(port: int, body: bytes) -> httpx.Response:
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    headers.update(sr.signature_headers(SIGNING_SECRET, body))
+    return httpx.post(
+        f"http://127.0.0.1:{port}/slack/events", content=body, headers=headers, timeout=10
+    )
+
+
+def test_a_pending_request_survives_a_restart_and_can_then_be_approved(
+    slack: SlackStandIn, braze: BrazeStandIn, tmp_path: Path
+) -> None:
+    database_url = f"sqlite:///{tmp_path / 'restart.db'}"
+    port = free_port()
+    env = bot_env(slack, braze, database_url, port)
+    log = tmp_path / "bot.log"
+
+    first = start_process(env, port, log)
+    try:
+        post(port, sr.form_body(sr.slash_command("", user_id=REQUESTER, channel_id=CHANNEL)))
+        view = slack.wait_for_call("views.open").params["view"]
+        submission = sr.view_submission(
+            view, {"campaign_id": CAMPAIGN, "send_id": "restart_1"}, user_id=REQUESTER
+        )
+        assert post(port, sr.payload_body(submission)).status_code == 200
+        slack.wait_for_call(
+            "chat.postMessage", predicate=lambda c: c.params.get("channel") == CHANNEL
+        )
+        time.sleep(0.3)
+    finally:
+        first.send_signal(signal.SIGTERM)
+        assert first.wait(timeout=20) == 0
+
+    with Store(database_url) as store:
+        (pending,) = store.recent_in_channel(CHANNEL)
+    assert pending.state is RequestState.PENDING and pending.card_ts
+
+    second = start_process(env, port, log)
+    try:
+        click = sr.button_click("sendid_approve", pending.id, user_id=APPROVER, channel_id=CHANNEL)
+        assert post(port, sr.payload_body(click)).status_code == 200
+        reply = slack.wait_for_call(
+            "chat.postMessage", predicate=lambda c: c.params.get("thread_ts") == pending.card_ts
+        )
+        assert "restart_1" in reply.params["text"]
+    finally:
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(timeout=20) == 0
+    assert len(braze.create_calls()) == 1
+    with Store(database_url) as store:
+        assert store.get(pending.id).state is RequestState.CREATED
+    assert BRAZE_KEY not in log.read_text() and BOT_TOKEN not in log.read_text()
+
+
+def test_missing_settings_stop_start_up_with_exit_code_2_and_one_line_each(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SENDID_", "BRAZE_"))}
+    env["SLACK_BOT_TOKEN"] = "xoxp-wrong-kind-secret-value"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert "Traceback" not in result.stderr
+    assert any("SLACK_BOT_TOKEN" in line and "xoxb-" in line for line in lines)
+    for name in (
+        "BRAZE_API_KEY",
+        "BRAZE_REST_ENDPOINT",
+        "SENDID_ALLOWED_CHANNELS",
+        "SENDID_APPROVERS",
+    ):
+        assert sum(name in line for line in lines) == 1
+    assert "xoxp-wrong-kind-secret-value" not in result.stderr

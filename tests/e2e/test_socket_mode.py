@@ -1,0 +1,110 @@
+"""Socket Mode end to end: the same flow over a loopback WebSocket, acks read back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from bot.domain.models import RequestState
+from bot.runtime import BotRuntime
+from tests import slack_requests as sr
+from tests.conftest import (
+    APP_TOKEN,
+    APPROVER,
+    CAMPAIGN,
+    CHANNEL,
+    FAST_RETRY,
+    FAST_TIMEOUT,
+    OTHER_CHANNEL,
+    REQUESTER,
+    make_settings,
+)
+from tests.e2e.test_decisions import wait_for_state
+from tests.standins.braze import BrazeStandIn
+from tests.standins.slack import SlackStandIn
+from tests.standins.socket_mode import SocketModeStandIn, slash_command_payload
+
+
+@pytest.fixture
+def socket_bot(
+    slack: SlackStandIn, braze: BrazeStandIn, database_url: str
+) -> Iterator[tuple[BotRuntime, SocketModeStandIn]]:
+    with SocketModeStandIn(slack) as socket_mode:
+        settings = make_settings(
+            slack, braze, database_url, slack_app_token=APP_TOKEN, slack_signing_secret=None
+        )
+        runtime = BotRuntime(settings, braze_timeout=FAST_TIMEOUT, braze_retry=FAST_RETRY)
+        runtime.start(host="127.0.0.1", port=0)
+        try:
+            socket_mode.wait_for_connection()
+            yield runtime, socket_mode
+        finally:
+            runtime.stop()  # before the stand-in goes away, so the client does not reconnect
+
+
+def test_socket_mode_runs_the_whole_flow_and_acks_every_envelope(
+    socket_bot: tuple[BotRuntime, SocketModeStandIn], slack: SlackStandIn, braze: BrazeStandIn
+) -> None:
+    runtime, socket_mode = socket_bot
+    assert slack.calls_to("apps.connections.open")[0].token == APP_TOKEN
+
+    envelope = socket_mode.send_envelope(
+        "slash_commands", slash_command_payload("", user_id=REQUESTER, channel_id=CHANNEL)
+    )
+    socket_mode.wait_for_ack(envelope)
+    view = slack.wait_for_call("views.open").params["view"]
+
+    submission = sr.view_submission(
+        view, {"campaign_id": CAMPAIGN, "send_id": "socket_1"}, user_id=REQUESTER
+    )
+    ack = socket_mode.wait_for_ack(socket_mode.send_envelope("interactive", submission))
+    assert not ack.get("payload")  # an empty ack closes the modal
+    slack.wait_for_call("chat.postMessage", predicate=lambda c: c.params.get("channel") == CHANNEL)
+
+    request = runtime.store.recent_in_channel(CHANNEL)[0]
+    for _ in range(50):
+        request = runtime.store.get(request.id)
+        if request.card_ts:
+            break
+        import time
+
+        time.sleep(0.05)
+    click = sr.button_click("sendid_approve", request.id, user_id=APPROVER, channel_id=CHANNEL)
+    socket_mode.wait_for_ack(socket_mode.send_envelope("interactive", click))
+    wait_for_state_runtime(runtime, request.id)
+    reply = slack.wait_for_call(
+        "chat.postMessage", predicate=lambda c: c.params.get("thread_ts") == request.card_ts
+    )
+    assert "socket_1" in reply.params["text"]
+    assert len(braze.create_calls()) == 1
+
+
+def wait_for_state_runtime(runtime: BotRuntime, request_id: str) -> None:
+    class _Harness:
+        store = runtime.store
+
+    wait_for_state(_Harness(), request_id, RequestState.CREATED)  # type: ignore[arg-type]
+
+
+def test_socket_mode_refuses_other_channels_in_the_ack_itself(
+    socket_bot: tuple[BotRuntime, SocketModeStandIn], slack: SlackStandIn
+) -> None:
+    _, socket_mode = socket_bot
+    envelope = socket_mode.send_envelope(
+        "slash_commands", slash_command_payload("", user_id=REQUESTER, channel_id=OTHER_CHANNEL)
+    )
+    ack = socket_mode.wait_for_ack(envelope)
+    assert "does not work here" in ack["payload"]["text"]
+    slack.assert_no_call("views.open")
+
+
+def test_socket_mode_serves_health_on_port_but_not_slack_events(
+    socket_bot: tuple[BotRuntime, SocketModeStandIn],
+) -> None:
+    runtime, _ = socket_bot
+    base = f"http://127.0.0.1:{runtime.port}"
+    assert httpx.get(f"{base}/healthz").status_code == 200
+    assert httpx.get(f"{base}/readyz").status_code == 200
+    assert httpx.post(f"{base}/slack/events", content=b"x").status_code == 404

@@ -1,0 +1,119 @@
+"""Slack-shaped request bodies and their signatures, as Slack sends them to `POST /slack/events`."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+from tests.standins.slack import APP_ID, TEAM_DOMAIN, TEAM_ID
+
+_triggers = itertools.count(1)
+
+
+def signature_headers(secret: str, body: bytes, timestamp: int | None = None) -> dict[str, str]:
+    """Slack's v0 signature: HMAC-SHA256 over "v0:<timestamp>:<body>" with the signing secret."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    base = b"v0:" + ts.encode() + b":" + body
+    digest = hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+
+
+def trigger_id() -> str:
+    return f"{next(_triggers)}.{int(time.time())}.trigger"
+
+
+def slash_command(
+    text: str = "", *, user_id: str, channel_id: str, channel_name: str = "campaigns"
+) -> dict[str, str]:
+    return {
+        "token": "legacy-verification-token",
+        "team_id": TEAM_ID,
+        "team_domain": TEAM_DOMAIN,
+        "channel_id": channel_id,
+        "channel_name": channel_name,
+        "user_id": user_id,
+        "user_name": user_id.lower(),
+        "command": "/sendid",
+        "text": text,
+        "api_app_id": APP_ID,
+        "is_enterprise_install": "false",
+        "response_url": "http://127.0.0.1:9/commands/response",
+        "trigger_id": trigger_id(),
+    }
+
+
+def form_body(fields: dict[str, str]) -> bytes:
+    return urlencode(fields).encode()
+
+
+def payload_body(payload: dict[str, Any]) -> bytes:
+    return urlencode({"payload": json.dumps(payload)}).encode()
+
+
+def view_submission(
+    view: dict[str, Any], values: dict[str, str | None], *, user_id: str
+) -> dict[str, Any]:
+    """Submit `view` (as the bot opened it) with the given block_id → typed value."""
+    state = {
+        block_id: {"value": {"type": "plain_text_input", "value": value}}
+        for block_id, value in values.items()
+    }
+    return {
+        "type": "view_submission",
+        "team": {"id": TEAM_ID, "domain": TEAM_DOMAIN},
+        "user": {"id": user_id, "username": user_id.lower(), "team_id": TEAM_ID},
+        "api_app_id": APP_ID,
+        "token": "legacy-verification-token",
+        "trigger_id": trigger_id(),
+        "view": {
+            "id": view.get("id", "V0TEST"),
+            "team_id": TEAM_ID,
+            "type": "modal",
+            "callback_id": view["callback_id"],
+            "private_metadata": view.get("private_metadata", ""),
+            "blocks": view.get("blocks", []),
+            "state": {"values": state},
+            "hash": "1700000000.abcdef",
+            "app_id": APP_ID,
+            "bot_id": "B0BOT",
+        },
+        "response_urls": [],
+        "is_enterprise_install": False,
+    }
+
+
+def button_click(
+    action_id: str, value: str, *, user_id: str, channel_id: str, message_ts: str = "1.1"
+) -> dict[str, Any]:
+    return {
+        "type": "block_actions",
+        "user": {"id": user_id, "username": user_id.lower(), "team_id": TEAM_ID},
+        "api_app_id": APP_ID,
+        "token": "legacy-verification-token",
+        "container": {
+            "type": "message",
+            "message_ts": message_ts,
+            "channel_id": channel_id,
+            "is_ephemeral": False,
+        },
+        "trigger_id": trigger_id(),
+        "team": {"id": TEAM_ID, "domain": TEAM_DOMAIN},
+        "channel": {"id": channel_id, "name": "campaigns"},
+        "message": {"type": "message", "ts": message_ts, "text": "card"},
+        "response_url": "http://127.0.0.1:9/actions/response",
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": f"decide:{value}",
+                "value": value,
+                "type": "button",
+                "action_ts": f"{time.time():.6f}",
+            }
+        ],
+        "is_enterprise_install": False,
+    }

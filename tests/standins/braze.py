@@ -1,0 +1,502 @@
+"""A loopback HTTP server standing in for the Braze REST API.
+
+Point a :class:`bot.braze.client.BrazeClient` at :attr:`BrazeStandIn.url` and it talks real HTTP
+over 127.0.0.1 to this server, which behaves like the two Braze endpoints the bot uses:
+
+* ``POST /sends/id/create`` — checks the Bearer key and the JSON body, answers
+  ``201 {"message": "success", "send_id": ...}`` and counts down a daily quota; every answer
+  carries ``X-RateLimit-Limit/Remaining/Reset`` (reset = next UTC midnight, epoch seconds) and
+  an exhausted quota answers 429.
+* ``GET /campaigns/details?campaign_id=...`` — ``200`` with ``name``/``archived``/``draft``/
+  ``channels``/…, ``400`` for an unknown campaign, ``403`` when :attr:`details_forbidden`.
+
+Anything else is ``404``. A wrong or missing key is ``401`` (the key is never echoed).
+
+Failures, delays and latency can be injected (:meth:`fail_next`, :meth:`delay_next`,
+:meth:`set_latency`), and :meth:`refuse_connections` closes the port so that clients see
+"connection refused" until :meth:`accept_connections` listens on the same port again.
+
+A call is recorded once its answer has been computed (state such as the quota is already
+updated) and *before* any injected delay and before the answer is written, so a request whose
+answer the client never waits for (read timeout) still shows up in :attr:`calls` — just like a
+Braze that acted on a request whose answer got lost. ``BrazeCall.at`` is the arrival time on the
+:func:`time.monotonic` clock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import json
+import secrets
+import socket
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+CREATE_PATH = "/sends/id/create"
+DETAILS_PATH = "/campaigns/details"
+_ROUTES = {CREATE_PATH: "POST", DETAILS_PATH: "GET"}
+MAX_SEND_ID_LENGTH = 64
+
+
+@dataclass(frozen=True)
+class BrazeCall:
+    """One HTTP request as the stand-in saw it."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]  # lower-cased names
+    json: Any  # the parsed JSON body, or None (no body, or not JSON)
+    at: float  # time.monotonic() at arrival
+    status: int = 0  # what the stand-in answered (before any delay)
+
+
+@dataclass
+class _Injection:
+    times: int
+    delay: float
+    status: int | None  # None: answer normally (after the delay); _DROP: hang up, no answer
+    body: dict[str, Any] | str | None = None
+    headers: dict[str, str | None] = field(default_factory=dict)
+
+
+_Answer = tuple[int, dict[str, Any] | str, dict[str, str | None]]
+_DROP = -1  # "status" of an injected answer that closes the connection without answering
+
+
+def _next_utc_midnight(now: float) -> int:
+    today = datetime.fromtimestamp(now, tz=UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return int((today + timedelta(days=1)).timestamp())
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], stand_in: BrazeStandIn) -> None:
+        self.stand_in = stand_in
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def drop_connections(self) -> None:
+        """Cut every open (kept-alive) connection, as a restarting server would."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Clients that time out and hang up are part of the tests; stay quiet about them.
+        return
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+    timeout = 30  # an idle kept-alive connection is closed after this
+    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms stalls
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def _handle(self) -> None:
+        stand_in = self.server.stand_in
+        split = urlsplit(self.path)
+        query = {k: v[0] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        length = int(headers.get("content-length") or 0)
+        raw = self.rfile.read(length) if length > 0 else b""
+        try:
+            body: Any = json.loads(raw) if raw else None
+        except ValueError:
+            body = None
+        arrived = time.monotonic()
+        status, payload, extra, delay = stand_in._answer(
+            self.command, split.path, query, headers, body, raw
+        )
+        stand_in._record(
+            BrazeCall(
+                method=self.command,
+                path=split.path,
+                query=query,
+                headers=headers,
+                json=body,
+                at=arrived,
+                status=status,
+            )
+        )
+        if delay > 0:
+            stand_in._stopping.wait(delay)
+        if status == _DROP:
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        if isinstance(payload, str):
+            data, content_type = payload.encode(), "text/html; charset=utf-8"
+        else:
+            data, content_type = json.dumps(payload).encode(), "application/json"
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in extra.items():
+                if value is not None:
+                    self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+            self.wfile.flush()
+        except OSError:
+            self.close_connection = True
+
+    do_GET = _handle
+    do_POST = _handle
+    do_PUT = _handle
+    do_PATCH = _handle
+    do_DELETE = _handle
+
+
+class BrazeStandIn:
+    """A real HTTP server on 127.0.0.1 behaving like the Braze endpoints the bot uses."""
+
+    def __init__(self, api_key: str = "test-braze-key", daily_limit: int = 100) -> None:
+        self.api_key = api_key
+        self.daily_limit = daily_limit
+        self.campaigns: dict[str, dict[str, Any]] = {}
+        self.details_forbidden = False
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._calls: list[BrazeCall] = []
+        self._created: list[tuple[str, str]] = []
+        self._injections: dict[str, deque[_Injection]] = {}
+        self._latency = 0.0
+        self._remaining = daily_limit
+        self._reset_epoch = _next_utc_midnight(time.time())
+        self._stopping = threading.Event()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._port: int | None = None
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        if self._port is None:
+            raise RuntimeError("the Braze stand-in has not been started")
+        return f"http://127.0.0.1:{self._port}"
+
+    def start(self) -> BrazeStandIn:
+        if self._server is not None:
+            return self
+        self._stopping.clear()
+        self._listen(self._port or 0)
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._close_server()
+
+    def refuse_connections(self) -> None:
+        """Stop listening (and cut open connections): clients get "connection refused"."""
+        self._close_server()
+
+    def accept_connections(self) -> None:
+        """Listen again on the same port."""
+        if self._server is None:
+            if self._port is None:
+                raise RuntimeError("the Braze stand-in has not been started")
+            self._listen(self._port)
+
+    def __enter__(self) -> BrazeStandIn:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _listen(self, port: int) -> None:
+        server = _Server(("127.0.0.1", port), self)
+        self._port = server.server_address[1]
+        thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"braze-standin-{self._port}",
+            daemon=True,
+        )
+        self._server, self._thread = server, thread
+        thread.start()
+
+    def _close_server(self) -> None:
+        server, thread = self._server, self._thread
+        self._server = self._thread = None
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        server.drop_connections()
+        if thread is not None:
+            thread.join(timeout=5)
+
+    # -- what happened ------------------------------------------------------------------------
+
+    @property
+    def calls(self) -> list[BrazeCall]:
+        with self._lock:
+            return list(self._calls)
+
+    def create_calls(self) -> list[BrazeCall]:
+        return [c for c in self.calls if c.method == "POST" and c.path == CREATE_PATH]
+
+    @property
+    def created(self) -> list[tuple[str, str]]:
+        """(campaign_id, send_id) pairs created so far."""
+        with self._lock:
+            return list(self._created)
+
+    @property
+    def remaining(self) -> int:
+        with self._lock:
+            self._roll_day()
+            return self._remaining
+
+    def set_remaining(self, remaining: int) -> None:
+        with self._lock:
+            self._roll_day()
+            self._remaining = remaining
+
+    def wait_for_calls(self, path: str, count: int, timeout: float = 5.0) -> list[BrazeCall]:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                matching = [c for c in self._calls if c.path == path]
+                if len(matching) >= count:
+                    return matching
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(
+                        f"expected {count} call(s) to {path} within {timeout}s, saw {len(matching)}"
+                    )
+                self._changed.wait(left)
+
+    # -- behaviour ----------------------------------------------------------------------------
+
+    def add_campaign(
+        self, campaign_id: str, name: str, *, archived: bool = False, draft: bool = False
+    ) -> None:
+        with self._lock:
+            self.campaigns[campaign_id] = {"name": name, "archived": archived, "draft": draft}
+
+    def fail_next(
+        self,
+        path: str,
+        status: int,
+        body: dict[str, Any] | str | None = None,
+        *,
+        times: int = 1,
+        delay: float = 0.0,
+        headers: dict[str, str | None] | None = None,
+    ) -> None:
+        """Answer the next ``times`` requests to ``path`` with ``status`` and ``body``.
+
+        ``body`` is sent as JSON, or as-is (``text/html``) when it is a string — e.g. a proxy's
+        error page. ``headers`` replace the default rate-limit headers of the same name
+        (matched case-insensitively); a ``None`` value removes that header.
+        """
+        if body is None:
+            body = {"message": HTTPStatus(status).phrase}
+        self._queue(path, _Injection(times, delay, status, body, dict(headers or {})))
+
+    def drop_next(self, path: str, times: int = 1, *, delay: float = 0.0) -> None:
+        """Read the next ``times`` requests to ``path`` (the quota is not touched), then close
+        the connection without answering — a connection dropped after the request was sent."""
+        self._queue(path, _Injection(times, delay, _DROP))
+
+    def delay_next(self, path: str, seconds: float, times: int = 1) -> None:
+        """Answer the next ``times`` requests to ``path`` normally, but ``seconds`` late."""
+        self._queue(path, _Injection(times, seconds, None))
+
+    def set_latency(self, seconds: float) -> None:
+        with self._lock:
+            self._latency = seconds
+
+    def _queue(self, path: str, injection: _Injection) -> None:
+        if injection.times < 1:
+            raise ValueError("times must be at least 1")
+        with self._lock:
+            self._injections.setdefault(path, deque()).append(injection)
+
+    def _record(self, call: BrazeCall) -> None:
+        with self._changed:
+            self._calls.append(call)
+            self._changed.notify_all()
+
+    def _roll_day(self) -> None:
+        now = time.time()
+        if now >= self._reset_epoch:
+            self._remaining = self.daily_limit
+            self._reset_epoch = _next_utc_midnight(now)
+
+    def _rate_headers(self) -> dict[str, str | None]:
+        return {
+            "X-RateLimit-Limit": str(self.daily_limit),
+            "X-RateLimit-Remaining": str(max(self._remaining, 0)),
+            "X-RateLimit-Reset": str(self._reset_epoch),
+        }
+
+    def _answer(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        headers: dict[str, str],
+        body: Any,
+        raw: bytes,
+    ) -> tuple[int, dict[str, Any] | str, dict[str, str | None], float]:
+        with self._lock:
+            self._roll_day()
+            delay = self._latency
+            injection: _Injection | None = None
+            queue = self._injections.get(path)
+            if queue:
+                injection = queue[0]
+                injection.times -= 1
+                if injection.times <= 0:
+                    queue.popleft()
+                delay += injection.delay
+            if injection is not None and injection.status is not None:
+                status = injection.status
+                payload = (
+                    injection.body
+                    if isinstance(injection.body, str)
+                    else dict(injection.body or {})
+                )
+                extra = self._rate_headers()
+                overrides = {name.lower() for name in injection.headers}
+                extra = {k: v for k, v in extra.items() if k.lower() not in overrides}
+                extra.update(injection.headers)
+            else:
+                status, payload, extra = self._respond(method, path, query, headers, body, raw)
+        return status, payload, extra, delay
+
+    def _respond(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        headers: dict[str, str],
+        body: Any,
+        raw: bytes,
+    ) -> _Answer:
+        expected_method = _ROUTES.get(path)
+        if expected_method is None:
+            return self._reply(404, {"message": "Not Found"})
+        if method != expected_method:
+            return self._reply(405, {"message": "Method Not Allowed"})
+        authorization = headers.get("authorization", "")
+        if not authorization.startswith("Bearer "):
+            return self._reply(401, {"message": "Invalid API key: no Bearer key was given"})
+        given = authorization.removeprefix("Bearer ").encode()
+        if not hmac.compare_digest(given, self.api_key.encode()):
+            return self._reply(
+                401, {"message": "Invalid API key: not valid for this REST endpoint"}
+            )
+        if path == CREATE_PATH:
+            return self._create(body, raw)
+        return self._details(query)
+
+    def _reply(self, status: int, payload: dict[str, Any]) -> _Answer:
+        return status, payload, self._rate_headers()
+
+    def _create(self, body: Any, raw: bytes) -> _Answer:
+        if self._remaining <= 0:
+            return self._reply(
+                429, {"message": f"Rate limit of {self.daily_limit} send IDs per day exceeded"}
+            )
+        if not isinstance(body, dict):
+            what = "Invalid JSON body" if raw else "A JSON body is required"
+            return self._reply(400, {"message": what})
+        campaign_id = body.get("campaign_id")
+        if not isinstance(campaign_id, str) or not campaign_id:
+            return self._reply(
+                400,
+                {"message": "Invalid request", "errors": ["campaign_id is required (string)"]},
+            )
+        send_id = body.get("send_id")
+        if send_id is not None and (
+            not isinstance(send_id, str)
+            or not send_id
+            or len(send_id) > MAX_SEND_ID_LENGTH
+            or not send_id.isascii()
+        ):
+            return self._reply(
+                400,
+                {
+                    "message": "Invalid request",
+                    "errors": [f"send_id must be 1-{MAX_SEND_ID_LENGTH} ASCII characters"],
+                },
+            )
+        if self.campaigns and campaign_id not in self.campaigns:
+            return self._reply(400, {"message": "Invalid campaign_id"})
+        if send_id is None:
+            send_id = secrets.token_hex(16)
+        self._remaining -= 1
+        self._created.append((campaign_id, send_id))
+        return self._reply(201, {"message": "success", "send_id": send_id})
+
+    def _details(self, query: dict[str, str]) -> _Answer:
+        if self.details_forbidden:
+            return self._reply(
+                403,
+                {"message": "Forbidden: the API key lacks the campaigns.details permission"},
+            )
+        campaign_id = query.get("campaign_id", "")
+        if not campaign_id:
+            return self._reply(400, {"message": "campaign_id is required"})
+        campaign = self.campaigns.get(campaign_id)
+        if campaign is None:
+            return self._reply(400, {"message": "Invalid campaign_id"})
+        return self._reply(
+            200,
+            {
+                "message": "success",
+                "created_at": "2024-01-01T00:00:00+00:00",
+                "updated_at": "2024-01-02T00:00:00+00:00",
+                "name": campaign.get("name"),
+                "description": "",
+                "archived": bool(campaign.get("archived", False)),
+                "draft": bool(campaign.get("draft", False)),
+                "schedule_type": "api_triggered",
+                "channels": list(campaign.get("channels", ["email"])),
+                "first_sent": None,
+                "last_sent": None,
+                "tags": [],
+                "teams": [],
+                "messages": {},
+                "conversion_behaviors": [],
+            },
+        )

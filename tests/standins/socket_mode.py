@@ -1,0 +1,230 @@
+"""A loopback WebSocket server standing in for Slack's Socket Mode.
+
+``apps.connections.open`` on the :class:`~tests.standins.slack.SlackStandIn` answers with this
+server's URL, so the real ``slack_sdk`` Socket Mode client (and Bolt's ``SocketModeHandler``)
+connects here, receives Slack's ``hello``, and gets envelopes pushed with :meth:`send_envelope`;
+its acknowledgements are collected in :attr:`SocketModeStandIn.acks`.
+
+The built-in SDK client connects without TLS to any port but 443, so a plain ``ws://`` URL works.
+It blocks in ``recv`` for up to 3 s, which would make ``SocketModeHandler.close()`` slow; the
+server's keepalive pings (every ``ping_interval`` seconds) wake it up so it closes promptly.
+
+Close the Bolt handler *before* stopping this stand-in: a client that is still running will try
+to reconnect (calling ``apps.connections.open`` again) when the server goes away.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from types import TracebackType
+from typing import Any
+
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.server import Server, ServerConnection, serve
+
+from tests.standins.slack import APP_ID, TEAM_DOMAIN, TEAM_ID, SlackStandIn
+
+
+def slash_command_payload(
+    text: str = "",
+    *,
+    command: str = "/sendid",
+    user_id: str = "U0REQUESTER",
+    channel_id: str = "C0ALLOWED",
+    channel_name: str = "campaigns",
+    trigger_id: str | None = None,
+) -> dict[str, Any]:
+    """The ``payload`` of a ``slash_commands`` envelope, shaped like Slack's."""
+    return {
+        "token": "verification-token-unused",
+        "team_id": TEAM_ID,
+        "team_domain": TEAM_DOMAIN,
+        "channel_id": channel_id,
+        "channel_name": channel_name,
+        "user_id": user_id,
+        "user_name": user_id.lower(),
+        "command": command,
+        "text": text,
+        "api_app_id": APP_ID,
+        "is_enterprise_install": "false",
+        "response_url": f"https://hooks.slack.com/commands/{TEAM_ID}/1/{uuid.uuid4().hex}",
+        "trigger_id": trigger_id or f"1.{uuid.uuid4().int % 10**12}.{uuid.uuid4().hex}",
+    }
+
+
+class SocketModeStandIn:
+    """A WebSocket server on 127.0.0.1 speaking Slack's Socket Mode protocol. Thread-safe."""
+
+    def __init__(self, slack: SlackStandIn, *, ping_interval: float = 0.2) -> None:
+        self.slack = slack
+        self.ping_interval = ping_interval
+        self.url = ""  # set by start()
+        self.acks: dict[str, dict[str, Any]] = {}
+        self.other_messages: list[Any] = []  # anything a client sent that is not an ack
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._open: list[ServerConnection] = []
+        self._connection_count = 0
+        self._server: Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> SocketModeStandIn:
+        if self._server is not None:
+            return self
+        self._server = serve(
+            self._handle,
+            "127.0.0.1",
+            0,
+            compression=None,
+            ping_interval=self.ping_interval,
+            ping_timeout=20,
+            close_timeout=1,
+        )
+        port = self._server.socket.getsockname()[1]
+        self.url = f"ws://127.0.0.1:{port}/link/?ticket={uuid.uuid4()}&app_id={APP_ID}"
+        self.slack.socket_mode_url = self.url
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="socket-mode-stand-in", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        server, thread = self._server, self._thread
+        self._server, self._thread = None, None
+        if self.slack.socket_mode_url == self.url:
+            self.slack.socket_mode_url = None
+        if server is not None:
+            server.shutdown()  # closes open connections and waits for their handler threads
+        if thread is not None:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> SocketModeStandIn:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ connections
+
+    @property
+    def connection_count(self) -> int:
+        """How many connections were accepted since start (reconnections included)."""
+        with self._lock:
+            return self._connection_count
+
+    @property
+    def open_connections(self) -> int:
+        with self._lock:
+            return len(self._open)
+
+    def _handle(self, connection: ServerConnection) -> None:
+        hello = {
+            "type": "hello",
+            "num_connections": 1,
+            "debug_info": {
+                "host": "applink-stand-in",
+                "build_number": 1,
+                "approximate_connection_time": 18060,
+            },
+            "connection_info": {"app_id": APP_ID},
+        }
+        try:
+            connection.send(json.dumps(hello))
+            with self._changed:
+                self._open.append(connection)
+                self._connection_count += 1
+                self._changed.notify_all()
+            for raw in connection:
+                self._receive(raw)
+        except ConnectionClosed:
+            pass
+        finally:
+            with self._changed:
+                if connection in self._open:
+                    self._open.remove(connection)
+                self._changed.notify_all()
+
+    def _receive(self, raw: str | bytes) -> None:
+        try:
+            message = json.loads(raw)
+        except ValueError:
+            message = raw
+        with self._changed:
+            if isinstance(message, dict) and "envelope_id" in message:
+                self.acks[str(message["envelope_id"])] = message
+            else:
+                self.other_messages.append(message)
+            self._changed.notify_all()
+
+    def wait_for_connection(self, timeout: float = 10.0) -> None:
+        """Waits until a client is connected (and has been sent ``hello``)."""
+        self._current_connection(timeout)
+
+    def _current_connection(self, timeout: float) -> ServerConnection:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not self._open:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(
+                        f"no Socket Mode client connected within {timeout}s "
+                        f"(connections so far: {self._connection_count})"
+                    )
+                self._changed.wait(remaining)
+            return self._open[-1]  # the newest, like Slack after a reconnection
+
+    # ------------------------------------------------------------------ envelopes
+
+    def send_envelope(
+        self,
+        type: str,
+        payload: dict[str, Any],
+        *,
+        accepts_response_payload: bool = True,
+    ) -> str:
+        """Pushes an envelope (``slash_commands``, ``interactive``, ``events_api``) to the client.
+
+        Returns its ``envelope_id``; the client's ack can be read with :meth:`wait_for_ack`.
+        """
+        envelope_id = str(uuid.uuid4())
+        envelope: dict[str, Any] = {
+            "envelope_id": envelope_id,
+            "type": type,
+            "payload": payload,
+            "accepts_response_payload": accepts_response_payload,
+        }
+        if type == "events_api":
+            envelope["retry_attempt"] = 0
+            envelope["retry_reason"] = ""
+        self._current_connection(timeout=5.0).send(json.dumps(envelope))
+        return envelope_id
+
+    def send_disconnect(self, reason: str = "refresh_requested") -> None:
+        """Sends Slack's ``disconnect`` message; the SDK client then reconnects."""
+        message = {"type": "disconnect", "reason": reason, "debug_info": {"host": "applink-1"}}
+        self._current_connection(timeout=5.0).send(json.dumps(message))
+
+    def wait_for_ack(self, envelope_id: str, timeout: float = 5.0) -> dict[str, Any]:
+        """The client's ack for ``envelope_id``: ``{"envelope_id": …, "payload": …?}``."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while envelope_id not in self.acks:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(
+                        f"no ack for envelope {envelope_id} within {timeout}s; "
+                        f"acks seen: {list(self.acks)}; other messages: {self.other_messages!r}"
+                    )
+                self._changed.wait(remaining)
+            return self.acks[envelope_id]

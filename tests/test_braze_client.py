@@ -1,0 +1,623 @@
+"""The Braze client against a real HTTP stand-in on loopback (no mocking of the client).
+
+Only two seams are used: ``sleep`` (to record backoff pauses instead of waiting) and ``rng``
+(to make the jitter deterministic where a test needs exact pauses).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from bot.braze import (
+    BrazeAuthError,
+    BrazeClient,
+    BrazeConfigurationError,
+    BrazeEndpointNotFound,
+    BrazeError,
+    BrazeOutcomeUnknown,
+    BrazePermissionError,
+    BrazeQuotaExceeded,
+    BrazeRequestRejected,
+    BrazeUnavailable,
+    BrazeUnexpectedResponse,
+    RetryPolicy,
+)
+from bot.domain.models import FailureKind
+from tests.standins.braze import CREATE_PATH, DETAILS_PATH, BrazeStandIn
+
+KEY = "braze-key-0123456789abcdef"
+CAMPAIGN = "11111111-2222-3333-4444-555555555555"
+FAST_TIMEOUT = httpx.Timeout(2.0, read=1.0)
+FAST_RETRY = RetryPolicy(max_attempts=3, backoff_base=0.01, backoff_max=0.05)
+
+MakeClient = Callable[..., BrazeClient]
+
+
+class SleepRecorder:
+    """Stands in for time.sleep: records the pauses instead of waiting."""
+
+    def __init__(self, then: Callable[[], None] | None = None) -> None:
+        self.delays: list[float] = []
+        self._then = then
+
+    def __call__(self, seconds: float) -> None:
+        self.delays.append(seconds)
+        if self._then is not None:
+            self._then()
+
+
+@pytest.fixture
+def braze() -> Iterator[BrazeStandIn]:
+    with BrazeStandIn(api_key=KEY) as stand_in:
+        stand_in.add_campaign(CAMPAIGN, "Spring sale")
+        yield stand_in
+
+
+@pytest.fixture
+def sleeps() -> SleepRecorder:
+    return SleepRecorder()
+
+
+@pytest.fixture
+def make_client(braze: BrazeStandIn, sleeps: SleepRecorder) -> Iterator[MakeClient]:
+    clients: list[BrazeClient] = []
+
+    def make(**overrides: object) -> BrazeClient:
+        options: dict[str, object] = {
+            "timeout": FAST_TIMEOUT,
+            "retry": FAST_RETRY,
+            "sleep": sleeps,
+        }
+        options.update(overrides)
+        base_url = str(options.pop("base_url", braze.url))
+        api_key = str(options.pop("api_key", KEY))
+        client = BrazeClient(base_url, api_key, **options)  # type: ignore[arg-type]
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
+def client(make_client: MakeClient) -> BrazeClient:
+    return make_client()
+
+
+def next_utc_midnight() -> datetime:
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return today + timedelta(days=1)
+
+
+# -- success ---------------------------------------------------------------------------------
+
+
+def test_creating_a_send_id_posts_campaign_and_send_id_with_the_bearer_key(
+    client: BrazeClient, braze: BrazeStandIn
+) -> None:
+    created = client.create_send_id(CAMPAIGN, "spring-<sale>&1")
+
+    assert created.send_id == "spring-<sale>&1"
+    [call] = braze.create_calls()
+    assert call.json == {"campaign_id": CAMPAIGN, "send_id": "spring-<sale>&1"}
+    assert call.headers["authorization"] == f"Bearer {KEY}"
+    assert call.headers["content-type"] == "application/json"
+    assert call.headers["user-agent"].startswith("sendid-bot/")
+    assert braze.created == [(CAMPAIGN, "spring-<sale>&1")]
+
+
+def test_creating_without_a_send_id_omits_it_and_returns_the_one_braze_generated(
+    client: BrazeClient, braze: BrazeStandIn
+) -> None:
+    created = client.create_send_id(CAMPAIGN)
+
+    [call] = braze.create_calls()
+    assert call.json == {"campaign_id": CAMPAIGN}
+    assert created.send_id
+    assert braze.created == [(CAMPAIGN, created.send_id)]
+
+
+# -- quota headers ---------------------------------------------------------------------------
+
+
+def test_quota_headers_on_success_become_a_quota_snapshot(client: BrazeClient) -> None:
+    before = datetime.now(UTC)
+
+    created = client.create_send_id(CAMPAIGN)
+
+    quota = created.quota
+    assert quota is not None
+    assert (quota.limit, quota.remaining) == (100, 99)
+    assert quota.reset_at == next_utc_midnight()
+    assert quota.observed_at >= before
+    assert not quota.exhausted(datetime.now(UTC))
+
+
+def test_quota_headers_are_read_whatever_the_case_of_their_names(
+    client: BrazeClient, braze: BrazeStandIn
+) -> None:
+    braze.fail_next(
+        CREATE_PATH,
+        201,
+        {"message": "success", "send_id": "s1"},
+        headers={
+            "x-ratelimit-limit": "50",
+            "x-ratelimit-remaining": "7",
+            "x-ratelimit-reset": "1893456000",
+        },
+    )
+
+    quota = client.create_send_id(CAMPAIGN, "s1").quota
+
+    assert quota is not None
+    assert (quota.limit, quota.remaining) == (50, 7)
+    assert quota.reset_at == datetime(2030, 1, 1, tzinfo=UTC)
+
+
+def test_malformed_quota_headers_are_ignored_rather_than_crashed_on(
+    client: BrazeClient, braze: BrazeStandIn
+) -> None:
+    braze.fail_next(
+        CREATE_PATH,
+        201,
+        {"message": "success", "send_id": "s1"},
+        headers={
+            "X-RateLimit-Limit": "lots",
+            "X-RateLimit-Remaining": "7",
+            "X-RateLimit-Reset": "99999999999999999999",
+        },
+    )
+    braze.fail_next(
+        CREATE_PATH,
+        201,
+        {"message": "success", "send_id": "s2"},
+        headers={
+            "X-RateLimit-Limit": "",
+            "X-RateLimit-Remaining": "-3",
+            "X-RateLimit-Reset": "tomorrow",
+        },
+    )
+
+    partly = client.create_send_id(CAMPAIGN, "s1").quota
+    wholly = client.create_send_id(CAMPAIGN, "s2")
+
+    assert partly is not None
+    assert (partly.limit, partly.remaining, partly.reset_at) == (None, 7, None)
+    assert wholly.send_id == "s2"
+    assert wholly.quota is None
+
+
+# -- 4xx -------------------------------------------------------------------------------------
+
+
+def test_a_400_passes_brazes_message_on_and_is_not_retried(
+    client: BrazeClient, braze: BrazeStandIn, sleeps: SleepRecorder
+) -> None:
+    with pytest.raises(BrazeRequestRejected) as caught:
+        client.create_send_id("no-such-campaign", "s1")
+
+    error = caught.value
+    assert error.message == "Invalid campaign_id"
+    assert error.status_code == 400
+    assert error.path == CREATE_PATH
+    assert error.quota is not None and error.quota.remaining == 100
+    assert error.failure_kind is FailureKind.REJECTED_BY_BRAZE
+    assert "Invalid campaign_id" in str(error)
+    assert len(braze.create_calls()) == 1
+    assert sleeps.delays == []
+    assert braze.remaining == 100
+
+
+def test_a_400_with_an_errors_list_passes_the_errors_on_too(
+    client: BrazeClient, braze: BrazeStandIn
+) -> None:
+    braze.fail_next(
+        CREATE_PATH,
+        400,
+        {"message": "Invalid request", "errors": ["send_id too long", {"field": "x" * 2000}]},
+    )
+
+    with pytest.raises(BrazeRequestRejected) as caught:
+        client.create_send_id(CAMPAIGN, "s1")
+
+    assert caught.value.message.startswith("Invalid request: send_id too long; ")
+    assert len(caught.value.message) <= 500
+
+
+@pytest.mark.parametrize(
+    ("provoke", "error_class", "status", "setting", "kind"),
+    [
+        ("wrong key", BrazeAuthError, 401, "BRAZE_API_KEY", FailureKind.AUTH),
+        ("no permission", BrazePermissionError, 403, "sends.id.create", FailureKind.PERMISSION),
+        ("wrong url", BrazeEndpointNotFound, 404, "BRAZE_REST_ENDPOINT", FailureKind.NOT_FOUND),
+    ],
+)
+def test_401_403_and_404_name_the_setting_to_check_and_never_the_key(
+    make_client: MakeClient,
+    braze: BrazeStandIn,
+    sleeps: SleepRecorder,
+    provoke: str,
+    error_class: type[BrazeConfigurationError],
+    status: int,
+    setting: str,
+    kind: FailureKind,
+) -> None:
+    used_key = KEY
+    if provoke == "wrong key":
+        used_key = "some-other-key-that-braze-does-not-know"
+        client = make_client(api_key=used_key)
+    elif provoke == "no permission":
+        braze.fail_next(CREATE_PATH, 403, {"message": "Access Denied"})
+        client = make_client()
+    else:
+        client = make_client(base_url=braze.url + "/wrong-prefix")
+
+    with pytest.raises(error_class) as caught:
+        client.create_send_id(CAMPAIGN, "s1")
+
+    error = caught.value
+    assert error.status_code == status
+    assert error.failure_kind is kind
+    assert setting in error.setting
+    assert setting in str(error)
+    for text in (str(error), repr(error), error.message):
+        assert used_key not in text
+        assert KEY not in text
+    assert len(braze.calls) == 1
+    assert sleeps.delays == []
+
+
+def test_a_braze_message_that_echoes_the_key_is_scrubbed(
+    client: BrazeClient, braze: BrazeStandIn
+) -> None:
+    braze.fail_next(
+        CREATE_PATH, 401, {"message": f"Invalid API key: {KEY}", "errors": [f"Bearer {KEY}"]}
+    )
+
+    with pytest.raises(BrazeAuthError) as caught:
+        client.create_send_id(CAMPAIGN, "s1")
+
+    error = caught.value
+    for text in (str(error), repr(error), error.message, *map(str, error.args)):
+        assert KEY not in text
+    assert "Invalid API key: [redacted]" in error.message
+
+
+def test_the_clients_repr_does_not_show_the_key(client: BrazeClient) -> None:
+    assert KEY not in repr(client)
+    assert KEY not in str(client)
+
+
+def test_a_429_gives_the_reset_time_and_is_not_retried(
+    client: BrazeClient, braze: BrazeStandIn, sleeps: SleepRecorder
+) -> None:
+    braze.set_remaining(0)
+
+    with pytest.raises(BrazeQuotaExceeded) as caught:
+        client.create_send_id(CAMPAIGN, "s1")
+
+    error = caught.value
+    assert error.status_code == 429
+    assert error.reset_at == next_utc_midnight()
+    assert error.quota is not None and error.quota.exhausted(datetime.now(UTC))
+    assert error.failure_kind is FailureKind.QUOTA
+    assert error.reset_at.isoformat() in str(error)
+    assert len(braze.create_calls()) == 1
+    assert sleeps.delays == []
+
+
+def test_a_429_without_a_reset_header_falls_back_to_retry_after(
+    client: BrazeClient, braze: BrazeStandIn
+) -> None:
+    braze.fail_next(
+        CREATE_PATH,
+        429,
+        {"message": "Too Many Requests"},
+        headers={"X-RateLimit-Reset": None, "Retry-After": "120"},
+    )
+    before = datetime.now(UTC)
+
+    with pytest.raises(BrazeQuotaExceeded) as caught:
+        client.create_send_id(CAMPAIGN, "s1")
+
+    reset_at = caught.value.reset_at
+    assert reset_at is not None
+    assert before + timedelta(seconds=119) <= reset_at <= datetime.now(UTC) + timedelta(seconds=121)
+
+
+# -- 5xx and connection failures -------------------------------------------------------------
+
+
+def test_a_500_then_success_is_retried_and_succeeds_with_exactly_two_calls(
+    client: BrazeClient, braze: BrazeStandIn, sleeps: SleepRecorder
+) -> None:
+    braze.fail_next(CREATE_PATH, 500)
+
+    created = client.create_send_id(CAMPAIGN, "s1")
+
+    assert created.send_id == "s1"
+    assert [c.status for c in braze.create_calls()] == [500, 201]
+    assert len(sleeps.delays) == 1
+    assert braze.created == [(CAMPAIGN, "s1")]
+
+
+def test_a_persistent_503_gives_up_after_max_attempts_with_braze_unavailable(
+    client: BrazeClient, braze: BrazeStandIn, sleeps: SleepRecorder
+) -> None:
+    braze.fail_next(CREATE_PATH, 503, {"message": "Service Unavailable"}, times=10)
+
+    with pytest.raises(BrazeUnavailable) as caught:
+        client.create_send_id(CAMPAIGN, "s1")
+
+    assert caught.value.status_code == 503
+    assert caught.value.message == "Service Unavailable"
+    assert caught.value.failure_kind is FailureKind.UNAVAILABLE
+    assert len(braze.create_calls()) == FAST_RETRY.max_attempts
+    assert len(sleeps.delays) == FAST_RETRY.max_attempts - 1
+
+
+def test_a_proxy_error_page_in_html_is_reported_without_the_markup(
+    client: BrazeClient, braze: BrazeStandIn
+) -> None:
+    braze.fail_next(CREATE_PATH, 502, "<html><body><h1>502 Bad Gateway</h1></body></html>", times=3)
+
+    with pytest.raises(BrazeUnavailable) as caught:
+        client.create_send_id(CAMPAIGN, "s1")
+
+    assert caught.value.message == "HTTP 502 Bad Gateway"
+
+
+def test_connection_refused_is_retried_then_reported_unavailable(
+    client: BrazeClient, braze: BrazeStandIn, sleeps: SleepRecorder
+) -> None:
+    braze.refuse_connections()
+
+    with pytest.raises(BrazeUnavailable) as caught:
+        client.create_send_id(CAMPAIGN, "s1")
+
+    assert caught.value.status_code is None
+    assert "could not connect" in caught.value.message
+    assert len(sleeps.delays) == FAST_RETRY.max_attempts - 1
+    assert braze.calls == []
+
+
+def test_connection_refused_then_back_succeeds_on_the_retry(
+    make_client: MakeClient, braze: BrazeStandIn
+) -> None:
+    # A first call leaves a kept-alive connection in the pool; refusing cuts it too.
+    client = make_client(sleep=SleepRecorder(then=braze.accept_connections))
+    client.create_send_id(CAMPAIGN, "warm-up")
+    braze.refuse_connections()
+
+    created = client.create_send_id(CAMPAIGN, "s1")
+
+    assert created.send_id == "s1"
+    assert braze.created == [(CAMPAIGN, "warm-up"), (CAMPAIGN, "s1")]
+
+
+def test_a_read_timeout_is_outcome_unknown_after_exactly_one_call(
+    make_client: MakeClient, braze: BrazeStandIn, sleeps: SleepRecorder
+) -> None:
+    client = make_client(timeout=httpx.Timeout(2.0, read=0.3))
+    braze.delay_next(CREATE_PATH, 2.0)
+
+    started = time.monotonic()
+    with pytest.raises(BrazeOutcomeUnknown) as caught:
+        client.create_send_id(CAMPAIGN, "s1")
+
+    assert time.monotonic() - started < 1.5
+    assert caught.value.status_code is None
+    assert caught.value.failure_kind is FailureKind.OUTCOME_UNKNOWN
+    assert "may have" in caught.value.message
+    assert sleeps.delays == []
+    assert len(braze.create_calls()) == 1
+    # ...and this is why: Braze did act on it.
+    assert braze.created == [(CAMPAIGN, "s1")]
+
+
+def test_a_connection_dropped_after_sending_is_outcome_unknown_and_not_retried(
+    client: BrazeClient, braze: BrazeStandIn, sleeps: SleepRecorder
+) -> None:
+    braze.drop_next(CREATE_PATH)
+
+    with pytest.raises(BrazeOutcomeUnknown):
+        client.create_send_id(CAMPAIGN, "s1")
+
+    assert len(braze.create_calls()) == 1
+    assert sleeps.delays == []
+
+
+def test_a_2xx_without_success_is_an_unexpected_response(
+    client: BrazeClient, braze: BrazeStandIn
+) -> None:
+    braze.fail_next(CREATE_PATH, 201, {"message": "queued"})
+    braze.fail_next(CREATE_PATH, 200, "not json at all")
+
+    with pytest.raises(BrazeUnexpectedResponse) as first:
+        client.create_send_id(CAMPAIGN, "s1")
+    with pytest.raises(BrazeUnexpectedResponse) as second:
+        client.create_send_id(CAMPAIGN, "s2")
+
+    assert first.value.message == "queued"
+    assert first.value.failure_kind is FailureKind.UNEXPECTED
+    assert "unreadable" in second.value.message
+    assert len(braze.create_calls()) == 2
+
+
+# -- backoff ---------------------------------------------------------------------------------
+
+
+def test_backoff_pauses_grow_exponentially_and_are_capped(
+    make_client: MakeClient, braze: BrazeStandIn, sleeps: SleepRecorder
+) -> None:
+    policy = RetryPolicy(max_attempts=6, backoff_base=0.5, backoff_max=4.0)
+    client = make_client(retry=policy, rng=lambda: 1.0)
+    braze.fail_next(CREATE_PATH, 503, times=6)
+
+    with pytest.raises(BrazeUnavailable):
+        client.create_send_id(CAMPAIGN, "s1")
+
+    assert sleeps.delays == [0.5, 1.0, 2.0, 4.0, 4.0]
+    assert len(braze.create_calls()) == 6
+
+
+def test_backoff_pauses_are_jittered_within_their_ceilings(
+    make_client: MakeClient, braze: BrazeStandIn, sleeps: SleepRecorder
+) -> None:
+    policy = RetryPolicy(max_attempts=8, backoff_base=0.5, backoff_max=4.0, max_total=60.0)
+    client = make_client(retry=policy)
+    braze.fail_next(CREATE_PATH, 500, times=8)
+
+    with pytest.raises(BrazeUnavailable):
+        client.create_send_id(CAMPAIGN, "s1")
+
+    assert len(sleeps.delays) == 7
+    for attempt, delay in enumerate(sleeps.delays, start=1):
+        assert 0.0 <= delay <= policy.ceiling(attempt) <= 4.0
+    assert len(set(sleeps.delays)) > 1
+
+
+def test_retries_stop_before_the_total_budget_would_be_exceeded(
+    make_client: MakeClient, braze: BrazeStandIn, sleeps: SleepRecorder
+) -> None:
+    policy = RetryPolicy(max_attempts=10, backoff_base=1.0, backoff_max=4.0, max_total=5.0)
+    client = make_client(retry=policy, rng=lambda: 1.0)
+    braze.fail_next(CREATE_PATH, 503, times=10)
+
+    with pytest.raises(BrazeUnavailable):
+        client.create_send_id(CAMPAIGN, "s1")
+
+    assert sleeps.delays == [1.0, 2.0]  # another 4 s pause would bring the total past 5 s
+    assert len(braze.create_calls()) == 3
+
+
+# -- campaign details ------------------------------------------------------------------------
+
+
+def test_campaign_details_give_the_name_and_state(client: BrazeClient, braze: BrazeStandIn) -> None:
+    braze.add_campaign("c-archived", "Old & <odd>", archived=True, draft=True)
+
+    details = client.campaign_details(CAMPAIGN)
+    archived = client.campaign_details("c-archived", timeout=1.0)
+
+    assert (details.campaign_id, details.name, details.archived, details.draft) == (
+        CAMPAIGN,
+        "Spring sale",
+        False,
+        False,
+    )
+    assert (archived.name, archived.archived, archived.draft) == ("Old & <odd>", True, True)
+    first = braze.calls[0]
+    assert (first.method, first.path, first.query) == (
+        "GET",
+        DETAILS_PATH,
+        {"campaign_id": CAMPAIGN},
+    )
+    assert first.headers["authorization"] == f"Bearer {KEY}"
+    assert braze.remaining == 100  # looking up names costs no send-ID quota
+
+
+def test_campaign_details_without_the_permission_is_a_permission_error(
+    client: BrazeClient, braze: BrazeStandIn
+) -> None:
+    braze.details_forbidden = True
+
+    with pytest.raises(BrazePermissionError) as caught:
+        client.campaign_details(CAMPAIGN)
+
+    assert caught.value.status_code == 403
+    assert "campaigns.details" in caught.value.setting
+
+
+def test_campaign_details_for_an_unknown_campaign_is_rejected(
+    client: BrazeClient, braze: BrazeStandIn, sleeps: SleepRecorder
+) -> None:
+    with pytest.raises(BrazeRequestRejected) as caught:
+        client.campaign_details("no-such-campaign")
+
+    assert caught.value.message == "Invalid campaign_id"
+    assert caught.value.quota is None  # not about the send-ID quota
+    assert sleeps.delays == []
+
+
+def test_campaign_details_honour_their_time_box(client: BrazeClient, braze: BrazeStandIn) -> None:
+    braze.delay_next(DETAILS_PATH, 5.0)
+
+    started = time.monotonic()
+    with pytest.raises(BrazeUnavailable):
+        client.campaign_details(CAMPAIGN, timeout=0.5)
+
+    assert time.monotonic() - started < 1.0
+
+
+def test_campaign_details_retry_only_within_their_time_box(
+    make_client: MakeClient, braze: BrazeStandIn
+) -> None:
+    policy = RetryPolicy(max_attempts=50, backoff_base=0.1, backoff_max=0.1)
+    client = make_client(retry=policy, sleep=time.sleep, rng=lambda: 1.0)
+    braze.fail_next(DETAILS_PATH, 503, times=50)
+
+    started = time.monotonic()
+    with pytest.raises(BrazeUnavailable):
+        client.campaign_details(CAMPAIGN, timeout=0.5)
+
+    assert time.monotonic() - started < 0.8
+    assert 2 <= len(braze.calls) < 50
+
+
+def test_campaign_details_retry_a_transient_failure_inside_the_box(
+    client: BrazeClient, braze: BrazeStandIn
+) -> None:
+    braze.fail_next(DETAILS_PATH, 502)
+
+    assert client.campaign_details(CAMPAIGN, timeout=2.0).name == "Spring sale"
+    assert len(braze.calls) == 2
+
+
+# -- configuration and logging ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://rest.iad-01.braze.com", "ftp://rest.iad-01.braze.com", "rest.iad-01.braze.com"],
+)
+def test_only_https_or_loopback_http_endpoints_are_accepted(url: str) -> None:
+    with pytest.raises(ValueError, match="Braze REST endpoint"):
+        BrazeClient(url, KEY)
+
+
+def test_each_call_is_logged_without_the_key_or_headers(
+    client: BrazeClient, braze: BrazeStandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    braze.fail_next(CREATE_PATH, 500)
+    caplog.set_level(logging.DEBUG, logger="bot.braze")
+
+    client.create_send_id(CAMPAIGN, "s1")
+
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.braze"]
+    assert any("POST /sends/id/create status=500" in line and "attempt=1" in line for line in lines)
+    assert any("POST /sends/id/create status=201" in line and "attempt=2" in line for line in lines)
+    assert all("latency_ms=" in line for line in lines if "status=" in line)
+    assert not any(KEY in line or "Bearer" in line for line in lines)
+
+
+def test_every_braze_error_is_a_braze_error_with_a_failure_kind() -> None:
+    for error_class in (
+        BrazeRequestRejected,
+        BrazeAuthError,
+        BrazePermissionError,
+        BrazeEndpointNotFound,
+        BrazeQuotaExceeded,
+        BrazeUnavailable,
+        BrazeOutcomeUnknown,
+        BrazeUnexpectedResponse,
+    ):
+        assert issubclass(error_class, BrazeError)
+        assert isinstance(error_class.failure_kind, FailureKind)

@@ -1,0 +1,72 @@
+"""manifest.yml: valid for Slack, exactly the scopes the code needs, and our command."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from bot.slack.listeners.commands import COMMAND
+
+ROOT = Path(__file__).resolve().parents[1]
+VALIDATOR = ROOT.parent / "shared" / "slack-manifest-schema" / "validate.py"
+
+# Bot-token scopes each Web API method needs (from each method's page in Slack's reference).
+# None: the method needs no scope (views.* work off a trigger_id; auth.test any token).
+METHOD_SCOPES: dict[str, str | None] = {
+    "chat_postMessage": "chat:write",
+    "chat_update": "chat:write",
+    "chat_postEphemeral": "chat:write",
+    "views_open": None,
+    "usergroups_users_list": "usergroups:read",
+    "auth_test": None,
+}
+
+
+def manifest() -> dict:
+    return yaml.safe_load((ROOT / "manifest.yml").read_text())
+
+
+def web_api_methods_called_by_the_code() -> set[str]:
+    called = set()
+    for path in (ROOT / "bot").rglob("*.py"):
+        called |= set(re.findall(r"client\.([a-z]+_[A-Za-z_]+)\(", path.read_text()))
+    return called
+
+
+def test_the_manifest_is_valid_against_slacks_official_schema() -> None:
+    result = subprocess.run(
+        [sys.executable, str(VALIDATOR), str(ROOT / "manifest.yml")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_web_api_method_the_code_calls_is_covered_by_the_manifests_scopes() -> None:
+    called = web_api_methods_called_by_the_code()
+    assert called, "the scan found no Web API calls: the pattern is broken"
+    unknown = called - METHOD_SCOPES.keys()
+    assert not unknown, f"add these methods and their scopes to METHOD_SCOPES: {unknown}"
+    scopes = set(manifest()["oauth_config"]["scopes"]["bot"])
+    needed = {METHOD_SCOPES[m] for m in called} - {None}
+    assert needed <= scopes, f"missing scopes: {needed - scopes}"
+
+
+def test_the_manifest_asks_for_no_scope_the_code_does_not_need() -> None:
+    called = web_api_methods_called_by_the_code()
+    needed = {METHOD_SCOPES[m] for m in called} | {"commands"}  # commands: the slash command
+    assert set(manifest()["oauth_config"]["scopes"]["bot"]) == needed - {None}
+
+
+def test_the_manifests_slash_command_is_the_one_the_code_registers() -> None:
+    commands = [c["command"] for c in manifest()["features"]["slash_commands"]]
+    assert commands == [COMMAND]
+
+
+def test_interactivity_is_on_because_buttons_and_modals_need_it() -> None:
+    assert manifest()["settings"]["interactivity"]["is_enabled"] is True

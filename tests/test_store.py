@@ -1,0 +1,812 @@
+"""bot.store against SQLite (a file) and PostgreSQL (an isolated schema per test)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
+from bot.store import (
+    DuplicatePairError,
+    Store,
+    StoreError,
+    UnknownRequestError,
+    normalise_url,
+)
+from tests import db_fixtures
+
+S = RequestState
+NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+TTL = timedelta(hours=24)
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(params=db_fixtures.BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    with db_fixtures.database_url(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    with Store(database_url) as opened:
+        yield opened
+
+
+def make(
+    store: Store,
+    *,
+    campaign_id: str = "cmp-1",
+    send_id: str | None = "spring",
+    channel_id: str = "C1",
+    requester_id: str = "U_REQ",
+    now: datetime = NOW,
+    ttl: timedelta = TTL,
+) -> SendIdRequest:
+    return store.create_request(
+        channel_id=channel_id,
+        requester_id=requester_id,
+        campaign_id=campaign_id,
+        send_id=send_id,
+        campaign_name="Spring sale",
+        ttl=ttl,
+        now=now,
+    )
+
+
+def approve(store: Store, request_id: str, actor: str = "U_APP") -> SendIdRequest | None:
+    return store.transition(
+        request_id, [S.PENDING, S.FAILED], S.APPROVED, actor_id=actor, decided_by=actor
+    )
+
+
+def fail(store: Store, request_id: str, kind: FailureKind) -> SendIdRequest | None:
+    return store.transition(
+        request_id,
+        S.APPROVED,
+        S.FAILED,
+        actor_id="system",
+        failure_kind=kind,
+        failure_message=f"braze said {kind.value}",
+    )
+
+
+# How far the first request got before a second one asks for the same pair.
+def _stay_pending(store: Store, request_id: str) -> None:
+    pass
+
+
+def _approve(store: Store, request_id: str) -> None:
+    assert approve(store, request_id)
+
+
+def _create(store: Store, request_id: str) -> None:
+    _approve(store, request_id)
+    assert store.transition(
+        request_id, S.APPROVED, S.CREATED, actor_id="system", created_send_id="spring"
+    )
+
+
+def _fail_with(kind: FailureKind) -> Callable[[Store, str], None]:
+    def step(store: Store, request_id: str) -> None:
+        _approve(store, request_id)
+        assert fail(store, request_id, kind)
+
+    return step
+
+
+def _end_in(state: RequestState) -> Callable[[Store, str], None]:
+    def step(store: Store, request_id: str) -> None:
+        assert store.transition(request_id, S.PENDING, state, actor_id="U_APP")
+
+    return step
+
+
+HOLDING = {
+    "pending": _stay_pending,
+    "approved": _approve,
+    "created": _create,
+    "failed-unavailable": _fail_with(FailureKind.UNAVAILABLE),
+    "failed-outcome-unknown": _fail_with(FailureKind.OUTCOME_UNKNOWN),
+    "failed-quota": _fail_with(FailureKind.QUOTA),
+}
+
+FREEING = {
+    "rejected": _end_in(S.REJECTED),
+    "expired": _end_in(S.EXPIRED),
+    "cancelled": _end_in(S.CANCELLED),
+    "failed-400": _fail_with(FailureKind.REJECTED_BY_BRAZE),
+}
+
+
+# -- round trip --------------------------------------------------------------------------------
+
+
+def test_a_created_request_reads_back_identically_with_aware_utc_datetimes(store: Store) -> None:
+    plus_two = timezone(timedelta(hours=2))
+    created = make(store, now=NOW.astimezone(plus_two))
+
+    loaded = store.get(created.id)
+
+    assert loaded == created
+    assert loaded.state is S.PENDING
+    assert loaded.id.startswith("r") and len(loaded.id) == 13
+    assert loaded.created_at == NOW and loaded.created_at.tzinfo is UTC
+    assert loaded.updated_at.tzinfo is UTC
+    assert loaded.expires_at == NOW + TTL and loaded.expires_at.tzinfo is UTC
+    assert (loaded.campaign_id, loaded.send_id, loaded.campaign_name) == (
+        "cmp-1",
+        "spring",
+        "Spring sale",
+    )
+    assert loaded.attempts == 0
+    assert loaded.decided_by is None and loaded.failure_kind is None
+
+
+def test_an_unknown_request_id_reads_as_none(store: Store) -> None:
+    assert store.get("r000000000000") is None
+
+
+def test_naive_datetimes_are_refused_as_a_programming_error(store: Store) -> None:
+    with pytest.raises(ValueError, match="naive"):
+        make(store, now=datetime(2025, 3, 1, 12))  # deliberately naive
+
+
+def test_send_ids_with_markup_characters_are_stored_verbatim(store: Store) -> None:
+    created = make(store, send_id="<b>&amp;'\"")
+    assert store.get(created.id) == created
+
+
+def test_the_card_ts_is_remembered(store: Store) -> None:
+    created = make(store)
+    store.set_card(created.id, "1700000000.000100")
+    loaded = store.get(created.id)
+    assert loaded is not None and loaded.card_ts == "1700000000.000100"
+
+
+def test_setting_the_card_of_an_unknown_request_raises(store: Store) -> None:
+    with pytest.raises(UnknownRequestError):
+        store.set_card("r000000000000", "1.2")
+
+
+# -- campaign/send ID pairs ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("progress", HOLDING.values(), ids=HOLDING.keys())
+def test_a_pair_is_refused_while_another_request_holds_it(
+    store: Store, progress: Callable[[Store, str], None]
+) -> None:
+    first = make(store)
+    progress(store, first.id)
+    holder = store.get(first.id)
+    assert holder is not None
+
+    with pytest.raises(DuplicatePairError) as refused:
+        make(store, requester_id="U_OTHER")
+
+    assert refused.value.existing_request_id == first.id
+    assert refused.value.existing_state is holder.state
+    assert [r.id for r in store.recent_in_channel("C1")] == [first.id]
+
+
+@pytest.mark.parametrize("progress", HOLDING.values(), ids=HOLDING.keys())
+def test_the_holder_of_a_pair_can_be_looked_up_before_creating(
+    store: Store, progress: Callable[[Store, str], None]
+) -> None:
+    first = make(store)
+    progress(store, first.id)
+
+    assert store.pair_holder("cmp-1", "spring") == store.get(first.id)
+    assert store.pair_holder("cmp-1", "other") is None
+    assert store.pair_holder("cmp-2", "spring") is None
+
+
+@pytest.mark.parametrize("ending", FREEING.values(), ids=FREEING.keys())
+def test_a_pair_that_was_freed_has_no_holder(
+    store: Store, ending: Callable[[Store, str], None]
+) -> None:
+    first = make(store)
+    ending(store, first.id)
+    assert store.pair_holder("cmp-1", "spring") is None
+
+
+def test_a_missing_send_id_has_no_holder(store: Store) -> None:
+    make(store, send_id=None)
+    assert store.pair_holder("cmp-1", None) is None
+
+
+@pytest.mark.parametrize("ending", FREEING.values(), ids=FREEING.keys())
+def test_a_pair_is_free_again_once_its_request_ended_without_creating_it(
+    store: Store, ending: Callable[[Store, str], None]
+) -> None:
+    first = make(store)
+    ending(store, first.id)
+
+    second = make(store, requester_id="U_OTHER")
+
+    assert second.id != first.id
+    with pytest.raises(DuplicatePairError) as refused:
+        make(store)
+    assert refused.value.existing_request_id == second.id
+
+
+def test_a_missing_send_id_never_conflicts(store: Store) -> None:
+    first = make(store, send_id=None)
+    second = make(store, send_id=None)
+    assert approve(store, first.id) and approve(store, second.id)
+    assert make(store, send_id=None).send_id is None
+
+
+def test_the_same_send_id_under_another_campaign_is_a_different_pair(store: Store) -> None:
+    make(store, campaign_id="cmp-1", send_id="spring")
+    assert make(store, campaign_id="cmp-2", send_id="spring").campaign_id == "cmp-2"
+    assert make(store, campaign_id="cmp-1", send_id="summer").send_id == "summer"
+
+
+def test_retrying_a_failed_request_keeps_holding_its_pair(store: Store) -> None:
+    first = make(store)
+    _fail_with(FailureKind.UNAVAILABLE)(store, first.id)
+
+    retried = approve(store, first.id, actor="U_APP2")
+
+    assert retried is not None and retried.state is S.APPROVED
+    with pytest.raises(DuplicatePairError):
+        make(store)
+
+
+def test_retrying_a_400_failure_whose_pair_was_taken_meanwhile_is_refused(store: Store) -> None:
+    first = make(store)
+    _fail_with(FailureKind.REJECTED_BY_BRAZE)(store, first.id)
+    second = make(store, requester_id="U_OTHER")
+
+    with pytest.raises(DuplicatePairError) as refused:
+        approve(store, first.id)
+
+    assert refused.value.existing_request_id == second.id
+    unchanged = store.get(first.id)
+    assert unchanged is not None and unchanged.state is S.FAILED and unchanged.attempts == 1
+    assert [e.to_state for e in store.audit(first.id)] == [S.PENDING, S.APPROVED, S.FAILED]
+
+
+def test_two_racing_requests_for_the_same_pair_let_exactly_one_succeed(database_url: str) -> None:
+    # Separate Store instances: separate engines and connections, like separate replicas.
+    racers = 8
+    stores = [Store(database_url) for _ in range(racers)]
+    barrier = threading.Barrier(racers)
+    outcomes: list[object] = [None] * racers
+
+    def race(i: int) -> None:
+        barrier.wait()
+        try:
+            outcomes[i] = make(stores[i], requester_id=f"U{i}")
+        except DuplicatePairError as refused:
+            outcomes[i] = refused
+
+    try:
+        threads = [threading.Thread(target=race, args=(i,)) for i in range(racers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        winners = [o for o in outcomes if isinstance(o, SendIdRequest)]
+        losers = [o for o in outcomes if isinstance(o, DuplicatePairError)]
+        assert len(winners) == 1 and len(losers) == racers - 1
+        assert {loser.existing_request_id for loser in losers} == {winners[0].id}
+        assert [r.id for r in stores[0].in_state(S.PENDING)] == [winners[0].id]
+    finally:
+        for s in stores:
+            s.close()
+
+
+# -- transitions --------------------------------------------------------------------------------
+
+
+def test_only_one_of_many_concurrent_approvals_wins(store: Store) -> None:
+    request = make(store)
+    racers = 20
+    barrier = threading.Barrier(racers)
+    results: list[SendIdRequest | None] = [None] * racers
+    errors: list[BaseException] = []
+
+    def race(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = approve(store, request.id, actor=f"U{i:02d}")
+        except BaseException as error:  # surfaced below; a thread must not swallow it
+            errors.append(error)
+
+    threads = [threading.Thread(target=race, args=(i,)) for i in range(racers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert errors == []
+    winners = [r for r in results if r is not None]
+    assert len(winners) == 1
+    winner = winners[0]
+    assert winner.state is S.APPROVED and winner.attempts == 1
+    assert store.get(request.id) == winner
+    approvals = [e for e in store.audit(request.id) if e.to_state is S.APPROVED]
+    assert len(approvals) == 1
+    assert approvals[0].actor_id == winner.decided_by
+    assert approvals[0].from_state is S.PENDING
+
+
+_RACER = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from bot.domain.models import RequestState as S
+    from bot.store import Store
+
+    url, request_id, actor, go = sys.argv[1:]
+    store = Store(url)
+    while not Path(go).exists():
+        time.sleep(0.001)
+    won = store.transition(request_id, S.PENDING, S.APPROVED, actor_id=actor, decided_by=actor)
+    store.close()
+    print("won" if won else "lost")
+    """
+)
+
+
+def test_only_one_of_several_processes_approving_at_once_wins(
+    store: Store, database_url: str, tmp_path: Path
+) -> None:
+    request = make(store)
+    go = tmp_path / "go"
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", _RACER, database_url, request.id, f"U_P{i}", str(go)],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(4)
+    ]
+    time.sleep(1.5)  # let every process import and open its Store, so they start together
+    go.touch()
+    outputs = [p.communicate(timeout=60) for p in processes]
+
+    assert all(p.returncode == 0 for p in processes), outputs
+    assert sorted(out.strip() for out, _ in outputs) == ["lost", "lost", "lost", "won"]
+    approvals = [e for e in store.audit(request.id) if e.to_state is S.APPROVED]
+    assert len(approvals) == 1
+
+
+def test_a_transition_from_an_unexpected_state_changes_nothing(store: Store) -> None:
+    request = make(store)
+    assert store.transition(request.id, S.PENDING, S.REJECTED, actor_id="U_APP")
+
+    assert approve(store, request.id) is None
+
+    loaded = store.get(request.id)
+    assert loaded is not None and loaded.state is S.REJECTED and loaded.attempts == 0
+    assert [e.to_state for e in store.audit(request.id)] == [S.PENDING, S.REJECTED]
+
+
+def test_a_transition_of_an_unknown_request_returns_none(store: Store) -> None:
+    assert approve(store, "r000000000000") is None
+    assert store.audit("r000000000000") == []
+
+
+@pytest.mark.parametrize(
+    ("from_states", "to_state"),
+    [
+        (S.PENDING, S.CREATED),
+        (S.CREATED, S.APPROVED),
+        ([S.PENDING, S.APPROVED], S.REJECTED),
+        (S.EXPIRED, S.PENDING),
+        ([], S.APPROVED),
+    ],
+)
+def test_an_illegal_transition_raises_before_touching_the_database(
+    store: Store, from_states: RequestState | list[RequestState], to_state: RequestState
+) -> None:
+    request = make(store)
+    with pytest.raises(ValueError):
+        store.transition(request.id, from_states, to_state, actor_id="U_APP")
+    assert store.get(request.id) == request
+
+
+def test_entering_failed_without_a_failure_kind_raises(store: Store) -> None:
+    request = make(store)
+    assert approve(store, request.id)
+    with pytest.raises(ValueError, match="failure_kind"):
+        store.transition(request.id, S.APPROVED, S.FAILED, actor_id="system")
+
+
+def test_the_audit_trail_records_every_transition_oldest_first(store: Store) -> None:
+    request = make(store, requester_id="U_REQ")
+    later = NOW + timedelta(minutes=5)
+    store.transition(
+        request.id,
+        S.PENDING,
+        S.APPROVED,
+        actor_id="U_APP",
+        decided_by="U_APP",
+        detail="approved via card",
+        now=later,
+    )
+    store.transition(
+        request.id,
+        S.APPROVED,
+        S.FAILED,
+        actor_id="system",
+        detail="braze 503",
+        now=later + timedelta(seconds=3),
+        failure_kind=FailureKind.UNAVAILABLE,
+    )
+    store.transition(
+        request.id,
+        S.FAILED,
+        S.APPROVED,
+        actor_id="U_APP2",
+        detail="retry",
+        now=later + timedelta(minutes=1),
+    )
+
+    trail = [
+        (e.from_state, e.to_state, e.actor_id, e.at, e.detail) for e in store.audit(request.id)
+    ]
+
+    assert trail == [
+        (None, S.PENDING, "U_REQ", NOW, "requested"),
+        (S.PENDING, S.APPROVED, "U_APP", later, "approved via card"),
+        (S.APPROVED, S.FAILED, "system", later + timedelta(seconds=3), "braze 503"),
+        (S.FAILED, S.APPROVED, "U_APP2", later + timedelta(minutes=1), "retry"),
+    ]
+    assert all(e.request_id == request.id and e.at.tzinfo is UTC for e in store.audit(request.id))
+
+
+def test_the_audit_row_names_the_state_the_request_really_left(store: Store) -> None:
+    request = make(store)
+    assert approve(store, request.id)
+    assert fail(store, request.id, FailureKind.UNAVAILABLE)
+
+    # Both PENDING and FAILED are acceptable sources; the row must say which one it was.
+    assert approve(store, request.id)
+
+    assert store.audit(request.id)[-1].from_state is S.FAILED
+
+
+def test_without_update_returning_the_previous_state_is_still_recorded(store: Store) -> None:
+    # Old SQLite (< 3.35) has no RETURNING; force the fallback path that re-reads the row.
+    store._returning = False
+    request = make(store)
+    assert approve(store, request.id)
+    assert fail(store, request.id, FailureKind.UNAVAILABLE)
+
+    retried = approve(store, request.id, actor="U_APP2")
+
+    assert retried is not None and retried.state is S.APPROVED and retried.attempts == 2
+    assert store.audit(request.id)[-1].from_state is S.FAILED
+    assert approve(store, request.id) is None
+
+
+def test_entering_approved_counts_attempts_and_records_the_approver(store: Store) -> None:
+    request = make(store)
+    at = NOW + timedelta(minutes=1)
+
+    first = store.transition(
+        request.id, S.PENDING, S.APPROVED, actor_id="U_APP", decided_by="U_APP", now=at
+    )
+    assert first is not None
+    assert (first.attempts, first.decided_by, first.decided_at, first.updated_at) == (
+        1,
+        "U_APP",
+        at,
+        at,
+    )
+
+    fail(store, request.id, FailureKind.UNAVAILABLE)
+    second = approve(store, request.id, actor="U_APP2")
+    assert second is not None and second.attempts == 2 and second.decided_by == "U_APP2"
+
+
+def test_only_the_fields_passed_explicitly_are_updated(store: Store) -> None:
+    request = make(store)
+    store.set_card(request.id, "1.1")
+    approved = approve(store, request.id)
+    assert approved is not None
+
+    failed = fail(store, request.id, FailureKind.OUTCOME_UNKNOWN)
+    assert failed is not None
+    assert failed.decided_by == approved.decided_by and failed.decided_at == approved.decided_at
+    assert failed.card_ts == "1.1"
+    assert failed.failure_kind is FailureKind.OUTCOME_UNKNOWN
+    assert failed.failure_message == "braze said outcome_unknown"
+
+    # A retry that explicitly clears the failure, leaving everything else alone.
+    retried = store.transition(
+        request.id,
+        S.FAILED,
+        S.APPROVED,
+        actor_id="U_APP",
+        failure_kind=None,
+        failure_message=None,
+    )
+    assert retried is not None
+    assert retried.failure_kind is None and retried.failure_message is None
+    assert retried.decided_by == approved.decided_by and retried.card_ts == "1.1"
+
+    created = store.transition(
+        request.id, S.APPROVED, S.CREATED, actor_id="system", created_send_id="spring"
+    )
+    assert created is not None and created.created_send_id == "spring"
+
+
+def test_a_rejection_keeps_its_reason_and_who_decided(store: Store) -> None:
+    request = make(store)
+    rejected = store.transition(
+        request.id,
+        S.PENDING,
+        S.REJECTED,
+        actor_id="U_APP",
+        decided_by="U_APP",
+        reject_reason="wrong campaign",
+    )
+    assert rejected is not None
+    assert (rejected.state, rejected.reject_reason, rejected.decided_by) == (
+        S.REJECTED,
+        "wrong campaign",
+        "U_APP",
+    )
+    assert rejected.attempts == 0
+
+
+# -- queries ------------------------------------------------------------------------------------
+
+
+def test_due_for_expiry_lists_only_pending_requests_past_their_deadline(store: Store) -> None:
+    old = make(store, send_id="a", now=NOW - timedelta(hours=25))
+    exactly_due = make(store, send_id="b", now=NOW - TTL)
+    fresh = make(store, send_id="c", now=NOW - timedelta(hours=1))
+    old_but_approved = make(store, send_id="d", now=NOW - timedelta(hours=30))
+    approve(store, old_but_approved.id)
+
+    due = store.due_for_expiry(NOW)
+
+    assert [r.id for r in due] == [old.id, exactly_due.id]
+    assert fresh.id not in {r.id for r in due}
+    # The same instant in another zone means the same thing.
+    plus_five = timezone(timedelta(hours=5))
+    assert [r.id for r in store.due_for_expiry(NOW.astimezone(plus_five))] == [
+        old.id,
+        exactly_due.id,
+    ]
+
+
+def test_recent_in_channel_lists_the_newest_first_and_respects_the_limit(store: Store) -> None:
+    made = [make(store, send_id=f"s{i}", now=NOW + timedelta(minutes=i)) for i in range(5)]
+    make(store, send_id="elsewhere", channel_id="C2", now=NOW + timedelta(hours=1))
+
+    assert [r.id for r in store.recent_in_channel("C1")] == [r.id for r in reversed(made)]
+    assert [r.id for r in store.recent_in_channel("C1", limit=2)] == [made[4].id, made[3].id]
+    assert store.recent_in_channel("C_EMPTY") == []
+
+
+def test_in_state_lists_the_requests_in_that_state(store: Store) -> None:
+    first = make(store, send_id="a")
+    second = make(store, send_id="b", now=NOW + timedelta(seconds=1))
+    approve(store, first.id)
+
+    assert [r.id for r in store.in_state(S.APPROVED)] == [first.id]
+    assert [r.id for r in store.in_state(S.PENDING)] == [second.id]
+    assert store.in_state(S.CREATED) == []
+
+
+# -- quota --------------------------------------------------------------------------------------
+
+
+def test_no_quota_is_known_before_any_observation(store: Store) -> None:
+    assert store.quota() is None
+
+
+def test_the_newest_quota_observation_wins(store: Store) -> None:
+    reset = datetime(2025, 3, 2, tzinfo=UTC)
+    newer = QuotaSnapshot(limit=100, remaining=40, reset_at=reset, observed_at=NOW)
+    older = QuotaSnapshot(
+        limit=100, remaining=60, reset_at=reset, observed_at=NOW - timedelta(minutes=1)
+    )
+    newest = QuotaSnapshot(
+        limit=None, remaining=0, reset_at=None, observed_at=NOW + timedelta(minutes=1)
+    )
+
+    store.record_quota(newer)
+    store.record_quota(older)
+    assert store.quota() == newer
+
+    store.record_quota(newest)
+    assert store.quota() == newest
+
+
+def test_the_quota_is_shared_between_stores_on_the_same_database(database_url: str) -> None:
+    snapshot = QuotaSnapshot(limit=100, remaining=7, reset_at=None, observed_at=NOW)
+    with Store(database_url) as one, Store(database_url) as other:
+        one.record_quota(snapshot)
+        assert other.quota() == snapshot
+
+
+# -- lifecycle, schema, health ------------------------------------------------------------------
+
+
+def test_data_survives_reopening_the_store(database_url: str) -> None:
+    with Store(database_url) as first:
+        request = make(first)
+        approve(first, request.id)
+        first.record_quota(QuotaSnapshot(limit=100, remaining=99, reset_at=None, observed_at=NOW))
+        trail = first.audit(request.id)
+        before = first.get(request.id)
+
+    with Store(database_url) as reopened:
+        loaded = reopened.get(request.id)
+        assert loaded == before and loaded is not None and loaded.state is S.APPROVED
+        assert reopened.audit(request.id) == trail
+        assert reopened.quota() is not None
+        with pytest.raises(DuplicatePairError):
+            make(reopened)
+
+
+def test_the_schema_version_is_recorded_once_however_often_the_store_opens(
+    database_url: str,
+) -> None:
+    for _ in range(3):
+        Store(database_url).close()
+    engine = sa.create_engine(normalise_url(database_url))
+    try:
+        with engine.connect() as conn:
+            versions = conn.exec_driver_sql("SELECT version FROM schema_version").scalars().all()
+    finally:
+        engine.dispose()
+    assert versions == [1]
+
+
+def test_a_database_written_by_newer_code_is_refused(database_url: str) -> None:
+    Store(database_url).close()
+    engine = sa.create_engine(normalise_url(database_url))
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO schema_version (version, applied_at) "
+                "VALUES (99, '2030-01-01 00:00:00')"
+            )
+    finally:
+        engine.dispose()
+
+    with pytest.raises(StoreError, match="newer"):
+        Store(database_url)
+
+
+def test_an_in_memory_sqlite_store_works_within_one_thread() -> None:
+    with Store("sqlite:///:memory:") as memory:
+        request = make(memory)
+        assert approve(memory, request.id)
+        assert memory.get(request.id) is not None and memory.ping()
+
+
+def test_ping_is_true_for_a_reachable_database(store: Store) -> None:
+    assert store.ping() is True
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_opening_an_unreachable_database_raises_a_store_error_naming_it() -> None:
+    port = _closed_port()
+    with pytest.raises(StoreError, match=str(port)):
+        Store(f"postgresql://postgres:hunter2@127.0.0.1:{port}/test")
+
+
+def test_opening_an_unreachable_database_does_not_reveal_the_password() -> None:
+    with pytest.raises(StoreError) as refused:
+        Store(f"postgresql://postgres:hunter2@127.0.0.1:{_closed_port()}/test")
+    assert "hunter2" not in str(refused.value)
+
+
+def test_opening_a_sqlite_file_in_a_missing_directory_raises_a_store_error(tmp_path: Path) -> None:
+    with pytest.raises(StoreError):
+        Store(f"sqlite:///{tmp_path / 'missing' / 'sendid.db'}")
+
+
+class _TcpProxy:
+    """Forwards 127.0.0.1:<port> to a target; stop() makes the database vanish mid-flight."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self._listener.getsockname()[1]
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            with self._lock:
+                self._sockets += [client, upstream]
+            for src, dst in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
+
+    @staticmethod
+    def _pump(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+
+    def stop(self) -> None:
+        # shutdown() first: close() alone does not wake a thread blocked in accept() on Linux,
+        # and that thread would keep the port open.
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)
+        self._listener.close()
+        with self._lock:
+            for s in self._sockets:
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+                s.close()
+
+
+@pytest.mark.postgres
+def test_ping_turns_false_without_raising_when_the_database_goes_away() -> None:
+    with db_fixtures.isolated_postgres_url() as url:
+        real = normalise_url(url)
+        proxy = _TcpProxy((real.host or "127.0.0.1", real.port or 5432))
+        try:
+            store = Store(real.set(port=proxy.port))
+            assert store.ping() is True
+            make(store)  # leaves a pooled connection behind, as a running bot would
+
+            proxy.stop()
+
+            started = time.monotonic()
+            assert store.ping() is False
+            assert time.monotonic() - started < 15
+            store.close()
+        finally:
+            proxy.stop()
+
+
+# -- URLs ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("given", "driver"),
+    [
+        ("postgresql://u@h/db", "postgresql+psycopg"),
+        ("postgres://u@h/db", "postgresql+psycopg"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg"),
+        ("sqlite:///sendid.db", "sqlite"),
+    ],
+)
+def test_postgres_urls_are_served_by_psycopg_3(given: str, driver: str) -> None:
+    assert normalise_url(given).drivername == driver
