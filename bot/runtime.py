@@ -23,6 +23,23 @@ from bot.web import HttpServer, WebApp
 log = logging.getLogger("bot.runtime")
 
 
+# Longer than any Braze call can take (bounded timeouts and retries), so a claim this old was
+# interrupted by a crash rather than still in flight in another replica.
+STALE_CLAIM = timedelta(minutes=2)
+
+
+def recover_and_announce(ctx: BotContext, older_than: timedelta = STALE_CLAIM) -> int:
+    """Finish approvals a crash interrupted: failed as outcome unknown, said in the thread."""
+    recovered = ctx.service.recover_stale_approvals(older_than)
+    for request in recovered:
+        ctx.messenger.update_card(request)
+        try:
+            ctx.messenger.reply_outcome(request, ctx.service.quota())
+        except SlackApiError:
+            log.exception("recovery not announced", extra={"request_id": request.id})
+    return len(recovered)
+
+
 def expire_and_announce(ctx: BotContext) -> int:
     """Expire every overdue pending request and say so on its card and in its thread."""
     expired = ctx.service.expire_due()
@@ -36,9 +53,14 @@ def expire_and_announce(ctx: BotContext) -> int:
 
 
 class ExpirySweeper:
-    def __init__(self, ctx: BotContext, interval: float) -> None:
+    """Background housekeeping: expire overdue requests, recover interrupted approvals."""
+
+    def __init__(
+        self, ctx: BotContext, interval: float, stale_claim: timedelta = STALE_CLAIM
+    ) -> None:
         self._ctx = ctx
         self._interval = interval
+        self._stale_claim = stale_claim
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="expiry", daemon=True)
 
@@ -51,11 +73,15 @@ class ExpirySweeper:
 
     def _run(self) -> None:
         while not self._stop.wait(self._interval):
-            try:
-                expire_and_announce(self._ctx)
-            except Exception:
-                # Keep sweeping: a database hiccup now must not stop expiry for good.
-                log.exception("expiry sweep failed")
+            self.sweep()
+
+    def sweep(self) -> None:
+        try:
+            recover_and_announce(self._ctx, self._stale_claim)
+            expire_and_announce(self._ctx)
+        except Exception:
+            # Keep sweeping: a database hiccup now must not stop expiry for good.
+            log.exception("housekeeping sweep failed")
 
 
 def sweep_interval(ttl: timedelta) -> float:
@@ -82,12 +108,15 @@ class BotRuntime:
         ttl = timedelta(hours=settings.sendid_request_ttl_hours)
         self.service = SendIdService(self.store, self.braze, ttl=ttl)
         self.app, self.ctx = build_app(settings, self.service)
-        self.sweeper = ExpirySweeper(self.ctx, sweep_interval(ttl))
+        stale_claim = timedelta(seconds=settings.sendid_stale_claim_seconds)
+        self.sweeper = ExpirySweeper(self.ctx, sweep_interval(ttl), stale_claim)
         self.http: HttpServer | None = None
         self.socket_mode: SocketModeHandler | None = None
 
     def start(self, host: str = "0.0.0.0", port: int | None = None) -> BotRuntime:  # noqa: S104
         """Serve HTTP on PORT (Slack events only in HTTP mode; health in both) and connect."""
+        # Before taking clicks: settle what a crash left in flight, expire what is overdue.
+        self.sweeper.sweep()
         socket_mode = self.settings.socket_mode
         web = WebApp(None if socket_mode else self.app, ready=self.store.ping)
         self.http = HttpServer(web, host, self.settings.port if port is None else port).start()

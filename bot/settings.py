@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     sendid_allow_self_approval: bool = False
     sendid_request_ttl_hours: float = Field(default=24.0, gt=0, le=24 * 30)
     sendid_database_url: str = "sqlite:///sendid.db"
+    # Advanced: an approval claimed longer ago than this, still without Braze's answer, was
+    # interrupted by a crash; it must exceed the longest Braze call (bounded well below 60 s).
+    sendid_stale_claim_seconds: float = Field(default=120.0, ge=1, le=3600)
     port: int = Field(default=3000, ge=0, le=65535)
     log_level: str = "INFO"
 

@@ -238,6 +238,34 @@ class SendIdService:
                 expired.append(done)
         return expired
 
+    def recover_stale_approvals(self, older_than: timedelta) -> list[SendIdRequest]:
+        """Move approvals whose Braze call was interrupted (a crash) to failed/outcome unknown.
+
+        `approved` means "Braze call in flight". A claim older than any Braze call can last
+        (timeouts and retries are bounded far below `older_than`) belongs to a process that died
+        between claiming and recording Braze's answer. Braze may or may not have created the ID,
+        so only a person may retry, after checking.
+        """
+        cutoff = self.clock() - older_than
+        recovered = []
+        for request in self.store.in_state(RequestState.APPROVED):
+            if request.updated_at > cutoff:
+                continue  # possibly still in flight in another replica
+            failed = self.store.transition(
+                request.id,
+                RequestState.APPROVED,
+                RequestState.FAILED,
+                actor_id=SYSTEM_ACTOR,
+                detail="outcome_unknown: interrupted while calling Braze (bot restarted)",
+                now=self.clock(),
+                failure_kind=FailureKind.OUTCOME_UNKNOWN,
+                failure_message="The bot stopped while calling Braze.",
+            )
+            if failed is not None:
+                log.warning("interrupted approval recovered", extra={"request_id": request.id})
+                recovered.append(failed)
+        return recovered
+
     # ---- creation ---------------------------------------------------------------------------
 
     def create_in_braze(self, request: SendIdRequest) -> tuple[SendIdRequest, QuotaSnapshot | None]:

@@ -155,3 +155,57 @@ def test_missing_settings_stop_start_up_with_exit_code_2_and_one_line_each(tmp_p
     ):
         assert sum(name in line for line in lines) == 1
     assert "xoxp-wrong-kind-secret-value" not in result.stderr
+
+
+def test_an_approval_interrupted_by_a_crash_becomes_outcome_unknown_on_restart(
+    slack: SlackStandIn, braze: BrazeStandIn, tmp_path: Path
+) -> None:
+    database_url = f"sqlite:///{tmp_path / 'crash.db'}"
+    port = free_port()
+    env = bot_env(slack, braze, database_url, port)
+    env["SENDID_STALE_CLAIM_SECONDS"] = "1"
+    log = tmp_path / "bot.log"
+
+    first = start_process(env, port, log)
+    try:
+        post(port, sr.form_body(sr.slash_command("", user_id=REQUESTER, channel_id=CHANNEL)))
+        view = slack.wait_for_call("views.open").params["view"]
+        submission = sr.view_submission(
+            view, {"campaign_id": CAMPAIGN, "send_id": "crash_1"}, user_id=REQUESTER
+        )
+        post(port, sr.payload_body(submission))
+        slack.wait_for_call(
+            "chat.postMessage", predicate=lambda c: c.params.get("channel") == CHANNEL
+        )
+        time.sleep(0.3)
+        with Store(database_url) as store:
+            (request,) = store.recent_in_channel(CHANNEL)
+        braze.delay_next("/sends/id/create", 30)  # Braze receives the call, then hangs
+        click = sr.button_click("sendid_approve", request.id, user_id=APPROVER, channel_id=CHANNEL)
+        post(port, sr.payload_body(click))
+        braze.wait_for_calls("/sends/id/create", 1)
+    finally:
+        first.kill()  # SIGKILL: no chance to record Braze's answer
+        first.wait(timeout=10)
+    with Store(database_url) as store:
+        assert store.get(request.id).state is RequestState.APPROVED
+
+    time.sleep(1.1)  # older than the stale-claim threshold
+    second = start_process(env, port, log)
+    try:
+        with Store(database_url) as store:
+            recovered = store.get(request.id)
+        assert recovered.state is RequestState.FAILED
+        assert (
+            recovered.failure_kind is not None and recovered.failure_kind.value == "outcome_unknown"
+        )
+        reply = slack.wait_for_call(
+            "chat.postMessage", predicate=lambda c: c.params.get("thread_ts") == request.card_ts
+        )
+        assert "outcome is unknown" in reply.params["text"]
+        retry = [e for b in reply.params["blocks"] if b["type"] == "actions" for e in b["elements"]]
+        assert retry and "confirm" in retry[0]
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=20)
+    assert len(braze.create_calls()) == 1

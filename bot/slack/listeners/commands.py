@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import Ack, App
 
 from bot.slack import blocks
 from bot.slack.context import Actor, BotContext
+
+log = logging.getLogger("bot.slack")
 
 COMMAND = "/sendid"
 USAGE = "Usage: `/sendid`, `/sendid <campaign_id> [send_id]`, `/sendid history`, `/sendid quota`."
@@ -38,11 +41,16 @@ def register(app: App, ctx: BotContext) -> None:
         if _is_direct_message(command) or not ctx.policy.channel_permitted(channel_id):
             answer(ack, blocks.not_permitted_text(ctx.policy.allowed_channels))
             return
-        if sub == "history":
-            answer(ack, blocks.history_text(ctx.service.store.recent_in_channel(channel_id, 10)))
-            return
-        if sub == "quota":
-            answer(ack, blocks.quota_text(ctx.service.quota(), ctx.service.clock()))
+        if sub in ("history", "quota"):
+            try:
+                if sub == "history":
+                    text = blocks.history_text(ctx.service.store.recent_in_channel(channel_id, 10))
+                else:
+                    text = blocks.quota_text(ctx.service.quota(), ctx.service.clock())
+            except Exception:
+                log.exception("/sendid %s failed", sub, extra={"channel": channel_id})
+                text = "Sorry, that failed (an internal error, logged for the admin). Try again."
+            answer(ack, text)
             return
         if len(words) > 2:
             answer(ack, f"Too many words. {USAGE}")
