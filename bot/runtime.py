@@ -12,9 +12,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.braze import BrazeClient, RetryPolicy
+from bot.domain.models import RequestState, SendIdRequest
 from bot.domain.service import SendIdService
+from bot.metrics import Metrics
 from bot.settings import Settings
-from bot.slack import blocks
 from bot.slack.app import build_app
 from bot.slack.context import BotContext
 from bot.store import Store
@@ -22,6 +23,15 @@ from bot.web import HttpServer, WebApp
 
 log = logging.getLogger("bot.runtime")
 
+
+# A decided request whose reply is still missing after this was lost (crash, Slack outage).
+LOST_REPLY_AFTER = timedelta(seconds=30)
+ANNOUNCED_STATES = (
+    RequestState.CREATED,
+    RequestState.FAILED,
+    RequestState.REJECTED,
+    RequestState.EXPIRED,
+)
 
 # Longer than any Braze call can take (bounded timeouts and retries), so a claim this old was
 # interrupted by a crash rather than still in flight in another replica.
@@ -32,11 +42,7 @@ def recover_and_announce(ctx: BotContext, older_than: timedelta = STALE_CLAIM) -
     """Finish approvals a crash interrupted: failed as outcome unknown, said in the thread."""
     recovered = ctx.service.recover_stale_approvals(older_than)
     for request in recovered:
-        ctx.messenger.update_card(request)
-        try:
-            ctx.messenger.reply_outcome(request, ctx.service.quota())
-        except SlackApiError:
-            log.exception("recovery not announced", extra={"request_id": request.id})
+        _settle_quietly(ctx, request)
     return len(recovered)
 
 
@@ -44,23 +50,41 @@ def expire_and_announce(ctx: BotContext) -> int:
     """Expire every overdue pending request and say so on its card and in its thread."""
     expired = ctx.service.expire_due()
     for request in expired:
-        ctx.messenger.update_card(request)
-        try:
-            ctx.messenger.reply(request, blocks.expired_reply(request))
-        except SlackApiError:
-            log.exception("expiry not announced", extra={"request_id": request.id})
+        _settle_quietly(ctx, request)
     return len(expired)
+
+
+def announce_lost_replies(ctx: BotContext, older_than: timedelta = LOST_REPLY_AFTER) -> int:
+    """Post thread replies that were never posted (the bot died, or Slack failed, in between)."""
+    cutoff = ctx.service.clock() - older_than
+    lost = ctx.service.store.unannounced(ANNOUNCED_STATES, cutoff)
+    for request in lost:
+        _settle_quietly(ctx, request)
+    return len(lost)
+
+
+def _settle_quietly(ctx: BotContext, request: SendIdRequest) -> None:
+    # One request's Slack failure must not stop the sweep; the next sweep tries again.
+    try:
+        ctx.settle(request, ctx.service.quota())
+    except SlackApiError:
+        log.exception("reply not posted; will retry", extra={"request_id": request.id})
 
 
 class ExpirySweeper:
     """Background housekeeping: expire overdue requests, recover interrupted approvals."""
 
     def __init__(
-        self, ctx: BotContext, interval: float, stale_claim: timedelta = STALE_CLAIM
+        self,
+        ctx: BotContext,
+        interval: float,
+        stale_claim: timedelta = STALE_CLAIM,
+        lost_reply_after: timedelta = LOST_REPLY_AFTER,
     ) -> None:
         self._ctx = ctx
         self._interval = interval
         self._stale_claim = stale_claim
+        self._lost_reply_after = lost_reply_after
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="expiry", daemon=True)
 
@@ -79,6 +103,7 @@ class ExpirySweeper:
         try:
             recover_and_announce(self._ctx, self._stale_claim)
             expire_and_announce(self._ctx)
+            announce_lost_replies(self._ctx, self._lost_reply_after)
         except Exception:
             # Keep sweeping: a database hiccup now must not stop expiry for good.
             log.exception("housekeeping sweep failed")
@@ -96,20 +121,26 @@ class BotRuntime:
         *,
         braze_timeout: httpx.Timeout | None = None,
         braze_retry: RetryPolicy | None = None,
+        lost_reply_after: timedelta = LOST_REPLY_AFTER,
+        sweep_every: float | None = None,
     ) -> None:
         self.settings = settings
         self.store = Store(settings.sendid_database_url)
+        self.metrics = Metrics(self.store)
         self.braze = BrazeClient(
             settings.braze_rest_endpoint,
             settings.braze_api_key.get_secret_value(),
             timeout=braze_timeout,
             retry=braze_retry or RetryPolicy(),
+            observer=self.metrics.braze.observe,
         )
         ttl = timedelta(hours=settings.sendid_request_ttl_hours)
         self.service = SendIdService(self.store, self.braze, ttl=ttl)
         self.app, self.ctx = build_app(settings, self.service)
         stale_claim = timedelta(seconds=settings.sendid_stale_claim_seconds)
-        self.sweeper = ExpirySweeper(self.ctx, sweep_interval(ttl), stale_claim)
+        self.sweeper = ExpirySweeper(
+            self.ctx, sweep_every or sweep_interval(ttl), stale_claim, lost_reply_after
+        )
         self.http: HttpServer | None = None
         self.socket_mode: SocketModeHandler | None = None
 
@@ -118,7 +149,9 @@ class BotRuntime:
         # Before taking clicks: settle what a crash left in flight, expire what is overdue.
         self.sweeper.sweep()
         socket_mode = self.settings.socket_mode
-        web = WebApp(None if socket_mode else self.app, ready=self.store.ping)
+        web = WebApp(
+            None if socket_mode else self.app, ready=self.store.ping, metrics=self.metrics.render
+        )
         self.http = HttpServer(web, host, self.settings.port if port is None else port).start()
         if socket_mode:
             assert self.settings.slack_app_token is not None

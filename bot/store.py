@@ -41,7 +41,19 @@ from bot.domain.models import (
     SendIdRequest,
 )
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
+
+# How to bring a database from version N-1 to N, in order. A new database gets the current
+# tables from `metadata` directly; an older one gets these steps, each with its version row, in
+# the same transaction, so an upgrade either completes or leaves the data as it was.
+MIGRATIONS: Final[dict[int, tuple[str, ...]]] = {
+    2: (
+        # Which state's thread reply has been posted: lets the sweeper post replies a crash lost.
+        "ALTER TABLE requests ADD COLUMN announced_state VARCHAR(16)",
+        # When the half-TTL reminder went out (at most one per request).
+        "ALTER TABLE requests ADD COLUMN reminded_at TIMESTAMP",
+    ),
+}
 
 # Separates campaign ID and send ID inside pair_key; a control character cannot occur in either
 # (send IDs are printable ASCII, campaign IDs are UUID-like), so distinct pairs get distinct keys.
@@ -148,6 +160,8 @@ requests_table = sa.Table(
     sa.Column("failure_kind", sa.String(32), nullable=True),
     sa.Column("failure_message", sa.Text, nullable=True),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("announced_state", sa.String(16), nullable=True),
+    sa.Column("reminded_at", _UTCDateTime, nullable=True),
     sa.UniqueConstraint("pair_key", name="uq_requests_pair_key"),
     sa.Index("ix_requests_channel_created", "channel_id", "created_at"),
     sa.Index("ix_requests_state_expires", "state", "expires_at"),
@@ -251,6 +265,10 @@ def _to_request(row: RowMapping) -> SendIdRequest:
         failure_kind=None if failure_kind is None else FailureKind(failure_kind),
         failure_message=row["failure_message"],
         attempts=row["attempts"],
+        announced_state=None
+        if row["announced_state"] is None
+        else RequestState(row["announced_state"]),
+        reminded_at=row["reminded_at"],
     )
 
 
@@ -369,7 +387,15 @@ class Store:
                     f"database schema version {current} is newer than this bot supports "
                     f"({SCHEMA_VERSION}); upgrade the bot"
                 )
-            # current < SCHEMA_VERSION: future migrations go here, keyed by version.
+            else:
+                for version in range(current + 1, SCHEMA_VERSION + 1):
+                    for statement in MIGRATIONS[version]:
+                        if not self._is_sqlite:
+                            statement = statement.replace("TIMESTAMP", "TIMESTAMP WITH TIME ZONE")
+                        conn.exec_driver_sql(statement)
+                    conn.execute(
+                        schema_version_table.insert().values(version=version, applied_at=_utcnow())
+                    )
 
     def close(self) -> None:
         self._engine.dispose()
@@ -482,6 +508,45 @@ class Store:
             )
             if result.rowcount != 1:
                 raise UnknownRequestError(request_id)
+
+    @_translate_errors
+    def mark_announced(self, request_id: str, state: RequestState) -> None:
+        """Record that the thread reply for `state` has been posted."""
+        with self._write() as conn:
+            conn.execute(
+                requests_table.update()
+                .where(requests_table.c.id == request_id)
+                .values(announced_state=state.value)
+            )
+
+    @_translate_errors
+    def unannounced(
+        self, states: Iterable[RequestState], older_than: datetime
+    ) -> list[SendIdRequest]:
+        """Requests in `states`, last changed before `older_than`, whose reply was never posted."""
+        wanted = [s.value for s in states]
+        announced = requests_table.c.announced_state
+        return self._select(
+            sa.select(*_REQUEST_COLUMNS)
+            .where(requests_table.c.state.in_(wanted))
+            .where(requests_table.c.updated_at < _aware(older_than))
+            .where(requests_table.c.card_ts.is_not(None))
+            .where(sa.or_(announced.is_(None), announced != requests_table.c.state))
+            .order_by(requests_table.c.updated_at)
+        )
+
+    @_translate_errors
+    def claim_reminder(self, request_id: str, now: datetime) -> bool:
+        """Atomically take the one reminder a pending request gets; False if already taken."""
+        with self._write() as conn:
+            result = conn.execute(
+                requests_table.update()
+                .where(requests_table.c.id == request_id)
+                .where(requests_table.c.state == RequestState.PENDING.value)
+                .where(requests_table.c.reminded_at.is_(None))
+                .values(reminded_at=_aware(now))
+            )
+            return result.rowcount == 1
 
     @_translate_errors
     def transition(

@@ -208,10 +208,16 @@ def is_card_post(call: SlackCall, channel: str) -> bool:
 
 
 def start_bot(
-    slack: SlackStandIn, braze: BrazeStandIn, database_url: str, **overrides: Any
+    slack: SlackStandIn,
+    braze: BrazeStandIn,
+    database_url: str,
+    runtime_options: dict[str, Any] | None = None,
+    **overrides: Any,
 ) -> BotHarness:
     settings = make_settings(slack, braze, database_url, **overrides)
-    runtime = BotRuntime(settings, braze_timeout=FAST_TIMEOUT, braze_retry=FAST_RETRY)
+    runtime = BotRuntime(
+        settings, braze_timeout=FAST_TIMEOUT, braze_retry=FAST_RETRY, **(runtime_options or {})
+    )
     runtime.start(host="127.0.0.1", port=0)
     return BotHarness(runtime, slack, braze)
 

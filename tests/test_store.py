@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
 from bot.store import (
+    SCHEMA_VERSION,
     DuplicatePairError,
     Store,
     StoreError,
@@ -675,7 +676,43 @@ def test_the_schema_version_is_recorded_once_however_often_the_store_opens(
             versions = conn.exec_driver_sql("SELECT version FROM schema_version").scalars().all()
     finally:
         engine.dispose()
-    assert versions == [1]
+    assert versions == [SCHEMA_VERSION]
+
+
+def test_upgrading_a_version_1_database_keeps_every_request_and_audit_row(
+    database_url: str,
+) -> None:
+    with Store(database_url) as old:
+        request = make(old)
+        assert approve(old, request.id)
+        trail = old.audit(request.id)
+    # Turn it back into what version 1 of the bot wrote: no v2 columns, version row 1 only.
+    engine = sa.create_engine(normalise_url(database_url))
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ALTER TABLE requests DROP COLUMN announced_state")
+            conn.exec_driver_sql("ALTER TABLE requests DROP COLUMN reminded_at")
+            conn.exec_driver_sql("DELETE FROM schema_version")
+            conn.exec_driver_sql(
+                "INSERT INTO schema_version (version, applied_at) VALUES (1, '2026-01-01 00:00:00')"
+            )
+    finally:
+        engine.dispose()
+
+    with Store(database_url) as upgraded:
+        loaded = upgraded.get(request.id)
+        assert loaded is not None and loaded.state is S.APPROVED
+        assert loaded.announced_state is None and loaded.reminded_at is None
+        assert upgraded.audit(request.id) == trail
+        upgraded.mark_announced(request.id, S.APPROVED)
+        assert upgraded.get(request.id).announced_state is S.APPROVED  # type: ignore[union-attr]
+    engine = sa.create_engine(normalise_url(database_url))
+    try:
+        with engine.connect() as conn:
+            versions = conn.exec_driver_sql("SELECT version FROM schema_version ORDER BY version")
+            assert versions.scalars().all() == list(range(1, SCHEMA_VERSION + 1))
+    finally:
+        engine.dispose()
 
 
 def test_a_database_written_by_newer_code_is_refused(database_url: str) -> None:

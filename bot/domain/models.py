@@ -87,6 +87,8 @@ class SendIdRequest:
     failure_kind: FailureKind | None = None
     failure_message: str | None = None
     attempts: int = 0  # Braze create calls started for this request
+    announced_state: RequestState | None = None  # the state whose thread reply was posted
+    reminded_at: datetime | None = None  # when the half-TTL reminder went out
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from bot.domain.models import RequestState, SendIdRequest
+from bot.domain.models import QuotaSnapshot, RequestState, SendIdRequest
 from bot.domain.policy import MembershipLookupError, Policy, Refusal
 from bot.domain.service import SendIdService
 from bot.slack import mrkdwn as md
@@ -40,6 +40,15 @@ class BotContext:
     policy: Policy
     service: SendIdService
     messenger: Messenger
+
+    def settle(self, request: SendIdRequest, quota: QuotaSnapshot | None = None) -> None:
+        """Show a decided request's state on its card and in its thread, and remember the reply.
+
+        The remembered state lets the sweeper post a reply that a crash or Slack outage lost.
+        """
+        self.messenger.update_card(request)
+        if self.messenger.announce(request, quota):
+            self.service.store.mark_announced(request.id, request.state)
 
     def refusal_text(self, refusal: Refusal) -> str:
         if refusal is Refusal.CHANNEL_NOT_PERMITTED:

@@ -123,14 +123,21 @@ class Messenger:
             kwargs["blocks"] = reply_blocks
         self.client.chat_postMessage(unfurl_links=False, unfurl_media=False, **kwargs)
 
-    def reply_outcome(self, request: SendIdRequest, quota: QuotaSnapshot | None) -> None:
+    def announce(self, request: SendIdRequest, quota: QuotaSnapshot | None) -> bool:
+        """Reply in the thread with what the request's current state means; False if no reply."""
+        reply_blocks: list[Any] | None = None
         if request.state is RequestState.CREATED:
             text, reply_blocks = blocks.created_reply(request, quota)
         elif request.state is RequestState.FAILED:
             text, reply_blocks = blocks.failed_reply(request, quota)
+        elif request.state is RequestState.REJECTED:
+            text = blocks.rejected_reply(request)
+        elif request.state is RequestState.EXPIRED:
+            text = blocks.expired_reply(request)
         else:
-            return
+            return False
         self.reply(request, text, reply_blocks)
+        return True
 
     # ---- private answers --------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import timedelta
 
 from bot.domain.models import RequestState
 from tests.conftest import (
@@ -248,3 +249,29 @@ def test_unknown_request_ids_in_button_values_change_nothing(bot: BotHarness) ->
     assert response.status_code == 200
     bot.wait_for_ephemeral(APPROVER, "do not know")
     assert bot.braze.create_calls() == []
+
+
+def test_a_thread_reply_slack_lost_is_posted_later_by_the_sweeper(
+    slack: SlackStandIn, braze: BrazeStandIn, database_url: str
+) -> None:
+    options = {"lost_reply_after": timedelta(seconds=0.5), "sweep_every": 0.2}
+    bot = start_bot(slack, braze, database_url, runtime_options=options)
+    try:
+        request = bot.request(CAMPAIGN, "lost_reply_1")
+        slack.fail_next("chat.postMessage", "internal_error")  # the result reply fails once
+        bot.click("sendid_approve", request.id, user=APPROVER)
+        wait_for_state(bot, request.id, RequestState.CREATED)
+        bot.wait_for_ephemeral(APPROVER, "Nothing was lost")
+        # The stand-in records the refused reply too: wait for the second, successful one.
+        reply = bot.wait_for_thread_reply(request, 2)[1].params
+        assert "lost_reply_1" in reply["text"]
+        deadline = time.monotonic() + 5
+        while bot.store.get(request.id).announced_state is not RequestState.CREATED:
+            assert time.monotonic() < deadline, "the reply was never recorded as posted"
+            time.sleep(0.05)
+        time.sleep(1.0)
+        assert len(bot.thread_replies(request)) == 2  # posted once more, not again and again
+        assert len(braze.create_calls()) == 1
+    finally:
+        bot.close()
+        bot.runtime.stop()

@@ -46,8 +46,7 @@ def register(app: App, ctx: BotContext) -> None:
             return False
         expired = ctx.service.expire_if_due(request)
         if expired is not None:
-            ctx.messenger.update_card(expired)
-            ctx.messenger.reply(expired, blocks.expired_reply(expired))
+            ctx.settle(expired)
             ctx.messenger.tell(actor.channel_id, actor.user_id, already_decided_text(expired))
             return False
         return True
@@ -67,8 +66,7 @@ def register(app: App, ctx: BotContext) -> None:
     def create_and_report(claimed: SendIdRequest) -> None:
         ctx.messenger.update_card(claimed)  # buttons go away at once
         final, quota = ctx.service.create_in_braze(claimed)
-        ctx.messenger.update_card(final)
-        ctx.messenger.reply_outcome(final, quota)
+        ctx.settle(final, quota)
 
     @app.action(blocks.APPROVE)
     def approve(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:

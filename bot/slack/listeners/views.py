@@ -94,5 +94,4 @@ def register(app: App, ctx: BotContext) -> None:
                 return
             rejected = claim.request
             assert rejected.state is RequestState.REJECTED
-            ctx.messenger.update_card(rejected)
-            ctx.messenger.reply(rejected, blocks.rejected_reply(rejected))
+            ctx.settle(rejected)
