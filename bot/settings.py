@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -14,6 +14,7 @@ CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 USERGROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+LOG_FORMATS = ("json", "text")
 
 
 def _split_ids(value: object) -> object:
@@ -54,6 +55,9 @@ class Settings(BaseSettings):
     sendid_allowed_channels: Annotated[list[str], NoDecode]
     sendid_approvers: Annotated[list[str], NoDecode]
     sendid_allow_self_approval: bool = False
+    # One language for everyone (en|de); unset: each person's Slack locale for private
+    # messages, English for what is posted in channels.
+    sendid_language: Literal["en", "de"] | None = None
     sendid_request_ttl_hours: float = Field(default=24.0, gt=0, le=24 * 30)
     sendid_database_url: str = "sqlite:///sendid.db"
     # Advanced: an approval claimed longer ago than this, still without Braze's answer, was
@@ -61,6 +65,8 @@ class Settings(BaseSettings):
     sendid_stale_claim_seconds: float = Field(default=120.0, ge=1, le=3600)
     port: int = Field(default=3000, ge=0, le=65535)
     log_level: str = "INFO"
+    # json: one object per line for log collectors (production default); text: for a terminal.
+    log_format: str = "json"
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -78,10 +84,18 @@ class Settings(BaseSettings):
             raise ValueError("must be an app-level token starting with xapp-")
         return value
 
-    @field_validator("slack_signing_secret", "braze_api_key")
+    @field_validator("slack_signing_secret")
     @classmethod
-    def _not_blank(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not value.get_secret_value().strip():
+    def _blank_secret_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
+        # `SLACK_SIGNING_SECRET=` (as in .env.example) means "not set"; HTTP mode then says so.
+        if value is None or not value.get_secret_value().strip():
+            return None
+        return value
+
+    @field_validator("braze_api_key")
+    @classmethod
+    def _not_blank(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().strip():
             raise ValueError("must not be empty")
         return value
 
@@ -150,6 +164,13 @@ class Settings(BaseSettings):
         if value.upper() not in LOG_LEVELS:
             raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
         return value.upper()
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        if value.strip().lower() not in LOG_FORMATS:
+            raise ValueError(f"must be one of {', '.join(LOG_FORMATS)}")
+        return value.strip().lower()
 
     @model_validator(mode="after")
     def _http_mode_needs_signing_secret(self) -> Settings:

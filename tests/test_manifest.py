@@ -22,6 +22,7 @@ METHOD_SCOPES: dict[str, str | None] = {
     "chat_postEphemeral": "chat:write",
     "views_open": None,
     "usergroups_users_list": "usergroups:read",
+    "users_info": "users:read",
     "auth_test": None,
 }
 

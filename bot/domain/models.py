@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 
 
 class RequestState(enum.StrEnum):
@@ -113,4 +113,13 @@ class QuotaSnapshot:
     def exhausted(self, now: datetime) -> bool:
         if self.remaining is None or self.remaining > 0:
             return False
-        return self.reset_at is None or now < self.reset_at
+        return now < self.effective_reset
+
+    @property
+    def effective_reset(self) -> datetime:
+        """When the quota is back. Without Braze's reset header: the next UTC midnight after the
+        observation (the quota is daily), so a 429 never blocks approvals forever."""
+        if self.reset_at is not None:
+            return self.reset_at
+        observed = self.observed_at.astimezone(UTC)
+        return datetime.combine(observed.date() + timedelta(days=1), time.min, tzinfo=UTC)

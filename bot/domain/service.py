@@ -25,7 +25,9 @@ from bot.braze import (
     BrazeUnavailable,
     BrazeUnexpectedResponse,
 )
+from bot.domain import problems
 from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
+from bot.domain.problems import Problem
 from bot.domain.validation import check_form
 from bot.store import DuplicatePairError, Store
 
@@ -43,7 +45,7 @@ class SubmitOutcome:
     """Either a new pending request, or per-field problems to show inline in the modal."""
 
     request: SendIdRequest | None = None
-    problems: dict[str, str] = field(default_factory=dict)
+    problems: dict[str, Problem] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,9 +105,9 @@ class SendIdService:
         raw_campaign_id: str | None,
         raw_send_id: str | None,
     ) -> SubmitOutcome:
-        clean, problems = check_form(raw_campaign_id, raw_send_id)
-        if problems:
-            return SubmitOutcome(problems=problems)
+        clean, found = check_form(raw_campaign_id, raw_send_id)
+        if found:
+            return SubmitOutcome(problems=found)
         if exhausted := self.quota_exhausted():
             return SubmitOutcome(problems={"campaign_id": quota_problem(exhausted)})
         if clean.send_id is not None:
@@ -129,7 +131,7 @@ class SendIdService:
             # Lost a race with an identical submission: the unique pair key decided.
             held = self.store.get(dup.existing_request_id)
             return SubmitOutcome(
-                problems={"send_id": duplicate_problem(held) if held else "Already requested."}
+                problems={"send_id": duplicate_problem(held) if held else _IN_FLIGHT}
             )
         log.info(
             "request created",
@@ -137,17 +139,14 @@ class SendIdService:
         )
         return SubmitOutcome(request=request)
 
-    def lookup_campaign(self, campaign_id: str) -> tuple[str | None, str | None]:
+    def lookup_campaign(self, campaign_id: str) -> tuple[str | None, Problem | None]:
         """(campaign name or None, problem or None). Only a definite "unknown" is a problem."""
         if time.monotonic() < self._details_forbidden_until:
             return None, None
         try:
             details = self.braze.campaign_details(campaign_id, timeout=self.lookup_timeout)
         except BrazeRequestRejected:
-            return None, (
-                "Braze does not know this campaign ID. Check that it is the API identifier "
-                "of a campaign in this Braze workspace."
-            )
+            return None, Problem(problems.CAMPAIGN_UNKNOWN)
         except BrazePermissionError:
             # The key lacks campaigns.details: names are optional, so stop asking for a while.
             with self._lock:
@@ -157,7 +156,7 @@ class SendIdService:
             log.warning("campaign lookup skipped: %s", type(error).__name__)
             return None, None
         if details.archived:
-            return details.name, "This campaign is archived in Braze; unarchive it or pick another."
+            return details.name, Problem(problems.CAMPAIGN_ARCHIVED)
         return details.name, None
 
     # ---- quota ------------------------------------------------------------------------------
@@ -331,12 +330,16 @@ class SendIdService:
         return current
 
 
-def quota_problem(snapshot: QuotaSnapshot) -> str:
-    when = snapshot.reset_at.strftime("%H:%M UTC") if snapshot.reset_at else "Braze resets it"
-    return f"Today's Braze send ID quota is used up. Try again after {when}."
+_IN_FLIGHT = Problem(problems.DUPLICATE_IN_FLIGHT)
 
 
-def duplicate_problem(holder: SendIdRequest) -> str:
+def quota_problem(snapshot: QuotaSnapshot) -> Problem:
+    # Modal errors are plain text (no Slack date tokens), so the time is given in UTC.
+    reset = snapshot.effective_reset.strftime("%H:%M UTC")
+    return Problem(problems.QUOTA_USED_UP, {"reset": reset})
+
+
+def duplicate_problem(holder: SendIdRequest) -> Problem:
     if holder.state is RequestState.CREATED:
-        return "This bot already created this send ID for this campaign."
-    return "This send ID is already requested for this campaign and waiting or in progress."
+        return Problem(problems.DUPLICATE_CREATED)
+    return _IN_FLIGHT

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -18,6 +19,7 @@ from bot.domain.policy import ApproverSet, CachedGroupMembers, MembershipLookupE
 from bot.domain.service import SendIdService
 from bot.settings import Settings
 from bot.slack.context import BotContext
+from bot.slack.language import Languages
 from bot.slack.listeners import register_listeners
 from bot.slack.messenger import Messenger, slack_error
 
@@ -52,6 +54,15 @@ def group_member_fetcher(client: WebClient) -> Any:
     return fetch
 
 
+def locale_fetcher(client: WebClient) -> Callable[[str], str | None]:
+    def fetch(user_id: str) -> str | None:
+        response = client.users_info(user=user_id, include_locale=True)
+        user = response.get("user") or {}
+        return str(user.get("locale") or "") or None
+
+    return fetch
+
+
 def build_context(settings: Settings, service: SendIdService, client: WebClient) -> BotContext:
     policy = Policy(
         allowed_channels=settings.sendid_allowed_channels,
@@ -59,7 +70,13 @@ def build_context(settings: Settings, service: SendIdService, client: WebClient)
         group_members=CachedGroupMembers(group_member_fetcher(client), ttl_seconds=60),
         allow_self_approval=settings.sendid_allow_self_approval,
     )
-    return BotContext(policy=policy, service=service, messenger=Messenger(client))
+    languages = Languages(settings.sendid_language, locale_fetcher(client))
+    return BotContext(
+        policy=policy,
+        service=service,
+        messenger=Messenger(client, languages),
+        languages=languages,
+    )
 
 
 def build_app(

@@ -1,7 +1,8 @@
 """Block Kit, built by pure functions: data in, Slack JSON out. No I/O here.
 
 Every user-supplied or Braze-supplied string that lands in mrkdwn goes through `mrkdwn.escape`
-(or `mrkdwn.code`); plain_text fields are not parsed by Slack and are left as typed.
+(or `mrkdwn.code`); plain_text fields are not parsed by Slack and are left as typed. Every text
+a person reads comes from the catalogue through the `Translator` passed in (`bot.i18n`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
+from bot.domain.problems import Problem
+from bot.i18n import Msg, Translator
 from bot.slack import mrkdwn as md
 
 Block = dict[str, Any]
@@ -29,11 +32,6 @@ REASON_BLOCK = "reason"
 INPUT_ACTION = "value"
 REASON_MAX = 500
 
-USAGE_HINT = (
-    "Use it as `send_id` in `/campaigns/trigger/send` or `/messages/send` to track this send "
-    "separately in Braze's analytics."
-)
-
 
 def _text(text: str) -> dict[str, Any]:
     return {"type": "plain_text", "text": text, "emoji": True}
@@ -45,6 +43,22 @@ def _section(text: str) -> Block:
 
 def _context(text: str) -> Block:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+def _field(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": text}
+
+
+def date(t: Translator, moment: datetime, short: bool = False) -> str:
+    return md.date(moment, t(Msg.DATE_SHORT if short else Msg.DATE_PRETTY))
+
+
+def problem_text(t: Translator, problem: Problem) -> str:
+    return t(Msg(f"problem.{problem.code}"), **problem.params)
+
+
+def state_name(t: Translator, state: RequestState) -> str:
+    return t(Msg(f"state.{state.value}"))
 
 
 # ---- modals ---------------------------------------------------------------------------------
@@ -64,7 +78,7 @@ class ModalMetadata:
     def parse(cls, raw: str | None) -> ModalMetadata | None:
         try:
             data = json.loads(raw or "")
-        except ValueError:
+        except (ValueError, RecursionError):  # garbage, or nesting deep enough to blow the stack
             return None
         if not isinstance(data, dict) or not isinstance(data.get("channel_id"), str):
             return None
@@ -72,7 +86,9 @@ class ModalMetadata:
         return cls(data["channel_id"], request_id if isinstance(request_id, str) else None)
 
 
-def request_modal(channel_id: str, campaign_id: str = "", send_id: str = "") -> dict[str, Any]:
+def request_modal(
+    t: Translator, channel_id: str, campaign_id: str = "", send_id: str = ""
+) -> dict[str, Any]:
     campaign_input: dict[str, Any] = {
         "type": "plain_text_input",
         "action_id": INPUT_ACTION,
@@ -81,7 +97,7 @@ def request_modal(channel_id: str, campaign_id: str = "", send_id: str = "") -> 
     send_input: dict[str, Any] = {
         "type": "plain_text_input",
         "action_id": INPUT_ACTION,
-        "placeholder": _text("e.g. spring_sale_2026_wave1"),
+        "placeholder": _text(t(Msg.MODAL_SEND_ID_PLACEHOLDER)),
     }
     # Slack rejects an empty initial_value, so only pre-fill what was given.
     if campaign_id:
@@ -92,54 +108,51 @@ def request_modal(channel_id: str, campaign_id: str = "", send_id: str = "") -> 
         "type": "modal",
         "callback_id": REQUEST_MODAL,
         "private_metadata": ModalMetadata(channel_id).dump(),
-        "title": _text("Request a send ID"),
-        "submit": _text("Request"),
-        "close": _text("Cancel"),
+        "title": _text(t(Msg.MODAL_REQUEST_TITLE)),
+        "submit": _text(t(Msg.MODAL_REQUEST_SUBMIT)),
+        "close": _text(t(Msg.MODAL_CANCEL)),
         "blocks": [
             {
                 "type": "input",
                 "block_id": CAMPAIGN_BLOCK,
-                "label": _text("Campaign ID"),
+                "label": _text(t(Msg.MODAL_CAMPAIGN_LABEL)),
                 "element": campaign_input,
-                "hint": _text("The API campaign's identifier, from its page in Braze."),
+                "hint": _text(t(Msg.MODAL_CAMPAIGN_HINT)),
             },
             {
                 "type": "input",
                 "block_id": SEND_ID_BLOCK,
                 "optional": True,
-                "label": _text("Send ID"),
+                "label": _text(t(Msg.MODAL_SEND_ID_LABEL)),
                 "element": send_input,
-                "hint": _text(
-                    "Optional. Leave blank and Braze generates one. "
-                    "1–64 printable ASCII characters, no spaces."
-                ),
+                "hint": _text(t(Msg.MODAL_SEND_ID_HINT)),
             },
-            _context(f"An approver signs off in {md.channel(channel_id)} before Braze is called."),
+            _context(t(Msg.MODAL_REQUEST_CONTEXT, channel=md.channel(channel_id))),
         ],
     }
 
 
-def reject_modal(channel_id: str, request_id: str) -> dict[str, Any]:
+def reject_modal(t: Translator, channel_id: str, request_id: str) -> dict[str, Any]:
     return {
         "type": "modal",
         "callback_id": REJECT_MODAL,
         "private_metadata": ModalMetadata(channel_id, request_id).dump(),
-        "title": _text("Reject request"),
-        "submit": _text("Reject"),
-        "close": _text("Back"),
+        "title": _text(t(Msg.MODAL_REJECT_TITLE)),
+        "submit": _text(t(Msg.MODAL_REJECT_SUBMIT)),
+        "close": _text(t(Msg.MODAL_BACK)),
         "blocks": [
             {
                 "type": "input",
                 "block_id": REASON_BLOCK,
                 "optional": True,
-                "label": _text("Reason"),
+                "label": _text(t(Msg.MODAL_REASON_LABEL)),
                 "element": {
                     "type": "plain_text_input",
                     "action_id": INPUT_ACTION,
                     "multiline": True,
                     "max_length": REASON_MAX,
                 },
-                "hint": _text("Optional. Shown to the requester in the request's thread."),
+                "hint": _text(t(Msg.MODAL_REASON_HINT)),
             }
         ],
     }
@@ -154,56 +167,64 @@ def campaign_label(request: SendIdRequest) -> str:
     return md.code(request.campaign_id)
 
 
-def send_id_label(request: SendIdRequest) -> str:
+def send_id_label(t: Translator, request: SendIdRequest) -> str:
     if request.created_send_id:
         return md.code(request.created_send_id)
-    return md.code(request.send_id) if request.send_id else "_generated by Braze_"
+    return md.code(request.send_id) if request.send_id else t(Msg.GENERATED_BY_BRAZE)
 
 
-def _status_line(request: SendIdRequest) -> str:
+def _reason(t: Translator, request: SendIdRequest) -> str:
+    if not request.reject_reason:
+        return ""
+    return t(Msg.REASON_SUFFIX, reason=md.escape(request.reject_reason))
+
+
+def _who(t: Translator, request: SendIdRequest) -> str:
+    return md.user(request.decided_by) if request.decided_by else t(Msg.SOMEONE)
+
+
+def _status_line(t: Translator, request: SendIdRequest) -> str:
     state = request.state
-    who = md.user(request.decided_by) if request.decided_by else "someone"
-    when = md.date(request.decided_at) if request.decided_at else ""
+    who = _who(t, request)
+    when = date(t, request.decided_at) if request.decided_at else ""
     if state is RequestState.PENDING:
-        expires = md.date(request.expires_at)
-        return f":hourglass_flowing_sand: Waiting for an approver. Expires {expires}."
+        return t(Msg.STATUS_PENDING, expires=date(t, request.expires_at))
     if state is RequestState.APPROVED:
-        return f":gear: Approved by {who} {when}; creating the send ID in Braze…"
+        return t(Msg.STATUS_APPROVED, who=who, when=when)
     if state is RequestState.CREATED:
-        return (
-            f":white_check_mark: Created after approval by {who}. Send ID {send_id_label(request)}."
-        )
+        return t(Msg.STATUS_CREATED, who=who, send_id=send_id_label(t, request))
     if state is RequestState.FAILED:
-        return f":warning: Approved by {who}, but Braze did not create it. See the thread."
+        return t(Msg.STATUS_FAILED, who=who)
     if state is RequestState.REJECTED:
-        reason = f" Reason: {md.escape(request.reject_reason)}" if request.reject_reason else ""
-        return f":no_entry_sign: Rejected by {who} {when}.{reason}"
+        return t(Msg.STATUS_REJECTED, who=who, when=when, reason=_reason(t, request))
     if state is RequestState.EXPIRED:
-        return ":hourglass: Expired: nobody decided in time. Run `/sendid` again if still needed."
-    return f":heavy_multiplication_x: Cancelled by {who}."
+        return t(Msg.STATUS_EXPIRED)
+    return t(Msg.STATUS_CANCELLED, who=who)
 
 
-def card_text(request: SendIdRequest) -> str:
+def card_text(t: Translator, request: SendIdRequest) -> str:
     """Notification / fallback text; mrkdwn-escaped like everything else."""
-    return (
-        f"Send ID request by {md.user(request.requester_id)} for campaign "
-        f"{campaign_label(request)}: {request.state.value}"
+    return t(
+        Msg.CARD_TEXT,
+        requester=md.user(request.requester_id),
+        campaign=campaign_label(request),
+        state=state_name(t, request.state),
     )
 
 
-def approval_card(request: SendIdRequest) -> list[Block]:
+def approval_card(t: Translator, request: SendIdRequest) -> list[Block]:
     blocks: list[Block] = [
-        {"type": "header", "text": _text("Send ID request")},
+        {"type": "header", "text": _text(t(Msg.CARD_HEADER))},
         {
             "type": "section",
             "fields": [
-                {"type": "mrkdwn", "text": f"*Campaign*\n{campaign_label(request)}"},
-                {"type": "mrkdwn", "text": f"*Send ID*\n{send_id_label(request)}"},
-                {"type": "mrkdwn", "text": f"*Requested by*\n{md.user(request.requester_id)}"},
-                {"type": "mrkdwn", "text": f"*Requested*\n{md.date(request.created_at)}"},
+                _field(f"{t(Msg.FIELD_CAMPAIGN)}\n{campaign_label(request)}"),
+                _field(f"{t(Msg.FIELD_SEND_ID)}\n{send_id_label(t, request)}"),
+                _field(f"{t(Msg.FIELD_REQUESTED_BY)}\n{md.user(request.requester_id)}"),
+                _field(f"{t(Msg.FIELD_REQUESTED_AT)}\n{date(t, request.created_at)}"),
             ],
         },
-        _context(_status_line(request)),
+        _context(_status_line(t, request)),
     ]
     if request.state is RequestState.PENDING:
         blocks.append(
@@ -215,23 +236,20 @@ def approval_card(request: SendIdRequest) -> list[Block]:
                         "type": "button",
                         "action_id": APPROVE,
                         "style": "primary",
-                        "text": _text("Approve"),
+                        "text": _text(t(Msg.BUTTON_APPROVE)),
                         "value": request.id,
                         "confirm": {
-                            "title": _text("Create this send ID?"),
-                            "text": _text(
-                                "Braze is called once and the send ID counts against "
-                                "today's quota of send IDs."
-                            ),
-                            "confirm": _text("Approve"),
-                            "deny": _text("Back"),
+                            "title": _text(t(Msg.CONFIRM_APPROVE_TITLE)),
+                            "text": _text(t(Msg.CONFIRM_APPROVE_TEXT)),
+                            "confirm": _text(t(Msg.BUTTON_APPROVE)),
+                            "deny": _text(t(Msg.MODAL_BACK)),
                         },
                     },
                     {
                         "type": "button",
                         "action_id": REJECT,
                         "style": "danger",
-                        "text": _text("Reject"),
+                        "text": _text(t(Msg.BUTTON_REJECT)),
                         "value": request.id,
                     },
                 ],
@@ -243,102 +261,80 @@ def approval_card(request: SendIdRequest) -> list[Block]:
 # ---- thread replies -------------------------------------------------------------------------
 
 
-def quota_line(quota: QuotaSnapshot | None) -> str:
+def quota_line(t: Translator, quota: QuotaSnapshot | None) -> str:
     if quota is None or quota.remaining is None:
-        return "Quota left today: unknown."
-    limit = f" of {quota.limit}" if quota.limit is not None else ""
-    reset = f", resets {md.date(quota.reset_at)}" if quota.reset_at else ""
-    return f"Quota left today: {quota.remaining}{limit}{reset}."
+        return t(Msg.QUOTA_UNKNOWN)
+    limit = t(Msg.QUOTA_OF_LIMIT, limit=quota.limit) if quota.limit is not None else ""
+    reset = t(Msg.QUOTA_RESETS, when=date(t, quota.reset_at)) if quota.reset_at else ""
+    return t(Msg.QUOTA_LINE, remaining=quota.remaining, limit=limit, reset=reset)
 
 
-def created_reply(request: SendIdRequest, quota: QuotaSnapshot | None) -> tuple[str, list[Block]]:
+def created_reply(
+    t: Translator, request: SendIdRequest, quota: QuotaSnapshot | None
+) -> tuple[str, list[Block]]:
     assert request.created_send_id is not None
-    text = f"Send ID created: {md.code(request.created_send_id)}"
+    send_id = md.code(request.created_send_id)
     blocks = [
-        _section(f":white_check_mark: *Send ID created:* {md.code(request.created_send_id)}"),
+        _section(t(Msg.CREATED_HEAD, send_id=send_id)),
         {
             "type": "section",
             "fields": [
-                {"type": "mrkdwn", "text": f"*Campaign*\n{campaign_label(request)}"},
-                {"type": "mrkdwn", "text": f"*Requested by*\n{md.user(request.requester_id)}"},
-                {
-                    "type": "mrkdwn",
-                    "text": f"*Approved by*\n{md.user(request.decided_by or 'unknown')}",
-                },
-                {"type": "mrkdwn", "text": f"*Quota*\n{quota_line(quota)}"},
+                _field(f"{t(Msg.FIELD_CAMPAIGN)}\n{campaign_label(request)}"),
+                _field(f"{t(Msg.FIELD_REQUESTED_BY)}\n{md.user(request.requester_id)}"),
+                _field(f"{t(Msg.FIELD_APPROVED_BY)}\n{_who(t, request)}"),
+                _field(f"{t(Msg.FIELD_QUOTA)}\n{quota_line(t, quota)}"),
             ],
         },
-        _context(USAGE_HINT),
+        _context(t(Msg.USAGE_HINT)),
     ]
-    return text, blocks
+    return t(Msg.CREATED_TEXT, send_id=send_id), blocks
 
 
-FAILURE_WORDS: dict[FailureKind, str] = {
-    FailureKind.REJECTED_BY_BRAZE: "Braze refused the request",
-    FailureKind.AUTH: (
-        "Braze did not accept the bot's API key. An admin should check BRAZE_API_KEY and that "
-        "BRAZE_REST_ENDPOINT is this workspace's Braze instance"
-    ),
-    FailureKind.PERMISSION: (
-        "Braze says the API key may not do this. An admin should give the key the "
-        "`sends.id.create` permission (and check the plan)"
-    ),
-    FailureKind.NOT_FOUND: (
-        "Braze answered 'not found' for the endpoint. An admin should check BRAZE_REST_ENDPOINT"
-    ),
-    FailureKind.QUOTA: "Today's Braze quota of send IDs is used up",
-    FailureKind.UNAVAILABLE: "Braze could not be reached or had an error, even after retrying",
-    FailureKind.OUTCOME_UNKNOWN: (
-        "Braze did not answer in time, so the outcome is unknown: the send ID may have been "
-        "created. Check in Braze before retrying"
-    ),
-    FailureKind.UNEXPECTED: "Braze gave an answer the bot could not read; the outcome is unknown",
-}
+def failure_words(t: Translator, kind: FailureKind) -> str:
+    return t(Msg(f"failure.{kind.value}"))
 
 
-def failed_reply(request: SendIdRequest, quota: QuotaSnapshot | None) -> tuple[str, list[Block]]:
+def failed_reply(
+    t: Translator, request: SendIdRequest, quota: QuotaSnapshot | None
+) -> tuple[str, list[Block]]:
     kind = request.failure_kind or FailureKind.UNEXPECTED
-    words = FAILURE_WORDS[kind]
+    words = failure_words(t, kind)
     detail = ""
     if request.failure_message and kind in (FailureKind.REJECTED_BY_BRAZE, FailureKind.UNEXPECTED):
-        detail = f"\n>Braze said: {md.escape(request.failure_message[:400])}"
+        detail = t(Msg.FAILED_BRAZE_SAID, message=md.escape(request.failure_message[:400]))
     if kind is FailureKind.QUOTA and quota is not None and quota.reset_at is not None:
-        words += f" until {md.date(quota.reset_at)}; approvals wait until then"
-    text = f"Send ID not created: {words}."
-    blocks: list[Block] = [_section(f":warning: *Send ID not created.* {words}.{detail}")]
+        words += t(Msg.FAILED_QUOTA_UNTIL, when=date(t, quota.reset_at))
+    blocks: list[Block] = [_section(t(Msg.FAILED_HEAD, words=words, detail=detail))]
     if kind.retry_allowed:
         button: dict[str, Any] = {
             "type": "button",
             "action_id": RETRY,
-            "text": _text("Retry"),
+            "text": _text(t(Msg.BUTTON_RETRY)),
             "value": request.id,
         }
         if kind.retry_needs_confirmation:
             button["confirm"] = {
-                "title": _text("Retry although it may exist?"),
-                "text": _text(
-                    "Braze may already have created this send ID. Retry only after checking "
-                    "in Braze that it does not exist."
-                ),
-                "confirm": _text("Retry"),
-                "deny": _text("Back"),
+                "title": _text(t(Msg.CONFIRM_RETRY_TITLE)),
+                "text": _text(t(Msg.CONFIRM_RETRY_TEXT)),
+                "confirm": _text(t(Msg.BUTTON_RETRY)),
+                "deny": _text(t(Msg.MODAL_BACK)),
             }
         blocks.append({"type": "actions", "block_id": f"retry:{request.id}", "elements": [button]})
-        blocks.append(_context("Approvers can retry."))
-    return text, blocks
+        blocks.append(_context(t(Msg.FAILED_RETRY_HINT)))
+    return t(Msg.FAILED_TEXT, words=words), blocks
 
 
-def rejected_reply(request: SendIdRequest) -> str:
-    who = md.user(request.decided_by or "unknown")
-    reason = f" Reason: {md.escape(request.reject_reason)}" if request.reject_reason else ""
-    return f":no_entry_sign: {who} rejected this request, {md.user(request.requester_id)}.{reason}"
-
-
-def expired_reply(request: SendIdRequest) -> str:
-    return (
-        f":hourglass: This request expired: nobody decided in time. "
-        f"{md.user(request.requester_id)}, run `/sendid` again if it is still needed."
+def rejected_reply(t: Translator, request: SendIdRequest) -> str:
+    return t(
+        Msg.REJECTED_REPLY,
+        who=_who(t, request),
+        requester=md.user(request.requester_id),
+        reason=_reason(t, request),
     )
+
+
+def expired_reply(t: Translator, request: SendIdRequest) -> str:
+    return t(Msg.EXPIRED_REPLY, requester=md.user(request.requester_id))
 
 
 # ---- ephemeral answers ----------------------------------------------------------------------
@@ -348,42 +344,35 @@ def channels_list(channel_ids: Sequence[str]) -> str:
     return ", ".join(md.channel(c) for c in channel_ids)
 
 
-def not_permitted_text(channel_ids: Sequence[str]) -> str:
-    return (
-        f"`/sendid` does not work here. It works in these channels: {channels_list(channel_ids)}."
-    )
+def not_permitted_text(t: Translator, channel_ids: Sequence[str]) -> str:
+    return t(Msg.NOT_PERMITTED, channels=channels_list(channel_ids))
 
 
-HELP_TEXT = (
-    "*Send ID bot* creates Braze send IDs after an approver signs off.\n"
-    "• `/sendid` opens the request form.\n"
-    "• `/sendid <campaign_id> [send_id]` opens it pre-filled.\n"
-    "• `/sendid history` shows recent requests in this channel (only to you).\n"
-    "• `/sendid quota` shows what is known of today's Braze send ID quota.\n"
-    "• `/sendid help` shows this.\n"
-    "Leave the send ID blank and Braze generates one. Approvers click *Approve* on the card; "
-    "the result is posted in the card's thread."
-)
-
-
-def history_text(requests: Sequence[SendIdRequest]) -> str:
+def history_text(t: Translator, requests: Sequence[SendIdRequest]) -> str:
     if not requests:
-        return "No send ID requests in this channel yet."
-    lines = ["*Recent send ID requests in this channel:*"]
+        return t(Msg.HISTORY_EMPTY)
+    lines = [t(Msg.HISTORY_TITLE)]
     for r in requests:
         lines.append(
-            f"• {md.date(r.created_at, '{date_short} {time}')} {md.user(r.requester_id)} "
-            f"{campaign_label(r)} → {send_id_label(r)}: *{r.state.value}*"
+            t(
+                Msg.HISTORY_LINE,
+                when=date(t, r.created_at, short=True),
+                requester=md.user(r.requester_id),
+                campaign=campaign_label(r),
+                send_id=send_id_label(t, r),
+                state=state_name(t, r.state),
+            )
         )
     return "\n".join(lines)
 
 
-def quota_text(quota: QuotaSnapshot | None, now: datetime) -> str:
+def quota_text(t: Translator, quota: QuotaSnapshot | None, now: datetime) -> str:
     if quota is None:
-        return (
-            "Nothing is known yet of today's Braze send ID quota (at most 100 per day unless "
-            "Braze raised it); it is read from Braze's answers to each creation."
-        )
-    state = " *Used up.*" if quota.exhausted(now) else ""
-    seen = md.date(quota.observed_at, "{date_short_pretty} at {time}")
-    return f"{quota_line(quota)}{state} (as Braze reported {seen})"
+        return t(Msg.QUOTA_NOTHING_KNOWN)
+    used_up = t(Msg.QUOTA_USED_UP) if quota.exhausted(now) else ""
+    return t(
+        Msg.QUOTA_REPORT,
+        line=quota_line(t, quota),
+        used_up=used_up,
+        seen=date(t, quota.observed_at),
+    )

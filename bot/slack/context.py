@@ -11,7 +11,10 @@ from typing import Any
 from bot.domain.models import QuotaSnapshot, RequestState, SendIdRequest
 from bot.domain.policy import MembershipLookupError, Policy, Refusal
 from bot.domain.service import SendIdService
+from bot.i18n import Msg, Translator
+from bot.slack import blocks
 from bot.slack import mrkdwn as md
+from bot.slack.language import Languages
 from bot.slack.messenger import Messenger
 
 log = logging.getLogger("bot.slack")
@@ -40,6 +43,17 @@ class BotContext:
     policy: Policy
     service: SendIdService
     messenger: Messenger
+    languages: Languages
+
+    def t_for(self, user_id: str) -> Translator:
+        """The translator for a private answer to `user_id`."""
+        return self.languages.for_user(user_id)
+
+    def tell(self, actor: Actor, msg: Msg, **params: object) -> None:
+        """A private answer to the actor, in their language."""
+        self.messenger.tell(
+            actor.channel_id, actor.user_id, self.t_for(actor.user_id)(msg, **params)
+        )
 
     def settle(self, request: SendIdRequest, quota: QuotaSnapshot | None = None) -> None:
         """Show a decided request's state on its card and in its thread, and remember the reply.
@@ -50,21 +64,15 @@ class BotContext:
         if self.messenger.announce(request, quota):
             self.service.store.mark_announced(request.id, request.state)
 
-    def refusal_text(self, refusal: Refusal) -> str:
+    def refusal_text(self, t: Translator, refusal: Refusal) -> str:
         if refusal is Refusal.CHANNEL_NOT_PERMITTED:
-            return "Send ID requests are not permitted in this channel. They work in: " + ", ".join(
-                md.channel(c) for c in self.policy.allowed_channels
+            return t(
+                Msg.REFUSAL_CHANNEL, channels=blocks.channels_list(self.policy.allowed_channels)
             )
-        if refusal is Refusal.WRONG_CHANNEL:
-            return "That button belongs to a request in another channel; nothing was changed."
-        if refusal is Refusal.NOT_APPROVER:
-            return "Only approvers can decide send ID requests; nothing was changed."
-        if refusal is Refusal.SELF_APPROVAL:
-            return "You made this request, so another approver has to decide it."
-        return "Only the requester can do that."
+        return t(_REFUSALS[refusal])
 
     @contextlib.contextmanager
-    def reporting(self, actor: Actor, what: str) -> Iterator[None]:
+    def reporting(self, actor: Actor, what: Msg) -> Iterator[None]:
         """Turn an unexpected failure into a visible answer, and log it with its traceback.
 
         A button that silently did nothing is worse than one that visibly failed.
@@ -72,37 +80,36 @@ class BotContext:
         try:
             yield
         except MembershipLookupError as error:
-            self.messenger.tell(
-                actor.channel_id,
-                actor.user_id,
-                f"I could not check who the approvers are ({md.escape(str(error))}). "
-                "Nothing was changed; try again in a minute.",
-            )
+            self.tell(actor, Msg.APPROVERS_UNREADABLE, error=md.escape(str(error)))
         except Exception as error:
             log.exception(
-                "%s failed", what, extra={"user": actor.user_id, "channel": actor.channel_id}
+                "%s failed", what.value, extra={"user": actor.user_id, "channel": actor.channel_id}
             )
             with contextlib.suppress(Exception):
-                self.messenger.tell(
-                    actor.channel_id,
-                    actor.user_id,
-                    f"Sorry, {what} failed ({type(error).__name__}). Nothing was lost: the "
-                    "request keeps its state. Try again, or ask an admin to check the bot's logs.",
-                )
+                t = self.t_for(actor.user_id)
+                self.tell(actor, Msg.ACTION_FAILED, what=t(what), error=type(error).__name__)
 
 
-def already_decided_text(request: SendIdRequest | None) -> str:
+_REFUSALS = {
+    Refusal.WRONG_CHANNEL: Msg.REFUSAL_WRONG_CHANNEL,
+    Refusal.NOT_APPROVER: Msg.REFUSAL_NOT_APPROVER,
+    Refusal.SELF_APPROVAL: Msg.REFUSAL_SELF_APPROVAL,
+    Refusal.NOT_REQUESTER: Msg.REFUSAL_NOT_REQUESTER,
+}
+
+
+def already_decided_text(t: Translator, request: SendIdRequest | None) -> str:
     if request is None:
-        return "I do not know that request any more; nothing was changed."
-    who = md.user(request.decided_by) if request.decided_by else "someone"
-    when = f" {md.date(request.decided_at)}" if request.decided_at else ""
+        return t(Msg.ALREADY_UNKNOWN)
+    who = md.user(request.decided_by) if request.decided_by else t(Msg.SOMEONE)
+    when = f" {blocks.date(t, request.decided_at)}" if request.decided_at else ""
     state = request.state
     if state in (RequestState.APPROVED, RequestState.CREATED, RequestState.FAILED):
-        return f"Already approved by {who}{when}; nothing was changed."
+        return t(Msg.ALREADY_APPROVED, who=who, when=when)
     if state is RequestState.REJECTED:
-        return f"Already rejected by {who}{when}; nothing was changed."
+        return t(Msg.ALREADY_REJECTED, who=who, when=when)
     if state is RequestState.EXPIRED:
-        return "This request has expired; nothing was changed. Run `/sendid` to ask again."
+        return t(Msg.ALREADY_EXPIRED)
     if state is RequestState.CANCELLED:
-        return "This request was cancelled; nothing was changed."
-    return "This request is still waiting for an approver."
+        return t(Msg.ALREADY_CANCELLED)
+    return t(Msg.ALREADY_PENDING)

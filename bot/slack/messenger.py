@@ -13,8 +13,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.models import QuotaSnapshot, RequestState, SendIdRequest
+from bot.i18n import Msg
 from bot.slack import blocks
 from bot.slack import mrkdwn as md
+from bot.slack.language import Languages
 
 log = logging.getLogger("bot.slack")
 
@@ -31,18 +33,20 @@ def slack_error(error: SlackApiError) -> str:
 
 
 class Messenger:
-    def __init__(self, client: WebClient) -> None:
+    def __init__(self, client: WebClient, languages: Languages) -> None:
         self.client = client
+        self.languages = languages
 
     # ---- the card ---------------------------------------------------------------------------
 
     def post_card(self, request: SendIdRequest) -> str | None:
         """Post the approval card; return its ts, or None after telling the requester the fix."""
+        t = self.languages.channel
         try:
             response = self.client.chat_postMessage(
                 channel=request.channel_id,
-                text=blocks.card_text(request),
-                blocks=blocks.approval_card(request),
+                text=blocks.card_text(t, request),
+                blocks=blocks.approval_card(t, request),
                 unfurl_links=False,
                 unfurl_media=False,
             )
@@ -58,19 +62,16 @@ class Messenger:
         return str(response["ts"])
 
     def tell_card_not_posted(self, request: SendIdRequest, code: str) -> None:
+        t = self.languages.for_user(request.requester_id)
         if code in NOT_IN_CHANNEL_ERRORS:
-            fix = (
-                f"I am not a member of {md.channel(request.channel_id)}, so I could not post the "
-                "approval card there. Invite me with `/invite @Send ID bot` in that channel, then "
-                "click *Post again*."
-            )
+            fix = t(Msg.CARD_NOT_IN_CHANNEL, channel=md.channel(request.channel_id))
         else:
-            fix = f"Slack refused to post the approval card ({md.escape(code)}). Try *Post again*."
-        text = f"Your send ID request for campaign {md.code(request.campaign_id)} is saved. {fix}"
+            fix = t(Msg.CARD_SLACK_REFUSED, error=md.escape(code))
+        text = t(Msg.CARD_SAVED, campaign=md.code(request.campaign_id), fix=fix)
         button = {
             "type": "button",
             "action_id": blocks.REPOST,
-            "text": {"type": "plain_text", "text": "Post again"},
+            "text": {"type": "plain_text", "text": t(Msg.BUTTON_REPOST)},
             "value": request.id,
         }
         message_blocks: list[dict[str, Any]] = [
@@ -94,12 +95,13 @@ class Messenger:
         """Show the request's current state on its card (buttons only while pending)."""
         if request.card_ts is None:
             return False
+        t = self.languages.channel
         try:
             self.client.chat_update(
                 channel=request.channel_id,
                 ts=request.card_ts,
-                text=blocks.card_text(request),
-                blocks=blocks.approval_card(request),
+                text=blocks.card_text(t, request),
+                blocks=blocks.approval_card(t, request),
             )
         except SlackApiError as error:
             # The thread reply still tells the outcome; a stale card is logged loudly.
@@ -125,15 +127,16 @@ class Messenger:
 
     def announce(self, request: SendIdRequest, quota: QuotaSnapshot | None) -> bool:
         """Reply in the thread with what the request's current state means; False if no reply."""
+        t = self.languages.channel
         reply_blocks: list[Any] | None = None
         if request.state is RequestState.CREATED:
-            text, reply_blocks = blocks.created_reply(request, quota)
+            text, reply_blocks = blocks.created_reply(t, request, quota)
         elif request.state is RequestState.FAILED:
-            text, reply_blocks = blocks.failed_reply(request, quota)
+            text, reply_blocks = blocks.failed_reply(t, request, quota)
         elif request.state is RequestState.REJECTED:
-            text = blocks.rejected_reply(request)
+            text = blocks.rejected_reply(t, request)
         elif request.state is RequestState.EXPIRED:
-            text = blocks.expired_reply(request)
+            text = blocks.expired_reply(t, request)
         else:
             return False
         self.reply(request, text, reply_blocks)

@@ -8,7 +8,7 @@ impossible; Slack shows the escaped characters as typed.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 
 def escape(text: str) -> str:
@@ -32,5 +32,5 @@ def channel(channel_id: str) -> str:
 
 def date(moment: datetime, pattern: str = "{date_short_pretty} at {time}") -> str:
     """A date Slack renders in each reader's own time zone and language, with a UTC fallback."""
-    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
+    fallback = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return f"<!date^{int(moment.timestamp())}^{pattern}|{fallback}>"

@@ -13,6 +13,7 @@ from slack_bolt import Ack, App
 from bot.domain.models import RequestState, SendIdRequest
 from bot.domain.policy import Refusal
 from bot.domain.service import quota_problem
+from bot.i18n import Msg
 from bot.slack import blocks
 from bot.slack.context import Actor, BotContext, already_decided_text
 
@@ -32,22 +33,28 @@ def register(app: App, ctx: BotContext) -> None:
         request_id = _request_id(action)
         request = ctx.service.store.get(request_id) if request_id else None
         if request is None:
-            ctx.messenger.tell(actor.channel_id, actor.user_id, already_decided_text(None))
+            tell(actor, already_decided_text(ctx.t_for(actor.user_id), None))
             return None
         refusal = ctx.policy.refusal_to_decide(actor.user_id, actor.channel_id, request)
         if refusal is not None:
-            ctx.messenger.tell(actor.channel_id, actor.user_id, ctx.refusal_text(refusal))
+            tell(actor, ctx.refusal_text(ctx.t_for(actor.user_id), refusal))
             return None
         return request
 
+    def tell(actor: Actor, text: str) -> None:
+        ctx.messenger.tell(actor.channel_id, actor.user_id, text)
+
+    def tell_decided(actor: Actor, request: SendIdRequest | None) -> None:
+        tell(actor, already_decided_text(ctx.t_for(actor.user_id), request))
+
     def still_pending(actor: Actor, request: SendIdRequest) -> bool:
         if request.state is not RequestState.PENDING:
-            ctx.messenger.tell(actor.channel_id, actor.user_id, already_decided_text(request))
+            tell_decided(actor, request)
             return False
         expired = ctx.service.expire_if_due(request)
         if expired is not None:
             ctx.settle(expired)
-            ctx.messenger.tell(actor.channel_id, actor.user_id, already_decided_text(expired))
+            tell_decided(actor, expired)
             return False
         return True
 
@@ -55,11 +62,9 @@ def register(app: App, ctx: BotContext) -> None:
         # Never spend a Braze call that is known to fail: wait for the quota reset.
         exhausted = ctx.service.quota_exhausted()
         if exhausted is not None:
-            ctx.messenger.tell(
-                actor.channel_id,
-                actor.user_id,
-                quota_problem(exhausted) + " The request stays open until then.",
-            )
+            t = ctx.t_for(actor.user_id)
+            problem = blocks.problem_text(t, quota_problem(exhausted))
+            tell(actor, t(Msg.QUOTA_WAIT, problem=problem))
             return False
         return True
 
@@ -72,15 +77,13 @@ def register(app: App, ctx: BotContext) -> None:
     def approve(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
         actor = Actor.from_body(body)
-        with ctx.reporting(actor, "approving the request"):
+        with ctx.reporting(actor, Msg.DOING_APPROVE):
             request = load_decidable(actor, action)
             if request is None or not still_pending(actor, request) or not quota_allows(actor):
                 return
             claim = ctx.service.claim_approval(request.id, actor.user_id)
             if not claim.won or claim.request is None:
-                ctx.messenger.tell(
-                    actor.channel_id, actor.user_id, already_decided_text(claim.request)
-                )
+                tell_decided(actor, claim.request)
                 return
             create_and_report(claim.request)
 
@@ -88,34 +91,29 @@ def register(app: App, ctx: BotContext) -> None:
     def reject(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
         actor = Actor.from_body(body)
-        with ctx.reporting(actor, "rejecting the request"):
+        with ctx.reporting(actor, Msg.DOING_REJECT):
             request = load_decidable(actor, action)
             if request is None or not still_pending(actor, request):
                 return
-            ctx.messenger.open_modal(
-                str(body["trigger_id"]), blocks.reject_modal(request.channel_id, request.id)
-            )
+            view = blocks.reject_modal(ctx.t_for(actor.user_id), request.channel_id, request.id)
+            ctx.messenger.open_modal(str(body["trigger_id"]), view)
 
     @app.action(blocks.RETRY)
     def retry(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
         actor = Actor.from_body(body)
-        with ctx.reporting(actor, "retrying the request"):
+        with ctx.reporting(actor, Msg.DOING_RETRY):
             request = load_decidable(actor, action)
             if request is None:
                 return
             if request.state is not RequestState.FAILED:
-                ctx.messenger.tell(actor.channel_id, actor.user_id, already_decided_text(request))
+                tell_decided(actor, request)
                 return
             if not quota_allows(actor):
                 return
             claim = ctx.service.claim_retry(request.id, actor.user_id)
             if not claim.won or claim.request is None:
-                ctx.messenger.tell(
-                    actor.channel_id,
-                    actor.user_id,
-                    "Someone else is already retrying this request, or it cannot be retried.",
-                )
+                ctx.tell(actor, Msg.RETRY_TAKEN)
                 return
             create_and_report(claim.request)
 
@@ -123,21 +121,22 @@ def register(app: App, ctx: BotContext) -> None:
     def repost(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
         actor = Actor.from_body(body)
-        with ctx.reporting(actor, "posting the approval card again"):
+        with ctx.reporting(actor, Msg.DOING_REPOST):
+            t = ctx.t_for(actor.user_id)
+            # The button lives in the requester's DM: answers go there too.
+            dm = Actor(actor.user_id, None)
             request_id = _request_id(action)
             request = ctx.service.store.get(request_id) if request_id else None
             if request is None or request.requester_id != actor.user_id:
-                ctx.messenger.tell(None, actor.user_id, "Only the requester can post this again.")
+                tell(dm, t(Msg.REPOST_ONLY_REQUESTER))
                 return
             if not ctx.policy.channel_permitted(request.channel_id):
-                ctx.messenger.tell(
-                    None, actor.user_id, ctx.refusal_text(Refusal.CHANNEL_NOT_PERMITTED)
-                )
+                tell(dm, ctx.refusal_text(t, Refusal.CHANNEL_NOT_PERMITTED))
                 return
             if request.state is not RequestState.PENDING or request.card_ts is not None:
-                ctx.messenger.tell(None, actor.user_id, already_decided_text(request))
+                tell(dm, already_decided_text(t, request))
                 return
             ts = ctx.messenger.post_card(request)
             if ts is not None:
                 ctx.service.store.set_card(request.id, ts)
-                ctx.messenger.tell(None, actor.user_id, "Posted the approval card.")
+                tell(dm, t(Msg.REPOST_DONE))

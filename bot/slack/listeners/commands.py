@@ -7,13 +7,13 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
+from bot.i18n import Msg
 from bot.slack import blocks
 from bot.slack.context import Actor, BotContext
 
 log = logging.getLogger("bot.slack")
 
 COMMAND = "/sendid"
-USAGE = "Usage: `/sendid`, `/sendid <campaign_id> [send_id]`, `/sendid history`, `/sendid quota`."
 
 
 def answer(ack: Ack, text: str) -> None:
@@ -34,33 +34,34 @@ def register(app: App, ctx: BotContext) -> None:
         channel_id = str(command.get("channel_id") or "")
         actor = Actor(user_id=str(command.get("user_id") or ""), channel_id=channel_id)
         sub = words[0].lower() if words else ""
+        t = ctx.t_for(actor.user_id)
 
         if sub == "help":
-            answer(ack, blocks.HELP_TEXT)
+            answer(ack, t(Msg.HELP))
             return
         if _is_direct_message(command) or not ctx.policy.channel_permitted(channel_id):
-            answer(ack, blocks.not_permitted_text(ctx.policy.allowed_channels))
+            answer(ack, blocks.not_permitted_text(t, ctx.policy.allowed_channels))
             return
         if sub in ("history", "quota"):
             try:
                 if sub == "history":
-                    text = blocks.history_text(ctx.service.store.recent_in_channel(channel_id, 10))
+                    recent = ctx.service.store.recent_in_channel(channel_id, 10)
+                    text = blocks.history_text(t, recent)
                 else:
-                    text = blocks.quota_text(ctx.service.quota(), ctx.service.clock())
+                    text = blocks.quota_text(t, ctx.service.quota(), ctx.service.clock())
             except Exception:
                 log.exception("/sendid %s failed", sub, extra={"channel": channel_id})
-                text = "Sorry, that failed (an internal error, logged for the admin). Try again."
+                text = t(Msg.COMMAND_FAILED)
             answer(ack, text)
             return
         if len(words) > 2:
-            answer(ack, f"Too many words. {USAGE}")
+            answer(ack, t(Msg.TOO_MANY_WORDS))
             return
 
         # Acknowledge first: the trigger_id stays valid for 3 s, views.open is fast.
         ack()
         campaign_id = words[0] if words else ""
         send_id = words[1] if len(words) > 1 else ""
-        with ctx.reporting(actor, "opening the send ID form"):
-            ctx.messenger.open_modal(
-                str(command["trigger_id"]), blocks.request_modal(channel_id, campaign_id, send_id)
-            )
+        with ctx.reporting(actor, Msg.DOING_OPEN_FORM):
+            view = blocks.request_modal(t, channel_id, campaign_id, send_id)
+            ctx.messenger.open_modal(str(command["trigger_id"]), view)

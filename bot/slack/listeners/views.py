@@ -9,6 +9,7 @@ from slack_bolt import Ack, App
 
 from bot.domain.models import RequestState
 from bot.domain.policy import MembershipLookupError
+from bot.i18n import Msg
 from bot.slack import blocks
 from bot.slack.context import Actor, BotContext, already_decided_text
 
@@ -26,16 +27,11 @@ def register(app: App, ctx: BotContext) -> None:
     @app.view(blocks.REQUEST_MODAL)
     def submit_request(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         user_id = str((body.get("user") or {}).get("id") or "")
+        t = ctx.t_for(user_id)
         meta = blocks.ModalMetadata.parse(view.get("private_metadata"))
         # private_metadata travels through the client: re-check the channel it names.
         if meta is None or not ctx.policy.channel_permitted(meta.channel_id):
-            ack(
-                response_action="errors",
-                errors={
-                    blocks.CAMPAIGN_BLOCK: "This form does not belong to a permitted channel. "
-                    "Close it and run /sendid in a permitted channel."
-                },
-            )
+            ack(response_action="errors", errors={blocks.CAMPAIGN_BLOCK: t(Msg.FORM_WRONG_CHANNEL)})
             return
         actor = Actor(user_id, meta.channel_id)
         try:
@@ -47,20 +43,18 @@ def register(app: App, ctx: BotContext) -> None:
             )
         except Exception:
             log.exception("saving a request failed", extra={"user": user_id})
-            ack(
-                response_action="errors",
-                errors={
-                    blocks.CAMPAIGN_BLOCK: "The bot could not save this request (an internal "
-                    "error, logged for the admin). Nothing was created; try again."
-                },
-            )
+            ack(response_action="errors", errors={blocks.CAMPAIGN_BLOCK: t(Msg.FORM_SAVE_FAILED)})
             return
         if outcome.problems or outcome.request is None:
-            ack(response_action="errors", errors=outcome.problems)
+            errors = {
+                field: blocks.problem_text(t, problem)
+                for field, problem in outcome.problems.items()
+            }
+            ack(response_action="errors", errors=errors)
             return
         ack()
         request = outcome.request
-        with ctx.reporting(actor, "posting the approval card"):
+        with ctx.reporting(actor, Msg.DOING_POST_CARD):
             ts = ctx.messenger.post_card(request)
             if ts is not None:
                 ctx.service.store.set_card(request.id, ts)
@@ -68,10 +62,11 @@ def register(app: App, ctx: BotContext) -> None:
     @app.view(blocks.REJECT_MODAL)
     def submit_reject(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         user_id = str((body.get("user") or {}).get("id") or "")
+        t = ctx.t_for(user_id)
         meta = blocks.ModalMetadata.parse(view.get("private_metadata"))
         request = ctx.service.store.get(meta.request_id) if meta and meta.request_id else None
         if meta is None or request is None:
-            ack(response_action="errors", errors={blocks.REASON_BLOCK: "Unknown request."})
+            ack(response_action="errors", errors={blocks.REASON_BLOCK: t(Msg.FORM_UNKNOWN_REQUEST)})
             return
         actor = Actor(user_id, meta.channel_id)
         try:
@@ -79,18 +74,23 @@ def register(app: App, ctx: BotContext) -> None:
         except MembershipLookupError:
             ack(
                 response_action="errors",
-                errors={blocks.REASON_BLOCK: "Could not check the approvers; try again."},
+                errors={blocks.REASON_BLOCK: t(Msg.FORM_APPROVERS_UNREADABLE)},
             )
             return
         if refusal is not None:
-            ack(response_action="errors", errors={blocks.REASON_BLOCK: ctx.refusal_text(refusal)})
+            ack(
+                response_action="errors",
+                errors={blocks.REASON_BLOCK: ctx.refusal_text(t, refusal)},
+            )
             return
         reason = (_value(view, blocks.REASON_BLOCK) or "").strip()[: blocks.REASON_MAX] or None
         ack()
-        with ctx.reporting(actor, "rejecting the request"):
+        with ctx.reporting(actor, Msg.DOING_REJECT):
             claim = ctx.service.reject(request.id, user_id, reason)
             if not claim.won or claim.request is None:
-                ctx.messenger.tell(actor.channel_id, user_id, already_decided_text(claim.request))
+                ctx.messenger.tell(
+                    actor.channel_id, user_id, already_decided_text(t, claim.request)
+                )
                 return
             rejected = claim.request
             assert rejected.state is RequestState.REJECTED

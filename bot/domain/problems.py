@@ -1,0 +1,40 @@
+"""Why an input or action was refused, as a code plus parameters.
+
+The domain says *what* is wrong; the Slack layer says it in the reader's language
+(`bot.i18n` has a text for every code as `problem.<code>`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    code: str
+    params: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
+
+
+CAMPAIGN_MISSING = "campaign_missing"
+CAMPAIGN_MALFORMED = "campaign_malformed"
+SEND_ID_TOO_LONG = "send_id_too_long"
+SEND_ID_CHARACTERS = "send_id_characters"
+QUOTA_USED_UP = "quota_used_up"
+DUPLICATE_CREATED = "duplicate_created"
+DUPLICATE_IN_FLIGHT = "duplicate_in_flight"
+CAMPAIGN_UNKNOWN = "campaign_unknown"
+CAMPAIGN_ARCHIVED = "campaign_archived"
+
+ALL_CODES = (
+    CAMPAIGN_MISSING,
+    CAMPAIGN_MALFORMED,
+    SEND_ID_TOO_LONG,
+    SEND_ID_CHARACTERS,
+    QUOTA_USED_UP,
+    DUPLICATE_CREATED,
+    DUPLICATE_IN_FLIGHT,
+    CAMPAIGN_UNKNOWN,
+    CAMPAIGN_ARCHIVED,
+)

@@ -1,0 +1,243 @@
+"""Deutsche Texte. Begriffe wie in Braze' deutscher Dokumentation (Campaign, Sende-ID)."""
+
+from __future__ import annotations
+
+from bot.i18n.keys import Msg
+
+GERMAN: dict[Msg, str] = {
+    Msg.DATE_PRETTY: "{{date_short_pretty}} um {{time}}",
+    Msg.DATE_SHORT: "{{date_short}} {{time}}",
+    Msg.MODAL_REQUEST_TITLE: "Sende-ID anfordern",
+    Msg.MODAL_REQUEST_SUBMIT: "Anfordern",
+    Msg.MODAL_CANCEL: "Abbrechen",
+    Msg.MODAL_BACK: "Zurück",
+    Msg.MODAL_CAMPAIGN_LABEL: "Campaign-ID",
+    Msg.MODAL_CAMPAIGN_HINT: "Die API-Kennung der Campaign, zu finden auf ihrer Seite in Braze.",
+    Msg.MODAL_SEND_ID_LABEL: "Sende-ID",
+    Msg.MODAL_SEND_ID_PLACEHOLDER: "z. B. fruehjahr_2026_welle1",
+    Msg.MODAL_SEND_ID_HINT: (
+        "Optional. Leer lassen, dann erzeugt Braze eine. "
+        "1–64 druckbare ASCII-Zeichen, keine Leerzeichen."
+    ),
+    Msg.MODAL_REQUEST_CONTEXT: (
+        "Eine freigebende Person bestätigt in {channel}, bevor Braze aufgerufen wird."
+    ),
+    Msg.MODAL_REJECT_TITLE: "Anfrage ablehnen",
+    Msg.MODAL_REJECT_SUBMIT: "Ablehnen",
+    Msg.MODAL_REASON_LABEL: "Begründung",
+    Msg.MODAL_REASON_HINT: "Optional. Wird der anfragenden Person im Thread der Anfrage gezeigt.",
+    Msg.CARD_HEADER: "Anfrage einer Sende-ID",
+    Msg.CARD_TEXT: "Anfrage einer Sende-ID von {requester} für Campaign {campaign}: {state}",
+    Msg.FIELD_CAMPAIGN: "*Campaign*",
+    Msg.FIELD_SEND_ID: "*Sende-ID*",
+    Msg.FIELD_REQUESTED_BY: "*Angefordert von*",
+    Msg.FIELD_REQUESTED_AT: "*Angefordert*",
+    Msg.FIELD_APPROVED_BY: "*Freigegeben von*",
+    Msg.FIELD_QUOTA: "*Kontingent*",
+    Msg.GENERATED_BY_BRAZE: "_wird von Braze erzeugt_",
+    Msg.SOMEONE: "jemandem",
+    Msg.REASON_SUFFIX: " Begründung: {reason}",
+    Msg.STATUS_PENDING: ":hourglass_flowing_sand: Wartet auf Freigabe. Läuft ab: {expires}.",
+    Msg.STATUS_APPROVED: (
+        ":gear: Freigegeben von {who} {when}; die Sende-ID wird in Braze erstellt …"
+    ),
+    Msg.STATUS_CREATED: (
+        ":white_check_mark: Erstellt nach Freigabe durch {who}. Sende-ID {send_id}."
+    ),
+    Msg.STATUS_FAILED: (
+        ":warning: Freigegeben von {who}, aber Braze hat sie nicht erstellt. Siehe Thread."
+    ),
+    Msg.STATUS_REJECTED: ":no_entry_sign: Abgelehnt von {who} {when}.{reason}",
+    Msg.STATUS_EXPIRED: (
+        ":hourglass: Abgelaufen: Niemand hat rechtzeitig entschieden. "
+        "Bei Bedarf `/sendid` erneut ausführen."
+    ),
+    Msg.STATUS_CANCELLED: ":heavy_multiplication_x: Zurückgezogen von {who}.",
+    Msg.STATE_PENDING: "wartet",
+    Msg.STATE_APPROVED: "freigegeben",
+    Msg.STATE_CREATED: "erstellt",
+    Msg.STATE_FAILED: "fehlgeschlagen",
+    Msg.STATE_REJECTED: "abgelehnt",
+    Msg.STATE_EXPIRED: "abgelaufen",
+    Msg.STATE_CANCELLED: "zurückgezogen",
+    Msg.BUTTON_APPROVE: "Freigeben",
+    Msg.BUTTON_REJECT: "Ablehnen",
+    Msg.BUTTON_RETRY: "Erneut versuchen",
+    Msg.BUTTON_REPOST: "Erneut posten",
+    Msg.CONFIRM_APPROVE_TITLE: "Diese Sende-ID erstellen?",
+    Msg.CONFIRM_APPROVE_TEXT: (
+        "Braze wird einmal aufgerufen, und die Sende-ID zählt zum heutigen Kontingent an Sende-IDs."
+    ),
+    Msg.CONFIRM_RETRY_TITLE: "Trotzdem erneut versuchen?",
+    Msg.CONFIRM_RETRY_TEXT: (
+        "Braze hat diese Sende-ID vielleicht schon erstellt. Erst erneut versuchen, nachdem "
+        "in Braze geprüft wurde, dass es sie nicht gibt."
+    ),
+    Msg.QUOTA_UNKNOWN: "Heute verbleibendes Kontingent: unbekannt.",
+    Msg.QUOTA_LINE: "Heute verbleibendes Kontingent: {remaining}{limit}{reset}.",
+    Msg.QUOTA_OF_LIMIT: " von {limit}",
+    Msg.QUOTA_RESETS: ", wird zurückgesetzt {when}",
+    Msg.CREATED_TEXT: "Sende-ID erstellt: {send_id}",
+    Msg.CREATED_HEAD: ":white_check_mark: *Sende-ID erstellt:* {send_id}",
+    Msg.USAGE_HINT: (
+        "Als `send_id` in `/campaigns/trigger/send` oder `/messages/send` angeben, um diesen "
+        "Versand in den Analysen von Braze getrennt auszuwerten."
+    ),
+    Msg.FAILED_TEXT: "Sende-ID nicht erstellt: {words}.",
+    Msg.FAILED_HEAD: ":warning: *Sende-ID nicht erstellt.* {words}.{detail}",
+    Msg.FAILED_BRAZE_SAID: "\n>Braze meldet: {message}",
+    Msg.FAILED_QUOTA_UNTIL: " bis {when}; Freigaben warten bis dahin",
+    Msg.FAILED_RETRY_HINT: "Freigebende können es erneut versuchen.",
+    Msg.FAILURE_REJECTED_BY_BRAZE: "Braze hat die Anfrage abgewiesen",
+    Msg.FAILURE_AUTH: (
+        "Braze hat den API-Schlüssel des Bots nicht akzeptiert. Ein Admin sollte "
+        "BRAZE_API_KEY prüfen und ob BRAZE_REST_ENDPOINT die Braze-Instanz dieses Workspaces ist"
+    ),
+    Msg.FAILURE_PERMISSION: (
+        "Laut Braze darf der API-Schlüssel das nicht. Ein Admin sollte dem Schlüssel die "
+        "Berechtigung `sends.id.create` geben (und den Tarif prüfen)"
+    ),
+    Msg.FAILURE_NOT_FOUND: (
+        "Braze kennt den aufgerufenen Endpunkt nicht. Ein Admin sollte BRAZE_REST_ENDPOINT prüfen"
+    ),
+    Msg.FAILURE_QUOTA: "Das heutige Braze-Kontingent an Sende-IDs ist aufgebraucht",
+    Msg.FAILURE_UNAVAILABLE: (
+        "Braze war nicht erreichbar oder meldete einen Fehler, auch nach erneuten Versuchen"
+    ),
+    Msg.FAILURE_OUTCOME_UNKNOWN: (
+        "Braze hat nicht rechtzeitig geantwortet, das Ergebnis ist also unbekannt: Die "
+        "Sende-ID wurde vielleicht erstellt. Vor einem neuen Versuch in Braze prüfen"
+    ),
+    Msg.FAILURE_UNEXPECTED: (
+        "Braze gab eine Antwort, die der Bot nicht lesen konnte; das Ergebnis ist unbekannt"
+    ),
+    Msg.REJECTED_REPLY: ":no_entry_sign: {who} hat diese Anfrage abgelehnt, {requester}.{reason}",
+    Msg.EXPIRED_REPLY: (
+        ":hourglass: Diese Anfrage ist abgelaufen: Niemand hat rechtzeitig entschieden. "
+        "{requester}, bei Bedarf `/sendid` erneut ausführen."
+    ),
+    Msg.NOT_PERMITTED: (
+        "`/sendid` funktioniert hier nicht. Es funktioniert in diesen Channels: {channels}."
+    ),
+    Msg.HELP: (
+        "*Send ID bot* erstellt Braze-Sende-IDs, nachdem eine freigebende Person zugestimmt hat.\n"
+        "• `/sendid` öffnet das Anfrageformular.\n"
+        "• `/sendid &lt;campaign_id&gt; [send_id]` öffnet es vorausgefüllt.\n"
+        "• `/sendid history` zeigt die letzten Anfragen in diesem Channel (nur dir).\n"
+        "• `/sendid quota` zeigt, was über das heutige Braze-Kontingent an Sende-IDs bekannt ist.\n"
+        "• `/sendid help` zeigt diese Hilfe.\n"
+        "Bleibt die Sende-ID leer, erzeugt Braze eine. Freigebende klicken auf der Karte auf "
+        "*Freigeben*; das Ergebnis erscheint im Thread der Karte."
+    ),
+    Msg.TOO_MANY_WORDS: (
+        "Zu viele Wörter. Verwendung: `/sendid`, `/sendid &lt;campaign_id&gt; [send_id]`, "
+        "`/sendid history`, `/sendid quota`."
+    ),
+    Msg.COMMAND_FAILED: (
+        "Das hat leider nicht geklappt (ein interner Fehler, für den Admin protokolliert). "
+        "Bitte erneut versuchen."
+    ),
+    Msg.HISTORY_EMPTY: "In diesem Channel gibt es noch keine Anfragen für Sende-IDs.",
+    Msg.HISTORY_TITLE: "*Letzte Anfragen für Sende-IDs in diesem Channel:*",
+    Msg.HISTORY_LINE: "• {when} {requester} {campaign} → {send_id}: *{state}*",
+    Msg.QUOTA_NOTHING_KNOWN: (
+        "Über das heutige Braze-Kontingent an Sende-IDs ist noch nichts bekannt (höchstens 100 "
+        "pro Tag, sofern Braze es nicht erhöht hat); es wird aus Braze' Antworten auf jede "
+        "Erstellung gelesen."
+    ),
+    Msg.QUOTA_USED_UP: " *Aufgebraucht.*",
+    Msg.QUOTA_REPORT: "{line}{used_up} (Stand laut Braze: {seen})",
+    Msg.REFUSAL_CHANNEL: (
+        "In diesem Channel sind Anfragen für Sende-IDs nicht erlaubt. Sie funktionieren in: "
+        "{channels}"
+    ),
+    Msg.REFUSAL_WRONG_CHANNEL: (
+        "Dieser Button gehört zu einer Anfrage in einem anderen Channel; nichts wurde geändert."
+    ),
+    Msg.REFUSAL_NOT_APPROVER: (
+        "Nur Freigebende können über Anfragen für Sende-IDs entscheiden; nichts wurde geändert."
+    ),
+    Msg.REFUSAL_SELF_APPROVAL: (
+        "Du hast diese Anfrage gestellt, daher muss eine andere freigebende Person entscheiden."
+    ),
+    Msg.REFUSAL_NOT_REQUESTER: "Das kann nur die anfragende Person.",
+    Msg.ALREADY_UNKNOWN: "Diese Anfrage kenne ich nicht mehr; nichts wurde geändert.",
+    Msg.ALREADY_APPROVED: "Bereits freigegeben von {who}{when}; nichts wurde geändert.",
+    Msg.ALREADY_REJECTED: "Bereits abgelehnt von {who}{when}; nichts wurde geändert.",
+    Msg.ALREADY_EXPIRED: (
+        "Diese Anfrage ist abgelaufen; nichts wurde geändert. Mit `/sendid` neu anfragen."
+    ),
+    Msg.ALREADY_CANCELLED: "Diese Anfrage wurde zurückgezogen; nichts wurde geändert.",
+    Msg.ALREADY_PENDING: "Diese Anfrage wartet noch auf Freigabe.",
+    Msg.APPROVERS_UNREADABLE: (
+        "Ich konnte nicht prüfen, wer freigeben darf ({error}). Nichts wurde geändert; bitte "
+        "in einer Minute erneut versuchen."
+    ),
+    Msg.ACTION_FAILED: (
+        "Leider ist {what} fehlgeschlagen ({error}). Nichts ist verloren: Die Anfrage behält "
+        "ihren Zustand. Bitte erneut versuchen oder einen Admin bitten, die Logs des Bots "
+        "anzusehen."
+    ),
+    Msg.DOING_APPROVE: "das Freigeben der Anfrage",
+    Msg.DOING_REJECT: "das Ablehnen der Anfrage",
+    Msg.DOING_RETRY: "der erneute Versuch",
+    Msg.DOING_REPOST: "das erneute Posten der Karte",
+    Msg.DOING_POST_CARD: "das Posten der Karte",
+    Msg.DOING_OPEN_FORM: "das Öffnen des Formulars",
+    Msg.QUOTA_WAIT: "{problem} Die Anfrage bleibt bis dahin offen.",
+    Msg.RETRY_TAKEN: (
+        "Jemand anderes versucht es bereits erneut, oder die Anfrage kann nicht erneut "
+        "versucht werden."
+    ),
+    Msg.REPOST_ONLY_REQUESTER: "Nur die anfragende Person kann die Karte erneut posten.",
+    Msg.REPOST_DONE: "Die Karte ist gepostet.",
+    Msg.CARD_SAVED: "Deine Anfrage einer Sende-ID für Campaign {campaign} ist gespeichert. {fix}",
+    Msg.CARD_NOT_IN_CHANNEL: (
+        "Ich bin nicht Mitglied von {channel} und konnte die Karte dort nicht posten. Lade mich "
+        "dort mit `/invite @Send ID bot` ein und klicke dann auf *Erneut posten*."
+    ),
+    Msg.CARD_SLACK_REFUSED: (
+        "Slack hat das Posten der Karte abgelehnt ({error}). Bitte *Erneut posten* versuchen."
+    ),
+    Msg.FORM_WRONG_CHANNEL: (
+        "Dieses Formular gehört zu keinem erlaubten Channel. Bitte schließen und /sendid in "
+        "einem erlaubten Channel ausführen."
+    ),
+    Msg.FORM_SAVE_FAILED: (
+        "Der Bot konnte diese Anfrage nicht speichern (ein interner Fehler, für den Admin "
+        "protokolliert). Nichts wurde erstellt; bitte erneut versuchen."
+    ),
+    Msg.FORM_UNKNOWN_REQUEST: "Unbekannte Anfrage.",
+    Msg.FORM_APPROVERS_UNREADABLE: (
+        "Ich konnte nicht prüfen, wer freigeben darf; bitte erneut versuchen."
+    ),
+    Msg.PROBLEM_CAMPAIGN_MISSING: "Bitte die API-Kennung der Campaign eingeben.",
+    Msg.PROBLEM_CAMPAIGN_MALFORMED: (
+        "Das ist keine Campaign-ID von Braze. Kopiere die API-Kennung von der Seite der "
+        "Campaign in Braze: 36 Zeichen wie 1a2b3c4d-0000-4000-8000-123456789abc."
+    ),
+    Msg.PROBLEM_SEND_ID_TOO_LONG: (
+        "Eine Sende-ID hat höchstens {maximum} Zeichen; diese hat {length}."
+    ),
+    Msg.PROBLEM_SEND_ID_CHARACTERS: (
+        "Eine Sende-ID darf nur druckbare ASCII-Zeichen (Buchstaben, Ziffern, Satzzeichen) "
+        "und keine Leerzeichen enthalten."
+    ),
+    Msg.PROBLEM_QUOTA_USED_UP: (
+        "Das heutige Braze-Kontingent an Sende-IDs ist aufgebraucht. Wieder möglich ab {reset}."
+    ),
+    Msg.PROBLEM_DUPLICATE_CREATED: (
+        "Dieser Bot hat diese Sende-ID für diese Campaign bereits erstellt."
+    ),
+    Msg.PROBLEM_DUPLICATE_IN_FLIGHT: (
+        "Diese Sende-ID ist für diese Campaign bereits angefragt und wartet oder wird gerade "
+        "erstellt."
+    ),
+    Msg.PROBLEM_CAMPAIGN_UNKNOWN: (
+        "Braze kennt diese Campaign-ID nicht. Prüfe, ob es die API-Kennung einer Campaign in "
+        "diesem Braze-Workspace ist."
+    ),
+    Msg.PROBLEM_CAMPAIGN_ARCHIVED: (
+        "Diese Campaign ist in Braze archiviert; bitte dearchivieren oder eine andere wählen."
+    ),
+}
