@@ -16,6 +16,7 @@ from bot.domain.models import RequestState, SendIdRequest
 from bot.domain.service import SendIdService
 from bot.metrics import Metrics
 from bot.settings import Settings
+from bot.slack import blocks
 from bot.slack.app import build_app
 from bot.slack.context import BotContext
 from bot.store import Store
@@ -31,6 +32,7 @@ ANNOUNCED_STATES = (
     RequestState.FAILED,
     RequestState.REJECTED,
     RequestState.EXPIRED,
+    RequestState.CANCELLED,
 )
 
 # Longer than any Braze call can take (bounded timeouts and retries), so a claim this old was
@@ -44,6 +46,24 @@ def recover_and_announce(ctx: BotContext, older_than: timedelta = STALE_CLAIM) -
     for request in recovered:
         _settle_quietly(ctx, request)
     return len(recovered)
+
+
+def remind_approvers(ctx: BotContext) -> int:
+    """One thread reply per request pending for half its time to live, naming its approvers."""
+    due = ctx.service.take_due_reminders()
+    for request in due:
+        approvers = ctx.policy.approvers_for(request.channel_id)
+        text = blocks.reminder_reply(
+            ctx.languages.channel,
+            request,
+            sorted(approvers.user_ids - {request.requester_id}),
+            sorted(approvers.group_ids),
+        )
+        try:
+            ctx.messenger.reply(request, text)
+        except SlackApiError:
+            log.exception("reminder not posted", extra={"request_id": request.id})
+    return len(due)
 
 
 def expire_and_announce(ctx: BotContext) -> int:
@@ -103,6 +123,7 @@ class ExpirySweeper:
         try:
             recover_and_announce(self._ctx, self._stale_claim)
             expire_and_announce(self._ctx)
+            remind_approvers(self._ctx)
             announce_lost_replies(self._ctx, self._lost_reply_after)
         except Exception:
             # Keep sweeping: a database hiccup now must not stop expiry for good.

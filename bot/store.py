@@ -20,7 +20,7 @@ from __future__ import annotations
 import enum
 import functools
 import secrets
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Literal, ParamSpec, TypeVar
@@ -688,12 +688,74 @@ class Store:
             ).mappings()
             return [_to_audit(row) for row in rows]
 
+    def audit_rows(
+        self, since: datetime, until: datetime | None = None, *, batch_size: int = 500
+    ) -> Generator[dict[str, Any], None, None]:
+        """Every audit row with ``since <= at < until`` (no upper bound for None), joined with
+        its request, oldest first (ties by insertion order), for exports.
+
+        Streams in batches of ``batch_size`` over one read-only connection, held until the
+        iterator is exhausted or closed. Each dict has: request_id, channel_id, campaign_id,
+        send_id, created_send_id, requester_id, from_state (None for the creation row),
+        to_state, actor_id, at (aware UTC datetime), detail. Failures raise StoreError.
+        """
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        since = _aware(since)
+        statement = (
+            sa.select(
+                audit_log.c.request_id,
+                requests_table.c.channel_id,
+                requests_table.c.campaign_id,
+                requests_table.c.send_id,
+                requests_table.c.created_send_id,
+                requests_table.c.requester_id,
+                audit_log.c.from_state,
+                audit_log.c.to_state,
+                audit_log.c.actor_id,
+                audit_log.c.at,
+                audit_log.c.detail,
+            )
+            .join(requests_table, requests_table.c.id == audit_log.c.request_id)
+            .where(audit_log.c.at >= since)
+            .order_by(audit_log.c.at, audit_log.c.id)
+        )
+        if until is not None:
+            statement = statement.where(audit_log.c.at < _aware(until))
+        options: dict[str, Any] = {"yield_per": batch_size}
+        if not self._is_sqlite:
+            options["postgresql_readonly"] = True
+        return self._stream(statement, options)
+
+    def _stream(
+        self, statement: sa.Select[Any], options: dict[str, Any]
+    ) -> Generator[dict[str, Any], None, None]:
+        try:
+            with self._engine.connect() as conn:
+                result = conn.execution_options(**options).execute(statement).mappings()
+                for row in result:
+                    yield dict(row)
+        except exc.DBAPIError as error:  # a generator: _translate_errors would not see these
+            raise StoreError(f"database error: {error.orig!r}") from error
+        except exc.TimeoutError as error:
+            raise StoreError(f"database busy: {error}") from error
+
     @_translate_errors
     def recent_in_channel(self, channel_id: str, limit: int = 10) -> list[SendIdRequest]:
         """The channel's most recent requests, newest first."""
         return self._select(
             sa.select(*_REQUEST_COLUMNS)
             .where(requests_table.c.channel_id == channel_id)
+            .order_by(requests_table.c.created_at.desc(), requests_table.c.id.desc())
+            .limit(limit)
+        )
+
+    @_translate_errors
+    def recent_by_requester(self, requester_id: str, limit: int = 10) -> list[SendIdRequest]:
+        """The person's most recent requests in any channel, newest first (App Home)."""
+        return self._select(
+            sa.select(*_REQUEST_COLUMNS)
+            .where(requests_table.c.requester_id == requester_id)
             .order_by(requests_table.c.created_at.desc(), requests_table.c.id.desc())
             .limit(limit)
         )

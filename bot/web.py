@@ -1,4 +1,4 @@
-"""The HTTP surface: `POST /slack/events` (Bolt), `GET /healthz`, `GET /readyz`.
+"""The HTTP surface: `POST /slack/events` (Bolt), `GET /healthz`, `GET /readyz`, `GET /metrics`.
 
 Served by cheroot, a production-grade threaded WSGI server.
 """
@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from cheroot import wsgi
 from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot.inbound import SlackEndpoint
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -22,6 +23,9 @@ log = logging.getLogger("bot.web")
 EVENTS_PATH = "/slack/events"
 # Slack's payloads are a few KiB; anything near this is not Slack.
 MAX_BODY_BYTES = 256 * 1024
+
+# Given the request's Accept header, the exposition body and its Content-Type.
+MetricsRenderer = Callable[[str | None], tuple[bytes, str]]
 
 
 def _plain(
@@ -39,9 +43,16 @@ def _plain(
 class WebApp:
     """Routes requests; the Slack endpoint exists only in HTTP mode."""
 
-    def __init__(self, bolt_app: App | None, ready: Callable[[], bool]) -> None:
-        self._slack = SlackRequestHandler(bolt_app, path=EVENTS_PATH) if bolt_app else None
+    def __init__(
+        self,
+        bolt_app: App | None,
+        ready: Callable[[], bool],
+        metrics: MetricsRenderer | None = None,
+    ) -> None:
+        # Not Bolt's own WSGI adapter: malformed bodies and replays are refused before Bolt parses.
+        self._slack = SlackEndpoint(bolt_app) if bolt_app else None
         self._ready = ready
+        self._metrics = metrics
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -52,6 +63,12 @@ class WebApp:
             if self._ready():
                 return _plain(start_response, "200 OK", "ready\n")
             return _plain(start_response, "503 Service Unavailable", "database unreachable\n")
+        if path == "/metrics" and self._metrics is not None:
+            body, content_type = self._metrics(environ.get("HTTP_ACCEPT"))
+            start_response(
+                "200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))]
+            )
+            return [body]
         if path == EVENTS_PATH and self._slack is not None:
             if method != "POST":
                 return _plain(
@@ -67,11 +84,17 @@ class WebApp:
         return _plain(start_response, "404 Not Found", "not found\n")
 
 
+class _Server(wsgi.Server):
+    def error_log(self, msg: str = "", level: int = logging.INFO, traceback: bool = False) -> None:
+        # cheroot writes straight to stderr by default: route it through logging (format, scrubber).
+        log.log(level, "%s", msg, exc_info=traceback)
+
+
 class HttpServer:
     """cheroot in a background thread, so `python -m bot` and the tests can start and stop it."""
 
     def __init__(self, app: Any, host: str, port: int, threads: int = 32) -> None:
-        self._server = wsgi.Server((host, port), app, numthreads=threads, shutdown_timeout=10)
+        self._server = _Server((host, port), app, numthreads=threads, shutdown_timeout=10)
         self._server.max_request_body_size = MAX_BODY_BYTES
         self._thread: threading.Thread | None = None
 

@@ -117,6 +117,20 @@ class BotHarness:
         payload = sr.button_click(action_id, value, user_id=user, channel_id=channel, message_ts=ts)
         return self.post_events(sr.payload_body(payload))
 
+    def event(self, payload: dict[str, Any]) -> httpx.Response:
+        return self.post_events(json.dumps(payload).encode(), content_type="application/json")
+
+    def open_home(self, user: str) -> dict[str, Any]:
+        before = len(self.slack.calls_to("views.publish"))
+        assert self.event(sr.app_home_opened(user)).status_code == 200
+        call = self.slack.wait_for_calls("views.publish", before + 1)[-1]
+        assert call.params["user_id"] == user
+        view: dict[str, Any] = call.params["view"]
+        return view
+
+    def home_click(self, action_id: str, value: str, *, user: str) -> httpx.Response:
+        return self.post_events(sr.payload_body(sr.home_click(action_id, value, user_id=user)))
+
     # ---- whole steps of the flow --------------------------------------------------------
 
     def open_form(

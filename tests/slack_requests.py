@@ -117,3 +117,31 @@ def button_click(
         ],
         "is_enterprise_install": False,
     }
+
+
+def app_home_opened(user_id: str, tab: str = "home") -> dict[str, Any]:
+    return {
+        "token": "legacy-verification-token",
+        "team_id": TEAM_ID,
+        "api_app_id": APP_ID,
+        "event": {
+            "type": "app_home_opened",
+            "user": user_id,
+            "channel": "D0HOME",
+            "tab": tab,
+            "event_ts": f"{time.time():.6f}",
+        },
+        "type": "event_callback",
+        "event_id": f"Ev{next(_triggers):08d}",
+        "event_time": int(time.time()),
+    }
+
+
+def home_click(action_id: str, value: str, *, user_id: str) -> dict[str, Any]:
+    """A button clicked in the App Home tab: no channel, the container is the home view."""
+    payload = button_click(action_id, value, user_id=user_id, channel_id="C0IGNORED")
+    del payload["channel"]
+    del payload["message"]
+    payload["container"] = {"type": "view", "view_id": "V0HOME"}
+    payload["view"] = {"id": "V0HOME", "type": "home", "blocks": [], "state": {"values": {}}}
+    return payload

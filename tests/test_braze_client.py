@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
 
 import httpx
 import pytest
@@ -28,8 +29,14 @@ from bot.braze import (
     BrazeUnexpectedResponse,
     RetryPolicy,
 )
+from bot.braze.client import (
+    SEND_ANALYTICS_RETENTION_DAYS,
+    BrazeSendStatsPermissionError,
+    ChannelCounts,
+    DayStats,
+)
 from bot.domain.models import FailureKind
-from tests.standins.braze import CREATE_PATH, DETAILS_PATH, BrazeStandIn
+from tests.standins.braze import CREATE_PATH, DATA_SERIES_PATH, DETAILS_PATH, BrazeStandIn
 
 KEY = "braze-key-0123456789abcdef"
 CAMPAIGN = "11111111-2222-3333-4444-555555555555"
@@ -621,3 +628,312 @@ def test_every_braze_error_is_a_braze_error_with_a_failure_kind() -> None:
     ):
         assert issubclass(error_class, BrazeError)
         assert isinstance(error_class.failure_kind, FailureKind)
+
+
+# -- send analytics (GET /sends/data_series) -------------------------------------------------
+
+SEND = "spring-2025"
+
+
+def variation(name: str = "Variation 1", **counts: Any) -> dict[str, Any]:
+    return {"variation_name": name, **counts}
+
+
+def stats_day(time_: str, messages: dict[str, Any], **day_level: Any) -> dict[str, Any]:
+    """One entry of Braze's ``data`` list, as its docs show it."""
+    return {"time": time_, "messages": messages, **day_level}
+
+
+TWO_DAYS = [
+    stats_day(
+        "2025-03-01",
+        {
+            "email": [
+                variation("A", sent=100, delivered=95, opens=40, unique_opens=30, clicks=12,
+                          unique_clicks=9, conversions=3, bounces=5, unsubscribes=1,
+                          unique_recipients=100, revenue=12.5),
+                variation("B", sent=50, delivered=48, opens=20, unique_opens=15, clicks=4,
+                          unique_clicks=4, conversions=1, bounces=2, revenue=2.25),
+            ],
+            "ios_push": [
+                variation(sent=30, delivered=29, undelivered=1, direct_opens=5, total_opens=8,
+                          bounces=1, body_clicks=2, conversions=1, conversions_by_send_time=1),
+            ],
+            "webhook": [variation(sent=10, errors=1)],
+        },
+        conversions=5,
+        unique_recipients=180,
+        revenue=14.75,
+    ),
+    stats_day(
+        "2025-03-02",
+        {
+            "email": [variation("A", sent=10, delivered=10, opens=7, clicks=1, conversions=2)],
+            "android_push": [variation(sent=20, delivered=19, total_opens=6, body_clicks=3)],
+            "carrier_pigeon": [variation(sent=2, delivered=1)],
+        },
+        conversions=2,
+    ),
+]  # fmt: skip
+
+
+def test_send_data_series_asks_for_the_documented_parameters(
+    client: BrazeClient, braze: BrazeStandIn
+) -> None:
+    braze.set_send_stats(CAMPAIGN, SEND, TWO_DAYS)
+    ending = datetime(2025, 3, 2, 23, 30, 15, 123456, tzinfo=timezone(timedelta(hours=2)))
+
+    client.send_data_series(CAMPAIGN, SEND)
+    client.send_data_series(CAMPAIGN, SEND, days=7, ending_at=ending)
+
+    default, explicit = braze.data_series_calls()
+    assert (default.method, default.path) == ("GET", DATA_SERIES_PATH)
+    assert default.query == {"campaign_id": CAMPAIGN, "send_id": SEND, "length": "14"}
+    assert SEND_ANALYTICS_RETENTION_DAYS == 14
+    assert explicit.query == {
+        "campaign_id": CAMPAIGN,
+        "send_id": SEND,
+        "length": "7",
+        "ending_at": "2025-03-02T21:30:15+00:00",  # UTC, whole seconds; "+" survived encoding
+    }
+    assert default.headers["authorization"] == f"Bearer {KEY}"
+    assert default.json is None
+    assert braze.remaining == 100  # reading results costs no send-ID quota
+
+
+def test_send_data_series_sums_variations_per_channel_and_day(
+    client: BrazeClient, braze: BrazeStandIn
+) -> None:
+    braze.set_send_stats(CAMPAIGN, SEND, TWO_DAYS)
+
+    stats = client.send_data_series(CAMPAIGN, SEND)
+
+    assert (stats.campaign_id, stats.send_id, stats.length, stats.ending_at) == (
+        CAMPAIGN,
+        SEND,
+        14,
+        None,
+    )
+    first, second = stats.days
+    assert first.date == date(2025, 3, 1) and second.date == date(2025, 3, 2)
+    assert first.channels["email"] == ChannelCounts(
+        sent=150,
+        delivered=143,
+        opens=60,
+        unique_opens=45,
+        clicks=16,
+        unique_clicks=13,
+        conversions=4,
+        bounces=7,
+        unsubscribes=1,
+        unique_recipients=100,
+        revenue=14.75,
+    )
+    # Push: total_opens are the opens, body_clicks the clicks.
+    assert first.channels["ios_push"] == ChannelCounts(
+        sent=30, delivered=29, opens=8, clicks=2, conversions=1, bounces=1
+    )
+    assert first.channels["webhook"] == ChannelCounts(sent=10)
+    assert (first.conversions, first.unique_recipients, first.revenue) == (5, 180, 14.75)
+    assert list(second.channels) == ["email", "android_push", "carrier_pigeon"]
+    assert second.channels["carrier_pigeon"] == ChannelCounts(sent=2, delivered=1)
+
+
+def test_send_stats_totals_by_channel_add_up_the_days(
+    client: BrazeClient, braze: BrazeStandIn
+) -> None:
+    braze.set_send_stats(CAMPAIGN, SEND, TWO_DAYS)
+
+    stats = client.send_data_series(CAMPAIGN, SEND)
+    totals = stats.totals_by_channel()
+
+    assert list(totals) == ["email", "ios_push", "webhook", "android_push", "carrier_pigeon"]
+    email = totals["email"]
+    assert (email.sent, email.delivered, email.opens, email.clicks, email.conversions) == (
+        160,
+        153,
+        67,
+        17,
+        6,
+    )
+    assert totals["android_push"] == ChannelCounts(sent=20, delivered=19, opens=6, clicks=3)
+    everything = stats.totals()
+    assert (everything.sent, everything.delivered, everything.opens, everything.clicks) == (
+        150 + 30 + 10 + 10 + 20 + 2,
+        143 + 29 + 10 + 19 + 1,
+        60 + 8 + 7 + 6,
+        16 + 2 + 1 + 3,
+    )
+
+
+def test_send_data_series_parses_odd_answers_defensively(
+    client: BrazeClient, braze: BrazeStandIn
+) -> None:
+    odd: list[Any] = [
+        stats_day(
+            "2025-03-03T00:00:00-05:00",  # a datetime where a date was documented
+            {
+                "email": [
+                    variation(sent="7", delivered=None, opens=-3, clicks=True, unique_opens=2.9),
+                    "not a variation",
+                    variation(sent=float("inf"), revenue="1.5"),
+                ],
+                "sms": {"sent": 4, "delivered": 4, "clicks": 1},  # one bare object
+                "whats_app": [variation(sent=3, delivered=3, read=2)],
+                "webhook": "garbage",
+            },
+            conversions="lots",
+        ),
+        {"messages": {"email": [variation(sent=1)]}},  # no "time" at all
+        {"time": "someday", "messages": None},
+        "not a day",
+        stats_day("2025-03-01", {}),  # earlier, listed later: days come back oldest first
+    ]
+    braze.set_send_stats(CAMPAIGN, SEND, odd)
+
+    stats = client.send_data_series(CAMPAIGN, SEND, days=100)
+
+    assert [d.date for d in stats.days] == [date(2025, 3, 1), date(2025, 3, 3), None, None]
+    day = stats.days[1]
+    assert day.channels["email"] == ChannelCounts(sent=7, unique_opens=2, revenue=1.5)
+    assert day.channels["sms"] == ChannelCounts(sent=4, delivered=4, clicks=1)
+    assert day.channels["whats_app"] == ChannelCounts(sent=3, delivered=3, opens=2)
+    assert day.channels["webhook"] == ChannelCounts()
+    assert day.conversions == 0
+    assert stats.days[2] == DayStats(date=None, channels={"email": ChannelCounts(sent=1)})
+    assert stats.days[3] == DayStats(date=None, channels={})
+
+
+@pytest.mark.parametrize("body", [{"message": "success"}, {"message": "success", "data": None}])
+def test_send_data_series_without_data_is_an_empty_series(
+    client: BrazeClient, braze: BrazeStandIn, body: dict[str, Any]
+) -> None:
+    braze.fail_next(DATA_SERIES_PATH, 200, body)
+
+    stats = client.send_data_series(CAMPAIGN, SEND)
+
+    assert stats.days == [] and stats.totals_by_channel() == {}
+    assert stats.totals() == ChannelCounts()
+
+
+@pytest.mark.parametrize(
+    "body", [{"message": "success", "data": {"time": "2025-03-01"}}, {"message": "queued"}]
+)
+def test_send_data_series_with_an_unreadable_answer_is_unexpected(
+    client: BrazeClient, braze: BrazeStandIn, body: dict[str, Any]
+) -> None:
+    braze.fail_next(DATA_SERIES_PATH, 200, body)
+
+    with pytest.raises(BrazeUnexpectedResponse) as caught:
+        client.send_data_series(CAMPAIGN, SEND)
+
+    assert caught.value.path == DATA_SERIES_PATH
+
+
+def test_send_data_series_without_the_permission_names_sends_data_series(
+    client: BrazeClient, braze: BrazeStandIn, sleeps: SleepRecorder
+) -> None:
+    braze.data_series_forbidden = True
+
+    with pytest.raises(BrazeSendStatsPermissionError) as caught:
+        client.send_data_series(CAMPAIGN, SEND)
+
+    error = caught.value
+    assert isinstance(error, BrazePermissionError)
+    assert error.failure_kind is FailureKind.PERMISSION
+    assert (error.status_code, error.path) == (403, DATA_SERIES_PATH)
+    assert "sends.data_series" in error.setting
+    assert "sends.data_series" in str(error) and "BRAZE_API_KEY" in str(error)
+    assert KEY not in str(error)
+    assert len(braze.data_series_calls()) == 1 and sleeps.delays == []
+
+
+def test_send_data_series_for_an_unknown_pair_is_rejected_without_retrying(
+    client: BrazeClient, braze: BrazeStandIn, sleeps: SleepRecorder
+) -> None:
+    braze.set_send_stats(CAMPAIGN, SEND, TWO_DAYS)
+
+    with pytest.raises(BrazeRequestRejected) as caught:
+        client.send_data_series(CAMPAIGN, "never-sent")
+
+    assert caught.value.status_code == 400
+    assert caught.value.message == "Invalid campaign_id or send_id"
+    assert len(braze.data_series_calls()) == 1 and sleeps.delays == []
+
+
+def test_send_data_series_retries_a_5xx_and_then_succeeds(
+    client: BrazeClient, braze: BrazeStandIn, sleeps: SleepRecorder
+) -> None:
+    braze.set_send_stats(CAMPAIGN, SEND, TWO_DAYS)
+    braze.fail_next(DATA_SERIES_PATH, 502)
+
+    stats = client.send_data_series(CAMPAIGN, SEND)
+
+    assert len(stats.days) == 2
+    assert [c.status for c in braze.data_series_calls()] == [502, 200]
+    assert len(sleeps.delays) == 1
+
+
+def test_send_data_series_gives_up_on_a_persistent_5xx(
+    client: BrazeClient, braze: BrazeStandIn, sleeps: SleepRecorder
+) -> None:
+    braze.fail_next(DATA_SERIES_PATH, 503, times=5)
+
+    with pytest.raises(BrazeUnavailable) as caught:
+        client.send_data_series(CAMPAIGN, SEND)
+
+    assert caught.value.status_code == 503
+    assert len(braze.data_series_calls()) == FAST_RETRY.max_attempts
+    assert len(sleeps.delays) == FAST_RETRY.max_attempts - 1
+
+
+def test_send_data_series_retries_a_read_timeout_as_it_has_no_side_effect(
+    client: BrazeClient, braze: BrazeStandIn
+) -> None:
+    braze.set_send_stats(CAMPAIGN, SEND, TWO_DAYS)
+    braze.delay_next(DATA_SERIES_PATH, 1.5)  # past the 1 s read timeout
+
+    stats = client.send_data_series(CAMPAIGN, SEND)
+
+    assert len(stats.days) == 2
+    assert len(braze.data_series_calls()) == 2
+
+
+def test_send_data_series_honours_its_time_box(client: BrazeClient, braze: BrazeStandIn) -> None:
+    braze.default_send_stats = TWO_DAYS
+    braze.delay_next(DATA_SERIES_PATH, 5.0)
+
+    started = time.monotonic()
+    with pytest.raises(BrazeUnavailable):
+        client.send_data_series(CAMPAIGN, SEND, timeout=0.5)
+
+    assert time.monotonic() - started < 1.0
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"days": 0}, {"days": 101}, {"ending_at": datetime(2025, 3, 1)}, {"timeout": 0}],
+)
+def test_send_data_series_refuses_bad_arguments_without_calling_braze(
+    client: BrazeClient, braze: BrazeStandIn, kwargs: dict[str, Any]
+) -> None:
+    with pytest.raises(ValueError):
+        client.send_data_series(CAMPAIGN, SEND, **kwargs)
+
+    assert braze.calls == []
+
+
+def test_the_stand_in_answers_the_last_days_up_to_ending_at(
+    client: BrazeClient, braze: BrazeStandIn
+) -> None:
+    braze.default_send_stats = [
+        stats_day(f"2025-03-{d:02d}", {"email": [variation(sent=d)]}) for d in range(1, 21)
+    ]
+
+    recent = client.send_data_series(CAMPAIGN, "any-send")
+    window = client.send_data_series(
+        CAMPAIGN, "any-send", days=3, ending_at=datetime(2025, 3, 10, 12, tzinfo=UTC)
+    )
+
+    assert [d.date for d in recent.days] == [date(2025, 3, d) for d in range(7, 21)]
+    assert [d.channels["email"].sent for d in window.days] == [8, 9, 10]

@@ -21,6 +21,7 @@ METHOD_SCOPES: dict[str, str | None] = {
     "chat_update": "chat:write",
     "chat_postEphemeral": "chat:write",
     "views_open": None,
+    "views_publish": None,
     "usergroups_users_list": "usergroups:read",
     "users_info": "users:read",
     "auth_test": None,
@@ -71,3 +72,13 @@ def test_the_manifests_slash_command_is_the_one_the_code_registers() -> None:
 
 def test_interactivity_is_on_because_buttons_and_modals_need_it() -> None:
     assert manifest()["settings"]["interactivity"]["is_enabled"] is True
+
+
+def test_the_manifest_subscribes_to_exactly_the_events_the_code_listens_to() -> None:
+    listened = set()
+    for path in (ROOT / "bot").rglob("*.py"):
+        listened |= set(re.findall(r'@app\.event\("([a-z_]+)"\)', path.read_text()))
+    assert listened, "the scan found no event listeners: the pattern is broken"
+    events = set(manifest()["settings"]["event_subscriptions"]["bot_events"])
+    assert events == listened
+    assert manifest()["features"]["app_home"]["home_tab_enabled"] is True

@@ -1,4 +1,5 @@
-"""A small synchronous Braze REST client: create send IDs, look up campaign details.
+"""A small synchronous Braze REST client: create send IDs, look up campaign details, read a
+send ID's analytics.
 
 It knows nothing of Slack. Every failure is raised as one of the exceptions in
 :mod:`bot.braze.errors`. Retries are bounded and only happen where they cannot
@@ -10,8 +11,9 @@ create a second send ID:
 
 A read timeout or a connection dropped after ``POST /sends/id/create`` was sent becomes
 :class:`~bot.braze.errors.BrazeOutcomeUnknown` at once: Braze may have created the ID, and
-only a person may decide to try again. ``GET /campaigns/details`` has no side effect, so
-there such failures are retried like any other and end as ``BrazeUnavailable``.
+only a person may decide to try again. ``GET /campaigns/details`` and ``GET /sends/data_series``
+have no side effect, so there such failures are retried like any other and end as
+``BrazeUnavailable``.
 
 The client is thread-safe (one ``httpx.Client`` with a connection pool).
 """
@@ -21,14 +23,15 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import math
 import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, fields
+from datetime import UTC, date, datetime, timedelta
 from importlib import metadata
 from types import TracebackType
-from typing import Any, NoReturn
+from typing import Any, Final, NoReturn
 from urllib.parse import quote
 
 import httpx
@@ -49,10 +52,16 @@ from bot.domain.models import QuotaSnapshot
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "SEND_ANALYTICS_RETENTION_DAYS",
     "BrazeClient",
+    "BrazeSendStatsPermissionError",
+    "CallObserver",
     "CampaignDetails",
+    "ChannelCounts",
     "CreatedSendId",
+    "DayStats",
     "RetryPolicy",
+    "SendStats",
     "parse_quota",
 ]
 
@@ -61,6 +70,15 @@ logger = logging.getLogger("bot.braze")
 DEFAULT_TIMEOUT = httpx.Timeout(connect=3.0, read=10.0, write=5.0, pool=3.0)
 CREATE_PATH = "/sends/id/create"
 DETAILS_PATH = "/campaigns/details"
+# Export send analytics. Request and response as documented by Braze at
+# https://www.braze.com/docs/api/endpoints/export/campaigns/get_send_analytics/
+# (source: github.com/braze-inc/braze-docs, _docs/_api/endpoints/export/campaigns/
+# get_send_analytics.md; per-channel count names from get_campaign_analytics.md).
+DATA_SERIES_PATH = "/sends/data_series"
+# "Braze stores send analytics for 14 days after the send" (same page).
+SEND_ANALYTICS_RETENTION_DAYS = 14
+# Braze's bounds for the `length` parameter ("between 1 and 100 (inclusive)").
+_DATA_SERIES_MAX_DAYS = 100
 # The smallest time slice worth starting another attempt in, inside a time box.
 _MIN_ATTEMPT_SECONDS = 0.05
 _LOOPBACK_NAMES = frozenset({"localhost"})
@@ -105,6 +123,16 @@ class RetryPolicy:
         return self.ceiling(attempt) * min(max(rand, 0.0), 1.0)
 
 
+# Called once per HTTP attempt with (method, path, status, seconds). ``status`` is the HTTP status
+# code ("201", "429", …) or, when no answer came, the transport failure in snake case
+# ("connect_error", "read_timeout", …). Metrics hang off this hook; the client stays unaware.
+CallObserver = Callable[[str, str, str, float], None]
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
+
+
 @dataclass(frozen=True)
 class CreatedSendId:
     send_id: str
@@ -117,6 +145,170 @@ class CampaignDetails:
     name: str | None
     archived: bool
     draft: bool
+
+
+class BrazeSendStatsPermissionError(BrazePermissionError):
+    """403 from ``GET /sends/data_series``: the key lacks ``sends.data_series`` (or the plan
+    does not include it). Creating send IDs is unaffected; only results cannot be shown."""
+
+    setting = "the sends.data_series permission of BRAZE_API_KEY (needed to show send results)"
+
+
+# Per-channel count names differ (email: opens/clicks; push: total_opens/body_clicks; content
+# cards: total_clicks; WhatsApp: read). Each ChannelCounts field takes, per variation, the first
+# of its names that is present.
+_COUNT_NAMES: Final[dict[str, tuple[str, ...]]] = {
+    "sent": ("sent",),
+    "delivered": ("delivered",),
+    "opens": ("opens", "total_opens", "read"),
+    "unique_opens": ("unique_opens",),
+    "clicks": ("clicks", "body_clicks", "total_clicks"),
+    "unique_clicks": ("unique_clicks",),
+    "conversions": ("conversions",),
+    "bounces": ("bounces",),
+    "unsubscribes": ("unsubscribes",),
+    "unique_recipients": ("unique_recipients",),
+}
+
+
+def _count(value: object) -> int:
+    """A non-negative count from a JSON value; anything unusable counts 0."""
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, int):
+        return max(value, 0)
+    if isinstance(value, float):
+        return int(value) if math.isfinite(value) and value > 0 else 0
+    if isinstance(value, str):
+        try:
+            return max(int(value.strip()), 0)
+        except ValueError:
+            return 0
+    return 0
+
+
+def _amount(value: object) -> float:
+    """A money amount from a JSON value; anything unusable counts 0.0."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return 0.0
+    try:
+        number = float(value)
+    except ValueError:
+        return 0.0
+    return number if math.isfinite(number) else 0.0
+
+
+@dataclass(frozen=True)
+class ChannelCounts:
+    """One messaging channel's counts, summed over its variations (a missing count is 0).
+
+    ``opens`` is email ``opens``, push ``total_opens`` or WhatsApp ``read``; ``clicks`` is
+    email/SMS/in-app ``clicks``, push ``body_clicks`` or content-card ``total_clicks``;
+    ``conversions`` is the primary conversion event; ``revenue`` is in USD.
+    """
+
+    sent: int = 0
+    delivered: int = 0
+    opens: int = 0
+    unique_opens: int = 0
+    clicks: int = 0
+    unique_clicks: int = 0
+    conversions: int = 0
+    bounces: int = 0
+    unsubscribes: int = 0
+    unique_recipients: int = 0
+    revenue: float = 0.0
+
+    def __add__(self, other: ChannelCounts) -> ChannelCounts:
+        if not isinstance(other, ChannelCounts):
+            return NotImplemented
+        return ChannelCounts(
+            **{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)}
+        )
+
+    @classmethod
+    def from_variations(cls, variations: object) -> ChannelCounts:
+        """Sum Braze's variation entries (a list of objects; one bare object is accepted)."""
+        if isinstance(variations, dict):
+            variations = [variations]
+        if not isinstance(variations, list):
+            return cls()
+        totals = dict.fromkeys(_COUNT_NAMES, 0)
+        revenue = 0.0
+        for variation in variations:
+            if not isinstance(variation, dict):
+                continue
+            for name, keys in _COUNT_NAMES.items():
+                key = next((k for k in keys if k in variation), None)
+                if key is not None:
+                    totals[name] += _count(variation[key])
+            revenue += _amount(variation.get("revenue"))
+        return cls(**totals, revenue=revenue)
+
+
+@dataclass(frozen=True)
+class DayStats:
+    """One day of a send's analytics. ``channels`` maps Braze's channel name (``email``,
+    ``ios_push``, ``android_push``, ``webhook``, …, unknown names kept as they are) to counts.
+    ``conversions``, ``unique_recipients`` and ``revenue`` are Braze's day-level figures."""
+
+    date: date | None  # Braze's "time"; None when missing or unreadable
+    channels: dict[str, ChannelCounts]
+    conversions: int = 0
+    unique_recipients: int = 0
+    revenue: float = 0.0
+
+
+@dataclass(frozen=True)
+class SendStats:
+    """``GET /sends/data_series`` for one campaign/send ID pair, days oldest first.
+
+    Braze keeps send analytics for :data:`SEND_ANALYTICS_RETENTION_DAYS` days after the send;
+    older sends come back with no (or empty) days.
+    """
+
+    campaign_id: str
+    send_id: str
+    days: list[DayStats]
+    length: int  # the number of days asked for
+    ending_at: datetime | None  # the end asked for; None: Braze's "now"
+
+    def totals_by_channel(self) -> dict[str, ChannelCounts]:
+        """Each channel's counts summed over all days, channels in first-seen order."""
+        totals: dict[str, ChannelCounts] = {}
+        for day in self.days:
+            for channel, counts in day.channels.items():
+                totals[channel] = totals.get(channel, ChannelCounts()) + counts
+        return totals
+
+    def totals(self) -> ChannelCounts:
+        """Everything summed over all days and channels."""
+        total = ChannelCounts()
+        for counts in self.totals_by_channel().values():
+            total += counts
+        return total
+
+
+def _parse_day(entry: dict[str, Any]) -> DayStats:
+    day: date | None = None
+    time_text = entry.get("time")
+    if isinstance(time_text, str):
+        try:
+            day = date.fromisoformat(time_text.strip()[:10])
+        except ValueError:
+            day = None
+    messages = entry.get("messages")
+    channels: dict[str, ChannelCounts] = {}
+    if isinstance(messages, dict):
+        for channel, variations in messages.items():
+            channels[str(channel)] = ChannelCounts.from_variations(variations)
+    return DayStats(
+        date=day,
+        channels=channels,
+        conversions=_count(entry.get("conversions")),
+        unique_recipients=_count(entry.get("unique_recipients")),
+        revenue=_amount(entry.get("revenue")),
+    )
 
 
 def _parse_count(value: str | None) -> int | None:
@@ -212,7 +404,7 @@ class _Retryable(Exception):
 
 
 class BrazeClient:
-    """Sync client for the two Braze endpoints the bot needs.
+    """Sync client for the Braze endpoints the bot needs.
 
     ``sleep`` and ``rng`` are seams for tests (record the backoff pauses, make jitter
     deterministic); production code leaves them alone.
@@ -228,6 +420,7 @@ class BrazeClient:
         sleep: Callable[[float], None] = time.sleep,
         transport: httpx.BaseTransport | None = None,
         rng: Callable[[], float] = random.random,
+        observer: CallObserver | None = None,
     ) -> None:
         url = httpx.URL(base_url.strip().rstrip("/"))
         if url.scheme not in ("http", "https") or not url.host:
@@ -242,6 +435,7 @@ class BrazeClient:
         self._retry = retry
         self._sleep = sleep
         self._rng = rng
+        self._observer = observer
         self._http = httpx.Client(
             base_url=self._base_url,
             timeout=timeout or DEFAULT_TIMEOUT,
@@ -317,6 +511,70 @@ class BrazeClient:
             name=name if isinstance(name, str) and name.strip() else None,
             archived=payload.get("archived") is True,
             draft=payload.get("draft") is True,
+        )
+
+    def send_data_series(
+        self,
+        campaign_id: str,
+        send_id: str,
+        *,
+        days: int = SEND_ANALYTICS_RETENTION_DAYS,
+        ending_at: datetime | None = None,
+        timeout: float | None = None,
+    ) -> SendStats:
+        """``GET /sends/data_series``: daily analytics of one send ID, the last ``days`` days
+        (1-100) up to ``ending_at`` (aware; default: Braze's now).
+
+        Retried like :meth:`campaign_details` (no side effect), within the optional total time
+        box ``timeout``. 400 → BrazeRequestRejected (unknown campaign/send ID pair);
+        403 → BrazeSendStatsPermissionError (the key lacks ``sends.data_series``); 429 →
+        BrazeQuotaExceeded (the endpoint's hourly limit, not the send-ID quota).
+        """
+        if not 1 <= days <= _DATA_SERIES_MAX_DAYS:
+            raise ValueError(f"days must be between 1 and {_DATA_SERIES_MAX_DAYS}")
+        if timeout is not None and timeout <= 0:
+            raise ValueError("timeout must be positive")
+        params = {"campaign_id": campaign_id, "send_id": send_id, "length": str(days)}
+        if ending_at is not None:
+            if ending_at.tzinfo is None or ending_at.utcoffset() is None:
+                raise ValueError("ending_at must be timezone-aware")
+            params["ending_at"] = ending_at.astimezone(UTC).isoformat(timespec="seconds")
+        try:
+            response, _ = self._call(
+                "GET",
+                DATA_SERIES_PATH,
+                params=params,
+                idempotent=True,
+                time_box=timeout,
+                with_quota=False,
+            )
+        except BrazePermissionError as error:
+            raise BrazeSendStatsPermissionError(
+                error.message,
+                status_code=error.status_code,
+                path=error.path,
+                redact=self._secrets,
+            ) from error
+        payload = self._success_payload(response, None, DATA_SERIES_PATH)
+        data = payload.get("data")
+        if data is None:
+            data = []
+        if not isinstance(data, list):
+            raise self._error(
+                BrazeUnexpectedResponse,
+                f'"data" is a {type(data).__name__}, not a list of days',
+                DATA_SERIES_PATH,
+                status=response.status_code,
+            )
+        parsed = [_parse_day(entry) for entry in data if isinstance(entry, dict)]
+        # Oldest first; a day without a readable date keeps its place after the dated ones.
+        parsed.sort(key=lambda d: (d.date is None, d.date or date.min))
+        return SendStats(
+            campaign_id=campaign_id,
+            send_id=send_id,
+            days=parsed,
+            length=days,
+            ending_at=None if ending_at is None else ending_at.astimezone(UTC),
         )
 
     def close(self) -> None:
@@ -550,8 +808,8 @@ class BrazeClient:
                 return text
         return f"the request to Braze failed ({type(exc).__name__})"
 
-    @staticmethod
     def _log(
+        self,
         method: str,
         path: str,
         status: int | None,
@@ -559,7 +817,16 @@ class BrazeClient:
         attempt: int,
         failure: str | None,
     ) -> None:
-        latency_ms = (time.monotonic() - t0) * 1000
+        seconds = time.monotonic() - t0
+        latency_ms = seconds * 1000
+        if self._observer is not None:
+            try:
+                self._observer(
+                    method, path, str(status) if failure is None else _snake(failure), seconds
+                )
+            except Exception:
+                # Counting must never change the outcome of a Braze call.
+                logger.exception("braze call observer failed")
         if failure is None:
             logger.info(
                 "braze %s %s status=%s latency_ms=%.0f attempt=%d",

@@ -82,6 +82,21 @@ class Policy:
             return True
         return any(user_id in self._group_members(g) for g in sorted(self._approvers.group_ids))
 
+    def approves_anywhere(self, user_id: str) -> bool:
+        return self.is_approver(user_id)
+
+    def approvers_for(self, channel_id: str) -> ApproverSet:
+        return self._approvers
+
+    def refusal_to_cancel(
+        self, user_id: str, channel_id: str | None, request: SendIdRequest
+    ) -> Refusal | None:
+        if not self.channel_permitted(channel_id) or channel_id != request.channel_id:
+            return Refusal.WRONG_CHANNEL
+        if user_id != request.requester_id:
+            return Refusal.NOT_REQUESTER
+        return None
+
     def refusal_to_decide(
         self, user_id: str, channel_id: str | None, request: SendIdRequest
     ) -> Refusal | None:

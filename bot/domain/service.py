@@ -217,6 +217,31 @@ class SendIdService:
         )
         return Claim(won=won is not None, request=won or self.store.get(request_id))
 
+    def cancel(self, request_id: str, requester_id: str) -> Claim:
+        """The requester withdraws their own pending request (the caller checked who it is)."""
+        won = self.store.transition(
+            request_id,
+            RequestState.PENDING,
+            RequestState.CANCELLED,
+            actor_id=requester_id,
+            detail="cancelled by the requester",
+            now=self.clock(),
+            decided_by=requester_id,
+        )
+        return Claim(won=won is not None, request=won or self.store.get(request_id))
+
+    def take_due_reminders(self) -> list[SendIdRequest]:
+        """Pending requests past half their time to live, each handed out once (atomically)."""
+        now = self.clock()
+        due = []
+        for request in self.store.in_state(RequestState.PENDING):
+            halfway = request.created_at + (request.expires_at - request.created_at) / 2
+            due_now = request.reminded_at is None and request.card_ts and now >= halfway
+            # claim_reminder is atomic: of several replicas, exactly one sends it.
+            if due_now and self.store.claim_reminder(request.id, now):
+                due.append(request)
+        return due
+
     def expire_if_due(self, request: SendIdRequest) -> SendIdRequest | None:
         if request.state is not RequestState.PENDING or request.expires_at > self.clock():
             return None

@@ -211,6 +211,33 @@ GERMAN: dict[Msg, str] = {
     Msg.FORM_APPROVERS_UNREADABLE: (
         "Ich konnte nicht prüfen, wer freigeben darf; bitte erneut versuchen."
     ),
+    Msg.BUTTON_CANCEL: "Anfrage zurückziehen",
+    Msg.CONFIRM_CANCEL_TITLE: "Anfrage zurückziehen?",
+    Msg.CONFIRM_CANCEL_TEXT: (
+        "Danach kann niemand sie mehr freigeben. Mit /sendid kannst du neu anfragen."
+    ),
+    Msg.CANCELLED_REPLY: ":heavy_multiplication_x: {requester} hat diese Anfrage zurückgezogen.",
+    Msg.REMINDER_REPLY: (
+        ":bell: Wartet noch auf Freigabe: {approvers}. Diese Anfrage läuft ab: {expires}."
+    ),
+    Msg.DOING_CANCEL: "das Zurückziehen der Anfrage",
+    Msg.HOME_HEADER: "Send ID bot",
+    Msg.HOME_INTRO: (
+        "Fordere eine Braze-Sende-ID mit `/sendid` in einem dieser Channels an: {channels}. "
+        "Nach der Freigabe erstellt der Bot sie und antwortet im Thread der Karte."
+    ),
+    Msg.HOME_QUOTA_TITLE: "*Heutiges Braze-Kontingent an Sende-IDs*",
+    Msg.HOME_QUOTA_BAR: "`{bar}` {used} verbraucht, {remaining} von {limit} übrig{reset}",
+    Msg.HOME_QUOTA_UNKNOWN: (
+        "Noch nicht bekannt: Es wird aus Braze' Antworten auf jede Erstellung gelesen "
+        "(höchstens 100 pro Tag, sofern Braze es nicht erhöht hat)."
+    ),
+    Msg.HOME_MINE_TITLE: "*Deine letzten Anfragen*",
+    Msg.HOME_MINE_EMPTY: "Du hast noch keine Sende-ID angefordert.",
+    Msg.HOME_MINE_LINE: "{when} in {channel}: {campaign} → {send_id}: *{state}*",
+    Msg.HOME_PENDING_TITLE: "*Wartet auf deine Entscheidung*",
+    Msg.HOME_PENDING_EMPTY: "Nichts wartet auf dich.",
+    Msg.HOME_PENDING_LINE: "{requester} in {channel}: {campaign} → {send_id}, angefordert {when}",
     Msg.PROBLEM_CAMPAIGN_MISSING: "Bitte die API-Kennung der Campaign eingeben.",
     Msg.PROBLEM_CAMPAIGN_MALFORMED: (
         "Das ist keine Campaign-ID von Braze. Kopiere die API-Kennung von der Seite der "

@@ -182,6 +182,31 @@ ENGLISH: dict[Msg, str] = {
     ),
     Msg.FORM_UNKNOWN_REQUEST: "Unknown request.",
     Msg.FORM_APPROVERS_UNREADABLE: "Could not check the approvers; try again.",
+    Msg.BUTTON_CANCEL: "Cancel request",
+    Msg.CONFIRM_CANCEL_TITLE: "Cancel this request?",
+    Msg.CONFIRM_CANCEL_TEXT: "Nobody can approve it afterwards. You can ask again with /sendid.",
+    Msg.CANCELLED_REPLY: ":heavy_multiplication_x: {requester} cancelled this request.",
+    Msg.REMINDER_REPLY: (
+        ":bell: Still waiting for an approver: {approvers}. This request expires {expires}."
+    ),
+    Msg.DOING_CANCEL: "cancelling the request",
+    Msg.HOME_HEADER: "Send ID bot",
+    Msg.HOME_INTRO: (
+        "Request a Braze send ID with `/sendid` in one of these channels: {channels}. "
+        "An approver signs off, then the bot creates it and answers in the card's thread."
+    ),
+    Msg.HOME_QUOTA_TITLE: "*Today's Braze send ID quota*",
+    Msg.HOME_QUOTA_BAR: "`{bar}` {used} used, {remaining} left of {limit}{reset}",
+    Msg.HOME_QUOTA_UNKNOWN: (
+        "Not known yet: it is read from Braze's answers to each creation (at most 100 per "
+        "day unless Braze raised it)."
+    ),
+    Msg.HOME_MINE_TITLE: "*Your recent requests*",
+    Msg.HOME_MINE_EMPTY: "You have not requested a send ID yet.",
+    Msg.HOME_MINE_LINE: "{when} in {channel}: {campaign} → {send_id}: *{state}*",
+    Msg.HOME_PENDING_TITLE: "*Waiting for your decision*",
+    Msg.HOME_PENDING_EMPTY: "Nothing is waiting for you.",
+    Msg.HOME_PENDING_LINE: "{requester} in {channel}: {campaign} → {send_id}, requested {when}",
     Msg.PROBLEM_CAMPAIGN_MISSING: "Enter the campaign's API identifier.",
     Msg.PROBLEM_CAMPAIGN_MALFORMED: (
         "That is not a Braze campaign ID. Copy the API identifier from the campaign's page "

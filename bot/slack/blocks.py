@@ -26,6 +26,7 @@ APPROVE = "sendid_approve"
 REJECT = "sendid_reject"
 RETRY = "sendid_retry"
 REPOST = "sendid_repost"
+CANCEL = "sendid_cancel"
 CAMPAIGN_BLOCK = "campaign_id"
 SEND_ID_BLOCK = "send_id"
 REASON_BLOCK = "reason"
@@ -252,6 +253,18 @@ def approval_card(t: Translator, request: SendIdRequest) -> list[Block]:
                         "text": _text(t(Msg.BUTTON_REJECT)),
                         "value": request.id,
                     },
+                    {
+                        "type": "button",
+                        "action_id": CANCEL,
+                        "text": _text(t(Msg.BUTTON_CANCEL)),
+                        "value": request.id,
+                        "confirm": {
+                            "title": _text(t(Msg.CONFIRM_CANCEL_TITLE)),
+                            "text": _text(t(Msg.CONFIRM_CANCEL_TEXT)),
+                            "confirm": _text(t(Msg.BUTTON_CANCEL)),
+                            "deny": _text(t(Msg.MODAL_BACK)),
+                        },
+                    },
                 ],
             }
         )
@@ -335,6 +348,101 @@ def rejected_reply(t: Translator, request: SendIdRequest) -> str:
 
 def expired_reply(t: Translator, request: SendIdRequest) -> str:
     return t(Msg.EXPIRED_REPLY, requester=md.user(request.requester_id))
+
+
+def cancelled_reply(t: Translator, request: SendIdRequest) -> str:
+    return t(Msg.CANCELLED_REPLY, requester=md.user(request.requester_id))
+
+
+def reminder_reply(
+    t: Translator, request: SendIdRequest, user_ids: Sequence[str], group_ids: Sequence[str]
+) -> str:
+    mentions = [md.user(u) for u in user_ids] + [md.usergroup(g) for g in group_ids]
+    return t(Msg.REMINDER_REPLY, approvers=" ".join(mentions), expires=date(t, request.expires_at))
+
+
+# ---- App Home -------------------------------------------------------------------------------
+
+QUOTA_BAR_WIDTH = 20
+
+
+def quota_bar(quota: QuotaSnapshot) -> str:
+    """A text bar of the quota used: filled = used, empty = left."""
+    assert quota.limit and quota.remaining is not None
+    used = max(0, min(quota.limit, quota.limit - quota.remaining))
+    filled = round(QUOTA_BAR_WIDTH * used / quota.limit)
+    return "█" * filled + "░" * (QUOTA_BAR_WIDTH - filled)
+
+
+def _home_quota(t: Translator, quota: QuotaSnapshot | None) -> str:
+    if quota is None or quota.remaining is None or not quota.limit:
+        return t(Msg.HOME_QUOTA_UNKNOWN)
+    reset = t(Msg.QUOTA_RESETS, when=date(t, quota.effective_reset))
+    used = max(0, quota.limit - quota.remaining)
+    return t(
+        Msg.HOME_QUOTA_BAR,
+        bar=quota_bar(quota),
+        used=used,
+        remaining=quota.remaining,
+        limit=quota.limit,
+        reset=reset,
+    )
+
+
+def home_view(
+    t: Translator,
+    *,
+    channels: Sequence[str],
+    mine: Sequence[SendIdRequest],
+    to_decide: Sequence[SendIdRequest] | None,
+    quota: QuotaSnapshot | None,
+) -> dict[str, Any]:
+    """The App Home tab. `to_decide` is None for people who approve nothing."""
+    blocks: list[Block] = [
+        {"type": "header", "text": _text(t(Msg.HOME_HEADER))},
+        _section(t(Msg.HOME_INTRO, channels=channels_list(channels))),
+        {"type": "divider"},
+        _section(f"{t(Msg.HOME_QUOTA_TITLE)}\n{_home_quota(t, quota)}"),
+    ]
+    if to_decide is not None:
+        blocks += [{"type": "divider"}, _section(t(Msg.HOME_PENDING_TITLE))]
+        if not to_decide:
+            blocks.append(_context(t(Msg.HOME_PENDING_EMPTY)))
+        for request in to_decide:
+            line = t(
+                Msg.HOME_PENDING_LINE,
+                requester=md.user(request.requester_id),
+                channel=md.channel(request.channel_id),
+                campaign=campaign_label(request),
+                send_id=send_id_label(t, request),
+                when=date(t, request.created_at),
+            )
+            blocks.append(_section(line))
+            card = approval_card(t, request)
+            decide = next(b for b in card if b["type"] == "actions")
+            # Same buttons and rules as on the card; Cancel is the requester's, not here.
+            elements = [e for e in decide["elements"] if e["action_id"] != CANCEL]
+            blocks.append(
+                {"type": "actions", "block_id": f"home:{request.id}", "elements": elements}
+            )
+    blocks += [{"type": "divider"}, _section(t(Msg.HOME_MINE_TITLE))]
+    if not mine:
+        blocks.append(_context(t(Msg.HOME_MINE_EMPTY)))
+    for request in mine:
+        blocks.append(
+            _context(
+                t(
+                    Msg.HOME_MINE_LINE,
+                    when=date(t, request.created_at, short=True),
+                    channel=md.channel(request.channel_id),
+                    campaign=campaign_label(request),
+                    send_id=send_id_label(t, request),
+                    state=state_name(t, request.state),
+                )
+            )
+        )
+    # Slack allows 100 blocks in a Home tab; the lists above are bounded well below that.
+    return {"type": "home", "blocks": blocks[:100]}
 
 
 # ---- ephemeral answers ----------------------------------------------------------------------

@@ -26,16 +26,27 @@ class Actor:
 
     user_id: str
     channel_id: str | None
+    from_home: bool = False  # clicked in the App Home tab, where there is no channel
 
     @classmethod
     def from_body(cls, body: dict[str, Any]) -> Actor:
         user = body.get("user") or {}
         channel = body.get("channel") or {}
+        container = body.get("container") or {}
+        view = body.get("view") or {}
+        from_home = container.get("type") == "view" and view.get("type") == "home"
         return cls(
             user_id=str(user.get("id") or body.get("user_id") or ""),
-            channel_id=(channel.get("id") if isinstance(channel, dict) else None)
+            channel_id=None
+            if from_home
+            else (channel.get("id") if isinstance(channel, dict) else None)
             or body.get("channel_id"),
+            from_home=from_home,
         )
+
+    def channel_for(self, request: SendIdRequest) -> str | None:
+        """Where the click counts as made: the request's own channel for App Home clicks."""
+        return request.channel_id if self.from_home else self.channel_id
 
 
 @dataclass
@@ -54,6 +65,26 @@ class BotContext:
         self.messenger.tell(
             actor.channel_id, actor.user_id, self.t_for(actor.user_id)(msg, **params)
         )
+
+    def publish_home(self, user_id: str) -> None:
+        """Show `user_id` their App Home: own requests, what they may decide, quota, channels."""
+        t = self.t_for(user_id)
+        store = self.service.store
+        to_decide = None
+        if self.policy.approves_anywhere(user_id):
+            to_decide = [
+                r
+                for r in store.in_state(RequestState.PENDING)
+                if r.card_ts and self.policy.refusal_to_decide(user_id, r.channel_id, r) is None
+            ][:20]
+        view = blocks.home_view(
+            t,
+            channels=self.policy.allowed_channels,
+            mine=store.recent_by_requester(user_id, 10),
+            to_decide=to_decide,
+            quota=self.service.quota(),
+        )
+        self.messenger.publish_home(user_id, view)
 
     def settle(self, request: SendIdRequest, quota: QuotaSnapshot | None = None) -> None:
         """Show a decided request's state on its card and in its thread, and remember the reply.

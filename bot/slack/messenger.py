@@ -137,6 +137,8 @@ class Messenger:
             text = blocks.rejected_reply(t, request)
         elif request.state is RequestState.EXPIRED:
             text = blocks.expired_reply(t, request)
+        elif request.state is RequestState.CANCELLED:
+            text = blocks.cancelled_reply(t, request)
         else:
             return False
         self.reply(request, text, reply_blocks)
@@ -153,6 +155,9 @@ class Messenger:
             except SlackApiError as error:
                 log.warning("ephemeral not delivered (%s); sending a DM", slack_error(error))
         self.client.chat_postMessage(channel=user_id, text=text)
+
+    def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
+        self.client.views_publish(user_id=user_id, view=view)
 
     def open_modal(self, trigger_id: str, view: dict[str, Any]) -> None:
         self.client.views_open(trigger_id=trigger_id, view=view)

@@ -26,6 +26,10 @@ def user(user_id: str) -> str:
     return f"<@{escape(user_id)}>"
 
 
+def usergroup(group_id: str) -> str:
+    return f"<!subteam^{escape(group_id)}>"
+
+
 def channel(channel_id: str) -> str:
     return f"<#{escape(channel_id)}>"
 

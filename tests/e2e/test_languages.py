@@ -31,7 +31,7 @@ def test_with_sendid_language_de_everything_a_person_sees_is_german(
             if b["type"] == "actions"
             for e in b["elements"]
         ]
-        assert buttons == ["Freigeben", "Ablehnen"]
+        assert buttons == ["Freigeben", "Ablehnen", "Anfrage zurückziehen"]
 
         bot.click("sendid_approve", request.id, user=OUTSIDER)
         assert "Nur Freigebende" in bot.wait_for_ephemeral(OUTSIDER, "Nur").params["text"]

@@ -65,7 +65,8 @@ def test_submitting_a_valid_form_posts_an_approval_card_with_both_buttons(bot: B
     assert "Spring Sale &lt;VIP&gt; &amp; friends" in text  # Braze's name, escaped
     assert CAMPAIGN in text and "spring_wave_1" in text and f"<@{REQUESTER}>" in text
     buttons = [e for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    approve, reject = buttons
+    approve, reject, cancel = buttons
+    assert cancel["action_id"] == "sendid_cancel"
     assert (approve["action_id"], approve["style"], approve["value"]) == (
         "sendid_approve",
         "primary",

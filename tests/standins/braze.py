@@ -9,6 +9,12 @@ over 127.0.0.1 to this server, which behaves like the two Braze endpoints the bo
   an exhausted quota answers 429.
 * ``GET /campaigns/details?campaign_id=...`` — ``200`` with ``name``/``archived``/``draft``/
   ``channels``/…, ``400`` for an unknown campaign, ``403`` when :attr:`details_forbidden`.
+* ``GET /sends/data_series?campaign_id=...&send_id=...&length=...[&ending_at=...]`` — ``200``
+  ``{"message": "success", "data": [...]}`` with the days set in :attr:`send_stats` for that
+  pair (or :attr:`default_send_stats`), the last ``length`` of them up to ``ending_at``;
+  ``400`` for an unknown pair or a bad parameter, ``403`` when :attr:`data_series_forbidden`.
+  Days are shaped like Braze's docs: ``{"time": "2025-03-01", "messages": {"email": [
+  {"variation_name": ..., "sent": ..., "opens": ...}], ...}, "conversions": ..., ...}``.
 
 Anything else is ``404``. A wrong or missing key is ``401`` (the key is never echoed).
 
@@ -34,7 +40,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -43,7 +49,8 @@ from urllib.parse import parse_qs, urlsplit
 
 CREATE_PATH = "/sends/id/create"
 DETAILS_PATH = "/campaigns/details"
-_ROUTES = {CREATE_PATH: "POST", DETAILS_PATH: "GET"}
+DATA_SERIES_PATH = "/sends/data_series"
+_ROUTES = {CREATE_PATH: "POST", DETAILS_PATH: "GET", DATA_SERIES_PATH: "GET"}
 MAX_SEND_ID_LENGTH = 64
 
 
@@ -185,6 +192,11 @@ class BrazeStandIn:
         self.daily_limit = daily_limit
         self.campaigns: dict[str, dict[str, Any]] = {}
         self.details_forbidden = False
+        # GET /sends/data_series: the days Braze would report per (campaign_id, send_id);
+        # default_send_stats answers for any other pair (None: such a pair is a 400).
+        self.send_stats: dict[tuple[str, str], list[Any]] = {}
+        self.default_send_stats: list[Any] | None = None
+        self.data_series_forbidden = False
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._calls: list[BrazeCall] = []
@@ -272,6 +284,9 @@ class BrazeStandIn:
     def create_calls(self) -> list[BrazeCall]:
         return [c for c in self.calls if c.method == "POST" and c.path == CREATE_PATH]
 
+    def data_series_calls(self) -> list[BrazeCall]:
+        return [c for c in self.calls if c.path == DATA_SERIES_PATH]
+
     @property
     def created(self) -> list[tuple[str, str]]:
         """(campaign_id, send_id) pairs created so far."""
@@ -310,6 +325,12 @@ class BrazeStandIn:
     ) -> None:
         with self._lock:
             self.campaigns[campaign_id] = {"name": name, "archived": archived, "draft": draft}
+
+    def set_send_stats(self, campaign_id: str, send_id: str, days: list[Any]) -> None:
+        """What ``GET /sends/data_series`` reports for this pair: days in Braze's shape (any
+        JSON value goes, to imitate odd answers)."""
+        with self._lock:
+            self.send_stats[(campaign_id, send_id)] = list(days)
 
     def fail_next(
         self,
@@ -427,6 +448,8 @@ class BrazeStandIn:
             )
         if path == CREATE_PATH:
             return self._create(body, raw)
+        if path == DATA_SERIES_PATH:
+            return self._data_series(query)
         return self._details(query)
 
     def _reply(self, status: int, payload: dict[str, Any]) -> _Answer:
@@ -500,3 +523,44 @@ class BrazeStandIn:
                 "conversion_behaviors": [],
             },
         )
+
+    def _data_series(self, query: dict[str, str]) -> _Answer:
+        if self.data_series_forbidden:
+            return self._reply(
+                403,
+                {"message": "Forbidden: the API key lacks the sends.data_series permission"},
+            )
+        campaign_id = query.get("campaign_id", "")
+        send_id = query.get("send_id", "")
+        if not campaign_id or not send_id:
+            return self._reply(400, {"message": "campaign_id and send_id are required"})
+        try:
+            length = int(query.get("length", ""))
+        except ValueError:
+            length = 0
+        if not 1 <= length <= 100:
+            return self._reply(400, {"message": "length must be between 1 and 100"})
+        ending: date | None = None
+        if "ending_at" in query:
+            try:
+                ending = datetime.fromisoformat(query["ending_at"]).date()
+            except ValueError:
+                return self._reply(400, {"message": "ending_at must be an ISO 8601 datetime"})
+        days = self.send_stats.get((campaign_id, send_id), self.default_send_stats)
+        if days is None:
+            return self._reply(400, {"message": "Invalid campaign_id or send_id"})
+        if ending is not None:
+            days = [d for d in days if not _after(d, ending)]
+        # A deep copy: later changes to send_stats must not alter an answer already given.
+        data = json.loads(json.dumps(days[-length:]))
+        return self._reply(200, {"message": "success", "data": data})
+
+
+def _after(day: Any, ending: date) -> bool:
+    """Whether the day (Braze's "time", an ISO date) lies after ``ending``; unknown: no."""
+    if not isinstance(day, dict):
+        return False
+    try:
+        return date.fromisoformat(str(day.get("time", ""))[:10]) > ending
+    except ValueError:
+        return False

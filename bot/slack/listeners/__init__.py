@@ -5,10 +5,11 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.slack.context import BotContext
-from bot.slack.listeners import actions, commands, views
+from bot.slack.listeners import actions, commands, events, views
 
 
 def register_listeners(app: App, ctx: BotContext) -> None:
     commands.register(app, ctx)
     views.register(app, ctx)
     actions.register(app, ctx)
+    events.register(app, ctx)

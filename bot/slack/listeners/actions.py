@@ -35,11 +35,16 @@ def register(app: App, ctx: BotContext) -> None:
         if request is None:
             tell(actor, already_decided_text(ctx.t_for(actor.user_id), None))
             return None
-        refusal = ctx.policy.refusal_to_decide(actor.user_id, actor.channel_id, request)
+        refusal = ctx.policy.refusal_to_decide(actor.user_id, actor.channel_for(request), request)
         if refusal is not None:
             tell(actor, ctx.refusal_text(ctx.t_for(actor.user_id), refusal))
             return None
         return request
+
+    def refresh_home(actor: Actor) -> None:
+        # A decision made in the App Home shows there at once (the card is updated by settle).
+        if actor.from_home:
+            ctx.publish_home(actor.user_id)
 
     def tell(actor: Actor, text: str) -> None:
         ctx.messenger.tell(actor.channel_id, actor.user_id, text)
@@ -84,8 +89,10 @@ def register(app: App, ctx: BotContext) -> None:
             claim = ctx.service.claim_approval(request.id, actor.user_id)
             if not claim.won or claim.request is None:
                 tell_decided(actor, claim.request)
+                refresh_home(actor)
                 return
             create_and_report(claim.request)
+            refresh_home(actor)
 
     @app.action(blocks.REJECT)
     def reject(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -116,6 +123,26 @@ def register(app: App, ctx: BotContext) -> None:
                 ctx.tell(actor, Msg.RETRY_TAKEN)
                 return
             create_and_report(claim.request)
+
+    @app.action(blocks.CANCEL)
+    def cancel(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        actor = Actor.from_body(body)
+        with ctx.reporting(actor, Msg.DOING_CANCEL):
+            request_id = _request_id(action)
+            request = ctx.service.store.get(request_id) if request_id else None
+            if request is None:
+                tell_decided(actor, None)
+                return
+            refusal = ctx.policy.refusal_to_cancel(actor.user_id, actor.channel_id, request)
+            if refusal is not None:
+                tell(actor, ctx.refusal_text(ctx.t_for(actor.user_id), refusal))
+                return
+            claim = ctx.service.cancel(request.id, actor.user_id)
+            if not claim.won or claim.request is None:
+                tell_decided(actor, claim.request)
+                return
+            ctx.settle(claim.request)
 
     @app.action(blocks.REPOST)
     def repost(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:

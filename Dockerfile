@@ -1,0 +1,40 @@
+# syntax=docker/dockerfile:1
+# The Send ID bot as a small image. Settings come from the environment at run time, never from
+# the image:  docker build -t sendid-bot .  &&  docker run --env-file .env -p 3000:3000 sendid-bot
+# tests/ops/test_container.py lints this file (hadolint) and replays its build and start steps.
+
+FROM python:3.11-slim-bookworm AS build
+ENV VIRTUAL_ENV=/opt/venv \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_ROOT_USER_ACTION=ignore
+ENV PATH="$VIRTUAL_ENV/bin:$PATH"
+WORKDIR /src
+# A venv without pip: the base image's pip installs into it, so the final image carries no pip.
+RUN python -m venv --without-pip "$VIRTUAL_ENV"
+# Dependencies first, read from pyproject.toml alone: this layer is rebuilt only when they change.
+COPY pyproject.toml ./
+RUN python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; print('\n'.join(p['dependencies'] + p['optional-dependencies']['postgres']))" > requirements.txt \
+    && pip --python "$VIRTUAL_ENV/bin/python" install -r requirements.txt
+# Then the bot itself; its dependencies are all in place already.
+COPY README.md ./
+COPY bot ./bot
+RUN pip --python "$VIRTUAL_ENV/bin/python" install --no-deps .
+
+FROM python:3.11-slim-bookworm
+ENV VIRTUAL_ENV=/opt/venv \
+    PATH="/opt/venv/bin:$PATH" \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PORT=3000
+# An unprivileged user; its home /data is the working directory, so the default SQLite database
+# (sqlite:///sendid.db) lives there: mount a volume on /data to keep it.
+RUN useradd --system --no-log-init --user-group --uid 10001 --home-dir /data --create-home sendid
+COPY --from=build /opt/venv /opt/venv
+WORKDIR /data
+USER 10001:10001
+EXPOSE 3000
+# GET /healthz on $PORT (the slim image has no curl; the bot asks itself).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD ["python", "-m", "bot", "healthcheck"]
+CMD ["python", "-m", "bot"]

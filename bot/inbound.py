@@ -1,0 +1,297 @@
+"""`POST /slack/events` before Bolt: refuse what is not a well-formed Slack request, and replays.
+
+Bolt's WSGI adapter parses the body before it checks the signature, and its parsers, context
+extractors and listener matchers index into the payload without checking types. A `payload` that
+is not a JSON object, an empty `actions` list, a `view` that is a string, a timestamp header that
+is not a number, a body that is not UTF-8 … each raised inside Bolt and became a 500 with a
+traceback, for anyone, signed or not. Bolt also decides "form or interactive payload" by looking
+for the *substring* ``payload`` anywhere in a form body, so a slash command typed in a channel
+named ``#payload-team`` (or with ``payload`` in its text) reached no listener at all.
+
+:class:`SlackEndpoint` replaces Bolt's WSGI adapter: it parses the body itself (by field name),
+checks the shape of the fields that Bolt and the listeners read, answers malformed requests
+400 (401 for an unusable timestamp header) and hands only the rest to Bolt, which still checks
+the signature and timestamp window. Only the request types this bot handles pass: slash
+commands, ``block_actions``, ``view_submission``/``view_closed``, ``url_verification`` and
+``ssl_check``; a listener for another type needs its shape added here.
+
+Replays: Slack's five-minute timestamp window is the replay defence it documents. Inside the
+window the state transitions are conditional, so a replayed click cannot decide twice, but a
+replayed form submission with a blank send ID would store a second request, and a replayed
+Retry click on a failed request would call Braze again. So a signature already answered in this
+process within the window is refused (409). The memory is per process: a replay sent to
+another replica is not caught by this (the conditional transitions still are).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import parse_qsl
+
+from slack_bolt import App, BoltRequest
+from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
+
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIEnvironment
+
+# Slack refuses requests older than this; a replay can only matter inside it.
+REPLAY_WINDOW_SECONDS: Final = 5 * 60
+# Bounded memory however many requests arrive (a few MB at most).
+REPLAY_MEMORY: Final = 50_000
+# Deeper than any Slack payload this bot reads.
+_MAX_DEPTH: Final = 8
+
+# Fields Bolt reads as "a string, or an object whose `id` is a string".
+_ID_HOLDERS: Final = ("user", "team", "enterprise", "channel")
+# Fields Bolt reads as objects, following some of them (the nested ones are checked in turn).
+_OBJECTS: Final = ("view", "container", "state", "function_data")
+_NESTED: Final = ("event", "message", "previous_message", "item", "assistant_thread")
+# Fields Bolt or the listeners use as strings.
+_STRINGS: Final = (
+    "type",
+    "user_id",
+    "channel_id",
+    "team_id",
+    "enterprise_id",
+    "thread_ts",
+    "response_url",
+    "trigger_id",
+    "function_execution_id",
+    "bot_access_token",
+    "command",
+    "text",
+    "channel_name",
+)
+_PAYLOAD_TYPES: Final = frozenset(
+    {"block_actions", "view_submission", "view_closed", "url_verification"}
+)
+
+
+class Malformed(ValueError):
+    """The request is not a well-formed Slack request of a kind this bot handles."""
+
+
+def parse(body: str, content_type: str | None) -> dict[str, Any]:
+    """The body as Bolt would see it, decided by field name (not by substring)."""
+    if not body:
+        return {}
+    if content_type == "application/json" or body.startswith("{"):
+        parsed: Any = json.loads(body)
+    else:
+        fields = dict(parse_qsl(body, keep_blank_values=True))
+        parsed = json.loads(fields["payload"]) if "payload" in fields else fields
+    if not isinstance(parsed, dict):
+        raise Malformed("the body is not an object")
+    return parsed
+
+
+def _string(value: Any, where: str) -> None:
+    if value is not None and not isinstance(value, str):
+        raise Malformed(f"{where} is not a string")
+
+
+def _object(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise Malformed(f"{where} is not an object")
+    return value
+
+
+def _check_fields(data: dict[str, Any], where: str, depth: int = 0) -> None:
+    """The fields Bolt's context extractors read, wherever they recurse."""
+    if depth > _MAX_DEPTH:
+        raise Malformed(f"{where} is nested too deeply")
+    for name in _STRINGS:
+        _string(data.get(name), f"{where}.{name}")
+    for name in _ID_HOLDERS:
+        value = data.get(name)
+        if isinstance(value, dict):
+            _string(value.get("id"), f"{where}.{name}.id")
+            _string(value.get("team_id"), f"{where}.{name}.team_id")
+            _string(value.get("enterprise_id"), f"{where}.{name}.enterprise_id")
+        else:
+            _string(value, f"{where}.{name}")
+    for name in _OBJECTS:
+        if data.get(name) is not None:
+            _object(data[name], f"{where}.{name}")
+    for name in _NESTED:
+        if data.get(name) is not None:
+            _check_fields(_object(data[name], f"{where}.{name}"), f"{where}.{name}", depth + 1)
+    for name in ("authorizations", "response_urls"):
+        items = data.get(name)
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            raise Malformed(f"{where}.{name} is not a list")
+        for index, item in enumerate(items):
+            _check_fields(_object(item, f"{where}.{name}[{index}]"), f"{where}.{name}", depth + 1)
+    view = data.get("view")
+    if isinstance(view, dict):
+        for name in ("app_installed_team_id", "team_id", "callback_id", "type", "private_metadata"):
+            _string(view.get(name), f"{where}.view.{name}")
+
+
+def _has_nul(value: Any) -> bool:
+    # PostgreSQL text cannot hold NUL, and no Slack field needs it: refuse it anywhere.
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _check_user(body: dict[str, Any]) -> None:
+    user = _object(body.get("user"), "user")
+    if not isinstance(user.get("id"), str):
+        raise Malformed("user.id is not a string")
+
+
+def _check_view(view: Any) -> None:
+    view = _object(view, "view")
+    for name in ("callback_id", "type"):
+        if not isinstance(view.get(name), str):
+            raise Malformed(f"view.{name} is not a string")
+    state = view.get("state")
+    if state is None:
+        return
+    values = _object(state, "view.state").get("values")
+    if values is None:
+        return
+    for block_id, block in _object(values, "view.state.values").items():
+        for action_id, element in _object(block, f"view.state.values.{block_id}").items():
+            _object(element, f"view.state.values.{block_id}.{action_id}")
+
+
+def check_shape(body: dict[str, Any]) -> None:
+    """Raise Malformed unless `body` has the shape of a request this bot handles."""
+    if _has_nul(body):
+        raise Malformed("NUL character")
+    _check_fields(body, "body")
+    kind = body.get("type")
+    if kind is None:
+        if "ssl_check" in body:
+            return
+        if "command" not in body:
+            raise Malformed("neither a slash command nor an interactive payload")
+        for name in ("command", "user_id", "channel_id", "trigger_id"):
+            if not isinstance(body.get(name), str):
+                raise Malformed(f"slash command without {name}")
+        return
+    if kind not in _PAYLOAD_TYPES:
+        raise Malformed(f"unhandled payload type {kind[:40]!r}")
+    if kind == "url_verification":
+        if not isinstance(body.get("challenge"), str):
+            raise Malformed("url_verification without a challenge")
+        return
+    _check_user(body)
+    if kind == "block_actions":
+        actions = body.get("actions")
+        if not isinstance(actions, list) or not actions:
+            raise Malformed("block_actions without actions")
+        for action in actions:
+            action = _object(action, "actions[]")
+            if not isinstance(action.get("action_id"), str):
+                raise Malformed("an action without action_id")
+            for name in ("block_id", "value"):
+                _string(action.get(name), f"actions[].{name}")
+        if not isinstance(body.get("trigger_id"), str):
+            raise Malformed("block_actions without trigger_id")
+        return
+    _check_view(body.get("view"))
+
+
+class ReplayGuard:
+    """Signatures answered within the replay window, in this process (thread-safe, bounded)."""
+
+    def __init__(
+        self, window: float = REPLAY_WINDOW_SECONDS, capacity: int = REPLAY_MEMORY
+    ) -> None:
+        self._window = window
+        self._capacity = capacity
+        self._seen: OrderedDict[str, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def first_time(self, signature: str) -> bool:
+        """Remember `signature`; False if it was already seen within the window."""
+        now = time.monotonic()
+        with self._lock:
+            while self._seen:
+                oldest, seen_at = next(iter(self._seen.items()))
+                if now - seen_at <= self._window and len(self._seen) < self._capacity:
+                    break
+                del self._seen[oldest]
+            if signature in self._seen:
+                return False
+            self._seen[signature] = now
+            return True
+
+    def forget(self, signature: str) -> None:
+        with self._lock:
+            self._seen.pop(signature, None)
+
+
+def _headers(environ: WSGIEnvironment) -> dict[str, str]:
+    headers = {}
+    for key, value in environ.items():
+        if key in ("CONTENT_LENGTH", "CONTENT_TYPE"):
+            headers[key.lower().replace("_", "-")] = value
+        elif key.startswith("HTTP_"):
+            headers[key[5:].lower().replace("_", "-")] = value
+    return headers
+
+
+def _answer(start_response: StartResponse, status: int, body: str) -> Iterable[bytes]:
+    response = WsgiHttpResponse(
+        status=status, headers={"content-type": ["text/plain; charset=utf-8"]}, body=body + "\n"
+    )
+    start_response(response.status, response.get_headers())
+    return response.get_body()
+
+
+class SlackEndpoint:
+    """WSGI app for `POST /slack/events`: malformed → 400, replay → 409, the rest → Bolt."""
+
+    def __init__(self, app: App, replays: ReplayGuard | None = None) -> None:
+        self._app = app
+        self._replays = replays or ReplayGuard()
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        headers = _headers(environ)
+        timestamp = headers.get("x-slack-request-timestamp")
+        if timestamp is not None and not (timestamp.isascii() and timestamp.isdigit()):
+            return _answer(start_response, 401, "invalid request")
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(length) if length > 0 else b""
+        content_type = (headers.get("content-type") or "").split(";")[0].strip() or None
+        try:
+            text = raw.decode("utf-8")
+            body = parse(text, content_type)
+            check_shape(body)
+        except (ValueError, RecursionError):  # Malformed, JSON and Unicode errors among them
+            return _answer(start_response, 400, "malformed request")
+
+        signature = headers.get("x-slack-signature") or ""
+        replay_checked = bool(signature) and self._replays.first_time(signature)
+        if signature and not replay_checked:
+            return _answer(start_response, 409, "replayed request")
+        # Bolt takes a parsed body only in its Socket Mode flavour; switched back to HTTP mode with
+        # the raw text, it verifies the signature over that text and dispatches on our parse.
+        request = BoltRequest(
+            body=body, query=environ.get("QUERY_STRING", ""), headers=headers, mode="socket_mode"
+        )
+        request.mode = "http"
+        request.raw_body = text
+        response = self._app.dispatch(request)
+        if response.status == 401 and replay_checked:
+            self._replays.forget(signature)  # not Slack's: do not let it shadow a real one
+        wsgi_response = WsgiHttpResponse(
+            status=response.status, headers=response.headers, body=response.body
+        )
+        start_response(wsgi_response.status, wsgi_response.get_headers())
+        return wsgi_response.get_body()

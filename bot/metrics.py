@@ -1,0 +1,188 @@
+"""Prometheus metrics, served as text at ``GET /metrics`` (HTTP mode, and on PORT in Socket Mode).
+
+Two kinds, on purpose:
+
+* **From the database, at scrape time** (:class:`StoreCollector`): requests by state, failed
+  requests by kind, pending requests, the last known Braze quota. Every replica reads the same
+  shared database, so these are right whichever replica is scraped (aggregate them with
+  ``max``, not ``sum``).
+* **Per process** (:class:`BrazeMetrics`): HTTP requests to Braze by endpoint and status, and
+  their latency. Each replica counts its own calls (sum them across replicas).
+
+Each :class:`Metrics` has its own registry, so several bots in one process (tests) never mix.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.exposition import choose_encoder
+from prometheus_client.gc_collector import GCCollector
+from prometheus_client.platform_collector import PlatformCollector
+from prometheus_client.process_collector import ProcessCollector
+from prometheus_client.registry import Collector
+
+from bot.domain.models import FailureKind, RequestState
+from bot.store import Store, requests_table
+
+log = logging.getLogger("bot.metrics")
+
+# Braze answers in tens to hundreds of milliseconds; the read timeout is 10 s.
+BRAZE_LATENCY_BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+
+def count_by_state(store: Store) -> dict[RequestState, int]:
+    """How many requests are in each state (every state present, zero if none).
+
+    One ``SELECT state, count(*) … GROUP BY state``; reads the store's tables directly because
+    the Store has no aggregate query of its own.
+    """
+    counts = dict.fromkeys(RequestState, 0)
+    statement = sa.select(requests_table.c.state, sa.func.count()).group_by(requests_table.c.state)
+    with store._engine.connect() as conn:
+        for state, count in conn.execute(statement):
+            if state in RequestState._value2member_map_:
+                counts[RequestState(state)] = int(count)
+    return counts
+
+
+def count_failed_by_kind(store: Store) -> dict[FailureKind, int]:
+    """How many ``failed`` requests there are of each failure kind (zero if none)."""
+    counts = dict.fromkeys(FailureKind, 0)
+    statement = (
+        sa.select(requests_table.c.failure_kind, sa.func.count())
+        .where(requests_table.c.state == RequestState.FAILED.value)
+        .group_by(requests_table.c.failure_kind)
+    )
+    with store._engine.connect() as conn:
+        for kind, count in conn.execute(statement):
+            if kind in FailureKind._value2member_map_:
+                counts[FailureKind(kind)] = int(count)
+    return counts
+
+
+# name → (help, labels) of every gauge the StoreCollector reports.
+_STORE_GAUGES: dict[str, tuple[str, list[str]]] = {
+    "sendid_store_up": ("1 if the database answered this scrape, else 0", []),
+    "sendid_requests": (
+        "Send ID requests by current state (the outcome, once decided); all replicas",
+        ["state"],
+    ),
+    "sendid_pending_requests": ("Requests waiting for an approver; all replicas", []),
+    "sendid_failed_requests": (
+        "Failed requests by failure kind (auth, permission, quota, ...); all replicas",
+        ["kind"],
+    ),
+    "sendid_braze_quota_limit": ("Braze send ID quota per day, as last reported", []),
+    "sendid_braze_quota_remaining": (
+        "Braze send IDs left today, as last reported (the limit again once the reset passed)",
+        [],
+    ),
+    "sendid_braze_quota_reset_timestamp_seconds": (
+        "When Braze resets the send ID quota (Unix time)",
+        [],
+    ),
+    "sendid_braze_quota_observed_timestamp_seconds": (
+        "When Braze last reported the quota (Unix time)",
+        [],
+    ),
+}
+
+
+def _gauge(name: str, samples: Iterable[tuple[list[str], float]] = ()) -> GaugeMetricFamily:
+    help_text, labels = _STORE_GAUGES[name]
+    family = GaugeMetricFamily(name, help_text, labels=labels)
+    for label_values, value in samples:
+        family.add_metric(label_values, value)
+    return family
+
+
+class StoreCollector(Collector):
+    """Reads the shared database at every scrape; a database outage gives ``sendid_store_up 0``."""
+
+    def __init__(self, store: Store, clock: Callable[[], datetime] | None = None) -> None:
+        self._store = store
+        self._clock = clock or (lambda: datetime.now(UTC))
+
+    def describe(self) -> Iterable[Metric]:
+        # Names only, so registering never touches the database.
+        return [_gauge(name) for name in _STORE_GAUGES]
+
+    def collect(self) -> Iterator[Metric]:
+        try:
+            by_state = count_by_state(self._store)
+            by_kind = count_failed_by_kind(self._store)
+            snapshot = self._store.quota()
+        except Exception as error:
+            # A scrape must answer even when the database does not; /readyz says the same.
+            log.warning("metrics: database unreachable: %s", type(error).__name__)
+            yield _gauge("sendid_store_up", [([], 0)])
+            return
+        yield _gauge("sendid_store_up", [([], 1)])
+        yield _gauge("sendid_requests", [([s.value], n) for s, n in by_state.items()])
+        yield _gauge("sendid_pending_requests", [([], by_state[RequestState.PENDING])])
+        yield _gauge("sendid_failed_requests", [([k.value], n) for k, n in by_kind.items()])
+        if snapshot is None:
+            return  # Braze has not reported a quota yet: no quota samples rather than guesses
+        remaining = snapshot.remaining
+        if snapshot.reset_at is not None and self._clock() >= snapshot.reset_at:
+            remaining = snapshot.limit  # Braze has reset the quota since it was observed
+        if remaining is not None:
+            yield _gauge("sendid_braze_quota_remaining", [([], remaining)])
+        if snapshot.limit is not None:
+            yield _gauge("sendid_braze_quota_limit", [([], snapshot.limit)])
+        if snapshot.reset_at is not None:
+            yield _gauge(
+                "sendid_braze_quota_reset_timestamp_seconds", [([], snapshot.reset_at.timestamp())]
+            )
+        yield _gauge(
+            "sendid_braze_quota_observed_timestamp_seconds",
+            [([], snapshot.observed_at.timestamp())],
+        )
+
+
+class BrazeMetrics:
+    """Counts every HTTP request to Braze (each attempt, retries included) and times it."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.requests = Counter(
+            "sendid_braze_requests",
+            "HTTP requests to Braze by endpoint and status (HTTP code, or the transport "
+            "failure such as connect_error or read_timeout); each attempt counts",
+            ["endpoint", "status"],
+            registry=registry,
+        )
+        self.latency = Histogram(
+            "sendid_braze_request_duration_seconds",
+            "Time from sending a request to Braze to its answer or failure",
+            ["endpoint"],
+            buckets=BRAZE_LATENCY_BUCKETS,
+            registry=registry,
+        )
+
+    def observe(self, method: str, path: str, status: str, seconds: float) -> None:
+        """The Braze client's observer hook (see ``BrazeClient(observer=…)``)."""
+        self.requests.labels(endpoint=path, status=status).inc()
+        self.latency.labels(endpoint=path).observe(seconds)
+
+
+class Metrics:
+    """One registry per running bot: database-backed gauges, Braze counters, process metrics."""
+
+    def __init__(self, store: Store) -> None:
+        self.registry = CollectorRegistry()
+        self.registry.register(StoreCollector(store))
+        self.braze = BrazeMetrics(self.registry)
+        ProcessCollector(registry=self.registry)
+        PlatformCollector(registry=self.registry)
+        GCCollector(registry=self.registry)
+
+    def render(self, accept: str | None) -> tuple[bytes, str]:
+        """The exposition body and its Content-Type (Prometheus text, or OpenMetrics if asked)."""
+        encoder, content_type = choose_encoder(accept or "")
+        return encoder(self.registry), content_type

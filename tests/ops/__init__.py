@@ -1,0 +1,1 @@
+"""Operations: metrics, logs, graceful shutdown, the container image and the compose file."""

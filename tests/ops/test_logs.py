@@ -1,0 +1,149 @@
+"""Logs: one JSON object per line by default (LOG_FORMAT=text for a terminal), never a secret."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.domain.models import RequestState
+from bot.logs import REDACTED, JsonFormatter, TextFormatter
+from bot.store import Store
+from tests import slack_requests as sr
+from tests.conftest import (
+    APP_TOKEN,
+    APPROVER,
+    BOT_TOKEN,
+    BRAZE_KEY,
+    CAMPAIGN,
+    CHANNEL,
+    REQUESTER,
+    SIGNING_SECRET,
+)
+from tests.e2e.test_restart import bot_env, free_port, post, start_process
+from tests.standins.braze import BrazeStandIn
+from tests.standins.slack import SlackStandIn
+
+SECRETS = (BOT_TOKEN, BRAZE_KEY, SIGNING_SECRET, APP_TOKEN)
+
+
+def run_one_approved_request(
+    slack: SlackStandIn, braze: BrazeStandIn, tmp_path: Path, log_format: str | None
+) -> tuple[str, str]:
+    """Start `python -m bot`, request and approve one send ID, stop it; (its log, request ID)."""
+    database_url = f"sqlite:///{tmp_path / 'logs.db'}"
+    port = free_port()
+    env = bot_env(slack, braze, database_url, port)
+    env.pop("LOG_FORMAT", None)
+    if log_format is not None:
+        env["LOG_FORMAT"] = log_format
+    log = tmp_path / "bot.log"
+    process = start_process(env, port, log)
+    try:
+        post(port, sr.form_body(sr.slash_command("", user_id=REQUESTER, channel_id=CHANNEL)))
+        view = slack.wait_for_call("views.open").params["view"]
+        submission = sr.view_submission(
+            view, {"campaign_id": CAMPAIGN, "send_id": "logged_1"}, user_id=REQUESTER
+        )
+        post(port, sr.payload_body(submission))
+        slack.wait_for_call(
+            "chat.postMessage", predicate=lambda c: c.params.get("channel") == CHANNEL
+        )
+        request = wait_for_card(database_url)
+        click = sr.button_click("sendid_approve", request, user_id=APPROVER, channel_id=CHANNEL)
+        post(port, sr.payload_body(click))
+        slack.wait_for_call("chat.postMessage", predicate=lambda c: "thread_ts" in c.params)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+    with Store(database_url) as store:
+        assert store.get(request).state is RequestState.CREATED
+    return log.read_text(), request
+
+
+def wait_for_card(database_url: str) -> str:
+    deadline = time.monotonic() + 10
+    with Store(database_url) as store:
+        while time.monotonic() < deadline:
+            found = store.recent_in_channel(CHANNEL, 1)
+            if found and found[0].card_ts:
+                return found[0].id
+            time.sleep(0.05)
+    raise AssertionError("no card")
+
+
+def test_json_is_the_default_one_object_per_line_with_request_channel_and_user(
+    slack: SlackStandIn, braze: BrazeStandIn, tmp_path: Path
+) -> None:
+    text, request_id = run_one_approved_request(slack, braze, tmp_path, log_format=None)
+    lines = text.splitlines()
+    assert lines
+    entries = [json.loads(line) for line in lines]  # every line, from every library
+    for entry in entries:
+        assert isinstance(entry, dict)
+        assert {"time", "level", "logger", "message"} <= entry.keys()
+        assert entry["time"].endswith("Z")
+    created = [e for e in entries if e["message"] == "request created"]
+    assert len(created) == 1
+    assert created[0]["request_id"] == request_id
+    assert created[0]["channel"] == CHANNEL
+    assert created[0]["user"] == REQUESTER
+    assert created[0]["logger"] == "bot.service" and created[0]["level"] == "INFO"
+    assert any(e.get("request_id") == request_id and "created" in e["message"] for e in entries)
+    assert any(e["logger"] == "bot.braze" and "/sends/id/create" in e["message"] for e in entries)
+    for secret in SECRETS:
+        assert secret not in text
+
+
+def test_text_format_is_for_people_and_still_names_the_request(
+    slack: SlackStandIn, braze: BrazeStandIn, tmp_path: Path
+) -> None:
+    text, request_id = run_one_approved_request(slack, braze, tmp_path, log_format="text")
+    created = [line for line in text.splitlines() if "request created" in line]
+    assert len(created) == 1
+    assert " INFO bot.service: request created [" in created[0]
+    assert f"request_id={request_id}" in created[0]
+    assert f"channel={CHANNEL}" in created[0] and f"user={REQUESTER}" in created[0]
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(created[0])
+    for secret in SECRETS:
+        assert secret not in text
+
+
+def failing_record(secret: str) -> logging.LogRecord:
+    try:
+        raise RuntimeError(f"Braze said no to Bearer {secret}\nsecond line")
+    except RuntimeError:
+        record = logging.LogRecord(
+            "bot.test", logging.ERROR, __file__, 1, "call failed: %s", (secret,), sys.exc_info()
+        )
+    record.request_id = "r0123"
+    record.channel = CHANNEL
+    record.user = APPROVER
+    return record
+
+
+@pytest.mark.parametrize("secret", [BRAZE_KEY, 'quote"and\\backslash-secret'])
+def test_json_lines_scrub_secrets_from_messages_and_tracebacks(secret: str) -> None:
+    line = JsonFormatter([secret]).format(failing_record(secret))
+    assert "\n" not in line
+    entry = json.loads(line)
+    assert entry["message"] == f"call failed: {REDACTED}"
+    assert "Traceback" in entry["exception"] and REDACTED in entry["exception"]
+    assert (entry["request_id"], entry["channel"], entry["user"]) == ("r0123", CHANNEL, APPROVER)
+    assert secret not in line and secret not in json.dumps(entry)
+    assert secret not in entry["exception"]
+
+
+def test_text_lines_scrub_secrets_from_messages_and_tracebacks() -> None:
+    text = TextFormatter([BRAZE_KEY]).format(failing_record(BRAZE_KEY))
+    assert BRAZE_KEY not in text
+    first, *rest = text.splitlines()
+    context = f"[request_id=r0123 channel={CHANNEL} user={APPROVER}]"
+    assert first.endswith(f"call failed: {REDACTED} {context}")
+    assert any("Traceback" in line for line in rest)

@@ -1,0 +1,1 @@
+"""Unit tests: one module of bot/ at a time, mirroring its tree."""

@@ -1,0 +1,757 @@
+"""bot.domain.service against a real Store (SQLite file) and a real BrazeClient talking HTTP to the
+loopback Braze stand-in. Time is an injected clock wherever the service takes one."""
+
+from __future__ import annotations
+
+import ssl
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.braze import BrazeClient, RetryPolicy
+from bot.domain import problems as codes
+from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
+from bot.domain.problems import Problem
+from bot.domain.service import SYSTEM_ACTOR, Claim, SendIdService
+from bot.store import Store
+from tests.conftest import (
+    APPROVER,
+    BRAZE_KEY,
+    CAMPAIGN,
+    CAMPAIGN_NAME,
+    CHANNEL,
+    GROUP_APPROVER,
+    OTHER_CHANNEL,
+    REQUESTER,
+    UNKNOWN_CAMPAIGN,
+)
+from tests.standins.braze import CREATE_PATH, DETAILS_PATH, BrazeStandIn
+
+S = RequestState
+TTL = timedelta(hours=24)
+OTHER_CAMPAIGN = "7a0b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d"
+READ_TIMEOUT = 0.4
+# One TLS context for every test's client: building one per client costs ~0.1 s (CA bundle load),
+# and the stand-in is plain HTTP on loopback anyway.
+TLS = ssl.create_default_context()
+
+
+class FakeClock:
+    """The service's clock; starts at the real time so Braze's own observations stay comparable."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC).replace(microsecond=0)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store(f"sqlite:///{tmp_path / 'sendid.db'}") as opened:
+        yield opened
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    return []
+
+
+@pytest.fixture
+def client(braze: BrazeStandIn, sleeps: list[float]) -> Iterator[BrazeClient]:
+    with BrazeClient(
+        braze.url,
+        BRAZE_KEY,
+        timeout=httpx.Timeout(connect=1.0, read=READ_TIMEOUT, write=1.0, pool=1.0),
+        retry=RetryPolicy(max_attempts=3, backoff_base=0.01, backoff_max=0.02, max_total=3.0),
+        sleep=sleeps.append,  # the backoff pauses are recorded, not waited
+        transport=httpx.HTTPTransport(verify=TLS),
+    ) as opened:
+        yield opened
+
+
+@pytest.fixture
+def service(store: Store, client: BrazeClient, clock: FakeClock) -> SendIdService:
+    return SendIdService(store, client, ttl=TTL, lookup_timeout=1.0, clock=clock)
+
+
+def submit(
+    service: SendIdService,
+    send_id: str | None = "wave1",
+    *,
+    campaign_id: str = CAMPAIGN,
+    channel_id: str = CHANNEL,
+    requester_id: str = REQUESTER,
+) -> SendIdRequest:
+    outcome = service.submit(
+        channel_id=channel_id,
+        requester_id=requester_id,
+        raw_campaign_id=campaign_id,
+        raw_send_id=send_id,
+    )
+    assert outcome.problems == {}, outcome.problems
+    assert outcome.request is not None
+    return outcome.request
+
+
+def approved(service: SendIdService, send_id: str | None = "wave1") -> SendIdRequest:
+    claim = service.claim_approval(submit(service, send_id).id, APPROVER)
+    assert claim.won and claim.request is not None
+    return claim.request
+
+
+def failed(service: SendIdService, braze: BrazeStandIn, status: int) -> SendIdRequest:
+    braze.fail_next(CREATE_PATH, status, times=3)
+    final, _ = service.create_in_braze(approved(service))
+    assert final.state is S.FAILED
+    return final
+
+
+def next_utc_midnight() -> datetime:
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    return tomorrow.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def details_calls(braze: BrazeStandIn) -> int:
+    return len([c for c in braze.calls if c.path == DETAILS_PATH])
+
+
+# ---- submission -------------------------------------------------------------------------------
+
+
+def test_a_valid_submission_stores_a_pending_request_with_the_campaign_name(
+    service: SendIdService, store: Store, braze: BrazeStandIn, clock: FakeClock
+) -> None:
+    outcome = service.submit(
+        channel_id=CHANNEL,
+        requester_id=REQUESTER,
+        raw_campaign_id=f"  {CAMPAIGN.upper()} ",
+        raw_send_id=" wave1 ",
+    )
+    request = outcome.request
+    assert outcome.problems == {}
+    assert request is not None
+    assert request.state is S.PENDING
+    assert (request.channel_id, request.requester_id) == (CHANNEL, REQUESTER)
+    assert (request.campaign_id, request.send_id) == (CAMPAIGN, "wave1")
+    assert request.campaign_name == CAMPAIGN_NAME
+    assert request.created_at == clock.now
+    assert request.expires_at == clock.now + TTL
+    assert store.get(request.id) == request
+    assert [(a.from_state, a.to_state, a.actor_id) for a in store.audit(request.id)] == [
+        (None, S.PENDING, REQUESTER)
+    ]
+    assert braze.create_calls() == []  # submitting never spends quota
+    assert braze.calls[0].query == {"campaign_id": CAMPAIGN}
+
+
+def test_a_submission_without_a_send_id_leaves_it_to_braze(service: SendIdService) -> None:
+    assert submit(service, send_id="   ").send_id is None
+
+
+@pytest.mark.parametrize(
+    ("raw_campaign_id", "raw_send_id", "fields"),
+    [
+        ("", "wave1", {"campaign_id"}),
+        ("not-a-campaign", "wave1", {"campaign_id"}),
+        (CAMPAIGN, "has space", {"send_id"}),
+        (CAMPAIGN, "x" * 65, {"send_id"}),
+        (CAMPAIGN, "caf\u00e9", {"send_id"}),
+        ("nope", "a\x00b", {"campaign_id", "send_id"}),
+    ],
+)
+def test_each_validation_problem_is_reported_without_storing_or_calling_braze(
+    service: SendIdService,
+    store: Store,
+    braze: BrazeStandIn,
+    raw_campaign_id: str,
+    raw_send_id: str,
+    fields: set[str],
+) -> None:
+    outcome = service.submit(
+        channel_id=CHANNEL,
+        requester_id=REQUESTER,
+        raw_campaign_id=raw_campaign_id,
+        raw_send_id=raw_send_id,
+    )
+    assert outcome.request is None
+    assert set(outcome.problems) == fields
+    assert store.recent_in_channel(CHANNEL) == []
+    assert braze.calls == []
+
+
+def test_a_campaign_braze_does_not_know_is_refused(service: SendIdService, store: Store) -> None:
+    outcome = service.submit(
+        channel_id=CHANNEL,
+        requester_id=REQUESTER,
+        raw_campaign_id=UNKNOWN_CAMPAIGN,
+        raw_send_id="wave1",
+    )
+    assert outcome.request is None
+    assert outcome.problems == {"campaign_id": Problem(codes.CAMPAIGN_UNKNOWN)}
+    assert store.recent_in_channel(CHANNEL) == []
+
+
+def test_an_archived_campaign_is_refused(service: SendIdService, braze: BrazeStandIn) -> None:
+    braze.add_campaign(OTHER_CAMPAIGN, "Old sale", archived=True)
+    outcome = service.submit(
+        channel_id=CHANNEL, requester_id=REQUESTER, raw_campaign_id=OTHER_CAMPAIGN, raw_send_id=None
+    )
+    assert outcome.request is None
+    assert outcome.problems == {"campaign_id": Problem(codes.CAMPAIGN_ARCHIVED)}
+
+
+def test_a_pair_still_pending_is_refused_as_a_duplicate(service: SendIdService) -> None:
+    submit(service, "wave1")
+    outcome = service.submit(
+        channel_id=OTHER_CHANNEL,
+        requester_id="U0SOMEONE",
+        raw_campaign_id=CAMPAIGN.upper(),  # the same campaign, however it is typed
+        raw_send_id="wave1",
+    )
+    assert outcome.request is None
+    assert outcome.problems == {"send_id": Problem(codes.DUPLICATE_IN_FLIGHT)}
+
+
+def test_a_pair_already_created_is_refused_as_created(service: SendIdService) -> None:
+    final, _ = service.create_in_braze(approved(service, "wave1"))
+    assert final.state is S.CREATED
+    outcome = service.submit(
+        channel_id=CHANNEL, requester_id=REQUESTER, raw_campaign_id=CAMPAIGN, raw_send_id="wave1"
+    )
+    assert outcome.problems == {"send_id": Problem(codes.DUPLICATE_CREATED)}
+
+
+def test_the_same_send_id_for_another_campaign_or_in_another_case_is_not_a_duplicate(
+    service: SendIdService, braze: BrazeStandIn
+) -> None:
+    braze.add_campaign(OTHER_CAMPAIGN, "Other")
+    submit(service, "wave1")
+    submit(service, "wave1", campaign_id=OTHER_CAMPAIGN)
+    submit(service, "WAVE1")  # send IDs are case-sensitive
+
+
+def test_requests_without_a_send_id_never_collide(service: SendIdService) -> None:
+    first, second = submit(service, None), submit(service, None)
+    assert first.id != second.id
+
+
+def test_a_rejected_request_frees_its_pair(service: SendIdService) -> None:
+    request = submit(service, "wave1")
+    assert service.reject(request.id, APPROVER, None).won
+    submit(service, "wave1")
+
+
+def test_a_pair_braze_refused_with_400_is_free_again(
+    service: SendIdService, braze: BrazeStandIn
+) -> None:
+    failed(service, braze, 400)
+    submit(service, "wave1")
+
+
+def test_a_pair_that_failed_for_a_retryable_reason_stays_held(
+    service: SendIdService, braze: BrazeStandIn
+) -> None:
+    failed(service, braze, 500)
+    outcome = service.submit(
+        channel_id=CHANNEL, requester_id=REQUESTER, raw_campaign_id=CAMPAIGN, raw_send_id="wave1"
+    )
+    assert outcome.problems == {"send_id": Problem(codes.DUPLICATE_IN_FLIGHT)}
+
+
+# ---- quota at submission ----------------------------------------------------------------------
+
+
+def test_an_exhausted_quota_refuses_submission_until_its_reset(
+    service: SendIdService, store: Store, braze: BrazeStandIn, clock: FakeClock
+) -> None:
+    reset = clock.now.replace(hour=23, minute=59, second=0)
+    if reset <= clock.now:
+        reset += timedelta(days=1)
+    store.record_quota(QuotaSnapshot(limit=100, remaining=0, reset_at=reset, observed_at=clock()))
+    outcome = service.submit(
+        channel_id=CHANNEL, requester_id=REQUESTER, raw_campaign_id=CAMPAIGN, raw_send_id="wave1"
+    )
+    assert outcome.request is None
+    assert outcome.problems == {"campaign_id": Problem(codes.QUOTA_USED_UP, {"reset": "23:59 UTC"})}
+    assert braze.calls == []
+    assert service.quota_exhausted() is not None
+
+    clock.now = reset
+    assert service.quota_exhausted() is None
+    submit(service, "wave1")
+
+
+def test_a_quota_with_some_left_does_not_refuse_submission(
+    service: SendIdService, store: Store, clock: FakeClock
+) -> None:
+    store.record_quota(
+        QuotaSnapshot(
+            limit=100, remaining=1, reset_at=clock.now + timedelta(hours=1), observed_at=clock()
+        )
+    )
+    submit(service)
+
+
+def test_creating_the_last_send_id_of_the_day_refuses_the_next_submission(
+    service: SendIdService, braze: BrazeStandIn
+) -> None:
+    braze.set_remaining(1)
+    final, quota = service.create_in_braze(approved(service, "wave1"))
+    assert final.state is S.CREATED
+    assert quota is not None and quota.remaining == 0
+    calls = len(braze.calls)
+    outcome = service.submit(
+        channel_id=CHANNEL, requester_id=REQUESTER, raw_campaign_id=CAMPAIGN, raw_send_id="wave2"
+    )
+    assert outcome.problems["campaign_id"].code == codes.QUOTA_USED_UP
+    assert len(braze.calls) == calls
+
+
+# ---- the campaign lookup ----------------------------------------------------------------------
+
+
+def test_a_slow_campaign_lookup_is_cut_short_and_the_request_goes_on_without_a_name(
+    store: Store, client: BrazeClient, braze: BrazeStandIn, clock: FakeClock
+) -> None:
+    service = SendIdService(store, client, ttl=TTL, lookup_timeout=0.3, clock=clock)
+    braze.delay_next(DETAILS_PATH, 5.0)
+    started = time.monotonic()
+    request = submit(service)
+    elapsed = time.monotonic() - started
+    assert elapsed < 1.5, f"submit took {elapsed:.2f}s with a 0.3 s lookup time box"
+    assert request.campaign_name is None
+    assert request.state is S.PENDING
+
+
+def test_a_failing_campaign_lookup_does_not_block_the_request(
+    service: SendIdService, braze: BrazeStandIn
+) -> None:
+    braze.fail_next(DETAILS_PATH, 503, times=3)
+    request = submit(service)
+    assert request.campaign_name is None
+
+
+def test_a_key_without_campaign_details_permission_stops_the_lookups_for_a_while(
+    service: SendIdService, braze: BrazeStandIn
+) -> None:
+    braze.details_forbidden = True
+    first = submit(service, "wave1")
+    assert first.campaign_name is None
+    assert details_calls(braze) == 1
+
+    braze.details_forbidden = False  # even if the permission appears, the bot does not ask yet
+    second = submit(service, "wave2")
+    third = submit(service, "wave3")
+    assert second.campaign_name is None and third.campaign_name is None
+    assert details_calls(braze) == 1
+
+
+# ---- claiming a decision ----------------------------------------------------------------------
+
+
+def test_the_first_approval_wins_and_the_second_sees_who_approved(
+    service: SendIdService, store: Store, clock: FakeClock
+) -> None:
+    request = submit(service)
+    first = service.claim_approval(request.id, APPROVER)
+    second = service.claim_approval(request.id, GROUP_APPROVER)
+    assert first.won and first.request is not None
+    assert first.request.state is S.APPROVED
+    assert first.request.decided_by == APPROVER
+    assert first.request.decided_at == clock.now
+    assert first.request.attempts == 1
+    assert not second.won
+    assert second.request is not None and second.request.decided_by == APPROVER
+    transitions = [(a.from_state, a.to_state, a.actor_id) for a in store.audit(request.id)]
+    assert transitions == [(None, S.PENDING, REQUESTER), (S.PENDING, S.APPROVED, APPROVER)]
+
+
+def test_concurrent_approvals_have_exactly_one_winner(service: SendIdService, store: Store) -> None:
+    request = submit(service)
+    barrier = threading.Barrier(8)
+    claims: list[Claim] = []
+    lock = threading.Lock()
+
+    def click(user: str) -> None:
+        barrier.wait()
+        claim = service.claim_approval(request.id, user)
+        with lock:
+            claims.append(claim)
+
+    threads = [threading.Thread(target=click, args=(f"U0APPROVER{i}",)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    winners = [c for c in claims if c.won]
+    assert len(claims) == 8
+    assert len(winners) == 1
+    assert winners[0].request is not None
+    final = store.get(request.id)
+    assert final is not None and final.decided_by == winners[0].request.decided_by
+    assert final.attempts == 1
+    assert [a.to_state for a in store.audit(request.id)].count(S.APPROVED) == 1
+
+
+def test_claiming_an_unknown_request_is_lost_with_nothing_to_show(
+    service: SendIdService,
+) -> None:
+    assert service.claim_approval("rdoesnotexist", APPROVER) == Claim(won=False, request=None)
+
+
+# ---- creating in Braze ------------------------------------------------------------------------
+
+
+def test_creating_an_approved_request_records_the_send_id_and_the_quota(
+    service: SendIdService, store: Store, braze: BrazeStandIn
+) -> None:
+    final, quota = service.create_in_braze(approved(service, "wave1"))
+    assert final.state is S.CREATED
+    assert final.created_send_id == "wave1"
+    assert braze.created == [(CAMPAIGN, "wave1")]
+    assert len(braze.create_calls()) == 1
+    assert braze.create_calls()[0].json == {"campaign_id": CAMPAIGN, "send_id": "wave1"}
+    assert quota is not None
+    assert (quota.limit, quota.remaining) == (100, 99)
+    stored = store.quota()
+    assert stored is not None and (stored.limit, stored.remaining) == (100, 99)
+    assert stored.reset_at is not None and stored.reset_at > datetime.now(UTC)
+    audit = store.audit(final.id)[-1]
+    assert (audit.from_state, audit.to_state, audit.actor_id) == (S.APPROVED, S.CREATED, APPROVER)
+
+
+def test_creating_without_a_send_id_keeps_the_one_braze_generated(
+    service: SendIdService, braze: BrazeStandIn
+) -> None:
+    final, _ = service.create_in_braze(approved(service, None))
+    assert braze.create_calls()[0].json == {"campaign_id": CAMPAIGN}
+    assert final.created_send_id == braze.created[0][1]
+    assert final.created_send_id
+
+
+def test_only_a_claimed_approval_may_call_braze(
+    service: SendIdService, braze: BrazeStandIn
+) -> None:
+    with pytest.raises(AssertionError):
+        service.create_in_braze(submit(service))
+    assert braze.create_calls() == []
+
+
+@pytest.mark.parametrize(
+    ("status", "kind", "calls"),
+    [
+        (400, FailureKind.REJECTED_BY_BRAZE, 1),
+        (401, FailureKind.AUTH, 1),
+        (403, FailureKind.PERMISSION, 1),
+        (404, FailureKind.NOT_FOUND, 1),
+        (429, FailureKind.QUOTA, 1),
+        (500, FailureKind.UNAVAILABLE, 3),
+        (503, FailureKind.UNAVAILABLE, 3),
+    ],
+)
+def test_each_braze_error_status_maps_to_its_failure_kind(
+    service: SendIdService,
+    store: Store,
+    braze: BrazeStandIn,
+    status: int,
+    kind: FailureKind,
+    calls: int,
+) -> None:
+    braze.fail_next(CREATE_PATH, status, {"message": f"braze says {status}"}, times=3)
+    final, _ = service.create_in_braze(approved(service))
+    assert final.state is S.FAILED
+    assert final.failure_kind is kind
+    assert final.failure_message is not None and f"braze says {status}" in final.failure_message
+    assert len(braze.create_calls()) == calls
+    assert braze.created == []
+    audit = store.audit(final.id)[-1]
+    assert (audit.from_state, audit.to_state) == (S.APPROVED, S.FAILED)
+    assert audit.detail.startswith(f"{kind.value}: ")
+
+
+def test_a_5xx_that_recovers_within_the_retries_creates_the_send_id(
+    service: SendIdService, braze: BrazeStandIn, sleeps: list[float]
+) -> None:
+    braze.fail_next(CREATE_PATH, 502, times=2)
+    final, _ = service.create_in_braze(approved(service))
+    assert final.state is S.CREATED
+    assert len(braze.create_calls()) == 3
+    assert len(sleeps) == 2
+
+
+def test_a_read_timeout_is_an_unknown_outcome_and_is_not_retried(
+    service: SendIdService, braze: BrazeStandIn
+) -> None:
+    braze.delay_next(CREATE_PATH, READ_TIMEOUT + 1.5)
+    final, _ = service.create_in_braze(approved(service))
+    assert final.state is S.FAILED
+    assert final.failure_kind is FailureKind.OUTCOME_UNKNOWN
+    assert len(braze.create_calls()) == 1
+    assert braze.created == [(CAMPAIGN, "wave1")]  # Braze did act on it
+
+
+def test_a_refused_connection_is_unavailable(service: SendIdService, braze: BrazeStandIn) -> None:
+    request = approved(service)
+    braze.refuse_connections()
+    final, quota = service.create_in_braze(request)
+    assert final.failure_kind is FailureKind.UNAVAILABLE
+    assert quota is None
+
+
+def test_a_2xx_without_success_is_unexpected(service: SendIdService, braze: BrazeStandIn) -> None:
+    braze.fail_next(CREATE_PATH, 200, {"message": "queued"})
+    final, _ = service.create_in_braze(approved(service))
+    assert final.failure_kind is FailureKind.UNEXPECTED
+
+
+def test_a_429_records_no_quota_left_until_brazes_reset(
+    service: SendIdService, store: Store, braze: BrazeStandIn
+) -> None:
+    braze.set_remaining(0)
+    before = next_utc_midnight()
+    final, quota = service.create_in_braze(approved(service))
+    assert final.failure_kind is FailureKind.QUOTA
+    stored = store.quota()
+    assert stored is not None
+    assert (stored.limit, stored.remaining) == (100, 0)
+    assert stored.reset_at in (before, next_utc_midnight())  # the stand-in resets at midnight
+    assert quota == stored
+    outcome = service.submit(
+        channel_id=CHANNEL, requester_id=REQUESTER, raw_campaign_id=CAMPAIGN, raw_send_id="wave2"
+    )
+    assert outcome.problems["campaign_id"].code == codes.QUOTA_USED_UP
+
+
+def test_a_429_whose_rate_headers_claim_quota_left_still_records_none_left(
+    service: SendIdService, store: Store, braze: BrazeStandIn
+) -> None:
+    braze.fail_next(CREATE_PATH, 429, headers={"X-RateLimit-Remaining": "57"})
+    service.create_in_braze(approved(service))
+    stored = store.quota()
+    assert stored is not None and stored.remaining == 0
+
+
+def test_a_429_without_a_reset_time_refuses_submissions_only_until_the_next_utc_midnight(
+    service: SendIdService, braze: BrazeStandIn, clock: FakeClock
+) -> None:
+    # Regression: remaining=0 with reset_at=None counted as exhausted forever, and nothing ever
+    # called Braze again to learn otherwise. Braze's quota is daily: it is back at UTC midnight.
+    braze.fail_next(CREATE_PATH, 429, headers={"X-RateLimit-Reset": None})
+    final, _ = service.create_in_braze(approved(service))
+    assert final.failure_kind is FailureKind.QUOTA
+    midnight = (clock.now + timedelta(days=1)).replace(hour=0, minute=0, second=0)
+
+    clock.now = midnight - timedelta(seconds=1)
+    outcome = service.submit(
+        channel_id=CHANNEL, requester_id=REQUESTER, raw_campaign_id=CAMPAIGN, raw_send_id="wave2"
+    )
+    assert outcome.problems == {"campaign_id": Problem(codes.QUOTA_USED_UP, {"reset": "00:00 UTC"})}
+
+    clock.now = midnight
+    submit(service, "wave2")
+
+
+# ---- retry ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [
+        (401, FailureKind.AUTH),
+        (403, FailureKind.PERMISSION),
+        (404, FailureKind.NOT_FOUND),
+        (429, FailureKind.QUOTA),
+        (500, FailureKind.UNAVAILABLE),
+    ],
+)
+def test_a_retry_of_a_failure_that_may_pass_next_time_is_claimed(
+    service: SendIdService,
+    store: Store,
+    braze: BrazeStandIn,
+    status: int,
+    kind: FailureKind,
+) -> None:
+    request = failed(service, braze, status)
+    assert request.failure_kind is kind
+    claim = service.claim_retry(request.id, GROUP_APPROVER)
+    assert claim.won and claim.request is not None
+    assert claim.request.state is S.APPROVED
+    assert claim.request.decided_by == GROUP_APPROVER
+    assert claim.request.attempts == 2
+    assert store.audit(request.id)[-1].detail == "retry"
+    assert not service.claim_retry(request.id, APPROVER).won  # a second click loses
+
+
+def test_a_retry_after_an_unknown_outcome_is_claimed(
+    service: SendIdService, braze: BrazeStandIn
+) -> None:
+    braze.delay_next(CREATE_PATH, READ_TIMEOUT + 1.5)
+    final, _ = service.create_in_braze(approved(service))
+    assert final.failure_kind is FailureKind.OUTCOME_UNKNOWN
+    assert service.claim_retry(final.id, APPROVER).won
+
+
+def test_a_retried_request_can_then_be_created(service: SendIdService, braze: BrazeStandIn) -> None:
+    request = failed(service, braze, 503)
+    claim = service.claim_retry(request.id, APPROVER)
+    assert claim.request is not None
+    final, _ = service.create_in_braze(claim.request)
+    assert final.state is S.CREATED
+    assert final.attempts == 2
+
+
+def test_a_request_braze_refused_with_400_cannot_be_retried(
+    service: SendIdService, store: Store, braze: BrazeStandIn
+) -> None:
+    request = failed(service, braze, 400)
+    claim = service.claim_retry(request.id, APPROVER)
+    assert not claim.won
+    assert claim.request is not None and claim.request.state is S.FAILED
+    current = store.get(request.id)
+    assert current is not None and current.state is S.FAILED
+
+
+def test_only_a_failed_request_can_be_retried(service: SendIdService, braze: BrazeStandIn) -> None:
+    pending = submit(service, "wave1")
+    assert not service.claim_retry(pending.id, APPROVER).won
+    created, _ = service.create_in_braze(approved(service, "wave2"))
+    assert not service.claim_retry(created.id, APPROVER).won
+    assert service.claim_retry("rdoesnotexist", APPROVER) == Claim(won=False, request=None)
+
+
+# ---- reject -----------------------------------------------------------------------------------
+
+
+def test_a_reject_records_who_when_and_why(
+    service: SendIdService, store: Store, clock: FakeClock
+) -> None:
+    request = submit(service)
+    clock.advance(minutes=5)
+    claim = service.reject(request.id, APPROVER, "wrong <campaign> & wrong day")
+    assert claim.won and claim.request is not None
+    assert claim.request.state is S.REJECTED
+    assert claim.request.decided_by == APPROVER
+    assert claim.request.decided_at == clock.now
+    assert claim.request.reject_reason == "wrong <campaign> & wrong day"
+    assert store.audit(request.id)[-1].detail == "rejected: wrong <campaign> & wrong day"
+
+
+def test_a_reject_without_a_reason_stores_none(service: SendIdService, store: Store) -> None:
+    request = submit(service)
+    claim = service.reject(request.id, APPROVER, None)
+    assert claim.request is not None and claim.request.reject_reason is None
+    assert store.audit(request.id)[-1].detail == "rejected"
+
+
+def test_a_decided_request_can_be_neither_rejected_nor_approved_again(
+    service: SendIdService,
+) -> None:
+    rejected = submit(service, "wave1")
+    assert service.reject(rejected.id, APPROVER, None).won
+    assert not service.reject(rejected.id, GROUP_APPROVER, "again").won
+    late = service.claim_approval(rejected.id, GROUP_APPROVER)
+    assert not late.won and late.request is not None and late.request.state is S.REJECTED
+
+    claimed = approved(service, "wave2")
+    lost = service.reject(claimed.id, GROUP_APPROVER, None)
+    assert not lost.won and lost.request is not None and lost.request.state is S.APPROVED
+
+
+# ---- expiry -----------------------------------------------------------------------------------
+
+
+def test_expire_due_expires_exactly_the_pending_requests_past_their_deadline(
+    service: SendIdService, store: Store, clock: FakeClock
+) -> None:
+    oldest = submit(service, "a")
+    clock.advance(hours=1)
+    claimed = approved(service, "b")  # decided: never expires
+    clock.advance(hours=1)
+    young = submit(service, "c")
+    clock.now = oldest.expires_at + timedelta(hours=1)  # past the first two deadlines only
+
+    expired = service.expire_due()
+
+    assert [r.id for r in expired] == [oldest.id]
+    assert expired[0].state is S.EXPIRED
+    audit = store.audit(oldest.id)[-1]
+    assert (audit.from_state, audit.to_state, audit.actor_id) == (
+        S.PENDING,
+        S.EXPIRED,
+        SYSTEM_ACTOR,
+    )
+    assert store.get(young.id).state is S.PENDING  # type: ignore[union-attr]
+    assert store.get(claimed.id).state is S.APPROVED  # type: ignore[union-attr]
+    assert service.expire_due() == []
+
+
+def test_a_request_expires_at_its_deadline_not_before(
+    service: SendIdService, clock: FakeClock
+) -> None:
+    request = submit(service)
+    clock.now = request.expires_at - timedelta(seconds=1)
+    assert service.expire_if_due(request) is None
+    assert service.expire_due() == []
+    clock.now = request.expires_at
+    done = service.expire_if_due(request)
+    assert done is not None and done.state is S.EXPIRED
+
+
+def test_an_expired_request_frees_its_pair_and_cannot_be_approved(
+    service: SendIdService, clock: FakeClock
+) -> None:
+    request = submit(service, "wave1")
+    clock.now = request.expires_at
+    service.expire_due()
+    assert not service.claim_approval(request.id, APPROVER).won
+    submit(service, "wave1")
+
+
+# ---- recovery of interrupted approvals --------------------------------------------------------
+
+
+def test_recovery_only_fails_approvals_older_than_the_threshold(
+    service: SendIdService, store: Store, braze: BrazeStandIn, clock: FakeClock
+) -> None:
+    stale = approved(service, "stale")
+    clock.advance(seconds=100)
+    fresh = approved(service, "fresh")
+    pending = submit(service, "pending")
+    created, _ = service.create_in_braze(approved(service, "created"))
+    clock.advance(seconds=50)  # stale claimed 150 s ago, fresh 50 s ago
+
+    recovered = service.recover_stale_approvals(older_than=timedelta(seconds=120))
+
+    assert [r.id for r in recovered] == [stale.id]
+    assert recovered[0].state is S.FAILED
+    assert recovered[0].failure_kind is FailureKind.OUTCOME_UNKNOWN
+    assert store.audit(stale.id)[-1].actor_id == SYSTEM_ACTOR
+    assert store.get(fresh.id).state is S.APPROVED  # type: ignore[union-attr]
+    assert store.get(pending.id).state is S.PENDING  # type: ignore[union-attr]
+    assert store.get(created.id).state is S.CREATED  # type: ignore[union-attr]
+    assert braze.created == [(CAMPAIGN, "created")]  # recovery never calls Braze
+    assert service.recover_stale_approvals(older_than=timedelta(seconds=120)) == []
+
+
+def test_a_recovered_approval_may_be_retried_by_a_person(
+    service: SendIdService, clock: FakeClock
+) -> None:
+    stale = approved(service)
+    clock.advance(minutes=10)
+    service.recover_stale_approvals(older_than=timedelta(minutes=2))
+    assert service.claim_retry(stale.id, APPROVER).won

@@ -1,0 +1,1 @@
+"""Unit tests of bot.slack (pure functions only)."""
