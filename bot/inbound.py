@@ -29,7 +29,7 @@ import json
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qsl
 
@@ -282,8 +282,12 @@ class SlackEndpoint:
             return _answer(start_response, 409, "replayed request")
         # Bolt takes a parsed body only in its Socket Mode flavour; switched back to HTTP mode with
         # the raw text, it verifies the signature over that text and dispatches on our parse.
+        bolt_headers: dict[str, str | Sequence[str]] = dict(headers)
         request = BoltRequest(
-            body=body, query=environ.get("QUERY_STRING", ""), headers=headers, mode="socket_mode"
+            body=body,
+            query=environ.get("QUERY_STRING", ""),
+            headers=bolt_headers,
+            mode="socket_mode",
         )
         request.mode = "http"
         request.raw_body = text

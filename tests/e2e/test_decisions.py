@@ -200,8 +200,10 @@ def test_pending_requests_expire_and_their_cards_say_so(
         # (a half-TTL reminder comes first: look for the expiry reply itself)
         slack.wait_for_call(
             "chat.postMessage",
-            predicate=lambda c: c.params.get("thread_ts") == request.card_ts
-            and "This request expired" in c.params["text"],
+            predicate=lambda c: (
+                c.params.get("thread_ts") == request.card_ts
+                and "This request expired" in c.params["text"]
+            ),
         )
         slack.wait_for_call(
             "chat.update", predicate=lambda c: c.params.get("ts") == request.card_ts
