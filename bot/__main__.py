@@ -71,6 +71,10 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signum, on_signal)
     try:
         runtime = BotRuntime(settings).start()
+    except ConfigurationError as error:  # the policy file, checked when the runtime is built
+        for line in error.problems:
+            print(f"sendid-bot: configuration error: {line}", file=sys.stderr)
+        return 2
     except Exception as error:
         log.error("start-up failed: %s: %s", type(error).__name__, error)
         return 1

@@ -5,7 +5,7 @@ like the bot itself), so it runs on a box without Slack or Braze tokens. Output 
 oldest first, one row per audit entry joined with its request; errors are one line on stderr.
 
 Exit codes: 0 done (also when no row matched: CSV then prints only its header), 1 the database
-failed, 2 bad arguments.
+failed, 2 bad arguments or an unusable SENDID_DATABASE_URL.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any, Final, NoReturn
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
 from bot.settings import Settings
@@ -72,7 +73,7 @@ single quote ('), so "=1+1" is written as "'=1+1"; the JSON output is never alte
 json: JSON Lines, one object per line with the columns above as keys (from_state, send_id and
 created_send_id may be null), so the export streams and suits jq and log tools.
 
-exit status: 0 done, 1 database error, 2 bad arguments.
+exit status: 0 done, 1 database error, 2 bad arguments or SENDID_DATABASE_URL.
 """
 
 
@@ -201,10 +202,7 @@ def write_json_lines(rows: Iterable[dict[str, Any]], stream: IO[str]) -> int:
 
 def _missing_sqlite_file(url: str) -> str | None:
     """The path of a SQLite database file that does not exist (opening would create it)."""
-    try:
-        parsed = make_url(url)
-    except Exception:
-        return None  # Store reports an unusable URL itself
+    parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return None
     database = parsed.database or ""
@@ -238,6 +236,12 @@ def main(
         return 2
 
     url = _DatabaseSettings().sendid_database_url
+    try:
+        make_url(url)
+    except sa_exc.ArgumentError:
+        # Not the URL itself in the message: it may hold a password.
+        print(f"{PROG}: error: SENDID_DATABASE_URL is not a database URL", file=err)
+        return 2
     missing = _missing_sqlite_file(url)
     if missing is not None:
         # Opening it would create an empty database and export nothing, silently.
@@ -256,6 +260,12 @@ def main(
     except StoreError as error:
         print(f"{PROG}: error: {error}", file=err)
         return 1
+    except (sa_exc.NoSuchModuleError, ImportError):
+        print(
+            f"{PROG}: error: SENDID_DATABASE_URL names a database or driver this install lacks",
+            file=err,
+        )
+        return 2
     except BrokenPipeError:
         # The reader went away (e.g. `| head`): stop quietly, and keep Python's final flush
         # of stdout from complaining about the closed pipe.

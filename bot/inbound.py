@@ -10,9 +10,10 @@ named ``#payload-team`` (or with ``payload`` in its text) reached no listener at
 
 :class:`SlackEndpoint` replaces Bolt's WSGI adapter: it parses the body itself (by field name),
 checks the shape of the fields that Bolt and the listeners read, answers malformed requests
-400 (401 for an unusable timestamp header) and hands only the rest to Bolt, which still checks
-the signature and timestamp window. Only the request types this bot handles pass: slash
-commands, ``block_actions``, ``view_submission``/``view_closed``, ``url_verification`` and
+400 (401 for an unusable timestamp header, 415 for a content type Slack never sends) and hands
+only the rest to Bolt, which still checks the signature and the timestamp window. Only the
+request types this bot handles pass: slash commands, ``block_actions``,
+``view_submission``/``view_closed``, Events API callbacks, ``url_verification`` and
 ``ssl_check``; a listener for another type needs its shape added here.
 
 Replays: Slack's five-minute timestamp window is the replay defence it documents. Inside the
@@ -68,8 +69,11 @@ _STRINGS: Final = (
     "channel_name",
 )
 _PAYLOAD_TYPES: Final = frozenset(
-    {"block_actions", "view_submission", "view_closed", "url_verification"}
+    {"block_actions", "view_submission", "view_closed", "url_verification", "event_callback"}
 )
+
+
+_CONTENT_TYPES: Final = frozenset({"application/x-www-form-urlencoded", "application/json"})
 
 
 class Malformed(ValueError):
@@ -122,9 +126,9 @@ def _check_fields(data: dict[str, Any], where: str, depth: int = 0) -> None:
         if data.get(name) is not None:
             _check_fields(_object(data[name], f"{where}.{name}"), f"{where}.{name}", depth + 1)
     for name in ("authorizations", "response_urls"):
-        items = data.get(name)
-        if items is None:
-            continue
+        if name not in data or (name == "authorizations" and data[name] is None):
+            continue  # Bolt reads `response_urls` whenever the key is there, even when null
+        items = data[name]
         if not isinstance(items, list):
             raise Malformed(f"{where}.{name} is not a list")
         for index, item in enumerate(items):
@@ -148,8 +152,8 @@ def _has_nul(value: Any) -> bool:
 
 def _check_user(body: dict[str, Any]) -> None:
     user = _object(body.get("user"), "user")
-    if not isinstance(user.get("id"), str):
-        raise Malformed("user.id is not a string")
+    if not isinstance(user.get("id"), str) or not user["id"]:
+        raise Malformed("user.id is not a user ID")
 
 
 def _check_view(view: Any) -> None:
@@ -188,6 +192,10 @@ def check_shape(body: dict[str, Any]) -> None:
     if kind == "url_verification":
         if not isinstance(body.get("challenge"), str):
             raise Malformed("url_verification without a challenge")
+        return
+    if kind == "event_callback":
+        if not isinstance(_object(body.get("event"), "event").get("type"), str):
+            raise Malformed("event without a type")
         return
     _check_user(body)
     if kind == "block_actions":
@@ -268,7 +276,9 @@ class SlackEndpoint:
             return _answer(start_response, 401, "invalid request")
         length = int(environ.get("CONTENT_LENGTH") or 0)
         raw = environ["wsgi.input"].read(length) if length > 0 else b""
-        content_type = (headers.get("content-type") or "").split(";")[0].strip() or None
+        content_type = (headers.get("content-type") or "").split(";")[0].strip().lower()
+        if content_type not in _CONTENT_TYPES:  # Slack sends nothing else
+            return _answer(start_response, 415, "unsupported content type")
         try:
             text = raw.decode("utf-8")
             body = parse(text, content_type)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -124,5 +125,24 @@ def configure_logging(level: str, secrets: Iterable[str], fmt: str = "json") -> 
     quiet = logging.DEBUG if logging.getLevelName(level) == logging.DEBUG else logging.WARNING
     for name in ("httpx", "httpcore"):
         logging.getLogger(name).setLevel(quiet)
-    # Python's warnings become log lines too, in the same format.
+    # Python's warnings and uncaught exceptions become log lines too: same format, scrubbed.
     logging.captureWarnings(True)
+    threading.excepthook = _log_thread_exception
+    sys.excepthook = _log_exception
+
+
+def _log_thread_exception(args: threading.ExceptHookArgs) -> None:
+    if args.exc_type is SystemExit or args.exc_value is None:
+        return
+    name = args.thread.name if args.thread is not None else "?"
+    logging.getLogger("bot").critical(
+        "uncaught exception in thread %s",
+        name,
+        exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
+    )
+
+
+def _log_exception(exc_type: Any, exc_value: Any, exc_traceback: Any) -> None:
+    logging.getLogger("bot").critical(
+        "uncaught exception", exc_info=(exc_type, exc_value, exc_traceback)
+    )

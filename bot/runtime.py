@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.braze import BrazeClient, RetryPolicy
 from bot.domain.models import RequestState, SendIdRequest
+from bot.domain.policy_file import EMPTY_POLICY_FILE, PolicyFile, load_policy_file
 from bot.domain.service import SendIdService
 from bot.metrics import Metrics
 from bot.settings import Settings
@@ -83,6 +84,22 @@ def announce_lost_replies(ctx: BotContext, older_than: timedelta = LOST_REPLY_AF
     return len(lost)
 
 
+def show_lost_cards(ctx: BotContext, older_than: timedelta = LOST_REPLY_AFTER) -> int:
+    """Post the cards of requests stored just before the bot stopped (nobody has seen them)."""
+    store = ctx.service.store
+    taken = store.claim_unshown(ctx.service.clock() - older_than)
+    for request in taken:
+        try:
+            ts = ctx.messenger.post_card(request)  # None: the requester was told in a DM
+        except SlackApiError:
+            log.exception("card not posted; will retry", extra={"request_id": request.id})
+            store.mark_announced(request.id, None)
+            continue
+        if ts is not None:
+            store.set_card(request.id, ts)
+    return len(taken)
+
+
 def _settle_quietly(ctx: BotContext, request: SendIdRequest) -> None:
     # One request's Slack failure must not stop the sweep; the next sweep tries again.
     try:
@@ -125,6 +142,7 @@ class ExpirySweeper:
             expire_and_announce(self._ctx)
             remind_approvers(self._ctx)
             announce_lost_replies(self._ctx, self._lost_reply_after)
+            show_lost_cards(self._ctx, self._lost_reply_after)
         except Exception:
             # Keep sweeping: a database hiccup now must not stop expiry for good.
             log.exception("housekeeping sweep failed")
@@ -133,6 +151,15 @@ class ExpirySweeper:
 def sweep_interval(ttl: timedelta) -> float:
     # Often enough that a card never looks open long after it expired; cheap either way.
     return max(0.2, min(60.0, ttl.total_seconds() / 20))
+
+
+def load_policy(settings: Settings) -> PolicyFile:
+    """The per-channel policy file, or no per-channel rules. Raises PolicyFileError."""
+    if settings.sendid_policy_file is None:
+        return EMPTY_POLICY_FILE
+    return load_policy_file(
+        settings.sendid_policy_file, permitted_channels=settings.sendid_allowed_channels
+    )
 
 
 class BotRuntime:
@@ -146,6 +173,8 @@ class BotRuntime:
         sweep_every: float | None = None,
     ) -> None:
         self.settings = settings
+        # Checked before anything connects: a bad policy file stops start-up (exit 2).
+        self.policy_file = load_policy(settings)
         self.store = Store(settings.sendid_database_url)
         self.metrics = Metrics(self.store)
         self.braze = BrazeClient(
@@ -156,8 +185,10 @@ class BotRuntime:
             observer=self.metrics.braze.observe,
         )
         ttl = timedelta(hours=settings.sendid_request_ttl_hours)
-        self.service = SendIdService(self.store, self.braze, ttl=ttl)
-        self.app, self.ctx = build_app(settings, self.service)
+        self.service = SendIdService(
+            self.store, self.braze, ttl=ttl, rules_for=self.policy_file.rules_for
+        )
+        self.app, self.ctx = build_app(settings, self.service, policy_file=self.policy_file)
         stale_claim = timedelta(seconds=settings.sendid_stale_claim_seconds)
         self.sweeper = ExpirySweeper(
             self.ctx, sweep_every or sweep_interval(ttl), stale_claim, lost_reply_after

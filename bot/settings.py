@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
@@ -58,6 +59,9 @@ class Settings(BaseSettings):
     # One language for everyone (en|de); unset: each person's Slack locale for private
     # messages, English for what is posted in channels.
     sendid_language: Literal["en", "de"] | None = None
+    # Optional TOML file with per-channel approvers, campaign allow-list, naming rule and TTL
+    # (see policy.example.toml); checked at start-up.
+    sendid_policy_file: Path | None = None
     sendid_request_ttl_hours: float = Field(default=24.0, gt=0, le=24 * 30)
     sendid_database_url: str = "sqlite:///sendid.db"
     # Advanced: an approval claimed longer ago than this, still without Braze's answer, was

@@ -510,14 +510,47 @@ class Store:
                 raise UnknownRequestError(request_id)
 
     @_translate_errors
-    def mark_announced(self, request_id: str, state: RequestState) -> None:
-        """Record that the thread reply for `state` has been posted."""
+    def mark_announced(self, request_id: str, state: RequestState | None) -> None:
+        """Record that the thread reply for `state` has been posted (None: nothing posted)."""
         with self._write() as conn:
             conn.execute(
                 requests_table.update()
                 .where(requests_table.c.id == request_id)
-                .values(announced_state=state.value)
+                .values(announced_state=None if state is None else state.value)
             )
+
+    @_translate_errors
+    def claim_unshown(self, older_than: datetime) -> list[SendIdRequest]:
+        """Take the pending requests stored before `older_than` that nobody has seen: no card,
+        and the requester never told why (the bot stopped between storing and posting).
+
+        Each is taken by one conditional UPDATE (announced_state := pending), so across replicas
+        exactly one shows it; ``mark_announced(id, None)`` gives it back if showing failed.
+        """
+        pending = RequestState.PENDING.value
+        unseen = sa.and_(
+            requests_table.c.state == pending,
+            requests_table.c.card_ts.is_(None),
+            requests_table.c.announced_state.is_(None),
+        )
+        candidates = self._select(
+            sa.select(*_REQUEST_COLUMNS)
+            .where(unseen)
+            .where(requests_table.c.created_at < _aware(older_than))
+            .order_by(requests_table.c.created_at)
+        )
+        taken = []
+        for request in candidates:
+            with self._write() as conn:
+                result = conn.execute(
+                    requests_table.update()
+                    .where(requests_table.c.id == request.id)
+                    .where(unseen)
+                    .values(announced_state=pending)
+                )
+            if result.rowcount == 1:
+                taken.append(request)
+        return taken
 
     @_translate_errors
     def unannounced(
@@ -749,6 +782,19 @@ class Store:
             .order_by(requests_table.c.created_at.desc(), requests_table.c.id.desc())
             .limit(limit)
         )
+
+    @_translate_errors
+    def find_created(self, channel_id: str, send_id: str) -> SendIdRequest | None:
+        """The newest request of the channel that created `send_id` (for /sendid stats)."""
+        found = self._select(
+            sa.select(*_REQUEST_COLUMNS)
+            .where(requests_table.c.channel_id == channel_id)
+            .where(requests_table.c.created_send_id == send_id)
+            .where(requests_table.c.state == RequestState.CREATED.value)
+            .order_by(requests_table.c.created_at.desc())
+            .limit(1)
+        )
+        return found[0] if found else None
 
     @_translate_errors
     def recent_by_requester(self, requester_id: str, limit: int = 10) -> list[SendIdRequest]:

@@ -386,6 +386,18 @@ def test_an_unreachable_database_is_one_line_and_exit_1(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize("url", ["not a url", "mysql://admin:hunter2secret@db.example/sendid"])
+def test_an_unusable_database_url_is_one_line_exit_2_without_the_password(
+    url: str, tmp_path: Path
+) -> None:
+    done = run_audit(["--since", "2025-03-01"], url, tmp_path)
+
+    assert done.returncode == 2
+    assert len(done.stderr.splitlines()) == 1, done.stderr
+    assert "SENDID_DATABASE_URL" in done.stderr
+    assert "hunter2secret" not in done.stderr and "Traceback" not in done.stderr
+
+
 def test_the_database_url_is_read_from_a_dotenv_file_too(tmp_path: Path) -> None:
     url = db_fixtures.sqlite_url(tmp_path)
     with Store(url) as store:

@@ -1,6 +1,15 @@
 """Braze REST client (knows nothing of Slack). See :mod:`bot.braze.errors` for the failures."""
 
-from bot.braze.client import BrazeClient, CampaignDetails, CreatedSendId, RetryPolicy
+from bot.braze.client import (
+    SEND_ANALYTICS_RETENTION_DAYS,
+    BrazeClient,
+    CampaignDetails,
+    ChannelCounts,
+    CreatedSendId,
+    DayStats,
+    RetryPolicy,
+    SendStats,
+)
 from bot.braze.errors import (
     BrazeAuthError,
     BrazeConfigurationError,
@@ -10,11 +19,13 @@ from bot.braze.errors import (
     BrazePermissionError,
     BrazeQuotaExceeded,
     BrazeRequestRejected,
+    BrazeSendStatsPermissionError,
     BrazeUnavailable,
     BrazeUnexpectedResponse,
 )
 
 __all__ = [
+    "SEND_ANALYTICS_RETENTION_DAYS",
     "BrazeAuthError",
     "BrazeClient",
     "BrazeConfigurationError",
@@ -24,9 +35,13 @@ __all__ = [
     "BrazePermissionError",
     "BrazeQuotaExceeded",
     "BrazeRequestRejected",
+    "BrazeSendStatsPermissionError",
     "BrazeUnavailable",
     "BrazeUnexpectedResponse",
     "CampaignDetails",
+    "ChannelCounts",
     "CreatedSendId",
+    "DayStats",
     "RetryPolicy",
+    "SendStats",
 ]

@@ -44,6 +44,7 @@ from bot.braze.errors import (
     BrazePermissionError,
     BrazeQuotaExceeded,
     BrazeRequestRejected,
+    BrazeSendStatsPermissionError,
     BrazeUnavailable,
     BrazeUnexpectedResponse,
     clip,
@@ -145,13 +146,6 @@ class CampaignDetails:
     name: str | None
     archived: bool
     draft: bool
-
-
-class BrazeSendStatsPermissionError(BrazePermissionError):
-    """403 from ``GET /sends/data_series``: the key lacks ``sends.data_series`` (or the plan
-    does not include it). Creating send IDs is unaffected; only results cannot be shown."""
-
-    setting = "the sends.data_series permission of BRAZE_API_KEY (needed to show send results)"
 
 
 # Per-channel count names differ (email: opens/clicks; push: total_opens/body_clicks; content

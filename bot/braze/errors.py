@@ -9,7 +9,9 @@
     │   ├── BrazeAuthError          401: key invalid or wrong REST instance
     │   │                           → check BRAZE_API_KEY / BRAZE_REST_ENDPOINT
     │   ├── BrazePermissionError    403: plan or key permission
-    │   │                           (sends.id.create; campaigns.details for names)
+    │   │   │                       (sends.id.create; campaigns.details for names)
+    │   │   └── BrazeSendStatsPermissionError
+    │   │                           403 from /sends/data_series: sends.data_series missing
     │   └── BrazeEndpointNotFound   404 or a redirect: wrong URL → check BRAZE_REST_ENDPOINT
     ├── BrazeQuotaExceeded          429: .reset_at (aware UTC datetime | None)
     ├── BrazeUnavailable            5xx, or connection refused / failed before the request was
@@ -159,6 +161,13 @@ class BrazePermissionError(BrazeConfigurationError):
         "the permissions of BRAZE_API_KEY (sends.id.create; campaigns.details for names) "
         "and the Braze plan"
     )
+
+
+class BrazeSendStatsPermissionError(BrazePermissionError):
+    """403 from ``GET /sends/data_series``: the key lacks ``sends.data_series`` (or the plan
+    does not include it). Creating send IDs is unaffected; only results cannot be shown."""
+
+    setting = "the sends.data_series permission of BRAZE_API_KEY (needed to show send results)"
 
 
 class BrazeEndpointNotFound(BrazeConfigurationError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from bot.domain.models import SendIdRequest
@@ -63,10 +63,13 @@ class Policy:
         approvers: ApproverSet,
         group_members: Callable[[str], frozenset[str]],
         allow_self_approval: bool = False,
+        channel_approvers: Mapping[str, ApproverSet] | None = None,
     ) -> None:
         self.allowed_channels: tuple[str, ...] = tuple(dict.fromkeys(allowed_channels))
         self._allowed = frozenset(self.allowed_channels)
         self._approvers = approvers
+        # Per-channel approvers from the policy file; other channels use `approvers`.
+        self._channel_approvers = dict(channel_approvers or {})
         self._group_members = group_members
         self.allow_self_approval = allow_self_approval
 
@@ -76,17 +79,28 @@ class Policy:
             return False
         return channel_id in self._allowed
 
-    def is_approver(self, user_id: str) -> bool:
-        """Raises MembershipLookupError when a user group cannot be read."""
-        if user_id in self._approvers.user_ids:
-            return True
-        return any(user_id in self._group_members(g) for g in sorted(self._approvers.group_ids))
+    def is_approver(self, user_id: str, channel_id: str | None = None) -> bool:
+        """Whether `user_id` approves in `channel_id` (in any channel when None).
+
+        Raises MembershipLookupError when a user group cannot be read.
+        """
+        sets = [self.approvers_for(channel_id)] if channel_id else self._all_approver_sets()
+        for approvers in sets:
+            if user_id in approvers.user_ids:
+                return True
+            if any(user_id in self._group_members(g) for g in sorted(approvers.group_ids)):
+                return True
+        return False
+
+    def _all_approver_sets(self) -> list[ApproverSet]:
+        unique = {id(s): s for s in (self.approvers_for(c) for c in self.allowed_channels)}
+        return list(unique.values())
 
     def approves_anywhere(self, user_id: str) -> bool:
         return self.is_approver(user_id)
 
     def approvers_for(self, channel_id: str) -> ApproverSet:
-        return self._approvers
+        return self._channel_approvers.get(channel_id, self._approvers)
 
     def refusal_to_cancel(
         self, user_id: str, channel_id: str | None, request: SendIdRequest
@@ -105,7 +119,7 @@ class Policy:
             return Refusal.CHANNEL_NOT_PERMITTED
         if channel_id != request.channel_id:
             return Refusal.WRONG_CHANNEL
-        if not self.is_approver(user_id):
+        if not self.is_approver(user_id, request.channel_id):
             return Refusal.NOT_APPROVER
         if user_id == request.requester_id and not self.allow_self_approval:
             return Refusal.SELF_APPROVAL

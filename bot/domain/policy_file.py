@@ -53,9 +53,9 @@ from bot.domain.validation import (
 from bot.settings import CHANNEL_ID, USER_ID, USERGROUP_ID, ConfigurationError
 
 # Problem codes this module introduces (texts live in bot.i18n as `problem.<code>`).
-SEND_ID_PATTERN = "send_id_pattern"  # params: example
-SEND_ID_REQUIRED = "send_id_required"  # params: example
-CAMPAIGN_NOT_ALLOWED = "campaign_not_allowed"  # no params
+SEND_ID_PATTERN = problems.SEND_ID_PATTERN  # params: example
+SEND_ID_REQUIRED = problems.SEND_ID_REQUIRED  # params: example
+CAMPAIGN_NOT_ALLOWED = problems.CAMPAIGN_NOT_ALLOWED  # no params
 CODES = (SEND_ID_PATTERN, SEND_ID_REQUIRED, CAMPAIGN_NOT_ALLOWED)
 
 SOURCE = "SENDID_POLICY_FILE"

@@ -26,6 +26,10 @@ DUPLICATE_CREATED = "duplicate_created"
 DUPLICATE_IN_FLIGHT = "duplicate_in_flight"
 CAMPAIGN_UNKNOWN = "campaign_unknown"
 CAMPAIGN_ARCHIVED = "campaign_archived"
+# From the per-channel policy file (bot.domain.policy_file).
+SEND_ID_PATTERN = "send_id_pattern"  # params: example
+SEND_ID_REQUIRED = "send_id_required"  # params: example
+CAMPAIGN_NOT_ALLOWED = "campaign_not_allowed"
 
 ALL_CODES = (
     CAMPAIGN_MISSING,
@@ -37,4 +41,7 @@ ALL_CODES = (
     DUPLICATE_IN_FLIGHT,
     CAMPAIGN_UNKNOWN,
     CAMPAIGN_ARCHIVED,
+    SEND_ID_PATTERN,
+    SEND_ID_REQUIRED,
+    CAMPAIGN_NOT_ALLOWED,
 )

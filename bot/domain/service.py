@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from bot.braze import (
+    SEND_ANALYTICS_RETENTION_DAYS,
     BrazeAuthError,
     BrazeClient,
     BrazeEndpointNotFound,
@@ -24,9 +25,16 @@ from bot.braze import (
     BrazeRequestRejected,
     BrazeUnavailable,
     BrazeUnexpectedResponse,
+    SendStats,
 )
 from bot.domain import problems
 from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
+from bot.domain.policy_file import (
+    EMPTY_POLICY_FILE,
+    ChannelRules,
+    campaign_allowed_problem,
+    send_id_pattern_problem,
+)
 from bot.domain.problems import Problem
 from bot.domain.validation import check_form
 from bot.store import DuplicatePairError, Store
@@ -85,6 +93,7 @@ class SendIdService:
         ttl: timedelta,
         lookup_timeout: float = 1.2,
         clock: Callable[[], datetime] = utcnow,
+        rules_for: Callable[[str], ChannelRules] = EMPTY_POLICY_FILE.rules_for,
     ) -> None:
         self.store = store
         self.braze = braze
@@ -92,6 +101,8 @@ class SendIdService:
         # The campaign lookup runs inside Slack's 3-second window for view submissions.
         self.lookup_timeout = lookup_timeout
         self.clock = clock
+        # The channel's rules from the policy file (allow-list, naming rule, TTL).
+        self.rules_for = rules_for
         self._details_forbidden_until = 0.0
         self._lock = threading.Lock()
 
@@ -106,6 +117,11 @@ class SendIdService:
         raw_send_id: str | None,
     ) -> SubmitOutcome:
         clean, found = check_form(raw_campaign_id, raw_send_id)
+        rules = self.rules_for(channel_id)
+        if "campaign_id" not in found and (p := campaign_allowed_problem(rules, clean.campaign_id)):
+            found["campaign_id"] = p
+        if "send_id" not in found and (p := send_id_pattern_problem(rules, clean.send_id)):
+            found["send_id"] = p
         if found:
             return SubmitOutcome(problems=found)
         if exhausted := self.quota_exhausted():
@@ -124,7 +140,7 @@ class SendIdService:
                 campaign_id=clean.campaign_id,
                 send_id=clean.send_id,
                 campaign_name=name,
-                ttl=self.ttl,
+                ttl=rules.ttl or self.ttl,
                 now=self.clock(),
             )
         except DuplicatePairError as dup:
@@ -289,6 +305,15 @@ class SendIdService:
                 log.warning("interrupted approval recovered", extra={"request_id": request.id})
                 recovered.append(failed)
         return recovered
+
+    # ---- results ----------------------------------------------------------------------------
+
+    def send_results(self, request: SendIdRequest) -> SendStats:
+        """Braze's analytics of a created send ID over its retention window (raises BrazeError)."""
+        assert request.created_send_id is not None
+        return self.braze.send_data_series(
+            request.campaign_id, request.created_send_id, days=SEND_ANALYTICS_RETENTION_DAYS
+        )
 
     # ---- creation ---------------------------------------------------------------------------
 

@@ -19,6 +19,9 @@ GERMAN: dict[Msg, str] = {
         "Optional. Leer lassen, dann erzeugt Braze eine. "
         "1–64 druckbare ASCII-Zeichen, keine Leerzeichen."
     ),
+    Msg.MODAL_SEND_ID_HINT_RULE: (
+        "Hier erforderlich: Sende-IDs in diesem Channel folgen einer Namensregel, z. B. {example}"
+    ),
     Msg.MODAL_REQUEST_CONTEXT: (
         "Eine freigebende Person bestätigt in {channel}, bevor Braze aufgerufen wird."
     ),
@@ -124,7 +127,10 @@ GERMAN: dict[Msg, str] = {
         "• `/sendid` öffnet das Anfrageformular.\n"
         "• `/sendid &lt;campaign_id&gt; [send_id]` öffnet es vorausgefüllt.\n"
         "• `/sendid history` zeigt die letzten Anfragen in diesem Channel (nur dir).\n"
-        "• `/sendid quota` zeigt, was über das heutige Braze-Kontingent an Sende-IDs bekannt ist.\n"
+        "• `/sendid quota` zeigt, was über das heutige Braze-Kontingent an Sende-IDs "
+        "bekannt ist.\n"
+        "• `/sendid stats &lt;send_id&gt;` zeigt die Ergebnisse einer erstellten Sende-ID "
+        "(nur dir).\n"
         "• `/sendid help` zeigt diese Hilfe.\n"
         "Bleibt die Sende-ID leer, erzeugt Braze eine. Freigebende klicken auf der Karte auf "
         "*Freigeben*; das Ergebnis erscheint im Thread der Karte."
@@ -221,6 +227,36 @@ GERMAN: dict[Msg, str] = {
         ":bell: Wartet noch auf Freigabe: {approvers}. Diese Anfrage läuft ab: {expires}."
     ),
     Msg.DOING_CANCEL: "das Zurückziehen der Anfrage",
+    Msg.BUTTON_RESULTS: "Ergebnisse anzeigen",
+    Msg.DOING_RESULTS: "das Abrufen der Ergebnisse",
+    Msg.STATS_TITLE: "*Ergebnisse der Sende-ID {send_id}* ({campaign}), letzte {days} Tage:",
+    Msg.STATS_LINE: (
+        "• *{channel}*: {sent} gesendet · {delivered} zugestellt · {opens} Öffnungen · "
+        "{clicks} Klicks · {conversions} Conversions"
+    ),
+    Msg.STATS_TOTAL: "Conversions gesamt: {conversions} · eindeutige Empfänger: {recipients}",
+    Msg.STATS_EMPTY: (
+        "Braze meldet für diese Sende-ID keine Nachrichten in den letzten {days} Tagen."
+    ),
+    Msg.STATS_RETENTION: "Braze bewahrt Versandanalysen {days} Tage nach dem Versand auf.",
+    Msg.STATS_FORBIDDEN: (
+        "Ergebnisse können nicht angezeigt werden: Dem Braze-API-Schlüssel des Bots fehlt die "
+        "Berechtigung `sends.data_series`. Ein Admin kann sie in Braze hinzufügen "
+        "(Settings → APIs and Identifiers)."
+    ),
+    Msg.STATS_NO_DATA: (
+        "Braze hat keine Ergebnisse für diese Sende-ID ({message}). Ergebnisse erscheinen, "
+        "sobald die ersten Nachrichten mit dieser Sende-ID versendet sind, und nur 14 Tage lang."
+    ),
+    Msg.STATS_UNAVAILABLE: (
+        "Braze war für die Ergebnisse nicht erreichbar; bitte in einer Minute erneut versuchen."
+    ),
+    Msg.STATS_UNKNOWN_SEND_ID: (
+        "Dieser Bot hat in diesem Channel keine Sende-ID {send_id} erstellt."
+    ),
+    Msg.STATS_USAGE: (
+        "Verwendung: `/sendid stats &lt;send_id&gt;` im Channel, in dem sie erstellt wurde."
+    ),
     Msg.HOME_HEADER: "Send ID bot",
     Msg.HOME_INTRO: (
         "Fordere eine Braze-Sende-ID mit `/sendid` in einem dieser Channels an: {channels}. "
@@ -263,6 +299,16 @@ GERMAN: dict[Msg, str] = {
     Msg.PROBLEM_CAMPAIGN_UNKNOWN: (
         "Braze kennt diese Campaign-ID nicht. Prüfe, ob es die API-Kennung einer Campaign in "
         "diesem Braze-Workspace ist."
+    ),
+    Msg.PROBLEM_SEND_ID_PATTERN: (
+        "Diese Sende-ID folgt nicht der Namensregel dieses Channels. Beispiel: {example}"
+    ),
+    Msg.PROBLEM_SEND_ID_REQUIRED: (
+        "Dieser Channel braucht eine Sende-ID nach seiner Namensregel, z. B. {example}"
+    ),
+    Msg.PROBLEM_CAMPAIGN_NOT_ALLOWED: (
+        "Diese Campaign steht nicht auf der Liste dieses Channels; frag einen Admin oder "
+        "nutze einen anderen Channel."
     ),
     Msg.PROBLEM_CAMPAIGN_ARCHIVED: (
         "Diese Campaign ist in Braze archiviert; bitte dearchivieren oder eine andere wählen."

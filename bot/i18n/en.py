@@ -18,6 +18,9 @@ ENGLISH: dict[Msg, str] = {
     Msg.MODAL_SEND_ID_HINT: (
         "Optional. Leave blank and Braze generates one. 1–64 printable ASCII characters, no spaces."
     ),
+    Msg.MODAL_SEND_ID_HINT_RULE: (
+        "Required here: this channel's send IDs follow a naming rule, for example {example}"
+    ),
     Msg.MODAL_REQUEST_CONTEXT: "An approver signs off in {channel} before Braze is called.",
     Msg.MODAL_REJECT_TITLE: "Reject request",
     Msg.MODAL_REJECT_SUBMIT: "Reject",
@@ -111,6 +114,7 @@ ENGLISH: dict[Msg, str] = {
         "• `/sendid &lt;campaign_id&gt; [send_id]` opens it pre-filled.\n"
         "• `/sendid history` shows recent requests in this channel (only to you).\n"
         "• `/sendid quota` shows what is known of today's Braze send ID quota.\n"
+        "• `/sendid stats &lt;send_id&gt;` shows a created send ID's results (only to you).\n"
         "• `/sendid help` shows this.\n"
         "Leave the send ID blank and Braze generates one. Approvers click *Approve* on the "
         "card; the result is posted in the card's thread."
@@ -190,6 +194,27 @@ ENGLISH: dict[Msg, str] = {
         ":bell: Still waiting for an approver: {approvers}. This request expires {expires}."
     ),
     Msg.DOING_CANCEL: "cancelling the request",
+    Msg.BUTTON_RESULTS: "Show results",
+    Msg.DOING_RESULTS: "fetching the send's results",
+    Msg.STATS_TITLE: "*Results of send ID {send_id}* ({campaign}), last {days} days:",
+    Msg.STATS_LINE: (
+        "• *{channel}*: {sent} sent · {delivered} delivered · {opens} opens · {clicks} clicks · "
+        "{conversions} conversions"
+    ),
+    Msg.STATS_TOTAL: "Total conversions: {conversions} · unique recipients: {recipients}",
+    Msg.STATS_EMPTY: "Braze reports no messages for this send ID in the last {days} days.",
+    Msg.STATS_RETENTION: "Braze keeps send analytics for {days} days after the send.",
+    Msg.STATS_FORBIDDEN: (
+        "Results cannot be shown: the bot's Braze API key lacks the `sends.data_series` "
+        "permission. An admin can add it in Braze (Settings → APIs and Identifiers)."
+    ),
+    Msg.STATS_NO_DATA: (
+        "Braze has no results for this send ID ({message}). Results appear after the first "
+        "messages with this send ID are sent, and only for 14 days."
+    ),
+    Msg.STATS_UNAVAILABLE: "Braze could not be reached for the results; try again in a minute.",
+    Msg.STATS_UNKNOWN_SEND_ID: "This bot created no send ID {send_id} in this channel.",
+    Msg.STATS_USAGE: "Usage: `/sendid stats &lt;send_id&gt;` in the channel where it was created.",
     Msg.HOME_HEADER: "Send ID bot",
     Msg.HOME_INTRO: (
         "Request a Braze send ID with `/sendid` in one of these channels: {channels}. "
@@ -227,6 +252,16 @@ ENGLISH: dict[Msg, str] = {
     Msg.PROBLEM_CAMPAIGN_UNKNOWN: (
         "Braze does not know this campaign ID. Check that it is the API identifier of a "
         "campaign in this Braze workspace."
+    ),
+    Msg.PROBLEM_SEND_ID_PATTERN: (
+        "This send ID does not follow this channel's naming rule. Example: {example}"
+    ),
+    Msg.PROBLEM_SEND_ID_REQUIRED: (
+        "This channel needs a send ID that follows its naming rule, for example {example}"
+    ),
+    Msg.PROBLEM_CAMPAIGN_NOT_ALLOWED: (
+        "This campaign is not on this channel's list of campaigns; ask an admin or use "
+        "another channel."
     ),
     Msg.PROBLEM_CAMPAIGN_ARCHIVED: (
         "This campaign is archived in Braze; unarchive it or pick another."

@@ -16,6 +16,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.domain.policy import ApproverSet, CachedGroupMembers, MembershipLookupError, Policy
+from bot.domain.policy_file import EMPTY_POLICY_FILE, PolicyFile, approver_set
 from bot.domain.service import SendIdService
 from bot.settings import Settings
 from bot.slack.context import BotContext
@@ -63,12 +64,22 @@ def locale_fetcher(client: WebClient) -> Callable[[str], str | None]:
     return fetch
 
 
-def build_context(settings: Settings, service: SendIdService, client: WebClient) -> BotContext:
+def build_context(
+    settings: Settings,
+    service: SendIdService,
+    client: WebClient,
+    policy_file: PolicyFile = EMPTY_POLICY_FILE,
+) -> BotContext:
+    default_approvers = ApproverSet(settings.approver_user_ids, settings.approver_group_ids)
     policy = Policy(
         allowed_channels=settings.sendid_allowed_channels,
-        approvers=ApproverSet(settings.approver_user_ids, settings.approver_group_ids),
+        approvers=default_approvers,
         group_members=CachedGroupMembers(group_member_fetcher(client), ttl_seconds=60),
         allow_self_approval=settings.sendid_allow_self_approval,
+        channel_approvers={
+            channel: approver_set(policy_file.rules_for(channel), default_approvers)
+            for channel in settings.sendid_allowed_channels
+        },
     )
     languages = Languages(settings.sendid_language, locale_fetcher(client))
     return BotContext(
@@ -76,11 +87,15 @@ def build_context(settings: Settings, service: SendIdService, client: WebClient)
         service=service,
         messenger=Messenger(client, languages),
         languages=languages,
+        rules_for=policy_file.rules_for,
     )
 
 
 def build_app(
-    settings: Settings, service: SendIdService, client: WebClient | None = None
+    settings: Settings,
+    service: SendIdService,
+    client: WebClient | None = None,
+    policy_file: PolicyFile = EMPTY_POLICY_FILE,
 ) -> tuple[App, BotContext]:
     client = client or build_web_client(settings)
     signing_secret = settings.slack_signing_secret
@@ -93,6 +108,6 @@ def build_app(
         ),
         logger=logging.getLogger("bot.bolt"),
     )
-    ctx = build_context(settings, service, client)
+    ctx = build_context(settings, service, client, policy_file)
     register_listeners(app, ctx)
     return app, ctx

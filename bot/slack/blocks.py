@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.braze import SEND_ANALYTICS_RETENTION_DAYS, SendStats
 from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
 from bot.domain.problems import Problem
 from bot.i18n import Msg, Translator
@@ -27,6 +28,7 @@ REJECT = "sendid_reject"
 RETRY = "sendid_retry"
 REPOST = "sendid_repost"
 CANCEL = "sendid_cancel"
+RESULTS = "sendid_results"
 CAMPAIGN_BLOCK = "campaign_id"
 SEND_ID_BLOCK = "send_id"
 REASON_BLOCK = "reason"
@@ -88,8 +90,14 @@ class ModalMetadata:
 
 
 def request_modal(
-    t: Translator, channel_id: str, campaign_id: str = "", send_id: str = ""
+    t: Translator,
+    channel_id: str,
+    campaign_id: str = "",
+    send_id: str = "",
+    naming_example: str | None = None,
 ) -> dict[str, Any]:
+    """The request form. With a channel naming rule the send ID is required and its example
+    is shown (a Braze-generated ID could not follow the rule)."""
     campaign_input: dict[str, Any] = {
         "type": "plain_text_input",
         "action_id": INPUT_ACTION,
@@ -98,8 +106,15 @@ def request_modal(
     send_input: dict[str, Any] = {
         "type": "plain_text_input",
         "action_id": INPUT_ACTION,
-        "placeholder": _text(t(Msg.MODAL_SEND_ID_PLACEHOLDER)),
+        "placeholder": _text(
+            naming_example if naming_example else t(Msg.MODAL_SEND_ID_PLACEHOLDER)
+        ),
     }
+    send_id_hint = (
+        t(Msg.MODAL_SEND_ID_HINT_RULE, example=naming_example)
+        if naming_example
+        else t(Msg.MODAL_SEND_ID_HINT)
+    )
     # Slack rejects an empty initial_value, so only pre-fill what was given.
     if campaign_id:
         campaign_input["initial_value"] = campaign_id[:150]
@@ -123,10 +138,10 @@ def request_modal(
             {
                 "type": "input",
                 "block_id": SEND_ID_BLOCK,
-                "optional": True,
+                "optional": naming_example is None,
                 "label": _text(t(Msg.MODAL_SEND_ID_LABEL)),
                 "element": send_input,
-                "hint": _text(t(Msg.MODAL_SEND_ID_HINT)),
+                "hint": _text(send_id_hint),
             },
             _context(t(Msg.MODAL_REQUEST_CONTEXT, channel=md.channel(channel_id))),
         ],
@@ -213,6 +228,32 @@ def card_text(t: Translator, request: SendIdRequest) -> str:
     )
 
 
+def decision_buttons(t: Translator, request: SendIdRequest) -> list[dict[str, Any]]:
+    """Approve (with a confirmation) and Reject, as on the card and in the App Home."""
+    return [
+        {
+            "type": "button",
+            "action_id": APPROVE,
+            "style": "primary",
+            "text": _text(t(Msg.BUTTON_APPROVE)),
+            "value": request.id,
+            "confirm": {
+                "title": _text(t(Msg.CONFIRM_APPROVE_TITLE)),
+                "text": _text(t(Msg.CONFIRM_APPROVE_TEXT)),
+                "confirm": _text(t(Msg.BUTTON_APPROVE)),
+                "deny": _text(t(Msg.MODAL_BACK)),
+            },
+        },
+        {
+            "type": "button",
+            "action_id": REJECT,
+            "style": "danger",
+            "text": _text(t(Msg.BUTTON_REJECT)),
+            "value": request.id,
+        },
+    ]
+
+
 def approval_card(t: Translator, request: SendIdRequest) -> list[Block]:
     blocks: list[Block] = [
         {"type": "header", "text": _text(t(Msg.CARD_HEADER))},
@@ -233,26 +274,7 @@ def approval_card(t: Translator, request: SendIdRequest) -> list[Block]:
                 "type": "actions",
                 "block_id": f"decide:{request.id}",
                 "elements": [
-                    {
-                        "type": "button",
-                        "action_id": APPROVE,
-                        "style": "primary",
-                        "text": _text(t(Msg.BUTTON_APPROVE)),
-                        "value": request.id,
-                        "confirm": {
-                            "title": _text(t(Msg.CONFIRM_APPROVE_TITLE)),
-                            "text": _text(t(Msg.CONFIRM_APPROVE_TEXT)),
-                            "confirm": _text(t(Msg.BUTTON_APPROVE)),
-                            "deny": _text(t(Msg.MODAL_BACK)),
-                        },
-                    },
-                    {
-                        "type": "button",
-                        "action_id": REJECT,
-                        "style": "danger",
-                        "text": _text(t(Msg.BUTTON_REJECT)),
-                        "value": request.id,
-                    },
+                    *decision_buttons(t, request),
                     {
                         "type": "button",
                         "action_id": CANCEL,
@@ -299,6 +321,18 @@ def created_reply(
             ],
         },
         _context(t(Msg.USAGE_HINT)),
+        {
+            "type": "actions",
+            "block_id": f"results:{request.id}",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": RESULTS,
+                    "text": _text(t(Msg.BUTTON_RESULTS)),
+                    "value": request.id,
+                }
+            ],
+        },
     ]
     return t(Msg.CREATED_TEXT, send_id=send_id), blocks
 
@@ -361,6 +395,43 @@ def reminder_reply(
     return t(Msg.REMINDER_REPLY, approvers=" ".join(mentions), expires=date(t, request.expires_at))
 
 
+def stats_text(t: Translator, request: SendIdRequest, stats: SendStats) -> str:
+    """A created send ID's results per messaging channel, from Braze's /sends/data_series."""
+    assert request.created_send_id is not None
+    days = stats.length
+    lines = [
+        t(
+            Msg.STATS_TITLE,
+            send_id=md.code(request.created_send_id),
+            campaign=campaign_label(request),
+            days=days,
+        )
+    ]
+    totals = stats.totals_by_channel()
+    if not totals:
+        lines.append(t(Msg.STATS_EMPTY, days=days))
+    for channel, counts in sorted(totals.items()):
+        lines.append(
+            t(
+                Msg.STATS_LINE,
+                channel=md.escape(channel),
+                sent=f"{counts.sent:,}",
+                delivered=f"{counts.delivered:,}",
+                opens=f"{counts.opens:,}",
+                clicks=f"{counts.clicks:,}",
+                conversions=f"{counts.conversions:,}",
+            )
+        )
+    if totals:
+        conversions = sum(d.conversions for d in stats.days)
+        recipients = sum(d.unique_recipients for d in stats.days)
+        lines.append(
+            t(Msg.STATS_TOTAL, conversions=f"{conversions:,}", recipients=f"{recipients:,}")
+        )
+    lines.append(t(Msg.STATS_RETENTION, days=SEND_ANALYTICS_RETENTION_DAYS))
+    return "\n".join(lines)
+
+
 # ---- App Home -------------------------------------------------------------------------------
 
 QUOTA_BAR_WIDTH = 20
@@ -418,13 +489,12 @@ def home_view(
                 when=date(t, request.created_at),
             )
             blocks.append(_section(line))
-            card = approval_card(t, request)
-            decide = next(b for b in card if b["type"] == "actions")
-            # Same buttons and rules as on the card; Cancel is the requester's, not here.
-            elements = [e for e in decide["elements"] if e["action_id"] != CANCEL]
-            blocks.append(
-                {"type": "actions", "block_id": f"home:{request.id}", "elements": elements}
-            )
+            if request.state is RequestState.PENDING:  # it may have been decided meanwhile
+                # Same buttons and rules as on the card; Cancel is the requester's, not here.
+                buttons = decision_buttons(t, request)
+                blocks.append(
+                    {"type": "actions", "block_id": f"home:{request.id}", "elements": buttons}
+                )
     blocks += [{"type": "divider"}, _section(t(Msg.HOME_MINE_TITLE))]
     if not mine:
         blocks.append(_context(t(Msg.HOME_MINE_EMPTY)))

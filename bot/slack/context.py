@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from bot.braze import BrazeError, BrazePermissionError, BrazeRequestRejected
 from bot.domain.models import QuotaSnapshot, RequestState, SendIdRequest
 from bot.domain.policy import MembershipLookupError, Policy, Refusal
+from bot.domain.policy_file import EMPTY_POLICY_FILE, ChannelRules
 from bot.domain.service import SendIdService
 from bot.i18n import Msg, Translator
 from bot.slack import blocks
@@ -55,6 +57,7 @@ class BotContext:
     service: SendIdService
     messenger: Messenger
     languages: Languages
+    rules_for: Callable[[str], ChannelRules] = EMPTY_POLICY_FILE.rules_for
 
     def t_for(self, user_id: str) -> Translator:
         """The translator for a private answer to `user_id`."""
@@ -85,6 +88,22 @@ class BotContext:
             quota=self.service.quota(),
         )
         self.messenger.publish_home(user_id, view)
+
+    def show_results(self, actor: Actor, request: SendIdRequest) -> None:
+        """Tell `actor` privately how the created send ID is doing (Braze /sends/data_series)."""
+        t = self.t_for(actor.user_id)
+        try:
+            stats = self.service.send_results(request)
+        except BrazePermissionError:
+            text = t(Msg.STATS_FORBIDDEN)
+        except BrazeRequestRejected as error:
+            text = t(Msg.STATS_NO_DATA, message=md.escape(error.message[:200]))
+        except BrazeError as error:
+            log.warning("results unavailable: %s", type(error).__name__)
+            text = t(Msg.STATS_UNAVAILABLE)
+        else:
+            text = blocks.stats_text(t, request, stats)
+        self.messenger.tell(actor.channel_id, actor.user_id, text)
 
     def settle(self, request: SendIdRequest, quota: QuotaSnapshot | None = None) -> None:
         """Show a decided request's state on its card and in its thread, and remember the reply.

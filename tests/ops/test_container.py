@@ -99,7 +99,11 @@ def test_no_secret_is_baked_into_the_image_or_its_build_context() -> None:
 def test_the_image_steps_install_the_bot_in_a_clean_venv_and_it_answers_healthz(
     slack: SlackStandIn, braze: BrazeStandIn, tmp_path: Path
 ) -> None:
-    replay = dockerfile.Replay(DOCKERFILE, tmp_path / "image")
+    base_python = getattr(sys, "_base_executable", sys.executable)
+    pip = subprocess.run([base_python, "-m", "pip", "--version"], capture_output=True, text=True)
+    if pip.returncode != 0:  # the image's base has pip; the replay uses this Python's
+        pytest.fail(f"{base_python} has no pip (needed to replay the image build): {pip.stderr}")
+    replay = dockerfile.Replay(DOCKERFILE, tmp_path / "image", python=base_python)
     env, workdir = replay.build()
     venv = Path(env["VIRTUAL_ENV"])
     assert venv.is_relative_to(tmp_path) and (venv / "bin" / "python").exists()
@@ -201,6 +205,21 @@ def test_compose_runs_two_http_mode_replicas_of_the_image_against_postgresql() -
     postgres = data["services"]["postgres"]
     assert str(postgres["image"]).startswith("postgres:")
     assert any(str(v).endswith(":/var/lib/postgresql/data") for v in postgres["volumes"])
+
+
+def test_compose_puts_one_load_balancer_in_front_of_the_replicas_and_hides_metrics() -> None:
+    data = compose()
+    bot = bot_service(data)
+    assert "ports" not in bot  # replicas are reached through the load balancer only
+    lb = data["services"]["lb"]
+    assert len(lb["ports"]) == 1
+    assert lb["depends_on"]["bot"]["condition"] == "service_healthy"
+    (config,) = lb["configs"]
+    nginx = data["configs"][config["source"]]["content"]
+    assert "server bot:3000 resolve;" in nginx
+    assert "location = /metrics { return 404; }" in nginx
+    # Compose interpolates $name in the file: nginx variables must be written $$name.
+    assert re.search(r"(?<!\$)\$(?!\$)[a-z_]+", nginx) is None
 
 
 def test_compose_checks_the_health_of_the_bot_and_of_postgresql() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -147,3 +148,29 @@ def test_text_lines_scrub_secrets_from_messages_and_tracebacks() -> None:
     context = f"[request_id=r0123 channel={CHANNEL} user={APPROVER}]"
     assert first.endswith(f"call failed: {REDACTED} {context}")
     assert any("Traceback" in line for line in rest)
+
+
+def test_uncaught_thread_exceptions_and_warnings_become_scrubbed_json_lines(
+    tmp_path: Path,
+) -> None:
+    script = f"""
+import threading, warnings
+from bot.logs import configure_logging
+configure_logging("INFO", [{BRAZE_KEY!r}], "json")
+warnings.warn("deprecated thing")
+def boom():
+    raise RuntimeError("key was {BRAZE_KEY}")
+thread = threading.Thread(target=boom, name="worker")
+thread.start()
+thread.join()
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=30, cwd=tmp_path
+    )
+    assert result.returncode == 0
+    entries = [json.loads(line) for line in result.stderr.splitlines()]
+    assert [e["level"] for e in entries] == ["WARNING", "CRITICAL"]
+    assert "deprecated thing" in entries[0]["message"]
+    assert entries[1]["message"] == "uncaught exception in thread worker"
+    assert "RuntimeError: key was [redacted]" in entries[1]["exception"]
+    assert BRAZE_KEY not in result.stderr and result.stdout == ""

@@ -144,6 +144,27 @@ def register(app: App, ctx: BotContext) -> None:
                 return
             ctx.settle(claim.request)
 
+    @app.action(blocks.RESULTS)
+    def results(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        actor = Actor.from_body(body)
+        with ctx.reporting(actor, Msg.DOING_RESULTS):
+            request_id = _request_id(action)
+            request = ctx.service.store.get(request_id) if request_id else None
+            if request is None or request.state is not RequestState.CREATED:
+                tell_decided(actor, request)
+                return
+            # Results are for the channel's members: the click must come from that channel.
+            refusal = None
+            if not ctx.policy.channel_permitted(actor.channel_id):
+                refusal = Refusal.CHANNEL_NOT_PERMITTED
+            elif actor.channel_id != request.channel_id:
+                refusal = Refusal.WRONG_CHANNEL
+            if refusal is not None:
+                tell(actor, ctx.refusal_text(ctx.t_for(actor.user_id), refusal))
+                return
+            ctx.show_results(actor, request)
+
     @app.action(blocks.REPOST)
     def repost(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()

@@ -9,6 +9,7 @@ from slack_bolt import Ack, App
 
 from bot.i18n import Msg
 from bot.slack import blocks
+from bot.slack import mrkdwn as md
 from bot.slack.context import Actor, BotContext
 
 log = logging.getLogger("bot.slack")
@@ -54,6 +55,19 @@ def register(app: App, ctx: BotContext) -> None:
                 text = t(Msg.COMMAND_FAILED)
             answer(ack, text)
             return
+        if sub == "stats":
+            if len(words) != 2:
+                answer(ack, t(Msg.STATS_USAGE))
+                return
+            # Braze may take a moment: acknowledge now, answer privately when it has spoken.
+            ack()
+            with ctx.reporting(actor, Msg.DOING_RESULTS):
+                request = ctx.service.store.find_created(channel_id, words[1])
+                if request is None:
+                    ctx.tell(actor, Msg.STATS_UNKNOWN_SEND_ID, send_id=md.code(words[1]))
+                    return
+                ctx.show_results(actor, request)
+            return
         if len(words) > 2:
             answer(ack, t(Msg.TOO_MANY_WORDS))
             return
@@ -63,5 +77,6 @@ def register(app: App, ctx: BotContext) -> None:
         campaign_id = words[0] if words else ""
         send_id = words[1] if len(words) > 1 else ""
         with ctx.reporting(actor, Msg.DOING_OPEN_FORM):
-            view = blocks.request_modal(t, channel_id, campaign_id, send_id)
+            example = ctx.rules_for(channel_id).send_id_example
+            view = blocks.request_modal(t, channel_id, campaign_id, send_id, example)
             ctx.messenger.open_modal(str(command["trigger_id"]), view)

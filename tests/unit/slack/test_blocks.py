@@ -171,7 +171,8 @@ def test_the_created_reply_gives_the_send_id_people_quota_and_usage_hint() -> No
     assert f"*Approved by*\n<@{APPROVER}>" in texts
     assert f"*Quota*\nQuota left today: 99 of 100, resets {md.date(RESET_AT)}." in texts
     assert any("/campaigns/trigger/send" in t and "/messages/send" in t for t in texts)
-    assert buttons(reply) == []
+    (results,) = buttons(reply)  # only "Show results": nothing to approve or retry here
+    assert (results["action_id"], results["value"]) == ("sendid_results", request.id)
 
 
 def test_the_quota_line_says_unknown_when_nothing_is_known() -> None:
@@ -424,11 +425,17 @@ def test_no_user_or_braze_text_can_form_a_mention_link_or_ping(
         strings += [text, *mrkdwn_texts(reply)]
     text, reply = blocks.failed_reply(tr, request, quota)
     strings += [text, *mrkdwn_texts(reply)]
+    home = blocks.home_view(
+        tr, channels=[CHANNEL], mine=[request], to_decide=[request], quota=quota
+    )
     strings += [
         blocks.rejected_reply(tr, request),
         blocks.expired_reply(tr, request),
+        blocks.cancelled_reply(tr, request),
+        blocks.reminder_reply(tr, request, [APPROVER], []),
         blocks.history_text(tr, [request, make_request()]),
         blocks.quota_text(tr, quota, CREATED_AT),
+        *mrkdwn_texts(home),
     ]
     tokens = bot_tokens(tr, CREATED_AT, request.expires_at, DECIDED_AT, RESET_AT, OBSERVED_AT)
     for string in strings:
