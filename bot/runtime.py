@@ -36,6 +36,11 @@ ANNOUNCED_STATES = (
     RequestState.CANCELLED,
 )
 
+# A pending request with no card this long after it was stored lost its card to a crash (the bot
+# stopped between storing it and posting the card). Longer than the card post itself can take
+# with the Slack client's timeouts, retries and Retry-After waits, so as not to post it twice.
+LOST_CARD_AFTER = timedelta(minutes=5)
+
 # Longer than any Braze call can take (bounded timeouts and retries), so a claim this old was
 # interrupted by a crash rather than still in flight in another replica.
 STALE_CLAIM = timedelta(minutes=2)
@@ -84,7 +89,7 @@ def announce_lost_replies(ctx: BotContext, older_than: timedelta = LOST_REPLY_AF
     return len(lost)
 
 
-def show_lost_cards(ctx: BotContext, older_than: timedelta = LOST_REPLY_AFTER) -> int:
+def show_lost_cards(ctx: BotContext, older_than: timedelta = LOST_CARD_AFTER) -> int:
     """Post the cards of requests stored just before the bot stopped (nobody has seen them)."""
     store = ctx.service.store
     taken = store.claim_unshown(ctx.service.clock() - older_than)
@@ -117,11 +122,13 @@ class ExpirySweeper:
         interval: float,
         stale_claim: timedelta = STALE_CLAIM,
         lost_reply_after: timedelta = LOST_REPLY_AFTER,
+        lost_card_after: timedelta = LOST_CARD_AFTER,
     ) -> None:
         self._ctx = ctx
         self._interval = interval
         self._stale_claim = stale_claim
         self._lost_reply_after = lost_reply_after
+        self._lost_card_after = lost_card_after
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="expiry", daemon=True)
 
@@ -142,7 +149,7 @@ class ExpirySweeper:
             expire_and_announce(self._ctx)
             remind_approvers(self._ctx)
             announce_lost_replies(self._ctx, self._lost_reply_after)
-            show_lost_cards(self._ctx, self._lost_reply_after)
+            show_lost_cards(self._ctx, self._lost_card_after)
         except Exception:
             # Keep sweeping: a database hiccup now must not stop expiry for good.
             log.exception("housekeeping sweep failed")
@@ -170,6 +177,7 @@ class BotRuntime:
         braze_timeout: httpx.Timeout | None = None,
         braze_retry: RetryPolicy | None = None,
         lost_reply_after: timedelta = LOST_REPLY_AFTER,
+        lost_card_after: timedelta = LOST_CARD_AFTER,
         sweep_every: float | None = None,
     ) -> None:
         self.settings = settings
@@ -191,7 +199,11 @@ class BotRuntime:
         self.app, self.ctx = build_app(settings, self.service, policy_file=self.policy_file)
         stale_claim = timedelta(seconds=settings.sendid_stale_claim_seconds)
         self.sweeper = ExpirySweeper(
-            self.ctx, sweep_every or sweep_interval(ttl), stale_claim, lost_reply_after
+            self.ctx,
+            sweep_every or sweep_interval(ttl),
+            stale_claim,
+            lost_reply_after,
+            lost_card_after=lost_card_after,
         )
         self.http: HttpServer | None = None
         self.socket_mode: SocketModeHandler | None = None

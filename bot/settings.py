@@ -205,7 +205,12 @@ class Settings(BaseSettings):
             self.slack_app_token,
             self.braze_api_key,
         )
-        return [s.get_secret_value() for s in secrets if s is not None and s.get_secret_value()]
+        values = [s.get_secret_value() for s in secrets if s is not None and s.get_secret_value()]
+        # A database password inside SENDID_DATABASE_URL is a secret too.
+        password = urlsplit(self.sendid_database_url).password
+        if password:
+            values.append(password)
+        return values
 
 
 class ConfigurationError(Exception):

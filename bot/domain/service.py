@@ -189,15 +189,29 @@ class SendIdService:
     # ---- decisions --------------------------------------------------------------------------
 
     def claim_approval(self, request_id: str, approver_id: str) -> Claim:
-        now = self.clock()
+        return self._decide(
+            request_id, RequestState.PENDING, RequestState.APPROVED, approver_id, "approved"
+        )
+
+    def _decide(
+        self,
+        request_id: str,
+        from_state: RequestState,
+        to_state: RequestState,
+        actor_id: str,
+        detail: str,
+        **fields: str | None,
+    ) -> Claim:
+        """One atomic decision by `actor_id`; the loser gets the request as the winner left it."""
         won = self.store.transition(
             request_id,
-            RequestState.PENDING,
-            RequestState.APPROVED,
-            actor_id=approver_id,
-            detail="approved",
-            now=now,
-            decided_by=approver_id,
+            from_state,
+            to_state,
+            actor_id=actor_id,
+            detail=detail,
+            now=self.clock(),
+            decided_by=actor_id,
+            **fields,  # type: ignore[arg-type]
         )
         return Claim(won=won is not None, request=won or self.store.get(request_id))
 
@@ -209,42 +223,30 @@ class SendIdService:
             or not current.failure_kind.retry_allowed
         ):
             return Claim(won=False, request=current)
-        won = self.store.transition(
-            request_id,
-            RequestState.FAILED,
-            RequestState.APPROVED,
-            actor_id=approver_id,
-            detail="retry",
-            now=self.clock(),
-            decided_by=approver_id,
+        return self._decide(
+            request_id, RequestState.FAILED, RequestState.APPROVED, approver_id, "retry"
         )
-        return Claim(won=won is not None, request=won or self.store.get(request_id))
 
     def reject(self, request_id: str, actor_id: str, reason: str | None) -> Claim:
-        won = self.store.transition(
+        detail = f"rejected: {reason}" if reason else "rejected"
+        return self._decide(
             request_id,
             RequestState.PENDING,
             RequestState.REJECTED,
-            actor_id=actor_id,
-            detail=f"rejected: {reason}" if reason else "rejected",
-            now=self.clock(),
-            decided_by=actor_id,
+            actor_id,
+            detail,
             reject_reason=reason,
         )
-        return Claim(won=won is not None, request=won or self.store.get(request_id))
 
     def cancel(self, request_id: str, requester_id: str) -> Claim:
         """The requester withdraws their own pending request (the caller checked who it is)."""
-        won = self.store.transition(
+        return self._decide(
             request_id,
             RequestState.PENDING,
             RequestState.CANCELLED,
-            actor_id=requester_id,
-            detail="cancelled by the requester",
-            now=self.clock(),
-            decided_by=requester_id,
+            requester_id,
+            "cancelled by the requester",
         )
-        return Claim(won=won is not None, request=won or self.store.get(request_id))
 
     def take_due_reminders(self) -> list[SendIdRequest]:
         """Pending requests past half their time to live, each handed out once (atomically)."""

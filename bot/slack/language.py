@@ -11,10 +11,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from bot.i18n import DEFAULT_LANGUAGE, Translator, language_of
 
 log = logging.getLogger("bot.slack")
+
+LOOKUP_WAIT_SECONDS = 3.0
 
 
 class Languages:
@@ -31,22 +34,42 @@ class Languages:
         self._clock = clock
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[float, Translator]] = {}
+        # One lookup per person at a time, however many answers are waiting for it.
+        self._inflight: dict[str, Future[Translator]] = {}
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="locale")
         self.channel = Translator(fixed or DEFAULT_LANGUAGE)
 
-    def for_user(self, user_id: str) -> Translator:
+    def for_user(self, user_id: str, *, wait: bool = True) -> Translator:
+        """The reader's translator. `wait=False` never waits for Slack (for answers that go out
+        in the 3-second acknowledgement): it uses the cache, else the workspace language, and
+        looks the locale up in the background for next time."""
         if self._fixed:
             return self.channel
-        now = self._clock()
         with self._lock:
             hit = self._cache.get(user_id)
-            if hit and now - hit[0] < self._ttl:
+            if hit and self._clock() - hit[0] < self._ttl:
                 return hit[1]
+            lookup = self._inflight.get(user_id)
+            if lookup is None:
+                lookup = self._pool.submit(self._look_up, user_id)
+                self._inflight[user_id] = lookup
+        if not wait:
+            return self.channel
+        try:
+            return lookup.result(timeout=LOOKUP_WAIT_SECONDS)
+        except Exception:
+            return Translator(DEFAULT_LANGUAGE)
+
+    def _look_up(self, user_id: str) -> Translator:
         try:
             translator = Translator(language_of(self._fetch_locale(user_id)))
         except Exception as error:
             # A missing locale is no reason to fail the answer: fall back, retry next time.
             log.warning("locale of %s unknown (%s); using English", user_id, type(error).__name__)
+            with self._lock:
+                self._inflight.pop(user_id, None)
             return Translator(DEFAULT_LANGUAGE)
         with self._lock:
-            self._cache[user_id] = (now, translator)
+            self._cache[user_id] = (self._clock(), translator)
+            self._inflight.pop(user_id, None)
         return translator

@@ -398,3 +398,20 @@ def test_env_file_none_ignores_the_dot_env_file(tmp_path: Path) -> None:
     assert isinstance(load_settings(), Settings)
     with pytest.raises(ConfigurationError):
         load_settings(_env_file=None)
+
+
+def test_the_database_password_is_among_the_secrets_the_log_scrubber_removes() -> None:
+    from bot.settings import load_settings
+
+    settings = load_settings(
+        _env_file=None,
+        slack_bot_token="xoxb-token-value",
+        slack_signing_secret="signing-secret-value",
+        braze_api_key="braze-key-value",
+        braze_rest_endpoint="https://rest.iad-01.braze.com",
+        sendid_allowed_channels="C0CAMPAIGNS",
+        sendid_approvers="U0APPROVER",
+        sendid_database_url="postgresql://bot:db-pass-w0rd@db.internal:5432/sendid",
+    )
+    assert "db-pass-w0rd" in settings.secret_values()
+    assert "xoxb-token-value" in settings.secret_values()

@@ -35,7 +35,8 @@ def register(app: App, ctx: BotContext) -> None:
         channel_id = str(command.get("channel_id") or "")
         actor = Actor(user_id=str(command.get("user_id") or ""), channel_id=channel_id)
         sub = words[0].lower() if words else ""
-        t = ctx.t_for(actor.user_id)
+        # Answers in the acknowledgement must not wait for users.info (Slack allows 3 s).
+        t = ctx.t_for(actor.user_id, wait=False)
 
         if sub == "help":
             answer(ack, t(Msg.HELP))
@@ -78,5 +79,6 @@ def register(app: App, ctx: BotContext) -> None:
         send_id = words[1] if len(words) > 1 else ""
         with ctx.reporting(actor, Msg.DOING_OPEN_FORM):
             example = ctx.rules_for(channel_id).send_id_example
+            t = ctx.t_for(actor.user_id)  # acknowledged already: the locale may be looked up
             view = blocks.request_modal(t, channel_id, campaign_id, send_id, example)
             ctx.messenger.open_modal(str(command["trigger_id"]), view)

@@ -27,7 +27,7 @@ def register(app: App, ctx: BotContext) -> None:
     @app.view(blocks.REQUEST_MODAL)
     def submit_request(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         user_id = str((body.get("user") or {}).get("id") or "")
-        t = ctx.t_for(user_id)
+        t = ctx.t_for(user_id, wait=False)  # inline errors go out in the acknowledgement
         meta = blocks.ModalMetadata.parse(view.get("private_metadata"))
         # private_metadata travels through the client: re-check the channel it names.
         if meta is None or not ctx.policy.channel_permitted(meta.channel_id):
@@ -62,7 +62,7 @@ def register(app: App, ctx: BotContext) -> None:
     @app.view(blocks.REJECT_MODAL)
     def submit_reject(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         user_id = str((body.get("user") or {}).get("id") or "")
-        t = ctx.t_for(user_id)
+        t = ctx.t_for(user_id, wait=False)  # inline errors go out in the acknowledgement
         meta = blocks.ModalMetadata.parse(view.get("private_metadata"))
         request = ctx.service.store.get(meta.request_id) if meta and meta.request_id else None
         if meta is None or request is None:

@@ -1,0 +1,79 @@
+"""Choosing each reader's language without ever delaying an acknowledgement."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from bot.slack.language import Languages
+
+
+class LocaleDirectory:
+    """A real fetch function over a dict, counting lookups and able to be slow or fail."""
+
+    def __init__(self, locales: dict[str, str], delay: float = 0.0) -> None:
+        self.locales = locales
+        self.delay = delay
+        self.lookups: list[str] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, user_id: str) -> str | None:
+        with self.lock:
+            self.lookups.append(user_id)
+        time.sleep(self.delay)
+        if user_id == "U0BROKEN":
+            raise RuntimeError("users.info failed")
+        return self.locales.get(user_id)
+
+
+def test_a_german_locale_gets_german_and_is_looked_up_once() -> None:
+    directory = LocaleDirectory({"U1": "de-DE"})
+    languages = Languages(None, directory)
+    assert languages.for_user("U1").language == "de"
+    assert languages.for_user("U1").language == "de"
+    assert directory.lookups == ["U1"]
+
+
+def test_an_answer_that_cannot_wait_uses_the_workspace_language_and_warms_the_cache() -> None:
+    directory = LocaleDirectory({"U1": "de-DE"}, delay=0.3)
+    languages = Languages(None, directory)
+    started = time.monotonic()
+    assert languages.for_user("U1", wait=False).language == "en"
+    assert time.monotonic() - started < 0.1  # did not wait for the lookup
+    deadline = time.monotonic() + 3
+    while languages.for_user("U1", wait=False).language != "de":
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    assert directory.lookups == ["U1"]
+
+
+def test_concurrent_answers_share_one_lookup() -> None:
+    directory = LocaleDirectory({"U1": "de-AT"}, delay=0.2)
+    languages = Languages(None, directory)
+    results: list[str] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(languages.for_user("U1").language))
+        for _ in range(8)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == ["de"] * 8
+    assert directory.lookups == ["U1"]
+
+
+def test_a_failed_lookup_falls_back_to_english_and_is_tried_again_later() -> None:
+    directory = LocaleDirectory({})
+    languages = Languages(None, directory)
+    assert languages.for_user("U0BROKEN").language == "en"
+    assert languages.for_user("U0BROKEN").language == "en"
+    assert directory.lookups == ["U0BROKEN", "U0BROKEN"]
+
+
+def test_a_fixed_workspace_language_never_looks_anything_up() -> None:
+    directory = LocaleDirectory({"U1": "en-US"})
+    languages = Languages("de", directory)
+    assert languages.for_user("U1").language == "de"
+    assert languages.channel.language == "de"
+    assert directory.lookups == []
