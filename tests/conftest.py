@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import httpx
 import pytest
 
 from bot.braze import RetryPolicy
-from bot.domain.models import SendIdRequest
+from bot.domain.models import RequestState, SendIdRequest
 from bot.runtime import BotRuntime
 from bot.settings import Settings
 from tests import slack_requests as sr
@@ -168,8 +169,6 @@ class BotHarness:
             newest = self.store.recent_in_channel(channel, 1)
             if newest and newest[0].card_ts:
                 return newest[0]  # type: ignore[no-any-return]
-            import time
-
             time.sleep(0.05)
         raise AssertionError("the card's ts was never stored")
 
@@ -249,6 +248,19 @@ def bot(slack: SlackStandIn, braze: BrazeStandIn, database_url: str) -> Iterator
     finally:
         harness.close()
         harness.runtime.stop()
+
+
+def wait_for_state(
+    bot: BotHarness | BotRuntime, request_id: str, state: RequestState, timeout: float = 10
+) -> SendIdRequest:
+    """The request once it reaches `state` (the bot works after acknowledging)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        current: SendIdRequest = bot.store.get(request_id)
+        if current.state is state:
+            return current
+        time.sleep(0.02)
+    raise AssertionError(f"{request_id} stayed {bot.store.get(request_id).state}, not {state}")
 
 
 def all_text(value: Any) -> str:

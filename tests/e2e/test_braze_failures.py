@@ -7,8 +7,15 @@ import time
 import pytest
 
 from bot.domain.models import FailureKind, RequestState
-from tests.conftest import APPROVER, BRAZE_KEY, CAMPAIGN, GROUP_APPROVER, BotHarness, all_text
-from tests.e2e.test_decisions import wait_for_state
+from tests.conftest import (
+    APPROVER,
+    BRAZE_KEY,
+    CAMPAIGN,
+    GROUP_APPROVER,
+    BotHarness,
+    all_text,
+    wait_for_state,
+)
 
 CREATE = "/sends/id/create"
 

@@ -18,19 +18,10 @@ from tests.conftest import (
     BotHarness,
     all_text,
     start_bot,
+    wait_for_state,
 )
 from tests.standins.braze import BrazeStandIn
 from tests.standins.slack import SlackStandIn
-
-
-def wait_for_state(bot: BotHarness, request_id: str, state: RequestState, timeout: float = 10):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        current = bot.store.get(request_id)
-        if current.state is state:
-            return current
-        time.sleep(0.02)
-    raise AssertionError(f"{request_id} stayed {bot.store.get(request_id).state}, not {state}")
 
 
 def test_approval_creates_the_send_id_once_and_replies_in_the_thread(bot: BotHarness) -> None:

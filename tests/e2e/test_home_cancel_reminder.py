@@ -16,8 +16,8 @@ from tests.conftest import (
     BotHarness,
     all_text,
     start_bot,
+    wait_for_state,
 )
-from tests.e2e.test_decisions import wait_for_state
 from tests.standins.braze import BrazeStandIn
 from tests.standins.slack import SlackStandIn
 

@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from bot.domain.models import RequestState
-from tests.conftest import APPROVER, CAMPAIGN, CHANNEL, OUTSIDER, REQUESTER, all_text, start_bot
-from tests.e2e.test_decisions import wait_for_state
+from tests.conftest import (
+    APPROVER,
+    CAMPAIGN,
+    CHANNEL,
+    OUTSIDER,
+    REQUESTER,
+    all_text,
+    start_bot,
+    wait_for_state,
+)
 from tests.standins.braze import BrazeStandIn
 from tests.standins.slack import SlackStandIn
 

@@ -20,8 +20,8 @@ from tests.conftest import (
     PRIVATE_CHANNEL,
     BotHarness,
     start_bot,
+    wait_for_state,
 )
-from tests.e2e.test_decisions import wait_for_state
 from tests.standins.braze import BrazeStandIn
 from tests.standins.slack import SlackStandIn
 

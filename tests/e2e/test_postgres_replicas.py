@@ -22,8 +22,8 @@ from bot.store import Store
 from tests import db_fixtures
 from tests import slack_requests as sr
 from tests.conftest import APPROVER, CAMPAIGN, CHANNEL, GROUP_APPROVER, REQUESTER, all_text
-from tests.e2e.test_restart import bot_env, free_port, post
 from tests.ops.test_metrics import Scrape
+from tests.processes import bot_env, free_port, post
 from tests.standins.braze import BrazeStandIn
 from tests.standins.slack import SlackStandIn
 

@@ -12,8 +12,8 @@ from tests.conftest import (
     OUTSIDER,
     REQUESTER,
     BotHarness,
+    wait_for_state,
 )
-from tests.e2e.test_decisions import wait_for_state
 
 DAYS = [
     {

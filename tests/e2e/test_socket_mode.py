@@ -20,8 +20,9 @@ from tests.conftest import (
     OTHER_CHANNEL,
     REQUESTER,
     make_settings,
+    wait_for_state,
 )
-from tests.e2e.test_decisions import wait_for_state
+from tests.processes import wait_for_card
 from tests.standins.braze import BrazeStandIn
 from tests.standins.slack import SlackStandIn
 from tests.standins.socket_mode import SocketModeStandIn, slash_command_payload
@@ -63,29 +64,16 @@ def test_socket_mode_runs_the_whole_flow_and_acks_every_envelope(
     assert not ack.get("payload")  # an empty ack closes the modal
     slack.wait_for_call("chat.postMessage", predicate=lambda c: c.params.get("channel") == CHANNEL)
 
-    request = runtime.store.recent_in_channel(CHANNEL)[0]
-    for _ in range(50):
-        request = runtime.store.get(request.id)
-        if request.card_ts:
-            break
-        import time
-
-        time.sleep(0.05)
+    request = runtime.store.get(wait_for_card(runtime.settings.sendid_database_url))
+    assert request is not None and request.card_ts
     click = sr.button_click("sendid_approve", request.id, user_id=APPROVER, channel_id=CHANNEL)
     socket_mode.wait_for_ack(socket_mode.send_envelope("interactive", click))
-    wait_for_state_runtime(runtime, request.id)
+    wait_for_state(runtime, request.id, RequestState.CREATED)
     reply = slack.wait_for_call(
         "chat.postMessage", predicate=lambda c: c.params.get("thread_ts") == request.card_ts
     )
     assert "socket_1" in reply.params["text"]
     assert len(braze.create_calls()) == 1
-
-
-def wait_for_state_runtime(runtime: BotRuntime, request_id: str) -> None:
-    class _Harness:
-        store = runtime.store
-
-    wait_for_state(_Harness(), request_id, RequestState.CREATED)  # type: ignore[arg-type]
 
 
 def test_socket_mode_refuses_other_channels_in_the_ack_itself(

@@ -21,8 +21,8 @@ import pytest
 import yaml
 
 from tests.conftest import BOT_TOKEN, BRAZE_KEY, SIGNING_SECRET
-from tests.e2e.test_restart import bot_env, free_port
 from tests.ops import dockerfile
+from tests.processes import bot_env, free_port
 from tests.standins.braze import BrazeStandIn
 from tests.standins.slack import SlackStandIn
 

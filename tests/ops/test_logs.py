@@ -7,7 +7,6 @@ import logging
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -26,7 +25,7 @@ from tests.conftest import (
     REQUESTER,
     SIGNING_SECRET,
 )
-from tests.e2e.test_restart import bot_env, free_port, post, start_process
+from tests.processes import bot_env, free_port, post, start_process, wait_for_card
 from tests.standins.braze import BrazeStandIn
 from tests.standins.slack import SlackStandIn
 
@@ -65,17 +64,6 @@ def run_one_approved_request(
     with Store(database_url) as store:
         assert store.get(request).state is RequestState.CREATED
     return log.read_text(), request
-
-
-def wait_for_card(database_url: str) -> str:
-    deadline = time.monotonic() + 10
-    with Store(database_url) as store:
-        while time.monotonic() < deadline:
-            found = store.recent_in_channel(CHANNEL, 1)
-            if found and found[0].card_ts:
-                return found[0].id
-            time.sleep(0.05)
-    raise AssertionError("no card")
 
 
 def test_json_is_the_default_one_object_per_line_with_request_channel_and_user(

@@ -13,8 +13,7 @@ from bot.domain.models import RequestState
 from bot.store import Store
 from tests import slack_requests as sr
 from tests.conftest import APPROVER, CAMPAIGN, CHANNEL, REQUESTER
-from tests.e2e.test_restart import bot_env, free_port, post, start_process
-from tests.ops.test_logs import wait_for_card
+from tests.processes import bot_env, free_port, post, start_process, wait_for_card
 from tests.standins.braze import BrazeStandIn
 from tests.standins.slack import SlackStandIn
 
