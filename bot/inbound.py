@@ -20,8 +20,9 @@ Replays: Slack's five-minute timestamp window is the replay defence it documents
 window the state transitions are conditional, so a replayed click cannot decide twice, but a
 replayed form submission with a blank send ID would store a second request, and a replayed
 Retry click on a failed request would call Braze again. So a signature already answered in this
-process within the window is refused (409). The memory is per process: a replay sent to
-another replica is not caught by this (the conditional transitions still are).
+process within the window is refused (409); one answered 401 or 5xx is forgotten. The memory is
+per process: a replay sent to another replica is not caught by this (the conditional
+transitions still are).
 """
 
 from __future__ import annotations
@@ -119,11 +120,12 @@ def _check_fields(data: dict[str, Any], where: str, depth: int = 0) -> None:
             _string(value.get("enterprise_id"), f"{where}.{name}.enterprise_id")
         else:
             _string(value, f"{where}.{name}")
+    # Present means an object, null included: Bolt reads some as `body.get("event", {})`.
     for name in _OBJECTS:
-        if data.get(name) is not None:
+        if name in data:
             _object(data[name], f"{where}.{name}")
     for name in _NESTED:
-        if data.get(name) is not None:
+        if name in data:
             _check_fields(_object(data[name], f"{where}.{name}"), f"{where}.{name}", depth + 1)
     for name in ("authorizations", "response_urls"):
         if name not in data or (name == "authorizations" and data[name] is None):
@@ -184,7 +186,7 @@ def check_shape(body: dict[str, Any]) -> None:
         if "command" not in body:
             raise Malformed("neither a slash command nor an interactive payload")
         for name in ("command", "user_id", "channel_id", "trigger_id"):
-            if not isinstance(body.get(name), str):
+            if not isinstance(body.get(name), str) or not body[name]:
                 raise Malformed(f"slash command without {name}")
         return
     if kind not in _PAYLOAD_TYPES:
@@ -208,7 +210,7 @@ def check_shape(body: dict[str, Any]) -> None:
                 raise Malformed("an action without action_id")
             for name in ("block_id", "value"):
                 _string(action.get(name), f"actions[].{name}")
-        if not isinstance(body.get("trigger_id"), str):
+        if not isinstance(body.get("trigger_id"), str) or not body["trigger_id"]:
             raise Malformed("block_actions without trigger_id")
         return
     _check_view(body.get("view"))
@@ -302,8 +304,9 @@ class SlackEndpoint:
         request.mode = "http"
         request.raw_body = text
         response = self._app.dispatch(request)
-        if response.status == 401 and replay_checked:
-            self._replays.forget(signature)  # not Slack's: do not let it shadow a real one
+        if replay_checked and (response.status == 401 or response.status >= 500):
+            # Not Slack's (do not let it shadow a real one), or not answered: a retry may come.
+            self._replays.forget(signature)
         wsgi_response = WsgiHttpResponse(
             status=response.status, headers=response.headers, body=response.body
         )

@@ -88,6 +88,8 @@ def _next_utc_midnight(now: float) -> int:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # A burst of concurrent clients (the load tests) must not overflow the listen backlog (5).
+    request_queue_size = 256
 
     def __init__(self, address: tuple[str, int], stand_in: BrazeStandIn) -> None:
         self.stand_in = stand_in

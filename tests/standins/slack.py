@@ -79,6 +79,8 @@ def _parse_form(raw: str) -> dict[str, Any]:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # A burst of concurrent clients (the load tests) must not overflow the listen backlog (5).
+    request_queue_size = 256
 
     def __init__(self, stand_in: SlackStandIn) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)

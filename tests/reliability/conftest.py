@@ -1,0 +1,110 @@
+"""Fixtures of the reliability suite: watched stand-ins, figures per scenario, the session watch."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests import db_fixtures
+from tests.conftest import (
+    APP_TOKEN,
+    APPROVER_GROUP,
+    BOT_TOKEN,
+    BRAZE_KEY,
+    CAMPAIGN,
+    CAMPAIGN_NAME,
+    GROUP_APPROVER,
+)
+from tests.reliability.harness import WATCH, Figures
+from tests.standins.braze import BrazeStandIn
+from tests.standins.slack import SlackStandIn
+
+SECRETS_TEST = "test_no_secret_reaches_a_log_line_a_slack_message_or_an_answer"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # The secrets check reads what the reliability suite collected: it runs after all of it.
+    for item in [item for item in items if item.name == SECRETS_TEST]:
+        items.remove(item)
+        ours = [i for i, other in enumerate(items) if "tests/reliability/" in other.nodeid]
+        items.insert(ours[-1] + 1 if ours else len(items), item)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session", autouse=True)
+def watch_everything() -> Iterator[None]:
+    """Every log record of the suite goes through the bot's own formatter into the watch."""
+    WATCH.attach()
+    try:
+        yield
+    finally:
+        WATCH.detach()
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackStandIn]:
+    with SlackStandIn(bot_token=BOT_TOKEN, app_token=APP_TOKEN) as stand_in:
+        stand_in.usergroups[APPROVER_GROUP] = [GROUP_APPROVER]
+        yield WATCH.watch_slack(stand_in)
+
+
+@pytest.fixture
+def braze() -> Iterator[BrazeStandIn]:
+    with BrazeStandIn(api_key=BRAZE_KEY) as stand_in:
+        stand_in.add_campaign(CAMPAIGN, CAMPAIGN_NAME)
+        yield WATCH.watch_braze(stand_in)
+
+
+@pytest.fixture
+def figures(request: pytest.FixtureRequest) -> Iterator[Figures]:
+    """This scenario's figures, written to $RELIABILITY_REPORT when the test ends."""
+    node = request.node
+    doc = (node.function.__doc__ or node.name).strip().splitlines()[0]
+    if "[" in node.name:  # a parametrized scenario: say which
+        doc += f" [{node.name.split('[', 1)[1].rstrip(']')}]"
+    module = node.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+    figures = Figures(scenario=node.name, group=module, title=doc)
+    started = time.monotonic()
+    yield figures
+    report = getattr(node, "report_call", None)
+    if report is None:
+        outcome = "error"
+    elif hasattr(report, "wasxfail"):
+        outcome = "xfailed" if report.skipped else "xpassed"
+        figures.reason = str(report.wasxfail).removeprefix("reason: ")
+    else:
+        outcome = report.outcome
+    figures.record(outcome, time.monotonic() - started)
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'sendid.db'}"
+
+
+@pytest.fixture
+def shared_database_url(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """(backend, URL) for several bot processes: an isolated PostgreSQL schema, else SQLite.
+
+    Without a reachable PostgreSQL the run falls back to one SQLite file, unless
+    SENDID_REQUIRE_POSTGRES=1 (CI), which makes PostgreSQL mandatory.
+    """
+    reason = db_fixtures.postgres_unavailable_reason()
+    if reason is None:
+        with db_fixtures.isolated_postgres_url() as url:
+            yield "postgresql", url
+        return
+    if os.environ.get(db_fixtures.REQUIRE_POSTGRES_ENV) == "1":
+        pytest.fail(f"{reason} (and {db_fixtures.REQUIRE_POSTGRES_ENV}=1)")
+    yield "sqlite", db_fixtures.sqlite_url(tmp_path)

@@ -1,0 +1,256 @@
+"""Braze misbehaving under a running bot: refused connections, 5xx, answers too late, 429.
+
+Each scenario drives the bot's real HTTP endpoint (in-process cheroot server, short Braze
+timeouts) against the loopback Braze stand-in with faults injected, then runs the consistency
+check: every Braze creation belongs to exactly one request that is created or failed as outcome
+unknown, every decided request has its thread reply, every audit trail is whole.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from bot.domain.models import FailureKind, RequestState
+from tests.conftest import (
+    APPROVER,
+    BRAZE_KEY,
+    CAMPAIGN,
+    CHANNEL,
+    GROUP_APPROVER,
+    PRIVATE_CHANNEL,
+    REQUESTER,
+    BotHarness,
+    start_bot,
+)
+from tests.reliability import invariants
+from tests.reliability.harness import (
+    Driver,
+    Figures,
+    campaign_uuid,
+    ephemerals_to,
+    wait_settled,
+    wait_state,
+    wait_stored,
+)
+from tests.reliability.invariants import Submission
+from tests.standins.braze import BrazeStandIn
+from tests.standins.slack import SlackStandIn
+
+CREATE = "/sends/id/create"
+DETAILS = "/campaigns/details"
+CHANNELS = (CHANNEL, PRIVATE_CHANNEL)
+
+
+class Scenario:
+    """A running bot, a driver, and the submissions it accepted."""
+
+    def __init__(self, bot: BotHarness, slack: SlackStandIn, braze: BrazeStandIn) -> None:
+        self.bot = bot
+        self.slack = slack
+        self.braze = braze
+        self.driver = Driver([bot.base_url], slack)
+        self.accepted: list[Submission] = []
+        self.known: set[str] = set()
+
+    def request(self, send_id: str | None, campaign: str = CAMPAIGN, channel: str = CHANNEL) -> Any:
+        answer, submission = self.driver.request(campaign, send_id, user=REQUESTER, channel=channel)
+        assert answer.accepted_submission, answer
+        self.accepted.append(submission)
+        return wait_stored(self.bot.store, submission, self.known)
+
+    def approve(self, request: Any, user: str = APPROVER) -> None:
+        answer, _ = self.driver.click(
+            "sendid_approve", request.id, user=user, channel=request.channel_id
+        )
+        assert answer.status == 200, answer
+
+    def retry(self, request: Any, user: str = APPROVER) -> None:
+        answer, _ = self.driver.click(
+            "sendid_retry", request.id, user=user, channel=request.channel_id
+        )
+        assert answer.status == 200, answer
+
+    def settle(self, requests: list[Any]) -> list[Any]:
+        return wait_settled(self.bot.store, [r.id for r in requests])
+
+    def verdict(self, figures: Figures) -> invariants.Verdict:
+        verdict = invariants.check(
+            self.bot.store,
+            self.braze.calls,
+            self.braze.created,
+            self.slack,
+            channels=CHANNELS,
+            accepted=self.accepted,
+        )
+        figures.absorb(verdict)
+        figures.take_http(self.driver)
+        return verdict
+
+
+@pytest.fixture
+def scenario(slack: SlackStandIn, braze: BrazeStandIn, database_url: str) -> Iterator[Scenario]:
+    bot = start_bot(
+        slack,
+        braze,
+        database_url,
+        runtime_options={"lost_reply_after": timedelta(seconds=0.5), "sweep_every": 0.2},
+    )
+    scenario = Scenario(bot, slack, braze)
+    try:
+        yield scenario
+    finally:
+        scenario.driver.close()
+        bot.close()
+        bot.runtime.stop()
+
+
+def test_braze_refusing_connections_for_a_while(scenario: Scenario, figures: Figures) -> None:
+    """Braze refuses connections for a while: bounded retries, then failed with Retry."""
+    requests = [scenario.request(f"refused_{i}") for i in range(6)]
+    scenario.braze.refuse_connections()
+    for request in requests[:3]:
+        scenario.approve(request)
+    failed = scenario.settle(requests[:3])
+    figures.fault("connection refused (approvals during the outage)", 3)
+    assert {(r.state, r.failure_kind) for r in failed} == {
+        (RequestState.FAILED, FailureKind.UNAVAILABLE)
+    }
+    # Braze comes back while the fourth approval is between attempts.
+    scenario.approve(requests[3])
+    time.sleep(0.05)
+    figures.fault("connection refused (approval as the outage ends)", 1)
+    scenario.braze.accept_connections()
+    scenario.settle(requests[3:4])
+    for request in requests[:4]:
+        if scenario.bot.store.get(request.id).state is RequestState.FAILED:
+            scenario.retry(request)
+    for request in requests[4:]:
+        scenario.approve(request)
+    for request in requests:
+        wait_state(scenario.bot.store, request.id, "created")
+    assert len(scenario.braze.created) == 6
+    scenario.verdict(figures).assert_clean()
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_braze_answering_5xx(scenario: Scenario, figures: Figures, status: int) -> None:
+    """Braze answers 500/502/503 (once: retried; three times: failed, then Retry creates it)."""
+    once, thrice, echo = (scenario.request(f"{status}_{n}") for n in ("once", "thrice", "echo"))
+    body: Any = "<html><body>Bad Gateway</body></html>" if status == 502 else None
+    scenario.braze.fail_next(CREATE, status, body)
+    scenario.approve(once)
+    scenario.settle([once])
+    scenario.braze.fail_next(CREATE, status, body, times=3)
+    scenario.approve(thrice)
+    (failed,) = scenario.settle([thrice])
+    assert failed.failure_kind is FailureKind.UNAVAILABLE
+    scenario.retry(thrice)
+    wait_state(scenario.bot.store, thrice.id, "created")
+    # Braze's error body quoting the key back must not carry it into Slack or the logs.
+    scenario.braze.fail_next(CREATE, status, {"message": f"upstream rejected key {BRAZE_KEY}"})
+    scenario.approve(echo)
+    final = scenario.settle([once, thrice, echo])
+    figures.fault(f"HTTP {status} from /sends/id/create", 5)
+    assert [r.state for r in final] == [RequestState.CREATED] * 3
+    calls = invariants.create_calls_per_request(scenario.braze.calls)
+    assert [calls[(CAMPAIGN, r.send_id)] for r in final] == [2, 4, 2]
+    scenario.verdict(figures).assert_clean()
+
+
+def test_braze_answering_slower_than_the_timeout(scenario: Scenario, figures: Figures) -> None:
+    """Braze answers after the read timeout, or hangs up: outcome unknown, Retry asks first."""
+    blank_campaign = campaign_uuid(1, group=0x510)
+    scenario.braze.add_campaign(blank_campaign, "Generated")
+    slow = [scenario.request("slow_1"), scenario.request("slow_2")]
+    slow.append(scenario.request(None, campaign=blank_campaign))
+    dropped = scenario.request("dropped_1")
+    scenario.braze.delay_next(CREATE, 1.6, times=3)  # the bot's read timeout is 1 s
+    for request in slow:
+        scenario.approve(request)
+        scenario.settle([request])
+    scenario.braze.drop_next(CREATE)
+    scenario.approve(dropped)
+    final = scenario.settle([*slow, dropped])
+    figures.fault("answer later than the read timeout", 3)
+    figures.fault("connection dropped after the request was sent", 1)
+    assert {(r.state, r.failure_kind) for r in final} == {
+        (RequestState.FAILED, FailureKind.OUTCOME_UNKNOWN)
+    }
+    # Braze did create the three slow ones: they are accounted for as "outcome unknown".
+    assert len(scenario.braze.created) == 3
+    for request in final:
+        (reply,) = scenario.bot.thread_replies(request)
+        retry = [e for b in reply.params["blocks"] if b["type"] == "actions" for e in b["elements"]]
+        assert retry and "confirm" in retry[0], "a Retry that may double-create must ask first"
+    # Nobody retries blindly: the check counts each creation exactly once.
+    scenario.verdict(figures).assert_clean()
+
+
+def test_a_slow_campaign_lookup_does_not_miss_slacks_3_second_window(
+    scenario: Scenario, figures: Figures
+) -> None:
+    """Braze's campaign lookup hangs: the form is still answered within Slack's 3 seconds."""
+    scenario.braze.delay_next(DETAILS, 5.0, times=3)
+    figures.fault("campaign lookup slower than Slack's window", 3)
+    slowest = 0.0
+    for n in range(3):
+        view = scenario.driver.open_form(user=REQUESTER, channel=CHANNEL)
+        started = time.monotonic()
+        answer = scenario.driver.submit(
+            view, {"campaign_id": CAMPAIGN, "send_id": f"lookup_{n}"}, user=REQUESTER
+        )
+        slowest = max(slowest, time.monotonic() - started)
+        assert answer.accepted_submission, answer
+        scenario.accepted.append(Submission(CHANNEL, REQUESTER, CAMPAIGN, f"lookup_{n}"))
+    figures.notes["slowest form answer (s)"] = round(slowest, 2)
+    assert slowest < 2.5
+    for submission in scenario.accepted:
+        wait_stored(scenario.bot.store, submission, scenario.known)
+    scenario.verdict(figures).assert_clean()
+
+
+def test_braze_answering_429_with_reset_headers(scenario: Scenario, figures: Figures) -> None:
+    """Braze answers 429 with X-RateLimit-Reset: approvals wait for the reset, then succeed."""
+    first, waiting = scenario.request("quota_1"), scenario.request("quota_2")
+    reset = int(time.time()) + 2
+    scenario.braze.fail_next(
+        CREATE,
+        429,
+        {"message": "rate limited"},
+        headers={
+            "X-RateLimit-Limit": "100",
+            "x-ratelimit-remaining": "0",
+            "x-ratelimit-reset": str(reset),
+        },
+    )
+    figures.fault("HTTP 429 with reset headers", 1)
+    scenario.approve(first)
+    (failed,) = scenario.settle([first])
+    assert failed.failure_kind is FailureKind.QUOTA
+    # Until the reset: approvals are refused without calling Braze, submissions inline.
+    scenario.approve(waiting, user=GROUP_APPROVER)
+    scenario.slack.wait_for_call(
+        "chat.postEphemeral", predicate=lambda c: c.params.get("user") == GROUP_APPROVER
+    )
+    view = scenario.driver.open_form(user=REQUESTER, channel=CHANNEL)
+    refused = scenario.driver.submit(
+        view, {"campaign_id": CAMPAIGN, "send_id": "quota_3"}, user=REQUESTER
+    )
+    assert not refused.accepted_submission
+    assert len(scenario.braze.create_calls()) == 1
+    assert scenario.bot.store.get(waiting.id).state is RequestState.PENDING
+    figures.notes["approvals refused while the quota was used up"] = len(
+        ephemerals_to(scenario.slack, GROUP_APPROVER)
+    )
+    time.sleep(max(0.0, reset - time.time()) + 0.2)
+    scenario.approve(waiting)
+    scenario.retry(first)
+    for request in (first, waiting):
+        wait_state(scenario.bot.store, request.id, "created")
+    assert len(scenario.braze.create_calls()) == 3
+    scenario.verdict(figures).assert_clean()

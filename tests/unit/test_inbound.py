@@ -1,0 +1,85 @@
+"""bot.inbound: what reaches Bolt, parsed by field name; replays remembered within the window."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+import pytest
+
+from bot import inbound
+from bot.inbound import Malformed, ReplayGuard, check_shape, parse
+from tests import slack_requests as sr
+
+
+def test_a_form_mentioning_payload_is_still_a_form() -> None:
+    # Bolt looked for the substring "payload" and parsed such a slash command as {}.
+    fields = sr.slash_command("payload", user_id="U1", channel_id="C1", channel_name="payload-x")
+    assert parse(urlencode(fields), "application/x-www-form-urlencoded") == fields
+
+
+def test_an_interactive_payload_is_parsed_from_its_field() -> None:
+    payload = sr.button_click("sendid_approve", "r1", user_id="U1", channel_id="C1")
+    assert parse(urlencode({"payload": json.dumps(payload)}), None) == payload
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        sr.slash_command("", user_id="U1", channel_id="C1"),
+        sr.button_click("sendid_approve", "r1", user_id="U1", channel_id="C1"),
+        sr.view_submission({"callback_id": "x"}, {"campaign_id": None}, user_id="U1"),
+        sr.app_home_opened("U1"),
+        sr.home_click("sendid_approve", "r1", user_id="U1"),
+        {"type": "url_verification", "challenge": "abc", "token": "t"},
+        {"ssl_check": "1", "token": "t"},
+    ],
+)
+def test_the_shapes_slack_sends_pass(body: dict[str, object]) -> None:
+    check_shape(body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"type": "shortcut", "callback_id": "x"},
+        {"type": "block_actions", "user": {"id": "U1"}, "actions": [], "trigger_id": "t"},
+        {"type": "block_actions", "user": "U1", "actions": [{"action_id": "a"}], "trigger_id": "t"},
+        {"type": "view_submission", "user": {"id": "U1"}, "view": {"callback_id": "x"}},
+        {"type": "event_callback", "event": None},
+        {"command": "/sendid", "user_id": "U1", "channel_id": "C1", "trigger_id": ""},
+        {"command": "/sendid", "user_id": "U1", "channel_id": "C1", "trigger_id": "t\x00"},
+        {
+            "command": "/sendid",
+            "user_id": "U1",
+            "channel_id": "C1",
+            "trigger_id": "t",
+            "response_urls": None,
+        },
+    ],
+)
+def test_malformed_shapes_are_refused(body: dict[str, object]) -> None:
+    with pytest.raises(Malformed):
+        check_shape(body)
+
+
+def test_a_signature_is_refused_again_within_the_window_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    now = [1000.0]
+    monkeypatch.setattr(inbound.time, "monotonic", lambda: now[0])
+    guard = ReplayGuard(window=300, capacity=3)
+    assert guard.first_time("a") and not guard.first_time("a")
+    now[0] += 301
+    assert guard.first_time("a")
+    guard.forget("a")
+    assert guard.first_time("a")
+
+
+def test_the_replay_memory_is_bounded() -> None:
+    guard = ReplayGuard(window=300, capacity=3)
+    for signature in "abcd":
+        assert guard.first_time(signature)
+    assert guard.first_time("a")  # the oldest was forgotten to make room
+    assert not guard.first_time("d")
