@@ -93,8 +93,17 @@ class _Server(wsgi.Server):
 class HttpServer:
     """cheroot in a background thread, so `python -m bot` and the tests can start and stop it."""
 
-    def __init__(self, app: Any, host: str, port: int, threads: int = 32) -> None:
-        self._server = _Server((host, port), app, numthreads=threads, shutdown_timeout=10)
+    def __init__(self, app: Any, host: str, port: int, threads: int = 100) -> None:
+        # A deep listen backlog: cheroot's default of 5 makes the kernel drop most of a burst of
+        # Slack requests, which clients then retry 1-15 s later (measured in BENCHMARKS.md).
+        # Threads: each form submission holds one for its time-boxed validation.
+        self._server = _Server(
+            (host, port),
+            app,
+            numthreads=threads,
+            request_queue_size=1024,
+            shutdown_timeout=10,
+        )
         self._server.max_request_body_size = MAX_BODY_BYTES
         self._thread: threading.Thread | None = None
 

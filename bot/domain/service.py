@@ -91,7 +91,7 @@ class SendIdService:
         braze: BrazeClient,
         *,
         ttl: timedelta,
-        lookup_timeout: float = 1.2,
+        lookup_timeout: float = 0.8,
         clock: Callable[[], datetime] = utcnow,
         rules_for: Callable[[str], ChannelRules] = EMPTY_POLICY_FILE.rules_for,
     ) -> None:
@@ -103,7 +103,7 @@ class SendIdService:
         self.clock = clock
         # The channel's rules from the policy file (allow-list, naming rule, TTL).
         self.rules_for = rules_for
-        self._details_forbidden_until = 0.0
+        self._lookups_paused_until = 0.0
         self._lock = threading.Lock()
 
     # ---- submission -------------------------------------------------------------------------
@@ -157,7 +157,7 @@ class SendIdService:
 
     def lookup_campaign(self, campaign_id: str) -> tuple[str | None, Problem | None]:
         """(campaign name or None, problem or None). Only a definite "unknown" is a problem."""
-        if time.monotonic() < self._details_forbidden_until:
+        if time.monotonic() < self._lookups_paused_until:
             return None, None
         try:
             details = self.braze.campaign_details(campaign_id, timeout=self.lookup_timeout)
@@ -165,8 +165,13 @@ class SendIdService:
             return None, Problem(problems.CAMPAIGN_UNKNOWN)
         except BrazePermissionError:
             # The key lacks campaigns.details: names are optional, so stop asking for a while.
-            with self._lock:
-                self._details_forbidden_until = time.monotonic() + 600
+            self._pause_lookups(600)
+            return None, None
+        except BrazeUnavailable:
+            # Braze is slow or down: the next forms should not each wait out the time box.
+            # An unknown campaign is still refused by /sends/id/create (a 400, no quota spent).
+            log.warning("campaign lookups paused for 30 s: Braze unavailable")
+            self._pause_lookups(30)
             return None, None
         except BrazeError as error:
             log.warning("campaign lookup skipped: %s", type(error).__name__)
@@ -174,6 +179,11 @@ class SendIdService:
         if details.archived:
             return details.name, Problem(problems.CAMPAIGN_ARCHIVED)
         return details.name, None
+
+    def _pause_lookups(self, seconds: float) -> None:
+        with self._lock:
+            until = time.monotonic() + seconds
+            self._lookups_paused_until = max(self._lookups_paused_until, until)
 
     # ---- quota ------------------------------------------------------------------------------
 

@@ -59,9 +59,9 @@ class BotContext:
     languages: Languages
     rules_for: Callable[[str], ChannelRules] = EMPTY_POLICY_FILE.rules_for
 
-    def t_for(self, user_id: str, *, wait: bool = True) -> Translator:
+    def t_for(self, user_id: str, *, wait: bool = True, timeout: float = 3.0) -> Translator:
         """The translator for a private answer to `user_id` (`wait=False` in ack paths)."""
-        return self.languages.for_user(user_id, wait=wait)
+        return self.languages.for_user(user_id, wait=wait, timeout=timeout)
 
     def tell(self, actor: Actor, msg: Msg, **params: object) -> None:
         """A private answer to the actor, in their language."""

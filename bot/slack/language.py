@@ -36,10 +36,12 @@ class Languages:
         self._cache: dict[str, tuple[float, Translator]] = {}
         # One lookup per person at a time, however many answers are waiting for it.
         self._inflight: dict[str, Future[Translator]] = {}
-        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="locale")
+        self._pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="locale")
         self.channel = Translator(fixed or DEFAULT_LANGUAGE)
 
-    def for_user(self, user_id: str, *, wait: bool = True) -> Translator:
+    def for_user(
+        self, user_id: str, *, wait: bool = True, timeout: float = LOOKUP_WAIT_SECONDS
+    ) -> Translator:
         """The reader's translator. `wait=False` never waits for Slack (for answers that go out
         in the 3-second acknowledgement): it uses the cache, else the workspace language, and
         looks the locale up in the background for next time."""
@@ -56,9 +58,9 @@ class Languages:
         if not wait:
             return self.channel
         try:
-            return lookup.result(timeout=LOOKUP_WAIT_SECONDS)
-        except Exception:
-            return Translator(DEFAULT_LANGUAGE)
+            return lookup.result(timeout=timeout)
+        except Exception:  # failed, or not back in time: the workspace language
+            return self.channel
 
     def _look_up(self, user_id: str) -> Translator:
         try:

@@ -79,6 +79,7 @@ def register(app: App, ctx: BotContext) -> None:
         send_id = words[1] if len(words) > 1 else ""
         with ctx.reporting(actor, Msg.DOING_OPEN_FORM):
             example = ctx.rules_for(channel_id).send_id_example
-            t = ctx.t_for(actor.user_id)  # acknowledged already: the locale may be looked up
+            # The trigger_id dies 3 s after the command: wait only briefly for the locale.
+            t = ctx.t_for(actor.user_id, timeout=0.3)
             view = blocks.request_modal(t, channel_id, campaign_id, send_id, example)
             ctx.messenger.open_modal(str(command["trigger_id"]), view)

@@ -338,6 +338,20 @@ def test_a_slow_campaign_lookup_is_cut_short_and_the_request_goes_on_without_a_n
     assert request.state is S.PENDING
 
 
+def test_after_a_lookup_that_braze_could_not_answer_later_forms_do_not_wait(
+    store: Store, client: BrazeClient, braze: BrazeStandIn, clock: FakeClock
+) -> None:
+    service = SendIdService(store, client, ttl=TTL, lookup_timeout=0.3, clock=clock)
+    braze.delay_next(DETAILS_PATH, 5.0, times=10)
+    submit(service)
+    details_calls = len([c for c in braze.calls if c.path == DETAILS_PATH])
+    started = time.monotonic()
+    second = submit(service, send_id="wave_after_pause")
+    assert time.monotonic() - started < 0.2  # lookups are paused: no time box to wait out
+    assert len([c for c in braze.calls if c.path == DETAILS_PATH]) == details_calls
+    assert second.state is S.PENDING
+
+
 def test_a_failing_campaign_lookup_does_not_block_the_request(
     service: SendIdService, braze: BrazeStandIn
 ) -> None:
