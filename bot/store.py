@@ -43,7 +43,7 @@ from bot.domain.models import (
     SendIdRequest,
 )
 
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 
 # How to bring a database from version N-1 to N, in order. A new database gets the current
 # tables from `metadata` directly; an older one gets these steps, each with its version row, in
@@ -54,6 +54,12 @@ MIGRATIONS: Final[dict[int, tuple[str, ...]]] = {
         "ALTER TABLE requests ADD COLUMN announced_state VARCHAR(16)",
         # When the half-TTL reminder went out (at most one per request).
         "ALTER TABLE requests ADD COLUMN reminded_at TIMESTAMP",
+    ),
+    3: (
+        # Slack's view ID of the form that created the request: a replayed submission (to any
+        # replica) carries the same one, and the unique index refuses a second request.
+        "ALTER TABLE requests ADD COLUMN submission_key VARCHAR(64)",
+        "CREATE UNIQUE INDEX uq_requests_submission_key ON requests (submission_key)",
     ),
 }
 
@@ -90,6 +96,14 @@ class DuplicatePairError(StoreError):
         )
         self.existing_request_id = existing_request_id
         self.existing_state = existing_state
+
+
+class DuplicateSubmissionError(StoreError):
+    """The same form submission (Slack view ID) already created a request: a replay."""
+
+    def __init__(self, existing_request_id: str) -> None:
+        super().__init__(f"this submission already created request {existing_request_id}")
+        self.existing_request_id = existing_request_id
 
 
 class UnknownRequestError(StoreError, LookupError):
@@ -164,7 +178,9 @@ requests_table = sa.Table(
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("announced_state", sa.String(16), nullable=True),
     sa.Column("reminded_at", _UTCDateTime, nullable=True),
+    sa.Column("submission_key", sa.String(64), nullable=True),
     sa.UniqueConstraint("pair_key", name="uq_requests_pair_key"),
+    sa.Index("uq_requests_submission_key", "submission_key", unique=True),
     sa.Index("ix_requests_channel_created", "channel_id", "created_at"),
     sa.Index("ix_requests_state_expires", "state", "expires_at"),
 )
@@ -201,7 +217,7 @@ quota_table = sa.Table(
 
 # Columns that become SendIdRequest fields (everything but bookkeeping columns).
 _REQUEST_COLUMNS: Final = tuple(
-    c for c in requests_table.c if c.name not in {"pair_key", "previous_state"}
+    c for c in requests_table.c if c.name not in {"pair_key", "previous_state", "submission_key"}
 )
 
 _P = ParamSpec("_P")
@@ -428,8 +444,10 @@ class Store:
         campaign_name: str | None,
         ttl: timedelta,
         now: datetime | None = None,
+        submission_key: str | None = None,
     ) -> SendIdRequest:
-        """Store a new pending request, or raise DuplicatePairError if the pair is held."""
+        """Store a new pending request, or raise DuplicatePairError if the pair is held, or
+        DuplicateSubmissionError if `submission_key` (the form's view ID) already made one."""
         now = _utcnow() if now is None else _aware(now)
         key = pair_key(campaign_id, send_id)
         # A few rounds: after a unique violation the holder may free the pair before we look it
@@ -459,6 +477,7 @@ class Store:
                             campaign_name=campaign_name,
                             state=request.state.value,
                             pair_key=key,
+                            submission_key=submission_key,
                             created_at=now,
                             updated_at=now,
                             expires_at=request.expires_at,
@@ -470,10 +489,23 @@ class Store:
                     )
                 return request
             except exc.IntegrityError:
+                if submission_key is not None:
+                    earlier = self._made_by_submission(submission_key)
+                    if earlier is not None:
+                        raise DuplicateSubmissionError(earlier) from None
                 holder = self._holder_of(key)
                 if holder is not None:
                     raise DuplicatePairError(holder.id, holder.state) from None
         raise StoreError("could not store the request (the pair kept changing hands)")
+
+    def _made_by_submission(self, submission_key: str) -> str | None:
+        with self._engine.connect() as conn:
+            found = conn.execute(
+                sa.select(requests_table.c.id).where(
+                    requests_table.c.submission_key == submission_key
+                )
+            ).scalar()
+        return None if found is None else str(found)
 
     @_translate_errors
     def pair_holder(self, campaign_id: str, send_id: str | None) -> SendIdRequest | None:

@@ -21,6 +21,7 @@ from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRe
 from bot.store import (
     SCHEMA_VERSION,
     DuplicatePairError,
+    DuplicateSubmissionError,
     Store,
     StoreError,
     UnknownRequestError,
@@ -690,6 +691,8 @@ def test_upgrading_a_version_1_database_keeps_every_request_and_audit_row(
     engine = sa.create_engine(normalise_url(database_url))
     try:
         with engine.begin() as conn:
+            conn.exec_driver_sql("DROP INDEX uq_requests_submission_key")
+            conn.exec_driver_sql("ALTER TABLE requests DROP COLUMN submission_key")
             conn.exec_driver_sql("ALTER TABLE requests DROP COLUMN announced_state")
             conn.exec_driver_sql("ALTER TABLE requests DROP COLUMN reminded_at")
             conn.exec_driver_sql("DELETE FROM schema_version")
@@ -847,3 +850,32 @@ def test_ping_turns_false_without_raising_when_the_database_goes_away() -> None:
 )
 def test_postgres_urls_are_served_by_psycopg_3(given: str, driver: str) -> None:
     assert normalise_url(given).drivername == driver
+
+
+def test_a_replayed_submission_key_is_refused_and_names_the_request_it_made(store: Store) -> None:
+    first = store.create_request(
+        channel_id="C1",
+        requester_id="U_REQ",
+        campaign_id="cmp-1",
+        send_id=None,
+        campaign_name=None,
+        ttl=TTL,
+        now=NOW,
+        submission_key="V0FORM1",
+    )
+    with pytest.raises(DuplicateSubmissionError) as caught:
+        store.create_request(
+            channel_id="C1",
+            requester_id="U_REQ",
+            campaign_id="cmp-1",
+            send_id=None,
+            campaign_name=None,
+            ttl=TTL,
+            now=NOW,
+            submission_key="V0FORM1",
+        )
+    assert caught.value.existing_request_id == first.id
+    assert [r.id for r in store.recent_in_channel("C1")] == [first.id]
+    # Another form (another view ID) with the same blank send ID is a new request.
+    other = make(store, send_id=None)
+    assert other.id != first.id

@@ -37,7 +37,7 @@ from bot.domain.policy_file import (
 )
 from bot.domain.problems import Problem
 from bot.domain.validation import check_form
-from bot.store import DuplicatePairError, Store
+from bot.store import DuplicatePairError, DuplicateSubmissionError, Store
 
 log = logging.getLogger("bot.service")
 
@@ -54,6 +54,7 @@ class SubmitOutcome:
 
     request: SendIdRequest | None = None
     problems: dict[str, Problem] = field(default_factory=dict)
+    replayed: bool = False  # this very submission already created a request (a replay)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +116,7 @@ class SendIdService:
         requester_id: str,
         raw_campaign_id: str | None,
         raw_send_id: str | None,
+        submission_key: str | None = None,
     ) -> SubmitOutcome:
         clean, found = check_form(raw_campaign_id, raw_send_id)
         rules = self.rules_for(channel_id)
@@ -141,8 +143,13 @@ class SendIdService:
                 send_id=clean.send_id,
                 campaign_name=name,
                 ttl=rules.ttl or self.ttl,
+                submission_key=submission_key,
                 now=self.clock(),
             )
+        except DuplicateSubmissionError:
+            # A replay of a submission that already made its request (maybe on another
+            # replica): nothing new to store, and nothing to tell the user.
+            return SubmitOutcome(replayed=True)
         except DuplicatePairError as dup:
             # Lost a race with an identical submission: the unique pair key decided.
             held = self.store.get(dup.existing_request_id)

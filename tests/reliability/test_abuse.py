@@ -348,11 +348,6 @@ def test_replayed_valid_requests_change_nothing_twice(arena: Arena, figures: Fig
     driver.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="replay memory is per process: a blank-send-ID submission replayed to another "
-    "replica within Slack's 5-minute window stores a second request (needs a shared table)",
-)
 def test_a_submission_replayed_to_another_replica_is_refused(
     arena: Arena, figures: Figures
 ) -> None:

@@ -40,10 +40,15 @@ def register(app: App, ctx: BotContext) -> None:
                 requester_id=user_id,
                 raw_campaign_id=_value(view, blocks.CAMPAIGN_BLOCK),
                 raw_send_id=_value(view, blocks.SEND_ID_BLOCK),
+                # Slack's view ID: a replayed submission carries the same one.
+                submission_key=str(view.get("id") or "")[:64] or None,
             )
         except Exception:
             log.exception("saving a request failed", extra={"user": user_id})
             ack(response_action="errors", errors={blocks.CAMPAIGN_BLOCK: t(Msg.FORM_SAVE_FAILED)})
+            return
+        if outcome.replayed:
+            ack()  # the original submission made the request and posts its card
             return
         if outcome.problems or outcome.request is None:
             errors = {
