@@ -18,6 +18,7 @@ from bot.settings import Settings
 from tests import slack_requests as sr
 from tests.standins.braze import BrazeStandIn
 from tests.standins.slack import SlackCall, SlackStandIn
+from tests.standins.socket_mode import SocketModeStandIn
 
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 BOT_TOKEN = "xoxb-test-token"
@@ -261,6 +262,24 @@ def wait_for_state(
             return current
         time.sleep(0.02)
     raise AssertionError(f"{request_id} stayed {bot.store.get(request_id).state}, not {state}")
+
+
+@pytest.fixture
+def socket_bot(
+    slack: SlackStandIn, braze: BrazeStandIn, database_url: str
+) -> Iterator[tuple[BotRuntime, SocketModeStandIn]]:
+    """The bot in Socket Mode, connected to the loopback WebSocket stand-in."""
+    with SocketModeStandIn(slack) as socket_mode:
+        settings = make_settings(
+            slack, braze, database_url, slack_app_token=APP_TOKEN, slack_signing_secret=None
+        )
+        runtime = BotRuntime(settings, braze_timeout=FAST_TIMEOUT, braze_retry=FAST_RETRY)
+        runtime.start(host="127.0.0.1", port=0)
+        try:
+            socket_mode.wait_for_connection()
+            yield runtime, socket_mode
+        finally:
+            runtime.stop()  # before the stand-in goes away, so the client does not reconnect
 
 
 def all_text(value: Any) -> str:

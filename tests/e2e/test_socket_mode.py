@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
-import pytest
 
 from bot.domain.models import RequestState
 from bot.runtime import BotRuntime
@@ -15,34 +12,14 @@ from tests.conftest import (
     APPROVER,
     CAMPAIGN,
     CHANNEL,
-    FAST_RETRY,
-    FAST_TIMEOUT,
     OTHER_CHANNEL,
     REQUESTER,
-    make_settings,
     wait_for_state,
 )
 from tests.processes import wait_for_card
 from tests.standins.braze import BrazeStandIn
 from tests.standins.slack import SlackStandIn
 from tests.standins.socket_mode import SocketModeStandIn, slash_command_payload
-
-
-@pytest.fixture
-def socket_bot(
-    slack: SlackStandIn, braze: BrazeStandIn, database_url: str
-) -> Iterator[tuple[BotRuntime, SocketModeStandIn]]:
-    with SocketModeStandIn(slack) as socket_mode:
-        settings = make_settings(
-            slack, braze, database_url, slack_app_token=APP_TOKEN, slack_signing_secret=None
-        )
-        runtime = BotRuntime(settings, braze_timeout=FAST_TIMEOUT, braze_retry=FAST_RETRY)
-        runtime.start(host="127.0.0.1", port=0)
-        try:
-            socket_mode.wait_for_connection()
-            yield runtime, socket_mode
-        finally:
-            runtime.stop()  # before the stand-in goes away, so the client does not reconnect
 
 
 def test_socket_mode_runs_the_whole_flow_and_acks_every_envelope(

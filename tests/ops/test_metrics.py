@@ -3,28 +3,21 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.domain.models import RequestState
 from bot.runtime import BotRuntime
 from tests import slack_requests as sr
 from tests.conftest import (
-    APP_TOKEN,
     APPROVER,
     CAMPAIGN,
     CHANNEL,
-    FAST_RETRY,
-    FAST_TIMEOUT,
     REQUESTER,
     BotHarness,
-    make_settings,
 )
-from tests.standins.braze import BrazeStandIn
 from tests.standins.slack import SlackStandIn
 from tests.standins.socket_mode import SocketModeStandIn, slash_command_payload
 
@@ -129,23 +122,6 @@ def test_a_scrape_answers_even_when_the_database_is_broken(bot: BotHarness) -> N
     assert not scrape.has("sendid_requests")
     assert "sendid_braze_requests" in scrape.families  # per-process metrics still served
     assert Scrape(bot.base_url).value("sendid_store_up") == 1  # and back once it is
-
-
-@pytest.fixture
-def socket_bot(
-    slack: SlackStandIn, braze: BrazeStandIn, database_url: str
-) -> Iterator[tuple[BotRuntime, SocketModeStandIn]]:
-    with SocketModeStandIn(slack) as socket_mode:
-        settings = make_settings(
-            slack, braze, database_url, slack_app_token=APP_TOKEN, slack_signing_secret=None
-        )
-        runtime = BotRuntime(settings, braze_timeout=FAST_TIMEOUT, braze_retry=FAST_RETRY)
-        runtime.start(host="127.0.0.1", port=0)
-        try:
-            socket_mode.wait_for_connection()
-            yield runtime, socket_mode
-        finally:
-            runtime.stop()
 
 
 def test_metrics_are_served_on_port_alongside_socket_mode(
