@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from bot.slack.listeners.commands import COMMAND
@@ -40,6 +42,13 @@ def web_api_methods_called_by_the_code() -> set[str]:
 
 
 def test_the_manifest_is_valid_against_slacks_official_schema() -> None:
+    # The schema lives beside the repository (../shared), which CI has and a fresh clone does
+    # not: skip visibly there, and never in CI (.ci/run sets SENDID_REQUIRE_SHARED=1).
+    if not VALIDATOR.is_file():
+        message = f"Slack's manifest schema validator is not at {VALIDATOR} (../shared is absent)"
+        if os.environ.get("SENDID_REQUIRE_SHARED") == "1":
+            pytest.fail(message + " but SENDID_REQUIRE_SHARED=1")
+        pytest.skip(message)
     result = subprocess.run(
         [sys.executable, str(VALIDATOR), str(ROOT / "manifest.yml")],
         capture_output=True,
