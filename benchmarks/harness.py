@@ -28,7 +28,7 @@ from typing import Any
 
 from benchmarks import loadgen, procstats
 from benchmarks.standins import StandIns
-from tests import slack_requests as sr
+from tests.support import slack_requests as sr
 
 ROOT = Path(__file__).resolve().parents[1]
 

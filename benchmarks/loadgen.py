@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from tests import slack_requests as sr
+from tests.support import slack_requests as sr
 
 Body = bytes
 

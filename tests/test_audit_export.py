@@ -9,9 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,10 +20,10 @@ import pytest
 from bot.audit import COLUMNS, neutralise_formula
 from bot.domain.models import FailureKind, RequestState
 from bot.store import Store
-from tests import db_fixtures
+from tests.support import databases
+from tests.support.bots import clean_env, run_bot
 
 S = RequestState
-REPO_ROOT = Path(__file__).resolve().parents[1]
 TTL = timedelta(hours=24)
 UNAVAILABLE = "Braze is unavailable (HTTP 503)"
 
@@ -34,9 +32,9 @@ def at(day: int, hour: int, minute: int = 0, second: int = 0, micro: int = 0) ->
     return datetime(2025, 3, day, hour, minute, second, micro, tzinfo=UTC)
 
 
-@pytest.fixture(params=db_fixtures.BACKENDS)
+@pytest.fixture(params=databases.BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    with db_fixtures.database_url(request.param, tmp_path) as url:
+    with databases.database_url(request.param, tmp_path) as url:
         yield url
 
 
@@ -49,23 +47,10 @@ def store(database_url: str) -> Iterator[Store]:
 def run_audit(
     args: list[str], database_url: str | None, cwd: Path
 ) -> subprocess.CompletedProcess[str]:
-    # Nothing from the developer's environment that the bot reads: no tokens, no other SENDID_*.
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SLACK_", "BRAZE_", "SENDID_")) and k not in ("PORT", "LOG_LEVEL")
-    }
-    env["PYTHONPATH"] = str(REPO_ROOT)
-    if database_url is not None:
-        env["SENDID_DATABASE_URL"] = database_url
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "audit", *args],
-        cwd=cwd,  # an empty directory: no .env is picked up by accident
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    # Nothing from the developer's environment that the bot reads: no tokens, no other SENDID_*;
+    # run in an empty directory, so no .env is picked up by accident.
+    env = clean_env() if database_url is None else clean_env(SENDID_DATABASE_URL=database_url)
+    return run_bot("audit", *args, env=env, cwd=cwd)
 
 
 def row(request_id: str, request: dict[str, Any], **audit: Any) -> dict[str, Any]:
@@ -399,7 +384,7 @@ def test_an_unusable_database_url_is_one_line_exit_2_without_the_password(
 
 
 def test_the_database_url_is_read_from_a_dotenv_file_too(tmp_path: Path) -> None:
-    url = db_fixtures.sqlite_url(tmp_path)
+    url = databases.sqlite_url(tmp_path)
     with Store(url) as store:
         store.create_request(
             channel_id="C1",

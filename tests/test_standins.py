@@ -14,11 +14,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from tests.standins.slack import SlackStandIn
-from tests.standins.socket_mode import SocketModeStandIn, slash_command_payload
+from tests.standins.socket_mode import SocketModeStandIn
+from tests.support import slack_requests as sr
+from tests.support.constants import APP_TOKEN, BOT_TOKEN, CHANNEL, REQUESTER
 
-BOT_TOKEN = "xoxb-test-token"
-APP_TOKEN = "xapp-test-token"
-CHANNEL = "C0ALLOWED"
 BLOCKS = [{"type": "section", "text": {"type": "mrkdwn", "text": "*send ID* `a<b>&c`"}}]
 
 
@@ -134,7 +133,7 @@ def test_a_bolt_app_in_socket_mode_acks_a_slash_command_from_the_websocket(
             handler.connect()
             socket_mode.wait_for_connection()
             envelope_id = socket_mode.send_envelope(
-                "slash_commands", slash_command_payload("cmp-123", channel_id=CHANNEL)
+                "slash_commands", sr.slash_command("cmp-123", user_id=REQUESTER, channel_id=CHANNEL)
             )
 
             ack = socket_mode.wait_for_ack(envelope_id)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
-import subprocess
 import sys
 import textwrap
 import threading
@@ -27,17 +25,18 @@ from bot.store import (
     UnknownRequestError,
     normalise_url,
 )
-from tests import db_fixtures
+from tests.support import databases
+from tests.support.bots import clean_env
+from tests.support.processes import ChildProcess
 
 S = RequestState
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 TTL = timedelta(hours=24)
-REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(params=db_fixtures.BACKENDS)
+@pytest.fixture(params=databases.BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    with db_fixtures.database_url(request.param, tmp_path) as url:
+    with databases.database_url(request.param, tmp_path) as url:
         yield url
 
 
@@ -370,24 +369,22 @@ def test_only_one_of_several_processes_approving_at_once_wins(
 ) -> None:
     request = make(store)
     go = tmp_path / "go"
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    processes = [
-        subprocess.Popen(
+    racers = [
+        ChildProcess(
             [sys.executable, "-c", _RACER, database_url, request.id, f"U_P{i}", str(go)],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+            env=clean_env(),
+            cwd=tmp_path,
+            log=tmp_path / f"racer-{i}.log",
+        ).start()
         for i in range(4)
     ]
     time.sleep(1.5)  # let every process import and open its Store, so they start together
     go.touch()
-    outputs = [p.communicate(timeout=60) for p in processes]
+    codes = [racer.wait(timeout=60) for racer in racers]
+    outputs = [racer.log_text().strip() for racer in racers]
 
-    assert all(p.returncode == 0 for p in processes), outputs
-    assert sorted(out.strip() for out, _ in outputs) == ["lost", "lost", "lost", "won"]
+    assert codes == [0, 0, 0, 0], outputs
+    assert sorted(outputs) == ["lost", "lost", "lost", "won"]
     approvals = [e for e in store.audit(request.id) if e.to_state is S.APPROVED]
     assert len(approvals) == 1
 
@@ -818,7 +815,7 @@ class _TcpProxy:
 
 @pytest.mark.postgres
 def test_ping_turns_false_without_raising_when_the_database_goes_away() -> None:
-    with db_fixtures.isolated_postgres_url() as url:
+    with databases.isolated_postgres_url() as url:
         real = normalise_url(url)
         proxy = _TcpProxy((real.host or "127.0.0.1", real.port or 5432))
         try:

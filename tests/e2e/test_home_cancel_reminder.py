@@ -3,98 +3,88 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 from bot.domain.models import QuotaSnapshot, RequestState
-from tests.conftest import (
+from tests.standins.braze import BrazeStandIn
+from tests.support.bots import InProcessBots
+from tests.support.constants import (
+    APPROVE,
     APPROVER,
     APPROVER_GROUP,
     CAMPAIGN,
+    CANCEL,
     CHANNEL,
     GROUP_APPROVER,
     OUTSIDER,
+    REJECT,
     REQUESTER,
-    BotHarness,
-    all_text,
-    start_bot,
-    wait_for_state,
 )
-from tests.standins.braze import BrazeStandIn
-from tests.standins.slack import SlackStandIn
-
-
-def buttons_in(blocks: list[dict]) -> list[dict]:
-    return [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
-
+from tests.support.driver import SlackDriver
+from tests.support.shown import all_text, buttons
+from tests.support.waits import stored, wait_for_state
 
 # ---- cancel -----------------------------------------------------------------------------------
 
 
-def test_the_requester_can_cancel_their_own_pending_request(bot: BotHarness) -> None:
+def test_the_requester_can_cancel_their_own_pending_request(
+    bot: SlackDriver, braze: BrazeStandIn
+) -> None:
     request = bot.request(CAMPAIGN, "cancel_1")
-    cancel = [b for b in buttons_in(bot.card_posts(CHANNEL)[-1].params["blocks"])][-1]
-    assert cancel["action_id"] == "sendid_cancel" and "confirm" in cancel
-    bot.click("sendid_cancel", request.id, user=REQUESTER)
-    cancelled = wait_for_state(bot, request.id, RequestState.CANCELLED)
+    cancel = [b for b in buttons(bot.card_posts(CHANNEL)[-1].params["blocks"])][-1]
+    assert cancel["action_id"] == CANCEL and "confirm" in cancel
+    bot.click(CANCEL, request.id, user=REQUESTER)
+    cancelled = wait_for_state(bot.store, request.id, RequestState.CANCELLED)
     assert cancelled.decided_by == REQUESTER
     assert "cancelled this request" in bot.wait_for_thread_reply(request)[0].params["text"]
     card = bot.slack.messages_in(CHANNEL)[0]
-    assert buttons_in(card["blocks"]) == [] and "Cancelled" in all_text(card)
+    assert buttons(card["blocks"]) == [] and "Cancelled" in all_text(card)
     # The pair is free again, and nobody can approve the cancelled request.
-    bot.click("sendid_approve", request.id, user=APPROVER)
+    bot.click(APPROVE, request.id, user=APPROVER)
     bot.wait_for_ephemeral(APPROVER, "cancelled")
-    assert bot.braze.create_calls() == []
+    assert braze.create_calls() == []
     assert bot.request(CAMPAIGN, "cancel_1").state is RequestState.PENDING
 
 
-def test_nobody_but_the_requester_can_cancel_not_even_an_approver(bot: BotHarness) -> None:
+def test_nobody_but_the_requester_can_cancel_not_even_an_approver(bot: SlackDriver) -> None:
     request = bot.request(CAMPAIGN, "cancel_2")
     for user in (APPROVER, OUTSIDER):
-        bot.click("sendid_cancel", request.id, user=user)
+        bot.click(CANCEL, request.id, user=user)
         bot.wait_for_ephemeral(user, "Only the requester")
-    assert bot.store.get(request.id).state is RequestState.PENDING
+    assert stored(bot.store, request.id).state is RequestState.PENDING
 
 
-def test_a_decided_request_cannot_be_cancelled(bot: BotHarness) -> None:
+def test_a_decided_request_cannot_be_cancelled(bot: SlackDriver) -> None:
     request = bot.request(CAMPAIGN, "cancel_3")
-    bot.click("sendid_approve", request.id, user=APPROVER)
-    wait_for_state(bot, request.id, RequestState.CREATED)
-    bot.click("sendid_cancel", request.id, user=REQUESTER)
+    bot.click(APPROVE, request.id, user=APPROVER)
+    wait_for_state(bot.store, request.id, RequestState.CREATED)
+    bot.click(CANCEL, request.id, user=REQUESTER)
     bot.wait_for_ephemeral(REQUESTER, "Already approved")
-    assert bot.store.get(request.id).state is RequestState.CREATED
+    assert stored(bot.store, request.id).state is RequestState.CREATED
 
 
 # ---- reminder ---------------------------------------------------------------------------------
 
 
 def test_a_request_pending_for_half_its_ttl_gets_one_reminder_naming_its_approvers(
-    slack: SlackStandIn, braze: BrazeStandIn, database_url: str
+    bots: InProcessBots,
 ) -> None:
-    bot = start_bot(
-        slack,
-        braze,
-        database_url,
-        runtime_options={"sweep_every": 0.1},
-        sendid_request_ttl_hours=3 / 3600,
-    )
-    try:
-        request = bot.request(CAMPAIGN, "remind_1")
-        reply = bot.wait_for_thread_reply(request, timeout=5)[0].params["text"]
-        assert f"<@{APPROVER}>" in reply and f"<!subteam^{APPROVER_GROUP}>" in reply
-        assert f"<@{REQUESTER}>" not in reply
-        assert "Still waiting" in reply
-        wait_for_state(bot, request.id, RequestState.EXPIRED, timeout=10)
-        replies = [c.params["text"] for c in bot.thread_replies(request)]
-        assert sum("Still waiting" in r for r in replies) == 1  # once, not every sweep
-        assert bot.store.get(request.id).reminded_at is not None
-    finally:
-        bot.close()
-        bot.runtime.stop()
+    bot = bots.start(runtime_options={"sweep_every": 0.1}, sendid_request_ttl_hours=3 / 3600)
+    request = bot.request(CAMPAIGN, "remind_1")
+    reply = bot.wait_for_thread_reply(request, timeout=5)[0].params["text"]
+    assert f"<@{APPROVER}>" in reply and f"<!subteam^{APPROVER_GROUP}>" in reply
+    assert f"<@{REQUESTER}>" not in reply
+    assert "Still waiting" in reply
+    wait_for_state(bot.store, request.id, RequestState.EXPIRED, timeout=10)
+    replies = [c.params["text"] for c in bot.thread_replies(request)]
+    assert sum("Still waiting" in r for r in replies) == 1  # once, not every sweep
+    assert stored(bot.store, request.id).reminded_at is not None
 
 
 # ---- App Home ---------------------------------------------------------------------------------
 
 
-def test_the_home_tab_shows_a_requester_their_requests_quota_and_channels(bot: BotHarness) -> None:
+def test_the_home_tab_shows_a_requester_their_requests_quota_and_channels(bot: SlackDriver) -> None:
     bot.request(CAMPAIGN, "home_mine_1")
     view = bot.open_home(REQUESTER)
     text = all_text(view)
@@ -103,11 +93,11 @@ def test_the_home_tab_shows_a_requester_their_requests_quota_and_channels(bot: B
     assert f"<#{CHANNEL}>" in text
     assert "Not known yet" in text  # no quota seen yet
     assert "Waiting for your decision" not in text  # not an approver
-    assert buttons_in(view["blocks"]) == []
+    assert buttons(view["blocks"]) == []
 
 
-def test_the_home_tab_shows_the_quota_as_a_bar(bot: BotHarness) -> None:
-    reset = bot.runtime.service.clock().replace(microsecond=0)
+def test_the_home_tab_shows_the_quota_as_a_bar(bot: SlackDriver) -> None:
+    reset = datetime.now(UTC).replace(microsecond=0)
     bot.store.record_quota(
         QuotaSnapshot(limit=100, remaining=75, reset_at=reset, observed_at=reset)
     )
@@ -117,29 +107,32 @@ def test_the_home_tab_shows_the_quota_as_a_bar(bot: BotHarness) -> None:
 
 
 def test_an_approver_decides_from_the_home_tab_and_card_and_home_both_update(
-    bot: BotHarness,
+    bot: SlackDriver,
+    braze: BrazeStandIn,
 ) -> None:
     request = bot.request(CAMPAIGN, "home_decide_1")
     view = bot.open_home(GROUP_APPROVER)
     assert "Waiting for your decision" in all_text(view)
-    approve, reject = buttons_in(view["blocks"])
-    assert (approve["action_id"], approve["value"]) == ("sendid_approve", request.id)
-    assert "confirm" in approve and reject["action_id"] == "sendid_reject"
+    approve, reject = buttons(view["blocks"])
+    assert (approve["action_id"], approve["value"]) == (APPROVE, request.id)
+    assert "confirm" in approve and reject["action_id"] == REJECT
 
-    bot.home_click("sendid_approve", request.id, user=GROUP_APPROVER)
-    wait_for_state(bot, request.id, RequestState.CREATED)
+    bot.home_click(APPROVE, request.id, user=GROUP_APPROVER)
+    wait_for_state(bot.store, request.id, RequestState.CREATED)
     bot.wait_for_thread_reply(request)
     card = bot.slack.messages_in(CHANNEL)[0]
-    assert buttons_in(card["blocks"]) == []
+    assert buttons(card["blocks"]) == []
     refreshed = bot.slack.wait_for_calls("views.publish", 2)[-1].params["view"]
-    assert buttons_in(refreshed["blocks"]) == []
+    assert buttons(refreshed["blocks"]) == []
     assert "Nothing is waiting for you" in all_text(refreshed)
-    assert len(bot.braze.create_calls()) == 1
+    assert len(braze.create_calls()) == 1
 
 
-def test_home_tab_clicks_follow_the_same_rules_as_the_card(bot: BotHarness) -> None:
+def test_home_tab_clicks_follow_the_same_rules_as_the_card(
+    bot: SlackDriver, braze: BrazeStandIn
+) -> None:
     request = bot.request(CAMPAIGN, "home_rules_1")
-    bot.home_click("sendid_approve", request.id, user=OUTSIDER)
+    bot.home_click(APPROVE, request.id, user=OUTSIDER)
     deadline = time.monotonic() + 5
     while not [
         c
@@ -148,20 +141,16 @@ def test_home_tab_clicks_follow_the_same_rules_as_the_card(bot: BotHarness) -> N
     ]:
         assert time.monotonic() < deadline, "the outsider was not told"
         time.sleep(0.05)
-    assert bot.store.get(request.id).state is RequestState.PENDING
-    assert bot.braze.create_calls() == []
+    assert stored(bot.store, request.id).state is RequestState.PENDING
+    assert braze.create_calls() == []
 
 
 def test_an_approver_does_not_see_their_own_request_among_those_to_decide(
-    slack: SlackStandIn, braze: BrazeStandIn, database_url: str
+    bots: InProcessBots,
 ) -> None:
-    bot = start_bot(slack, braze, database_url, sendid_approvers=f"{APPROVER},{REQUESTER}")
-    try:
-        request = bot.request(CAMPAIGN, "home_self_1", user=REQUESTER)
-        own = [b["value"] for b in buttons_in(bot.open_home(REQUESTER)["blocks"])]
-        other = [b["value"] for b in buttons_in(bot.open_home(APPROVER)["blocks"])]
-        assert request.id not in own
-        assert other == [request.id, request.id]
-    finally:
-        bot.close()
-        bot.runtime.stop()
+    bot = bots.start(sendid_approvers=f"{APPROVER},{REQUESTER}")
+    request = bot.request(CAMPAIGN, "home_self_1", user=REQUESTER)
+    own = [b["value"] for b in buttons(bot.open_home(REQUESTER)["blocks"])]
+    other = [b["value"] for b in buttons(bot.open_home(APPROVER)["blocks"])]
+    assert request.id not in own
+    assert other == [request.id, request.id]

@@ -3,94 +3,70 @@
 from __future__ import annotations
 
 from bot.domain.models import RequestState
-from tests.conftest import (
-    APPROVER,
-    CAMPAIGN,
-    CHANNEL,
-    OUTSIDER,
-    REQUESTER,
-    all_text,
-    start_bot,
-    wait_for_state,
-)
-from tests.standins.braze import BrazeStandIn
 from tests.standins.slack import SlackStandIn
+from tests.support.bots import InProcessBots
+from tests.support.constants import APPROVE, APPROVER, CAMPAIGN, CHANNEL, OUTSIDER, REQUESTER
+from tests.support.shown import all_text
+from tests.support.waits import wait_for_state
 
 
 def test_with_sendid_language_de_everything_a_person_sees_is_german(
-    slack: SlackStandIn, braze: BrazeStandIn, database_url: str
+    bots: InProcessBots, slack: SlackStandIn
 ) -> None:
-    bot = start_bot(slack, braze, database_url, sendid_language="de")
-    try:
-        view = bot.open_form()
-        assert view["title"]["text"] == "Sende-ID anfordern"
-        labels = [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"]
-        assert labels == ["Campaign-ID", "Sende-ID"]
-        errors = bot.submit(view, {"campaign_id": "falsch", "send_id": "mit leerzeichen"}).json()
-        assert "keine Campaign-ID" in errors["errors"]["campaign_id"]
-        assert "Leerzeichen" in errors["errors"]["send_id"]
+    bot = bots.start(sendid_language="de")
+    view = bot.open_form()
+    assert view["title"]["text"] == "Sende-ID anfordern"
+    labels = [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"]
+    assert labels == ["Campaign-ID", "Sende-ID"]
+    errors = bot.submit(view, {"campaign_id": "falsch", "send_id": "mit leerzeichen"}).json()
+    assert "keine Campaign-ID" in errors["errors"]["campaign_id"]
+    assert "Leerzeichen" in errors["errors"]["send_id"]
 
-        request = bot.request(CAMPAIGN, "welle_1")
-        card = bot.card_posts(CHANNEL)[-1].params
-        assert "Anfrage einer Sende-ID" in all_text(card)
-        buttons = [
-            e["text"]["text"]
-            for b in card["blocks"]
-            if b["type"] == "actions"
-            for e in b["elements"]
-        ]
-        assert buttons == ["Freigeben", "Ablehnen", "Anfrage zurückziehen"]
+    request = bot.request(CAMPAIGN, "welle_1")
+    card = bot.card_posts(CHANNEL)[-1].params
+    assert "Anfrage einer Sende-ID" in all_text(card)
+    buttons = [
+        e["text"]["text"] for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]
+    ]
+    assert buttons == ["Freigeben", "Ablehnen", "Anfrage zurückziehen"]
 
-        bot.click("sendid_approve", request.id, user=OUTSIDER)
-        assert "Nur Freigebende" in bot.wait_for_ephemeral(OUTSIDER, "Nur").params["text"]
+    bot.click(APPROVE, request.id, user=OUTSIDER)
+    assert "Nur Freigebende" in bot.wait_for_ephemeral(OUTSIDER, "Nur").params["text"]
 
-        bot.click("sendid_approve", request.id, user=APPROVER)
-        wait_for_state(bot, request.id, RequestState.CREATED)
-        reply = all_text(bot.wait_for_thread_reply(request)[0].params)
-        assert "Sende-ID erstellt" in reply and "Freigegeben von" in reply
-        assert "Send ID created" not in reply
-        assert "Hilfe" in bot.command("help").json()["text"]
-        assert "Letzte Anfragen" in bot.command("history").json()["text"]
-        # No users.info lookups: one language is fixed for the whole workspace.
-        assert slack.calls_to("users.info") == []
-    finally:
-        bot.close()
-        bot.runtime.stop()
+    bot.click(APPROVE, request.id, user=APPROVER)
+    wait_for_state(bot.store, request.id, RequestState.CREATED)
+    reply = all_text(bot.wait_for_thread_reply(request)[0].params)
+    assert "Sende-ID erstellt" in reply and "Freigegeben von" in reply
+    assert "Send ID created" not in reply
+    assert "Hilfe" in bot.command("help").json()["text"]
+    assert "Letzte Anfragen" in bot.command("history").json()["text"]
+    # No users.info lookups: one language is fixed for the whole workspace.
+    assert slack.calls_to("users.info") == []
 
 
 def test_private_answers_follow_the_readers_locale_while_the_card_uses_the_workspace_default(
-    slack: SlackStandIn, braze: BrazeStandIn, database_url: str
+    bots: InProcessBots, slack: SlackStandIn
 ) -> None:
     slack.users[REQUESTER] = {"locale": "de-DE"}
     slack.users[OUTSIDER] = {"locale": "en-US"}
-    bot = start_bot(slack, braze, database_url)
-    try:
-        view = bot.open_form(user=REQUESTER)
-        assert view["title"]["text"] == "Sende-ID anfordern"  # the requester reads German
-        request = bot.request(CAMPAIGN, "mixed_1")
-        card = all_text(bot.card_posts(CHANNEL)[-1].params)
-        assert "Send ID request" in card  # the channel gets the workspace language
-        bot.click("sendid_approve", request.id, user=OUTSIDER)
-        assert "Only approvers" in bot.wait_for_ephemeral(OUTSIDER, "Only").params["text"]
-        assert "funktioniert hier nicht" in bot.command("", channel="C0RANDOM").json()["text"]
-        # The locale is looked up once per person, then cached.
-        looked_up = [c.params["user"] for c in slack.calls_to("users.info")]
-        assert sorted(set(looked_up)) == sorted(looked_up)
-    finally:
-        bot.close()
-        bot.runtime.stop()
+    bot = bots.start()
+    view = bot.open_form(user=REQUESTER)
+    assert view["title"]["text"] == "Sende-ID anfordern"  # the requester reads German
+    request = bot.request(CAMPAIGN, "mixed_1")
+    card = all_text(bot.card_posts(CHANNEL)[-1].params)
+    assert "Send ID request" in card  # the channel gets the workspace language
+    bot.click(APPROVE, request.id, user=OUTSIDER)
+    assert "Only approvers" in bot.wait_for_ephemeral(OUTSIDER, "Only").params["text"]
+    assert "funktioniert hier nicht" in bot.command("", channel="C0RANDOM").json()["text"]
+    # The locale is looked up once per person, then cached.
+    looked_up = [c.params["user"] for c in slack.calls_to("users.info")]
+    assert sorted(set(looked_up)) == sorted(looked_up)
 
 
-def test_the_main_flow_in_english_shows_no_german(
-    slack: SlackStandIn, braze: BrazeStandIn, database_url: str
-) -> None:
-    bot = start_bot(slack, braze, database_url, sendid_language="en")
-    try:
-        request = bot.request(CAMPAIGN, "english_1")
-        bot.click("sendid_approve", request.id, user=APPROVER)
-        wait_for_state(bot, request.id, RequestState.CREATED)
-        reply = all_text(bot.wait_for_thread_reply(request)[0].params)
-        assert "Send ID created" in reply and "Sende-ID" not in reply
-    finally:
-        bot.close()
-        bot.runtime.stop()
+def test_the_main_flow_in_english_shows_no_german(bots: InProcessBots) -> None:
+    bot = bots.start(sendid_language="en")
+    request = bot.request(CAMPAIGN, "english_1")
+    bot.click(APPROVE, request.id, user=APPROVER)
+    wait_for_state(bot.store, request.id, RequestState.CREATED)
+    reply = all_text(bot.wait_for_thread_reply(request)[0].params)
+    assert "Send ID created" in reply and "Sende-ID" not in reply

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -12,18 +9,19 @@ from pathlib import Path
 import pytest
 
 from bot.domain.models import RequestState
-from tests.conftest import (
+from tests.standins.braze import BrazeStandIn
+from tests.standins.slack import SlackStandIn
+from tests.support.bots import InProcessBots, bot_env, run_bot
+from tests.support.constants import (
+    APPROVE,
     APPROVER,
     CAMPAIGN,
     CHANNEL,
     GROUP_APPROVER,
     PRIVATE_CHANNEL,
-    BotHarness,
-    start_bot,
-    wait_for_state,
 )
-from tests.standins.braze import BrazeStandIn
-from tests.standins.slack import SlackStandIn
+from tests.support.driver import SlackDriver
+from tests.support.waits import stored, wait_for_state
 
 OTHER_CAMPAIGN = "9b2e4f60-1a3c-4d5e-8f70-0a1b2c3d4e5f"
 CRM_APPROVER = "U0CRMLEAD"
@@ -42,18 +40,12 @@ send_id_example = "crm_welcome_1"
 
 
 @pytest.fixture
-def policy_bot(
-    slack: SlackStandIn, braze: BrazeStandIn, database_url: str, tmp_path: Path
-) -> Iterator[BotHarness]:
+def policy_bot(bots: InProcessBots, braze: BrazeStandIn, tmp_path: Path) -> Iterator[SlackDriver]:
     path = tmp_path / "policy.toml"
     path.write_text(POLICY)
     braze.add_campaign(OTHER_CAMPAIGN, "Other")
-    bot = start_bot(slack, braze, database_url, sendid_policy_file=str(path))
-    try:
-        yield bot
-    finally:
-        bot.close()
-        bot.runtime.stop()
+    bot = bots.start(sendid_policy_file=str(path))
+    yield bot
 
 
 def send_id_input(view: dict) -> dict:
@@ -61,7 +53,7 @@ def send_id_input(view: dict) -> dict:
 
 
 def test_a_channel_with_a_naming_rule_shows_its_example_and_requires_a_send_id(
-    policy_bot: BotHarness,
+    policy_bot: SlackDriver,
 ) -> None:
     block = send_id_input(policy_bot.open_form())
     assert block["optional"] is False
@@ -70,7 +62,7 @@ def test_a_channel_with_a_naming_rule_shows_its_example_and_requires_a_send_id(
     assert send_id_input(policy_bot.open_form(channel=PRIVATE_CHANNEL))["optional"] is True
 
 
-def test_send_ids_that_break_the_channels_rule_are_refused_inline(policy_bot: BotHarness) -> None:
+def test_send_ids_that_break_the_channels_rule_are_refused_inline(policy_bot: SlackDriver) -> None:
     view = policy_bot.open_form()
     wrong = policy_bot.submit(view, {"campaign_id": CAMPAIGN, "send_id": "spring_1"}).json()
     assert "naming rule" in wrong["errors"]["send_id"]
@@ -81,7 +73,7 @@ def test_send_ids_that_break_the_channels_rule_are_refused_inline(policy_bot: Bo
 
 
 def test_campaigns_outside_the_channels_allow_list_are_refused_inline(
-    policy_bot: BotHarness,
+    policy_bot: SlackDriver,
 ) -> None:
     view = policy_bot.open_form()
     body = policy_bot.submit(view, {"campaign_id": OTHER_CAMPAIGN, "send_id": "crm_x"}).json()
@@ -91,25 +83,25 @@ def test_campaigns_outside_the_channels_allow_list_are_refused_inline(
     assert other.state is RequestState.PENDING
 
 
-def test_a_request_that_follows_the_rules_gets_the_channels_ttl(policy_bot: BotHarness) -> None:
+def test_a_request_that_follows_the_rules_gets_the_channels_ttl(policy_bot: SlackDriver) -> None:
     request = policy_bot.request(CAMPAIGN, "crm_welcome_1")
     assert request.expires_at - request.created_at == timedelta(hours=2)
 
 
 def test_only_the_channels_own_approvers_decide_there(
-    policy_bot: BotHarness, slack: SlackStandIn
+    policy_bot: SlackDriver, slack: SlackStandIn
 ) -> None:
     request = policy_bot.request(CAMPAIGN, "crm_welcome_2")
     for default_approver in (APPROVER, GROUP_APPROVER):
-        policy_bot.click("sendid_approve", request.id, user=default_approver)
+        policy_bot.click(APPROVE, request.id, user=default_approver)
         policy_bot.wait_for_ephemeral(default_approver, "Only approvers")
-    assert policy_bot.store.get(request.id).state is RequestState.PENDING
-    policy_bot.click("sendid_approve", request.id, user=CRM_APPROVER)
-    wait_for_state(policy_bot, request.id, RequestState.CREATED)
+    assert stored(policy_bot.store, request.id).state is RequestState.PENDING
+    policy_bot.click(APPROVE, request.id, user=CRM_APPROVER)
+    wait_for_state(policy_bot.store, request.id, RequestState.CREATED)
     # The default approvers still decide in channels without their own list.
     other = policy_bot.request(CAMPAIGN, "other_1", channel=PRIVATE_CHANNEL)
-    policy_bot.click("sendid_approve", other.id, user=APPROVER, channel=PRIVATE_CHANNEL)
-    wait_for_state(policy_bot, other.id, RequestState.CREATED)
+    policy_bot.click(APPROVE, other.id, user=APPROVER, channel=PRIVATE_CHANNEL)
+    wait_for_state(policy_bot.store, other.id, RequestState.CREATED)
 
 
 def test_a_broken_policy_file_stops_start_up_with_exit_code_2_and_one_line_each(
@@ -117,28 +109,17 @@ def test_a_broken_policy_file_stops_start_up_with_exit_code_2_and_one_line_each(
 ) -> None:
     path = tmp_path / "policy.toml"
     path.write_text(
-        "[channels.C0NOTLISTED]\nttl_hours = 4\n\n[channels.C0CAMPAIGNS]\nsend_id_pattern = '('\n"
+        f"[channels.C0NOTLISTED]\nttl_hours = 4\n\n[channels.{CHANNEL}]\nsend_id_pattern = '('\n"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SENDID_", "BRAZE_"))}
-    env.update(
-        SLACK_BOT_TOKEN="xoxb-test",
-        SLACK_SIGNING_SECRET="secret",
-        BRAZE_API_KEY="key",
-        BRAZE_REST_ENDPOINT="http://127.0.0.1:9",
-        SENDID_ALLOWED_CHANNELS="C0CAMPAIGNS",
-        SENDID_APPROVERS="U0APPROVER",
+    unreachable = "http://127.0.0.1:9"  # never called: start-up stops before
+    env = bot_env(
+        unreachable,
+        unreachable,
+        f"sqlite:///{tmp_path / 'x.db'}",
+        SENDID_ALLOWED_CHANNELS=CHANNEL,
         SENDID_POLICY_FILE=str(path),
-        SENDID_DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}",
-        PORT="0",
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "bot"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_bot(env=env, cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
     lines = [line for line in result.stderr.splitlines() if "configuration error" in line]

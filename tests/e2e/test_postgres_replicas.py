@@ -6,26 +6,24 @@ Skips with the reason when the test PostgreSQL is unreachable; with SENDID_REQUI
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from bot.domain.models import RequestState
 from bot.store import Store
-from tests import db_fixtures
-from tests import slack_requests as sr
-from tests.conftest import APPROVER, CAMPAIGN, CHANNEL, GROUP_APPROVER, REQUESTER, all_text
 from tests.ops.test_metrics import Scrape
-from tests.processes import bot_env, free_port, post
-from tests.standins.braze import BrazeStandIn
+from tests.standins.braze import CREATE_PATH, BrazeStandIn
 from tests.standins.slack import SlackStandIn
+from tests.support import databases
+from tests.support.bots import bot_env, bot_process
+from tests.support.constants import APPROVE, APPROVER, CAMPAIGN, CHANNEL, GROUP_APPROVER, REQUESTER
+from tests.support.driver import SlackDriver
+from tests.support.shown import all_text
+from tests.support.waits import stored
 
 pytestmark = pytest.mark.postgres
 
@@ -34,57 +32,25 @@ CLICKS = 24
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
-    with db_fixtures.isolated_postgres_url() as url:
+    with databases.isolated_postgres_url() as url:
         yield url
-
-
-def wait_ready(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None:
-            raise AssertionError(f"replica exited early:\n{log.read_text()}")
-        time.sleep(0.1)
-    raise AssertionError(f"replica never became ready:\n{log.read_text()}")
 
 
 def test_two_replicas_on_one_postgresql_make_exactly_one_braze_call_for_concurrent_approvals(
     slack: SlackStandIn, braze: BrazeStandIn, postgres_url: str, tmp_path: Path
 ) -> None:
-    ports = [free_port(), free_port()]
-    logs = [tmp_path / "replica-a.log", tmp_path / "replica-b.log"]
+    env = bot_env(slack.url, braze.url, postgres_url)
+    replicas = [bot_process(env, tmp_path, name) for name in ("replica-a", "replica-b")]
     # Both start at the same moment against an empty schema: creating it must not race either.
-    replicas = [
-        subprocess.Popen(
-            [sys.executable, "-m", "bot"],
-            cwd=tmp_path,  # no stray .env
-            env=bot_env(slack, braze, postgres_url, port),
-            stdout=log.open("wb"),
-            stderr=subprocess.STDOUT,
-        )
-        for port, log in zip(ports, logs, strict=True)
-    ]
+    for replica in replicas:
+        replica.start(wait=False)
+    store = Store(postgres_url)
+    driver = SlackDriver([r.url for r in replicas], slack, store=store)
     try:
-        for port, process, log in zip(ports, replicas, logs, strict=True):
-            wait_ready(port, process, log)
-
+        for replica in replicas:
+            replica.wait_ready()
         # The request goes through replica A.
-        post(ports[0], sr.form_body(sr.slash_command("", user_id=REQUESTER, channel_id=CHANNEL)))
-        view = slack.wait_for_call("views.open").params["view"]
-        submission = sr.view_submission(
-            view, {"campaign_id": CAMPAIGN, "send_id": "replicas_1"}, user_id=REQUESTER
-        )
-        assert post(ports[0], sr.payload_body(submission)).status_code == 200
-        with Store(postgres_url) as store:
-            deadline = time.monotonic() + 10
-            while not ((found := store.recent_in_channel(CHANNEL, 1)) and found[0].card_ts):
-                assert time.monotonic() < deadline, "no card"
-                time.sleep(0.05)
-        request = found[0]
+        request = driver.request(CAMPAIGN, "replicas_1", replica=0)
 
         # Approvers click on both replicas at once; Braze is slow enough that all clicks land
         # while the winner's call is in flight.
@@ -94,11 +60,8 @@ def test_two_replicas_on_one_postgresql_make_exactly_one_braze_call_for_concurre
 
         def click(index: int) -> None:
             user = (APPROVER, GROUP_APPROVER)[index % 2]
-            body = sr.payload_body(
-                sr.button_click("sendid_approve", request.id, user_id=user, channel_id=CHANNEL)
-            )
             barrier.wait()
-            statuses.append(post(ports[(index // 2) % 2], body).status_code)
+            statuses.append(driver.click(APPROVE, request.id, user=user, replica=index // 2).status)
 
         threads = [threading.Thread(target=click, args=(i,)) for i in range(CLICKS)]
         for thread in threads:
@@ -131,9 +94,8 @@ def test_two_replicas_on_one_postgresql_make_exactly_one_braze_call_for_concurre
         assert replies == [reply]
         assert len(losers) == CLICKS - 1
 
-        with Store(postgres_url) as store:
-            final = store.get(request.id)
-            trail = [(a.from_state, a.to_state, a.actor_id) for a in store.audit(request.id)]
+        final = stored(store, request.id)
+        trail = [(a.from_state, a.to_state, a.actor_id) for a in store.audit(request.id)]
         assert final.state is RequestState.CREATED
         winner = final.decided_by
         assert winner in (APPROVER, GROUP_APPROVER)
@@ -157,20 +119,20 @@ def test_two_replicas_on_one_postgresql_make_exactly_one_braze_call_for_concurre
         assert card_updates and card_updates[-1].params["blocks"] == card["blocks"]
 
         # Both replicas report the shared database the same; Braze calls are counted per replica.
-        scrapes = [Scrape(f"http://127.0.0.1:{port}") for port in ports]
+        scrapes = [Scrape(replica.url) for replica in replicas]
         for scrape in scrapes:
             assert scrape.value("sendid_requests", state="created") == 1
             assert scrape.value("sendid_pending_requests") == 0
             assert scrape.value("sendid_braze_quota_remaining") == 99
         assert (
             sum(
-                s.value("sendid_braze_requests_total", endpoint="/sends/id/create", status="201")
+                s.value("sendid_braze_requests_total", endpoint=CREATE_PATH, status="201")
                 for s in scrapes
             )
             == 1
         )
     finally:
-        for process in replicas:
-            process.send_signal(signal.SIGTERM)
-        codes = [process.wait(timeout=30) for process in replicas]
-    assert codes == [0, 0], "\n".join(log.read_text() for log in logs)
+        driver.close()
+        store.close()
+        codes = [replica.stop() for replica in replicas]
+    assert codes == [0, 0], "\n".join(replica.log_text() for replica in replicas)

@@ -6,20 +6,20 @@ import httpx
 
 from bot.domain.models import RequestState
 from bot.runtime import BotRuntime
-from tests import slack_requests as sr
-from tests.conftest import (
+from tests.standins.braze import BrazeStandIn
+from tests.standins.slack import SlackStandIn
+from tests.standins.socket_mode import SocketModeStandIn
+from tests.support import slack_requests as sr
+from tests.support.constants import (
     APP_TOKEN,
+    APPROVE,
     APPROVER,
     CAMPAIGN,
     CHANNEL,
     OTHER_CHANNEL,
     REQUESTER,
-    wait_for_state,
 )
-from tests.processes import wait_for_card
-from tests.standins.braze import BrazeStandIn
-from tests.standins.slack import SlackStandIn
-from tests.standins.socket_mode import SocketModeStandIn, slash_command_payload
+from tests.support.waits import newest_with_card, wait_for_state
 
 
 def test_socket_mode_runs_the_whole_flow_and_acks_every_envelope(
@@ -29,7 +29,7 @@ def test_socket_mode_runs_the_whole_flow_and_acks_every_envelope(
     assert slack.calls_to("apps.connections.open")[0].token == APP_TOKEN
 
     envelope = socket_mode.send_envelope(
-        "slash_commands", slash_command_payload("", user_id=REQUESTER, channel_id=CHANNEL)
+        "slash_commands", sr.slash_command("", user_id=REQUESTER, channel_id=CHANNEL)
     )
     socket_mode.wait_for_ack(envelope)
     view = slack.wait_for_call("views.open").params["view"]
@@ -41,11 +41,10 @@ def test_socket_mode_runs_the_whole_flow_and_acks_every_envelope(
     assert not ack.get("payload")  # an empty ack closes the modal
     slack.wait_for_call("chat.postMessage", predicate=lambda c: c.params.get("channel") == CHANNEL)
 
-    request = runtime.store.get(wait_for_card(runtime.settings.sendid_database_url))
-    assert request is not None and request.card_ts
-    click = sr.button_click("sendid_approve", request.id, user_id=APPROVER, channel_id=CHANNEL)
+    request = newest_with_card(runtime.store, CHANNEL)
+    click = sr.button_click(APPROVE, request.id, user_id=APPROVER, channel_id=CHANNEL)
     socket_mode.wait_for_ack(socket_mode.send_envelope("interactive", click))
-    wait_for_state(runtime, request.id, RequestState.CREATED)
+    wait_for_state(runtime.store, request.id, RequestState.CREATED)
     reply = slack.wait_for_call(
         "chat.postMessage", predicate=lambda c: c.params.get("thread_ts") == request.card_ts
     )
@@ -58,7 +57,7 @@ def test_socket_mode_refuses_other_channels_in_the_ack_itself(
 ) -> None:
     _, socket_mode = socket_bot
     envelope = socket_mode.send_envelope(
-        "slash_commands", slash_command_payload("", user_id=REQUESTER, channel_id=OTHER_CHANNEL)
+        "slash_commands", sr.slash_command("", user_id=REQUESTER, channel_id=OTHER_CHANNEL)
     )
     ack = socket_mode.wait_for_ack(envelope)
     assert "does not work here" in ack["payload"]["text"]

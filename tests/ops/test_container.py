@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import re
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +18,12 @@ import httpx
 import pytest
 import yaml
 
-from tests.conftest import BOT_TOKEN, BRAZE_KEY, SIGNING_SECRET
 from tests.ops import dockerfile
-from tests.processes import bot_env, free_port
 from tests.standins.braze import BrazeStandIn
 from tests.standins.slack import SlackStandIn
+from tests.support.bots import bot_env
+from tests.support.constants import BOT_TOKEN, BRAZE_KEY, SIGNING_SECRET
+from tests.support.processes import ServerProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = ROOT / "Dockerfile"
@@ -119,27 +118,22 @@ def test_the_image_steps_install_the_bot_in_a_clean_venv_and_it_answers_healthz(
     ).stdout.strip()
     assert Path(where).is_relative_to(venv), where
 
-    port = free_port()
-    settings = {
-        k: v
-        for k, v in bot_env(slack, braze, "unused", port).items()
-        if k.startswith(("SLACK_", "BRAZE_", "SENDID_"))
-    }
+    environment = bot_env(slack.url, braze.url, "unused").items()
+    settings = {k: v for k, v in environment if k.startswith(("SLACK_", "BRAZE_", "SENDID_"))}
     del settings["SENDID_DATABASE_URL"]  # the image's default: SQLite in its working directory
-    run_env = {**env, **settings, "PORT": str(port)}
     final = replay.stages[-1]
     cmd = final.last("CMD")
     assert cmd is not None
-    log = tmp_path / "bot.log"
-    process = subprocess.Popen(
+    bot = ServerProcess(
         dockerfile.exec_form(cmd.args),
+        env={**env, **settings},
         cwd=workdir,
-        env=run_env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
+        log=tmp_path / "bot.log",
+        ready_path="/healthz",
     )
+    run_env = bot.env  # the image's environment, the settings and PORT
+    bot.start()
     try:
-        assert wait_for_healthz(port, process), log.read_text()
         check = subprocess.run(
             dockerfile.healthcheck_command(final),
             cwd=workdir,
@@ -149,32 +143,17 @@ def test_the_image_steps_install_the_bot_in_a_clean_venv_and_it_answers_healthz(
             timeout=30,
         )
         assert check.returncode == 0, check.stderr
-        assert httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200
+        assert httpx.get(f"{bot.url}/readyz").status_code == 200
         assert (workdir / "sendid.db").exists()
     finally:
-        process.send_signal(signal.SIGTERM)
-        code = process.wait(timeout=30)
-    assert code == 0, log.read_text()
+        code = bot.stop()
+    assert code == 0, bot.log_text()
 
     # With the bot gone, the image's HEALTHCHECK reports unhealthy.
     down = subprocess.run(
         dockerfile.healthcheck_command(final), cwd=workdir, env=run_env, timeout=30
     )
     assert down.returncode != 0
-
-
-def wait_for_healthz(port: int, process: subprocess.Popen[bytes], timeout: float = 30) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            return False
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return True
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    return False
 
 
 # -- docker-compose.yml -------------------------------------------------------------------------

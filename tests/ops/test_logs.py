@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -14,22 +13,20 @@ import pytest
 from bot.domain.models import RequestState
 from bot.logs import REDACTED, JsonFormatter, TextFormatter
 from bot.store import Store
-from tests import slack_requests as sr
-from tests.conftest import (
-    APP_TOKEN,
+from tests.standins.braze import BrazeStandIn
+from tests.standins.slack import SlackStandIn
+from tests.support.bots import bot_env, bot_process
+from tests.support.constants import (
+    APPROVE,
     APPROVER,
-    BOT_TOKEN,
     BRAZE_KEY,
     CAMPAIGN,
     CHANNEL,
     REQUESTER,
-    SIGNING_SECRET,
+    SECRETS,
 )
-from tests.processes import bot_env, free_port, post, start_process, wait_for_card
-from tests.standins.braze import BrazeStandIn
-from tests.standins.slack import SlackStandIn
-
-SECRETS = (BOT_TOKEN, BRAZE_KEY, SIGNING_SECRET, APP_TOKEN)
+from tests.support.driver import SlackDriver
+from tests.support.waits import stored
 
 
 def run_one_approved_request(
@@ -37,33 +34,18 @@ def run_one_approved_request(
 ) -> tuple[str, str]:
     """Start `python -m bot`, request and approve one send ID, stop it; (its log, request ID)."""
     database_url = f"sqlite:///{tmp_path / 'logs.db'}"
-    port = free_port()
-    env = bot_env(slack, braze, database_url, port)
-    env.pop("LOG_FORMAT", None)
-    if log_format is not None:
-        env["LOG_FORMAT"] = log_format
-    log = tmp_path / "bot.log"
-    process = start_process(env, port, log)
-    try:
-        post(port, sr.form_body(sr.slash_command("", user_id=REQUESTER, channel_id=CHANNEL)))
-        view = slack.wait_for_call("views.open").params["view"]
-        submission = sr.view_submission(
-            view, {"campaign_id": CAMPAIGN, "send_id": "logged_1"}, user_id=REQUESTER
-        )
-        post(port, sr.payload_body(submission))
-        slack.wait_for_call(
-            "chat.postMessage", predicate=lambda c: c.params.get("channel") == CHANNEL
-        )
-        request = wait_for_card(database_url)
-        click = sr.button_click("sendid_approve", request, user_id=APPROVER, channel_id=CHANNEL)
-        post(port, sr.payload_body(click))
-        slack.wait_for_call("chat.postMessage", predicate=lambda c: "thread_ts" in c.params)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=20) == 0
-    with Store(database_url) as store:
-        assert store.get(request).state is RequestState.CREATED
-    return log.read_text(), request
+    formats = {} if log_format is None else {"LOG_FORMAT": log_format}
+    bot = bot_process(bot_env(slack.url, braze.url, database_url, **formats), tmp_path)
+    with Store(database_url) as store, SlackDriver(bot.url, slack, store=store) as driver:
+        bot.start()
+        try:
+            request = driver.request(CAMPAIGN, "logged_1")
+            driver.click(APPROVE, request.id, user=APPROVER)
+            driver.wait_for_thread_reply(request)
+        finally:
+            assert bot.stop(timeout=20) == 0
+        assert stored(store, request.id).state is RequestState.CREATED
+    return bot.log_text(), request.id
 
 
 def test_json_is_the_default_one_object_per_line_with_request_channel_and_user(
@@ -85,7 +67,7 @@ def test_json_is_the_default_one_object_per_line_with_request_channel_and_user(
     assert created[0]["logger"] == "bot.service" and created[0]["level"] == "INFO"
     assert any(e.get("request_id") == request_id and "created" in e["message"] for e in entries)
     assert any(e["logger"] == "bot.braze" and "/sends/id/create" in e["message"] for e in entries)
-    for secret in SECRETS:
+    for secret in SECRETS.values():
         assert secret not in text
 
 
@@ -100,7 +82,7 @@ def test_text_format_is_for_people_and_still_names_the_request(
     assert f"channel={CHANNEL}" in created[0] and f"user={REQUESTER}" in created[0]
     with pytest.raises(json.JSONDecodeError):
         json.loads(created[0])
-    for secret in SECRETS:
+    for secret in SECRETS.values():
         assert secret not in text
 
 

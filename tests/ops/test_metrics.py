@@ -10,19 +10,13 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.domain.models import RequestState
 from bot.runtime import BotRuntime
-from tests import slack_requests as sr
-from tests.conftest import (
-    APPROVER,
-    CAMPAIGN,
-    CHANNEL,
-    REQUESTER,
-    BotHarness,
-)
+from tests.standins.braze import CREATE_PATH, DETAILS_PATH, BrazeStandIn
 from tests.standins.slack import SlackStandIn
-from tests.standins.socket_mode import SocketModeStandIn, slash_command_payload
-
-CREATE = "/sends/id/create"
-DETAILS = "/campaigns/details"
+from tests.standins.socket_mode import SocketModeStandIn
+from tests.support import slack_requests as sr
+from tests.support.constants import APPROVE, APPROVER, CAMPAIGN, CHANNEL, REQUESTER
+from tests.support.driver import SlackDriver
+from tests.support.waits import newest_with_card, wait_for_state
 
 
 class Scrape:
@@ -47,15 +41,6 @@ class Scrape:
         return any(s.name == name for f in self.families.values() for s in f.samples)
 
 
-def wait_for_state(store: object, request_id: str, state: RequestState) -> None:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if store.get(request_id).state is state:  # type: ignore[attr-defined]
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"{request_id} never reached {state}")
-
-
 def assert_after_one_approved_request(scrape: Scrape) -> None:
     assert scrape.content_type.startswith("text/plain; version=0.0.4")
     assert scrape.value("sendid_store_up") == 1
@@ -65,10 +50,10 @@ def assert_after_one_approved_request(scrape: Scrape) -> None:
     assert scrape.value("sendid_pending_requests") == 0
     assert scrape.value("sendid_failed_requests", kind="quota") == 0
     # Per process: one create call answered 201, one campaign lookup answered 200.
-    assert scrape.value("sendid_braze_requests_total", endpoint=CREATE, status="201") == 1
-    assert scrape.value("sendid_braze_requests_total", endpoint=DETAILS, status="200") == 1
-    assert scrape.value("sendid_braze_request_duration_seconds_count", endpoint=CREATE) == 1
-    assert 0 < scrape.value("sendid_braze_request_duration_seconds_sum", endpoint=CREATE) < 5
+    assert scrape.value("sendid_braze_requests_total", endpoint=CREATE_PATH, status="201") == 1
+    assert scrape.value("sendid_braze_requests_total", endpoint=DETAILS_PATH, status="200") == 1
+    assert scrape.value("sendid_braze_request_duration_seconds_count", endpoint=CREATE_PATH) == 1
+    assert 0 < scrape.value("sendid_braze_request_duration_seconds_sum", endpoint=CREATE_PATH) < 5
     # From Braze's X-RateLimit headers (the stand-in allows 100 a day).
     assert scrape.value("sendid_braze_quota_remaining") == 99
     assert scrape.value("sendid_braze_quota_limit") == 100
@@ -77,8 +62,8 @@ def assert_after_one_approved_request(scrape: Scrape) -> None:
     assert scrape.has("process_cpu_seconds_total") or scrape.has("python_info")
 
 
-def test_metrics_in_http_mode_count_requests_braze_calls_and_quota(bot: BotHarness) -> None:
-    empty = Scrape(bot.base_url)
+def test_metrics_in_http_mode_count_requests_braze_calls_and_quota(bot: SlackDriver) -> None:
+    empty = Scrape(bot.url)
     assert empty.value("sendid_store_up") == 1
     assert empty.value("sendid_pending_requests") == 0
     assert not empty.has("sendid_braze_quota_remaining")  # nothing known before Braze says
@@ -86,33 +71,37 @@ def test_metrics_in_http_mode_count_requests_braze_calls_and_quota(bot: BotHarne
         assert f'sendid_requests{{state="{state.value}"}} 0.0' in empty.text
 
     request = bot.request(CAMPAIGN, "metrics_1")
-    pending = Scrape(bot.base_url)
+    pending = Scrape(bot.url)
     assert pending.value("sendid_pending_requests") == 1
     assert pending.value("sendid_requests", state="pending") == 1
 
-    bot.click("sendid_approve", request.id, user=APPROVER)
+    bot.click(APPROVE, request.id, user=APPROVER)
     wait_for_state(bot.store, request.id, RequestState.CREATED)
     bot.wait_for_thread_reply(request)
-    assert_after_one_approved_request(Scrape(bot.base_url))
+    assert_after_one_approved_request(Scrape(bot.url))
 
 
-def test_metrics_count_failures_by_kind_and_braze_answers_by_status(bot: BotHarness) -> None:
+def test_metrics_count_failures_by_kind_and_braze_answers_by_status(
+    bot: SlackDriver, braze: BrazeStandIn
+) -> None:
     request = bot.request(CAMPAIGN, "metrics_403")
-    bot.braze.fail_next(CREATE, 403, {"message": "Forbidden: key lacks sends.id.create"})
-    bot.click("sendid_approve", request.id, user=APPROVER)
+    braze.fail_next(CREATE_PATH, 403, {"message": "Forbidden: key lacks sends.id.create"})
+    bot.click(APPROVE, request.id, user=APPROVER)
     wait_for_state(bot.store, request.id, RequestState.FAILED)
-    scrape = Scrape(bot.base_url)
+    scrape = Scrape(bot.url)
     assert scrape.value("sendid_failed_requests", kind="permission") == 1
     assert scrape.value("sendid_requests", state="failed") == 1
-    assert scrape.value("sendid_braze_requests_total", endpoint=CREATE, status="403") == 1
+    assert scrape.value("sendid_braze_requests_total", endpoint=CREATE_PATH, status="403") == 1
 
 
-def test_a_scrape_answers_even_when_the_database_is_broken(bot: BotHarness) -> None:
-    database = Path(bot.runtime.settings.sendid_database_url.removeprefix("sqlite:///"))
+def test_a_scrape_answers_even_when_the_database_is_broken(
+    bot: SlackDriver, database_url: str
+) -> None:
+    database = Path(database_url.removeprefix("sqlite:///"))
     bot.store.close()  # drop pooled connections (the engine reconnects on next use)
     database.rename(database.with_suffix(".moved"))
     try:
-        scrape = Scrape(bot.base_url)  # a fresh, empty database file: no tables
+        scrape = Scrape(bot.url)  # a fresh, empty database file: no tables
     finally:
         bot.store.close()
         for leftover in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
@@ -121,7 +110,7 @@ def test_a_scrape_answers_even_when_the_database_is_broken(bot: BotHarness) -> N
     assert scrape.value("sendid_store_up") == 0
     assert not scrape.has("sendid_requests")
     assert "sendid_braze_requests" in scrape.families  # per-process metrics still served
-    assert Scrape(bot.base_url).value("sendid_store_up") == 1  # and back once it is
+    assert Scrape(bot.url).value("sendid_store_up") == 1  # and back once it is
 
 
 def test_metrics_are_served_on_port_alongside_socket_mode(
@@ -129,7 +118,7 @@ def test_metrics_are_served_on_port_alongside_socket_mode(
 ) -> None:
     runtime, socket_mode = socket_bot
     base_url = f"http://127.0.0.1:{runtime.port}"
-    command = slash_command_payload("", user_id=REQUESTER, channel_id=CHANNEL)
+    command = sr.slash_command("", user_id=REQUESTER, channel_id=CHANNEL)
     socket_mode.wait_for_ack(socket_mode.send_envelope("slash_commands", command))
     view = slack.wait_for_call("views.open").params["view"]
     submission = sr.view_submission(
@@ -137,13 +126,10 @@ def test_metrics_are_served_on_port_alongside_socket_mode(
     )
     socket_mode.wait_for_ack(socket_mode.send_envelope("interactive", submission))
     slack.wait_for_call("chat.postMessage", predicate=lambda c: c.params.get("channel") == CHANNEL)
-    deadline = time.monotonic() + 10
-    while not (request := runtime.store.recent_in_channel(CHANNEL)[0]).card_ts:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    request = newest_with_card(runtime.store, CHANNEL)
     assert Scrape(base_url).value("sendid_pending_requests") == 1
 
-    click = sr.button_click("sendid_approve", request.id, user_id=APPROVER, channel_id=CHANNEL)
+    click = sr.button_click(APPROVE, request.id, user_id=APPROVER, channel_id=CHANNEL)
     socket_mode.wait_for_ack(socket_mode.send_envelope("interactive", click))
     wait_for_state(runtime.store, request.id, RequestState.CREATED)
     slack.wait_for_call(

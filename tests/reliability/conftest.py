@@ -1,28 +1,22 @@
-"""Fixtures of the reliability suite: watched stand-ins, figures per scenario, the session watch."""
+"""Fixtures of the reliability suite: watched stand-ins and bots, figures per scenario, the
+session watch, the in-process scenario of the fault tests."""
 
 from __future__ import annotations
 
 import os
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests import db_fixtures
-from tests.conftest import (
-    APP_TOKEN,
-    APPROVER_GROUP,
-    BOT_TOKEN,
-    BRAZE_KEY,
-    CAMPAIGN,
-    CAMPAIGN_NAME,
-    GROUP_APPROVER,
-)
-from tests.reliability.harness import WATCH, Figures
+from tests.reliability.harness import WATCH, Figures, Scenario
 from tests.standins.braze import BrazeStandIn
 from tests.standins.slack import SlackStandIn
+from tests.support import databases
+from tests.support.bots import InProcessBots, braze_stand_in, slack_stand_in
 
 SECRETS_TEST = "test_no_secret_reaches_a_log_line_a_slack_message_or_an_answer"
 
@@ -54,16 +48,28 @@ def watch_everything() -> Iterator[None]:
 
 @pytest.fixture
 def slack() -> Iterator[SlackStandIn]:
-    with SlackStandIn(bot_token=BOT_TOKEN, app_token=APP_TOKEN) as stand_in:
-        stand_in.usergroups[APPROVER_GROUP] = [GROUP_APPROVER]
+    with slack_stand_in() as stand_in:
         yield WATCH.watch_slack(stand_in)
 
 
 @pytest.fixture
 def braze() -> Iterator[BrazeStandIn]:
-    with BrazeStandIn(api_key=BRAZE_KEY) as stand_in:
-        stand_in.add_campaign(CAMPAIGN, CAMPAIGN_NAME)
+    with braze_stand_in() as stand_in:
         yield WATCH.watch_braze(stand_in)
+
+
+@pytest.fixture
+def bots(slack: SlackStandIn, braze: BrazeStandIn, database_url: str) -> Iterator[InProcessBots]:
+    """In-process bots whose answers the secrets watch reads."""
+    with InProcessBots(slack, braze, database_url, on_answer=WATCH.take_response) as started:
+        yield started
+
+
+@pytest.fixture
+def scenario(bots: InProcessBots, braze: BrazeStandIn) -> Scenario:
+    """A bot whose sweeper re-posts a lost reply after half a second."""
+    options = {"lost_reply_after": timedelta(seconds=0.5), "sweep_every": 0.2}
+    return Scenario(bots.start(runtime_options=options), braze)
 
 
 @pytest.fixture
@@ -89,22 +95,17 @@ def figures(request: pytest.FixtureRequest) -> Iterator[Figures]:
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'sendid.db'}"
-
-
-@pytest.fixture
 def shared_database_url(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """(backend, URL) for several bot processes: an isolated PostgreSQL schema, else SQLite.
 
     Without a reachable PostgreSQL the run falls back to one SQLite file, unless
     SENDID_REQUIRE_POSTGRES=1 (CI), which makes PostgreSQL mandatory.
     """
-    reason = db_fixtures.postgres_unavailable_reason()
+    reason = databases.postgres_unavailable_reason()
     if reason is None:
-        with db_fixtures.isolated_postgres_url() as url:
+        with databases.isolated_postgres_url() as url:
             yield "postgresql", url
         return
-    if os.environ.get(db_fixtures.REQUIRE_POSTGRES_ENV) == "1":
-        pytest.fail(f"{reason} (and {db_fixtures.REQUIRE_POSTGRES_ENV}=1)")
-    yield "sqlite", db_fixtures.sqlite_url(tmp_path)
+    if os.environ.get(databases.REQUIRE_POSTGRES_ENV) == "1":
+        pytest.fail(f"{reason} (and {databases.REQUIRE_POSTGRES_ENV}=1)")
+    yield "sqlite", databases.sqlite_url(tmp_path)

@@ -35,10 +35,12 @@ from typing import Any
 from bot.domain.models import AuditEntry, FailureKind, RequestState, SendIdRequest
 from bot.slack import mrkdwn as md
 from bot.store import Store
-from tests.standins.braze import BrazeCall
+from tests.standins.braze import CREATE_PATH, BrazeCall
 from tests.standins.slack import SlackStandIn
+from tests.support.constants import REPOST
+from tests.support.shown import buttons
+from tests.support.waits import Submission
 
-CREATE_PATH = "/sends/id/create"
 DECIDED = (
     RequestState.CREATED,
     RequestState.FAILED,
@@ -49,16 +51,6 @@ DECIDED = (
 # Failures after which Braze may have created the ID without the bot knowing it.
 MAYBE_CREATED = frozenset({FailureKind.OUTCOME_UNKNOWN, FailureKind.UNEXPECTED})
 COUNTED = ("lost", "duplicated", "inconsistent", "missing_replies", "audit_gaps", "stuck")
-
-
-@dataclass(frozen=True)
-class Submission:
-    """A request form the bot accepted (200, no inline errors)."""
-
-    channel: str
-    requester: str
-    campaign_id: str
-    send_id: str | None  # None: blank, Braze generates one
 
 
 @dataclass
@@ -93,15 +85,6 @@ class Verdict:
 
 def all_requests(store: Store) -> list[SendIdRequest]:
     return [r for state in RequestState for r in store.in_state(state)]
-
-
-def buttons(blocks: Any) -> list[dict[str, Any]]:
-    return [
-        element
-        for block in blocks or []
-        if isinstance(block, dict) and block.get("type") == "actions"
-        for element in block.get("elements") or []
-    ]
 
 
 def check(
@@ -180,7 +163,7 @@ def _check_visible(
                     orphans[value] += 1
     for request in requests:
         told = any(
-            b.get("value") == request.id and b.get("action_id") == "sendid_repost"
+            b.get("value") == request.id and b.get("action_id") == REPOST
             for m in dms.get(request.requester_id, [])
             for b in buttons(m.get("blocks"))
         )

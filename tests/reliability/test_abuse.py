@@ -20,50 +20,55 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.domain.models import RequestState
-from bot.slack import blocks
+from bot.domain.models import RequestState, SendIdRequest
 from bot.web import MAX_BODY_BYTES
-from tests import slack_requests as sr
-from tests.conftest import (
-    APP_TOKEN,
+from tests.reliability import invariants
+from tests.reliability.harness import CHANNELS, WATCH, Figures, watched_bots, watched_driver
+from tests.standins.braze import CREATE_PATH, BrazeStandIn
+from tests.standins.slack import SlackStandIn
+from tests.support import databases
+from tests.support import slack_requests as sr
+from tests.support.bots import InProcessBots
+from tests.support.constants import (
+    APPROVE,
     APPROVER,
-    APPROVER_GROUP,
-    BOT_TOKEN,
-    BRAZE_KEY,
     CAMPAIGN,
-    CAMPAIGN_NAME,
+    CANCEL,
     CHANNEL,
-    GROUP_APPROVER,
     OTHER_CHANNEL,
     OUTSIDER,
     PRIVATE_CHANNEL,
+    REJECT,
+    REJECT_MODAL,
+    REPOST,
+    REQUEST_MODAL,
     REQUESTER,
+    RETRY,
     SIGNING_SECRET,
-    BotHarness,
-    start_bot,
 )
-from tests.reliability import invariants
-from tests.reliability.harness import WATCH, Answer, Driver, Figures, wait_state, wait_stored
-from tests.standins.braze import BrazeStandIn
-from tests.standins.slack import SlackStandIn
+from tests.support.driver import FORM, Answer, SlackDriver
+from tests.support.waits import Submission, wait_for_state, wait_stored
 
-CHANNELS = (CHANNEL, PRIVATE_CHANNEL)
-CREATE = "/sends/id/create"
-FORM = "application/x-www-form-urlencoded"
 # Slack calls that change what a channel shows (an ephemeral answer, a DM or a form does not).
 VISIBLE = ("chat.update", "chat.delete")
 
 
 @dataclass
 class Arena:
-    bot: BotHarness
-    slack: SlackStandIn
-    braze: BrazeStandIn
-    driver: Driver
-    pending: Any  # a pending request in CHANNEL
-    private: Any  # a pending request in PRIVATE_CHANNEL
-    failed: Any  # a failed request in CHANNEL (Braze 503), retry allowed
-    accepted: list[Any] = field(default_factory=list)
+    bots: InProcessBots  # to start a second replica on the same database
+    bot: SlackDriver
+    pending: SendIdRequest  # a pending request in CHANNEL
+    private: SendIdRequest  # a pending request in PRIVATE_CHANNEL
+    failed: SendIdRequest  # a failed request in CHANNEL (Braze 503), retry allowed
+    accepted: list[Submission] = field(default_factory=list)
+
+    @property
+    def slack(self) -> SlackStandIn:
+        return self.bots.slack
+
+    @property
+    def braze(self) -> BrazeStandIn:
+        return self.bots.braze
 
     def snapshot(self) -> tuple[Any, ...]:
         store = self.bot.store
@@ -83,38 +88,20 @@ class Arena:
 
 
 @pytest.fixture(scope="module")
-def arena() -> Iterator[Arena]:
-    import tempfile
-    from pathlib import Path
-
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        SlackStandIn(bot_token=BOT_TOKEN, app_token=APP_TOKEN) as slack,
-        BrazeStandIn(api_key=BRAZE_KEY) as braze,
-    ):
-        WATCH.watch_slack(slack)
-        WATCH.watch_braze(braze)
-        slack.usergroups[APPROVER_GROUP] = [GROUP_APPROVER]
-        braze.add_campaign(CAMPAIGN, CAMPAIGN_NAME)
-        bot = start_bot(slack, braze, f"sqlite:///{Path(tmp) / 'abuse.db'}")
-        driver = Driver([bot.base_url], slack)
+def arena(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Arena]:
+    database_url = databases.sqlite_url(tmp_path_factory.mktemp("abuse"))
+    with watched_bots(database_url) as bots:
+        bot = bots.start()
         known: set[str] = set()
         made = []
         for send_id, channel in (("target", CHANNEL), ("private", PRIVATE_CHANNEL), ("f", CHANNEL)):
-            answer, submission = driver.request(CAMPAIGN, send_id, user=REQUESTER, channel=channel)
+            answer, submission = bot.submit_request(CAMPAIGN, send_id, channel=channel)
             assert answer.accepted_submission
             made.append((wait_stored(bot.store, submission, known), submission))
-        braze.fail_next(CREATE, 503, times=3)
-        driver.click("sendid_approve", made[2][0].id, user=APPROVER, channel=CHANNEL)
-        failed = wait_state(bot.store, made[2][0].id, "failed")
-        arena = Arena(bot, slack, braze, driver, made[0][0], made[1][0], failed)
-        arena.accepted = [m[1] for m in made]
-        try:
-            yield arena
-        finally:
-            driver.close()
-            bot.close()
-            bot.runtime.stop()
+        bots.braze.fail_next(CREATE_PATH, 503, times=3)
+        bot.click(APPROVE, made[2][0].id, user=APPROVER)
+        failed = wait_for_state(bot.store, made[2][0].id, RequestState.FAILED, announced=True)
+        yield Arena(bots, bot, made[0][0], made[1][0], failed, [m[1] for m in made])
 
 
 class Attack:
@@ -124,7 +111,7 @@ class Attack:
         self.arena = arena
         self.figures = figures
         self.caplog = caplog
-        self.driver = Driver([arena.bot.base_url], arena.slack)
+        self.driver = watched_driver(arena.bot.url, arena.slack)
         self.before = arena.snapshot()
         self.answers: list[tuple[str, Answer]] = []
 
@@ -192,7 +179,7 @@ def command_body(text: str = "", **fields: str) -> bytes:
     return sr.form_body(form)
 
 
-def click_payload(arena: Arena, action: str = blocks.APPROVE, **changes: Any) -> dict[str, Any]:
+def click_payload(arena: Arena, action: str = APPROVE, **changes: Any) -> dict[str, Any]:
     payload = sr.button_click(action, arena.pending.id, user_id=OUTSIDER, channel_id=CHANNEL)
     payload.update(changes)
     return payload
@@ -200,7 +187,7 @@ def click_payload(arena: Arena, action: str = blocks.APPROVE, **changes: Any) ->
 
 def raw_post(arena: Arena, head: str, body: bytes = b"") -> Answer:
     """Bytes on the wire, for what HTTP clients refuse to send (a broken Content-Length…)."""
-    port = int(arena.bot.base_url.rsplit(":", 1)[1])
+    port = int(arena.bot.url.rsplit(":", 1)[1])
     with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
         conn.sendall(head.encode() + b"\r\n\r\n" + body)
         data = b""
@@ -291,7 +278,7 @@ def test_missing_wrong_and_stale_signatures(attack: Attack) -> None:
 
 def test_replayed_valid_requests_change_nothing_twice(arena: Arena, figures: Figures) -> None:
     """A valid request sent again (same body, same signature): refused 409; state changes once."""
-    driver = Driver([arena.bot.base_url], arena.slack)
+    driver = watched_driver(arena.bot.url, arena.slack)
     store = arena.bot.store
 
     def twice(body: bytes) -> tuple[Answer, Answer]:
@@ -312,8 +299,8 @@ def test_replayed_valid_requests_change_nothing_twice(arena: Arena, figures: Fig
     time.sleep(0.3)
     assert len(invariants.all_requests(store)) == before + 1
     blank = next(r for r in invariants.all_requests(store) if r.send_id is None)
-    arena.accepted.append(invariants.Submission(CHANNEL, REQUESTER, CAMPAIGN, None))
-    wait_state(store, blank.id, "pending")
+    arena.accepted.append(Submission(CHANNEL, REQUESTER, CAMPAIGN, None))
+    wait_for_state(store, blank.id, RequestState.PENDING, announced=True)
     # A slash command: one form.
     opened = len(arena.slack.calls_to("views.open"))
     first, second = twice(command_body())
@@ -322,18 +309,18 @@ def test_replayed_valid_requests_change_nothing_twice(arena: Arena, figures: Fig
     assert len(arena.slack.calls_to("views.open")) == opened + 1
     # A Retry click on a failed request: one more Braze call, not two.
     calls = len(arena.braze.create_calls())
-    arena.braze.fail_next(CREATE, 503, times=3)
-    payload = sr.button_click(blocks.RETRY, arena.failed.id, user_id=APPROVER, channel_id=CHANNEL)
+    arena.braze.fail_next(CREATE_PATH, 503, times=3)
+    payload = sr.button_click(RETRY, arena.failed.id, user_id=APPROVER, channel_id=CHANNEL)
     first, second = twice(sr.payload_body(payload))
     assert (first.status, second.status) == (200, 409)
-    wait_state(store, arena.failed.id, "failed")
+    wait_for_state(store, arena.failed.id, RequestState.FAILED, announced=True)
     time.sleep(0.5)
     assert len(arena.braze.create_calls()) == calls + 3  # one attempt (three tries), not two
     # An approval click: decided once.
-    payload = sr.button_click(blocks.APPROVE, blank.id, user_id=APPROVER, channel_id=CHANNEL)
+    payload = sr.button_click(APPROVE, blank.id, user_id=APPROVER, channel_id=CHANNEL)
     first, second = twice(sr.payload_body(payload))
     assert (first.status, second.status) == (200, 409)
-    wait_state(store, blank.id, "created")
+    wait_for_state(store, blank.id, RequestState.CREATED, announced=True)
     trail = [(a.from_state, a.to_state) for a in store.audit(blank.id)]
     assert trail.count((RequestState.PENDING, RequestState.APPROVED)) == 1
     figures.take_http(driver)
@@ -355,10 +342,8 @@ def test_a_submission_replayed_to_another_replica_is_refused(
     arena: Arena, figures: Figures
 ) -> None:
     """A blank-send-ID submission replayed to a second replica on the same database."""
-    db = arena.bot.runtime.settings.sendid_database_url
-    other = start_bot(arena.slack, arena.braze, db)
-    driver = Driver([arena.bot.base_url, other.base_url], arena.slack)
-    try:
+    other = arena.bots.start()
+    with watched_driver([arena.bot.url, other.url], arena.slack) as driver:
         view = driver.open_form(user=REQUESTER, channel=PRIVATE_CHANNEL, replica=0)
         body = sr.payload_body(
             sr.view_submission(view, {"campaign_id": CAMPAIGN, "send_id": None}, user_id=REQUESTER)
@@ -372,10 +357,6 @@ def test_a_submission_replayed_to_another_replica_is_refused(
         stored = len(invariants.all_requests(arena.bot.store)) - before
         figures.count("duplicated", stored - 1)
         assert stored == 1
-    finally:
-        driver.close()
-        other.close()
-        other.runtime.stop()
 
 
 # ---- content types and sizes -------------------------------------------------------------------
@@ -546,7 +527,7 @@ def test_malformed_json_payloads(attack: Attack) -> None:
     """Every field of a click and of a form submission replaced by the wrong type, or removed."""
     click = click_payload(attack.arena)
     view = {
-        "callback_id": blocks.REQUEST_MODAL,
+        "callback_id": REQUEST_MODAL,
         "private_metadata": json.dumps({"channel_id": CHANNEL}),
     }
     submission = sr.view_submission(
@@ -569,7 +550,7 @@ def test_unknown_actions_callbacks_and_request_ids(attack: Attack) -> None:
     attack.payload("unknown action_id", click_payload(arena, "sendid_launch_missiles"))
     view = {"callback_id": "sendid_unknown", "private_metadata": ""}
     attack.payload("unknown callback_id", sr.view_submission(view, {}, user_id=APPROVER))
-    for action in (blocks.APPROVE, blocks.REJECT, blocks.RETRY, blocks.REPOST, blocks.CANCEL):
+    for action in (APPROVE, REJECT, RETRY, REPOST, CANCEL):
         for value in (
             "r000000000000",
             "",
@@ -581,7 +562,7 @@ def test_unknown_actions_callbacks_and_request_ids(attack: Attack) -> None:
             payload = sr.button_click(action, value, user_id=APPROVER, channel_id=CHANNEL)
             attack.payload(f"{action} naming {value[:12]!r}", payload)
     reject_view = {
-        "callback_id": blocks.REJECT_MODAL,
+        "callback_id": REJECT_MODAL,
         "private_metadata": json.dumps({"channel_id": CHANNEL, "request_id": "r000000000000"}),
     }
     attack.payload(
@@ -595,12 +576,12 @@ def test_unknown_actions_callbacks_and_request_ids(attack: Attack) -> None:
 def test_buttons_and_forms_naming_another_channel(attack: Attack) -> None:
     """A button or reject form naming a request of another channel; forged private_metadata."""
     arena = attack.arena
-    for action in (blocks.APPROVE, blocks.REJECT, blocks.RETRY, blocks.CANCEL):
+    for action in (APPROVE, REJECT, RETRY, CANCEL):
         for user in (APPROVER, REQUESTER):
             payload = sr.button_click(action, arena.private.id, user_id=user, channel_id=CHANNEL)
             attack.payload(f"{action} by {user} from the other channel", payload)
     forged_reject = {
-        "callback_id": blocks.REJECT_MODAL,
+        "callback_id": REJECT_MODAL,
         "private_metadata": json.dumps({"channel_id": CHANNEL, "request_id": arena.private.id}),
     }
     attack.payload(
@@ -617,7 +598,7 @@ def test_buttons_and_forms_naming_another_channel(attack: Attack) -> None:
         "\u202eC0CAMPAIGNS",
     ):
         view = {
-            "callback_id": blocks.REQUEST_MODAL,
+            "callback_id": REQUEST_MODAL,
             "private_metadata": json.dumps({"channel_id": channel}),
         }
         values = {"campaign_id": CAMPAIGN, "send_id": f"forged_{len(attack.answers)}"}
@@ -632,7 +613,7 @@ def test_buttons_and_forms_naming_another_channel(attack: Attack) -> None:
         '{"channel": "C0CAMPAIGNS"}',
         "null",
     ):
-        view = {"callback_id": blocks.REQUEST_MODAL, "private_metadata": metadata}
+        view = {"callback_id": REQUEST_MODAL, "private_metadata": metadata}
         values = {"campaign_id": CAMPAIGN, "send_id": f"forged_{len(attack.answers)}"}
         attack.payload(
             f"form with metadata {metadata!r}", sr.view_submission(view, values, user_id=REQUESTER)
@@ -660,7 +641,7 @@ def test_requests_from_channels_that_are_not_permitted_and_dms(attack: Attack) -
             )
             assert answer.status == 200 and answer.json().get("response_type") == "ephemeral"
     for channel in (OTHER_CHANNEL, "D0DIRECT"):
-        for action in (blocks.APPROVE, blocks.REJECT, blocks.RETRY):
+        for action in (APPROVE, REJECT, RETRY):
             payload = sr.button_click(
                 action, arena.pending.id, user_id=APPROVER, channel_id=channel
             )
@@ -696,12 +677,10 @@ def test_a_slash_command_mentioning_payload_reaches_its_listener(
     arena: Arena, figures: Figures
 ) -> None:
     """`/sendid payload` in #payload-team: Bolt's substring test lost such commands (fixed)."""
-    driver = Driver([arena.bot.base_url], arena.slack)
-    answer, trigger = driver.command(
-        "payload", user=REQUESTER, channel=CHANNEL, channel_name="payload-team"
-    )
-    figures.bad_inputs += 1
-    assert answer.status == 200
-    driver.view_for(trigger)  # the form opened (text "payload" pre-fills the campaign field)
-    figures.take_http(driver)
-    driver.close()
+    with watched_driver(arena.bot.url, arena.slack) as driver:
+        answer = driver.command("payload", channel_name="payload-team")
+        figures.bad_inputs += 1
+        assert answer.status == 200
+        # The form opened (text "payload" pre-fills the campaign field).
+        driver.view_for(answer.trigger_id)
+        figures.take_http(driver)

@@ -9,104 +9,17 @@ unknown, every decided request has its thread reply, every audit trail is whole.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from bot.domain.models import FailureKind, RequestState
-from tests.conftest import (
-    APPROVER,
-    BRAZE_KEY,
-    CAMPAIGN,
-    CHANNEL,
-    GROUP_APPROVER,
-    PRIVATE_CHANNEL,
-    REQUESTER,
-    BotHarness,
-    start_bot,
-)
 from tests.reliability import invariants
-from tests.reliability.harness import (
-    Driver,
-    Figures,
-    campaign_uuid,
-    ephemerals_to,
-    wait_settled,
-    wait_state,
-    wait_stored,
-)
-from tests.reliability.invariants import Submission
-from tests.standins.braze import BrazeStandIn
-from tests.standins.slack import SlackStandIn
-
-CREATE = "/sends/id/create"
-DETAILS = "/campaigns/details"
-CHANNELS = (CHANNEL, PRIVATE_CHANNEL)
-
-
-class Scenario:
-    """A running bot, a driver, and the submissions it accepted."""
-
-    def __init__(self, bot: BotHarness, slack: SlackStandIn, braze: BrazeStandIn) -> None:
-        self.bot = bot
-        self.slack = slack
-        self.braze = braze
-        self.driver = Driver([bot.base_url], slack)
-        self.accepted: list[Submission] = []
-        self.known: set[str] = set()
-
-    def request(self, send_id: str | None, campaign: str = CAMPAIGN, channel: str = CHANNEL) -> Any:
-        answer, submission = self.driver.request(campaign, send_id, user=REQUESTER, channel=channel)
-        assert answer.accepted_submission, answer
-        self.accepted.append(submission)
-        return wait_stored(self.bot.store, submission, self.known)
-
-    def approve(self, request: Any, user: str = APPROVER) -> None:
-        answer, _ = self.driver.click(
-            "sendid_approve", request.id, user=user, channel=request.channel_id
-        )
-        assert answer.status == 200, answer
-
-    def retry(self, request: Any, user: str = APPROVER) -> None:
-        answer, _ = self.driver.click(
-            "sendid_retry", request.id, user=user, channel=request.channel_id
-        )
-        assert answer.status == 200, answer
-
-    def settle(self, requests: list[Any]) -> list[Any]:
-        return wait_settled(self.bot.store, [r.id for r in requests])
-
-    def verdict(self, figures: Figures) -> invariants.Verdict:
-        verdict = invariants.check(
-            self.bot.store,
-            self.braze.calls,
-            self.braze.created,
-            self.slack,
-            channels=CHANNELS,
-            accepted=self.accepted,
-        )
-        figures.absorb(verdict)
-        figures.take_http(self.driver)
-        return verdict
-
-
-@pytest.fixture
-def scenario(slack: SlackStandIn, braze: BrazeStandIn, database_url: str) -> Iterator[Scenario]:
-    bot = start_bot(
-        slack,
-        braze,
-        database_url,
-        runtime_options={"lost_reply_after": timedelta(seconds=0.5), "sweep_every": 0.2},
-    )
-    scenario = Scenario(bot, slack, braze)
-    try:
-        yield scenario
-    finally:
-        scenario.driver.close()
-        bot.close()
-        bot.runtime.stop()
+from tests.reliability.harness import Figures, Scenario, campaign_uuid, ephemerals_to
+from tests.standins.braze import CREATE_PATH, DETAILS_PATH
+from tests.support.constants import BRAZE_KEY, CAMPAIGN, CHANNEL, GROUP_APPROVER, REQUESTER
+from tests.support.shown import buttons
+from tests.support.waits import Submission, stored, wait_for_state, wait_stored
 
 
 def test_braze_refusing_connections_for_a_while(scenario: Scenario, figures: Figures) -> None:
@@ -127,12 +40,12 @@ def test_braze_refusing_connections_for_a_while(scenario: Scenario, figures: Fig
     scenario.braze.accept_connections()
     scenario.settle(requests[3:4])
     for request in requests[:4]:
-        if scenario.bot.store.get(request.id).state is RequestState.FAILED:
+        if stored(scenario.store, request.id).state is RequestState.FAILED:
             scenario.retry(request)
     for request in requests[4:]:
         scenario.approve(request)
     for request in requests:
-        wait_state(scenario.bot.store, request.id, "created")
+        wait_for_state(scenario.store, request.id, RequestState.CREATED, announced=True)
     assert len(scenario.braze.created) == 6
     scenario.verdict(figures).assert_clean()
 
@@ -142,17 +55,17 @@ def test_braze_answering_5xx(scenario: Scenario, figures: Figures, status: int) 
     """Braze answers 500/502/503 (once: retried; three times: failed, then Retry creates it)."""
     once, thrice, echo = (scenario.request(f"{status}_{n}") for n in ("once", "thrice", "echo"))
     body: Any = "<html><body>Bad Gateway</body></html>" if status == 502 else None
-    scenario.braze.fail_next(CREATE, status, body)
+    scenario.braze.fail_next(CREATE_PATH, status, body)
     scenario.approve(once)
     scenario.settle([once])
-    scenario.braze.fail_next(CREATE, status, body, times=3)
+    scenario.braze.fail_next(CREATE_PATH, status, body, times=3)
     scenario.approve(thrice)
     (failed,) = scenario.settle([thrice])
     assert failed.failure_kind is FailureKind.UNAVAILABLE
     scenario.retry(thrice)
-    wait_state(scenario.bot.store, thrice.id, "created")
+    wait_for_state(scenario.store, thrice.id, RequestState.CREATED, announced=True)
     # Braze's error body quoting the key back must not carry it into Slack or the logs.
-    scenario.braze.fail_next(CREATE, status, {"message": f"upstream rejected key {BRAZE_KEY}"})
+    scenario.braze.fail_next(CREATE_PATH, status, {"message": f"upstream rejected key {BRAZE_KEY}"})
     scenario.approve(echo)
     final = scenario.settle([once, thrice, echo])
     figures.fault(f"HTTP {status} from /sends/id/create", 5)
@@ -169,11 +82,11 @@ def test_braze_answering_slower_than_the_timeout(scenario: Scenario, figures: Fi
     slow = [scenario.request("slow_1"), scenario.request("slow_2")]
     slow.append(scenario.request(None, campaign=blank_campaign))
     dropped = scenario.request("dropped_1")
-    scenario.braze.delay_next(CREATE, 1.6, times=3)  # the bot's read timeout is 1 s
+    scenario.braze.delay_next(CREATE_PATH, 1.6, times=3)  # the bot's read timeout is 1 s
     for request in slow:
         scenario.approve(request)
         scenario.settle([request])
-    scenario.braze.drop_next(CREATE)
+    scenario.braze.drop_next(CREATE_PATH)
     scenario.approve(dropped)
     final = scenario.settle([*slow, dropped])
     figures.fault("answer later than the read timeout", 3)
@@ -184,8 +97,8 @@ def test_braze_answering_slower_than_the_timeout(scenario: Scenario, figures: Fi
     # Braze did create the three slow ones: they are accounted for as "outcome unknown".
     assert len(scenario.braze.created) == 3
     for request in final:
-        (reply,) = scenario.bot.thread_replies(request)
-        retry = [e for b in reply.params["blocks"] if b["type"] == "actions" for e in b["elements"]]
+        (reply,) = scenario.driver.thread_replies(request)
+        retry = buttons(reply.params["blocks"])
         assert retry and "confirm" in retry[0], "a Retry that may double-create must ask first"
     # Nobody retries blindly: the check counts each creation exactly once.
     scenario.verdict(figures).assert_clean()
@@ -195,7 +108,7 @@ def test_a_slow_campaign_lookup_does_not_miss_slacks_3_second_window(
     scenario: Scenario, figures: Figures
 ) -> None:
     """Braze's campaign lookup hangs: the form is still answered within Slack's 3 seconds."""
-    scenario.braze.delay_next(DETAILS, 5.0, times=3)
+    scenario.braze.delay_next(DETAILS_PATH, 5.0, times=3)
     figures.fault("campaign lookup slower than Slack's window", 3)
     slowest = 0.0
     for n in range(3):
@@ -210,7 +123,7 @@ def test_a_slow_campaign_lookup_does_not_miss_slacks_3_second_window(
     figures.notes["slowest form answer (s)"] = round(slowest, 2)
     assert slowest < 2.5
     for submission in scenario.accepted:
-        wait_stored(scenario.bot.store, submission, scenario.known)
+        wait_stored(scenario.store, submission, scenario.known)
     scenario.verdict(figures).assert_clean()
 
 
@@ -219,7 +132,7 @@ def test_braze_answering_429_with_reset_headers(scenario: Scenario, figures: Fig
     first, waiting = scenario.request("quota_1"), scenario.request("quota_2")
     reset = int(time.time()) + 2
     scenario.braze.fail_next(
-        CREATE,
+        CREATE_PATH,
         429,
         {"message": "rate limited"},
         headers={
@@ -237,13 +150,10 @@ def test_braze_answering_429_with_reset_headers(scenario: Scenario, figures: Fig
     scenario.slack.wait_for_call(
         "chat.postEphemeral", predicate=lambda c: c.params.get("user") == GROUP_APPROVER
     )
-    view = scenario.driver.open_form(user=REQUESTER, channel=CHANNEL)
-    refused = scenario.driver.submit(
-        view, {"campaign_id": CAMPAIGN, "send_id": "quota_3"}, user=REQUESTER
-    )
+    refused, _ = scenario.submit("quota_3")
     assert not refused.accepted_submission
     assert len(scenario.braze.create_calls()) == 1
-    assert scenario.bot.store.get(waiting.id).state is RequestState.PENDING
+    assert stored(scenario.store, waiting.id).state is RequestState.PENDING
     figures.notes["approvals refused while the quota was used up"] = len(
         ephemerals_to(scenario.slack, GROUP_APPROVER)
     )
@@ -251,6 +161,6 @@ def test_braze_answering_429_with_reset_headers(scenario: Scenario, figures: Fig
     scenario.approve(waiting)
     scenario.retry(first)
     for request in (first, waiting):
-        wait_state(scenario.bot.store, request.id, "created")
+        wait_for_state(scenario.store, request.id, RequestState.CREATED, announced=True)
     assert len(scenario.braze.create_calls()) == 3
     scenario.verdict(figures).assert_clean()

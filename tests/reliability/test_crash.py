@@ -16,30 +16,29 @@ import time
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from bot.domain.models import FailureKind, RequestState
 from bot.store import Store
-from tests.conftest import APPROVER, CAMPAIGN, CHANNEL, PRIVATE_CHANNEL, REQUESTER, start_bot
 from tests.reliability import invariants
-from tests.reliability.harness import (
-    BotProcess,
-    Driver,
-    Figures,
-    long_run,
-    process_env,
+from tests.reliability.harness import CHANNELS, Figures, long_run, watched_driver, watched_process
+from tests.reliability.invariants import DECIDED
+from tests.standins.braze import BrazeStandIn
+from tests.standins.slack import SlackStandIn
+from tests.support.bots import InProcessBots, bot_env
+from tests.support.constants import APPROVE, APPROVER, CAMPAIGN, CHANNEL, REQUESTER
+from tests.support.driver import SlackDriver
+from tests.support.shown import buttons
+from tests.support.waits import (
+    Submission,
+    stored,
+    wait_for_state,
     wait_settled,
-    wait_state,
     wait_stored,
     wait_until,
 )
-from tests.reliability.invariants import DECIDED, Submission
-from tests.standins.braze import BrazeStandIn
-from tests.standins.slack import SlackStandIn
 
-CHANNELS = (CHANNEL, PRIVATE_CHANNEL)
 STALE_CLAIM_SECONDS = 1.0
 
 
@@ -47,12 +46,9 @@ def seed() -> int:
     return int(os.environ.get("RELIABILITY_SEED") or time.time())
 
 
-def final_sweep(slack: SlackStandIn, braze: BrazeStandIn, database_url: str) -> Any:
+def final_sweep(bots: InProcessBots) -> SlackDriver:
     """The bot once more (in-process: its lost-reply delay shortened), to post what kills lost."""
-    return start_bot(
-        slack,
-        braze,
-        database_url,
+    return bots.start(
         runtime_options={
             "lost_reply_after": timedelta(0),
             "lost_card_after": timedelta(0),
@@ -63,15 +59,19 @@ def final_sweep(slack: SlackStandIn, braze: BrazeStandIn, database_url: str) -> 
 
 
 def test_sigkill_at_random_moments_of_the_approval_path(
-    slack: SlackStandIn, braze: BrazeStandIn, tmp_path: Path, figures: Figures
+    bots: InProcessBots,
+    slack: SlackStandIn,
+    braze: BrazeStandIn,
+    database_url: str,
+    tmp_path: Path,
+    figures: Figures,
 ) -> None:
     """SIGKILL at a random moment after approvals were clicked; restart; repeat."""
     rng_seed = seed()
     rng = random.Random(rng_seed)
     figures.notes["seed (RELIABILITY_SEED)"] = rng_seed
-    database_url = f"sqlite:///{tmp_path / 'crash.db'}"
-    env = process_env(
-        slack, braze, database_url, SENDID_STALE_CLAIM_SECONDS=str(STALE_CLAIM_SECONDS)
+    env = bot_env(
+        slack.url, braze.url, database_url, SENDID_STALE_CLAIM_SECONDS=str(STALE_CLAIM_SECONDS)
     )
     braze.set_latency(0.3)  # a Braze call in flight for 0.3 s
     slack.set_latency(0.03)
@@ -83,14 +83,14 @@ def test_sigkill_at_random_moments_of_the_approval_path(
     sent = 0
 
     for cycle in range(cycles):
-        process = BotProcess(env, tmp_path / "bot.log", tmp_path).start()
-        driver = Driver([process.url], slack)
+        process = watched_process(env, tmp_path).start()
+        driver = watched_driver(process.url, slack)
         store = Store(database_url)
         try:
             requests = []
             for i in range(per_cycle):
                 channel = CHANNELS[i % 2]
-                answer, submission = driver.request(
+                answer, submission = driver.submit_request(
                     CAMPAIGN, f"kill_{cycle}_{i}", user=REQUESTER, channel=channel
                 )
                 assert answer.accepted_submission, answer
@@ -99,7 +99,7 @@ def test_sigkill_at_random_moments_of_the_approval_path(
             clicks = [
                 threading.Thread(
                     target=driver.click,
-                    args=("sendid_approve", r.id),
+                    args=(APPROVE, r.id),
                     kwargs={"user": APPROVER, "channel": r.channel_id},
                 )
                 for r in requests
@@ -112,7 +112,7 @@ def test_sigkill_at_random_moments_of_the_approval_path(
             for click in clicks:
                 click.join(timeout=15)
             for request in requests:
-                current = store.get(request.id)
+                current = stored(store, request.id)
                 state = current.state.value
                 if current.announced_state is not current.state and current.state in DECIDED:
                     state += " (reply not yet posted)"
@@ -126,7 +126,7 @@ def test_sigkill_at_random_moments_of_the_approval_path(
         time.sleep(STALE_CLAIM_SECONDS + 0.05)  # every claim the kill interrupted is now stale
 
     # Restarted once more as a process: its start-up sweep settles what is left in flight.
-    process = BotProcess(env, tmp_path / "bot.log", tmp_path).start()
+    process = watched_process(env, tmp_path).start()
     with Store(database_url) as store:
         assert store.in_state(RequestState.APPROVED) == []
         recovered = [
@@ -136,85 +136,80 @@ def test_sigkill_at_random_moments_of_the_approval_path(
         ]
     assert process.stop() == 0
     # Replies a kill lost are re-posted by the sweeper; pending requests can still be approved.
-    bot = final_sweep(slack, braze, database_url)
-    driver = Driver([bot.base_url], slack)
-    try:
-        pending = bot.store.in_state(RequestState.PENDING)
-        for request in pending:
-            driver.click("sendid_approve", request.id, user=APPROVER, channel=request.channel_id)
-        for request in pending:
-            wait_state(bot.store, request.id, "created")
-        wait_settled(bot.store, [r.id for r in invariants.all_requests(bot.store)])
-        verdict = invariants.check(
-            bot.store, braze.calls, braze.created, slack, channels=CHANNELS, accepted=accepted
-        )
-        figures.absorb(verdict)
-        figures.take_http(driver)
-        figures.http_requests += sent
-        figures.count("http_5xx", sum(n for s, n in http_statuses.items() if s >= 500))
-        figures.notes["state of each request when its process was killed"] = dict(at_kill)
-        figures.notes["approvals recovered as outcome unknown on restart"] = len(recovered)
-        figures.notes["pending after the kills, approved after restart"] = len(pending)
-        verdict.assert_clean()
-        # Each recovered approval says so in its thread, with a Retry that asks first.
-        for request in recovered:
-            thread = [
-                m
-                for m in slack.messages_in(request.channel_id)
-                if m.get("thread_ts") == request.card_ts
-            ]
-            retry = [b for m in thread for b in invariants.buttons(m.get("blocks"))]
-            assert retry and all("confirm" in b for b in retry), request.id
-    finally:
-        driver.close()
-        bot.close()
-        bot.runtime.stop()
+    bot = final_sweep(bots)
+    pending = bot.store.in_state(RequestState.PENDING)
+    for request in pending:
+        bot.click(APPROVE, request.id, user=APPROVER, channel=request.channel_id)
+    for request in pending:
+        wait_for_state(bot.store, request.id, RequestState.CREATED, announced=True)
+    wait_settled(bot.store, [r.id for r in invariants.all_requests(bot.store)])
+    verdict = invariants.check(
+        bot.store, braze.calls, braze.created, slack, channels=CHANNELS, accepted=accepted
+    )
+    figures.absorb(verdict)
+    figures.take_http(bot)
+    figures.http_requests += sent
+    figures.count("http_5xx", sum(n for s, n in http_statuses.items() if s >= 500))
+    figures.notes["state of each request when its process was killed"] = dict(at_kill)
+    figures.notes["approvals recovered as outcome unknown on restart"] = len(recovered)
+    figures.notes["pending after the kills, approved after restart"] = len(pending)
+    verdict.assert_clean()
+    # Each recovered approval says so in its thread, with a Retry that asks first.
+    for request in recovered:
+        thread = [
+            m
+            for m in slack.messages_in(request.channel_id)
+            if m.get("thread_ts") == request.card_ts
+        ]
+        retry = [b for m in thread for b in buttons(m.get("blocks"))]
+        assert retry and all("confirm" in b for b in retry), request.id
 
 
 @pytest.mark.parametrize("moment", ["before the card is posted", "while the card is posted"])
 def test_sigkill_while_a_request_is_being_stored_and_shown(
-    slack: SlackStandIn, braze: BrazeStandIn, tmp_path: Path, figures: Figures, moment: str
+    bots: InProcessBots,
+    slack: SlackStandIn,
+    braze: BrazeStandIn,
+    database_url: str,
+    tmp_path: Path,
+    figures: Figures,
+    moment: str,
 ) -> None:
     """SIGKILL between storing a request and posting its card: the request still shows up."""
-    database_url = f"sqlite:///{tmp_path / 'submit.db'}"
     # At DEBUG level: the Slack client logs its requests, a good test for the secrets scrubber.
-    env = process_env(slack, braze, database_url, LOG_LEVEL="DEBUG")
-    process = BotProcess(env, tmp_path / "bot.log", tmp_path)
-    driver = Driver([process.start().url], slack)
-    view = driver.open_form(user=REQUESTER, channel=CHANNEL)
-    # The card post hangs; the kill lands after the request was stored. Slack either never
-    # posts the card, or posts it after the bot is gone (so its ts is never stored).
-    if moment == "before the card is posted":
-        slack.fail_next("chat.postMessage", "internal_error", status=500, delay=1.5)
-    else:
-        slack.set_latency(1.5, "chat.postMessage")
-    answer = driver.submit(view, {"campaign_id": CAMPAIGN, "send_id": "mid_submit"}, user=REQUESTER)
-    assert answer.accepted_submission
-    submission = Submission(CHANNEL, REQUESTER, CAMPAIGN, "mid_submit")
-    with Store(database_url) as store:
-        wait_until(lambda: store.pair_holder(CAMPAIGN, "mid_submit"))
-    time.sleep(0.2)
-    process.kill()
-    figures.fault("SIGKILL between storing a request and its card")
-    slack.set_latency(0.0, "chat.postMessage")
-    bot = final_sweep(slack, braze, database_url)  # restarted: its sweep finds the unseen request
-    try:
-        (request,) = wait_until(
-            lambda: [r for r in bot.store.in_state(RequestState.PENDING) if r.card_ts]
-        )
-        if moment == "while the card is posted":  # the dead process's card arrives after all
-            wait_until(lambda: len(slack.messages_in(CHANNEL)) == 2)
-        verdict = invariants.check(
-            bot.store, braze.calls, braze.created, slack, channels=CHANNELS, accepted=[submission]
-        )
-        figures.absorb(verdict)
+    env = bot_env(slack.url, braze.url, database_url, LOG_LEVEL="DEBUG")
+    process = watched_process(env, tmp_path).start()
+    with watched_driver(process.url, slack) as driver:
+        view = driver.open_form(user=REQUESTER, channel=CHANNEL)
+        # The card post hangs; the kill lands after the request was stored. Slack either never
+        # posts the card, or posts it after the bot is gone (so its ts is never stored).
+        if moment == "before the card is posted":
+            slack.fail_next("chat.postMessage", "internal_error", status=500, delay=1.5)
+        else:
+            slack.set_latency(1.5, "chat.postMessage")
+        values = {"campaign_id": CAMPAIGN, "send_id": "mid_submit"}
+        answer = driver.submit(view, values, user=REQUESTER)
+        assert answer.accepted_submission
+        submission = Submission(CHANNEL, REQUESTER, CAMPAIGN, "mid_submit")
+        with Store(database_url) as store:
+            wait_until(lambda: store.pair_holder(CAMPAIGN, "mid_submit"))
+        time.sleep(0.2)
+        process.kill()
+        figures.fault("SIGKILL between storing a request and its card")
         figures.take_http(driver)
-        verdict.assert_clean()
-        # And it is a working card: approving it creates the send ID once.
-        driver.base_urls = [bot.base_url]
-        driver.click("sendid_approve", request.id, user=APPROVER, channel=CHANNEL)
-        assert wait_state(bot.store, request.id, "created").created_send_id == "mid_submit"
-    finally:
-        driver.close()
-        bot.close()
-        bot.runtime.stop()
+    slack.set_latency(0.0, "chat.postMessage")
+    bot = final_sweep(bots)  # restarted: its sweep finds the unseen request
+    (request,) = wait_until(
+        lambda: [r for r in bot.store.in_state(RequestState.PENDING) if r.card_ts]
+    )
+    if moment == "while the card is posted":  # the dead process's card arrives after all
+        wait_until(lambda: len(slack.messages_in(CHANNEL)) == 2)
+    verdict = invariants.check(
+        bot.store, braze.calls, braze.created, slack, channels=CHANNELS, accepted=[submission]
+    )
+    figures.absorb(verdict)
+    verdict.assert_clean()
+    # And it is a working card: approving it creates the send ID once.
+    bot.click(APPROVE, request.id, user=APPROVER)
+    created = wait_for_state(bot.store, request.id, RequestState.CREATED, announced=True)
+    assert created.created_send_id == "mid_submit"

@@ -17,25 +17,16 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
-from bot.domain.models import RequestState
+from bot.domain.models import RequestState, SendIdRequest
 from bot.store import Store
-from tests.conftest import CAMPAIGN, OUTSIDER
 from tests.reliability import invariants
-from tests.reliability.harness import (
-    BotProcess,
-    Driver,
-    Figures,
-    long_run,
-    process_env,
-    wait_settled,
-    wait_state,
-    wait_stored,
-)
-from tests.reliability.invariants import Submission
+from tests.reliability.harness import Figures, long_run, watched_driver, watched_process
 from tests.standins.braze import BrazeStandIn
 from tests.standins.slack import SlackStandIn
+from tests.support.bots import bot_env
+from tests.support.constants import APPROVE, CAMPAIGN, OUTSIDER
+from tests.support.waits import Submission, wait_for_state, wait_settled, wait_stored
 
 CHANNELS = tuple(f"C0LOAD{n:02d}" for n in range(1, 9))
 APPROVERS = tuple(f"U0APPR{n:02d}" for n in range(1, 7))
@@ -47,19 +38,19 @@ class Pool:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._items: list[Any] = []
+        self._items: list[SendIdRequest] = []
 
-    def put(self, request: Any) -> None:
+    def put(self, request: SendIdRequest) -> None:
         with self._lock:
             self._items.append(request)
 
-    def take(self, rng: random.Random) -> Any:
+    def take(self, rng: random.Random) -> SendIdRequest | None:
         with self._lock:
             if not self._items:
                 return None
             return self._items.pop(rng.randrange(len(self._items)))
 
-    def drain(self) -> list[Any]:
+    def drain(self) -> list[SendIdRequest]:
         with self._lock:
             items, self._items = self._items, []
             return items
@@ -80,15 +71,15 @@ def test_concurrent_users_on_two_processes_sharing_one_database(
     braze.daily_limit = 1_000_000
     braze.set_remaining(1_000_000)
     braze.set_latency(0.02)
-    env = process_env(
-        slack,
-        braze,
+    env = bot_env(
+        slack.url,
+        braze.url,
         database_url,
         SENDID_ALLOWED_CHANNELS=",".join(CHANNELS),
         SENDID_APPROVERS=",".join(APPROVERS),
     )
-    processes = [BotProcess(env, tmp_path / f"replica-{n}.log", tmp_path).start() for n in range(2)]
-    driver = Driver([p.url for p in processes], slack, timeout=30)
+    processes = [watched_process(env, tmp_path, f"replica-{n}").start() for n in range(2)]
+    driver = watched_driver([p.url for p in processes], slack, timeout=30)
     store = Store(database_url)
     pool = Pool()
     accepted: list[Submission] = []
@@ -102,7 +93,7 @@ def test_concurrent_users_on_two_processes_sharing_one_database(
     def submit(rng: random.Random, user: str, n: int) -> None:
         channel = rng.choice(CHANNELS)
         send_id = None if rng.random() < 0.2 else f"load_{user}_{n}"
-        answer, submission = driver.request(CAMPAIGN, send_id, user=user, channel=channel)
+        answer, submission = driver.submit_request(CAMPAIGN, send_id, user=user, channel=channel)
         if not answer.accepted_submission:
             errors.append(f"submission refused: {answer}")
             return
@@ -123,9 +114,9 @@ def test_concurrent_users_on_two_processes_sharing_one_database(
         else:
             if rng.random() < 0.2:  # a second approver clicks too
                 other = rng.choice([a for a in APPROVERS if a != approver])
-                driver.click("sendid_approve", request.id, user=other, channel=request.channel_id)
+                driver.click(APPROVE, request.id, user=other, channel=request.channel_id)
                 operations_done["second click"] += 1
-            driver.click("sendid_approve", request.id, user=approver, channel=request.channel_id)
+            driver.click(APPROVE, request.id, user=approver, channel=request.channel_id)
             operations_done["approve"] += 1
 
     def user_session(index: int) -> None:
@@ -143,9 +134,7 @@ def test_concurrent_users_on_two_processes_sharing_one_database(
                 elif roll < 0.65:
                     request = pool.take(rng)
                     if request is not None:  # not an approver: refused, request stays
-                        driver.click(
-                            "sendid_approve", request.id, user=OUTSIDER, channel=request.channel_id
-                        )
+                        driver.click(APPROVE, request.id, user=OUTSIDER, channel=request.channel_id)
                         pool.put(request)
                         operations_done["refused click"] += 1
                 else:
@@ -161,14 +150,12 @@ def test_concurrent_users_on_two_processes_sharing_one_database(
         for session in sessions:
             session.join(timeout=300)
         for request in pool.drain():  # what nobody decided yet
-            driver.click(
-                "sendid_approve", request.id, user=APPROVERS[0], channel=request.channel_id
-            )
+            driver.click(APPROVE, request.id, user=APPROVERS[0], channel=request.channel_id)
             operations_done["approve"] += 1
         figures.notes["mixed phase (s)"] = round(time.monotonic() - started, 1)
 
         # 50 approvers click Approve on one card at the same moment, alternating processes.
-        answer, storm_submission = driver.request(
+        answer, storm_submission = driver.submit_request(
             CAMPAIGN, "storm", user="U0USER00", channel=CHANNELS[0]
         )
         assert answer.accepted_submission
@@ -176,12 +163,12 @@ def test_concurrent_users_on_two_processes_sharing_one_database(
         target = wait_stored(store, storm_submission, known)
         barrier = threading.Barrier(STORM)
         statuses: list[int] = []
-        storm_driver = Driver([p.url for p in processes], slack, timeout=30)
+        storm_driver = watched_driver([p.url for p in processes], slack, timeout=30)
 
         def click(n: int) -> None:
             barrier.wait()
-            answer, _ = storm_driver.click(
-                "sendid_approve",
+            answer = storm_driver.click(
+                APPROVE,
                 target.id,
                 user=APPROVERS[n % len(APPROVERS)],
                 channel=target.channel_id,
@@ -194,7 +181,7 @@ def test_concurrent_users_on_two_processes_sharing_one_database(
             thread.start()
         for thread in storm:
             thread.join(timeout=60)
-        wait_state(store, target.id, "created")
+        wait_for_state(store, target.id, RequestState.CREATED, announced=True)
         figures.fault(f"{STORM} simultaneous clicks on one card", 1)
         storm_seconds = sorted(storm_driver.seconds)
         figures.notes["50-click storm: slowest answer (s)"] = round(storm_seconds[-1], 3)

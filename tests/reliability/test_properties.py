@@ -15,51 +15,42 @@ import itertools
 import json
 import os
 import re
-import tempfile
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.slack import blocks
-from tests import slack_requests as sr
-from tests.conftest import (
-    APP_TOKEN,
+from tests.reliability import invariants
+from tests.reliability.harness import (
+    CHANNELS,
+    Figures,
+    campaign_uuid,
+    long_run,
+    watched_bots,
+    watched_driver,
+)
+from tests.standins.braze import CREATE_PATH, BrazeStandIn
+from tests.standins.slack import SlackStandIn
+from tests.support import databases
+from tests.support import slack_requests as sr
+from tests.support.constants import (
+    APPROVE,
     APPROVER,
     APPROVER_GROUP,
-    BOT_TOKEN,
-    BRAZE_KEY,
     CAMPAIGN,
-    CAMPAIGN_NAME,
     CHANNEL,
     GROUP_APPROVER,
     OUTSIDER,
     PRIVATE_CHANNEL,
+    REQUEST_MODAL,
     REQUESTER,
-    BotHarness,
-    start_bot,
 )
-from tests.reliability import invariants
-from tests.reliability.harness import (
-    WATCH,
-    Answer,
-    Driver,
-    Figures,
-    campaign_uuid,
-    long_run,
-    wait_settled,
-    wait_stored,
-)
-from tests.reliability.invariants import Submission
-from tests.standins.braze import BrazeStandIn
-from tests.standins.slack import SlackStandIn
+from tests.support.driver import Answer, SlackDriver
+from tests.support.waits import Submission, wait_settled, wait_stored
 
-CREATE = "/sends/id/create"
-CHANNELS = (CHANNEL, PRIVATE_CHANNEL)
 USERS = (REQUESTER, APPROVER, GROUP_APPROVER, OUTSIDER)
 # RELIABILITY_EXAMPLES overrides, for a one-off deep fuzz.
 EXAMPLES = int(os.environ.get("RELIABILITY_EXAMPLES") or (150 if long_run() else 25))
@@ -140,22 +131,12 @@ def unexpected_markup(text: str) -> str | None:
 
 
 @pytest.fixture(scope="module")
-def live() -> Iterator[tuple[BotHarness, SlackStandIn, BrazeStandIn]]:
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        SlackStandIn(bot_token=BOT_TOKEN, app_token=APP_TOKEN) as slack,
-        BrazeStandIn(api_key=BRAZE_KEY, daily_limit=100_000) as braze,
-    ):
-        WATCH.watch_slack(slack)
-        WATCH.watch_braze(braze)
-        slack.usergroups[APPROVER_GROUP] = [GROUP_APPROVER]
-        braze.add_campaign(CAMPAIGN, CAMPAIGN_NAME)
-        bot = start_bot(slack, braze, f"sqlite:///{Path(tmp) / 'properties.db'}")
-        try:
-            yield bot, slack, braze
-        finally:
-            bot.close()
-            bot.runtime.stop()
+def live(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[SlackDriver, SlackStandIn, BrazeStandIn]]:
+    database_url = databases.sqlite_url(tmp_path_factory.mktemp("properties"))
+    with watched_bots(database_url, daily_limit=100_000) as bots:
+        yield bots.start(), bots.slack, bots.braze
 
 
 def check_markup(figures: Figures, sources: list[tuple[str, Any]]) -> list[str]:
@@ -179,7 +160,7 @@ def check_markup(figures: Figures, sources: list[tuple[str, Any]]) -> list[str]:
     decision=st.sampled_from(["approve", "reject", "braze refuses"]),
 )
 def test_no_generated_text_makes_a_mention_or_a_link(
-    live: tuple[BotHarness, SlackStandIn, BrazeStandIn],
+    live: tuple[SlackDriver, SlackStandIn, BrazeStandIn],
     figures: Figures,
     send_id: str,
     name: str,
@@ -189,14 +170,14 @@ def test_no_generated_text_makes_a_mention_or_a_link(
 ) -> None:
     """Generated send IDs, reasons, campaign names, Braze messages: no mention, no link."""
     bot, slack, braze = live
-    driver = Driver([bot.base_url], slack)
+    driver = watched_driver(bot.url, slack)
     campaign = campaign_uuid(next(_counter), group=0x9A0)
     braze.add_campaign(campaign, name)
     seen = len(slack.calls)
     answers: list[Answer] = []
-    answer, trigger = driver.command(f"{campaign} {send_id}", user=REQUESTER, channel=CHANNEL)
+    answer = driver.command(f"{campaign} {send_id}")
     answers.append(answer)
-    view = driver.view_for(trigger)
+    view = driver.view_for(answer.trigger_id)
     answer = driver.submit(view, {"campaign_id": campaign, "send_id": send_id}, user=REQUESTER)
     answers.append(answer)
     assert answer.accepted_submission, answer
@@ -205,16 +186,12 @@ def test_no_generated_text_makes_a_mention_or_a_link(
         answers.append(driver.reject(request.id, user=APPROVER, channel=CHANNEL, reason=reason))
     else:
         if decision == "braze refuses":
-            braze.fail_next(CREATE, 400, {"message": braze_says, "errors": [braze_says]})
-        answers.append(
-            driver.click("sendid_approve", request.id, user=APPROVER, channel=CHANNEL)[0]
-        )
+            braze.fail_next(CREATE_PATH, 400, {"message": braze_says, "errors": [braze_says]})
+        answers.append(driver.click(APPROVE, request.id, user=APPROVER))
     wait_settled(bot.store, [request.id])
     # A second click (refused privately, naming the decider) and the channel's history.
-    answers.append(
-        driver.click("sendid_approve", request.id, user=GROUP_APPROVER, channel=CHANNEL)[0]
-    )
-    answers.append(driver.command("history", user=REQUESTER, channel=CHANNEL)[0])
+    answers.append(driver.click(APPROVE, request.id, user=GROUP_APPROVER))
+    answers.append(driver.command("history"))
     time.sleep(0.1)
     calls = slack.calls[seen:]
     figures.requests += 1
@@ -266,14 +243,14 @@ def expected(raw_campaign: str, raw_send_id: str | None) -> tuple[bool, str | No
 @PROPERTY
 @given(raw_campaign=campaign_inputs(), raw_send_id=send_id_inputs())
 def test_the_form_accepts_exactly_what_the_rules_allow(
-    live: tuple[BotHarness, SlackStandIn, BrazeStandIn],
+    live: tuple[SlackDriver, SlackStandIn, BrazeStandIn],
     figures: Figures,
     raw_campaign: str,
     raw_send_id: str | None,
 ) -> None:
     """The form accepts exactly valid campaign/send IDs and stores them trimmed, as typed."""
     bot, slack, _ = live
-    driver = Driver([bot.base_url], slack)
+    driver = watched_driver(bot.url, slack)
     view = driver.open_form(user=REQUESTER, channel=PRIVATE_CHANNEL)
     ok, send_id = expected(raw_campaign, raw_send_id)
     if ok and send_id is not None and bot.store.pair_holder(CAMPAIGN, send_id) is not None:
@@ -316,7 +293,7 @@ FIELDS = ("text", "user_id", "channel_id", "channel_name", "trigger_id", "comman
     value=st.text(),
 )
 def test_any_text_in_any_field_never_breaks_the_bot(
-    live: tuple[BotHarness, SlackStandIn, BrazeStandIn],
+    live: tuple[SlackDriver, SlackStandIn, BrazeStandIn],
     figures: Figures,
     where: str,
     field: str,
@@ -325,7 +302,7 @@ def test_any_text_in_any_field_never_breaks_the_bot(
 ) -> None:
     """Any text in any field of a command or a click: no 5xx and no state change."""
     bot, slack, braze = live
-    driver = Driver([bot.base_url], slack)
+    driver = watched_driver(bot.url, slack)
     before = sorted((r.id, r.state.value, r.attempts) for r in invariants.all_requests(bot.store))
     calls = len(braze.create_calls())
     if where == "command":
@@ -335,7 +312,7 @@ def test_any_text_in_any_field_never_breaks_the_bot(
     else:
         pending = bot.store.in_state(invariants.RequestState.PENDING)
         target = pending[0].id if pending else "r000000000000"
-        payload: Any = sr.button_click(blocks.APPROVE, target, user_id=OUTSIDER, channel_id=CHANNEL)
+        payload: Any = sr.button_click(APPROVE, target, user_id=OUTSIDER, channel_id=CHANNEL)
         holder = payload
         for step in path[:-1]:
             holder = holder[step]
@@ -405,7 +382,7 @@ PAYLOAD_KEYS = (
     ),
 )
 def test_any_json_in_any_field_of_a_payload_never_breaks_the_bot(
-    live: tuple[BotHarness, SlackStandIn, BrazeStandIn],
+    live: tuple[SlackDriver, SlackStandIn, BrazeStandIn],
     figures: Figures,
     base: str,
     changes: dict[str, Any],
@@ -413,16 +390,16 @@ def test_any_json_in_any_field_of_a_payload_never_breaks_the_bot(
 ) -> None:
     """Random JSON in the fields Bolt and the listeners read, signed: no 5xx, no state change."""
     bot, slack, braze = live
-    driver = Driver([bot.base_url], slack)
+    driver = watched_driver(bot.url, slack)
     before = sorted((r.id, r.state.value, r.attempts) for r in invariants.all_requests(bot.store))
     calls = len(braze.create_calls())
     if base == "click":
         payload: dict[str, Any] = sr.button_click(
-            blocks.APPROVE, "r000000000000", user_id=OUTSIDER, channel_id=CHANNEL
+            APPROVE, "r000000000000", user_id=OUTSIDER, channel_id=CHANNEL
         )
     elif base == "form":
         view = {
-            "callback_id": blocks.REQUEST_MODAL,
+            "callback_id": REQUEST_MODAL,
             "private_metadata": json.dumps({"channel_id": CHANNEL}),
         }
         payload = sr.view_submission(

@@ -9,61 +9,26 @@ when Slack lost it), Braze called once per approval.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
 
-import pytest
-
-from bot.domain.models import RequestState
-from tests.conftest import (
-    CAMPAIGN,
-    CHANNEL,
-    OUTSIDER,
-    PRIVATE_CHANNEL,
-    REQUESTER,
-    start_bot,
-)
+from bot.domain.models import RequestState, SendIdRequest
 from tests.reliability import invariants
-from tests.reliability.harness import (
-    Driver,
-    Figures,
-    find_stored,
-    wait_state,
-    wait_stored,
-    wait_until,
-)
-from tests.reliability.test_braze_faults import Scenario
+from tests.reliability.harness import Figures, Scenario
 from tests.standins.braze import BrazeStandIn
 from tests.standins.slack import SlackStandIn
+from tests.support.bots import InProcessBots
+from tests.support.constants import APPROVE, CHANNEL, OUTSIDER, PRIVATE_CHANNEL, REPOST, REQUESTER
+from tests.support.shown import buttons
+from tests.support.waits import find_stored, stored, wait_for_state, wait_stored, wait_until
 
-CHANNELS = (CHANNEL, PRIVATE_CHANNEL)
 DM = "D0REQUESTER"
 
 
-@pytest.fixture
-def scenario(slack: SlackStandIn, braze: BrazeStandIn, database_url: str) -> Iterator[Scenario]:
-    bot = start_bot(
-        slack,
-        braze,
-        database_url,
-        runtime_options={"lost_reply_after": timedelta(seconds=0.5), "sweep_every": 0.2},
-    )
-    scenario = Scenario(bot, slack, braze)
-    try:
-        yield scenario
-    finally:
-        scenario.driver.close()
-        bot.close()
-        bot.runtime.stop()
-
-
-def submit_without_card(scenario: Scenario, send_id: str, channel: str = CHANNEL) -> Any:
+def submit_without_card(scenario: Scenario, send_id: str, channel: str = CHANNEL) -> SendIdRequest:
     """Submit a request whose card Slack will refuse; return it once the requester was told."""
-    answer, submission = scenario.driver.request(CAMPAIGN, send_id, user=REQUESTER, channel=channel)
+    answer, submission = scenario.submit(send_id, channel=channel)
     assert answer.accepted_submission, answer
-    scenario.accepted.append(submission)
-    request = wait_until(lambda: find_stored(scenario.bot.store, submission, scenario.known))
+    request = wait_until(lambda: find_stored(scenario.store, submission, scenario.known))
     scenario.known.add(request.id)
     scenario.slack.wait_for_call(
         "chat.postMessage",
@@ -72,16 +37,15 @@ def submit_without_card(scenario: Scenario, send_id: str, channel: str = CHANNEL
     return request
 
 
-def post_again(scenario: Scenario, request: Any) -> Any:
-    driver: Driver = scenario.driver
-    answer, _ = driver.click("sendid_repost", request.id, user=REQUESTER, channel=DM)
+def post_again(scenario: Scenario, request: SendIdRequest) -> SendIdRequest:
+    answer = scenario.driver.click(REPOST, request.id, user=REQUESTER, channel=DM)
     assert answer.status == 200, answer
-    return wait_until(lambda: scenario.bot.store.get(request.id).card_ts and request)
+    return wait_until(lambda: stored(scenario.store, request.id).card_ts and request)
 
 
-def approve_and_wait(scenario: Scenario, request: Any, state: str = "created") -> Any:
+def approve_and_wait(scenario: Scenario, request: SendIdRequest) -> SendIdRequest:
     scenario.approve(request)
-    return wait_state(scenario.bot.store, request.id, state)
+    return wait_for_state(scenario.store, request.id, RequestState.CREATED, announced=True)
 
 
 def test_slack_answering_429_with_retry_after(scenario: Scenario, figures: Figures) -> None:
@@ -95,7 +59,7 @@ def test_slack_answering_429_with_retry_after(scenario: Scenario, figures: Figur
     figures.fault("HTTP 429 + Retry-After (views.open, card, card update, reply)", 4)
     card = [m for m in scenario.slack.messages_in(CHANNEL) if "thread_ts" not in m]
     assert len(card) == 1
-    assert not invariants.buttons(card[0]["blocks"]), "the card still has its buttons"
+    assert not buttons(card[0]["blocks"]), "the card still has its buttons"
     scenario.verdict(figures).assert_clean()
 
 
@@ -104,7 +68,7 @@ def test_slack_answering_5xx(scenario: Scenario, figures: Figures) -> None:
     # The card: 500 three times (the client retries twice), so the requester gets a DM.
     scenario.slack.fail_next("chat.postMessage", "internal_error", status=500, times=3)
     request = submit_without_card(scenario, "outage_1")
-    assert scenario.bot.store.get(request.id).card_ts is None
+    assert stored(scenario.store, request.id).card_ts is None
     post_again(scenario, request)
     # The update and the thread reply: 503 beyond retries; the sweeper posts the lost reply.
     scenario.slack.fail_next("chat.update", "service_unavailable", status=503, times=3)
@@ -119,7 +83,7 @@ def test_slack_answering_5xx(scenario: Scenario, figures: Figures) -> None:
     stale = [
         m
         for m in scenario.slack.messages_in(CHANNEL)
-        if "thread_ts" not in m and invariants.buttons(m.get("blocks"))
+        if "thread_ts" not in m and buttons(m.get("blocks"))
     ]
     figures.notes["cards left showing buttons (chat.update failed)"] = len(stale)
 
@@ -130,7 +94,7 @@ def test_slack_not_in_channel(scenario: Scenario, figures: Figures) -> None:
     request = submit_without_card(scenario, "private_1", channel=PRIVATE_CHANNEL)
     figures.fault("not_in_channel on the card", 1)
     dm = scenario.slack.messages_in(REQUESTER)[-1]
-    assert any(b.get("action_id") == "sendid_repost" for b in invariants.buttons(dm["blocks"]))
+    assert any(b.get("action_id") == REPOST for b in buttons(dm["blocks"]))
     # Someone invites the bot; the requester clicks Post again; the flow goes on.
     post_again(scenario, request)
     approve_and_wait(scenario, request)
@@ -153,12 +117,12 @@ def test_ephemeral_refused_falls_back_to_a_dm(scenario: Scenario, figures: Figur
     request = scenario.request("ephemeral_1")
     scenario.slack.fail_next("chat.postEphemeral", "internal_error", status=500, times=3)
     figures.fault("HTTP 500 on chat.postEphemeral (3 answers)", 3)
-    answer, _ = scenario.driver.click("sendid_approve", request.id, user=OUTSIDER, channel=CHANNEL)
+    answer = scenario.driver.click(APPROVE, request.id, user=OUTSIDER)
     assert answer.status == 200
     scenario.slack.wait_for_call(
         "chat.postMessage", predicate=lambda c: c.params.get("channel") == OUTSIDER
     )
-    assert scenario.bot.store.get(request.id).state is RequestState.PENDING
+    assert stored(scenario.store, request.id).state is RequestState.PENDING
     assert scenario.braze.create_calls() == []
     scenario.verdict(figures).assert_clean()
 
@@ -171,7 +135,7 @@ def test_views_open_failing_tells_the_user_and_stores_nothing(
     scenario.slack.fail_next("views.open", "internal_error", status=500, times=3)
     figures.fault("views.open refused (expired_trigger_id, 500 x3)", 4)
     for _ in range(2):
-        answer, _ = scenario.driver.command("", user=REQUESTER, channel=CHANNEL)
+        answer = scenario.driver.command("")
         assert answer.status == 200
     wait_until(
         lambda: (
@@ -185,38 +149,25 @@ def test_views_open_failing_tells_the_user_and_stores_nothing(
             == 2
         )
     )
-    assert invariants.all_requests(scenario.bot.store) == []
+    assert invariants.all_requests(scenario.store) == []
     scenario.verdict(figures).assert_clean()
 
 
 def test_card_and_dm_both_refused_the_sweeper_shows_the_request_later(
-    slack: SlackStandIn, braze: BrazeStandIn, database_url: str, figures: Figures
+    bots: InProcessBots, slack: SlackStandIn, braze: BrazeStandIn, figures: Figures
 ) -> None:
     """Slack refuses the card and the DM about it: the sweeper posts the card once Slack is back."""
-    bot = start_bot(
-        slack,
-        braze,
-        database_url,
-        runtime_options={"lost_card_after": timedelta(seconds=0.5), "sweep_every": 0.2},
+    options = {"lost_card_after": timedelta(seconds=0.5), "sweep_every": 0.2}
+    scenario = Scenario(bots.start(runtime_options=options), braze)
+    # Card: 500 three times (the client retries twice); then the DM: 500 three times.
+    slack.fail_next("chat.postMessage", "internal_error", status=500, times=6)
+    figures.fault("HTTP 500 on the card and on the DM about it (3 answers each)", 6)
+    answer, submission = scenario.submit("unseen_1")
+    submitted = time.monotonic()
+    assert answer.accepted_submission
+    request = wait_stored(scenario.store, submission, scenario.known, timeout=20)
+    figures.notes["seconds until the sweeper posted the card (threshold 0.5)"] = round(
+        time.monotonic() - submitted, 1
     )
-    scenario = Scenario(bot, slack, braze)
-    try:
-        # Card: 500 three times (the client retries twice); then the DM: 500 three times.
-        slack.fail_next("chat.postMessage", "internal_error", status=500, times=6)
-        figures.fault("HTTP 500 on the card and on the DM about it (3 answers each)", 6)
-        answer, submission = scenario.driver.request(
-            CAMPAIGN, "unseen_1", user=REQUESTER, channel=CHANNEL
-        )
-        submitted = time.monotonic()
-        assert answer.accepted_submission
-        scenario.accepted.append(submission)
-        request = wait_stored(bot.store, submission, scenario.known, timeout=20)
-        figures.notes["seconds until the sweeper posted the card (threshold 0.5)"] = round(
-            time.monotonic() - submitted, 1
-        )
-        approve_and_wait(scenario, request)
-        scenario.verdict(figures).assert_clean()
-    finally:
-        scenario.driver.close()
-        bot.close()
-        bot.runtime.stop()
+    approve_and_wait(scenario, request)
+    scenario.verdict(figures).assert_clean()

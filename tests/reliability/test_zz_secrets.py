@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.reliability.harness import SECRETS, WATCH, Figures
+from tests.reliability.harness import WATCH, Figures
+from tests.support.constants import SECRETS
 
 
 def test_no_secret_reaches_a_log_line_a_slack_message_or_an_answer(figures: Figures) -> None:

@@ -2,8 +2,9 @@
 
 ``apps.connections.open`` on the :class:`~tests.standins.slack.SlackStandIn` answers with this
 server's URL, so the real ``slack_sdk`` Socket Mode client (and Bolt's ``SocketModeHandler``)
-connects here, receives Slack's ``hello``, and gets envelopes pushed with :meth:`send_envelope`;
-its acknowledgements are collected in :attr:`SocketModeStandIn.acks`.
+connects here, receives Slack's ``hello``, and gets envelopes pushed with :meth:`send_envelope`
+(a slash command's payload is the same as over HTTP: ``tests.support.slack_requests``); its
+acknowledgements are collected in :attr:`SocketModeStandIn.acks`.
 
 The built-in SDK client connects without TLS to any port but 443, so a plain ``ws://`` URL works.
 It blocks in ``recv`` for up to 3 s, which would make ``SocketModeHandler.close()`` slow; the
@@ -25,34 +26,7 @@ from typing import Any
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import Server, ServerConnection, serve
 
-from tests.standins.slack import APP_ID, TEAM_DOMAIN, TEAM_ID, SlackStandIn
-
-
-def slash_command_payload(
-    text: str = "",
-    *,
-    command: str = "/sendid",
-    user_id: str = "U0REQUESTER",
-    channel_id: str = "C0ALLOWED",
-    channel_name: str = "campaigns",
-    trigger_id: str | None = None,
-) -> dict[str, Any]:
-    """The ``payload`` of a ``slash_commands`` envelope, shaped like Slack's."""
-    return {
-        "token": "verification-token-unused",
-        "team_id": TEAM_ID,
-        "team_domain": TEAM_DOMAIN,
-        "channel_id": channel_id,
-        "channel_name": channel_name,
-        "user_id": user_id,
-        "user_name": user_id.lower(),
-        "command": command,
-        "text": text,
-        "api_app_id": APP_ID,
-        "is_enterprise_install": "false",
-        "response_url": f"https://hooks.slack.com/commands/{TEAM_ID}/1/{uuid.uuid4().hex}",
-        "trigger_id": trigger_id or f"1.{uuid.uuid4().int % 10**12}.{uuid.uuid4().hex}",
-    }
+from tests.standins.slack import APP_ID, SlackStandIn
 
 
 class SocketModeStandIn:

@@ -9,7 +9,8 @@ import pytest
 
 from bot import inbound
 from bot.inbound import Malformed, ReplayGuard, check_shape, parse
-from tests import slack_requests as sr
+from tests.support import slack_requests as sr
+from tests.support.constants import APPROVE
 
 
 def test_a_form_mentioning_payload_is_still_a_form() -> None:
@@ -19,7 +20,7 @@ def test_a_form_mentioning_payload_is_still_a_form() -> None:
 
 
 def test_an_interactive_payload_is_parsed_from_its_field() -> None:
-    payload = sr.button_click("sendid_approve", "r1", user_id="U1", channel_id="C1")
+    payload = sr.button_click(APPROVE, "r1", user_id="U1", channel_id="C1")
     assert parse(urlencode({"payload": json.dumps(payload)}), None) == payload
 
 
@@ -27,10 +28,10 @@ def test_an_interactive_payload_is_parsed_from_its_field() -> None:
     "body",
     [
         sr.slash_command("", user_id="U1", channel_id="C1"),
-        sr.button_click("sendid_approve", "r1", user_id="U1", channel_id="C1"),
+        sr.button_click(APPROVE, "r1", user_id="U1", channel_id="C1"),
         sr.view_submission({"callback_id": "x"}, {"campaign_id": None}, user_id="U1"),
         sr.app_home_opened("U1"),
-        sr.home_click("sendid_approve", "r1", user_id="U1"),
+        sr.home_click(APPROVE, "r1", user_id="U1"),
         {"type": "url_verification", "challenge": "abc", "token": "t"},
         {"ssl_check": "1", "token": "t"},
     ],

@@ -19,7 +19,8 @@ from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRe
 from bot.domain.problems import Problem
 from bot.domain.service import SYSTEM_ACTOR, Claim, SendIdService
 from bot.store import Store
-from tests.conftest import (
+from tests.standins.braze import CREATE_PATH, DETAILS_PATH, BrazeStandIn
+from tests.support.constants import (
     APPROVER,
     BRAZE_KEY,
     CAMPAIGN,
@@ -30,7 +31,6 @@ from tests.conftest import (
     REQUESTER,
     UNKNOWN_CAMPAIGN,
 )
-from tests.standins.braze import CREATE_PATH, DETAILS_PATH, BrazeStandIn
 
 S = RequestState
 TTL = timedelta(hours=24)

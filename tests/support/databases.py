@@ -1,10 +1,10 @@
 """Database URLs for tests: a SQLite file, or an isolated schema in a real PostgreSQL.
 
-Import the helpers (``from tests import db_fixtures``) and wrap them in fixtures where needed::
+Import the helpers (``from tests.support import databases``) and wrap them in fixtures::
 
-    @pytest.fixture(params=db_fixtures.BACKENDS)
+    @pytest.fixture(params=databases.BACKENDS)
     def database_url(request, tmp_path):
-        with db_fixtures.database_url(request.param, tmp_path) as url:
+        with databases.database_url(request.param, tmp_path) as url:
             yield url
 
 PostgreSQL isolation is done in the URL itself (``?options=-csearch_path=<schema>``), so the

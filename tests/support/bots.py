@@ -1,0 +1,192 @@
+"""The bot under test, set up against the loopback stand-ins: in this process or as `python -m bot`.
+
+One set of settings (:func:`bot_settings`) serves both: :func:`make_settings` builds a
+:class:`~bot.settings.Settings` for a :class:`~bot.runtime.BotRuntime` started here, and
+:func:`bot_env` the environment of a process (:func:`bot_process`).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any, Self
+
+import httpx
+
+from bot.braze import RetryPolicy
+from bot.runtime import BotRuntime
+from bot.settings import Settings
+from tests.standins.braze import BrazeStandIn
+from tests.standins.slack import SlackStandIn
+from tests.support.constants import (
+    APP_TOKEN,
+    APPROVER,
+    APPROVER_GROUP,
+    BOT_TOKEN,
+    BRAZE_KEY,
+    CAMPAIGN,
+    CAMPAIGN_NAME,
+    CHANNEL,
+    GROUP_APPROVER,
+    PRIVATE_CHANNEL,
+    SIGNING_SECRET,
+)
+from tests.support.driver import AnswerHook, SlackDriver
+from tests.support.processes import ServerProcess
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Short Braze timeouts and backoff keep the failure tests fast; production uses the defaults.
+FAST_TIMEOUT = httpx.Timeout(connect=1.0, read=1.0, write=1.0, pool=1.0)
+FAST_RETRY = RetryPolicy(max_attempts=3, backoff_base=0.05, backoff_max=0.2, max_total=5.0)
+
+# What the bot reads from the environment: a developer's own values must not leak into a test.
+_BOT_PREFIXES = ("SLACK_", "SENDID_", "BRAZE_")
+_BOT_NAMES = ("PORT", "LOG_LEVEL", "LOG_FORMAT")
+
+
+def slack_stand_in() -> SlackStandIn:
+    """The Slack stand-in as the default settings expect it (`with` starts it): the bot's tokens,
+    the approver group and its member."""
+    stand_in = SlackStandIn(bot_token=BOT_TOKEN, app_token=APP_TOKEN)
+    stand_in.usergroups[APPROVER_GROUP] = [GROUP_APPROVER]
+    return stand_in
+
+
+def braze_stand_in(daily_limit: int = 100) -> BrazeStandIn:
+    """The Braze stand-in as the default settings expect it (`with` starts it): the bot's key,
+    the campaign Braze knows."""
+    stand_in = BrazeStandIn(api_key=BRAZE_KEY, daily_limit=daily_limit)
+    stand_in.add_campaign(CAMPAIGN, CAMPAIGN_NAME)
+    return stand_in
+
+
+def bot_settings(slack_url: str, braze_url: str, database_url: str) -> dict[str, str]:
+    """The settings every bot under test starts from, by Settings field name."""
+    return {
+        "slack_bot_token": BOT_TOKEN,
+        "slack_signing_secret": SIGNING_SECRET,
+        "slack_api_url": slack_url,
+        "braze_api_key": BRAZE_KEY,
+        "braze_rest_endpoint": braze_url,
+        "sendid_allowed_channels": f"{CHANNEL},{PRIVATE_CHANNEL}",
+        "sendid_approvers": f"{APPROVER},{APPROVER_GROUP}",
+        "sendid_database_url": database_url,
+    }
+
+
+def make_settings(slack_url: str, braze_url: str, database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {**bot_settings(slack_url, braze_url, database_url), "port": 0}
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+def clean_env(**variables: str) -> dict[str, str]:
+    """This process's environment without any bot setting, plus `variables`; the checkout on
+    PYTHONPATH (a child runs in a scratch directory)."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(_BOT_PREFIXES) and k not in _BOT_NAMES
+    }
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
+    env.update(variables)
+    return env
+
+
+def bot_env(slack_url: str, braze_url: str, database_url: str, **variables: str) -> dict[str, str]:
+    """The environment of a `python -m bot` against the stand-ins; `variables` add or override."""
+    settings = bot_settings(slack_url, braze_url, database_url)
+    env = {name.upper(): value for name, value in settings.items()}
+    return clean_env(**{**env, "LOG_LEVEL": "INFO", **variables})
+
+
+def bot_process(env: dict[str, str], directory: Path, name: str = "bot") -> ServerProcess:
+    """`python -m bot` (not yet started), run in `directory`, logging to `<name>.log` there."""
+    return ServerProcess(
+        [sys.executable, "-m", "bot"], env=env, cwd=directory, log=directory / f"{name}.log"
+    )
+
+
+def run_bot(
+    *args: str, env: dict[str, str], cwd: Path, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """`python -m bot [args]` to its end (a start-up that must fail, a command-line tool)."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+class InProcessBots:
+    """Bots started in this process (their real HTTP server on a free port, their sweeper) for
+    one test or module, each with a :class:`SlackDriver`; all stopped when it ends."""
+
+    def __init__(
+        self,
+        slack: SlackStandIn,
+        braze: BrazeStandIn,
+        database_url: str,
+        *,
+        on_answer: AnswerHook | None = None,
+    ) -> None:
+        self.slack = slack
+        self.braze = braze
+        self.database_url = database_url
+        self.on_answer = on_answer
+        self._running = ExitStack()
+
+    def start(
+        self, *, runtime_options: dict[str, Any] | None = None, **settings: Any
+    ) -> SlackDriver:
+        """One more bot on the shared database; `settings` override Settings fields."""
+        runtime = self._running.enter_context(
+            running_bot(self.slack, self.braze, self.database_url, runtime_options, **settings)
+        )
+        return self._running.enter_context(
+            SlackDriver(
+                f"http://127.0.0.1:{runtime.port}",
+                self.slack,
+                store=runtime.store,
+                on_answer=self.on_answer,
+            )
+        )
+
+    def stop(self) -> None:
+        self._running.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+@contextmanager
+def running_bot(
+    slack: SlackStandIn,
+    braze: BrazeStandIn,
+    database_url: str,
+    runtime_options: dict[str, Any] | None = None,
+    **settings: Any,
+) -> Iterator[BotRuntime]:
+    """A BotRuntime with fast Braze timeouts, started on 127.0.0.1 and a free port."""
+    runtime = BotRuntime(
+        make_settings(slack.url, braze.url, database_url, **settings),
+        braze_timeout=FAST_TIMEOUT,
+        braze_retry=FAST_RETRY,
+        **(runtime_options or {}),
+    )
+    runtime.start(host="127.0.0.1", port=0)
+    try:
+        yield runtime
+    finally:
+        runtime.stop()

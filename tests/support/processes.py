@@ -1,0 +1,179 @@
+"""Child processes next to a test or a benchmark: `python -m bot`, the baseline app, the image's
+command, a racing script. Their output goes to a log file the test can read.
+
+:class:`ChildProcess` is the only place in tests/ and benchmarks/ that starts a process that runs
+alongside its parent (``subprocess.run`` is fine for one that simply runs to its end).
+:class:`ServerProcess` adds a port on 127.0.0.1 and waits until an HTTP path answers 200.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Self
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def answers_200(port: int, path: str) -> bool:
+    """One GET on 127.0.0.1; cheap (no HTTP client), so it can poll a starting server often."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+    try:
+        connection.request("GET", path)
+        return connection.getresponse().status == 200
+    except OSError:
+        return False
+    finally:
+        connection.close()
+
+
+class ChildProcess:
+    """A process with stdout and stderr appended to `log`; stop (SIGTERM), kill (SIGKILL)."""
+
+    def __init__(
+        self,
+        argv: Sequence[str],
+        *,
+        env: dict[str, str],
+        cwd: Path,
+        log: Path,
+        die_with_parent: bool = False,
+    ) -> None:
+        self.argv = list(argv)
+        self.env = env
+        self.cwd = cwd  # a scratch directory: no stray .env is read
+        self.log = log
+        # Only where no other thread runs at start (the benchmark harness): see _die_with_parent.
+        self.die_with_parent = die_with_parent
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Self:
+        with self.log.open("ab") as out:
+            self._process = subprocess.Popen(
+                self.argv,
+                cwd=self.cwd,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                preexec_fn=_die_with_parent if self.die_with_parent else None,
+            )
+        return self
+
+    @property
+    def process(self) -> subprocess.Popen[bytes]:
+        if self._process is None:
+            raise RuntimeError(f"{self.argv} was never started")
+        return self._process
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def send_signal(self, signum: int) -> None:
+        self.process.send_signal(signum)
+
+    def wait(self, timeout: float = 30.0) -> int:
+        return self.process.wait(timeout=timeout)
+
+    def stop(self, timeout: float = 30.0) -> int | None:
+        """SIGTERM and wait; SIGKILL if it does not exit in time (then None). Its exit code."""
+        if self._process is None:
+            return None
+        if self._process.poll() is not None:
+            return self._process.returncode
+        self._process.send_signal(signal.SIGTERM)
+        try:
+            return self._process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return None
+
+    def kill(self) -> None:
+        """SIGKILL: no chance to finish anything."""
+        if self.running:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def log_text(self, last: int | None = None) -> str:
+        text = self.log.read_text("utf-8", "replace") if self.log.exists() else ""
+        return text if last is None else text[-last:]
+
+
+class ServerProcess(ChildProcess):
+    """A child serving HTTP on 127.0.0.1:`port` (given as ``PORT``), ready once `ready_path`
+    answers 200. A restart keeps the port, the environment and the log."""
+
+    def __init__(
+        self,
+        argv: Sequence[str],
+        *,
+        env: dict[str, str],
+        cwd: Path,
+        log: Path,
+        ready_path: str = "/readyz",
+        die_with_parent: bool = False,
+    ) -> None:
+        self.port = free_port()
+        super().__init__(
+            argv,
+            env={**env, "PORT": str(self.port)},
+            cwd=cwd,
+            log=log,
+            die_with_parent=die_with_parent,
+        )
+        self.ready_path = ready_path
+        self.startup_seconds = 0.0  # from start to the first 200 on ready_path
+        self._started_at = 0.0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0, poll: float = 0.05, *, wait: bool = True) -> Self:
+        """Start; unless not `wait`, wait until ready (several servers start together by
+        starting each without waiting, then waiting for each)."""
+        self._started_at = time.monotonic()
+        super().start()
+        return self.wait_ready(timeout, poll) if wait else self
+
+    def wait_ready(self, timeout: float = 30.0, poll: float = 0.05) -> Self:
+        while time.monotonic() - self._started_at < timeout:
+            if answers_200(self.port, self.ready_path):
+                self.startup_seconds = time.monotonic() - self._started_at
+                return self
+            if not self.running:
+                raise AssertionError(f"{self.argv} exited early:\n{self.log_text(3000)}")
+            time.sleep(poll)
+        self.kill()
+        raise AssertionError(f"{self.argv} never became ready:\n{self.log_text(3000)}")
+
+    def restart(self, timeout: float = 30.0) -> Self:
+        """Stop (SIGTERM) and start again on the same port."""
+        self.stop()
+        return self.start(timeout)
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: on Linux, get SIGTERM when the parent dies (no stray servers).
+
+    Not safe while other threads run in the parent (fork copies one thread; a lock another held
+    stays locked in the child), hence opt-in."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)

@@ -1,0 +1,21 @@
+"""Reading what the bot showed: Block Kit and Web API payloads as the Slack stand-in got them."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def all_text(value: Any) -> str:
+    """Everything a payload would show, flattened, for "nothing unescaped anywhere" checks."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def buttons(blocks: Any) -> list[dict[str, Any]]:
+    """The buttons (and other elements) of the actions blocks in `blocks`, in order."""
+    return [
+        element
+        for block in blocks or []
+        if isinstance(block, dict) and block.get("type") == "actions"
+        for element in block.get("elements") or []
+    ]
