@@ -42,10 +42,11 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any
+from http.server import BaseHTTPRequestHandler
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
+
+from tests.standins.server import HttpStandIn, LoopbackHTTPServer
 
 CREATE_PATH = "/sends/id/create"
 DETAILS_PATH = "/campaigns/details"
@@ -85,17 +86,13 @@ def _next_utc_midnight(now: float) -> int:
     return int((today + timedelta(days=1)).timestamp())
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    # A burst of concurrent clients (the load tests) must not overflow the listen backlog (5).
-    request_queue_size = 256
+class _Server(LoopbackHTTPServer):
+    """Keeps its connections, to cut them as a restarting server would."""
 
-    def __init__(self, address: tuple[str, int], stand_in: BrazeStandIn) -> None:
-        self.stand_in = stand_in
+    def __init__(self, port: int, stand_in: BrazeStandIn) -> None:
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
-        super().__init__(address, _Handler)
+        super().__init__(port, _Handler, stand_in)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._connections_lock:
@@ -186,10 +183,13 @@ class _Handler(BaseHTTPRequestHandler):
     do_DELETE = _handle
 
 
-class BrazeStandIn:
+class BrazeStandIn(HttpStandIn[_Server]):
     """A real HTTP server on 127.0.0.1 behaving like the Braze endpoints the bot uses."""
 
+    thread_name = "braze-stand-in"
+
     def __init__(self, api_key: str = "test-braze-key", daily_limit: int = 100) -> None:
+        super().__init__()
         self.api_key = api_key
         self.daily_limit = daily_limit
         self.campaigns: dict[str, dict[str, Any]] = {}
@@ -208,73 +208,37 @@ class BrazeStandIn:
         self._remaining = daily_limit
         self._reset_epoch = _next_utc_midnight(time.time())
         self._stopping = threading.Event()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-        self._port: int | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     @property
     def url(self) -> str:
-        if self._port is None:
-            raise RuntimeError("the Braze stand-in has not been started")
-        return f"http://127.0.0.1:{self._port}"
+        return f"http://127.0.0.1:{self._require_port()}"
 
-    def start(self) -> BrazeStandIn:
-        if self._server is not None:
-            return self
+    def start(self) -> Self:
         self._stopping.clear()
-        self._listen(self._port or 0)
-        return self
+        return super().start()
 
     def stop(self) -> None:
-        self._stopping.set()
-        self._close_server()
+        self._stopping.set()  # answers held back by an injected delay go out at once
+        super().stop()
 
     def refuse_connections(self) -> None:
         """Stop listening (and cut open connections): clients get "connection refused"."""
-        self._close_server()
+        super().stop()
 
     def accept_connections(self) -> None:
         """Listen again on the same port."""
-        if self._server is None:
-            if self._port is None:
-                raise RuntimeError("the Braze stand-in has not been started")
-            self._listen(self._port)
+        self._require_port()
+        super().start()
 
-    def __enter__(self) -> BrazeStandIn:
-        return self.start()
+    def _listen(self, port: int) -> tuple[_Server, int]:
+        server = _Server(port, self)
+        return server, server.server_address[1]
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    def _listen(self, port: int) -> None:
-        server = _Server(("127.0.0.1", port), self)
-        self._port = server.server_address[1]
-        thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"braze-standin-{self._port}",
-            daemon=True,
-        )
-        self._server, self._thread = server, thread
-        thread.start()
-
-    def _close_server(self) -> None:
-        server, thread = self._server, self._thread
-        self._server = self._thread = None
-        if server is None:
-            return
-        server.shutdown()
-        server.server_close()
+    def _close(self, server: _Server) -> None:
+        super()._close(server)
         server.drop_connections()
-        if thread is not None:
-            thread.join(timeout=5)
 
     # -- what happened ------------------------------------------------------------------------
 

@@ -21,10 +21,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.standins.server import HttpStandIn, LoopbackHTTPServer
 
 TEAM_ID = "T0TEST"
 TEAM_DOMAIN = "sendid-test"
@@ -77,19 +78,9 @@ def _parse_form(raw: str) -> dict[str, Any]:
     return params
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    # A burst of concurrent clients (the load tests) must not overflow the listen backlog (5).
-    request_queue_size = 256
-
-    def __init__(self, stand_in: SlackStandIn) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.stand_in = stand_in
-
-
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server: _Server
+    server: LoopbackHTTPServer
     timeout = 30  # idle keep-alive connections go away on their own
     disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms stalls
 
@@ -141,17 +132,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-class SlackStandIn:
+class SlackStandIn(HttpStandIn[LoopbackHTTPServer]):
     """A real HTTP server on 127.0.0.1 answering like the Slack Web API. Thread-safe."""
+
+    thread_name = "slack-stand-in"
 
     def __init__(
         self,
         bot_token: str = "xoxb-test-token",  # noqa: S107
         app_token: str = "xapp-test-token",  # noqa: S107
     ) -> None:
+        super().__init__()
         self.bot_token = bot_token
         self.app_token = app_token
-        self.url = ""  # set by start(); ends with "/api/"
         self.usergroups: dict[str, list[str]] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.channels: dict[str, dict[str, Any]] = {}  # optional conversations.info overrides
@@ -165,45 +158,15 @@ class SlackStandIn:
         self._views: dict[str, dict[str, Any]] = {}
         self._ts_counter = itertools.count(1)
         self._view_counter = itertools.count(1)
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
 
-    # ------------------------------------------------------------------ lifecycle
+    @property
+    def url(self) -> str:
+        """The Web API base URL (ends with "/api/"), for ``WebClient(base_url=...)``."""
+        return f"http://127.0.0.1:{self._require_port()}/api/"
 
-    def start(self) -> SlackStandIn:
-        if self._server is not None:
-            return self
-        self._server = _Server(self)
-        port = self._server.server_address[1]
-        self.url = f"http://127.0.0.1:{port}/api/"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="slack-stand-in",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        server, thread = self._server, self._thread
-        self._server, self._thread = None, None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
-
-    def __enter__(self) -> SlackStandIn:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+    def _listen(self, port: int) -> tuple[LoopbackHTTPServer, int]:
+        server = LoopbackHTTPServer(port, _Handler, self)
+        return server, server.server_address[1]
 
     # ------------------------------------------------------------------ inspection
 

@@ -20,19 +20,22 @@ import json
 import threading
 import time
 import uuid
-from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import Server, ServerConnection, serve
 
+from tests.standins.server import LoopbackServer
 from tests.standins.slack import APP_ID, SlackStandIn
 
 
-class SocketModeStandIn:
+class SocketModeStandIn(LoopbackServer[Server]):
     """A WebSocket server on 127.0.0.1 speaking Slack's Socket Mode protocol. Thread-safe."""
 
+    thread_name = "socket-mode-stand-in"
+
     def __init__(self, slack: SlackStandIn, *, ping_interval: float = 0.2) -> None:
+        super().__init__()
         self.slack = slack
         self.ping_interval = ping_interval
         self.url = ""  # set by start()
@@ -42,52 +45,31 @@ class SocketModeStandIn:
         self._changed = threading.Condition(self._lock)
         self._open: list[ServerConnection] = []
         self._connection_count = 0
-        self._server: Server | None = None
-        self._thread: threading.Thread | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
-    def start(self) -> SocketModeStandIn:
-        if self._server is not None:
-            return self
-        self._server = serve(
+    def start(self) -> Self:
+        super().start()
+        self.url = f"ws://127.0.0.1:{self.port}/link/?ticket={uuid.uuid4()}&app_id={APP_ID}"
+        self.slack.socket_mode_url = self.url
+        return self
+
+    def stop(self) -> None:
+        if self.slack.socket_mode_url == self.url:
+            self.slack.socket_mode_url = None
+        super().stop()  # closes open connections and waits for their handler threads
+
+    def _listen(self, port: int) -> tuple[Server, int]:
+        server = serve(
             self._handle,
             "127.0.0.1",
-            0,
+            port,
             compression=None,
             ping_interval=self.ping_interval,
             ping_timeout=20,
             close_timeout=1,
         )
-        port = self._server.socket.getsockname()[1]
-        self.url = f"ws://127.0.0.1:{port}/link/?ticket={uuid.uuid4()}&app_id={APP_ID}"
-        self.slack.socket_mode_url = self.url
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="socket-mode-stand-in", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        server, thread = self._server, self._thread
-        self._server, self._thread = None, None
-        if self.slack.socket_mode_url == self.url:
-            self.slack.socket_mode_url = None
-        if server is not None:
-            server.shutdown()  # closes open connections and waits for their handler threads
-        if thread is not None:
-            thread.join(timeout=5)
-
-    def __enter__(self) -> SocketModeStandIn:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+        return server, server.socket.getsockname()[1]
 
     # ------------------------------------------------------------------ connections
 
