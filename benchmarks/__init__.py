@@ -40,6 +40,12 @@ It prints the figures, checks them against the targets of issue 5, and writes BE
 (plus ``--json`` for machines). The notes at the end of BENCHMARKS.md come from
 ``benchmarks/NOTES.md``: what was changed because of the figures, and what stands in the way.
 
+The code: ``harness.py`` runs it all (``python -m benchmarks``), ``servers.py`` starts the two
+servers (through the tests' process launcher, ``tests/support/processes.py``), ``scenarios.py``
+holds the phases above, ``results.py`` the typed figures (what ``--json`` writes and
+``--from-json`` reads), ``report.py`` the targets and BENCHMARKS.md. Request bodies, signatures,
+tokens and the bot's action IDs come from ``tests/support``, as in the tests.
+
 Figures depend on the machine and on what else runs on it: the report gives the load average
 before and after the run. Benchmarks are not timed tests; ``tests/test_benchmark_smoke.py`` only
 checks, with ``--quick``, that the harness runs and produces every figure.

@@ -8,10 +8,15 @@ on Linux, so the arrival times they record compare directly with the load genera
 from __future__ import annotations
 
 import multiprocessing
-import socketserver
 import time
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
+
+from tests.standins.braze import BrazeStandIn
+from tests.standins.server import LoopbackHTTPServer
+from tests.standins.slack import SlackStandIn
+from tests.support.shown import buttons
 
 # A burst of connections from the bot must not overflow a listen backlog of 5 (the socketserver
 # default): dropped SYNs come back a whole second later and would be charged to the bot.
@@ -44,25 +49,27 @@ def _time_requests() -> None:
     BaseHTTPRequestHandler.handle_one_request = timed_handle  # type: ignore[method-assign]
 
 
-def _serve(
-    conn: Connection,
-    bot_token: str,
-    braze_key: str,
-    campaigns: dict[str, str],
-    slack_latency: float,
-    braze_latency: float,
-) -> None:
-    socketserver.TCPServer.request_queue_size = BACKLOG
-    _time_requests()
-    from tests.standins.braze import BrazeStandIn
-    from tests.standins.slack import SlackStandIn
+@dataclass(frozen=True)
+class Setup:
+    """What the stand-ins' process starts with (sent to it, so plain values)."""
 
-    slack = SlackStandIn(bot_token=bot_token).start()
-    braze = BrazeStandIn(api_key=braze_key, daily_limit=1_000_000).start()
-    for campaign_id, name in campaigns.items():
+    bot_token: str
+    braze_key: str
+    campaigns: dict[str, str]
+    slack_latency: float
+    braze_latency: float
+
+
+def _serve(conn: Connection, setup: Setup) -> None:
+    # Both before the servers exist: the stand-ins' servers and handlers read them then.
+    LoopbackHTTPServer.request_queue_size = BACKLOG
+    _time_requests()
+    slack = SlackStandIn(bot_token=setup.bot_token).start()
+    braze = BrazeStandIn(api_key=setup.braze_key, daily_limit=1_000_000).start()
+    for campaign_id, name in setup.campaigns.items():
         braze.add_campaign(campaign_id, name)
-    slack.set_latency(slack_latency)
-    braze.set_latency(braze_latency)
+    slack.set_latency(setup.slack_latency)
+    braze.set_latency(setup.braze_latency)
     conn.send((slack.url, braze.url))
     try:
         while True:
@@ -82,22 +89,13 @@ def _serve(
         braze.stop()
 
 
-def _execute(slack: Any, braze: Any, command: str, args: tuple[Any, ...]) -> Any:
-    if command == "slack_latency":
-        (seconds,) = args
-        slack.set_latency(seconds)
-        return None
-    if command == "braze_latency":
-        (seconds,) = args
-        braze.set_latency(seconds)
-        return None
+def _execute(slack: SlackStandIn, braze: BrazeStandIn, command: str, args: tuple[Any, ...]) -> Any:
     if command == "braze_delay_next":
         path, seconds, times = args
         braze.delay_next(path, seconds, times=times)
         return None
     if command == "braze_clear_injections":
-        with braze._lock:
-            braze._injections.clear()
+        braze.clear_injections()
         return None
     if command == "slack_calls":
         # [(method, at, {key: params[key]})] for calls[start:], only the keys asked for
@@ -113,42 +111,29 @@ def _execute(slack: Any, braze: Any, command: str, args: tuple[Any, ...]) -> Any
     if command == "served":
         # [(which, start, end)] of requests served (answer written) after `since`
         (since,) = args
-        slack_port = int(slack.url.split(":")[2].split("/")[0])
         return [
-            ("slack" if port == slack_port else "braze", start, end)
+            ("slack" if port == slack.port else "braze", start, end)
             for port, start, end in list(_served)
             if start >= since
         ]
     if command == "braze_count":
         return len(braze.calls)
     if command == "slack_wait_count":
-        # Wait until calls[start:] hold `count` calls to `method`; returns how many there are.
         start, method, count, timeout = args
-        deadline = time.monotonic() + timeout
-        with slack._changed:
-            while True:
-                found = sum(1 for c in slack._calls[start:] if c.method == method)
-                left = deadline - time.monotonic()
-                if found >= count or left <= 0:
-                    return found
-                slack._changed.wait(left)
+        return slack.wait_for_count(method, count, start=start, timeout=timeout)
     if command == "slack_wait":
-        # Wait for calls[start:] to `method` whose params[key] takes every value in `values`;
-        # returns {value: arrival time} (only those seen before the timeout).
         start, method, key, values, timeout = args
-        return _wait(slack, start, method, key, set(values), timeout)
+        return slack.wait_for_values(method, key, values, start=start, timeout=timeout)
     if command == "cards":
-        # pending approval cards in a channel: [(ts, request_id)]
-        (channel,) = args
-        cards: list[tuple[str, str]] = []
-        for message in slack.messages_in(channel):
-            if message.get("thread_ts"):
-                continue
-            for block in message.get("blocks") or []:
-                for element in block.get("elements") or []:
-                    if element.get("action_id") == "sendid_approve":
-                        cards.append((message["ts"], element.get("value")))
-        return cards
+        # cards in a channel with a button `action_id` (Approve: pending): [(ts, request_id)]
+        channel, action_id = args
+        return [
+            (message["ts"], button.get("value"))
+            for message in slack.messages_in(channel)
+            if not message.get("thread_ts")
+            for button in buttons(message.get("blocks"))
+            if button.get("action_id") == action_id
+        ]
     if command == "braze_calls":
         # [(method, path, at, status)] for calls[start:]
         (start,) = args
@@ -157,59 +142,22 @@ def _execute(slack: Any, braze: Any, command: str, args: tuple[Any, ...]) -> Any
     raise ValueError(f"unknown command {command!r}")
 
 
-def _wait(
-    slack: Any, start: int, method: str, key: str, wanted: set[Any], timeout: float
-) -> dict[Any, float]:
-    seen: dict[Any, float] = {}
-    deadline = time.monotonic() + timeout
-    scanned = start
-    with slack._changed:
-        while True:
-            calls = slack._calls
-            for call in calls[scanned:]:
-                if call.method == method:
-                    value = call.params.get(key)
-                    if value in wanted and value not in seen:
-                        seen[value] = call.at
-            scanned = max(scanned, len(calls))
-            left = deadline - time.monotonic()
-            if len(seen) >= len(wanted) or left <= 0:
-                return seen
-            slack._changed.wait(left)
-
-
 class StandIns:
     """Handle on the stand-ins' process: start, query, stop."""
 
-    def __init__(
-        self,
-        *,
-        bot_token: str,
-        braze_key: str,
-        campaigns: dict[str, str],
-        slack_latency: float,
-        braze_latency: float,
-    ) -> None:
+    def __init__(self, setup: Setup) -> None:
         context = multiprocessing.get_context("spawn")
         self._conn, child = context.Pipe()
         self._process = context.Process(
-            target=_serve,
-            args=(child, bot_token, braze_key, campaigns, slack_latency, braze_latency),
-            name="standins",
-            daemon=True,
+            target=_serve, args=(child, setup), name="standins", daemon=True
         )
         self._process.start()
         child.close()
         if not self._conn.poll(30):
             raise RuntimeError("the stand-ins did not start")
         self.slack_url, self.braze_url = self._conn.recv()
-        self.slack_latency = slack_latency
-        self.braze_latency = braze_latency
-
-    @property
-    def pid(self) -> int:
-        assert self._process.pid is not None
-        return self._process.pid
+        self.slack_latency = setup.slack_latency
+        self.braze_latency = setup.braze_latency
 
     def call(self, command: str, *args: Any) -> Any:
         self._conn.send((command, args))
@@ -243,14 +191,6 @@ class StandIns:
 
     def slack_count(self) -> int:
         return int(self.call("slack_count"))
-
-    def set_slack_latency(self, seconds: float) -> None:
-        self.call("slack_latency", seconds)
-        self.slack_latency = seconds
-
-    def set_braze_latency(self, seconds: float) -> None:
-        self.call("braze_latency", seconds)
-        self.braze_latency = seconds
 
     def stop(self) -> None:
         if self._process.is_alive():

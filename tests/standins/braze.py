@@ -327,6 +327,11 @@ class BrazeStandIn(HttpStandIn[_Server]):
         """Answer the next ``times`` requests to ``path`` normally, but ``seconds`` late."""
         self._queue(path, _Injection(times, seconds, None))
 
+    def clear_injections(self) -> None:
+        """Forget every failure and delay still queued."""
+        with self._lock:
+            self._injections.clear()
+
     def set_latency(self, seconds: float) -> None:
         with self._lock:
             self._latency = seconds

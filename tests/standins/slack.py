@@ -19,7 +19,7 @@ import itertools
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -224,6 +224,44 @@ class SlackStandIn(HttpStandIn[LoopbackHTTPServer]):
     ) -> SlackCall:
         """The first call to ``method`` matching ``predicate`` (including earlier ones)."""
         return self.wait_for_calls(method, 1, predicate, timeout)[0]
+
+    def wait_for_count(
+        self, method: str, count: int, *, start: int = 0, timeout: float = 5.0
+    ) -> int:
+        """How many calls to ``method`` there are from the ``start``-th call on, once there are
+        ``count`` or ``timeout`` has passed (no error: the benchmark reports a shortfall)."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                found = sum(1 for call in self._calls[start:] if call.method == method)
+                left = deadline - time.monotonic()
+                if found >= count or left <= 0:
+                    return found
+                self._changed.wait(left)
+
+    def wait_for_values(
+        self, method: str, key: str, values: Iterable[Any], *, start: int = 0, timeout: float = 5.0
+    ) -> dict[Any, float]:
+        """When calls to ``method`` from the ``start``-th call on arrived with ``params[key]``
+        equal to each of ``values``: {value: arrival time}, without those not seen in time.
+        Reads each call once, so thousands of calls cost little (the benchmark)."""
+        wanted = set(values)
+        seen: dict[Any, float] = {}
+        deadline = time.monotonic() + timeout
+        scanned = start
+        with self._changed:
+            while True:
+                for call in self._calls[scanned:]:
+                    if call.method != method:
+                        continue
+                    value = call.params.get(key)
+                    if value in wanted and value not in seen:
+                        seen[value] = call.at
+                scanned = max(scanned, len(self._calls))
+                left = deadline - time.monotonic()
+                if len(seen) >= len(wanted) or left <= 0:
+                    return seen
+                self._changed.wait(left)
 
     def assert_no_call(
         self, method: str, predicate: Predicate | None = None, within: float = 0.3

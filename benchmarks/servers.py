@@ -1,0 +1,102 @@
+"""The two servers under test, each in its own process (so RSS and start-up are its own): the
+bot (``python -m bot``) and the bare Bolt baseline (``benchmarks/baseline_app.py``)."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from benchmarks import procstats
+from benchmarks.results import Both, Startup
+from benchmarks.standins import StandIns
+from tests.support.bots import bot_env
+from tests.support.processes import ServerProcess
+
+# Polled this often while a server starts: the start-up time is measured to within it.
+READY_POLL = 0.005
+
+
+class Server(ServerProcess):
+    """One server under test, with its memory and CPU use."""
+
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], workdir: Path) -> None:
+        # No other thread runs while servers start, so the child may ask to die with us.
+        super().__init__(
+            argv, env=env, cwd=workdir, log=workdir / f"{name}.log", die_with_parent=True
+        )
+        self.name = name
+
+    def start_timed(self) -> float:
+        """Start and wait for GET /readyz = 200; the seconds that took."""
+        return self.start(poll=READY_POLL).startup_seconds
+
+    def rss_mb(self) -> float:
+        return procstats.rss_mb(self.pid)
+
+    def peak_rss_mb(self) -> float | None:
+        return procstats.peak_rss_mb(self.pid)
+
+    def cpu_seconds(self) -> float:
+        return procstats.cpu_seconds(self.pid)
+
+
+@contextmanager
+def started_servers(
+    standins: StandIns, trials: int, baseline_threads: str, workdir: Path
+) -> Iterator[tuple[Both[Server], Both[Startup]]]:
+    """Both servers started `trials` times (each time on a fresh database), the last start kept
+    running; their start-up times. Every server is stopped on the way out."""
+    started: list[Server] = []
+    times: Both[list[float]] = Both([], [])
+    try:
+        for trial in range(trials):
+            database_url = f"sqlite:///{workdir / f'sendid-{trial}.db'}"
+            env = bot_env(standins.slack_url, standins.braze_url, database_url)
+            servers = Both(
+                Server("bot", [sys.executable, "-m", "bot"], env, workdir),
+                Server(
+                    "baseline",
+                    [sys.executable, "-m", "benchmarks.baseline_app"],
+                    {**env, "BASELINE_LISTENER_THREADS": baseline_threads},
+                    workdir,
+                ),
+            )
+            for server, samples in ((servers.bot, times.bot), (servers.baseline, times.baseline)):
+                started.append(server)
+                samples.append(server.start_timed())
+            if trial < trials - 1:
+                servers.bot.stop(timeout=20)
+                servers.baseline.stop(timeout=20)
+        yield servers, Both(Startup.of(times.bot), Startup.of(times.baseline))
+    finally:
+        for server in started:
+            server.stop(timeout=20)
+
+
+class PeakRss:
+    """Samples the servers' RSS in the background; keeps the highest value seen."""
+
+    def __init__(self, servers: list[Server], interval: float = 0.1) -> None:
+        self.peak = {s.name: 0.0 for s in servers}
+        self._servers = servers
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="rss", daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            for server in self._servers:
+                with contextlib.suppress(OSError, KeyError, ValueError, RuntimeError):
+                    self.peak[server.name] = max(self.peak[server.name], server.rss_mb())
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
