@@ -44,13 +44,13 @@ def targets(results: Results) -> list[Target]:
             opens.bot.p99 < TARGET_VIEWS_OPEN_P99_AT_50,
         )
     submissions = results.submission_ack
-    for size, per in submissions.slow_lookup.items():
+    for size, slow in submissions.slow_lookup.items():
         add(
             f"submission ack p99, {size} concurrent, "
             f"{submissions.slow_lookup_seconds:.0f} s Braze lookup",
             f"< {TARGET_SUBMIT_P99_SLOW} s",
-            ms(per.bot.p99),
-            per.bot.p99 < TARGET_SUBMIT_P99_SLOW and per.bot.errors == 0,
+            ms(slow.bot.p99),
+            slow.bot.p99 < TARGET_SUBMIT_P99_SLOW and slow.bot.errors == 0,
         )
     over = results.approval.overhead
     add(

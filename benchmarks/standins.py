@@ -137,8 +137,9 @@ def _execute(slack: SlackStandIn, braze: BrazeStandIn, command: str, args: tuple
     if command == "braze_calls":
         # [(method, path, at, status)] for calls[start:]
         (start,) = args
-        calls = braze.calls[start:]
-        return [(c.method, c.path, c.at, c.status) for c in calls], start + len(calls)
+        braze_calls = braze.calls[start:]
+        answered = [(c.method, c.path, c.at, c.status) for c in braze_calls]
+        return answered, start + len(braze_calls)
     raise ValueError(f"unknown command {command!r}")
 
 

@@ -55,11 +55,12 @@ def socket_bot(
     slack: SlackStandIn, braze: BrazeStandIn, database_url: str
 ) -> Iterator[tuple[BotRuntime, SocketModeStandIn]]:
     """The bot in Socket Mode, connected to the loopback WebSocket stand-in."""
-    socket_settings = {"slack_app_token": APP_TOKEN, "slack_signing_secret": None}
     # The bot stops before the stand-in goes away, so the client does not reconnect.
     with (
         SocketModeStandIn(slack) as socket_mode,
-        running_bot(slack, braze, database_url, **socket_settings) as runtime,
+        running_bot(
+            slack, braze, database_url, slack_app_token=APP_TOKEN, slack_signing_secret=None
+        ) as runtime,
     ):
         socket_mode.wait_for_connection()
         yield runtime, socket_mode

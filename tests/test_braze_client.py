@@ -76,7 +76,7 @@ def make_client(braze: BrazeStandIn, sleeps: SleepRecorder) -> Iterator[MakeClie
     clients: list[BrazeClient] = []
 
     def make(**overrides: object) -> BrazeClient:
-        options: dict[str, object] = {
+        options: dict[str, Any] = {
             "timeout": FAST_TIMEOUT,
             "retry": FAST_RETRY,
             "sleep": sleeps,
@@ -84,7 +84,7 @@ def make_client(braze: BrazeStandIn, sleeps: SleepRecorder) -> Iterator[MakeClie
         options.update(overrides)
         base_url = str(options.pop("base_url", braze.url))
         api_key = str(options.pop("api_key", KEY))
-        client = BrazeClient(base_url, api_key, **options)  # type: ignore[arg-type]
+        client = BrazeClient(base_url, api_key, **options)
         clients.append(client)
         return client
 

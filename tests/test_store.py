@@ -28,6 +28,7 @@ from bot.store import (
 from tests.support import databases
 from tests.support.bots import clean_env
 from tests.support.processes import ChildProcess
+from tests.support.waits import stored
 
 S = RequestState
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -705,7 +706,7 @@ def test_upgrading_a_version_1_database_keeps_every_request_and_audit_row(
         assert loaded.announced_state is None and loaded.reminded_at is None
         assert upgraded.audit(request.id) == trail
         upgraded.mark_announced(request.id, S.APPROVED)
-        assert upgraded.get(request.id).announced_state is S.APPROVED  # type: ignore[union-attr]
+        assert stored(upgraded, request.id).announced_state is S.APPROVED
     engine = sa.create_engine(normalise_url(database_url))
     try:
         with engine.connect() as conn:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 
-from bot.domain.models import FailureKind, RequestState
+from bot.domain.models import FailureKind, RequestState, SendIdRequest
 from tests.standins.braze import CREATE_PATH, BrazeStandIn
 from tests.support.constants import APPROVE, APPROVER, BRAZE_KEY, CAMPAIGN, GROUP_APPROVER, RETRY
 from tests.support.driver import SlackDriver
@@ -14,7 +15,10 @@ from tests.support.shown import all_text, buttons
 from tests.support.waits import stored, wait_for_state
 
 
-def approve_and_wait(bot: SlackDriver, send_id: str, state: RequestState):
+def approve_and_wait(
+    bot: SlackDriver, send_id: str, state: RequestState
+) -> tuple[SendIdRequest, SendIdRequest, dict[str, Any]]:
+    """Request, approve; (the request, as it ends in `state`, its first thread reply)."""
     request = bot.request(CAMPAIGN, send_id)
     bot.click(APPROVE, request.id, user=APPROVER)
     final = wait_for_state(bot.store, request.id, state)

@@ -77,8 +77,8 @@ def parse(path: Path) -> list[Stage]:
         instruction = Instruction(keyword.upper(), flags, rest, number)
         if instruction.keyword == "FROM":
             parts = rest.split()
-            name = parts[2] if len(parts) == 3 and parts[1].upper() == "AS" else None
-            stages.append(Stage(parts[0], name))
+            alias = parts[2] if len(parts) == 3 and parts[1].upper() == "AS" else None
+            stages.append(Stage(parts[0], alias))
         else:
             assert stages, f"line {number}: {keyword} before FROM"
             stages[-1].instructions.append(instruction)
@@ -90,7 +90,7 @@ def env_pairs(args: str) -> list[tuple[str, str]]:
     words = shlex.split(args, posix=True)
     if words and "=" not in words[0]:
         return [(words[0], " ".join(words[1:]))]
-    return [tuple(word.split("=", 1)) for word in words]  # type: ignore[misc]
+    return [(name, value) for name, _, value in (word.partition("=") for word in words)]
 
 
 def exec_form(args: str) -> list[str]:
@@ -151,7 +151,7 @@ class Replay:
         # The base image's `python` and `pip`: a shim directory first on PATH.
         shims = root / "base-image-bin"
         shims.mkdir(parents=True)
-        base_python = python or getattr(sys, "_base_executable", sys.executable)
+        base_python = python or str(getattr(sys, "_base_executable", sys.executable))
         (shims / "python").symlink_to(base_python)
         pip = shims / "pip"
         pip.write_text(f'#!/bin/sh\nexec "{base_python}" -m pip "$@"\n')

@@ -40,7 +40,8 @@ def submit_without_card(scenario: Scenario, send_id: str, channel: str = CHANNEL
 def post_again(scenario: Scenario, request: SendIdRequest) -> SendIdRequest:
     answer = scenario.driver.click(REPOST, request.id, user=REQUESTER, channel=DM)
     assert answer.status == 200, answer
-    return wait_until(lambda: stored(scenario.store, request.id).card_ts and request)
+    wait_until(lambda: stored(scenario.store, request.id).card_ts)
+    return request
 
 
 def approve_and_wait(scenario: Scenario, request: SendIdRequest) -> SendIdRequest:

@@ -19,7 +19,7 @@ import httpx
 
 from bot.braze import RetryPolicy
 from bot.runtime import BotRuntime
-from bot.settings import Settings
+from bot.settings import Settings, load_settings
 from tests.standins.braze import BrazeStandIn
 from tests.standins.slack import SlackStandIn
 from tests.support.constants import (
@@ -82,7 +82,7 @@ def bot_settings(slack_url: str, braze_url: str, database_url: str) -> dict[str,
 def make_settings(slack_url: str, braze_url: str, database_url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {**bot_settings(slack_url, braze_url, database_url), "port": 0}
     values.update(overrides)
-    return Settings(_env_file=None, **values)
+    return load_settings(_env_file=None, **values)  # no .env: only what the test says
 
 
 def clean_env(**variables: str) -> dict[str, str]:
@@ -149,7 +149,13 @@ class InProcessBots:
     ) -> SlackDriver:
         """One more bot on the shared database; `settings` override Settings fields."""
         runtime = self._running.enter_context(
-            running_bot(self.slack, self.braze, self.database_url, runtime_options, **settings)
+            running_bot(
+                self.slack,
+                self.braze,
+                self.database_url,
+                runtime_options=runtime_options,
+                **settings,
+            )
         )
         return self._running.enter_context(
             SlackDriver(
@@ -175,6 +181,7 @@ def running_bot(
     slack: SlackStandIn,
     braze: BrazeStandIn,
     database_url: str,
+    *,
     runtime_options: dict[str, Any] | None = None,
     **settings: Any,
 ) -> Iterator[BotRuntime]:

@@ -17,7 +17,7 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Self
 from urllib.parse import parse_qsl
@@ -211,7 +211,7 @@ class SlackDriver:
     def submit(
         self,
         view: dict[str, Any],
-        values: dict[str, str | None],
+        values: Mapping[str, str | None],
         *,
         user: str = REQUESTER,
         replica: int | None = None,

@@ -7,6 +7,7 @@ import hmac
 import itertools
 import json
 import time
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -56,7 +57,7 @@ def payload_body(payload: dict[str, Any]) -> bytes:
 
 
 def view_submission(
-    view: dict[str, Any], values: dict[str, str | None], *, user_id: str
+    view: dict[str, Any], values: Mapping[str, str | None], *, user_id: str
 ) -> dict[str, Any]:
     """Submit `view` (as the bot opened it) with the given block_id → typed value."""
     state = {

@@ -31,6 +31,7 @@ from tests.support.constants import (
     REQUESTER,
     UNKNOWN_CAMPAIGN,
 )
+from tests.support.waits import stored
 
 S = RequestState
 TTL = timedelta(hours=24)
@@ -709,8 +710,8 @@ def test_expire_due_expires_exactly_the_pending_requests_past_their_deadline(
         S.EXPIRED,
         SYSTEM_ACTOR,
     )
-    assert store.get(young.id).state is S.PENDING  # type: ignore[union-attr]
-    assert store.get(claimed.id).state is S.APPROVED  # type: ignore[union-attr]
+    assert stored(store, young.id).state is S.PENDING
+    assert stored(store, claimed.id).state is S.APPROVED
     assert service.expire_due() == []
 
 
@@ -755,9 +756,9 @@ def test_recovery_only_fails_approvals_older_than_the_threshold(
     assert recovered[0].state is S.FAILED
     assert recovered[0].failure_kind is FailureKind.OUTCOME_UNKNOWN
     assert store.audit(stale.id)[-1].actor_id == SYSTEM_ACTOR
-    assert store.get(fresh.id).state is S.APPROVED  # type: ignore[union-attr]
-    assert store.get(pending.id).state is S.PENDING  # type: ignore[union-attr]
-    assert store.get(created.id).state is S.CREATED  # type: ignore[union-attr]
+    assert stored(store, fresh.id).state is S.APPROVED
+    assert stored(store, pending.id).state is S.PENDING
+    assert stored(store, created.id).state is S.CREATED
     assert braze.created == [(CAMPAIGN, "created")]  # recovery never calls Braze
     assert service.recover_stale_approvals(older_than=timedelta(seconds=120)) == []
 
