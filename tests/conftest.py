@@ -1,6 +1,7 @@
-"""Shared fixtures: the loopback stand-ins for Slack and Braze, and the bot under test.
+"""Shared fixtures: the loopback stand-ins for Slack and Braze, the bot under test, child
+processes; and the markers every test gets.
 
-What they are built from lives in ``tests/support/``; markers are applied by directory here.
+What the fixtures are built from lives in ``tests/support/``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,36 @@ from tests.support import databases
 from tests.support.bots import InProcessBots, braze_stand_in, running_bot, slack_stand_in
 from tests.support.constants import APP_TOKEN
 from tests.support.driver import SlackDriver
+from tests.support.processes import Processes
+
+# Each test's kind, by where it lives (the first match wins): `./scripts/test --quick` runs the
+# unit tests that start no process.
+KINDS = (
+    ("tests/reliability/", "reliability"),
+    ("tests/e2e/", "e2e"),
+    ("tests/ops/", "e2e"),
+    ("tests/", "unit"),
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        where = item.nodeid
+        kind = next(kind for prefix, kind in KINDS if where.startswith(prefix))
+        item.add_marker(kind)
+        if "processes" in getattr(item, "fixturenames", ()):
+            item.add_marker("process")
+
+
+@pytest.fixture
+def processes(tmp_path: Path) -> Iterator[Processes]:
+    """Child processes (`python -m bot` and the like), stopped when the test ends; a test that
+    uses them is marked `process`."""
+    started = Processes(tmp_path)
+    try:
+        yield started
+    finally:
+        started.close()
 
 
 @pytest.fixture

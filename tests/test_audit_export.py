@@ -21,7 +21,8 @@ from bot.audit import COLUMNS, neutralise_formula
 from bot.domain.models import FailureKind, RequestState
 from bot.store import Store
 from tests.support import databases
-from tests.support.bots import clean_env, run_bot
+from tests.support.bots import clean_env
+from tests.support.processes import Processes
 
 S = RequestState
 TTL = timedelta(hours=24)
@@ -45,12 +46,11 @@ def store(database_url: str) -> Iterator[Store]:
 
 
 def run_audit(
-    args: list[str], database_url: str | None, cwd: Path
+    processes: Processes, args: list[str], database_url: str | None
 ) -> subprocess.CompletedProcess[str]:
-    # Nothing from the developer's environment that the bot reads: no tokens, no other SENDID_*;
-    # run in an empty directory, so no .env is picked up by accident.
+    # Nothing from the developer's environment that the bot reads: no tokens, no other SENDID_*.
     env = clean_env() if database_url is None else clean_env(SENDID_DATABASE_URL=database_url)
-    return run_bot("audit", *args, env=env, cwd=cwd)
+    return processes.run_bot("audit", *args, env=env)
 
 
 def row(request_id: str, request: dict[str, Any], **audit: Any) -> dict[str, Any]:
@@ -173,11 +173,11 @@ def as_csv(expected: list[dict[str, Any]]) -> list[dict[str, str]]:
 
 
 def test_csv_lists_exactly_the_transitions_of_the_day_in_time_order(
-    store: Store, database_url: str, tmp_path: Path
+    store: Store, database_url: str, processes: Processes
 ) -> None:
     expected = fill(store)
 
-    done = run_audit(["--since", "2025-03-01", "--until", "2025-03-01"], database_url, tmp_path)
+    done = run_audit(processes, ["--since", "2025-03-01", "--until", "2025-03-01"], database_url)
 
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
@@ -187,14 +187,14 @@ def test_csv_lists_exactly_the_transitions_of_the_day_in_time_order(
 
 
 def test_json_lines_list_exactly_the_transitions_of_the_day_in_time_order(
-    store: Store, database_url: str, tmp_path: Path
+    store: Store, database_url: str, processes: Processes
 ) -> None:
     expected = fill(store)
 
     done = run_audit(
+        processes,
         ["--since", "2025-03-01", "--until", "2025-03-01", "--format", "json"],
         database_url,
-        tmp_path,
     )
 
     assert done.returncode == 0, done.stderr
@@ -204,15 +204,15 @@ def test_json_lines_list_exactly_the_transitions_of_the_day_in_time_order(
 
 
 def test_datetime_bounds_honour_their_offsets_and_include_both_ends(
-    store: Store, database_url: str, tmp_path: Path
+    store: Store, database_url: str, processes: Processes
 ) -> None:
     expected = fill(store)
 
     # 10:00+01:00 is 09:00 UTC (the approval of "early"); --until 10:05Z includes that instant.
     done = run_audit(
+        processes,
         ["--since", "2025-03-01T10:00:00+01:00", "--until", "2025-03-01T10:05:00Z"],
         database_url,
-        tmp_path,
     )
 
     assert done.returncode == 0, done.stderr
@@ -220,12 +220,12 @@ def test_datetime_bounds_honour_their_offsets_and_include_both_ends(
 
 
 def test_without_until_everything_since_is_listed(
-    store: Store, database_url: str, tmp_path: Path
+    store: Store, database_url: str, processes: Processes
 ) -> None:
     fill(store)
 
     done = run_audit(
-        ["--since", "2025-03-01T23:00:00Z", "--format", "json"], database_url, tmp_path
+        processes, ["--since", "2025-03-01T23:00:00Z", "--format", "json"], database_url
     )
 
     assert done.returncode == 0, done.stderr
@@ -240,12 +240,12 @@ def test_without_until_everything_since_is_listed(
 
 
 def test_an_empty_window_prints_only_the_header_and_succeeds(
-    store: Store, database_url: str, tmp_path: Path
+    store: Store, database_url: str, processes: Processes
 ) -> None:
     fill(store)
 
-    as_csv_ = run_audit(["--since", "2030-01-01"], database_url, tmp_path)
-    as_json = run_audit(["--since", "2030-01-01", "--format", "json"], database_url, tmp_path)
+    as_csv_ = run_audit(processes, ["--since", "2030-01-01"], database_url)
+    as_json = run_audit(processes, ["--since", "2030-01-01", "--format", "json"], database_url)
 
     assert (as_csv_.returncode, as_csv_.stderr) == (0, "")
     assert parse_csv(as_csv_.stdout) == (list(COLUMNS), [])
@@ -264,7 +264,7 @@ HOSTILE = {
 
 
 def test_csv_neutralises_formulas_and_json_keeps_the_values_as_they_are(
-    store: Store, database_url: str, tmp_path: Path
+    store: Store, database_url: str, processes: Processes
 ) -> None:
     request = store.create_request(
         channel_id="C1",
@@ -280,8 +280,8 @@ def test_csv_neutralises_formulas_and_json_keeps_the_values_as_they_are(
     )
     args = ["--since", "2025-03-01", "--until", "2025-03-01"]
 
-    as_csv_ = run_audit(args, database_url, tmp_path)
-    as_json = run_audit([*args, "--format", "json"], database_url, tmp_path)
+    as_csv_ = run_audit(processes, args, database_url)
+    as_json = run_audit(processes, [*args, "--format", "json"], database_url)
 
     assert as_csv_.returncode == 0, as_csv_.stderr
     _, (created, rejected) = parse_csv(as_csv_.stdout)
@@ -333,11 +333,11 @@ def test_neutralise_formula(value: str, safe: str) -> None:
     ],
 )
 def test_bad_arguments_exit_2_with_one_clear_line_and_no_traceback(
-    args: list[str], mentions: str, tmp_path: Path
+    args: list[str], mentions: str, tmp_path: Path, processes: Processes
 ) -> None:
     database = tmp_path / "untouched.db"
 
-    done = run_audit(args, f"sqlite:///{database}", tmp_path)
+    done = run_audit(processes, args, f"sqlite:///{database}")
 
     assert done.returncode == 2
     assert done.stdout == ""
@@ -349,10 +349,12 @@ def test_bad_arguments_exit_2_with_one_clear_line_and_no_traceback(
     assert not database.exists()
 
 
-def test_a_missing_sqlite_file_is_an_error_and_is_not_created(tmp_path: Path) -> None:
+def test_a_missing_sqlite_file_is_an_error_and_is_not_created(
+    tmp_path: Path, processes: Processes
+) -> None:
     database = tmp_path / "nowhere.db"
 
-    done = run_audit(["--since", "2025-03-01"], f"sqlite:///{database}", tmp_path)
+    done = run_audit(processes, ["--since", "2025-03-01"], f"sqlite:///{database}")
 
     assert done.returncode == 1
     assert done.stderr.splitlines() == [
@@ -361,10 +363,10 @@ def test_a_missing_sqlite_file_is_an_error_and_is_not_created(tmp_path: Path) ->
     assert not database.exists()
 
 
-def test_an_unreachable_database_is_one_line_and_exit_1(tmp_path: Path) -> None:
+def test_an_unreachable_database_is_one_line_and_exit_1(processes: Processes) -> None:
     url = "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2"  # nothing listens on port 1
 
-    done = run_audit(["--since", "2025-03-01"], url, tmp_path)
+    done = run_audit(processes, ["--since", "2025-03-01"], url)
 
     assert done.returncode == 1
     assert len(done.stderr.splitlines()) == 1, done.stderr
@@ -373,9 +375,9 @@ def test_an_unreachable_database_is_one_line_and_exit_1(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("url", ["not a url", "mysql://admin:hunter2secret@db.example/sendid"])
 def test_an_unusable_database_url_is_one_line_exit_2_without_the_password(
-    url: str, tmp_path: Path
+    url: str, processes: Processes
 ) -> None:
-    done = run_audit(["--since", "2025-03-01"], url, tmp_path)
+    done = run_audit(processes, ["--since", "2025-03-01"], url)
 
     assert done.returncode == 2
     assert len(done.stderr.splitlines()) == 1, done.stderr
@@ -383,7 +385,9 @@ def test_an_unusable_database_url_is_one_line_exit_2_without_the_password(
     assert "hunter2secret" not in done.stderr and "Traceback" not in done.stderr
 
 
-def test_the_database_url_is_read_from_a_dotenv_file_too(tmp_path: Path) -> None:
+def test_the_database_url_is_read_from_a_dotenv_file_too(
+    tmp_path: Path, processes: Processes
+) -> None:
     url = databases.sqlite_url(tmp_path)
     with Store(url) as store:
         store.create_request(
@@ -397,14 +401,14 @@ def test_the_database_url_is_read_from_a_dotenv_file_too(tmp_path: Path) -> None
         )
     (tmp_path / ".env").write_text(f"SENDID_DATABASE_URL={url}\n", encoding="utf-8")
 
-    done = run_audit(["--since", "2025-03-01", "--format", "json"], None, tmp_path)
+    done = run_audit(processes, ["--since", "2025-03-01", "--format", "json"], None)
 
     assert done.returncode == 0, done.stderr
     assert [json.loads(line)["requester_id"] for line in done.stdout.splitlines()] == ["U1"]
 
 
-def test_help_documents_the_formula_guard_and_the_json_lines_format(tmp_path: Path) -> None:
-    done = run_audit(["--help"], None, tmp_path)
+def test_help_documents_the_formula_guard_and_the_json_lines_format(processes: Processes) -> None:
+    done = run_audit(processes, ["--help"], None)
 
     assert done.returncode == 0
     assert "single quote" in done.stdout and "= + - @" in done.stdout

@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import math
 import re
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support.bots import clean_env
+from tests.support.processes import Processes
 
 SUMMARY_KEYS = ("n", "errors", "p50", "p95", "p99", "max")
 BURSTS = ("1", "10", "50", "100")
@@ -32,15 +32,11 @@ def assert_summary(value: Any, where: str) -> None:
         assert isinstance(number, float) and math.isfinite(number) and number >= 0, (where, key)
 
 
-def test_the_quick_benchmark_produces_every_figure(tmp_path: Path) -> None:
+def test_the_quick_benchmark_produces_every_figure(tmp_path: Path, processes: Processes) -> None:
     report, figures = tmp_path / "BENCHMARKS.md", tmp_path / "figures.json"
     command = [sys.executable, "-m", "benchmarks", "--quick"]
-    finished = subprocess.run(
-        [*command, "--out", str(report), "--json", str(figures)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=110,
+    finished = processes.run(
+        [*command, "--out", str(report), "--json", str(figures)], clean_env(), timeout=110
     )
     assert finished.returncode == 0, finished.stdout + finished.stderr
     results = json.loads(figures.read_text())

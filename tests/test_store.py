@@ -27,7 +27,7 @@ from bot.store import (
 )
 from tests.support import databases
 from tests.support.bots import clean_env
-from tests.support.processes import ChildProcess
+from tests.support.processes import Processes
 from tests.support.waits import stored
 
 S = RequestState
@@ -366,16 +366,15 @@ _RACER = textwrap.dedent(
 
 
 def test_only_one_of_several_processes_approving_at_once_wins(
-    store: Store, database_url: str, tmp_path: Path
+    store: Store, database_url: str, tmp_path: Path, processes: Processes
 ) -> None:
     request = make(store)
     go = tmp_path / "go"
     racers = [
-        ChildProcess(
+        processes.child(
             [sys.executable, "-c", _RACER, database_url, request.id, f"U_P{i}", str(go)],
-            env=clean_env(),
-            cwd=tmp_path,
-            log=tmp_path / f"racer-{i}.log",
+            clean_env(),
+            f"racer-{i}",
         ).start()
         for i in range(4)
     ]

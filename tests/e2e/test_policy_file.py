@@ -11,7 +11,7 @@ import pytest
 from bot.domain.models import RequestState
 from tests.standins.braze import BrazeStandIn
 from tests.standins.slack import SlackStandIn
-from tests.support.bots import InProcessBots, bot_env, run_bot
+from tests.support.bots import InProcessBots, bot_env
 from tests.support.constants import (
     APPROVE,
     APPROVER,
@@ -21,6 +21,7 @@ from tests.support.constants import (
     PRIVATE_CHANNEL,
 )
 from tests.support.driver import SlackDriver
+from tests.support.processes import Processes
 from tests.support.waits import stored, wait_for_state
 
 OTHER_CAMPAIGN = "9b2e4f60-1a3c-4d5e-8f70-0a1b2c3d4e5f"
@@ -105,7 +106,7 @@ def test_only_the_channels_own_approvers_decide_there(
 
 
 def test_a_broken_policy_file_stops_start_up_with_exit_code_2_and_one_line_each(
-    tmp_path: Path,
+    tmp_path: Path, processes: Processes
 ) -> None:
     path = tmp_path / "policy.toml"
     path.write_text(
@@ -119,7 +120,7 @@ def test_a_broken_policy_file_stops_start_up_with_exit_code_2_and_one_line_each(
         SENDID_ALLOWED_CHANNELS=CHANNEL,
         SENDID_POLICY_FILE=str(path),
     )
-    result = run_bot(env=env, cwd=tmp_path)
+    result = processes.run_bot(env=env)
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
     lines = [line for line in result.stderr.splitlines() if "configuration error" in line]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -19,9 +18,10 @@ from tests.ops.test_metrics import Scrape
 from tests.standins.braze import CREATE_PATH, BrazeStandIn
 from tests.standins.slack import SlackStandIn
 from tests.support import databases
-from tests.support.bots import bot_env, bot_process
+from tests.support.bots import bot_env
 from tests.support.constants import APPROVE, APPROVER, CAMPAIGN, CHANNEL, GROUP_APPROVER, REQUESTER
 from tests.support.driver import SlackDriver
+from tests.support.processes import Processes
 from tests.support.shown import all_text
 from tests.support.waits import stored
 
@@ -37,10 +37,10 @@ def postgres_url() -> Iterator[str]:
 
 
 def test_two_replicas_on_one_postgresql_make_exactly_one_braze_call_for_concurrent_approvals(
-    slack: SlackStandIn, braze: BrazeStandIn, postgres_url: str, tmp_path: Path
+    slack: SlackStandIn, braze: BrazeStandIn, postgres_url: str, processes: Processes
 ) -> None:
     env = bot_env(slack.url, braze.url, postgres_url)
-    replicas = [bot_process(env, tmp_path, name) for name in ("replica-a", "replica-b")]
+    replicas = [processes.bot(env, name) for name in ("replica-a", "replica-b")]
     # Both start at the same moment against an empty schema: creating it must not race either.
     for replica in replicas:
         replica.start(wait=False)

@@ -3,24 +3,23 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 from bot.domain.models import FailureKind, RequestState
 from bot.store import Store
 from tests.standins.braze import CREATE_PATH, BrazeStandIn
 from tests.standins.slack import SlackStandIn
-from tests.support.bots import bot_env, bot_process, clean_env, run_bot
+from tests.support.bots import bot_env, clean_env
 from tests.support.constants import APPROVE, APPROVER, BOT_TOKEN, BRAZE_KEY, CAMPAIGN, CHANNEL
 from tests.support.driver import SlackDriver
+from tests.support.processes import Processes
 from tests.support.shown import buttons
 from tests.support.waits import stored
 
 
 def test_a_pending_request_survives_a_restart_and_can_then_be_approved(
-    slack: SlackStandIn, braze: BrazeStandIn, tmp_path: Path
+    slack: SlackStandIn, braze: BrazeStandIn, database_url: str, processes: Processes
 ) -> None:
-    database_url = f"sqlite:///{tmp_path / 'restart.db'}"
-    bot = bot_process(bot_env(slack.url, braze.url, database_url), tmp_path)
+    bot = processes.bot(bot_env(slack.url, braze.url, database_url))
     with Store(database_url) as store, SlackDriver(bot.url, slack, store=store) as driver:
         bot.start()
         try:
@@ -43,10 +42,11 @@ def test_a_pending_request_survives_a_restart_and_can_then_be_approved(
     assert BRAZE_KEY not in bot.log_text() and BOT_TOKEN not in bot.log_text()
 
 
-def test_missing_settings_stop_start_up_with_exit_code_2_and_one_line_each(tmp_path: Path) -> None:
-    result = run_bot(
-        env=clean_env(SLACK_BOT_TOKEN="xoxp-wrong-kind-secret-value"), cwd=tmp_path, timeout=30
-    )
+def test_missing_settings_stop_start_up_with_exit_code_2_and_one_line_each(
+    processes: Processes,
+) -> None:
+    env = clean_env(SLACK_BOT_TOKEN="xoxp-wrong-kind-secret-value")
+    result = processes.run_bot(env=env, timeout=30)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert "Traceback" not in result.stderr
@@ -62,11 +62,10 @@ def test_missing_settings_stop_start_up_with_exit_code_2_and_one_line_each(tmp_p
 
 
 def test_an_approval_interrupted_by_a_crash_becomes_outcome_unknown_on_restart(
-    slack: SlackStandIn, braze: BrazeStandIn, tmp_path: Path
+    slack: SlackStandIn, braze: BrazeStandIn, database_url: str, processes: Processes
 ) -> None:
-    database_url = f"sqlite:///{tmp_path / 'crash.db'}"
     env = bot_env(slack.url, braze.url, database_url, SENDID_STALE_CLAIM_SECONDS="1")
-    bot = bot_process(env, tmp_path)
+    bot = processes.bot(env)
     with Store(database_url) as store, SlackDriver(bot.url, slack, store=store) as driver:
         bot.start()
         try:

@@ -7,6 +7,7 @@ clean virtual environment (see ``tests/ops/dockerfile.py``) and the started bot 
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -23,7 +24,7 @@ from tests.standins.braze import BrazeStandIn
 from tests.standins.slack import SlackStandIn
 from tests.support.bots import bot_env
 from tests.support.constants import BOT_TOKEN, BRAZE_KEY, SIGNING_SECRET
-from tests.support.processes import ServerProcess
+from tests.support.processes import Processes
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = ROOT / "Dockerfile"
@@ -96,10 +97,10 @@ def test_no_secret_is_baked_into_the_image_or_its_build_context() -> None:
 
 @pytest.mark.timeout(900)
 def test_the_image_steps_install_the_bot_in_a_clean_venv_and_it_answers_healthz(
-    slack: SlackStandIn, braze: BrazeStandIn, tmp_path: Path
+    slack: SlackStandIn, braze: BrazeStandIn, tmp_path: Path, processes: Processes
 ) -> None:
     base_python = getattr(sys, "_base_executable", sys.executable)
-    pip = subprocess.run([base_python, "-m", "pip", "--version"], capture_output=True, text=True)
+    pip = processes.run([base_python, "-m", "pip", "--version"], dict(os.environ))
     if pip.returncode != 0:  # the image's base has pip; the replay uses this Python's
         pytest.fail(f"{base_python} has no pip (needed to replay the image build): {pip.stderr}")
     replay = dockerfile.Replay(DOCKERFILE, tmp_path / "image", python=base_python)
@@ -108,15 +109,11 @@ def test_the_image_steps_install_the_bot_in_a_clean_venv_and_it_answers_healthz(
     assert venv.is_relative_to(tmp_path) and (venv / "bin" / "python").exists()
 
     # The installed bot, not this checkout: imported from the venv's site-packages.
-    where = subprocess.run(
-        ["python", "-c", "import bot, slack_bolt; print(bot.__file__)"],
-        cwd=workdir,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    assert Path(where).is_relative_to(venv), where
+    where = processes.run(
+        ["python", "-c", "import bot, slack_bolt; print(bot.__file__)"], env, cwd=workdir
+    )
+    assert where.returncode == 0, where.stderr
+    assert Path(where.stdout.strip()).is_relative_to(venv), where.stdout
 
     environment = bot_env(slack.url, braze.url, "unused").items()
     settings = {k: v for k, v in environment if k.startswith(("SLACK_", "BRAZE_", "SENDID_"))}
@@ -124,35 +121,23 @@ def test_the_image_steps_install_the_bot_in_a_clean_venv_and_it_answers_healthz(
     final = replay.stages[-1]
     cmd = final.last("CMD")
     assert cmd is not None
-    bot = ServerProcess(
+    bot = processes.server(
         dockerfile.exec_form(cmd.args),
-        env={**env, **settings},
-        cwd=workdir,
-        log=tmp_path / "bot.log",
+        {**env, **settings},
+        "bot",
         ready_path="/healthz",
-    )
+        cwd=workdir,
+    ).start()
     run_env = bot.env  # the image's environment, the settings and PORT
-    bot.start()
-    try:
-        check = subprocess.run(
-            dockerfile.healthcheck_command(final),
-            cwd=workdir,
-            env=run_env,
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-        assert check.returncode == 0, check.stderr
-        assert httpx.get(f"{bot.url}/readyz").status_code == 200
-        assert (workdir / "sendid.db").exists()
-    finally:
-        code = bot.stop()
-    assert code == 0, bot.log_text()
+    healthcheck = dockerfile.healthcheck_command(final)
+    check = processes.run(healthcheck, run_env, timeout=30, cwd=workdir)
+    assert check.returncode == 0, check.stderr
+    assert httpx.get(f"{bot.url}/readyz").status_code == 200
+    assert (workdir / "sendid.db").exists()
+    assert bot.stop() == 0, bot.log_text()
 
     # With the bot gone, the image's HEALTHCHECK reports unhealthy.
-    down = subprocess.run(
-        dockerfile.healthcheck_command(final), cwd=workdir, env=run_env, timeout=30
-    )
+    down = processes.run(healthcheck, run_env, timeout=30, cwd=workdir)
     assert down.returncode != 0
 
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -15,7 +13,7 @@ from bot.logs import REDACTED, JsonFormatter, TextFormatter
 from bot.store import Store
 from tests.standins.braze import BrazeStandIn
 from tests.standins.slack import SlackStandIn
-from tests.support.bots import bot_env, bot_process
+from tests.support.bots import bot_env, clean_env
 from tests.support.constants import (
     APPROVE,
     APPROVER,
@@ -26,16 +24,20 @@ from tests.support.constants import (
     SECRETS,
 )
 from tests.support.driver import SlackDriver
+from tests.support.processes import Processes
 from tests.support.waits import stored
 
 
 def run_one_approved_request(
-    slack: SlackStandIn, braze: BrazeStandIn, tmp_path: Path, log_format: str | None
+    slack: SlackStandIn,
+    braze: BrazeStandIn,
+    database_url: str,
+    processes: Processes,
+    log_format: str | None,
 ) -> tuple[str, str]:
     """Start `python -m bot`, request and approve one send ID, stop it; (its log, request ID)."""
-    database_url = f"sqlite:///{tmp_path / 'logs.db'}"
     formats = {} if log_format is None else {"LOG_FORMAT": log_format}
-    bot = bot_process(bot_env(slack.url, braze.url, database_url, **formats), tmp_path)
+    bot = processes.bot(bot_env(slack.url, braze.url, database_url, **formats))
     with Store(database_url) as store, SlackDriver(bot.url, slack, store=store) as driver:
         bot.start()
         try:
@@ -49,9 +51,9 @@ def run_one_approved_request(
 
 
 def test_json_is_the_default_one_object_per_line_with_request_channel_and_user(
-    slack: SlackStandIn, braze: BrazeStandIn, tmp_path: Path
+    slack: SlackStandIn, braze: BrazeStandIn, database_url: str, processes: Processes
 ) -> None:
-    text, request_id = run_one_approved_request(slack, braze, tmp_path, log_format=None)
+    text, request_id = run_one_approved_request(slack, braze, database_url, processes, None)
     lines = text.splitlines()
     assert lines
     entries = [json.loads(line) for line in lines]  # every line, from every library
@@ -72,9 +74,9 @@ def test_json_is_the_default_one_object_per_line_with_request_channel_and_user(
 
 
 def test_text_format_is_for_people_and_still_names_the_request(
-    slack: SlackStandIn, braze: BrazeStandIn, tmp_path: Path
+    slack: SlackStandIn, braze: BrazeStandIn, database_url: str, processes: Processes
 ) -> None:
-    text, request_id = run_one_approved_request(slack, braze, tmp_path, log_format="text")
+    text, request_id = run_one_approved_request(slack, braze, database_url, processes, "text")
     created = [line for line in text.splitlines() if "request created" in line]
     assert len(created) == 1
     assert " INFO bot.service: request created [" in created[0]
@@ -121,7 +123,7 @@ def test_text_lines_scrub_secrets_from_messages_and_tracebacks() -> None:
 
 
 def test_uncaught_thread_exceptions_and_warnings_become_scrubbed_json_lines(
-    tmp_path: Path,
+    processes: Processes,
 ) -> None:
     script = f"""
 import threading, warnings
@@ -134,9 +136,7 @@ thread = threading.Thread(target=boom, name="worker")
 thread.start()
 thread.join()
 """
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=30, cwd=tmp_path
-    )
+    result = processes.run([sys.executable, "-c", script], clean_env(), timeout=30)
     assert result.returncode == 0
     entries = [json.loads(line) for line in result.stderr.splitlines()]
     assert [e["level"] for e in entries] == ["WARNING", "CRITICAL"]

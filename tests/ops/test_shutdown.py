@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import signal
 import time
-from pathlib import Path
 
 import httpx
 
@@ -13,9 +12,10 @@ from bot.domain.models import RequestState
 from bot.store import Store
 from tests.standins.braze import CREATE_PATH, BrazeStandIn
 from tests.standins.slack import SlackStandIn
-from tests.support.bots import bot_env, bot_process
+from tests.support.bots import bot_env
 from tests.support.constants import APPROVE, APPROVER, CAMPAIGN, CHANNEL
 from tests.support.driver import SlackDriver
+from tests.support.processes import Processes
 from tests.support.waits import stored
 
 BRAZE_DELAY = 2.0
@@ -32,16 +32,13 @@ def refuses_connections(port: int) -> bool:
 
 
 def test_sigterm_during_a_slow_braze_call_finishes_it_records_it_and_exits_0(
-    slack: SlackStandIn, braze: BrazeStandIn, tmp_path: Path
+    slack: SlackStandIn, braze: BrazeStandIn, database_url: str, processes: Processes
 ) -> None:
-    database_url = f"sqlite:///{tmp_path / 'shutdown.db'}"
-    bot = bot_process(bot_env(slack.url, braze.url, database_url), tmp_path).start()
-    store = Store(database_url)
-    try:
-        with SlackDriver(bot.url, slack, store=store) as driver:
-            request_id = driver.request(CAMPAIGN, "in_flight_1").id
-            braze.delay_next(CREATE_PATH, BRAZE_DELAY)  # Braze takes its time to answer
-            assert driver.click(APPROVE, request_id, user=APPROVER).status == 200
+    bot = processes.bot(bot_env(slack.url, braze.url, database_url)).start()
+    with Store(database_url) as store, SlackDriver(bot.url, slack, store=store) as driver:
+        request_id = driver.request(CAMPAIGN, "in_flight_1").id
+        braze.delay_next(CREATE_PATH, BRAZE_DELAY)  # Braze takes its time to answer
+        assert driver.click(APPROVE, request_id, user=APPROVER).status == 200
         (call,) = braze.wait_for_calls(CREATE_PATH, 1)
         assert stored(store, request_id).state is RequestState.APPROVED  # in flight
 
@@ -52,13 +49,9 @@ def test_sigterm_during_a_slow_braze_call_finishes_it_records_it_and_exits_0(
             assert time.monotonic() - signalled < BRAZE_DELAY / 2, "still taking requests"
             time.sleep(0.05)
         assert bot.running, "exited before Braze answered"
-        code = bot.wait(timeout=30)
-    finally:
-        bot.kill()
-    assert code == 0, bot.log_text()
-    assert time.monotonic() - call.at >= BRAZE_DELAY  # it waited for Braze's answer
+        assert bot.wait(timeout=30) == 0, bot.log_text()
+        assert time.monotonic() - call.at >= BRAZE_DELAY  # it waited for Braze's answer
 
-    with store:
         request = stored(store, request_id)
         trail = [(a.from_state, a.to_state) for a in store.audit(request_id)]
     assert request.state is RequestState.CREATED

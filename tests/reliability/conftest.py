@@ -17,6 +17,7 @@ from tests.standins.braze import BrazeStandIn
 from tests.standins.slack import SlackStandIn
 from tests.support import databases
 from tests.support.bots import InProcessBots, braze_stand_in, slack_stand_in
+from tests.support.processes import Processes
 
 SECRETS_TEST = "test_no_secret_reaches_a_log_line_a_slack_message_or_an_answer"
 
@@ -63,6 +64,16 @@ def bots(slack: SlackStandIn, braze: BrazeStandIn, database_url: str) -> Iterato
     """In-process bots whose answers the secrets watch reads."""
     with InProcessBots(slack, braze, database_url, on_answer=WATCH.take_response) as started:
         yield started
+
+
+@pytest.fixture
+def processes(tmp_path: Path) -> Iterator[Processes]:
+    """Child processes whose log files the secrets watch reads."""
+    started = Processes(tmp_path, on_log=WATCH.watch_log_file)
+    try:
+        yield started
+    finally:
+        started.close()
 
 
 @pytest.fixture

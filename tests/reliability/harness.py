@@ -5,7 +5,7 @@ and the in-process scenario the fault tests drive.
 * :class:`Watch`: for the whole session, every log line (in-process records through the bot's own
   formatter, and the log files of bot processes), every call any Slack or Braze stand-in
   received and every answer the bot gave, so that the last test can prove no secret leaked.
-  :func:`watched_driver` and :func:`watched_process` hand it what they see.
+  :func:`watched_driver` and the suite's ``processes`` fixture hand it what they see.
 * :class:`Scenario`: a running bot, a driver and the submissions it accepted, checked at the end.
 """
 
@@ -30,7 +30,7 @@ from tests.reliability import invariants
 from tests.reliability.invariants import COUNTED, Verdict
 from tests.standins.braze import BrazeStandIn
 from tests.standins.slack import SlackCall, SlackStandIn
-from tests.support.bots import InProcessBots, bot_process, braze_stand_in, slack_stand_in
+from tests.support.bots import InProcessBots, braze_stand_in, slack_stand_in
 from tests.support.constants import (
     APPROVE,
     APPROVER,
@@ -43,7 +43,6 @@ from tests.support.constants import (
     SECRETS,
 )
 from tests.support.driver import Answer, SlackDriver
-from tests.support.processes import ServerProcess
 from tests.support.waits import Submission, wait_settled, wait_stored
 
 REPORT_ENV = "RELIABILITY_REPORT"
@@ -250,13 +249,6 @@ WATCH = Watch()
 def watched_driver(urls: str | list[str], slack: SlackStandIn, **options: Any) -> SlackDriver:
     """A driver whose every answer the secrets watch reads."""
     return SlackDriver(urls, slack, on_answer=WATCH.take_response, **options)
-
-
-def watched_process(env: dict[str, str], directory: Path, name: str = "bot") -> ServerProcess:
-    """`python -m bot` (not yet started) whose log file the secrets watch reads."""
-    process = bot_process(env, directory, name)
-    WATCH.watch_log_file(process.log)
-    return process
 
 
 @contextmanager

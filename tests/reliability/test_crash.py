@@ -15,20 +15,20 @@ import threading
 import time
 from collections import Counter
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from bot.domain.models import FailureKind, RequestState
 from bot.store import Store
 from tests.reliability import invariants
-from tests.reliability.harness import CHANNELS, Figures, long_run, watched_driver, watched_process
+from tests.reliability.harness import CHANNELS, Figures, long_run, watched_driver
 from tests.reliability.invariants import DECIDED
 from tests.standins.braze import BrazeStandIn
 from tests.standins.slack import SlackStandIn
 from tests.support.bots import InProcessBots, bot_env
 from tests.support.constants import APPROVE, APPROVER, CAMPAIGN, CHANNEL, REQUESTER
 from tests.support.driver import SlackDriver
+from tests.support.processes import Processes
 from tests.support.shown import buttons
 from tests.support.waits import (
     Submission,
@@ -63,7 +63,7 @@ def test_sigkill_at_random_moments_of_the_approval_path(
     slack: SlackStandIn,
     braze: BrazeStandIn,
     database_url: str,
-    tmp_path: Path,
+    processes: Processes,
     figures: Figures,
 ) -> None:
     """SIGKILL at a random moment after approvals were clicked; restart; repeat."""
@@ -83,7 +83,7 @@ def test_sigkill_at_random_moments_of_the_approval_path(
     sent = 0
 
     for cycle in range(cycles):
-        process = watched_process(env, tmp_path).start()
+        process = processes.bot(env).start()
         driver = watched_driver(process.url, slack)
         store = Store(database_url)
         try:
@@ -126,7 +126,7 @@ def test_sigkill_at_random_moments_of_the_approval_path(
         time.sleep(STALE_CLAIM_SECONDS + 0.05)  # every claim the kill interrupted is now stale
 
     # Restarted once more as a process: its start-up sweep settles what is left in flight.
-    process = watched_process(env, tmp_path).start()
+    process = processes.bot(env).start()
     with Store(database_url) as store:
         assert store.in_state(RequestState.APPROVED) == []
         recovered = [
@@ -171,14 +171,14 @@ def test_sigkill_while_a_request_is_being_stored_and_shown(
     slack: SlackStandIn,
     braze: BrazeStandIn,
     database_url: str,
-    tmp_path: Path,
+    processes: Processes,
     figures: Figures,
     moment: str,
 ) -> None:
     """SIGKILL between storing a request and posting its card: the request still shows up."""
     # At DEBUG level: the Slack client logs its requests, a good test for the secrets scrubber.
     env = bot_env(slack.url, braze.url, database_url, LOG_LEVEL="DEBUG")
-    process = watched_process(env, tmp_path).start()
+    process = processes.bot(env).start()
     with watched_driver(process.url, slack) as driver:
         view = driver.open_form(user=REQUESTER, channel=CHANNEL)
         # The card post hangs; the kill lands after the request was stored. Slack either never

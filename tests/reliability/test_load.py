@@ -16,16 +16,16 @@ import random
 import threading
 import time
 from collections import Counter
-from pathlib import Path
 
 from bot.domain.models import RequestState, SendIdRequest
 from bot.store import Store
 from tests.reliability import invariants
-from tests.reliability.harness import Figures, long_run, watched_driver, watched_process
+from tests.reliability.harness import Figures, long_run, watched_driver
 from tests.standins.braze import BrazeStandIn
 from tests.standins.slack import SlackStandIn
 from tests.support.bots import bot_env
 from tests.support.constants import APPROVE, CAMPAIGN, OUTSIDER
+from tests.support.processes import Processes
 from tests.support.waits import Submission, wait_for_state, wait_settled, wait_stored
 
 CHANNELS = tuple(f"C0LOAD{n:02d}" for n in range(1, 9))
@@ -60,7 +60,7 @@ def test_concurrent_users_on_two_processes_sharing_one_database(
     slack: SlackStandIn,
     braze: BrazeStandIn,
     shared_database_url: tuple[str, str],
-    tmp_path: Path,
+    processes: Processes,
     figures: Figures,
 ) -> None:
     """Concurrent requesters and approvers on two processes, one database; then 50 clicks."""
@@ -78,8 +78,8 @@ def test_concurrent_users_on_two_processes_sharing_one_database(
         SENDID_ALLOWED_CHANNELS=",".join(CHANNELS),
         SENDID_APPROVERS=",".join(APPROVERS),
     )
-    processes = [watched_process(env, tmp_path, f"replica-{n}").start() for n in range(2)]
-    driver = watched_driver([p.url for p in processes], slack, timeout=30)
+    replicas = [processes.bot(env, f"replica-{n}").start() for n in range(2)]
+    driver = watched_driver([r.url for r in replicas], slack, timeout=30)
     store = Store(database_url)
     pool = Pool()
     accepted: list[Submission] = []
@@ -163,7 +163,7 @@ def test_concurrent_users_on_two_processes_sharing_one_database(
         target = wait_stored(store, storm_submission, known)
         barrier = threading.Barrier(STORM)
         statuses: list[int] = []
-        storm_driver = watched_driver([p.url for p in processes], slack, timeout=30)
+        storm_driver = watched_driver([r.url for r in replicas], slack, timeout=30)
 
         def click(n: int) -> None:
             barrier.wait()
@@ -224,5 +224,3 @@ def test_concurrent_users_on_two_processes_sharing_one_database(
     finally:
         driver.close()
         store.close()
-        for process in processes:
-            process.stop()

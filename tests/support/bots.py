@@ -2,14 +2,12 @@
 
 One set of settings (:func:`bot_settings`) serves both: :func:`make_settings` builds a
 :class:`~bot.settings.Settings` for a :class:`~bot.runtime.BotRuntime` started here, and
-:func:`bot_env` the environment of a process (:func:`bot_process`).
+:func:`bot_env` the environment of a ``python -m bot`` process (``Processes.bot``).
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -36,7 +34,6 @@ from tests.support.constants import (
     SIGNING_SECRET,
 )
 from tests.support.driver import AnswerHook, SlackDriver
-from tests.support.processes import ServerProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -103,27 +100,6 @@ def bot_env(slack_url: str, braze_url: str, database_url: str, **variables: str)
     settings = bot_settings(slack_url, braze_url, database_url)
     env = {name.upper(): value for name, value in settings.items()}
     return clean_env(**{**env, "LOG_LEVEL": "INFO", **variables})
-
-
-def bot_process(env: dict[str, str], directory: Path, name: str = "bot") -> ServerProcess:
-    """`python -m bot` (not yet started), run in `directory`, logging to `<name>.log` there."""
-    return ServerProcess(
-        [sys.executable, "-m", "bot"], env=env, cwd=directory, log=directory / f"{name}.log"
-    )
-
-
-def run_bot(
-    *args: str, env: dict[str, str], cwd: Path, timeout: float = 60
-) -> subprocess.CompletedProcess[str]:
-    """`python -m bot [args]` to its end (a start-up that must fail, a command-line tool)."""
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 class InProcessBots:

@@ -2,8 +2,9 @@
 command, a racing script. Their output goes to a log file the test can read.
 
 :class:`ChildProcess` is the only place in tests/ and benchmarks/ that starts a process that runs
-alongside its parent (``subprocess.run`` is fine for one that simply runs to its end).
-:class:`ServerProcess` adds a port on 127.0.0.1 and waits until an HTTP path answers 200.
+alongside its parent. :class:`ServerProcess` adds a port on 127.0.0.1 and waits until an HTTP
+path answers 200. Tests get them from :class:`Processes` (the ``processes`` fixture), which
+stops whatever is still running when the test ends and marks the test ``process``.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import http.client
 import signal
 import socket
 import subprocess
+import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Self
+from typing import Self, TypeVar
 
 
 def free_port() -> int:
@@ -165,6 +167,87 @@ class ServerProcess(ChildProcess):
         """Stop (SIGTERM) and start again on the same port."""
         self.stop()
         return self.start(timeout)
+
+
+P = TypeVar("P", bound=ChildProcess)
+
+
+class Processes:
+    """The child processes of one test, run in `directory` (no stray .env) and logging there;
+    :meth:`close` stops every one still running. `on_log` sees each log file (the reliability
+    suite's secrets watch)."""
+
+    def __init__(self, directory: Path, on_log: Callable[[Path], object] | None = None) -> None:
+        self.directory = directory
+        self.on_log = on_log
+        self._started: list[ChildProcess] = []
+
+    def child(self, argv: Sequence[str], env: dict[str, str], name: str) -> ChildProcess:
+        """A process (not yet started) logging to `<name>.log`."""
+        return self._track(ChildProcess(argv, env=env, cwd=self.directory, log=self._log(name)))
+
+    def server(
+        self,
+        argv: Sequence[str],
+        env: dict[str, str],
+        name: str,
+        *,
+        ready_path: str = "/readyz",
+        cwd: Path | None = None,
+    ) -> ServerProcess:
+        """A server (not yet started) on a free port, logging to `<name>.log`; it runs in `cwd`
+        if given."""
+        return self._track(
+            ServerProcess(
+                argv,
+                env=env,
+                cwd=cwd or self.directory,
+                log=self._log(name),
+                ready_path=ready_path,
+            )
+        )
+
+    def bot(self, env: dict[str, str], name: str = "bot") -> ServerProcess:
+        """`python -m bot` (not yet started)."""
+        return self.server([sys.executable, "-m", "bot"], env, name)
+
+    def run(
+        self,
+        argv: Sequence[str],
+        env: dict[str, str],
+        timeout: float = 60,
+        *,
+        cwd: Path | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        """A command run to its end (in `cwd` if given): its exit code and output."""
+        return subprocess.run(
+            list(argv),
+            cwd=cwd or self.directory,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+    def run_bot(
+        self, *args: str, env: dict[str, str], timeout: float = 60
+    ) -> subprocess.CompletedProcess[str]:
+        """`python -m bot [args]` to its end (a start-up that must fail, the audit command)."""
+        return self.run([sys.executable, "-m", "bot", *args], env, timeout)
+
+    def close(self) -> None:
+        for process in reversed(self._started):
+            process.stop(timeout=10)
+
+    def _log(self, name: str) -> Path:
+        log = self.directory / f"{name}.log"
+        if self.on_log is not None:
+            self.on_log(log)
+        return log
+
+    def _track(self, process: P) -> P:
+        self._started.append(process)
+        return process
 
 
 def _die_with_parent() -> None:
