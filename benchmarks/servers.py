@@ -23,11 +23,11 @@ READY_POLL = 0.005
 class Server(ServerProcess):
     """One server under test, with its memory and CPU use."""
 
+    # No other thread runs while servers start, so the child may ask to die with the harness.
+    die_with_parent = True
+
     def __init__(self, name: str, argv: list[str], env: dict[str, str], workdir: Path) -> None:
-        # No other thread runs while servers start, so the child may ask to die with us.
-        super().__init__(
-            argv, env=env, cwd=workdir, log=workdir / f"{name}.log", die_with_parent=True
-        )
+        super().__init__(argv, env=env, cwd=workdir, log=workdir / f"{name}.log")
         self.name = name
 
     def start_timed(self) -> float:

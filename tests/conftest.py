@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.runtime import BotRuntime
+from bot.store import Store
 from tests.standins.braze import BrazeStandIn
 from tests.standins.slack import SlackStandIn
 from tests.standins.socket_mode import SocketModeStandIn
@@ -66,6 +67,13 @@ def braze() -> Iterator[BrazeStandIn]:
 @pytest.fixture
 def database_url(tmp_path: Path) -> str:
     return databases.sqlite_url(tmp_path)
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    """The store on this test's database, as the bot opens it."""
+    with Store(database_url) as opened:
+        yield opened
 
 
 @pytest.fixture

@@ -35,14 +35,9 @@ def at(day: int, hour: int, minute: int = 0, second: int = 0, micro: int = 0) ->
 
 @pytest.fixture(params=databases.BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Every test here runs on SQLite and on PostgreSQL (the conftest's store uses this)."""
     with databases.database_url(request.param, tmp_path) as url:
         yield url
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[Store]:
-    with Store(database_url) as opened:
-        yield opened
 
 
 def run_audit(

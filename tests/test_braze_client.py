@@ -147,19 +147,26 @@ def test_quota_headers_on_success_become_a_quota_snapshot(client: BrazeClient) -
     assert not quota.exhausted(datetime.now(UTC))
 
 
+RATE_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
+
+
+def next_creation_answers(
+    braze: BrazeStandIn,
+    send_id: str,
+    rate_limit: tuple[str, str, str],
+    names: tuple[str, ...] = RATE_HEADERS,
+) -> None:
+    """The next POST /sends/id/create succeeds, its answer carrying (limit, remaining, reset)
+    in the rate-limit headers `names`."""
+    headers = dict(zip(names, rate_limit, strict=True))
+    braze.fail_next(CREATE_PATH, 201, {"message": "success", "send_id": send_id}, headers=headers)
+
+
 def test_quota_headers_are_read_whatever_the_case_of_their_names(
     client: BrazeClient, braze: BrazeStandIn
 ) -> None:
-    braze.fail_next(
-        CREATE_PATH,
-        201,
-        {"message": "success", "send_id": "s1"},
-        headers={
-            "x-ratelimit-limit": "50",
-            "x-ratelimit-remaining": "7",
-            "x-ratelimit-reset": "1893456000",
-        },
-    )
+    lower_case = tuple(name.lower() for name in RATE_HEADERS)
+    next_creation_answers(braze, "s1", ("50", "7", "1893456000"), lower_case)
 
     quota = client.create_send_id(CAMPAIGN, "s1").quota
 
@@ -171,26 +178,8 @@ def test_quota_headers_are_read_whatever_the_case_of_their_names(
 def test_malformed_quota_headers_are_ignored_rather_than_crashed_on(
     client: BrazeClient, braze: BrazeStandIn
 ) -> None:
-    braze.fail_next(
-        CREATE_PATH,
-        201,
-        {"message": "success", "send_id": "s1"},
-        headers={
-            "X-RateLimit-Limit": "lots",
-            "X-RateLimit-Remaining": "7",
-            "X-RateLimit-Reset": "99999999999999999999",
-        },
-    )
-    braze.fail_next(
-        CREATE_PATH,
-        201,
-        {"message": "success", "send_id": "s2"},
-        headers={
-            "X-RateLimit-Limit": "",
-            "X-RateLimit-Remaining": "-3",
-            "X-RateLimit-Reset": "tomorrow",
-        },
-    )
+    next_creation_answers(braze, "s1", ("lots", "7", "99999999999999999999"))
+    next_creation_answers(braze, "s2", ("", "-3", "tomorrow"))
 
     partly = client.create_send_id(CAMPAIGN, "s1").quota
     wholly = client.create_send_id(CAMPAIGN, "s2")

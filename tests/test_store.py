@@ -37,14 +37,9 @@ TTL = timedelta(hours=24)
 
 @pytest.fixture(params=databases.BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Every test here runs on SQLite and on PostgreSQL (the conftest's store uses this)."""
     with databases.database_url(request.param, tmp_path) as url:
         yield url
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[Store]:
-    with Store(database_url) as opened:
-        yield opened
 
 
 def make(
@@ -56,15 +51,18 @@ def make(
     requester_id: str = "U_REQ",
     now: datetime = NOW,
     ttl: timedelta = TTL,
+    campaign_name: str | None = "Spring sale",
+    submission_key: str | None = None,
 ) -> SendIdRequest:
     return store.create_request(
         channel_id=channel_id,
         requester_id=requester_id,
         campaign_id=campaign_id,
         send_id=send_id,
-        campaign_name="Spring sale",
+        campaign_name=campaign_name,
         ttl=ttl,
         now=now,
+        submission_key=submission_key,
     )
 
 
@@ -850,27 +848,12 @@ def test_postgres_urls_are_served_by_psycopg_3(given: str, driver: str) -> None:
 
 
 def test_a_replayed_submission_key_is_refused_and_names_the_request_it_made(store: Store) -> None:
-    first = store.create_request(
-        channel_id="C1",
-        requester_id="U_REQ",
-        campaign_id="cmp-1",
-        send_id=None,
-        campaign_name=None,
-        ttl=TTL,
-        now=NOW,
-        submission_key="V0FORM1",
-    )
+    def submit_the_form() -> SendIdRequest:
+        return make(store, send_id=None, campaign_name=None, submission_key="V0FORM1")
+
+    first = submit_the_form()
     with pytest.raises(DuplicateSubmissionError) as caught:
-        store.create_request(
-            channel_id="C1",
-            requester_id="U_REQ",
-            campaign_id="cmp-1",
-            send_id=None,
-            campaign_name=None,
-            ttl=TTL,
-            now=NOW,
-            submission_key="V0FORM1",
-        )
+        submit_the_form()  # the same form (the same view ID) again
     assert caught.value.existing_request_id == first.id
     assert [r.id for r in store.recent_in_channel("C1")] == [first.id]
     # Another form (another view ID) with the same blank send ID is a new request.

@@ -17,7 +17,7 @@ import logging
 import os
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -315,17 +315,27 @@ class Scenario:
 
     def verdict(self, figures: Figures, channels: tuple[str, ...] = CHANNELS) -> Verdict:
         """The consistency check, its counts taken into the figures."""
-        verdict = invariants.check(
-            self.store,
-            self.braze.calls,
-            self.braze.created,
-            self.slack,
-            channels=channels,
-            accepted=self.accepted,
+        verdict = check_consistency(
+            figures, self.store, self.braze, self.slack, self.accepted, channels
         )
-        figures.absorb(verdict)
         figures.take_http(self.driver)
         return verdict
+
+
+def check_consistency(
+    figures: Figures,
+    store: Store,
+    braze: BrazeStandIn,
+    slack: SlackStandIn,
+    accepted: Iterable[Submission],
+    channels: tuple[str, ...] = CHANNELS,
+) -> Verdict:
+    """The check every scenario ends with (invariants.py), its counts taken into the figures."""
+    verdict = invariants.check(
+        store, braze.calls, braze.created, slack, channels=channels, accepted=accepted
+    )
+    figures.absorb(verdict)
+    return verdict
 
 
 def ephemerals_to(slack: SlackStandIn, user: str) -> list[SlackCall]:

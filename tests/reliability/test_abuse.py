@@ -23,7 +23,13 @@ import pytest
 from bot.domain.models import RequestState, SendIdRequest
 from bot.web import MAX_BODY_BYTES
 from tests.reliability import invariants
-from tests.reliability.harness import CHANNELS, WATCH, Figures, watched_bots, watched_driver
+from tests.reliability.harness import (
+    WATCH,
+    Figures,
+    check_consistency,
+    watched_bots,
+    watched_driver,
+)
 from tests.standins.braze import CREATE_PATH, BrazeStandIn
 from tests.standins.slack import SlackStandIn
 from tests.support import databases
@@ -146,15 +152,10 @@ class Attack:
                 {str(s): statuses.count(s) for s in set(statuses)}.items(),
             )
         )
-        verdict = invariants.check(
-            self.arena.bot.store,
-            self.arena.braze.calls,
-            self.arena.braze.created,
-            self.arena.slack,
-            channels=CHANNELS,
-            accepted=self.arena.accepted,
+        arena = self.arena
+        verdict = check_consistency(
+            self.figures, arena.bot.store, arena.braze, arena.slack, arena.accepted
         )
-        self.figures.absorb(verdict)
         self.driver.close()
         bad = [(n, a.status, a.body[:120]) for n, a in self.answers if not 0 < a.status < 500]
         assert not bad, bad
@@ -325,15 +326,7 @@ def test_replayed_valid_requests_change_nothing_twice(arena: Arena, figures: Fig
     assert trail.count((RequestState.PENDING, RequestState.APPROVED)) == 1
     figures.take_http(driver)
     figures.count("state_changes", 0)
-    verdict = invariants.check(
-        store,
-        arena.braze.calls,
-        arena.braze.created,
-        arena.slack,
-        channels=CHANNELS,
-        accepted=arena.accepted,
-    )
-    figures.absorb(verdict)
+    verdict = check_consistency(figures, store, arena.braze, arena.slack, arena.accepted)
     verdict.assert_clean()
     driver.close()
 

@@ -21,7 +21,7 @@ import pytest
 from bot.domain.models import FailureKind, RequestState
 from bot.store import Store
 from tests.reliability import invariants
-from tests.reliability.harness import CHANNELS, Figures, long_run, watched_driver
+from tests.reliability.harness import CHANNELS, Figures, check_consistency, long_run, watched_driver
 from tests.reliability.invariants import DECIDED
 from tests.standins.braze import BrazeStandIn
 from tests.standins.slack import SlackStandIn
@@ -143,10 +143,7 @@ def test_sigkill_at_random_moments_of_the_approval_path(
     for request in pending:
         wait_for_state(bot.store, request.id, RequestState.CREATED, announced=True)
     wait_settled(bot.store, [r.id for r in invariants.all_requests(bot.store)])
-    verdict = invariants.check(
-        bot.store, braze.calls, braze.created, slack, channels=CHANNELS, accepted=accepted
-    )
-    figures.absorb(verdict)
+    verdict = check_consistency(figures, bot.store, braze, slack, accepted)
     figures.take_http(bot)
     figures.http_requests += sent
     figures.count("http_5xx", sum(n for s, n in http_statuses.items() if s >= 500))
@@ -204,10 +201,7 @@ def test_sigkill_while_a_request_is_being_stored_and_shown(
     )
     if moment == "while the card is posted":  # the dead process's card arrives after all
         wait_until(lambda: len(slack.messages_in(CHANNEL)) == 2)
-    verdict = invariants.check(
-        bot.store, braze.calls, braze.created, slack, channels=CHANNELS, accepted=[submission]
-    )
-    figures.absorb(verdict)
+    verdict = check_consistency(figures, bot.store, braze, slack, [submission])
     verdict.assert_clean()
     # And it is a working card: approving it creates the send ID once.
     bot.click(APPROVE, request.id, user=APPROVER)

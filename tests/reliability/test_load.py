@@ -20,7 +20,7 @@ from collections import Counter
 from bot.domain.models import RequestState, SendIdRequest
 from bot.store import Store
 from tests.reliability import invariants
-from tests.reliability.harness import Figures, long_run, watched_driver
+from tests.reliability.harness import Figures, check_consistency, long_run, watched_driver
 from tests.standins.braze import BrazeStandIn
 from tests.standins.slack import SlackStandIn
 from tests.support.bots import bot_env
@@ -213,10 +213,7 @@ def test_concurrent_users_on_two_processes_sharing_one_database(
         assert len(braze.create_calls()) == len(approvals), "one Braze call per approval"
         assert not more_than_one
 
-        verdict = invariants.check(
-            store, braze.calls, braze.created, slack, channels=CHANNELS, accepted=accepted
-        )
-        figures.absorb(verdict)
+        verdict = check_consistency(figures, store, braze, slack, accepted, CHANNELS)
         figures.take_http(driver)
         figures.count("no_answer", driver.statuses.get(0, 0))
         assert driver.server_errors == 0 and driver.statuses.get(0, 0) == 0, driver.failures[:5]

@@ -32,6 +32,7 @@ Braze that acted on a request whose answer got lost. ``BrazeCall.at`` is the arr
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hmac
 import json
 import secrets
@@ -39,6 +40,7 @@ import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from http import HTTPStatus
@@ -137,21 +139,9 @@ class _Handler(BaseHTTPRequestHandler):
             body: Any = json.loads(raw) if raw else None
         except ValueError:
             body = None
-        arrived = time.monotonic()
-        status, payload, extra, delay = stand_in._answer(
-            self.command, split.path, query, headers, body, raw
-        )
-        stand_in._record(
-            BrazeCall(
-                method=self.command,
-                path=split.path,
-                query=query,
-                headers=headers,
-                json=body,
-                at=arrived,
-                status=status,
-            )
-        )
+        call = BrazeCall(self.command, split.path, query, headers, body, at=time.monotonic())
+        status, payload, extra, delay = stand_in._answer(call, raw)
+        stand_in._record(dataclasses.replace(call, status=status))
         if delay > 0:
             stand_in._stopping.wait(delay)
         if status == _DROP:
@@ -271,18 +261,17 @@ class BrazeStandIn(HttpStandIn[_Server]):
             self._remaining = remaining
 
     def wait_for_calls(self, path: str, count: int, timeout: float = 5.0) -> list[BrazeCall]:
-        deadline = time.monotonic() + timeout
+        """The calls to ``path`` once there are ``count`` of them."""
+
+        def matching() -> list[BrazeCall]:
+            return [c for c in self._calls if c.path == path]
+
         with self._changed:
-            while True:
-                matching = [c for c in self._calls if c.path == path]
-                if len(matching) >= count:
-                    return matching
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError(
-                        f"expected {count} call(s) to {path} within {timeout}s, saw {len(matching)}"
-                    )
-                self._changed.wait(left)
+            if not self._changed.wait_for(lambda: len(matching()) >= count, timeout):
+                raise TimeoutError(
+                    f"expected {count} call(s) to {path} within {timeout}s, saw {len(matching())}"
+                )
+            return matching()
 
     # -- behaviour ----------------------------------------------------------------------------
 
@@ -306,7 +295,7 @@ class BrazeStandIn(HttpStandIn[_Server]):
         *,
         times: int = 1,
         delay: float = 0.0,
-        headers: dict[str, str | None] | None = None,
+        headers: Mapping[str, str | None] | None = None,
     ) -> None:
         """Answer the next ``times`` requests to ``path`` with ``status`` and ``body``.
 
@@ -361,19 +350,13 @@ class BrazeStandIn(HttpStandIn[_Server]):
         }
 
     def _answer(
-        self,
-        method: str,
-        path: str,
-        query: dict[str, str],
-        headers: dict[str, str],
-        body: Any,
-        raw: bytes,
+        self, request: BrazeCall, raw: bytes
     ) -> tuple[int, dict[str, Any] | str, dict[str, str | None], float]:
         with self._lock:
             self._roll_day()
             delay = self._latency
             injection: _Injection | None = None
-            queue = self._injections.get(path)
+            queue = self._injections.get(request.path)
             if queue:
                 injection = queue[0]
                 injection.times -= 1
@@ -392,24 +375,16 @@ class BrazeStandIn(HttpStandIn[_Server]):
                 extra = {k: v for k, v in extra.items() if k.lower() not in overrides}
                 extra.update(injection.headers)
             else:
-                status, payload, extra = self._respond(method, path, query, headers, body, raw)
+                status, payload, extra = self._respond(request, raw)
         return status, payload, extra, delay
 
-    def _respond(
-        self,
-        method: str,
-        path: str,
-        query: dict[str, str],
-        headers: dict[str, str],
-        body: Any,
-        raw: bytes,
-    ) -> _Answer:
-        expected_method = _ROUTES.get(path)
+    def _respond(self, request: BrazeCall, raw: bytes) -> _Answer:
+        expected_method = _ROUTES.get(request.path)
         if expected_method is None:
             return self._reply(404, {"message": "Not Found"})
-        if method != expected_method:
+        if request.method != expected_method:
             return self._reply(405, {"message": "Method Not Allowed"})
-        authorization = headers.get("authorization", "")
+        authorization = request.headers.get("authorization", "")
         if not authorization.startswith("Bearer "):
             return self._reply(401, {"message": "Invalid API key: no Bearer key was given"})
         given = authorization.removeprefix("Bearer ").encode()
@@ -417,11 +392,11 @@ class BrazeStandIn(HttpStandIn[_Server]):
             return self._reply(
                 401, {"message": "Invalid API key: not valid for this REST endpoint"}
             )
-        if path == CREATE_PATH:
-            return self._create(body, raw)
-        if path == DATA_SERIES_PATH:
-            return self._data_series(query)
-        return self._details(query)
+        if request.path == CREATE_PATH:
+            return self._create(request.json, raw)
+        if request.path == DATA_SERIES_PATH:
+            return self._data_series(request.query)
+        return self._details(request.query)
 
     def _reply(self, status: int, payload: dict[str, Any]) -> _Answer:
         return status, payload, self._rate_headers()

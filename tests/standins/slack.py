@@ -202,19 +202,15 @@ class SlackStandIn(HttpStandIn[LoopbackHTTPServer]):
         timeout: float = 5.0,
     ) -> list[SlackCall]:
         """The first ``count`` calls to ``method`` matching ``predicate``, waiting for them."""
-        deadline = time.monotonic() + timeout
         with self._changed:
-            while True:
-                found = self._matching(method, predicate)
-                if len(found) >= count:
-                    return found[:count]
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError(
-                        f"expected {count} matching call(s) to {method} within {timeout}s, "
-                        f"saw {len(found)}; all calls:\n{self._describe_calls()}"
-                    )
-                self._changed.wait(remaining)
+            self._changed.wait_for(lambda: len(self._matching(method, predicate)) >= count, timeout)
+            found = self._matching(method, predicate)
+            if len(found) < count:
+                raise AssertionError(
+                    f"expected {count} matching call(s) to {method} within {timeout}s, "
+                    f"saw {len(found)}; all calls:\n{self._describe_calls()}"
+                )
+            return found[:count]
 
     def wait_for_call(
         self,
@@ -230,14 +226,13 @@ class SlackStandIn(HttpStandIn[LoopbackHTTPServer]):
     ) -> int:
         """How many calls to ``method`` there are from the ``start``-th call on, once there are
         ``count`` or ``timeout`` has passed (no error: the benchmark reports a shortfall)."""
-        deadline = time.monotonic() + timeout
+
+        def found() -> int:
+            return sum(1 for call in self._calls[start:] if call.method == method)
+
         with self._changed:
-            while True:
-                found = sum(1 for call in self._calls[start:] if call.method == method)
-                left = deadline - time.monotonic()
-                if found >= count or left <= 0:
-                    return found
-                self._changed.wait(left)
+            self._changed.wait_for(lambda: found() >= count, timeout)
+            return found()
 
     def wait_for_values(
         self, method: str, key: str, values: Iterable[Any], *, start: int = 0, timeout: float = 5.0
@@ -247,39 +242,35 @@ class SlackStandIn(HttpStandIn[LoopbackHTTPServer]):
         Reads each call once, so thousands of calls cost little (the benchmark)."""
         wanted = set(values)
         seen: dict[Any, float] = {}
-        deadline = time.monotonic() + timeout
         scanned = start
+
+        def all_seen() -> bool:
+            nonlocal scanned
+            for call in self._calls[scanned:]:
+                if call.method != method:
+                    continue
+                value = call.params.get(key)
+                if value in wanted and value not in seen:
+                    seen[value] = call.at
+            scanned = max(scanned, len(self._calls))
+            return len(seen) >= len(wanted)
+
         with self._changed:
-            while True:
-                for call in self._calls[scanned:]:
-                    if call.method != method:
-                        continue
-                    value = call.params.get(key)
-                    if value in wanted and value not in seen:
-                        seen[value] = call.at
-                scanned = max(scanned, len(self._calls))
-                left = deadline - time.monotonic()
-                if len(seen) >= len(wanted) or left <= 0:
-                    return seen
-                self._changed.wait(left)
+            self._changed.wait_for(all_seen, timeout)
+            return seen
 
     def assert_no_call(
         self, method: str, predicate: Predicate | None = None, within: float = 0.3
     ) -> None:
         """Fails if a matching call was made so far or arrives within ``within`` seconds."""
-        deadline = time.monotonic() + within
         with self._changed:
-            while True:
-                found = self._matching(method, predicate)
-                if found:
-                    raise AssertionError(
-                        f"expected no matching call to {method}, saw {len(found)}: "
-                        f"{[call.params for call in found]!r}"
-                    )
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return
-                self._changed.wait(remaining)
+            self._changed.wait_for(lambda: self._matching(method, predicate), within)
+            found = self._matching(method, predicate)
+        if found:
+            raise AssertionError(
+                f"expected no matching call to {method}, saw {len(found)}: "
+                f"{[call.params for call in found]!r}"
+            )
 
     def messages_in(self, channel: str) -> list[dict[str, Any]]:
         """Current state of the messages posted in ``channel`` (oldest first), as copies."""

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 import uuid
 from typing import Any, Self
 
@@ -128,16 +127,12 @@ class SocketModeStandIn(LoopbackServer[Server]):
         self._current_connection(timeout)
 
     def _current_connection(self, timeout: float) -> ServerConnection:
-        deadline = time.monotonic() + timeout
         with self._changed:
-            while not self._open:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError(
-                        f"no Socket Mode client connected within {timeout}s "
-                        f"(connections so far: {self._connection_count})"
-                    )
-                self._changed.wait(remaining)
+            if not self._changed.wait_for(lambda: self._open, timeout):
+                raise AssertionError(
+                    f"no Socket Mode client connected within {timeout}s "
+                    f"(connections so far: {self._connection_count})"
+                )
             return self._open[-1]  # the newest, like Slack after a reconnection
 
     # ------------------------------------------------------------------ envelopes
@@ -173,14 +168,10 @@ class SocketModeStandIn(LoopbackServer[Server]):
 
     def wait_for_ack(self, envelope_id: str, timeout: float = 5.0) -> dict[str, Any]:
         """The client's ack for ``envelope_id``: ``{"envelope_id": …, "payload": …?}``."""
-        deadline = time.monotonic() + timeout
         with self._changed:
-            while envelope_id not in self.acks:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError(
-                        f"no ack for envelope {envelope_id} within {timeout}s; "
-                        f"acks seen: {list(self.acks)}; other messages: {self.other_messages!r}"
-                    )
-                self._changed.wait(remaining)
+            if not self._changed.wait_for(lambda: envelope_id in self.acks, timeout):
+                raise AssertionError(
+                    f"no ack for envelope {envelope_id} within {timeout}s; "
+                    f"acks seen: {list(self.acks)}; other messages: {self.other_messages!r}"
+                )
             return self.acks[envelope_id]

@@ -42,21 +42,15 @@ def answers_200(port: int, path: str) -> bool:
 class ChildProcess:
     """A process with stdout and stderr appended to `log`; stop (SIGTERM), kill (SIGKILL)."""
 
-    def __init__(
-        self,
-        argv: Sequence[str],
-        *,
-        env: dict[str, str],
-        cwd: Path,
-        log: Path,
-        die_with_parent: bool = False,
-    ) -> None:
+    # Get SIGTERM when the parent dies. Only where no other thread runs while children start
+    # (the benchmark harness): see _die_with_parent.
+    die_with_parent = False
+
+    def __init__(self, argv: Sequence[str], *, env: dict[str, str], cwd: Path, log: Path) -> None:
         self.argv = list(argv)
         self.env = env
         self.cwd = cwd  # a scratch directory: no stray .env is read
         self.log = log
-        # Only where no other thread runs at start (the benchmark harness): see _die_with_parent.
-        self.die_with_parent = die_with_parent
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Self:
@@ -123,20 +117,13 @@ class ServerProcess(ChildProcess):
         self,
         argv: Sequence[str],
         *,
+        ready_path: str = "/readyz",
         env: dict[str, str],
         cwd: Path,
         log: Path,
-        ready_path: str = "/readyz",
-        die_with_parent: bool = False,
     ) -> None:
         self.port = free_port()
-        super().__init__(
-            argv,
-            env={**env, "PORT": str(self.port)},
-            cwd=cwd,
-            log=log,
-            die_with_parent=die_with_parent,
-        )
+        super().__init__(argv, env={**env, "PORT": str(self.port)}, cwd=cwd, log=log)
         self.ready_path = ready_path
         self.startup_seconds = 0.0  # from start to the first 200 on ready_path
         self._started_at = 0.0

@@ -15,18 +15,20 @@ from bot.domain.policy import (
     Policy,
     Refusal,
 )
+from tests.support.constants import (
+    APPROVER,
+    APPROVER_GROUP,
+    CHANNEL,
+    GROUP_APPROVER,
+    OTHER_CHANNEL,
+    OUTSIDER,
+    PRIVATE_CHANNEL,
+    REQUESTER,
+)
 
-CHANNEL = "C0CAMPAIGNS"
-PRIVATE_CHANNEL = "G0PRIVATE"
-OTHER_CHANNEL = "C0RANDOM"
 DM = "D0DIRECT"
-REQUESTER = "U0MARKETER"
-APPROVER = "U0APPROVER"
 ENTERPRISE_APPROVER = "W0GRIDLEAD"
-GROUP = "S0APPROVERS"
 OTHER_GROUP = "S0LEADS"
-GROUP_MEMBER = "U0LEAD"
-OUTSIDER = "U0OUTSIDER"
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
 
@@ -78,11 +80,11 @@ def make_policy(
     *,
     channels: Iterable[str] = (CHANNEL, PRIVATE_CHANNEL),
     users: Iterable[str] = (APPROVER, ENTERPRISE_APPROVER),
-    groups: Iterable[str] = (GROUP,),
+    groups: Iterable[str] = (APPROVER_GROUP,),
     allow_self_approval: bool = False,
     clock: FakeClock | None = None,
 ) -> Policy:
-    directory = directory or GroupDirectory({GROUP: [GROUP_MEMBER]})
+    directory = directory or GroupDirectory({APPROVER_GROUP: [GROUP_APPROVER]})
     members = CachedGroupMembers(directory, ttl_seconds=60, clock=clock or FakeClock())
     return Policy(
         channels,
@@ -123,47 +125,47 @@ def test_the_allowed_channels_keep_their_order_without_duplicates() -> None:
 
 @pytest.mark.parametrize("user", [APPROVER, ENTERPRISE_APPROVER])
 def test_a_listed_user_id_is_an_approver_without_any_group_lookup(user: str) -> None:
-    directory = GroupDirectory({GROUP: [GROUP_MEMBER]})
+    directory = GroupDirectory({APPROVER_GROUP: [GROUP_APPROVER]})
     assert make_policy(directory).is_approver(user)
     assert directory.calls == []
 
 
 def test_a_member_of_a_listed_user_group_is_an_approver() -> None:
-    directory = GroupDirectory({GROUP: [GROUP_MEMBER]})
-    assert make_policy(directory).is_approver(GROUP_MEMBER)
-    assert directory.calls == [GROUP]
+    directory = GroupDirectory({APPROVER_GROUP: [GROUP_APPROVER]})
+    assert make_policy(directory).is_approver(GROUP_APPROVER)
+    assert directory.calls == [APPROVER_GROUP]
 
 
 def test_a_member_of_any_one_of_several_groups_is_an_approver() -> None:
-    directory = GroupDirectory({GROUP: [], OTHER_GROUP: [GROUP_MEMBER]})
-    assert make_policy(directory, groups=(GROUP, OTHER_GROUP)).is_approver(GROUP_MEMBER)
+    directory = GroupDirectory({APPROVER_GROUP: [], OTHER_GROUP: [GROUP_APPROVER]})
+    assert make_policy(directory, groups=(APPROVER_GROUP, OTHER_GROUP)).is_approver(GROUP_APPROVER)
 
 
 def test_someone_in_no_list_and_no_group_is_not_an_approver() -> None:
-    directory = GroupDirectory({GROUP: [GROUP_MEMBER], OTHER_GROUP: ["U0SOMEONE"]})
-    assert not make_policy(directory, groups=(GROUP, OTHER_GROUP)).is_approver(OUTSIDER)
-    assert sorted(directory.calls) == [GROUP, OTHER_GROUP]
+    directory = GroupDirectory({APPROVER_GROUP: [GROUP_APPROVER], OTHER_GROUP: ["U0SOMEONE"]})
+    assert not make_policy(directory, groups=(APPROVER_GROUP, OTHER_GROUP)).is_approver(OUTSIDER)
+    assert sorted(directory.calls) == [APPROVER_GROUP, OTHER_GROUP]
 
 
 def test_a_failed_group_lookup_propagates_as_membership_lookup_error() -> None:
-    directory = GroupDirectory({GROUP: [GROUP_MEMBER]})
+    directory = GroupDirectory({APPROVER_GROUP: [GROUP_APPROVER]})
     directory.failing = True
     policy = make_policy(directory)
     with pytest.raises(MembershipLookupError):
-        policy.is_approver(GROUP_MEMBER)
+        policy.is_approver(GROUP_APPROVER)
     with pytest.raises(MembershipLookupError):
-        policy.refusal_to_decide(GROUP_MEMBER, CHANNEL, make_request())
+        policy.refusal_to_decide(GROUP_APPROVER, CHANNEL, make_request())
 
 
 def test_a_failed_group_lookup_is_not_cached_and_is_tried_again() -> None:
-    directory = GroupDirectory({GROUP: [GROUP_MEMBER]})
+    directory = GroupDirectory({APPROVER_GROUP: [GROUP_APPROVER]})
     directory.failing = True
     policy = make_policy(directory)
     with pytest.raises(MembershipLookupError):
-        policy.is_approver(GROUP_MEMBER)
+        policy.is_approver(GROUP_APPROVER)
     directory.failing = False
-    assert policy.is_approver(GROUP_MEMBER)
-    assert directory.calls == [GROUP, GROUP]
+    assert policy.is_approver(GROUP_APPROVER)
+    assert directory.calls == [APPROVER_GROUP, APPROVER_GROUP]
 
 
 # ---- the group cache --------------------------------------------------------------------------
@@ -171,45 +173,45 @@ def test_a_failed_group_lookup_is_not_cached_and_is_tried_again() -> None:
 
 def test_group_members_are_fetched_once_within_the_ttl() -> None:
     clock = FakeClock()
-    directory = GroupDirectory({GROUP: [GROUP_MEMBER, APPROVER]})
+    directory = GroupDirectory({APPROVER_GROUP: [GROUP_APPROVER, APPROVER]})
     members = CachedGroupMembers(directory, ttl_seconds=60, clock=clock)
-    first = members(GROUP)
+    first = members(APPROVER_GROUP)
     clock.now += 59.9
-    second = members(GROUP)
-    assert first == second == frozenset({GROUP_MEMBER, APPROVER})
-    assert directory.calls == [GROUP]
+    second = members(APPROVER_GROUP)
+    assert first == second == frozenset({GROUP_APPROVER, APPROVER})
+    assert directory.calls == [APPROVER_GROUP]
 
 
 def test_group_members_are_fetched_again_once_the_ttl_has_passed() -> None:
     clock = FakeClock()
-    directory = GroupDirectory({GROUP: [GROUP_MEMBER]})
+    directory = GroupDirectory({APPROVER_GROUP: [GROUP_APPROVER]})
     members = CachedGroupMembers(directory, ttl_seconds=60, clock=clock)
-    assert members(GROUP) == frozenset({GROUP_MEMBER})
-    directory.groups[GROUP] = [OUTSIDER]  # someone was added to / removed from the group
+    assert members(APPROVER_GROUP) == frozenset({GROUP_APPROVER})
+    directory.groups[APPROVER_GROUP] = [OUTSIDER]  # someone was added to / removed from the group
     clock.now += 60
-    assert members(GROUP) == frozenset({OUTSIDER})
-    assert directory.calls == [GROUP, GROUP]
+    assert members(APPROVER_GROUP) == frozenset({OUTSIDER})
+    assert directory.calls == [APPROVER_GROUP, APPROVER_GROUP]
     clock.now += 30
-    assert members(GROUP) == frozenset({OUTSIDER})
-    assert directory.calls == [GROUP, GROUP]
+    assert members(APPROVER_GROUP) == frozenset({OUTSIDER})
+    assert directory.calls == [APPROVER_GROUP, APPROVER_GROUP]
 
 
 def test_each_group_is_cached_separately() -> None:
     clock = FakeClock()
-    directory = GroupDirectory({GROUP: [GROUP_MEMBER], OTHER_GROUP: [APPROVER]})
+    directory = GroupDirectory({APPROVER_GROUP: [GROUP_APPROVER], OTHER_GROUP: [APPROVER]})
     members = CachedGroupMembers(directory, ttl_seconds=60, clock=clock)
-    assert members(GROUP) == frozenset({GROUP_MEMBER})
+    assert members(APPROVER_GROUP) == frozenset({GROUP_APPROVER})
     assert members(OTHER_GROUP) == frozenset({APPROVER})
-    assert members(GROUP) == frozenset({GROUP_MEMBER})
-    assert directory.calls == [GROUP, OTHER_GROUP]
+    assert members(APPROVER_GROUP) == frozenset({GROUP_APPROVER})
+    assert directory.calls == [APPROVER_GROUP, OTHER_GROUP]
 
 
 def test_a_burst_of_approver_checks_costs_one_group_lookup() -> None:
-    directory = GroupDirectory({GROUP: [GROUP_MEMBER]})
+    directory = GroupDirectory({APPROVER_GROUP: [GROUP_APPROVER]})
     policy = make_policy(directory)
-    results = [policy.is_approver(user) for _ in range(20) for user in (GROUP_MEMBER, OUTSIDER)]
+    results = [policy.is_approver(user) for _ in range(20) for user in (GROUP_APPROVER, OUTSIDER)]
     assert results == [True, False] * 20
-    assert directory.calls == [GROUP]
+    assert directory.calls == [APPROVER_GROUP]
 
 
 # ---- who may decide ---------------------------------------------------------------------------
@@ -220,7 +222,7 @@ def test_an_approver_in_the_request_channel_may_decide() -> None:
 
 
 def test_a_group_member_in_the_request_channel_may_decide() -> None:
-    assert make_policy().refusal_to_decide(GROUP_MEMBER, CHANNEL, make_request()) is None
+    assert make_policy().refusal_to_decide(GROUP_APPROVER, CHANNEL, make_request()) is None
 
 
 def test_a_non_approver_is_refused() -> None:
@@ -234,8 +236,8 @@ def test_an_approver_may_not_approve_their_own_request_by_default() -> None:
 
 
 def test_a_group_member_may_not_approve_their_own_request_by_default() -> None:
-    request = make_request(requester_id=GROUP_MEMBER)
-    refusal = make_policy().refusal_to_decide(GROUP_MEMBER, CHANNEL, request)
+    request = make_request(requester_id=GROUP_APPROVER)
+    refusal = make_policy().refusal_to_decide(GROUP_APPROVER, CHANNEL, request)
     assert refusal is Refusal.SELF_APPROVAL
 
 
@@ -274,8 +276,10 @@ def test_a_click_from_a_dm_is_refused_even_if_the_dm_is_listed() -> None:
 
 
 def test_the_channel_is_checked_before_any_group_lookup() -> None:
-    directory = GroupDirectory({GROUP: [GROUP_MEMBER]})
+    directory = GroupDirectory({APPROVER_GROUP: [GROUP_APPROVER]})
     directory.failing = True  # a lookup would raise
-    refusal = make_policy(directory).refusal_to_decide(GROUP_MEMBER, OTHER_CHANNEL, make_request())
+    refusal = make_policy(directory).refusal_to_decide(
+        GROUP_APPROVER, OTHER_CHANNEL, make_request()
+    )
     assert refusal is Refusal.CHANNEL_NOT_PERMITTED
     assert directory.calls == []

@@ -26,13 +26,10 @@ from bot.domain.policy_file import (
 )
 from bot.domain.problems import Problem
 from bot.settings import ConfigurationError
+from tests.support.constants import CAMPAIGN, CHANNEL, OTHER_CHANNEL, PRIVATE_CHANNEL
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "policy.example.toml"
-CHANNEL = "C0CAMPAIGNS"
-OTHER_CHANNEL = "C0RANDOM"
-PRIVATE_CHANNEL = "G0PRIVATE"
 PERMITTED = (CHANNEL, OTHER_CHANNEL, PRIVATE_CHANNEL)
-CAMPAIGN = "3f1c9e2a-5b7d-4c8e-9a10-1b2c3d4e5f60"
 OTHER_CAMPAIGN = "9b2e4f60-1a3c-4d5e-8f70-0a1b2c3d4e5f"
 S = "SENDID_POLICY_FILE"
 

@@ -17,8 +17,7 @@ from bot.domain.validation import (
     normalise_send_id,
     send_id_problem,
 )
-
-CAMPAIGN = "3f1c9e2a-5b7d-4c8e-9a10-1b2c3d4e5f60"
+from tests.support.constants import CAMPAIGN
 
 PRINTABLE_NO_SPACE = "".join(chr(c) for c in range(0x21, 0x7F))
 valid_send_ids = st.text(alphabet=PRINTABLE_NO_SPACE, min_size=1, max_size=SEND_ID_MAX)

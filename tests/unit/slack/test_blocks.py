@@ -18,13 +18,20 @@ from bot.i18n import CATALOGUES, SUPPORTED_LANGUAGES, Msg, Translator
 from bot.slack import blocks
 from bot.slack import mrkdwn as md
 from bot.slack.blocks import ModalMetadata
+from tests.support.constants import (
+    APPROVE,
+    APPROVER,
+    CAMPAIGN,
+    CAMPAIGN_NAME,
+    CHANNEL,
+    PRIVATE_CHANNEL,
+    REJECT,
+    REJECT_MODAL,
+    REQUEST_MODAL,
+    REQUESTER,
+    RETRY,
+)
 
-CHANNEL = "C0CAMPAIGNS"
-OTHER_CHANNEL = "G0PRIVATE"
-REQUESTER = "U0MARKETER"
-APPROVER = "U0APPROVER"
-CAMPAIGN = "3f1c9e2a-5b7d-4c8e-9a10-1b2c3d4e5f60"
-NAME = "Spring Sale <VIP> & friends"
 CREATED_AT = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 DECIDED_AT = CREATED_AT + timedelta(minutes=7)
 RESET_AT = datetime(2025, 3, 2, 0, 0, tzinfo=UTC)
@@ -41,7 +48,7 @@ def make_request(**changes: Any) -> SendIdRequest:
         requester_id=REQUESTER,
         campaign_id=CAMPAIGN,
         send_id="wave1",
-        campaign_name=NAME,
+        campaign_name=CAMPAIGN_NAME,
         state=S.PENDING,
         created_at=CREATED_AT,
         updated_at=CREATED_AT,
@@ -89,20 +96,20 @@ def test_a_pending_card_has_approve_and_reject_buttons_naming_the_request() -> N
     assert len(actions) == 1
     assert actions[0]["block_id"] == "decide:r0123456789ab"
     found = by_action(actions[0])
-    approve, reject = found[blocks.APPROVE], found[blocks.REJECT]
+    approve, reject = found[APPROVE], found[REJECT]
     assert (approve["style"], approve["value"]) == ("primary", "r0123456789ab")
     assert (reject["style"], reject["value"]) == ("danger", "r0123456789ab")
-    assert list(found)[:2] == [blocks.APPROVE, blocks.REJECT]  # Approve first, then Reject
+    assert list(found)[:2] == [APPROVE, REJECT]  # Approve first, then Reject
     assert all(b["value"] == "r0123456789ab" for b in found.values())
 
 
 def test_approve_asks_for_confirmation_and_reject_does_not() -> None:
     found = by_action(blocks.approval_card(t, make_request()))
-    confirm = found[blocks.APPROVE]["confirm"]
+    confirm = found[APPROVE]["confirm"]
     assert confirm["title"]["type"] == "plain_text"
     assert "quota" in confirm["text"]["text"]
     assert confirm["confirm"]["text"] == "Approve"
-    assert "confirm" not in found[blocks.REJECT]
+    assert "confirm" not in found[REJECT]
 
 
 @pytest.mark.parametrize("state", [s for s in RequestState if s is not S.PENDING])
@@ -195,7 +202,7 @@ def test_a_failed_reply_offers_retry_except_when_braze_refused_the_input(
     if kind is FailureKind.REJECTED_BY_BRAZE:
         assert retry == []
     else:
-        assert [(b["action_id"], b["value"]) for b in retry] == [(blocks.RETRY, request.id)]
+        assert [(b["action_id"], b["value"]) for b in retry] == [(RETRY, request.id)]
 
 
 @pytest.mark.parametrize("kind", [k for k in FailureKind if k is not FailureKind.REJECTED_BY_BRAZE])
@@ -256,8 +263,8 @@ def test_the_expired_reply_tells_the_requester_to_run_sendid_again() -> None:
 
 
 def test_not_permitted_text_links_every_permitted_channel() -> None:
-    text = blocks.not_permitted_text(t, [CHANNEL, OTHER_CHANNEL])
-    assert f"<#{CHANNEL}>, <#{OTHER_CHANNEL}>" in text
+    text = blocks.not_permitted_text(t, [CHANNEL, PRIVATE_CHANNEL])
+    assert f"<#{CHANNEL}>, <#{PRIVATE_CHANNEL}>" in text
 
 
 def test_history_text_lists_each_request_with_its_state() -> None:
@@ -295,7 +302,7 @@ def test_an_empty_request_modal_has_no_initial_values() -> None:
     fields = inputs(view)
     assert set(fields) == {blocks.CAMPAIGN_BLOCK, blocks.SEND_ID_BLOCK}
     assert all("initial_value" not in element for element in fields.values())
-    assert view["callback_id"] == blocks.REQUEST_MODAL
+    assert view["callback_id"] == REQUEST_MODAL
 
 
 def test_the_request_modal_is_prefilled_as_typed() -> None:
@@ -317,15 +324,15 @@ def test_a_very_long_prefill_is_cut_to_what_slack_accepts() -> None:
 
 
 def test_the_request_modals_metadata_names_its_channel() -> None:
-    view = blocks.request_modal(t, OTHER_CHANNEL)
-    assert ModalMetadata.parse(view["private_metadata"]) == ModalMetadata(OTHER_CHANNEL, None)
-    assert f"<#{OTHER_CHANNEL}>" in flat(view)
+    view = blocks.request_modal(t, PRIVATE_CHANNEL)
+    assert ModalMetadata.parse(view["private_metadata"]) == ModalMetadata(PRIVATE_CHANNEL, None)
+    assert f"<#{PRIVATE_CHANNEL}>" in flat(view)
 
 
 def test_the_reject_modals_metadata_names_channel_and_request() -> None:
     view = blocks.reject_modal(t, CHANNEL, "r0123456789ab")
     assert ModalMetadata.parse(view["private_metadata"]) == ModalMetadata(CHANNEL, "r0123456789ab")
-    assert view["callback_id"] == blocks.REJECT_MODAL
+    assert view["callback_id"] == REJECT_MODAL
     reason = inputs(view)[blocks.REASON_BLOCK]
     assert reason["max_length"] == blocks.REASON_MAX
 
