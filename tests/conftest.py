@@ -7,6 +7,7 @@ What the fixtures are built from lives in ``tests/support/``.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -34,9 +35,8 @@ KINDS = (
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        where = item.nodeid
-        kind = next(kind for prefix, kind in KINDS if where.startswith(prefix))
-        item.add_marker(kind)
+        where = item.path.relative_to(config.rootpath).as_posix()
+        item.add_marker(next((kind for prefix, kind in KINDS if where.startswith(prefix)), "unit"))
         if "processes" in getattr(item, "fixturenames", ()):
             item.add_marker("process")
 
@@ -45,11 +45,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def processes(tmp_path: Path) -> Iterator[Processes]:
     """Child processes (`python -m bot` and the like), stopped when the test ends; a test that
     uses them is marked `process`."""
-    started = Processes(tmp_path)
-    try:
+    with closing(Processes(tmp_path)) as started:
         yield started
-    finally:
-        started.close()
 
 
 @pytest.fixture

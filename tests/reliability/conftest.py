@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -69,11 +70,8 @@ def bots(slack: SlackStandIn, braze: BrazeStandIn, database_url: str) -> Iterato
 @pytest.fixture
 def processes(tmp_path: Path) -> Iterator[Processes]:
     """Child processes whose log files the secrets watch reads."""
-    started = Processes(tmp_path, on_log=WATCH.watch_log_file)
-    try:
+    with closing(Processes(tmp_path, on_log=WATCH.watch_log_file)) as started:
         yield started
-    finally:
-        started.close()
 
 
 @pytest.fixture

@@ -295,9 +295,8 @@ class Scenario:
         self, send_id: str | None, campaign: str = CAMPAIGN, channel: str = CHANNEL
     ) -> tuple[Answer, Submission]:
         """The requester submits the form; an accepted submission is remembered."""
-        answer, submission = self.driver.submit_request(
-            campaign, send_id, user=REQUESTER, channel=channel
-        )
+        submission = Submission(channel, REQUESTER, campaign, send_id)
+        answer = self.driver.send_form(submission)
         if answer.accepted_submission:
             self.accepted.append(submission)
         return answer, submission

@@ -101,7 +101,8 @@ def arena(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Arena]:
         known: set[str] = set()
         made = []
         for send_id, channel in (("target", CHANNEL), ("private", PRIVATE_CHANNEL), ("f", CHANNEL)):
-            answer, submission = bot.submit_request(CAMPAIGN, send_id, channel=channel)
+            submission = Submission(channel, REQUESTER, CAMPAIGN, send_id)
+            answer = bot.send_form(submission)
             assert answer.accepted_submission
             made.append((wait_stored(bot.store, submission, known), submission))
         bots.braze.fail_next(CREATE_PATH, 503, times=3)

@@ -90,9 +90,8 @@ def test_sigkill_at_random_moments_of_the_approval_path(
             requests = []
             for i in range(per_cycle):
                 channel = CHANNELS[i % 2]
-                answer, submission = driver.submit_request(
-                    CAMPAIGN, f"kill_{cycle}_{i}", user=REQUESTER, channel=channel
-                )
+                submission = Submission(channel, REQUESTER, CAMPAIGN, f"kill_{cycle}_{i}")
+                answer = driver.send_form(submission)
                 assert answer.accepted_submission, answer
                 accepted.append(submission)
                 requests.append(wait_stored(store, submission, known))

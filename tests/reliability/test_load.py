@@ -93,7 +93,8 @@ def test_concurrent_users_on_two_processes_sharing_one_database(
     def submit(rng: random.Random, user: str, n: int) -> None:
         channel = rng.choice(CHANNELS)
         send_id = None if rng.random() < 0.2 else f"load_{user}_{n}"
-        answer, submission = driver.submit_request(CAMPAIGN, send_id, user=user, channel=channel)
+        submission = Submission(channel, user, CAMPAIGN, send_id)
+        answer = driver.send_form(submission)
         if not answer.accepted_submission:
             errors.append(f"submission refused: {answer}")
             return
@@ -155,9 +156,8 @@ def test_concurrent_users_on_two_processes_sharing_one_database(
         figures.notes["mixed phase (s)"] = round(time.monotonic() - started, 1)
 
         # 50 approvers click Approve on one card at the same moment, alternating processes.
-        answer, storm_submission = driver.submit_request(
-            CAMPAIGN, "storm", user="U0USER00", channel=CHANNELS[0]
-        )
+        storm_submission = Submission(CHANNELS[0], "U0USER00", CAMPAIGN, "storm")
+        answer = driver.send_form(storm_submission)
         assert answer.accepted_submission
         accepted.append(storm_submission)
         target = wait_stored(store, storm_submission, known)

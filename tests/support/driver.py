@@ -272,20 +272,11 @@ class SlackDriver:
         assert answer.status == 200, answer
         return self.view_for(answer.trigger_id)
 
-    def submit_request(
-        self,
-        campaign_id: str,
-        send_id: str | None,
-        *,
-        user: str = REQUESTER,
-        channel: str = CHANNEL,
-        replica: int | None = None,
-    ) -> tuple[Answer, Submission]:
-        """/sendid, then submit the form; the Submission says what should be stored."""
-        view = self.open_form(user=user, channel=channel, replica=replica)
-        values = {"campaign_id": campaign_id, "send_id": send_id}
-        answer = self.submit(view, values, user=user, replica=replica)
-        return answer, Submission(channel, user, campaign_id, send_id)
+    def send_form(self, form: Submission, *, replica: int | None = None) -> Answer:
+        """The requester runs /sendid and submits the form filled in as `form` says."""
+        view = self.open_form(user=form.requester, channel=form.channel, replica=replica)
+        values = {"campaign_id": form.campaign_id, "send_id": form.send_id}
+        return self.submit(view, values, user=form.requester, replica=replica)
 
     def request(
         self,
@@ -297,13 +288,12 @@ class SlackDriver:
         replica: int | None = None,
     ) -> SendIdRequest:
         """/sendid, the form accepted with a silent ack, the card posted: the stored request."""
-        answer, submission = self.submit_request(
-            campaign_id, send_id, user=user, channel=channel, replica=replica
-        )
+        form = Submission(channel, user, campaign_id, send_id)
+        answer = self.send_form(form, replica=replica)
         assert answer.status == 200 and answer.body in (b"", b"{}"), answer
         with self._lock:
             known = set(self._known)
-        request = wait_stored(self.store, submission, known)
+        request = wait_stored(self.store, form, known)
         with self._lock:
             self._known.add(request.id)
         return request

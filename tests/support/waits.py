@@ -15,7 +15,8 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Submission:
-    """A request form the bot accepted (200, no inline errors): what should now be stored."""
+    """A request form as its requester submits it: once the bot accepts it (200, no inline
+    errors), what must be stored."""
 
     channel: str
     requester: str
