@@ -218,6 +218,11 @@ def test_the_container_answers_healthz_as_an_unprivileged_user_and_turns_healthy
     assert container.main_process_command() == ["python", "-m", "bot"]
     uids = container.main_process_status()["Uid"].split()  # real, effective, saved, filesystem
     assert uids == [str(IMAGE_UID)] * 4
+    # The user and its group exist under those IDs, and own the working directory.
+    user = f"{IMAGE_UID}(sendid)"
+    assert docker.docker("exec", container.id, "id") == f"uid={user} gid={user} groups={user}"
+    owner = docker.docker("exec", container.id, "stat", "-c", "%u:%g", "/data")
+    assert owner == f"{IMAGE_UID}:{IMAGE_UID}"
     config = container.inspect()["Config"]
     assert config["Healthcheck"]["Test"] == ["CMD", "python", "-m", "bot", "healthcheck"]
     health = container.wait_for_health("healthy")
