@@ -40,7 +40,7 @@ from tests.conftest import (
     is_card_post,
 )
 from tests.ops import docker, dockerfile
-from tests.processes import bot_env, free_port
+from tests.processes import bot_env, free_port, post
 from tests.standins.braze import BrazeStandIn
 from tests.standins.slack import SlackStandIn
 
@@ -151,25 +151,19 @@ def run_container(
         container.__exit__(None, None, None)
 
 
-def post_signed(container: docker.Container, body: bytes) -> httpx.Response:
-    headers = {"Content-Type": "application/x-www-form-urlencoded"}
-    headers.update(sr.signature_headers(SIGNING_SECRET, body))
-    return httpx.post(f"{container.url}/slack/events", content=body, headers=headers, timeout=10)
-
-
 def request_until_the_card(
     container: docker.Container, slack: SlackStandIn, send_id: str
 ) -> dict[str, Any]:
     """/sendid → the form (views.open) → submission → the approval card; returns the card."""
     command = sr.slash_command("", user_id=REQUESTER, channel_id=CHANNEL)
-    response = post_signed(container, sr.form_body(command))
+    response = post(container.port, sr.form_body(command))
     assert response.status_code == 200, response.text
     view = slack.wait_for_call("views.open").params["view"]
     View(**view).validate_json()
     submission = sr.view_submission(
         view, {"campaign_id": CAMPAIGN, "send_id": send_id}, user_id=REQUESTER
     )
-    response = post_signed(container, sr.payload_body(submission))
+    response = post(container.port, sr.payload_body(submission))
     assert response.status_code == 200 and response.text in ("", "{}"), response.text
     slack.wait_for_call("chat.postMessage", predicate=lambda c: is_card_post(c, CHANNEL))
     (card,) = slack.messages_in(CHANNEL)
@@ -184,7 +178,7 @@ def approve(container: docker.Container, card: dict[str, Any]) -> None:
     click = sr.button_click(
         "sendid_approve", request_id, user_id=APPROVER, channel_id=CHANNEL, message_ts=card["ts"]
     )
-    assert post_signed(container, sr.payload_body(click)).status_code == 200
+    assert post(container.port, sr.payload_body(click)).status_code == 200
 
 
 def assert_created_once_and_replied(
