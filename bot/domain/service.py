@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from bot.braze import (
-    SEND_ANALYTICS_RETENTION_DAYS,
     BrazeAuthError,
     BrazeClient,
     BrazeEndpointNotFound,
@@ -25,9 +24,9 @@ from bot.braze import (
     BrazeRequestRejected,
     BrazeUnavailable,
     BrazeUnexpectedResponse,
-    SendStats,
 )
 from bot.domain import problems
+from bot.domain.analytics import SEND_ANALYTICS_RETENTION_DAYS, SendStats
 from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
 from bot.domain.policy_file import (
     EMPTY_POLICY_FILE,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.braze import SEND_ANALYTICS_RETENTION_DAYS, SendStats
+from bot.domain.analytics import SEND_ANALYTICS_RETENTION_DAYS, SendStats
 from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
 from bot.domain.problems import Problem
 from bot.i18n import Msg, Translator
