@@ -4,7 +4,7 @@
 as errors); ``analytics`` and ``quota`` read Braze's answers and headers into domain values.
 """
 
-from bot.braze.client import BrazeClient, CampaignDetails, CreatedSendId
+from bot.braze.client import BrazeClient
 from bot.braze.errors import (
     BrazeAuthError,
     BrazeConfigurationError,
@@ -33,7 +33,5 @@ __all__ = [
     "BrazeSendStatsPermissionError",
     "BrazeUnavailable",
     "BrazeUnexpectedResponse",
-    "CampaignDetails",
-    "CreatedSendId",
     "RetryPolicy",
 ]

@@ -12,7 +12,6 @@ The client is thread-safe (one ``httpx.Client`` with a connection pool).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Unpack
@@ -25,7 +24,7 @@ from bot.braze.errors import (
 )
 from bot.braze.http import BrazeHttp, HttpOptions
 from bot.domain.analytics import SEND_ANALYTICS_RETENTION_DAYS, SendStats
-from bot.domain.models import QuotaSnapshot
+from bot.domain.ports import CampaignDetails, CreatedSendId
 
 CREATE_PATH = "/sends/id/create"
 DETAILS_PATH = "/campaigns/details"
@@ -35,22 +34,9 @@ DATA_SERIES_PATH = "/sends/data_series"
 _DATA_SERIES_MAX_DAYS = 100
 
 
-@dataclass(frozen=True)
-class CreatedSendId:
-    send_id: str
-    quota: QuotaSnapshot | None
-
-
-@dataclass(frozen=True)
-class CampaignDetails:
-    campaign_id: str
-    name: str | None
-    archived: bool
-    draft: bool
-
-
 class BrazeClient:
-    """Sync client for the Braze endpoints the bot needs."""
+    """Sync client for the Braze endpoints the bot needs: the domain's
+    :class:`~bot.domain.ports.BrazeGateway`."""
 
     def __init__(self, base_url: str, api_key: str, **options: Unpack[HttpOptions]) -> None:
         """``options`` (timeouts, retry policy, test seams, the metrics observer): see

@@ -13,20 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from bot.braze import (
-    BrazeAuthError,
-    BrazeClient,
-    BrazeEndpointNotFound,
-    BrazeError,
-    BrazeOutcomeUnknown,
-    BrazePermissionError,
-    BrazeQuotaExceeded,
-    BrazeRequestRejected,
-    BrazeUnavailable,
-    BrazeUnexpectedResponse,
-)
 from bot.domain import problems
 from bot.domain.analytics import SEND_ANALYTICS_RETENTION_DAYS, SendStats
+from bot.domain.errors import DuplicatePairError, DuplicateSubmissionError
 from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
 from bot.domain.policy_file import (
     EMPTY_POLICY_FILE,
@@ -34,9 +23,9 @@ from bot.domain.policy_file import (
     campaign_allowed_problem,
     send_id_pattern_problem,
 )
+from bot.domain.ports import BrazeGateway, GatewayError, RequestRepository
 from bot.domain.problems import Problem
 from bot.domain.validation import check_form
-from bot.store import DuplicatePairError, DuplicateSubmissionError, Store
 
 log = logging.getLogger("bot.service")
 
@@ -64,31 +53,11 @@ class Claim:
     request: SendIdRequest | None
 
 
-# Which failure each Braze exception becomes, and the plain-words line shown in the thread.
-_FAILURES: list[tuple[type[BrazeError], FailureKind]] = [
-    (BrazeRequestRejected, FailureKind.REJECTED_BY_BRAZE),
-    (BrazeAuthError, FailureKind.AUTH),
-    (BrazePermissionError, FailureKind.PERMISSION),
-    (BrazeEndpointNotFound, FailureKind.NOT_FOUND),
-    (BrazeQuotaExceeded, FailureKind.QUOTA),
-    (BrazeUnavailable, FailureKind.UNAVAILABLE),
-    (BrazeOutcomeUnknown, FailureKind.OUTCOME_UNKNOWN),
-    (BrazeUnexpectedResponse, FailureKind.UNEXPECTED),
-]
-
-
-def failure_kind_of(error: BrazeError) -> FailureKind:
-    for error_type, kind in _FAILURES:
-        if isinstance(error, error_type):
-            return kind
-    return FailureKind.UNEXPECTED
-
-
 class SendIdService:
     def __init__(
         self,
-        store: Store,
-        braze: BrazeClient,
+        store: RequestRepository,
+        braze: BrazeGateway,
         *,
         ttl: timedelta,
         lookup_timeout: float = 0.8,
@@ -167,24 +136,27 @@ class SendIdService:
             return None, None
         try:
             details = self.braze.campaign_details(campaign_id, timeout=self.lookup_timeout)
-        except BrazeRequestRejected:
-            return None, Problem(problems.CAMPAIGN_UNKNOWN)
-        except BrazePermissionError:
-            # The key lacks campaigns.details: names are optional, so stop asking for a while.
-            self._pause_lookups(600)
-            return None, None
-        except BrazeUnavailable:
-            # Braze is slow or down: the next forms should not each wait out the time box.
-            # An unknown campaign is still refused by /sends/id/create (a 400, no quota spent).
-            log.warning("campaign lookups paused for 30 s: Braze unavailable")
-            self._pause_lookups(30)
-            return None, None
-        except BrazeError as error:
-            log.warning("campaign lookup skipped: %s", type(error).__name__)
-            return None, None
+        except GatewayError as error:
+            return None, self._lookup_failed(error)
         if details.archived:
             return details.name, Problem(problems.CAMPAIGN_ARCHIVED)
         return details.name, None
+
+    def _lookup_failed(self, error: GatewayError) -> Problem | None:
+        match error.failure_kind:
+            case FailureKind.REJECTED_BY_BRAZE:
+                return Problem(problems.CAMPAIGN_UNKNOWN)
+            case FailureKind.PERMISSION:
+                # The key lacks campaigns.details: names are optional, so stop asking a while.
+                self._pause_lookups(600)
+            case FailureKind.UNAVAILABLE:
+                # Braze is slow or down: the next forms should not each wait out the time box.
+                # An unknown campaign is still refused by /sends/id/create (a 400, no quota spent).
+                log.warning("campaign lookups paused for 30 s: Braze unavailable")
+                self._pause_lookups(30)
+            case _:
+                log.warning("campaign lookup skipped: %s", type(error).__name__)
+        return None
 
     def _pause_lookups(self, seconds: float) -> None:
         with self._lock:
@@ -327,7 +299,9 @@ class SendIdService:
     # ---- results ----------------------------------------------------------------------------
 
     def send_results(self, request: SendIdRequest) -> SendStats:
-        """Braze's analytics of a created send ID over its retention window (raises BrazeError)."""
+        """Braze's analytics of a created send ID over its retention window.
+
+        Raises GatewayError."""
         assert request.created_send_id is not None
         return self.braze.send_data_series(
             request.campaign_id, request.created_send_id, days=SEND_ANALYTICS_RETENTION_DAYS
@@ -344,10 +318,10 @@ class SendIdService:
         actor = request.decided_by or SYSTEM_ACTOR
         try:
             created = self.braze.create_send_id(request.campaign_id, request.send_id)
-        except BrazeError as error:
-            kind = failure_kind_of(error)
+        except GatewayError as error:
+            kind = error.failure_kind
             quota = error.quota
-            if isinstance(error, BrazeQuotaExceeded):
+            if kind is FailureKind.QUOTA:
                 quota = QuotaSnapshot(
                     limit=quota.limit if quota else None,
                     remaining=0,

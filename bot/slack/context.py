@@ -8,10 +8,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from bot.braze import BrazeError, BrazePermissionError, BrazeRequestRejected
-from bot.domain.models import QuotaSnapshot, RequestState, SendIdRequest
+from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
 from bot.domain.policy import MembershipLookupError, Policy, Refusal
 from bot.domain.policy_file import EMPTY_POLICY_FILE, ChannelRules
+from bot.domain.ports import GatewayError
 from bot.domain.service import SendIdService
 from bot.i18n import Msg, Translator
 from bot.slack import blocks
@@ -94,13 +94,14 @@ class BotContext:
         t = self.t_for(actor.user_id)
         try:
             stats = self.service.send_results(request)
-        except BrazePermissionError:
-            text = t(Msg.STATS_FORBIDDEN)
-        except BrazeRequestRejected as error:
-            text = t(Msg.STATS_NO_DATA, message=md.escape(error.message[:200]))
-        except BrazeError as error:
-            log.warning("results unavailable: %s", type(error).__name__)
-            text = t(Msg.STATS_UNAVAILABLE)
+        except GatewayError as error:
+            if error.failure_kind is FailureKind.PERMISSION:
+                text = t(Msg.STATS_FORBIDDEN)
+            elif error.failure_kind is FailureKind.REJECTED_BY_BRAZE:
+                text = t(Msg.STATS_NO_DATA, message=md.escape(error.message[:200]))
+            else:
+                log.warning("results unavailable: %s", type(error).__name__)
+                text = t(Msg.STATS_UNAVAILABLE)
         else:
             text = blocks.stats_text(t, request, stats)
         self.messenger.tell(actor.channel_id, actor.user_id, text)

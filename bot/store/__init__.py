@@ -11,6 +11,9 @@ PostgreSQL (several replicas). The guarantees the rest of the bot relies on:
   request holds the pair and set to NULL by the transitions that free it (NULLs never collide).
 * All datetimes in and out are timezone-aware UTC, whatever the backend stores.
 
+``Store`` is the domain's request repository (:class:`bot.domain.ports.RequestRepository`);
+refused duplicates raise the domain's ``DuplicatePairError``/``DuplicateSubmissionError``.
+
 The package: ``schema`` (tables, rows ↔ records), ``migrations`` (versioned schema),
 ``engine`` (connections, SQLite/PostgreSQL hooks, write transactions), and the queries by
 concern: ``lifecycle`` (create, transitions), ``reads`` (history, counts), ``housekeeping``
@@ -18,20 +21,13 @@ concern: ``lifecycle`` (create, transitions), ``reads`` (history, counts), ``hou
 """
 
 from bot.store.engine import normalise_url
-from bot.store.errors import (
-    DuplicatePairError,
-    DuplicateSubmissionError,
-    StoreError,
-    UnknownRequestError,
-)
+from bot.store.errors import StoreError, UnknownRequestError
 from bot.store.migrations import SCHEMA_VERSION
 from bot.store.schema import pair_key
 from bot.store.store import Store
 
 __all__ = [
     "SCHEMA_VERSION",
-    "DuplicatePairError",
-    "DuplicateSubmissionError",
     "Store",
     "StoreError",
     "UnknownRequestError",

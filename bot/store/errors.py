@@ -1,4 +1,8 @@
-"""What the store raises, and the one place driver failures become :class:`StoreError`."""
+"""What the store raises, and the one place driver failures become :class:`StoreError`.
+
+A refused duplicate (pair or submission) is the domain's business: the store raises
+:class:`~bot.domain.errors.DuplicatePairError` and ``DuplicateSubmissionError`` for those.
+"""
 
 from __future__ import annotations
 
@@ -9,34 +13,12 @@ from typing import ParamSpec, TypeVar
 
 from sqlalchemy import exc
 
-from bot.domain.models import RequestState
-
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
 
 
 class StoreError(Exception):
     """The database could not do what was asked (unreachable, locked, schema too new, …)."""
-
-
-class DuplicatePairError(StoreError):
-    """The campaign/send ID pair is already held by another live request."""
-
-    def __init__(self, existing_request_id: str, existing_state: RequestState) -> None:
-        super().__init__(
-            f"campaign/send ID pair already held by request {existing_request_id} "
-            f"({existing_state.value})"
-        )
-        self.existing_request_id = existing_request_id
-        self.existing_state = existing_state
-
-
-class DuplicateSubmissionError(StoreError):
-    """The same form submission (Slack view ID) already created a request: a replay."""
-
-    def __init__(self, existing_request_id: str) -> None:
-        super().__init__(f"this submission already created request {existing_request_id}")
-        self.existing_request_id = existing_request_id
 
 
 class UnknownRequestError(StoreError, LookupError):

@@ -17,15 +17,10 @@ import sqlalchemy as sa
 from sqlalchemy import exc
 from sqlalchemy.engine import RowMapping
 
+from bot.domain.errors import DuplicatePairError, DuplicateSubmissionError
 from bot.domain.models import ALLOWED_TRANSITIONS, FailureKind, RequestState, SendIdRequest
 from bot.store.audit_trail import insert_audit
-from bot.store.errors import (
-    DuplicatePairError,
-    DuplicateSubmissionError,
-    StoreError,
-    UnknownRequestError,
-    translate_errors,
-)
+from bot.store.errors import StoreError, UnknownRequestError, translate_errors
 from bot.store.queries import Queries
 from bot.store.schema import (
     PAIR_SEPARATOR,
