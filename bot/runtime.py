@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.braze import BrazeClient, RetryPolicy
-from bot.domain.models import RequestState, SendIdRequest
+from bot.domain.models import SendIdRequest
 from bot.domain.policy_file import EMPTY_POLICY_FILE, PolicyFile, load_policy_file
 from bot.domain.service import SendIdService
 from bot.metrics import Metrics
@@ -28,14 +28,6 @@ log = logging.getLogger("bot.runtime")
 
 # A decided request whose reply is still missing after this was lost (crash, Slack outage).
 LOST_REPLY_AFTER = timedelta(seconds=30)
-ANNOUNCED_STATES = (
-    RequestState.CREATED,
-    RequestState.FAILED,
-    RequestState.REJECTED,
-    RequestState.EXPIRED,
-    RequestState.CANCELLED,
-)
-
 # A pending request with no card this long after it was stored lost its card to a crash (the bot
 # stopped between storing it and posting the card). Longer than the card post itself can take
 # with the Slack client's timeouts, retries and Retry-After waits, so as not to post it twice.
@@ -82,8 +74,7 @@ def expire_and_announce(ctx: BotContext) -> int:
 
 def announce_lost_replies(ctx: BotContext, older_than: timedelta = LOST_REPLY_AFTER) -> int:
     """Post thread replies that were never posted (the bot died, or Slack failed, in between)."""
-    cutoff = ctx.service.clock() - older_than
-    lost = ctx.service.store.unannounced(ANNOUNCED_STATES, cutoff)
+    lost = ctx.service.lost_replies(older_than)
     for request in lost:
         _settle_quietly(ctx, request)
     return len(lost)
@@ -91,17 +82,13 @@ def announce_lost_replies(ctx: BotContext, older_than: timedelta = LOST_REPLY_AF
 
 def show_lost_cards(ctx: BotContext, older_than: timedelta = LOST_CARD_AFTER) -> int:
     """Post the cards of requests stored just before the bot stopped (nobody has seen them)."""
-    store = ctx.service.store
-    taken = store.claim_unshown(ctx.service.clock() - older_than)
+    taken = ctx.service.take_unshown(older_than)
     for request in taken:
         try:
-            ts = ctx.messenger.post_card(request)  # None: the requester was told in a DM
+            ctx.show_card(request)  # None: the requester was told in a DM
         except SlackApiError:
             log.exception("card not posted; will retry", extra={"request_id": request.id})
-            store.mark_announced(request.id, None)
-            continue
-        if ts is not None:
-            store.set_card(request.id, ts)
+            ctx.service.give_back_unshown(request.id)
     return len(taken)
 
 

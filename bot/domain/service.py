@@ -31,6 +31,15 @@ log = logging.getLogger("bot.service")
 
 SYSTEM_ACTOR = "system"
 
+# The states whose outcome is replied in the request's thread.
+ANNOUNCED_STATES = (
+    RequestState.CREATED,
+    RequestState.FAILED,
+    RequestState.REJECTED,
+    RequestState.EXPIRED,
+    RequestState.CANCELLED,
+)
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -64,8 +73,8 @@ class SendIdService:
         clock: Callable[[], datetime] = utcnow,
         rules_for: Callable[[str], ChannelRules] = EMPTY_POLICY_FILE.rules_for,
     ) -> None:
-        self.store = store
-        self.braze = braze
+        self._store = store
+        self._braze = braze
         self.ttl = ttl
         # The campaign lookup runs inside Slack's 3-second window for view submissions.
         self.lookup_timeout = lookup_timeout
@@ -95,16 +104,16 @@ class SendIdService:
         if found:
             return SubmitOutcome(problems=found)
         if exhausted := self.quota_exhausted():
-            return SubmitOutcome(problems={"campaign_id": quota_problem(exhausted)})
+            return SubmitOutcome(problems={"campaign_id": problems.quota_problem(exhausted)})
         if clean.send_id is not None:
-            holder = self.store.pair_holder(clean.campaign_id, clean.send_id)
+            holder = self._store.pair_holder(clean.campaign_id, clean.send_id)
             if holder is not None:
-                return SubmitOutcome(problems={"send_id": duplicate_problem(holder)})
+                return SubmitOutcome(problems={"send_id": problems.duplicate_problem(holder)})
         name, problem = self.lookup_campaign(clean.campaign_id)
         if problem:
             return SubmitOutcome(problems={"campaign_id": problem})
         try:
-            request = self.store.create_request(
+            request = self._store.create_request(
                 channel_id=channel_id,
                 requester_id=requester_id,
                 campaign_id=clean.campaign_id,
@@ -120,10 +129,8 @@ class SendIdService:
             return SubmitOutcome(replayed=True)
         except DuplicatePairError as dup:
             # Lost a race with an identical submission: the unique pair key decided.
-            held = self.store.get(dup.existing_request_id)
-            return SubmitOutcome(
-                problems={"send_id": duplicate_problem(held) if held else _IN_FLIGHT}
-            )
+            held = self._store.get(dup.existing_request_id)
+            return SubmitOutcome(problems={"send_id": problems.duplicate_problem(held)})
         log.info(
             "request created",
             extra={"request_id": request.id, "channel": channel_id, "user": requester_id},
@@ -135,7 +142,7 @@ class SendIdService:
         if time.monotonic() < self._lookups_paused_until:
             return None, None
         try:
-            details = self.braze.campaign_details(campaign_id, timeout=self.lookup_timeout)
+            details = self._braze.campaign_details(campaign_id, timeout=self.lookup_timeout)
         except GatewayError as error:
             return None, self._lookup_failed(error)
         if details.archived:
@@ -163,13 +170,44 @@ class SendIdService:
             until = time.monotonic() + seconds
             self._lookups_paused_until = max(self._lookups_paused_until, until)
 
+    # ---- reading requests -------------------------------------------------------------------
+
+    def get_request(self, request_id: str) -> SendIdRequest | None:
+        return self._store.get(request_id)
+
+    def channel_history(self, channel_id: str, limit: int = 10) -> list[SendIdRequest]:
+        """The channel's most recent requests, newest first."""
+        return self._store.recent_in_channel(channel_id, limit)
+
+    def requests_of(self, requester_id: str, limit: int = 10) -> list[SendIdRequest]:
+        """The person's most recent requests in any channel, newest first."""
+        return self._store.recent_by_requester(requester_id, limit)
+
+    def pending_requests(self) -> list[SendIdRequest]:
+        """Every request waiting for a decision, oldest first."""
+        return self._store.in_state(RequestState.PENDING)
+
+    def created_request(self, channel_id: str, send_id: str) -> SendIdRequest | None:
+        """The channel's newest request that created `send_id`, if any."""
+        return self._store.find_created(channel_id, send_id)
+
+    # ---- what people have been shown --------------------------------------------------------
+
+    def record_card(self, request_id: str, card_ts: str) -> None:
+        """The request's approval card was posted (message `card_ts` in its channel)."""
+        self._store.set_card(request_id, card_ts)
+
+    def record_reply(self, request_id: str, state: RequestState) -> None:
+        """The thread reply for `state` was posted; housekeeping re-posts replies never recorded."""
+        self._store.mark_announced(request_id, state)
+
     # ---- quota ------------------------------------------------------------------------------
 
     def quota(self) -> QuotaSnapshot | None:
-        return self.store.quota()
+        return self._store.quota()
 
     def quota_exhausted(self) -> QuotaSnapshot | None:
-        snapshot = self.store.quota()
+        snapshot = self._store.quota()
         if snapshot is not None and snapshot.exhausted(self.clock()):
             return snapshot
         return None
@@ -191,7 +229,7 @@ class SendIdService:
         **fields: str | None,
     ) -> Claim:
         """One atomic decision by `actor_id`; the loser gets the request as the winner left it."""
-        won = self.store.transition(
+        won = self._store.transition(
             request_id,
             from_state,
             to_state,
@@ -201,10 +239,10 @@ class SendIdService:
             decided_by=actor_id,
             **fields,  # type: ignore[arg-type]
         )
-        return Claim(won=won is not None, request=won or self.store.get(request_id))
+        return Claim(won=won is not None, request=won or self._store.get(request_id))
 
     def claim_retry(self, request_id: str, approver_id: str) -> Claim:
-        current = self.store.get(request_id)
+        current = self._store.get(request_id)
         if (
             current is None
             or current.failure_kind is None
@@ -240,18 +278,18 @@ class SendIdService:
         """Pending requests past half their time to live, each handed out once (atomically)."""
         now = self.clock()
         due = []
-        for request in self.store.in_state(RequestState.PENDING):
+        for request in self._store.in_state(RequestState.PENDING):
             halfway = request.created_at + (request.expires_at - request.created_at) / 2
             due_now = request.reminded_at is None and request.card_ts and now >= halfway
             # claim_reminder is atomic: of several replicas, exactly one sends it.
-            if due_now and self.store.claim_reminder(request.id, now):
+            if due_now and self._store.claim_reminder(request.id, now):
                 due.append(request)
         return due
 
     def expire_if_due(self, request: SendIdRequest) -> SendIdRequest | None:
         if request.state is not RequestState.PENDING or request.expires_at > self.clock():
             return None
-        return self.store.transition(
+        return self._store.transition(
             request.id,
             RequestState.PENDING,
             RequestState.EXPIRED,
@@ -262,7 +300,7 @@ class SendIdService:
 
     def expire_due(self) -> list[SendIdRequest]:
         expired = []
-        for request in self.store.due_for_expiry(self.clock()):
+        for request in self._store.due_for_expiry(self.clock()):
             done = self.expire_if_due(request)
             if done is not None:
                 expired.append(done)
@@ -278,10 +316,10 @@ class SendIdService:
         """
         cutoff = self.clock() - older_than
         recovered = []
-        for request in self.store.in_state(RequestState.APPROVED):
+        for request in self._store.in_state(RequestState.APPROVED):
             if request.updated_at > cutoff:
                 continue  # possibly still in flight in another replica
-            failed = self.store.transition(
+            failed = self._store.transition(
                 request.id,
                 RequestState.APPROVED,
                 RequestState.FAILED,
@@ -296,6 +334,20 @@ class SendIdService:
                 recovered.append(failed)
         return recovered
 
+    def take_unshown(self, older_than: timedelta) -> list[SendIdRequest]:
+        """Pending requests stored longer than `older_than` ago that nobody has seen (the bot
+        stopped between storing one and posting its card), each handed out once across
+        replicas; `give_back_unshown` returns one whose showing failed."""
+        return self._store.claim_unshown(self.clock() - older_than)
+
+    def give_back_unshown(self, request_id: str) -> None:
+        self._store.mark_announced(request_id, None)
+
+    def lost_replies(self, older_than: timedelta) -> list[SendIdRequest]:
+        """Requests whose outcome was never replied in their thread, `older_than` after it (a
+        crash or a Slack outage in between)."""
+        return self._store.unannounced(ANNOUNCED_STATES, self.clock() - older_than)
+
     # ---- results ----------------------------------------------------------------------------
 
     def send_results(self, request: SendIdRequest) -> SendStats:
@@ -303,7 +355,7 @@ class SendIdService:
 
         Raises GatewayError."""
         assert request.created_send_id is not None
-        return self.braze.send_data_series(
+        return self._braze.send_data_series(
             request.campaign_id, request.created_send_id, days=SEND_ANALYTICS_RETENTION_DAYS
         )
 
@@ -317,7 +369,7 @@ class SendIdService:
         assert request.state is RequestState.APPROVED, "only a claimed approval may call Braze"
         actor = request.decided_by or SYSTEM_ACTOR
         try:
-            created = self.braze.create_send_id(request.campaign_id, request.send_id)
+            created = self._braze.create_send_id(request.campaign_id, request.send_id)
         except GatewayError as error:
             kind = error.failure_kind
             quota = error.quota
@@ -329,8 +381,8 @@ class SendIdService:
                     observed_at=self.clock(),
                 )
             if quota is not None:
-                self.store.record_quota(quota)
-            failed = self.store.transition(
+                self._store.record_quota(quota)
+            failed = self._store.transition(
                 request.id,
                 RequestState.APPROVED,
                 RequestState.FAILED,
@@ -350,8 +402,8 @@ class SendIdService:
             )
             return self._settled(request.id, failed), quota
         if created.quota is not None:
-            self.store.record_quota(created.quota)
-        done = self.store.transition(
+            self._store.record_quota(created.quota)
+        done = self._store.transition(
             request.id,
             RequestState.APPROVED,
             RequestState.CREATED,
@@ -367,21 +419,6 @@ class SendIdService:
         if won is not None:
             return won
         # Only possible if something outside this process moved the row (e.g. an admin).
-        current = self.store.get(request_id)
+        current = self._store.get(request_id)
         assert current is not None
         return current
-
-
-_IN_FLIGHT = Problem(problems.DUPLICATE_IN_FLIGHT)
-
-
-def quota_problem(snapshot: QuotaSnapshot) -> Problem:
-    # Modal errors are plain text (no Slack date tokens), so the time is given in UTC.
-    reset = snapshot.effective_reset.strftime("%H:%M UTC")
-    return Problem(problems.QUOTA_USED_UP, {"reset": reset})
-
-
-def duplicate_problem(holder: SendIdRequest) -> Problem:
-    if holder.state is RequestState.CREATED:
-        return Problem(problems.DUPLICATE_CREATED)
-    return _IN_FLIGHT

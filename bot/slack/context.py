@@ -72,18 +72,17 @@ class BotContext:
     def publish_home(self, user_id: str) -> None:
         """Show `user_id` their App Home: own requests, what they may decide, quota, channels."""
         t = self.t_for(user_id)
-        store = self.service.store
         to_decide = None
         if self.policy.approves_anywhere(user_id):
             to_decide = [
                 r
-                for r in store.in_state(RequestState.PENDING)
+                for r in self.service.pending_requests()
                 if r.card_ts and self.policy.refusal_to_decide(user_id, r.channel_id, r) is None
             ][:20]
         view = blocks.home_view(
             t,
             channels=self.policy.allowed_channels,
-            mine=store.recent_by_requester(user_id, 10),
+            mine=self.service.requests_of(user_id, 10),
             to_decide=to_decide,
             quota=self.service.quota(),
         )
@@ -113,7 +112,15 @@ class BotContext:
         """
         self.messenger.update_card(request)
         if self.messenger.announce(request, quota):
-            self.service.store.mark_announced(request.id, request.state)
+            self.service.record_reply(request.id, request.state)
+
+    def show_card(self, request: SendIdRequest) -> str | None:
+        """Post the request's approval card and remember where it is; None when Slack refused
+        it and the requester was told the fix instead (see `Messenger.post_card`)."""
+        ts = self.messenger.post_card(request)
+        if ts is not None:
+            self.service.record_card(request.id, ts)
+        return ts
 
     def refusal_text(self, t: Translator, refusal: Refusal) -> str:
         if refusal is Refusal.CHANNEL_NOT_PERMITTED:
