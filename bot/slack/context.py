@@ -108,7 +108,7 @@ class BotContext:
     def settle(self, request: SendIdRequest, quota: QuotaSnapshot | None = None) -> None:
         """Show a decided request's state on its card and in its thread, and remember the reply.
 
-        The remembered state lets the sweeper post a reply that a crash or Slack outage lost.
+        The remembered state lets housekeeping re-post a reply that a crash or Slack outage lost.
         """
         self.messenger.update_card(request)
         if self.messenger.announce(request, quota):

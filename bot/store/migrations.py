@@ -19,7 +19,7 @@ SCHEMA_VERSION: Final = 3
 # How to bring a database from version N-1 to N, in order.
 MIGRATIONS: Final[dict[int, tuple[str, ...]]] = {
     2: (
-        # Which state's thread reply has been posted: lets the sweeper post replies a crash lost.
+        # Which state's thread reply is posted: lets housekeeping re-post replies a crash lost.
         "ALTER TABLE requests ADD COLUMN announced_state VARCHAR(16)",
         # When the half-TTL reminder went out (at most one per request).
         "ALTER TABLE requests ADD COLUMN reminded_at TIMESTAMP",
