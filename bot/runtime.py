@@ -80,27 +80,29 @@ class BotRuntime:
         """Serve HTTP on PORT (Slack events only in HTTP mode; health in both) and connect."""
         # Before taking clicks: settle what a crash left in flight, expire what is overdue.
         self.housekeeping.run_once()
-        socket_mode = self.settings.socket_mode
+        app_token = self.settings.slack_app_token  # set: Socket Mode; unset: HTTP mode
         web = WebApp(
-            None if socket_mode else self.app, ready=self.store.ping, metrics=self.metrics.render
+            self.app if app_token is None else None,
+            ready=self.store.ping,
+            metrics=self.metrics.render,
         )
         self.http = HttpServer(web, host, self.settings.port if port is None else port).start()
-        if socket_mode:
-            assert self.settings.slack_app_token is not None
+        if app_token is not None:
             self.socket_mode = SocketModeHandler(
                 self.app,
-                app_token=self.settings.slack_app_token.get_secret_value(),
+                app_token=app_token.get_secret_value(),
                 # apps.connections.open must go to SLACK_API_URL too (GovSlack, tests).
                 web_client=WebClient(base_url=self.settings.slack_api_url),
             )
             self.socket_mode.connect()
         self.housekeeping.start()
-        log.info("started in %s mode", "Socket" if socket_mode else "HTTP")
+        log.info("started in %s mode", "HTTP" if app_token is None else "Socket")
         return self
 
     @property
     def port(self) -> int:
-        assert self.http is not None
+        if self.http is None:
+            raise RuntimeError("the bot serves no HTTP yet: start() it first")
         return self.http.port
 
     def stop(self) -> None:

@@ -354,7 +354,8 @@ class SendIdService:
         """Braze's analytics of a created send ID over its retention window.
 
         Raises GatewayError."""
-        assert request.created_send_id is not None
+        if request.created_send_id is None:
+            raise ValueError(f"request {request.id} has created no send ID to show results of")
         return self._braze.send_data_series(
             request.campaign_id, request.created_send_id, days=SEND_ANALYTICS_RETENTION_DAYS
         )
@@ -366,7 +367,12 @@ class SendIdService:
 
         Returns the request in its final state (created or failed) and what is known of the quota.
         """
-        assert request.state is RequestState.APPROVED, "only a claimed approval may call Braze"
+        if request.state is not RequestState.APPROVED:
+            # Calling Braze for anything else could create a send ID nobody approved.
+            raise ValueError(
+                f"request {request.id} is {request.state.value}: only a claimed approval may "
+                "call Braze"
+            )
         actor = request.decided_by or SYSTEM_ACTOR
         try:
             created = self._braze.create_send_id(request.campaign_id, request.send_id)
@@ -420,5 +426,6 @@ class SendIdService:
             return won
         # Only possible if something outside this process moved the row (e.g. an admin).
         current = self._store.get(request_id)
-        assert current is not None
+        if current is None:
+            raise LookupError(f"request {request_id} vanished while its Braze call was recorded")
         return current

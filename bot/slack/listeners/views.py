@@ -7,7 +7,6 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.domain.models import RequestState
 from bot.domain.policy import MembershipLookupError
 from bot.i18n import Msg
 from bot.slack import blocks
@@ -95,6 +94,4 @@ def register(app: App, ctx: BotContext) -> None:
                     actor.channel_id, user_id, already_decided_text(t, claim.request)
                 )
                 return
-            rejected = claim.request
-            assert rejected.state is RequestState.REJECTED
-            ctx.settle(rejected)
+            ctx.settle(claim.request)

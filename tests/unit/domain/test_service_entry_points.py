@@ -14,7 +14,7 @@ from bot.domain.models import RequestState, SendIdRequest
 from bot.domain.service import SendIdService
 from bot.store import Store
 from tests.conftest import APPROVER, BRAZE_KEY, CAMPAIGN, CHANNEL, OTHER_CHANNEL, REQUESTER
-from tests.standins.braze import BrazeStandIn
+from tests.standins.braze import DATA_SERIES_PATH, BrazeStandIn
 
 S = RequestState
 OTHER_PERSON = "U0OTHER"
@@ -151,3 +151,17 @@ def test_an_unshown_request_is_handed_out_once_and_again_after_it_is_given_back(
     service.give_back_unshown(unseen.id)
 
     assert [r.id for r in service.take_unshown(timedelta(minutes=5))] == [unseen.id]
+
+
+# ---- misuse is refused with an error, never acted on ----------------------------------------
+
+
+def test_results_are_refused_for_a_request_that_created_nothing(
+    service: SendIdService, braze: BrazeStandIn
+) -> None:
+    request = submit(service, "wave1")
+
+    with pytest.raises(ValueError, match="no send ID"):
+        service.send_results(request)
+
+    assert [c for c in braze.calls if c.path == DATA_SERIES_PATH] == []
