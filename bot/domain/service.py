@@ -1,7 +1,10 @@
-"""The request lifecycle as use cases: submit, decide, create in Braze, expire.
+"""The request lifecycle as use cases: submit, decide, create in Braze, expire, and the reads and
+records around them.
 
-Every state change goes through the store's atomic conditional transition, so exactly one caller
-wins, across threads, processes and restarts. This module knows nothing of Slack.
+`SendIdService` is the one entry point: the Slack layer and housekeeping never reach the request
+repository or the Braze gateway (`bot.domain.ports`) themselves. Every state change goes through
+the repository's atomic conditional transition, so exactly one caller wins, across threads,
+processes and restarts. This module knows nothing of Slack.
 """
 
 from __future__ import annotations
