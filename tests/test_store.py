@@ -17,11 +17,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from bot.domain.errors import DuplicatePairError, DuplicateSubmissionError
 from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
 from bot.store import (
     SCHEMA_VERSION,
-    DuplicatePairError,
-    DuplicateSubmissionError,
     Store,
     StoreError,
     UnknownRequestError,

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import enum
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from bot.domain.models import SendIdRequest
+
+# The shapes of the Slack IDs a policy names: channels (C…/G…; never DMs), people, user groups.
+CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+USERGROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
 
 
 class Refusal(enum.StrEnum):

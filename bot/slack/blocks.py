@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.braze import SEND_ANALYTICS_RETENTION_DAYS, SendStats
+from bot.domain.analytics import SEND_ANALYTICS_RETENTION_DAYS, SendStats
 from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
 from bot.domain.problems import Problem
 from bot.i18n import Msg, Translator
@@ -307,7 +307,8 @@ def quota_line(t: Translator, quota: QuotaSnapshot | None) -> str:
 def created_reply(
     t: Translator, request: SendIdRequest, quota: QuotaSnapshot | None
 ) -> tuple[str, list[Block]]:
-    assert request.created_send_id is not None
+    if request.created_send_id is None:
+        raise ValueError(f"request {request.id} has created no send ID to announce")
     send_id = md.code(request.created_send_id)
     blocks = [
         _section(t(Msg.CREATED_HEAD, send_id=send_id)),
@@ -397,7 +398,8 @@ def reminder_reply(
 
 def stats_text(t: Translator, request: SendIdRequest, stats: SendStats) -> str:
     """A created send ID's results per messaging channel, from Braze's /sends/data_series."""
-    assert request.created_send_id is not None
+    if request.created_send_id is None:
+        raise ValueError(f"request {request.id} has created no send ID to show results of")
     days = stats.length
     lines = [
         t(
@@ -439,7 +441,8 @@ QUOTA_BAR_WIDTH = 20
 
 def quota_bar(quota: QuotaSnapshot) -> str:
     """A text bar of the quota used: filled = used, empty = left."""
-    assert quota.limit and quota.remaining is not None
+    if not quota.limit or quota.remaining is None:
+        raise ValueError("a quota bar needs a known, positive limit and what remains of it")
     used = max(0, min(quota.limit, quota.limit - quota.remaining))
     filled = round(QUOTA_BAR_WIDTH * used / quota.limit)
     return "█" * filled + "░" * (QUOTA_BAR_WIDTH - filled)

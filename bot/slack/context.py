@@ -8,10 +8,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from bot.braze import BrazeError, BrazePermissionError, BrazeRequestRejected
-from bot.domain.models import QuotaSnapshot, RequestState, SendIdRequest
+from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
 from bot.domain.policy import MembershipLookupError, Policy, Refusal
 from bot.domain.policy_file import EMPTY_POLICY_FILE, ChannelRules
+from bot.domain.ports import GatewayError
 from bot.domain.service import SendIdService
 from bot.i18n import Msg, Translator
 from bot.slack import blocks
@@ -72,18 +72,17 @@ class BotContext:
     def publish_home(self, user_id: str) -> None:
         """Show `user_id` their App Home: own requests, what they may decide, quota, channels."""
         t = self.t_for(user_id)
-        store = self.service.store
         to_decide = None
         if self.policy.approves_anywhere(user_id):
             to_decide = [
                 r
-                for r in store.in_state(RequestState.PENDING)
+                for r in self.service.pending_requests()
                 if r.card_ts and self.policy.refusal_to_decide(user_id, r.channel_id, r) is None
             ][:20]
         view = blocks.home_view(
             t,
             channels=self.policy.allowed_channels,
-            mine=store.recent_by_requester(user_id, 10),
+            mine=self.service.requests_of(user_id, 10),
             to_decide=to_decide,
             quota=self.service.quota(),
         )
@@ -94,13 +93,14 @@ class BotContext:
         t = self.t_for(actor.user_id)
         try:
             stats = self.service.send_results(request)
-        except BrazePermissionError:
-            text = t(Msg.STATS_FORBIDDEN)
-        except BrazeRequestRejected as error:
-            text = t(Msg.STATS_NO_DATA, message=md.escape(error.message[:200]))
-        except BrazeError as error:
-            log.warning("results unavailable: %s", type(error).__name__)
-            text = t(Msg.STATS_UNAVAILABLE)
+        except GatewayError as error:
+            if error.failure_kind is FailureKind.PERMISSION:
+                text = t(Msg.STATS_FORBIDDEN)
+            elif error.failure_kind is FailureKind.REJECTED_BY_BRAZE:
+                text = t(Msg.STATS_NO_DATA, message=md.escape(error.message[:200]))
+            else:
+                log.warning("results unavailable: %s", type(error).__name__)
+                text = t(Msg.STATS_UNAVAILABLE)
         else:
             text = blocks.stats_text(t, request, stats)
         self.messenger.tell(actor.channel_id, actor.user_id, text)
@@ -108,11 +108,19 @@ class BotContext:
     def settle(self, request: SendIdRequest, quota: QuotaSnapshot | None = None) -> None:
         """Show a decided request's state on its card and in its thread, and remember the reply.
 
-        The remembered state lets the sweeper post a reply that a crash or Slack outage lost.
+        The remembered state lets housekeeping re-post a reply that a crash or Slack outage lost.
         """
         self.messenger.update_card(request)
         if self.messenger.announce(request, quota):
-            self.service.store.mark_announced(request.id, request.state)
+            self.service.record_reply(request.id, request.state)
+
+    def show_card(self, request: SendIdRequest) -> str | None:
+        """Post the request's approval card and remember where it is; None when Slack refused
+        it and the requester was told the fix instead (see `Messenger.post_card`)."""
+        ts = self.messenger.post_card(request)
+        if ts is not None:
+            self.service.record_card(request.id, ts)
+        return ts
 
     def refusal_text(self, t: Translator, refusal: Refusal) -> str:
         if refusal is Refusal.CHANNEL_NOT_PERMITTED:

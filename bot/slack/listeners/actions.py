@@ -12,7 +12,7 @@ from slack_bolt import Ack, App
 
 from bot.domain.models import RequestState, SendIdRequest
 from bot.domain.policy import Refusal
-from bot.domain.service import quota_problem
+from bot.domain.problems import quota_problem
 from bot.i18n import Msg
 from bot.slack import blocks
 from bot.slack.context import Actor, BotContext, already_decided_text
@@ -31,7 +31,7 @@ def register(app: App, ctx: BotContext) -> None:
     def load_decidable(actor: Actor, action: dict[str, Any]) -> SendIdRequest | None:
         """The request if `actor` may decide it here; otherwise tell them why not."""
         request_id = _request_id(action)
-        request = ctx.service.store.get(request_id) if request_id else None
+        request = ctx.service.get_request(request_id) if request_id else None
         if request is None:
             tell(actor, already_decided_text(ctx.t_for(actor.user_id), None))
             return None
@@ -130,7 +130,7 @@ def register(app: App, ctx: BotContext) -> None:
         actor = Actor.from_body(body)
         with ctx.reporting(actor, Msg.DOING_CANCEL):
             request_id = _request_id(action)
-            request = ctx.service.store.get(request_id) if request_id else None
+            request = ctx.service.get_request(request_id) if request_id else None
             if request is None:
                 tell_decided(actor, None)
                 return
@@ -150,7 +150,7 @@ def register(app: App, ctx: BotContext) -> None:
         actor = Actor.from_body(body)
         with ctx.reporting(actor, Msg.DOING_RESULTS):
             request_id = _request_id(action)
-            request = ctx.service.store.get(request_id) if request_id else None
+            request = ctx.service.get_request(request_id) if request_id else None
             if request is None or request.state is not RequestState.CREATED:
                 tell_decided(actor, request)
                 return
@@ -174,7 +174,7 @@ def register(app: App, ctx: BotContext) -> None:
             # The button lives in the requester's DM: answers go there too.
             dm = Actor(actor.user_id, None)
             request_id = _request_id(action)
-            request = ctx.service.store.get(request_id) if request_id else None
+            request = ctx.service.get_request(request_id) if request_id else None
             if request is None or request.requester_id != actor.user_id:
                 tell(dm, t(Msg.REPOST_ONLY_REQUESTER))
                 return
@@ -184,7 +184,5 @@ def register(app: App, ctx: BotContext) -> None:
             if request.state is not RequestState.PENDING or request.card_ts is not None:
                 tell(dm, already_decided_text(t, request))
                 return
-            ts = ctx.messenger.post_card(request)
-            if ts is not None:
-                ctx.service.store.set_card(request.id, ts)
+            if ctx.show_card(request) is not None:
                 tell(dm, t(Msg.REPOST_DONE))

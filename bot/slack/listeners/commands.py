@@ -47,7 +47,7 @@ def register(app: App, ctx: BotContext) -> None:
         if sub in ("history", "quota"):
             try:
                 if sub == "history":
-                    recent = ctx.service.store.recent_in_channel(channel_id, 10)
+                    recent = ctx.service.channel_history(channel_id, 10)
                     text = blocks.history_text(t, recent)
                 else:
                     text = blocks.quota_text(t, ctx.service.quota(), ctx.service.clock())
@@ -63,7 +63,7 @@ def register(app: App, ctx: BotContext) -> None:
             # Braze may take a moment: acknowledge now, answer privately when it has spoken.
             ack()
             with ctx.reporting(actor, Msg.DOING_RESULTS):
-                request = ctx.service.store.find_created(channel_id, words[1])
+                request = ctx.service.created_request(channel_id, words[1])
                 if request is None:
                     ctx.tell(actor, Msg.STATS_UNKNOWN_SEND_ID, send_id=md.code(words[1]))
                     return

@@ -7,7 +7,6 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.domain.models import RequestState
 from bot.domain.policy import MembershipLookupError
 from bot.i18n import Msg
 from bot.slack import blocks
@@ -60,16 +59,14 @@ def register(app: App, ctx: BotContext) -> None:
         ack()
         request = outcome.request
         with ctx.reporting(actor, Msg.DOING_POST_CARD):
-            ts = ctx.messenger.post_card(request)
-            if ts is not None:
-                ctx.service.store.set_card(request.id, ts)
+            ctx.show_card(request)
 
     @app.view(blocks.REJECT_MODAL)
     def submit_reject(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         user_id = str((body.get("user") or {}).get("id") or "")
         t = ctx.t_for(user_id, wait=False)  # inline errors go out in the acknowledgement
         meta = blocks.ModalMetadata.parse(view.get("private_metadata"))
-        request = ctx.service.store.get(meta.request_id) if meta and meta.request_id else None
+        request = ctx.service.get_request(meta.request_id) if meta and meta.request_id else None
         if meta is None or request is None:
             ack(response_action="errors", errors={blocks.REASON_BLOCK: t(Msg.FORM_UNKNOWN_REQUEST)})
             return
@@ -97,6 +94,4 @@ def register(app: App, ctx: BotContext) -> None:
                     actor.channel_id, user_id, already_decided_text(t, claim.request)
                 )
                 return
-            rejected = claim.request
-            assert rejected.state is RequestState.REJECTED
-            ctx.settle(rejected)
+            ctx.settle(claim.request)

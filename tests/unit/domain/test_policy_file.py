@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain import policy_file as pf
+from bot.domain.errors import ConfigurationError
 from bot.domain.policy import ApproverSet
 from bot.domain.policy_file import (
     EMPTY_POLICY_FILE,
@@ -24,7 +25,6 @@ from bot.domain.policy_file import (
     send_id_pattern_problem,
 )
 from bot.domain.problems import Problem
-from bot.settings import ConfigurationError
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "policy.example.toml"
 CHANNEL = "C0CAMPAIGNS"
