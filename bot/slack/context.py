@@ -8,16 +8,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
+from bot.domain.models import FailureKind, QuotaSnapshot, SendIdRequest
 from bot.domain.policy import MembershipLookupError, Policy, Refusal
 from bot.domain.policy_file import EMPTY_POLICY_FILE, ChannelRules
 from bot.domain.ports import GatewayError
 from bot.domain.service import SendIdService
 from bot.i18n import Msg, Translator
-from bot.slack import blocks
 from bot.slack import mrkdwn as md
 from bot.slack.language import Languages
 from bot.slack.messenger import Messenger
+from bot.slack.views import home, texts
 
 log = logging.getLogger("bot.slack")
 
@@ -79,7 +79,7 @@ class BotContext:
                 for r in self.service.pending_requests()
                 if r.card_ts and self.policy.refusal_to_decide(user_id, r.channel_id, r) is None
             ][:20]
-        view = blocks.home_view(
+        view = home.home_view(
             t,
             channels=self.policy.allowed_channels,
             mine=self.service.requests_of(user_id, 10),
@@ -102,7 +102,7 @@ class BotContext:
                 log.warning("results unavailable: %s", type(error).__name__)
                 text = t(Msg.STATS_UNAVAILABLE)
         else:
-            text = blocks.stats_text(t, request, stats)
+            text = texts.stats_text(t, request, stats)
         self.messenger.tell(actor.channel_id, actor.user_id, text)
 
     def settle(self, request: SendIdRequest, quota: QuotaSnapshot | None = None) -> None:
@@ -123,11 +123,7 @@ class BotContext:
         return ts
 
     def refusal_text(self, t: Translator, refusal: Refusal) -> str:
-        if refusal is Refusal.CHANNEL_NOT_PERMITTED:
-            return t(
-                Msg.REFUSAL_CHANNEL, channels=blocks.channels_list(self.policy.allowed_channels)
-            )
-        return t(_REFUSALS[refusal])
+        return texts.refusal_text(t, refusal, self.policy.allowed_channels)
 
     @contextlib.contextmanager
     def reporting(self, actor: Actor, what: Msg) -> Iterator[None]:
@@ -146,28 +142,3 @@ class BotContext:
             with contextlib.suppress(Exception):
                 t = self.t_for(actor.user_id)
                 self.tell(actor, Msg.ACTION_FAILED, what=t(what), error=type(error).__name__)
-
-
-_REFUSALS = {
-    Refusal.WRONG_CHANNEL: Msg.REFUSAL_WRONG_CHANNEL,
-    Refusal.NOT_APPROVER: Msg.REFUSAL_NOT_APPROVER,
-    Refusal.SELF_APPROVAL: Msg.REFUSAL_SELF_APPROVAL,
-    Refusal.NOT_REQUESTER: Msg.REFUSAL_NOT_REQUESTER,
-}
-
-
-def already_decided_text(t: Translator, request: SendIdRequest | None) -> str:
-    if request is None:
-        return t(Msg.ALREADY_UNKNOWN)
-    who = md.user(request.decided_by) if request.decided_by else t(Msg.SOMEONE)
-    when = f" {blocks.date(t, request.decided_at)}" if request.decided_at else ""
-    state = request.state
-    if state in (RequestState.APPROVED, RequestState.CREATED, RequestState.FAILED):
-        return t(Msg.ALREADY_APPROVED, who=who, when=when)
-    if state is RequestState.REJECTED:
-        return t(Msg.ALREADY_REJECTED, who=who, when=when)
-    if state is RequestState.EXPIRED:
-        return t(Msg.ALREADY_EXPIRED)
-    if state is RequestState.CANCELLED:
-        return t(Msg.ALREADY_CANCELLED)
-    return t(Msg.ALREADY_PENDING)

@@ -14,8 +14,8 @@ from bot.domain.models import RequestState, SendIdRequest
 from bot.domain.policy import Refusal
 from bot.domain.problems import quota_problem
 from bot.i18n import Msg
-from bot.slack import blocks
-from bot.slack.context import Actor, BotContext, already_decided_text
+from bot.slack.context import Actor, BotContext
+from bot.slack.views import ids, modals, texts
 
 REQUEST_ID_MAX = 64
 
@@ -33,7 +33,7 @@ def register(app: App, ctx: BotContext) -> None:
         request_id = _request_id(action)
         request = ctx.service.get_request(request_id) if request_id else None
         if request is None:
-            tell(actor, already_decided_text(ctx.t_for(actor.user_id), None))
+            tell(actor, texts.already_decided_text(ctx.t_for(actor.user_id), None))
             return None
         refusal = ctx.policy.refusal_to_decide(actor.user_id, actor.channel_for(request), request)
         if refusal is not None:
@@ -50,7 +50,7 @@ def register(app: App, ctx: BotContext) -> None:
         ctx.messenger.tell(actor.channel_id, actor.user_id, text)
 
     def tell_decided(actor: Actor, request: SendIdRequest | None) -> None:
-        tell(actor, already_decided_text(ctx.t_for(actor.user_id), request))
+        tell(actor, texts.already_decided_text(ctx.t_for(actor.user_id), request))
 
     def still_pending(actor: Actor, request: SendIdRequest) -> bool:
         if request.state is not RequestState.PENDING:
@@ -68,7 +68,7 @@ def register(app: App, ctx: BotContext) -> None:
         exhausted = ctx.service.quota_exhausted()
         if exhausted is not None:
             t = ctx.t_for(actor.user_id)
-            problem = blocks.problem_text(t, quota_problem(exhausted))
+            problem = texts.problem_text(t, quota_problem(exhausted))
             tell(actor, t(Msg.QUOTA_WAIT, problem=problem))
             return False
         return True
@@ -78,7 +78,7 @@ def register(app: App, ctx: BotContext) -> None:
         final, quota = ctx.service.create_in_braze(claimed)
         ctx.settle(final, quota)
 
-    @app.action(blocks.APPROVE)
+    @app.action(ids.APPROVE)
     def approve(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
         actor = Actor.from_body(body)
@@ -94,7 +94,7 @@ def register(app: App, ctx: BotContext) -> None:
             create_and_report(claim.request)
             refresh_home(actor)
 
-    @app.action(blocks.REJECT)
+    @app.action(ids.REJECT)
     def reject(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
         actor = Actor.from_body(body)
@@ -102,10 +102,10 @@ def register(app: App, ctx: BotContext) -> None:
             request = load_decidable(actor, action)
             if request is None or not still_pending(actor, request):
                 return
-            view = blocks.reject_modal(ctx.t_for(actor.user_id), request.channel_id, request.id)
+            view = modals.reject_modal(ctx.t_for(actor.user_id), request.channel_id, request.id)
             ctx.messenger.open_modal(str(body["trigger_id"]), view)
 
-    @app.action(blocks.RETRY)
+    @app.action(ids.RETRY)
     def retry(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
         actor = Actor.from_body(body)
@@ -124,7 +124,7 @@ def register(app: App, ctx: BotContext) -> None:
                 return
             create_and_report(claim.request)
 
-    @app.action(blocks.CANCEL)
+    @app.action(ids.CANCEL)
     def cancel(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
         actor = Actor.from_body(body)
@@ -144,7 +144,7 @@ def register(app: App, ctx: BotContext) -> None:
                 return
             ctx.settle(claim.request)
 
-    @app.action(blocks.RESULTS)
+    @app.action(ids.RESULTS)
     def results(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
         actor = Actor.from_body(body)
@@ -165,7 +165,7 @@ def register(app: App, ctx: BotContext) -> None:
                 return
             ctx.show_results(actor, request)
 
-    @app.action(blocks.REPOST)
+    @app.action(ids.REPOST)
     def repost(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
         actor = Actor.from_body(body)
@@ -182,7 +182,7 @@ def register(app: App, ctx: BotContext) -> None:
                 tell(dm, ctx.refusal_text(t, Refusal.CHANNEL_NOT_PERMITTED))
                 return
             if request.state is not RequestState.PENDING or request.card_ts is not None:
-                tell(dm, already_decided_text(t, request))
+                tell(dm, texts.already_decided_text(t, request))
                 return
             if ctx.show_card(request) is not None:
                 tell(dm, t(Msg.REPOST_DONE))

@@ -8,9 +8,9 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.i18n import Msg
-from bot.slack import blocks
 from bot.slack import mrkdwn as md
 from bot.slack.context import Actor, BotContext
+from bot.slack.views import modals, texts
 
 log = logging.getLogger("bot.slack")
 
@@ -42,15 +42,15 @@ def register(app: App, ctx: BotContext) -> None:
             answer(ack, t(Msg.HELP))
             return
         if _is_direct_message(command) or not ctx.policy.channel_permitted(channel_id):
-            answer(ack, blocks.not_permitted_text(t, ctx.policy.allowed_channels))
+            answer(ack, texts.not_permitted_text(t, ctx.policy.allowed_channels))
             return
         if sub in ("history", "quota"):
             try:
                 if sub == "history":
                     recent = ctx.service.channel_history(channel_id, 10)
-                    text = blocks.history_text(t, recent)
+                    text = texts.history_text(t, recent)
                 else:
-                    text = blocks.quota_text(t, ctx.service.quota(), ctx.service.clock())
+                    text = texts.quota_text(t, ctx.service.quota(), ctx.service.clock())
             except Exception:
                 log.exception("/sendid %s failed", sub, extra={"channel": channel_id})
                 text = t(Msg.COMMAND_FAILED)
@@ -81,5 +81,5 @@ def register(app: App, ctx: BotContext) -> None:
             example = ctx.rules_for(channel_id).send_id_example
             # The trigger_id dies 3 s after the command: wait only briefly for the locale.
             t = ctx.t_for(actor.user_id, timeout=0.3)
-            view = blocks.request_modal(t, channel_id, campaign_id, send_id, example)
+            view = modals.request_modal(t, channel_id, campaign_id, send_id, example)
             ctx.messenger.open_modal(str(command["trigger_id"]), view)
