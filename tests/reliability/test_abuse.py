@@ -21,8 +21,8 @@ from urllib.parse import urlencode
 import pytest
 
 from bot.domain.models import RequestState
+from bot.http.server import MAX_BODY_BYTES
 from bot.slack.views import ids
-from bot.web import MAX_BODY_BYTES
 from tests import slack_requests as sr
 from tests.conftest import (
     APP_TOKEN,
