@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.models import QuotaSnapshot, SendIdRequest
+from bot.slack.actor import Actor
 from bot.slack.language import Languages
 from bot.slack.views import card, replies
 
@@ -123,15 +124,18 @@ class Messenger:
 
     # ---- private answers --------------------------------------------------------------------
 
-    def tell(self, channel_id: str | None, user_id: str, text: str) -> None:
-        """An ephemeral answer in the channel; a DM where there is no usable channel."""
-        if channel_id:
+    def tell(self, actor: Actor, text: str) -> None:
+        """Answer `actor` privately: ephemeral where they acted, a DM where there is no usable
+        channel. The one way the bot answers a person (its translator is the caller's)."""
+        if actor.channel_id:
             try:
-                self.client.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
+                self.client.chat_postEphemeral(
+                    channel=actor.channel_id, user=actor.user_id, text=text
+                )
                 return
             except SlackApiError as error:
                 log.warning("ephemeral not delivered (%s); sending a DM", slack_error(error))
-        self.client.chat_postMessage(channel=user_id, text=text)
+        self.client.chat_postMessage(channel=actor.user_id, text=text)
 
     def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
         self.client.views_publish(user_id=user_id, view=view)

@@ -8,18 +8,20 @@ from bot.domain.models import RequestState, SendIdRequest
 from bot.i18n import Msg, Translator
 from bot.slack import mrkdwn as md
 from bot.slack.views import ids
-from bot.slack.views.common import (
+from bot.slack.views.elements import (
     Block,
     button,
-    campaign_label,
     confirmation,
     context,
-    date,
-    decided_by,
     field,
     plain_text,
-    reason_suffix,
     section,
+)
+from bot.slack.views.labels import (
+    campaign_label,
+    date,
+    decided_by,
+    reason_suffix,
     send_id_label,
     state_name,
 )

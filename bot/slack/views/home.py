@@ -7,20 +7,10 @@ from typing import Any
 
 from bot.domain.models import QuotaSnapshot, RequestState, SendIdRequest
 from bot.i18n import Msg, Translator
-from bot.slack import mrkdwn as md
 from bot.slack.views import ids
 from bot.slack.views.card import decision_buttons
-from bot.slack.views.common import (
-    Block,
-    campaign_label,
-    channels_list,
-    context,
-    date,
-    plain_text,
-    section,
-    send_id_label,
-    state_name,
-)
+from bot.slack.views.elements import Block, context, plain_text, section
+from bot.slack.views.labels import channels_list, date, request_line
 
 QUOTA_BAR_WIDTH = 20
 # Slack allows 100 blocks in a Home tab.
@@ -56,14 +46,7 @@ def _to_decide(t: Translator, requests: Sequence[SendIdRequest]) -> list[Block]:
     if not requests:
         blocks.append(context(t(Msg.HOME_PENDING_EMPTY)))
     for request in requests:
-        line = t(
-            Msg.HOME_PENDING_LINE,
-            requester=md.user(request.requester_id),
-            channel=md.channel(request.channel_id),
-            campaign=campaign_label(request),
-            send_id=send_id_label(t, request),
-            when=date(t, request.created_at),
-        )
+        line = request_line(t, Msg.HOME_PENDING_LINE, request)
         blocks.append(section(line))
         if request.state is RequestState.PENDING:  # it may have been decided meanwhile
             # Same buttons and rules as on the card; Cancel is the requester's, not here.
@@ -82,14 +65,7 @@ def _mine(t: Translator, requests: Sequence[SendIdRequest]) -> list[Block]:
     if not requests:
         blocks.append(context(t(Msg.HOME_MINE_EMPTY)))
     for request in requests:
-        line = t(
-            Msg.HOME_MINE_LINE,
-            when=date(t, request.created_at, short=True),
-            channel=md.channel(request.channel_id),
-            campaign=campaign_label(request),
-            send_id=send_id_label(t, request),
-            state=state_name(t, request.state),
-        )
+        line = request_line(t, Msg.HOME_MINE_LINE, request, short=True)
         blocks.append(context(line))
     return blocks
 

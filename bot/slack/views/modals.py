@@ -9,7 +9,7 @@ from typing import Any
 from bot.i18n import Msg, Translator
 from bot.slack import mrkdwn as md
 from bot.slack.views import ids
-from bot.slack.views.common import context, plain_text
+from bot.slack.views.elements import Block, context, plain_text
 
 REASON_MAX = 500
 # Slack refuses a longer initial_value in a plain_text_input.
@@ -47,28 +47,24 @@ def request_modal(
 ) -> dict[str, Any]:
     """The request form. With a channel naming rule the send ID is required and its example
     is shown (a Braze-generated ID could not follow the rule)."""
-    campaign_input: dict[str, Any] = {
-        "type": "plain_text_input",
-        "action_id": ids.INPUT_ACTION,
-        "placeholder": plain_text("1a2b3c4d-0000-4000-8000-123456789abc"),
-    }
-    send_input: dict[str, Any] = {
-        "type": "plain_text_input",
-        "action_id": ids.INPUT_ACTION,
-        "placeholder": plain_text(
-            naming_example if naming_example else t(Msg.MODAL_SEND_ID_PLACEHOLDER)
-        ),
-    }
-    send_id_hint = (
+    campaign = _text_field(
+        ids.CAMPAIGN_BLOCK,
+        t(Msg.MODAL_CAMPAIGN_LABEL),
+        t(Msg.MODAL_CAMPAIGN_HINT),
+        initial=campaign_id,
+        placeholder=plain_text("1a2b3c4d-0000-4000-8000-123456789abc"),
+    )
+    send = _text_field(
+        ids.SEND_ID_BLOCK,
+        t(Msg.MODAL_SEND_ID_LABEL),
         t(Msg.MODAL_SEND_ID_HINT_RULE, example=naming_example)
         if naming_example
-        else t(Msg.MODAL_SEND_ID_HINT)
+        else t(Msg.MODAL_SEND_ID_HINT),
+        optional=naming_example is None,
+        initial=send_id,
+        placeholder=plain_text(naming_example or t(Msg.MODAL_SEND_ID_PLACEHOLDER)),
     )
-    # Slack rejects an empty initial_value, so only pre-fill what was given.
-    if campaign_id:
-        campaign_input["initial_value"] = campaign_id[:PREFILL_MAX]
-    if send_id:
-        send_input["initial_value"] = send_id[:PREFILL_MAX]
+    where = context(t(Msg.MODAL_REQUEST_CONTEXT, channel=md.channel(channel_id)))
     return {
         "type": "modal",
         "callback_id": ids.REQUEST_MODAL,
@@ -76,28 +72,19 @@ def request_modal(
         "title": plain_text(t(Msg.MODAL_REQUEST_TITLE)),
         "submit": plain_text(t(Msg.MODAL_REQUEST_SUBMIT)),
         "close": plain_text(t(Msg.MODAL_CANCEL)),
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": ids.CAMPAIGN_BLOCK,
-                "label": plain_text(t(Msg.MODAL_CAMPAIGN_LABEL)),
-                "element": campaign_input,
-                "hint": plain_text(t(Msg.MODAL_CAMPAIGN_HINT)),
-            },
-            {
-                "type": "input",
-                "block_id": ids.SEND_ID_BLOCK,
-                "optional": naming_example is None,
-                "label": plain_text(t(Msg.MODAL_SEND_ID_LABEL)),
-                "element": send_input,
-                "hint": plain_text(send_id_hint),
-            },
-            context(t(Msg.MODAL_REQUEST_CONTEXT, channel=md.channel(channel_id))),
-        ],
+        "blocks": [campaign, send, where],
     }
 
 
 def reject_modal(t: Translator, channel_id: str, request_id: str) -> dict[str, Any]:
+    reason = _text_field(
+        ids.REASON_BLOCK,
+        t(Msg.MODAL_REASON_LABEL),
+        t(Msg.MODAL_REASON_HINT),
+        optional=True,
+        multiline=True,
+        max_length=REASON_MAX,
+    )
     return {
         "type": "modal",
         "callback_id": ids.REJECT_MODAL,
@@ -105,19 +92,33 @@ def reject_modal(t: Translator, channel_id: str, request_id: str) -> dict[str, A
         "title": plain_text(t(Msg.MODAL_REJECT_TITLE)),
         "submit": plain_text(t(Msg.MODAL_REJECT_SUBMIT)),
         "close": plain_text(t(Msg.MODAL_BACK)),
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": ids.REASON_BLOCK,
-                "optional": True,
-                "label": plain_text(t(Msg.MODAL_REASON_LABEL)),
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": ids.INPUT_ACTION,
-                    "multiline": True,
-                    "max_length": REASON_MAX,
-                },
-                "hint": plain_text(t(Msg.MODAL_REASON_HINT)),
-            }
-        ],
+        "blocks": [reason],
+    }
+
+
+def _text_field(
+    block_id: str,
+    label: str,
+    hint: str,
+    *,
+    optional: bool = False,
+    initial: str = "",
+    **element: Any,
+) -> Block:
+    """An input block around one plain_text_input, read back as `ids.INPUT_ACTION`."""
+    text_input: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": ids.INPUT_ACTION,
+        **element,
+    }
+    # Slack rejects an empty initial_value, so only pre-fill what was given.
+    if initial:
+        text_input["initial_value"] = initial[:PREFILL_MAX]
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "optional": optional,
+        "label": plain_text(label),
+        "element": text_input,
+        "hint": plain_text(hint),
     }

@@ -8,19 +8,8 @@ from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRe
 from bot.i18n import Msg, Translator
 from bot.slack import mrkdwn as md
 from bot.slack.views import ids
-from bot.slack.views.common import (
-    Block,
-    button,
-    campaign_label,
-    confirmation,
-    context,
-    date,
-    decided_by,
-    field,
-    quota_line,
-    reason_suffix,
-    section,
-)
+from bot.slack.views.elements import Block, button, confirmation, context, field, section
+from bot.slack.views.labels import campaign_label, date, decided_by, quota_line, reason_suffix
 
 # Braze's message is quoted, not a novel.
 BRAZE_MESSAGE_MAX = 400

@@ -6,20 +6,22 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.domain.analytics import SEND_ANALYTICS_RETENTION_DAYS, SendStats
-from bot.domain.models import QuotaSnapshot, RequestState, SendIdRequest
+from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
 from bot.domain.policy import Refusal
 from bot.domain.problems import Problem
 from bot.i18n import Msg, Translator
 from bot.slack import mrkdwn as md
-from bot.slack.views.common import (
+from bot.slack.views.labels import (
     campaign_label,
     channels_list,
     date,
     decided_by,
     quota_line,
-    send_id_label,
-    state_name,
+    request_line,
 )
+
+# Braze's message about missing results is quoted, not a novel.
+BRAZE_MESSAGE_MAX = 200
 
 _REFUSALS = {
     Refusal.WRONG_CHANNEL: Msg.REFUSAL_WRONG_CHANNEL,
@@ -62,21 +64,20 @@ def already_decided_text(t: Translator, request: SendIdRequest | None) -> str:
     return t(Msg.ALREADY_PENDING)
 
 
+def results_unavailable_text(t: Translator, kind: FailureKind, braze_message: str) -> str:
+    """Why Braze gave no results for a send ID."""
+    if kind is FailureKind.PERMISSION:
+        return t(Msg.STATS_FORBIDDEN)
+    if kind is FailureKind.REJECTED_BY_BRAZE:
+        return t(Msg.STATS_NO_DATA, message=md.escape(braze_message[:BRAZE_MESSAGE_MAX]))
+    return t(Msg.STATS_UNAVAILABLE)
+
+
 def history_text(t: Translator, requests: Sequence[SendIdRequest]) -> str:
     if not requests:
         return t(Msg.HISTORY_EMPTY)
     lines = [t(Msg.HISTORY_TITLE)]
-    for r in requests:
-        lines.append(
-            t(
-                Msg.HISTORY_LINE,
-                when=date(t, r.created_at, short=True),
-                requester=md.user(r.requester_id),
-                campaign=campaign_label(r),
-                send_id=send_id_label(t, r),
-                state=state_name(t, r.state),
-            )
-        )
+    lines += [request_line(t, Msg.HISTORY_LINE, r, short=True) for r in requests]
     return "\n".join(lines)
 
 

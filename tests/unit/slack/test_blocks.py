@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
 from bot.i18n import CATALOGUES, SUPPORTED_LANGUAGES, Msg, Translator
 from bot.slack import mrkdwn as md
-from bot.slack.views import card, common, home, ids, modals, replies, texts
+from bot.slack.views import card, home, ids, labels, modals, replies, texts
 from bot.slack.views.modals import ModalMetadata
 
 CHANNEL = "C0CAMPAIGNS"
@@ -176,11 +176,11 @@ def test_the_created_reply_gives_the_send_id_people_quota_and_usage_hint() -> No
 
 
 def test_the_quota_line_says_unknown_when_nothing_is_known() -> None:
-    assert common.quota_line(t, None) == "Quota left today: unknown."
-    assert common.quota_line(t, dataclasses.replace(QUOTA, remaining=None)) == (
+    assert labels.quota_line(t, None) == "Quota left today: unknown."
+    assert labels.quota_line(t, dataclasses.replace(QUOTA, remaining=None)) == (
         "Quota left today: unknown."
     )
-    assert common.quota_line(t, dataclasses.replace(QUOTA, limit=None, reset_at=None)) == (
+    assert labels.quota_line(t, dataclasses.replace(QUOTA, limit=None, reset_at=None)) == (
         "Quota left today: 99."
     )
 
@@ -377,7 +377,7 @@ def bot_tokens(tr: Translator, *moments: datetime) -> list[str]:
     """Every `<…>` token the bot itself may legitimately write for these requests."""
     tokens = [md.user(u) for u in KNOWN_USERS] + [md.channel(CHANNEL)]
     for moment in moments:
-        tokens += [common.date(tr, moment), common.date(tr, moment, short=True)]
+        tokens += [labels.date(tr, moment), labels.date(tr, moment, short=True)]
     return tokens
 
 

@@ -1,53 +1,13 @@
-"""The pieces every view uses: Block Kit elements, dates, and how a request is labelled."""
+"""How a request and its parts read in mrkdwn: dates, campaign, send ID, people, quota."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from bot.domain.models import QuotaSnapshot, RequestState, SendIdRequest
 from bot.i18n import Msg, Translator
 from bot.slack import mrkdwn as md
-
-Block = dict[str, Any]
-
-
-def plain_text(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text, "emoji": True}
-
-
-def section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-
-
-def context(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
-
-
-def field(text: str) -> dict[str, Any]:
-    return {"type": "mrkdwn", "text": text}
-
-
-def button(action_id: str, text: str, request_id: str, **extra: Any) -> dict[str, Any]:
-    """A button about one request: its value is the request ID, read back by the listener."""
-    return {
-        "type": "button",
-        "action_id": action_id,
-        "text": plain_text(text),
-        "value": request_id,
-        **extra,
-    }
-
-
-def confirmation(t: Translator, title: Msg, text: Msg, confirm: Msg) -> dict[str, Any]:
-    """The dialog Slack shows before a button's click is sent."""
-    return {
-        "title": plain_text(t(title)),
-        "text": plain_text(t(text)),
-        "confirm": plain_text(t(confirm)),
-        "deny": plain_text(t(Msg.MODAL_BACK)),
-    }
 
 
 def date(t: Translator, moment: datetime, short: bool = False) -> str:
@@ -90,3 +50,17 @@ def quota_line(t: Translator, quota: QuotaSnapshot | None) -> str:
     limit = t(Msg.QUOTA_OF_LIMIT, limit=quota.limit) if quota.limit is not None else ""
     reset = t(Msg.QUOTA_RESETS, when=date(t, quota.reset_at)) if quota.reset_at else ""
     return t(Msg.QUOTA_LINE, remaining=quota.remaining, limit=limit, reset=reset)
+
+
+def request_line(t: Translator, line: Msg, request: SendIdRequest, *, short: bool = False) -> str:
+    """One request as a line of a list; the catalogue text `line` picks what it shows of it
+    (`when`, `requester`, `channel`, `campaign`, `send_id`, `state`)."""
+    return t(
+        line,
+        when=date(t, request.created_at, short=short),
+        requester=md.user(request.requester_id),
+        channel=md.channel(request.channel_id),
+        campaign=campaign_label(request),
+        send_id=send_id_label(t, request),
+        state=state_name(t, request.state),
+    )
