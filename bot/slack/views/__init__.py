@@ -6,5 +6,5 @@ a person reads comes from the catalogue through the `Translator` passed in (`bot
 
 `ids` holds every ID the bot puts on a surface and reads back; `modals`, `card`, `replies`
 (thread replies), `home` (the App Home tab) and `texts` (private answers) build one surface
-each, from the pieces in `common`.
+each, from Block Kit `elements` and the `labels` of a request and its parts.
 """
