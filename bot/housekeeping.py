@@ -17,8 +17,8 @@ from datetime import timedelta
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.models import SendIdRequest
-from bot.slack import blocks
 from bot.slack.context import BotContext
+from bot.slack.views import replies
 
 log = logging.getLogger("bot.housekeeping")
 
@@ -59,7 +59,7 @@ def remind_at_half_ttl(ctx: BotContext) -> int:
     due = ctx.service.take_due_reminders()
     for request in due:
         approvers = ctx.policy.approvers_for(request.channel_id)
-        text = blocks.reminder_reply(
+        text = replies.reminder_reply(
             ctx.languages.channel,
             request,
             sorted(approvers.user_ids - {request.requester_id}),

@@ -20,11 +20,12 @@ from bot.housekeeping import (
     housekeeping_jobs,
     interval_for,
 )
+from bot.http.routes import WebApp
+from bot.http.server import HttpServer
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.slack.app import build_app
 from bot.store import Store
-from bot.web import HttpServer, WebApp
 
 log = logging.getLogger("bot.runtime")
 

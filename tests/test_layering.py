@@ -1,4 +1,6 @@
-"""Dependencies point inward: the domain imports no adapter, the Braze client no Slack or store."""
+"""Dependencies point inward: the domain imports no adapter, the Braze client no Slack or store,
+the Slack layer reaches the store and Braze only through the domain's use cases, and the views
+are pure."""
 
 from __future__ import annotations
 
@@ -27,9 +29,27 @@ def imported_modules(package: str) -> dict[str, set[str]]:
 @pytest.mark.parametrize(
     ("package", "forbidden"),
     [
-        ("bot.domain", ("bot.braze", "bot.store", "bot.slack", "bot.settings", "slack_")),
+        (
+            "bot.domain",
+            ("bot.braze", "bot.store", "bot.slack", "bot.http", "bot.settings", "slack_"),
+        ),
         ("bot.braze", ("bot.store", "bot.slack", "bot.settings", "slack_")),
         ("bot.store", ("bot.braze", "bot.slack", "bot.settings", "slack_")),
+        # Listeners talk to use cases (the service), never to the store or Braze directly.
+        ("bot.slack", ("bot.store", "bot.braze", "bot.http", "bot.runtime", "bot.housekeeping")),
+        # Views are pure functions: no Slack client, no listener context, no use cases.
+        (
+            "bot.slack.views",
+            (
+                "slack_",
+                "bot.slack.messenger",
+                "bot.slack.context",
+                "bot.slack.listeners",
+                "bot.domain.service",
+            ),
+        ),
+        # HTTP hands Slack requests to Bolt; it knows no use case and no listener.
+        ("bot.http", ("bot.domain", "bot.store", "bot.braze", "bot.slack")),
     ],
 )
 def test_a_package_imports_nothing_from_the_layers_outside_it(
@@ -47,3 +67,5 @@ def test_the_check_sees_the_imports_it_judges() -> None:
     domain = imported_modules("bot.domain")
     assert "bot/domain/service.py" in domain
     assert "bot.domain.ports" in domain["bot/domain/service.py"]
+    listeners = imported_modules("bot.slack")["bot/slack/listeners/actions.py"]
+    assert "bot.slack.context" in listeners

@@ -117,6 +117,24 @@ class Policy:
             return Refusal.NOT_REQUESTER
         return None
 
+    def refusal_to_see_results(
+        self, channel_id: str | None, request: SendIdRequest
+    ) -> Refusal | None:
+        """Results are for the request's channel: asked from anywhere else, they are refused."""
+        if not self.channel_permitted(channel_id):
+            return Refusal.CHANNEL_NOT_PERMITTED
+        if channel_id != request.channel_id:
+            return Refusal.WRONG_CHANNEL
+        return None
+
+    def refusal_to_repost(self, user_id: str, request: SendIdRequest) -> Refusal | None:
+        """Only the requester may post a lost card again, and only into a permitted channel."""
+        if user_id != request.requester_id:
+            return Refusal.NOT_REQUESTER
+        if not self.channel_permitted(request.channel_id):
+            return Refusal.CHANNEL_NOT_PERMITTED
+        return None
+
     def refusal_to_decide(
         self, user_id: str, channel_id: str | None, request: SendIdRequest
     ) -> Refusal | None:

@@ -155,7 +155,7 @@ def test_reject_asks_for_a_reason_and_records_it(bot: BotHarness) -> None:
     request = bot.request(CAMPAIGN, "reject_1")
     bot.click("sendid_reject", request.id, user=APPROVER)
     view = bot.slack.wait_for_call(
-        "views.open", predicate=lambda c: c.params["view"]["callback_id"] == "sendid_reject"
+        "views.open", predicate=lambda c: c.params["view"]["callback_id"] == "sendid_reject_reason"
     ).params["view"]
     response = bot.submit(view, {"reason": "Wrong <!channel> campaign & wave"}, user=APPROVER)
     assert response.status_code == 200 and response.text == ""
@@ -177,7 +177,7 @@ def test_a_non_approver_cannot_open_the_reject_form(bot: BotHarness) -> None:
     bot.click("sendid_reject", request.id, user=OUTSIDER)
     bot.wait_for_ephemeral(OUTSIDER, "Only approvers")
     bot.slack.assert_no_call(
-        "views.open", predicate=lambda c: c.params["view"]["callback_id"] == "sendid_reject"
+        "views.open", predicate=lambda c: c.params["view"]["callback_id"] == "sendid_reject_reason"
     )
 
 

@@ -21,8 +21,8 @@ from urllib.parse import urlencode
 import pytest
 
 from bot.domain.models import RequestState
-from bot.slack import blocks
-from bot.web import MAX_BODY_BYTES
+from bot.http.server import MAX_BODY_BYTES
+from bot.slack.views import ids
 from tests import slack_requests as sr
 from tests.conftest import (
     APP_TOKEN,
@@ -192,7 +192,7 @@ def command_body(text: str = "", **fields: str) -> bytes:
     return sr.form_body(form)
 
 
-def click_payload(arena: Arena, action: str = blocks.APPROVE, **changes: Any) -> dict[str, Any]:
+def click_payload(arena: Arena, action: str = ids.APPROVE, **changes: Any) -> dict[str, Any]:
     payload = sr.button_click(action, arena.pending.id, user_id=OUTSIDER, channel_id=CHANNEL)
     payload.update(changes)
     return payload
@@ -323,14 +323,14 @@ def test_replayed_valid_requests_change_nothing_twice(arena: Arena, figures: Fig
     # A Retry click on a failed request: one more Braze call, not two.
     calls = len(arena.braze.create_calls())
     arena.braze.fail_next(CREATE, 503, times=3)
-    payload = sr.button_click(blocks.RETRY, arena.failed.id, user_id=APPROVER, channel_id=CHANNEL)
+    payload = sr.button_click(ids.RETRY, arena.failed.id, user_id=APPROVER, channel_id=CHANNEL)
     first, second = twice(sr.payload_body(payload))
     assert (first.status, second.status) == (200, 409)
     wait_state(store, arena.failed.id, "failed")
     time.sleep(0.5)
     assert len(arena.braze.create_calls()) == calls + 3  # one attempt (three tries), not two
     # An approval click: decided once.
-    payload = sr.button_click(blocks.APPROVE, blank.id, user_id=APPROVER, channel_id=CHANNEL)
+    payload = sr.button_click(ids.APPROVE, blank.id, user_id=APPROVER, channel_id=CHANNEL)
     first, second = twice(sr.payload_body(payload))
     assert (first.status, second.status) == (200, 409)
     wait_state(store, blank.id, "created")
@@ -546,7 +546,7 @@ def test_malformed_json_payloads(attack: Attack) -> None:
     """Every field of a click and of a form submission replaced by the wrong type, or removed."""
     click = click_payload(attack.arena)
     view = {
-        "callback_id": blocks.REQUEST_MODAL,
+        "callback_id": ids.REQUEST_MODAL,
         "private_metadata": json.dumps({"channel_id": CHANNEL}),
     }
     submission = sr.view_submission(
@@ -569,7 +569,7 @@ def test_unknown_actions_callbacks_and_request_ids(attack: Attack) -> None:
     attack.payload("unknown action_id", click_payload(arena, "sendid_launch_missiles"))
     view = {"callback_id": "sendid_unknown", "private_metadata": ""}
     attack.payload("unknown callback_id", sr.view_submission(view, {}, user_id=APPROVER))
-    for action in (blocks.APPROVE, blocks.REJECT, blocks.RETRY, blocks.REPOST, blocks.CANCEL):
+    for action in (ids.APPROVE, ids.REJECT, ids.RETRY, ids.REPOST, ids.CANCEL):
         for value in (
             "r000000000000",
             "",
@@ -581,7 +581,7 @@ def test_unknown_actions_callbacks_and_request_ids(attack: Attack) -> None:
             payload = sr.button_click(action, value, user_id=APPROVER, channel_id=CHANNEL)
             attack.payload(f"{action} naming {value[:12]!r}", payload)
     reject_view = {
-        "callback_id": blocks.REJECT_MODAL,
+        "callback_id": ids.REJECT_MODAL,
         "private_metadata": json.dumps({"channel_id": CHANNEL, "request_id": "r000000000000"}),
     }
     attack.payload(
@@ -595,12 +595,12 @@ def test_unknown_actions_callbacks_and_request_ids(attack: Attack) -> None:
 def test_buttons_and_forms_naming_another_channel(attack: Attack) -> None:
     """A button or reject form naming a request of another channel; forged private_metadata."""
     arena = attack.arena
-    for action in (blocks.APPROVE, blocks.REJECT, blocks.RETRY, blocks.CANCEL):
+    for action in (ids.APPROVE, ids.REJECT, ids.RETRY, ids.CANCEL):
         for user in (APPROVER, REQUESTER):
             payload = sr.button_click(action, arena.private.id, user_id=user, channel_id=CHANNEL)
             attack.payload(f"{action} by {user} from the other channel", payload)
     forged_reject = {
-        "callback_id": blocks.REJECT_MODAL,
+        "callback_id": ids.REJECT_MODAL,
         "private_metadata": json.dumps({"channel_id": CHANNEL, "request_id": arena.private.id}),
     }
     attack.payload(
@@ -617,7 +617,7 @@ def test_buttons_and_forms_naming_another_channel(attack: Attack) -> None:
         "\u202eC0CAMPAIGNS",
     ):
         view = {
-            "callback_id": blocks.REQUEST_MODAL,
+            "callback_id": ids.REQUEST_MODAL,
             "private_metadata": json.dumps({"channel_id": channel}),
         }
         values = {"campaign_id": CAMPAIGN, "send_id": f"forged_{len(attack.answers)}"}
@@ -632,7 +632,7 @@ def test_buttons_and_forms_naming_another_channel(attack: Attack) -> None:
         '{"channel": "C0CAMPAIGNS"}',
         "null",
     ):
-        view = {"callback_id": blocks.REQUEST_MODAL, "private_metadata": metadata}
+        view = {"callback_id": ids.REQUEST_MODAL, "private_metadata": metadata}
         values = {"campaign_id": CAMPAIGN, "send_id": f"forged_{len(attack.answers)}"}
         attack.payload(
             f"form with metadata {metadata!r}", sr.view_submission(view, values, user_id=REQUESTER)
@@ -660,7 +660,7 @@ def test_requests_from_channels_that_are_not_permitted_and_dms(attack: Attack) -
             )
             assert answer.status == 200 and answer.json().get("response_type") == "ephemeral"
     for channel in (OTHER_CHANNEL, "D0DIRECT"):
-        for action in (blocks.APPROVE, blocks.REJECT, blocks.RETRY):
+        for action in (ids.APPROVE, ids.REJECT, ids.RETRY):
             payload = sr.button_click(
                 action, arena.pending.id, user_id=APPROVER, channel_id=channel
             )

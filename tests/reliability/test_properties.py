@@ -25,7 +25,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.slack import blocks
+from bot.slack.views import ids
 from tests import slack_requests as sr
 from tests.conftest import (
     APP_TOKEN,
@@ -335,7 +335,7 @@ def test_any_text_in_any_field_never_breaks_the_bot(
     else:
         pending = bot.store.in_state(invariants.RequestState.PENDING)
         target = pending[0].id if pending else "r000000000000"
-        payload: Any = sr.button_click(blocks.APPROVE, target, user_id=OUTSIDER, channel_id=CHANNEL)
+        payload: Any = sr.button_click(ids.APPROVE, target, user_id=OUTSIDER, channel_id=CHANNEL)
         holder = payload
         for step in path[:-1]:
             holder = holder[step]
@@ -418,11 +418,11 @@ def test_any_json_in_any_field_of_a_payload_never_breaks_the_bot(
     calls = len(braze.create_calls())
     if base == "click":
         payload: dict[str, Any] = sr.button_click(
-            blocks.APPROVE, "r000000000000", user_id=OUTSIDER, channel_id=CHANNEL
+            ids.APPROVE, "r000000000000", user_id=OUTSIDER, channel_id=CHANNEL
         )
     elif base == "form":
         view = {
-            "callback_id": blocks.REQUEST_MODAL,
+            "callback_id": ids.REQUEST_MODAL,
             "private_metadata": json.dumps({"channel_id": CHANNEL}),
         }
         payload = sr.view_submission(
