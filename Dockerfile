@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # The Send ID bot as a small image. Settings come from the environment at run time, never from
 # the image:  docker build -t sendid-bot .  &&  docker run --env-file .env -p 3000:3000 sendid-bot
-# tests/ops/test_container.py lints this file (hadolint) and replays its build and start steps.
+# tests/ops/test_container.py lints this file (hadolint), builds it and runs the image as the bot.
 
 FROM python:3.11-slim-bookworm AS build
 ENV VIRTUAL_ENV=/opt/venv \
@@ -27,9 +27,13 @@ ENV VIRTUAL_ENV=/opt/venv \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     PORT=3000
-# An unprivileged user; its home /data is the working directory, so the default SQLite database
-# (sqlite:///sendid.db) lives there: mount a volume on /data to keep it.
-RUN useradd --system --no-log-init --user-group --uid 10001 --home-dir /data --create-home sendid
+# An unprivileged user and its group, both 10001 (deploy/kubernetes runs the pod as 10001:10001);
+# its home /data is the working directory, so the default SQLite database (sqlite:///sendid.db)
+# lives there: mount a volume on /data to keep it. The group is created first: useradd's own
+# --user-group would give it a system GID (999) that USER 10001:10001 does not match.
+RUN groupadd --gid 10001 sendid \
+    && useradd --no-log-init --uid 10001 --gid sendid --home-dir /data --create-home \
+        --shell /usr/sbin/nologin sendid
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /data
 USER 10001:10001

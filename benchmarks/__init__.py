@@ -17,7 +17,7 @@ What one run starts (all on 127.0.0.1):
 * the bot, ``python -m bot`` in HTTP mode with SQLite, in its own process;
 * the bare Bolt baseline, ``benchmarks/baseline_app.py``: the smallest Bolt app that acknowledges
   ``/sendid`` and opens a static modal, served by the same server class as the bot
-  (``bot.web.HttpServer``) with the same listener pool size, in its own process;
+  (``bot.http.server.HttpServer``) with the same listener pool size, in its own process;
 * the load generator in the harness process (``benchmarks/loadgen.py``: raw asyncio HTTP/1.1,
   one new connection per request, so that its own CPU cost stays out of the figures).
 

@@ -1,11 +1,11 @@
 """The bare Bolt baseline: the smallest Bolt app that acknowledges /sendid and opens a modal.
 
-Served by the same server as the bot (``bot.web.HttpServer``: cheroot, same thread count, same
-listen backlog, same body limit) through Bolt's own WSGI adapter, with none of the bot's layers
-(its request checks and replay memory in ``bot.inbound``, its metrics): any difference the
-benchmark measures comes from the bot's own code, not from the server. It also acknowledges a
-view submission and a button click without doing anything else: the reference for "what Bolt
-itself costs" there.
+Served by the same server as the bot (``bot.http.server.HttpServer``: cheroot, same thread
+count, same listen backlog, same body limit) through Bolt's own WSGI adapter, with none of the
+bot's layers (its request checks and replay memory in ``bot.http.slack_endpoint``, its
+metrics): any difference the benchmark measures comes from the bot's own code, not from the
+server. It also acknowledges a view submission and a button click without doing anything else:
+the reference for "what Bolt itself costs" there.
 
 Run as ``python -m benchmarks.baseline_app``; configured by environment variables:
 ``SLACK_BOT_TOKEN``, ``SLACK_SIGNING_SECRET``, ``SLACK_API_URL``, ``PORT`` and
@@ -28,7 +28,7 @@ from slack_bolt import Ack, App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
-from bot.web import HttpServer
+from bot.http.server import HttpServer
 
 STATIC_MODAL: dict[str, Any] = {
     "type": "modal",

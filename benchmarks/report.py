@@ -143,8 +143,9 @@ def header(meta: Meta) -> list[str]:
         "- Servers: the bot (`python -m bot`, HTTP mode, SQLite, LOG_LEVEL=INFO) and the bare "
         f"Bolt baseline (`benchmarks/baseline_app.py`, listener threads: "
         f"{meta.baseline_threads}, Bolt's own WSGI adapter), each in its own process, both "
-        "served by `bot.web.HttpServer` (cheroot), both sent the same signed requests. A request "
-        f"not answered within {meta.request_timeout_s:.0f} s counts as an error.",
+        "served by `bot.http.server.HttpServer` (cheroot), both sent the same signed requests. "
+        f"A request not answered within {meta.request_timeout_s:.0f} s "
+        "counts as an error.",
         "- Latency is measured by the load generator from just before connecting to the last "
         "byte of the answer (new connection per request, as concurrent requests from Slack "
         "arrive). Percentiles are nearest-rank; n = number of samples.",

@@ -14,8 +14,9 @@ import threading
 import urllib.error
 import urllib.request
 
+from bot.domain.errors import ConfigurationError
 from bot.logs import configure_logging
-from bot.settings import ConfigurationError, load_settings
+from bot.settings import load_settings
 
 log = logging.getLogger("bot")
 

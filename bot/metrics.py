@@ -18,7 +18,6 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 
-import sqlalchemy as sa
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import choose_encoder
@@ -27,43 +26,13 @@ from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 
-from bot.domain.models import FailureKind, RequestState
-from bot.store import Store, requests_table
+from bot.domain.models import RequestState
+from bot.store import Store
 
 log = logging.getLogger("bot.metrics")
 
 # Braze answers in tens to hundreds of milliseconds; the read timeout is 10 s.
 BRAZE_LATENCY_BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
-
-
-def count_by_state(store: Store) -> dict[RequestState, int]:
-    """How many requests are in each state (every state present, zero if none).
-
-    One ``SELECT state, count(*) … GROUP BY state``; reads the store's tables directly because
-    the Store has no aggregate query of its own.
-    """
-    counts = dict.fromkeys(RequestState, 0)
-    statement = sa.select(requests_table.c.state, sa.func.count()).group_by(requests_table.c.state)
-    with store._engine.connect() as conn:
-        for state, count in conn.execute(statement):
-            if state in RequestState._value2member_map_:
-                counts[RequestState(state)] = int(count)
-    return counts
-
-
-def count_failed_by_kind(store: Store) -> dict[FailureKind, int]:
-    """How many ``failed`` requests there are of each failure kind (zero if none)."""
-    counts = dict.fromkeys(FailureKind, 0)
-    statement = (
-        sa.select(requests_table.c.failure_kind, sa.func.count())
-        .where(requests_table.c.state == RequestState.FAILED.value)
-        .group_by(requests_table.c.failure_kind)
-    )
-    with store._engine.connect() as conn:
-        for kind, count in conn.execute(statement):
-            if kind in FailureKind._value2member_map_:
-                counts[FailureKind(kind)] = int(count)
-    return counts
 
 
 # name → (help, labels) of every gauge the StoreCollector reports.
@@ -115,8 +84,8 @@ class StoreCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         try:
-            by_state = count_by_state(self._store)
-            by_kind = count_failed_by_kind(self._store)
+            by_state = self._store.count_by_state()
+            by_kind = self._store.count_failed_by_kind()
             snapshot = self._store.quota()
         except Exception as error:
             # A scrape must answer even when the database does not; /readyz says the same.

@@ -1,9 +1,11 @@
-"""Typed configuration, read from the environment and a `.env` file (names as in SPEC)."""
+"""Typed configuration, read from the environment and a `.env` file (names as in SPEC).
+
+`load_settings` raises :class:`~bot.domain.errors.ConfigurationError`, one line per problem.
+"""
 
 from __future__ import annotations
 
 import ipaddress
-import re
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -11,9 +13,9 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
-USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
-USERGROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
+from bot.domain.errors import ConfigurationError
+from bot.domain.policy import CHANNEL_ID, USER_ID, USERGROUP_ID
+
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 LOG_FORMATS = ("json", "text")
 
@@ -211,14 +213,6 @@ class Settings(BaseSettings):
         if password:
             values.append(password)
         return values
-
-
-class ConfigurationError(Exception):
-    """Start-up cannot go on; `problems` holds one line per bad or missing variable."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 def describe_validation_error(error: ValidationError) -> list[str]:

@@ -33,12 +33,17 @@ KINDS = (
 )
 
 
+# Markers that follow from a fixture: what starts processes is `process`; the image, `docker`.
+FIXTURE_MARKERS = {"processes": ("process",), "image": ("docker", "process")}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         where = item.path.relative_to(config.rootpath).as_posix()
         item.add_marker(next((kind for prefix, kind in KINDS if where.startswith(prefix)), "unit"))
-        if "processes" in getattr(item, "fixturenames", ()):
-            item.add_marker("process")
+        fixtures = getattr(item, "fixturenames", ())
+        for marker in dict.fromkeys(m for name in fixtures for m in FIXTURE_MARKERS.get(name, ())):
+            item.add_marker(marker)
 
 
 @pytest.fixture
@@ -84,6 +89,13 @@ def bots(slack: SlackStandIn, braze: BrazeStandIn, database_url: str) -> Iterato
 def bot(bots: InProcessBots) -> SlackDriver:
     """The bot with the default settings, in this process, driven over its HTTP endpoint."""
     return bots.start()
+
+
+@pytest.fixture
+def bot_app(bots: InProcessBots) -> SlackDriver:
+    """The bot with the default settings, its signed requests handed straight to its Bolt app
+    (no HTTP server): milliseconds a request, for the listener tests."""
+    return bots.dispatching()
 
 
 @pytest.fixture

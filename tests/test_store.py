@@ -15,11 +15,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from bot.domain.errors import DuplicatePairError, DuplicateSubmissionError
 from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
 from bot.store import (
     SCHEMA_VERSION,
-    DuplicatePairError,
-    DuplicateSubmissionError,
     Store,
     StoreError,
     UnknownRequestError,
@@ -485,7 +484,7 @@ def test_the_audit_row_names_the_state_the_request_really_left(store: Store) -> 
 
 def test_without_update_returning_the_previous_state_is_still_recorded(store: Store) -> None:
     # Old SQLite (< 3.35) has no RETURNING; force the fallback path that re-reads the row.
-    store._returning = False
+    store._db.update_returning = False
     request = make(store)
     assert approve(store, request.id)
     assert fail(store, request.id, FailureKind.UNAVAILABLE)

@@ -1,15 +1,10 @@
-"""Braze REST client (knows nothing of Slack). See :mod:`bot.braze.errors` for the failures."""
+"""Braze REST client (knows nothing of Slack). See :mod:`bot.braze.errors` for the failures.
 
-from bot.braze.client import (
-    SEND_ANALYTICS_RETENTION_DAYS,
-    BrazeClient,
-    CampaignDetails,
-    ChannelCounts,
-    CreatedSendId,
-    DayStats,
-    RetryPolicy,
-    SendStats,
-)
+``client`` has the calls; ``http`` is how they travel (timeouts, the ``retry`` policy, failures
+as errors); ``analytics`` and ``quota`` read Braze's answers and headers into domain values.
+"""
+
+from bot.braze.client import BrazeClient
 from bot.braze.errors import (
     BrazeAuthError,
     BrazeConfigurationError,
@@ -23,9 +18,9 @@ from bot.braze.errors import (
     BrazeUnavailable,
     BrazeUnexpectedResponse,
 )
+from bot.braze.retry import RetryPolicy
 
 __all__ = [
-    "SEND_ANALYTICS_RETENTION_DAYS",
     "BrazeAuthError",
     "BrazeClient",
     "BrazeConfigurationError",
@@ -38,10 +33,5 @@ __all__ = [
     "BrazeSendStatsPermissionError",
     "BrazeUnavailable",
     "BrazeUnexpectedResponse",
-    "CampaignDetails",
-    "ChannelCounts",
-    "CreatedSendId",
-    "DayStats",
     "RetryPolicy",
-    "SendStats",
 ]

@@ -1,24 +1,32 @@
 """Everything that can go wrong when talking to Braze, as one exception hierarchy.
 
-::
+``→ kind`` is the class's ``failure_kind``: the :class:`~bot.domain.models.FailureKind` a request
+whose Braze call failed so is failed with. These class attributes are the one table from errors
+to failure kinds. ::
 
-    BrazeError                      base: .message, .status_code, .quota, .path
-    ├── BrazeRequestRejected        400 (and other 4xx not below): bad request or invalid
-    │                               campaign ID. Retrying the same input cannot help.
-    ├── BrazeConfigurationError     .setting names what the admin should check
-    │   ├── BrazeAuthError          401: key invalid or wrong REST instance
-    │   │                           → check BRAZE_API_KEY / BRAZE_REST_ENDPOINT
-    │   ├── BrazePermissionError    403: plan or key permission
-    │   │   │                       (sends.id.create; campaigns.details for names)
-    │   │   └── BrazeSendStatsPermissionError
-    │   │                           403 from /sends/data_series: sends.data_series missing
-    │   └── BrazeEndpointNotFound   404 or a redirect: wrong URL → check BRAZE_REST_ENDPOINT
-    ├── BrazeQuotaExceeded          429: .reset_at (aware UTC datetime | None)
-    ├── BrazeUnavailable            5xx, or connection refused / failed before the request was
-    │                               sent, after the bounded retries; safe to retry later
-    ├── BrazeOutcomeUnknown         read timeout / connection dropped after the request was sent:
-    │                               Braze may have created it; never retried automatically
-    └── BrazeUnexpectedResponse     2xx without message "success", or an unreadable body
+    GatewayError                    bot.domain.ports: what the domain knows of any failure
+    └── BrazeError                  base: adds .path                          → unexpected
+        ├── BrazeRequestRejected    400 (and other 4xx not below): bad request or invalid
+        │                           campaign ID; retrying it cannot help  → rejected_by_braze
+        ├── BrazeConfigurationError .setting names what the admin should check
+        │   ├── BrazeAuthError      401: key invalid or wrong REST instance         → auth
+        │   │                       (check BRAZE_API_KEY / BRAZE_REST_ENDPOINT)
+        │   ├── BrazePermissionError
+        │   │   │                   403: plan or key permission (sends.id.create;
+        │   │   │                   campaigns.details for names)              → permission
+        │   │   └── BrazeSendStatsPermissionError
+        │   │                       403 from /sends/data_series: sends.data_series missing
+        │   └── BrazeEndpointNotFound
+        │                           404 or a redirect: wrong URL, check BRAZE_REST_ENDPOINT
+        │                                                                      → not_found
+        ├── BrazeQuotaExceeded      429: .reset_at (aware UTC datetime | None)      → quota
+        ├── BrazeUnavailable        5xx, or connection refused / failed before the request
+        │                           was sent, after the bounded retries      → unavailable
+        ├── BrazeOutcomeUnknown     read timeout / connection dropped after the request was
+        │                           sent: Braze may have created it; never retried
+        │                           automatically                        → outcome_unknown
+        └── BrazeUnexpectedResponse 2xx without message "success", or an unreadable body
+                                                                                → unexpected
 
 Attributes every error carries:
 
@@ -35,7 +43,7 @@ Attributes every error carries:
 ``path``
     The Braze endpoint path that was called (no query string).
 ``failure_kind``
-    The :class:`~bot.domain.models.FailureKind` this error maps to (class attribute).
+    The :class:`~bot.domain.models.FailureKind` this error maps to (class attribute; see above).
 
 ``str(error)`` is a complete, plain sentence for logs and admins, e.g.
 ``Braze refused the API key (HTTP 401): Invalid API key — check BRAZE_API_KEY and
@@ -49,6 +57,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from bot.domain.models import FailureKind, QuotaSnapshot
+from bot.domain.ports import GatewayError
 
 __all__ = [
     "MAX_MESSAGE_LENGTH",
@@ -89,15 +98,11 @@ def clip(text: str, limit: int = MAX_MESSAGE_LENGTH) -> str:
     return text[: limit - 1].rstrip() + "…"
 
 
-class BrazeError(Exception):
+class BrazeError(GatewayError):
     """Base of every Braze failure; see the module docstring for the hierarchy."""
 
     summary: ClassVar[str] = "Braze request failed"
-    failure_kind: ClassVar[FailureKind] = FailureKind.UNEXPECTED
 
-    message: str
-    status_code: int | None
-    quota: QuotaSnapshot | None
     path: str | None
 
     def __init__(

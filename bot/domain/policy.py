@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import enum
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from bot.domain.models import SendIdRequest
+
+# The shapes of the Slack IDs a policy names: channels (C…/G…; never DMs), people, user groups.
+CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+USERGROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
 
 
 class Refusal(enum.StrEnum):
@@ -109,6 +115,24 @@ class Policy:
             return Refusal.WRONG_CHANNEL
         if user_id != request.requester_id:
             return Refusal.NOT_REQUESTER
+        return None
+
+    def refusal_to_see_results(
+        self, channel_id: str | None, request: SendIdRequest
+    ) -> Refusal | None:
+        """Results are for the request's channel: asked from anywhere else, they are refused."""
+        if not self.channel_permitted(channel_id):
+            return Refusal.CHANNEL_NOT_PERMITTED
+        if channel_id != request.channel_id:
+            return Refusal.WRONG_CHANNEL
+        return None
+
+    def refusal_to_repost(self, user_id: str, request: SendIdRequest) -> Refusal | None:
+        """Only the requester may post a lost card again, and only into a permitted channel."""
+        if user_id != request.requester_id:
+            return Refusal.NOT_REQUESTER
+        if not self.channel_permitted(request.channel_id):
+            return Refusal.CHANNEL_NOT_PERMITTED
         return None
 
     def refusal_to_decide(

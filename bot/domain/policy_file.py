@@ -41,7 +41,8 @@ from types import MappingProxyType
 from typing import Any
 
 from bot.domain import problems
-from bot.domain.policy import ApproverSet
+from bot.domain.errors import ConfigurationError
+from bot.domain.policy import CHANNEL_ID, USER_ID, USERGROUP_ID, ApproverSet
 from bot.domain.problems import Problem
 from bot.domain.validation import (
     CAMPAIGN_ID,
@@ -50,7 +51,6 @@ from bot.domain.validation import (
     normalise_campaign_id,
     send_id_problem,
 )
-from bot.settings import CHANNEL_ID, USER_ID, USERGROUP_ID, ConfigurationError
 
 # Problem codes this module introduces (texts live in bot.i18n as `problem.<code>`).
 SEND_ID_PATTERN = problems.SEND_ID_PATTERN  # params: example

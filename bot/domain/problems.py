@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from bot.domain.models import QuotaSnapshot, RequestState, SendIdRequest
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:
@@ -45,3 +47,19 @@ ALL_CODES = (
     SEND_ID_REQUIRED,
     CAMPAIGN_NOT_ALLOWED,
 )
+
+
+def quota_problem(snapshot: QuotaSnapshot) -> Problem:
+    # Modal errors are plain text (no Slack date tokens), so the time is given in UTC.
+    reset = snapshot.effective_reset.strftime("%H:%M UTC")
+    return Problem(QUOTA_USED_UP, {"reset": reset})
+
+
+IN_FLIGHT = Problem(DUPLICATE_IN_FLIGHT)
+
+
+def duplicate_problem(holder: SendIdRequest | None) -> Problem:
+    """The pair is taken by `holder` (None: by a request that was gone when looked up)."""
+    if holder is not None and holder.state is RequestState.CREATED:
+        return Problem(DUPLICATE_CREATED)
+    return IN_FLIGHT

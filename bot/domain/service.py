@@ -1,7 +1,10 @@
-"""The request lifecycle as use cases: submit, decide, create in Braze, expire.
+"""The request lifecycle as use cases: submit, decide, create in Braze, expire, and the reads and
+records around them.
 
-Every state change goes through the store's atomic conditional transition, so exactly one caller
-wins, across threads, processes and restarts. This module knows nothing of Slack.
+`SendIdService` is the one entry point: the Slack layer and housekeeping never reach the request
+repository or the Braze gateway (`bot.domain.ports`) themselves. Every state change goes through
+the repository's atomic conditional transition, so exactly one caller wins, across threads,
+processes and restarts. This module knows nothing of Slack.
 """
 
 from __future__ import annotations
@@ -13,21 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from bot.braze import (
-    SEND_ANALYTICS_RETENTION_DAYS,
-    BrazeAuthError,
-    BrazeClient,
-    BrazeEndpointNotFound,
-    BrazeError,
-    BrazeOutcomeUnknown,
-    BrazePermissionError,
-    BrazeQuotaExceeded,
-    BrazeRequestRejected,
-    BrazeUnavailable,
-    BrazeUnexpectedResponse,
-    SendStats,
-)
 from bot.domain import problems
+from bot.domain.analytics import SEND_ANALYTICS_RETENTION_DAYS, SendStats
+from bot.domain.errors import DuplicatePairError, DuplicateSubmissionError
 from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
 from bot.domain.policy_file import (
     EMPTY_POLICY_FILE,
@@ -35,13 +26,22 @@ from bot.domain.policy_file import (
     campaign_allowed_problem,
     send_id_pattern_problem,
 )
+from bot.domain.ports import BrazeGateway, GatewayError, RequestRepository
 from bot.domain.problems import Problem
 from bot.domain.validation import check_form
-from bot.store import DuplicatePairError, DuplicateSubmissionError, Store
 
 log = logging.getLogger("bot.service")
 
 SYSTEM_ACTOR = "system"
+
+# The states whose outcome is replied in the request's thread.
+ANNOUNCED_STATES = (
+    RequestState.CREATED,
+    RequestState.FAILED,
+    RequestState.REJECTED,
+    RequestState.EXPIRED,
+    RequestState.CANCELLED,
+)
 
 
 def utcnow() -> datetime:
@@ -65,39 +65,19 @@ class Claim:
     request: SendIdRequest | None
 
 
-# Which failure each Braze exception becomes, and the plain-words line shown in the thread.
-_FAILURES: list[tuple[type[BrazeError], FailureKind]] = [
-    (BrazeRequestRejected, FailureKind.REJECTED_BY_BRAZE),
-    (BrazeAuthError, FailureKind.AUTH),
-    (BrazePermissionError, FailureKind.PERMISSION),
-    (BrazeEndpointNotFound, FailureKind.NOT_FOUND),
-    (BrazeQuotaExceeded, FailureKind.QUOTA),
-    (BrazeUnavailable, FailureKind.UNAVAILABLE),
-    (BrazeOutcomeUnknown, FailureKind.OUTCOME_UNKNOWN),
-    (BrazeUnexpectedResponse, FailureKind.UNEXPECTED),
-]
-
-
-def failure_kind_of(error: BrazeError) -> FailureKind:
-    for error_type, kind in _FAILURES:
-        if isinstance(error, error_type):
-            return kind
-    return FailureKind.UNEXPECTED
-
-
 class SendIdService:
     def __init__(
         self,
-        store: Store,
-        braze: BrazeClient,
+        store: RequestRepository,
+        braze: BrazeGateway,
         *,
         ttl: timedelta,
         lookup_timeout: float = 0.8,
         clock: Callable[[], datetime] = utcnow,
         rules_for: Callable[[str], ChannelRules] = EMPTY_POLICY_FILE.rules_for,
     ) -> None:
-        self.store = store
-        self.braze = braze
+        self._store = store
+        self._braze = braze
         self.ttl = ttl
         # The campaign lookup runs inside Slack's 3-second window for view submissions.
         self.lookup_timeout = lookup_timeout
@@ -127,16 +107,16 @@ class SendIdService:
         if found:
             return SubmitOutcome(problems=found)
         if exhausted := self.quota_exhausted():
-            return SubmitOutcome(problems={"campaign_id": quota_problem(exhausted)})
+            return SubmitOutcome(problems={"campaign_id": problems.quota_problem(exhausted)})
         if clean.send_id is not None:
-            holder = self.store.pair_holder(clean.campaign_id, clean.send_id)
+            holder = self._store.pair_holder(clean.campaign_id, clean.send_id)
             if holder is not None:
-                return SubmitOutcome(problems={"send_id": duplicate_problem(holder)})
+                return SubmitOutcome(problems={"send_id": problems.duplicate_problem(holder)})
         name, problem = self.lookup_campaign(clean.campaign_id)
         if problem:
             return SubmitOutcome(problems={"campaign_id": problem})
         try:
-            request = self.store.create_request(
+            request = self._store.create_request(
                 channel_id=channel_id,
                 requester_id=requester_id,
                 campaign_id=clean.campaign_id,
@@ -152,10 +132,8 @@ class SendIdService:
             return SubmitOutcome(replayed=True)
         except DuplicatePairError as dup:
             # Lost a race with an identical submission: the unique pair key decided.
-            held = self.store.get(dup.existing_request_id)
-            return SubmitOutcome(
-                problems={"send_id": duplicate_problem(held) if held else _IN_FLIGHT}
-            )
+            held = self._store.get(dup.existing_request_id)
+            return SubmitOutcome(problems={"send_id": problems.duplicate_problem(held)})
         log.info(
             "request created",
             extra={"request_id": request.id, "channel": channel_id, "user": requester_id},
@@ -167,38 +145,72 @@ class SendIdService:
         if time.monotonic() < self._lookups_paused_until:
             return None, None
         try:
-            details = self.braze.campaign_details(campaign_id, timeout=self.lookup_timeout)
-        except BrazeRequestRejected:
-            return None, Problem(problems.CAMPAIGN_UNKNOWN)
-        except BrazePermissionError:
-            # The key lacks campaigns.details: names are optional, so stop asking for a while.
-            self._pause_lookups(600)
-            return None, None
-        except BrazeUnavailable:
-            # Braze is slow or down: the next forms should not each wait out the time box.
-            # An unknown campaign is still refused by /sends/id/create (a 400, no quota spent).
-            log.warning("campaign lookups paused for 30 s: Braze unavailable")
-            self._pause_lookups(30)
-            return None, None
-        except BrazeError as error:
-            log.warning("campaign lookup skipped: %s", type(error).__name__)
-            return None, None
+            details = self._braze.campaign_details(campaign_id, timeout=self.lookup_timeout)
+        except GatewayError as error:
+            return None, self._lookup_failed(error)
         if details.archived:
             return details.name, Problem(problems.CAMPAIGN_ARCHIVED)
         return details.name, None
+
+    def _lookup_failed(self, error: GatewayError) -> Problem | None:
+        match error.failure_kind:
+            case FailureKind.REJECTED_BY_BRAZE:
+                return Problem(problems.CAMPAIGN_UNKNOWN)
+            case FailureKind.PERMISSION:
+                # The key lacks campaigns.details: names are optional, so stop asking a while.
+                self._pause_lookups(600)
+            case FailureKind.UNAVAILABLE:
+                # Braze is slow or down: the next forms should not each wait out the time box.
+                # An unknown campaign is still refused by /sends/id/create (a 400, no quota spent).
+                log.warning("campaign lookups paused for 30 s: Braze unavailable")
+                self._pause_lookups(30)
+            case _:
+                log.warning("campaign lookup skipped: %s", type(error).__name__)
+        return None
 
     def _pause_lookups(self, seconds: float) -> None:
         with self._lock:
             until = time.monotonic() + seconds
             self._lookups_paused_until = max(self._lookups_paused_until, until)
 
+    # ---- reading requests -------------------------------------------------------------------
+
+    def get_request(self, request_id: str) -> SendIdRequest | None:
+        return self._store.get(request_id)
+
+    def channel_history(self, channel_id: str, limit: int = 10) -> list[SendIdRequest]:
+        """The channel's most recent requests, newest first."""
+        return self._store.recent_in_channel(channel_id, limit)
+
+    def requests_of(self, requester_id: str, limit: int = 10) -> list[SendIdRequest]:
+        """The person's most recent requests in any channel, newest first."""
+        return self._store.recent_by_requester(requester_id, limit)
+
+    def pending_requests(self) -> list[SendIdRequest]:
+        """Every request waiting for a decision, oldest first."""
+        return self._store.in_state(RequestState.PENDING)
+
+    def created_request(self, channel_id: str, send_id: str) -> SendIdRequest | None:
+        """The channel's newest request that created `send_id`, if any."""
+        return self._store.find_created(channel_id, send_id)
+
+    # ---- what people have been shown --------------------------------------------------------
+
+    def record_card(self, request_id: str, card_ts: str) -> None:
+        """The request's approval card was posted (message `card_ts` in its channel)."""
+        self._store.set_card(request_id, card_ts)
+
+    def record_reply(self, request_id: str, state: RequestState) -> None:
+        """The thread reply for `state` was posted; housekeeping re-posts replies never recorded."""
+        self._store.mark_announced(request_id, state)
+
     # ---- quota ------------------------------------------------------------------------------
 
     def quota(self) -> QuotaSnapshot | None:
-        return self.store.quota()
+        return self._store.quota()
 
     def quota_exhausted(self) -> QuotaSnapshot | None:
-        snapshot = self.store.quota()
+        snapshot = self._store.quota()
         if snapshot is not None and snapshot.exhausted(self.clock()):
             return snapshot
         return None
@@ -220,7 +232,7 @@ class SendIdService:
         **fields: str | None,
     ) -> Claim:
         """One atomic decision by `actor_id`; the loser gets the request as the winner left it."""
-        won = self.store.transition(
+        won = self._store.transition(
             request_id,
             from_state,
             to_state,
@@ -230,10 +242,10 @@ class SendIdService:
             decided_by=actor_id,
             **fields,  # type: ignore[arg-type]
         )
-        return Claim(won=won is not None, request=won or self.store.get(request_id))
+        return Claim(won=won is not None, request=won or self._store.get(request_id))
 
     def claim_retry(self, request_id: str, approver_id: str) -> Claim:
-        current = self.store.get(request_id)
+        current = self._store.get(request_id)
         if (
             current is None
             or current.failure_kind is None
@@ -269,18 +281,18 @@ class SendIdService:
         """Pending requests past half their time to live, each handed out once (atomically)."""
         now = self.clock()
         due = []
-        for request in self.store.in_state(RequestState.PENDING):
+        for request in self._store.in_state(RequestState.PENDING):
             halfway = request.created_at + (request.expires_at - request.created_at) / 2
             due_now = request.reminded_at is None and request.card_ts and now >= halfway
             # claim_reminder is atomic: of several replicas, exactly one sends it.
-            if due_now and self.store.claim_reminder(request.id, now):
+            if due_now and self._store.claim_reminder(request.id, now):
                 due.append(request)
         return due
 
     def expire_if_due(self, request: SendIdRequest) -> SendIdRequest | None:
         if request.state is not RequestState.PENDING or request.expires_at > self.clock():
             return None
-        return self.store.transition(
+        return self._store.transition(
             request.id,
             RequestState.PENDING,
             RequestState.EXPIRED,
@@ -291,7 +303,7 @@ class SendIdService:
 
     def expire_due(self) -> list[SendIdRequest]:
         expired = []
-        for request in self.store.due_for_expiry(self.clock()):
+        for request in self._store.due_for_expiry(self.clock()):
             done = self.expire_if_due(request)
             if done is not None:
                 expired.append(done)
@@ -307,10 +319,10 @@ class SendIdService:
         """
         cutoff = self.clock() - older_than
         recovered = []
-        for request in self.store.in_state(RequestState.APPROVED):
+        for request in self._store.in_state(RequestState.APPROVED):
             if request.updated_at > cutoff:
                 continue  # possibly still in flight in another replica
-            failed = self.store.transition(
+            failed = self._store.transition(
                 request.id,
                 RequestState.APPROVED,
                 RequestState.FAILED,
@@ -325,12 +337,29 @@ class SendIdService:
                 recovered.append(failed)
         return recovered
 
+    def take_unshown(self, older_than: timedelta) -> list[SendIdRequest]:
+        """Pending requests stored longer than `older_than` ago that nobody has seen (the bot
+        stopped between storing one and posting its card), each handed out once across
+        replicas; `give_back_unshown` returns one whose showing failed."""
+        return self._store.claim_unshown(self.clock() - older_than)
+
+    def give_back_unshown(self, request_id: str) -> None:
+        self._store.mark_announced(request_id, None)
+
+    def lost_replies(self, older_than: timedelta) -> list[SendIdRequest]:
+        """Requests whose outcome was never replied in their thread, `older_than` after it (a
+        crash or a Slack outage in between)."""
+        return self._store.unannounced(ANNOUNCED_STATES, self.clock() - older_than)
+
     # ---- results ----------------------------------------------------------------------------
 
     def send_results(self, request: SendIdRequest) -> SendStats:
-        """Braze's analytics of a created send ID over its retention window (raises BrazeError)."""
-        assert request.created_send_id is not None
-        return self.braze.send_data_series(
+        """Braze's analytics of a created send ID over its retention window.
+
+        Raises GatewayError."""
+        if request.created_send_id is None:
+            raise ValueError(f"request {request.id} has created no send ID to show results of")
+        return self._braze.send_data_series(
             request.campaign_id, request.created_send_id, days=SEND_ANALYTICS_RETENTION_DAYS
         )
 
@@ -341,14 +370,19 @@ class SendIdService:
 
         Returns the request in its final state (created or failed) and what is known of the quota.
         """
-        assert request.state is RequestState.APPROVED, "only a claimed approval may call Braze"
+        if request.state is not RequestState.APPROVED:
+            # Calling Braze for anything else could create a send ID nobody approved.
+            raise ValueError(
+                f"request {request.id} is {request.state.value}: only a claimed approval may "
+                "call Braze"
+            )
         actor = request.decided_by or SYSTEM_ACTOR
         try:
-            created = self.braze.create_send_id(request.campaign_id, request.send_id)
-        except BrazeError as error:
-            kind = failure_kind_of(error)
+            created = self._braze.create_send_id(request.campaign_id, request.send_id)
+        except GatewayError as error:
+            kind = error.failure_kind
             quota = error.quota
-            if isinstance(error, BrazeQuotaExceeded):
+            if kind is FailureKind.QUOTA:
                 quota = QuotaSnapshot(
                     limit=quota.limit if quota else None,
                     remaining=0,
@@ -356,8 +390,8 @@ class SendIdService:
                     observed_at=self.clock(),
                 )
             if quota is not None:
-                self.store.record_quota(quota)
-            failed = self.store.transition(
+                self._store.record_quota(quota)
+            failed = self._store.transition(
                 request.id,
                 RequestState.APPROVED,
                 RequestState.FAILED,
@@ -377,8 +411,8 @@ class SendIdService:
             )
             return self._settled(request.id, failed), quota
         if created.quota is not None:
-            self.store.record_quota(created.quota)
-        done = self.store.transition(
+            self._store.record_quota(created.quota)
+        done = self._store.transition(
             request.id,
             RequestState.APPROVED,
             RequestState.CREATED,
@@ -394,21 +428,7 @@ class SendIdService:
         if won is not None:
             return won
         # Only possible if something outside this process moved the row (e.g. an admin).
-        current = self.store.get(request_id)
-        assert current is not None
+        current = self._store.get(request_id)
+        if current is None:
+            raise LookupError(f"request {request_id} vanished while its Braze call was recorded")
         return current
-
-
-_IN_FLIGHT = Problem(problems.DUPLICATE_IN_FLIGHT)
-
-
-def quota_problem(snapshot: QuotaSnapshot) -> Problem:
-    # Modal errors are plain text (no Slack date tokens), so the time is given in UTC.
-    reset = snapshot.effective_reset.strftime("%H:%M UTC")
-    return Problem(problems.QUOTA_USED_UP, {"reset": reset})
-
-
-def duplicate_problem(holder: SendIdRequest) -> Problem:
-    if holder.state is RequestState.CREATED:
-        return Problem(problems.DUPLICATE_CREATED)
-    return _IN_FLIGHT

@@ -195,7 +195,6 @@ GERMAN: dict[Msg, str] = {
         "Jemand anderes versucht es bereits erneut, oder die Anfrage kann nicht erneut "
         "versucht werden."
     ),
-    Msg.REPOST_ONLY_REQUESTER: "Nur die anfragende Person kann die Karte erneut posten.",
     Msg.REPOST_DONE: "Die Karte ist gepostet.",
     Msg.CARD_SAVED: "Deine Anfrage einer Sende-ID für Campaign {campaign} ist gespeichert. {fix}",
     Msg.CARD_NOT_IN_CHANNEL: (

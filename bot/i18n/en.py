@@ -166,7 +166,6 @@ ENGLISH: dict[Msg, str] = {
     Msg.DOING_OPEN_FORM: "opening the send ID form",
     Msg.QUOTA_WAIT: "{problem} The request stays open until then.",
     Msg.RETRY_TAKEN: "Someone else is already retrying this request, or it cannot be retried.",
-    Msg.REPOST_ONLY_REQUESTER: "Only the requester can post this again.",
     Msg.REPOST_DONE: "Posted the approval card.",
     Msg.CARD_SAVED: "Your send ID request for campaign {campaign} is saved. {fix}",
     Msg.CARD_NOT_IN_CHANNEL: (

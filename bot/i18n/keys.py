@@ -117,7 +117,6 @@ class Msg(enum.StrEnum):
     DOING_OPEN_FORM = "doing.open_form"
     QUOTA_WAIT = "quota.wait"
     RETRY_TAKEN = "retry.taken"
-    REPOST_ONLY_REQUESTER = "repost.only_requester"
     REPOST_DONE = "repost.done"
     CARD_SAVED = "card_not_posted.saved"
     CARD_NOT_IN_CHANNEL = "card_not_posted.not_in_channel"

@@ -19,7 +19,7 @@ from bot.domain.policy import ApproverSet, CachedGroupMembers, MembershipLookupE
 from bot.domain.policy_file import EMPTY_POLICY_FILE, PolicyFile, approver_set
 from bot.domain.service import SendIdService
 from bot.settings import Settings
-from bot.slack.context import BotContext
+from bot.slack.context import BotContext, provide_bot_context
 from bot.slack.language import Languages
 from bot.slack.listeners import register_listeners
 from bot.slack.messenger import Messenger, slack_error
@@ -109,5 +109,6 @@ def build_app(
         logger=logging.getLogger("bot.bolt"),
     )
     ctx = build_context(settings, service, client, policy_file)
-    register_listeners(app, ctx)
+    app.middleware(provide_bot_context(ctx))
+    register_listeners(app)
     return app, ctx

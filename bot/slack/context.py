@@ -1,54 +1,36 @@
-"""What every listener needs, built once by `build_app` and handed to each `register`."""
+"""`BotContext`: what every listener and housekeeping job needs, built once by `build_app`.
+
+Listeners get it from Bolt's `context` (:func:`bot_context`), where the global middleware made
+by :func:`provide_bot_context` put it for every request.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from bot.braze import BrazeError, BrazePermissionError, BrazeRequestRejected
-from bot.domain.models import QuotaSnapshot, RequestState, SendIdRequest
-from bot.domain.policy import MembershipLookupError, Policy, Refusal
+from slack_bolt import BoltContext
+
+from bot.domain.models import QuotaSnapshot, SendIdRequest
+from bot.domain.policy import Policy, Refusal
 from bot.domain.policy_file import EMPTY_POLICY_FILE, ChannelRules
+from bot.domain.ports import GatewayError
 from bot.domain.service import SendIdService
-from bot.i18n import Msg, Translator
-from bot.slack import blocks
-from bot.slack import mrkdwn as md
+from bot.i18n import Translator
+from bot.slack.actor import Actor
 from bot.slack.language import Languages
 from bot.slack.messenger import Messenger
+from bot.slack.views import home, texts
 
 log = logging.getLogger("bot.slack")
 
+# Under this key in Bolt's per-request context.
+_CONTEXT_KEY = "sendid_bot"
 
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who clicked or submitted, and where (from Slack's payload)."""
-
-    user_id: str
-    channel_id: str | None
-    from_home: bool = False  # clicked in the App Home tab, where there is no channel
-
-    @classmethod
-    def from_body(cls, body: dict[str, Any]) -> Actor:
-        user = body.get("user") or {}
-        channel = body.get("channel") or {}
-        container = body.get("container") or {}
-        view = body.get("view") or {}
-        from_home = container.get("type") == "view" and view.get("type") == "home"
-        return cls(
-            user_id=str(user.get("id") or body.get("user_id") or ""),
-            channel_id=None
-            if from_home
-            else (channel.get("id") if isinstance(channel, dict) else None)
-            or body.get("channel_id"),
-            from_home=from_home,
-        )
-
-    def channel_for(self, request: SendIdRequest) -> str | None:
-        """Where the click counts as made: the request's own channel for App Home clicks."""
-        return request.channel_id if self.from_home else self.channel_id
+# How many requests the App Home lists: one screen, well within Slack's 100 blocks.
+HOME_TO_DECIDE = 20
+HOME_MINE = 10
 
 
 @dataclass
@@ -63,27 +45,23 @@ class BotContext:
         """The translator for a private answer to `user_id` (`wait=False` in ack paths)."""
         return self.languages.for_user(user_id, wait=wait, timeout=timeout)
 
-    def tell(self, actor: Actor, msg: Msg, **params: object) -> None:
-        """A private answer to the actor, in their language."""
-        self.messenger.tell(
-            actor.channel_id, actor.user_id, self.t_for(actor.user_id)(msg, **params)
-        )
+    def refusal_text(self, t: Translator, refusal: Refusal) -> str:
+        return texts.refusal_text(t, refusal, self.policy.allowed_channels)
 
     def publish_home(self, user_id: str) -> None:
         """Show `user_id` their App Home: own requests, what they may decide, quota, channels."""
         t = self.t_for(user_id)
-        store = self.service.store
         to_decide = None
         if self.policy.approves_anywhere(user_id):
             to_decide = [
                 r
-                for r in store.in_state(RequestState.PENDING)
+                for r in self.service.pending_requests()
                 if r.card_ts and self.policy.refusal_to_decide(user_id, r.channel_id, r) is None
-            ][:20]
-        view = blocks.home_view(
+            ][:HOME_TO_DECIDE]
+        view = home.home_view(
             t,
             channels=self.policy.allowed_channels,
-            mine=store.recent_by_requester(user_id, 10),
+            mine=self.service.requests_of(user_id, HOME_MINE),
             to_decide=to_decide,
             quota=self.service.quota(),
         )
@@ -94,72 +72,44 @@ class BotContext:
         t = self.t_for(actor.user_id)
         try:
             stats = self.service.send_results(request)
-        except BrazePermissionError:
-            text = t(Msg.STATS_FORBIDDEN)
-        except BrazeRequestRejected as error:
-            text = t(Msg.STATS_NO_DATA, message=md.escape(error.message[:200]))
-        except BrazeError as error:
+        except GatewayError as error:
             log.warning("results unavailable: %s", type(error).__name__)
-            text = t(Msg.STATS_UNAVAILABLE)
+            text = texts.results_unavailable_text(t, error.failure_kind, error.message)
         else:
-            text = blocks.stats_text(t, request, stats)
-        self.messenger.tell(actor.channel_id, actor.user_id, text)
+            text = texts.stats_text(t, request, stats)
+        self.messenger.tell(actor, text)
 
     def settle(self, request: SendIdRequest, quota: QuotaSnapshot | None = None) -> None:
         """Show a decided request's state on its card and in its thread, and remember the reply.
 
-        The remembered state lets the sweeper post a reply that a crash or Slack outage lost.
+        The remembered state lets housekeeping re-post a reply that a crash or Slack outage lost.
         """
         self.messenger.update_card(request)
         if self.messenger.announce(request, quota):
-            self.service.store.mark_announced(request.id, request.state)
+            self.service.record_reply(request.id, request.state)
 
-    def refusal_text(self, t: Translator, refusal: Refusal) -> str:
-        if refusal is Refusal.CHANNEL_NOT_PERMITTED:
-            return t(
-                Msg.REFUSAL_CHANNEL, channels=blocks.channels_list(self.policy.allowed_channels)
-            )
-        return t(_REFUSALS[refusal])
-
-    @contextlib.contextmanager
-    def reporting(self, actor: Actor, what: Msg) -> Iterator[None]:
-        """Turn an unexpected failure into a visible answer, and log it with its traceback.
-
-        A button that silently did nothing is worse than one that visibly failed.
-        """
-        try:
-            yield
-        except MembershipLookupError as error:
-            self.tell(actor, Msg.APPROVERS_UNREADABLE, error=md.escape(str(error)))
-        except Exception as error:
-            log.exception(
-                "%s failed", what.value, extra={"user": actor.user_id, "channel": actor.channel_id}
-            )
-            with contextlib.suppress(Exception):
-                t = self.t_for(actor.user_id)
-                self.tell(actor, Msg.ACTION_FAILED, what=t(what), error=type(error).__name__)
+    def show_card(self, request: SendIdRequest) -> str | None:
+        """Post the request's approval card and remember where it is; None when Slack refused
+        it and the requester was told the fix instead (see `Messenger.post_card`)."""
+        ts = self.messenger.post_card(request)
+        if ts is not None:
+            self.service.record_card(request.id, ts)
+        return ts
 
 
-_REFUSALS = {
-    Refusal.WRONG_CHANNEL: Msg.REFUSAL_WRONG_CHANNEL,
-    Refusal.NOT_APPROVER: Msg.REFUSAL_NOT_APPROVER,
-    Refusal.SELF_APPROVAL: Msg.REFUSAL_SELF_APPROVAL,
-    Refusal.NOT_REQUESTER: Msg.REFUSAL_NOT_REQUESTER,
-}
+def provide_bot_context(bot: BotContext) -> Callable[[BoltContext, Callable[[], None]], None]:
+    """A global Bolt middleware handing `bot` to every listener through Bolt's `context`."""
+
+    def attach_bot_context(context: BoltContext, next_: Callable[[], None]) -> None:
+        context[_CONTEXT_KEY] = bot
+        next_()
+
+    return attach_bot_context
 
 
-def already_decided_text(t: Translator, request: SendIdRequest | None) -> str:
-    if request is None:
-        return t(Msg.ALREADY_UNKNOWN)
-    who = md.user(request.decided_by) if request.decided_by else t(Msg.SOMEONE)
-    when = f" {blocks.date(t, request.decided_at)}" if request.decided_at else ""
-    state = request.state
-    if state in (RequestState.APPROVED, RequestState.CREATED, RequestState.FAILED):
-        return t(Msg.ALREADY_APPROVED, who=who, when=when)
-    if state is RequestState.REJECTED:
-        return t(Msg.ALREADY_REJECTED, who=who, when=when)
-    if state is RequestState.EXPIRED:
-        return t(Msg.ALREADY_EXPIRED)
-    if state is RequestState.CANCELLED:
-        return t(Msg.ALREADY_CANCELLED)
-    return t(Msg.ALREADY_PENDING)
+def bot_context(context: BoltContext) -> BotContext:
+    """The `BotContext` that :func:`provide_bot_context` put into Bolt's `context`."""
+    bot = context.get(_CONTEXT_KEY)
+    if not isinstance(bot, BotContext):
+        raise RuntimeError("no BotContext in Bolt's context: build the app with build_app")
+    return bot

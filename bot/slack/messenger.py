@@ -12,11 +12,10 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.domain.models import QuotaSnapshot, RequestState, SendIdRequest
-from bot.i18n import Msg
-from bot.slack import blocks
-from bot.slack import mrkdwn as md
+from bot.domain.models import QuotaSnapshot, SendIdRequest
+from bot.slack.actor import Actor
 from bot.slack.language import Languages
+from bot.slack.views import card, replies
 
 log = logging.getLogger("bot.slack")
 
@@ -45,8 +44,8 @@ class Messenger:
         try:
             response = self.client.chat_postMessage(
                 channel=request.channel_id,
-                text=blocks.card_text(t, request),
-                blocks=blocks.approval_card(t, request),
+                text=card.card_text(t, request),
+                blocks=card.approval_card(t, request),
                 unfurl_links=False,
                 unfurl_media=False,
             )
@@ -62,22 +61,12 @@ class Messenger:
         return str(response["ts"])
 
     def tell_card_not_posted(self, request: SendIdRequest, code: str) -> None:
-        t = self.languages.for_user(request.requester_id)
-        if code in NOT_IN_CHANNEL_ERRORS:
-            fix = t(Msg.CARD_NOT_IN_CHANNEL, channel=md.channel(request.channel_id))
-        else:
-            fix = t(Msg.CARD_SLACK_REFUSED, error=md.escape(code))
-        text = t(Msg.CARD_SAVED, campaign=md.code(request.campaign_id), fix=fix)
-        button = {
-            "type": "button",
-            "action_id": blocks.REPOST,
-            "text": {"type": "plain_text", "text": t(Msg.BUTTON_REPOST)},
-            "value": request.id,
-        }
-        message_blocks: list[dict[str, Any]] = [
-            {"type": "section", "text": {"type": "mrkdwn", "text": text}},
-            {"type": "actions", "elements": [button]},
-        ]
+        text, message_blocks = card.card_not_posted_dm(
+            self.languages.for_user(request.requester_id),
+            request,
+            code,
+            invite_fixes_it=code in NOT_IN_CHANNEL_ERRORS,
+        )
         # A DM from the bot reaches the requester even where the bot cannot post in the channel.
         try:
             self.client.chat_postMessage(
@@ -100,8 +89,8 @@ class Messenger:
             self.client.chat_update(
                 channel=request.channel_id,
                 ts=request.card_ts,
-                text=blocks.card_text(t, request),
-                blocks=blocks.approval_card(t, request),
+                text=card.card_text(t, request),
+                blocks=card.approval_card(t, request),
             )
         except SlackApiError as error:
             # The thread reply still tells the outcome; a stale card is logged loudly.
@@ -127,34 +116,26 @@ class Messenger:
 
     def announce(self, request: SendIdRequest, quota: QuotaSnapshot | None) -> bool:
         """Reply in the thread with what the request's current state means; False if no reply."""
-        t = self.languages.channel
-        reply_blocks: list[Any] | None = None
-        if request.state is RequestState.CREATED:
-            text, reply_blocks = blocks.created_reply(t, request, quota)
-        elif request.state is RequestState.FAILED:
-            text, reply_blocks = blocks.failed_reply(t, request, quota)
-        elif request.state is RequestState.REJECTED:
-            text = blocks.rejected_reply(t, request)
-        elif request.state is RequestState.EXPIRED:
-            text = blocks.expired_reply(t, request)
-        elif request.state is RequestState.CANCELLED:
-            text = blocks.cancelled_reply(t, request)
-        else:
+        reply = replies.reply_for(self.languages.channel, request, quota)
+        if reply is None:
             return False
-        self.reply(request, text, reply_blocks)
+        self.reply(request, *reply)
         return True
 
     # ---- private answers --------------------------------------------------------------------
 
-    def tell(self, channel_id: str | None, user_id: str, text: str) -> None:
-        """An ephemeral answer in the channel; a DM where there is no usable channel."""
-        if channel_id:
+    def tell(self, actor: Actor, text: str) -> None:
+        """Answer `actor` privately: ephemeral where they acted, a DM where there is no usable
+        channel. The one way the bot answers a person (its translator is the caller's)."""
+        if actor.channel_id:
             try:
-                self.client.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
+                self.client.chat_postEphemeral(
+                    channel=actor.channel_id, user=actor.user_id, text=text
+                )
                 return
             except SlackApiError as error:
                 log.warning("ephemeral not delivered (%s); sending a DM", slack_error(error))
-        self.client.chat_postMessage(channel=user_id, text=text)
+        self.client.chat_postMessage(channel=actor.user_id, text=text)
 
     def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
         self.client.views_publish(user_id=user_id, view=view)

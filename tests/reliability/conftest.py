@@ -3,7 +3,6 @@ session watch, the in-process scenario of the fault tests."""
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from contextlib import closing
@@ -18,6 +17,7 @@ from tests.standins.braze import BrazeStandIn
 from tests.standins.slack import SlackStandIn
 from tests.support import databases
 from tests.support.bots import InProcessBots, braze_stand_in, slack_stand_in
+from tests.support.prerequisites import fail_if_required
 from tests.support.processes import Processes
 
 SECRETS_TEST = "test_no_secret_reaches_a_log_line_a_slack_message_or_an_answer"
@@ -115,6 +115,5 @@ def shared_database_url(tmp_path: Path) -> Iterator[tuple[str, str]]:
         with databases.isolated_postgres_url() as url:
             yield "postgresql", url
         return
-    if os.environ.get(databases.REQUIRE_POSTGRES_ENV) == "1":
-        pytest.fail(f"{reason} (and {databases.REQUIRE_POSTGRES_ENV}=1)")
+    fail_if_required(reason, databases.REQUIRE_POSTGRES_ENV)
     yield "sqlite", databases.sqlite_url(tmp_path)

@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 import pytest
 
 from bot.domain.models import RequestState, SendIdRequest
-from bot.web import MAX_BODY_BYTES
+from bot.http.server import MAX_BODY_BYTES
 from tests.reliability import invariants
 from tests.reliability.harness import (
     WATCH,

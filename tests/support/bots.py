@@ -1,8 +1,10 @@
-"""The bot under test, set up against the loopback stand-ins: in this process or as `python -m bot`.
+"""The bot under test, set up against the loopback stand-ins: in this process, as `python -m bot`
+or in a container of its image.
 
-One set of settings (:func:`bot_settings`) serves both: :func:`make_settings` builds a
-:class:`~bot.settings.Settings` for a :class:`~bot.runtime.BotRuntime` started here, and
-:func:`bot_env` the environment of a ``python -m bot`` process (``Processes.bot``).
+One set of settings (:func:`bot_settings`) serves all three: :func:`make_settings` builds a
+:class:`~bot.settings.Settings` for a :class:`~bot.runtime.BotRuntime` built here,
+:func:`bot_env` the environment of a ``python -m bot`` process (``Processes.bot``) and
+:func:`bot_variables` the bot's own variables alone (a container's environment).
 """
 
 from __future__ import annotations
@@ -95,16 +97,22 @@ def clean_env(**variables: str) -> dict[str, str]:
     return env
 
 
+def bot_variables(slack_url: str, braze_url: str, database_url: str) -> dict[str, str]:
+    """The settings as the bot reads them from its environment."""
+    settings = bot_settings(slack_url, braze_url, database_url)
+    return {name.upper(): value for name, value in settings.items()}
+
+
 def bot_env(slack_url: str, braze_url: str, database_url: str, **variables: str) -> dict[str, str]:
     """The environment of a `python -m bot` against the stand-ins; `variables` add or override."""
-    settings = bot_settings(slack_url, braze_url, database_url)
-    env = {name.upper(): value for name, value in settings.items()}
+    env = bot_variables(slack_url, braze_url, database_url)
     return clean_env(**{**env, "LOG_LEVEL": "INFO", **variables})
 
 
 class InProcessBots:
-    """Bots started in this process (their real HTTP server on a free port, their sweeper) for
-    one test or module, each with a :class:`SlackDriver`; all stopped when it ends."""
+    """Bots in this process for one test or module, each with a :class:`SlackDriver`; all
+    stopped when it ends. :meth:`start` serves one on its real HTTP server (a free port) with its
+    housekeeping; :meth:`dispatching` only builds one, for requests handed to its Bolt app."""
 
     def __init__(
         self,
@@ -137,10 +145,17 @@ class InProcessBots:
             SlackDriver(
                 f"http://127.0.0.1:{runtime.port}",
                 self.slack,
-                store=runtime.store,
+                runtime=runtime,
                 on_answer=self.on_answer,
             )
         )
+
+    def dispatching(self, **settings: Any) -> SlackDriver:
+        """One more bot, built but not started (no HTTP server, no housekeeping): its driver
+        hands each request to its Bolt app, so a request takes milliseconds."""
+        runtime = bot_runtime(self.slack, self.braze, self.database_url, **settings)
+        self._running.callback(runtime.stop)
+        return SlackDriver.dispatching(runtime, self.slack)
 
     def stop(self) -> None:
         self._running.close()
@@ -150,6 +165,23 @@ class InProcessBots:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def bot_runtime(
+    slack: SlackStandIn,
+    braze: BrazeStandIn,
+    database_url: str,
+    *,
+    runtime_options: dict[str, Any] | None = None,
+    **settings: Any,
+) -> BotRuntime:
+    """A BotRuntime with fast Braze timeouts, not started."""
+    return BotRuntime(
+        make_settings(slack.url, braze.url, database_url, **settings),
+        braze_timeout=FAST_TIMEOUT,
+        braze_retry=FAST_RETRY,
+        **(runtime_options or {}),
+    )
 
 
 @contextmanager
@@ -162,12 +194,7 @@ def running_bot(
     **settings: Any,
 ) -> Iterator[BotRuntime]:
     """A BotRuntime with fast Braze timeouts, started on 127.0.0.1 and a free port."""
-    runtime = BotRuntime(
-        make_settings(slack.url, braze.url, database_url, **settings),
-        braze_timeout=FAST_TIMEOUT,
-        braze_retry=FAST_RETRY,
-        **(runtime_options or {}),
-    )
+    runtime = bot_runtime(slack, braze, database_url, runtime_options=runtime_options, **settings)
     runtime.start(host="127.0.0.1", port=0)
     try:
         yield runtime

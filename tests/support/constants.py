@@ -1,23 +1,23 @@
 """The names tests, the reliability suite and the benchmarks share: secrets, workspace, IDs.
 
-The bot's own action and callback IDs are imported here, and only here: a test clicks
-``APPROVE`` because that is what the bot puts on its button, and when the bot moves those IDs
-to another module, the import line follows it.
+The action and callback IDs are the bot's own (``bot.slack.views.ids``): a test clicks
+``APPROVE`` because that is what the bot puts on its button. Tests that play Slack take them from
+here; the unit tests of ``bot.slack`` read ``ids`` itself, the module they test.
 """
 
 from __future__ import annotations
 
-from bot.slack import blocks as bot_ids  # the one import of the bot's own IDs
+from bot.slack.views import ids
 
 # What the bot puts on its buttons (action_id) and forms (callback_id).
-APPROVE = bot_ids.APPROVE
-REJECT = bot_ids.REJECT
-RETRY = bot_ids.RETRY
-REPOST = bot_ids.REPOST
-CANCEL = bot_ids.CANCEL
-RESULTS = bot_ids.RESULTS
-REQUEST_MODAL = bot_ids.REQUEST_MODAL
-REJECT_MODAL = bot_ids.REJECT_MODAL
+APPROVE = ids.APPROVE
+REJECT = ids.REJECT
+RETRY = ids.RETRY
+REPOST = ids.REPOST
+CANCEL = ids.CANCEL
+RESULTS = ids.RESULTS
+REQUEST_MODAL = ids.REQUEST_MODAL
+REJECT_MODAL = ids.REJECT_MODAL
 
 # Loopback-only values; the secrets watch of the reliability suite searches for them.
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"

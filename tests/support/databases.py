@@ -25,6 +25,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from tests.support.prerequisites import skip_unless_required
+
 POSTGRES_URL_ENV = "SENDID_TEST_POSTGRES_URL"
 REQUIRE_POSTGRES_ENV = "SENDID_REQUIRE_POSTGRES"
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -59,11 +61,8 @@ def postgres_unavailable_reason() -> str | None:
 def require_postgres() -> None:
     """Skip the current test (fail it when SENDID_REQUIRE_POSTGRES=1) without PostgreSQL."""
     reason = postgres_unavailable_reason()
-    if reason is None:
-        return
-    if os.environ.get(REQUIRE_POSTGRES_ENV) == "1":
-        pytest.fail(f"{reason} (and {REQUIRE_POSTGRES_ENV}=1)")
-    pytest.skip(reason)
+    if reason is not None:
+        skip_unless_required(reason, REQUIRE_POSTGRES_ENV)
 
 
 @contextmanager

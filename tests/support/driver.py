@@ -1,7 +1,9 @@
-"""What Slack does for the people using the bot: correctly signed requests to its HTTP endpoint.
+"""What Slack does for the people using the bot: correctly signed requests to its endpoint.
 
 :class:`SlackDriver` talks to one bot, or to several replicas (in turn, or the one a step names),
-whether the bot runs in this process (its real HTTP server on a free port) or as `python -m bot`.
+whether the bot runs in this process (its real HTTP server on a free port) or as `python -m bot`;
+or, with no HTTP at all, hands them straight to a bot's Bolt app
+(:meth:`~SlackDriver.dispatching`, as bolt-python's own tests do: milliseconds a request).
 It sends the raw requests (:meth:`~SlackDriver.post`, :meth:`~SlackDriver.send`), the steps of
 the flow (a slash command, the form, a click, App Home) and whole steps such as
 :meth:`~SlackDriver.request` (command → form → card), and waits for what the bot then sends to
@@ -17,14 +19,17 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Self
 from urllib.parse import parse_qsl
 
 import httpx
+from slack_bolt import App, BoltRequest
+from slack_sdk.models.views import View
 
 from bot.domain.models import SendIdRequest
+from bot.runtime import BotRuntime
 from bot.store import Store
 from tests.standins.slack import SlackCall, SlackStandIn
 from tests.support import slack_requests as sr
@@ -32,6 +37,18 @@ from tests.support.constants import CAMPAIGN, CHANNEL, REJECT, REQUESTER, SIGNIN
 from tests.support.waits import Submission, wait_stored
 
 FORM = "application/x-www-form-urlencoded"
+
+
+@dataclass(frozen=True)
+class Ack:
+    """What an answer says, to compare with what it should: its status and its JSON body ({}
+    when empty, as Slack reads it)."""
+
+    status: int
+    body: Any
+
+
+ACKNOWLEDGED = Ack(200, {})  # the empty acknowledgement: nothing to say, a form closes
 
 
 @dataclass(frozen=True)
@@ -51,6 +68,10 @@ class Answer:
             return json.loads(self.body or b"{}")
         except ValueError:
             return None
+
+    @property
+    def ack(self) -> Ack:
+        return Ack(self.status, self.json())
 
     @property
     def accepted_submission(self) -> bool:
@@ -83,12 +104,15 @@ class SlackDriver:
         slack: SlackStandIn,
         *,
         store: Store | None = None,
+        runtime: BotRuntime | None = None,
         timeout: float = 10.0,
         on_answer: AnswerHook | None = None,
     ) -> None:
         self.urls = [urls] if isinstance(urls, str) else list(urls)
         self.slack = slack
-        self._store = store
+        self._runtime = runtime  # the bot, when it runs in this process
+        self._store = store or (runtime.store if runtime is not None else None)
+        self._app: App | None = None  # set: requests go to app.dispatch, not over HTTP
         self.timeout = timeout
         self.on_answer = on_answer
         self._local = threading.local()
@@ -102,6 +126,21 @@ class SlackDriver:
         self.sent = 0
         self.failures: list[str] = []  # 5xx and no-answer details
 
+    @classmethod
+    def dispatching(cls, runtime: BotRuntime, slack: SlackStandIn) -> SlackDriver:
+        """Requests handed to `runtime`'s Bolt app (``app.dispatch``) as Slack would send them,
+        signed; no HTTP server, so none of the endpoint's own checks either."""
+        driver = cls([], slack, runtime=runtime)
+        driver._app = runtime.app
+        return driver
+
+    @property
+    def runtime(self) -> BotRuntime:
+        """The bot itself, when it runs in this process (its Slack context, its housekeeping)."""
+        if self._runtime is None:
+            raise RuntimeError("this driver talks to a bot in another process")
+        return self._runtime
+
     @property
     def store(self) -> Store:
         if self._store is None:
@@ -111,7 +150,7 @@ class SlackDriver:
     @property
     def url(self) -> str:
         """The (first) bot's base URL."""
-        return self.urls[0]
+        return self._base(0)
 
     @property
     def server_errors(self) -> int:
@@ -141,6 +180,8 @@ class SlackDriver:
         return client
 
     def _base(self, replica: int | None) -> str:
+        if not self.urls:
+            raise RuntimeError("this driver dispatches to the Bolt app: the bot serves no HTTP")
         index = next(self._turn) if replica is None else replica
         return self.urls[index % len(self.urls)]
 
@@ -171,13 +212,16 @@ class SlackDriver:
     def send(self, body: Any, headers: dict[str, str], *, replica: int | None = None) -> Answer:
         """`body` (bytes, or an iterator of chunks) to POST /slack/events with exactly `headers`;
         no answer at all is status 0."""
-        url = self._base(replica) + "/slack/events"
         started = time.monotonic()
-        try:
-            response = self._client().post(url, content=body, headers=headers)
-            answer = Answer(response.status_code, response.content)
-        except httpx.HTTPError as error:
-            answer = Answer(0, repr(error).encode())
+        if self._app is not None:
+            answer = _dispatched(self._app, body, headers)
+        else:
+            url = self._base(replica) + "/slack/events"
+            try:
+                response = self._client().post(url, content=body, headers=headers)
+                answer = Answer(response.status_code, response.content)
+            except httpx.HTTPError as error:
+                answer = Answer(0, repr(error).encode())
         took = time.monotonic() - started
         kind = _kind(body)
         with self._lock:
@@ -250,13 +294,15 @@ class SlackDriver:
     # ---- whole steps ----------------------------------------------------------------------
 
     def view_for(self, trigger_id: str | None, timeout: float | None = None) -> dict[str, Any]:
-        """The view the bot opened with `trigger_id` (views.open on the Slack stand-in)."""
+        """The view the bot opened with `trigger_id` (views.open on the Slack stand-in), checked
+        against Slack's view model."""
         call = self.slack.wait_for_call(
             "views.open",
             predicate=lambda c: c.params.get("trigger_id") == trigger_id,
             timeout=timeout or self.timeout,
         )
         view: dict[str, Any] = call.params["view"]
+        View(**view).validate_json()
         return view
 
     def open_form(
@@ -314,12 +360,14 @@ class SlackDriver:
         return self.submit(view, {"reason": reason}, user=user, replica=replica)
 
     def open_home(self, user: str) -> dict[str, Any]:
-        """`user` opens the bot's Home tab: the view the bot published for them."""
+        """`user` opens the bot's Home tab: the view the bot published for them, checked against
+        Slack's view model."""
         before = len(self.slack.calls_to("views.publish"))
-        assert self.event(sr.app_home_opened(user)).status == 200
+        assert self.event(sr.app_home_opened(user)).ack == ACKNOWLEDGED
         call = self.slack.wait_for_calls("views.publish", before + 1)[-1]
         assert call.params["user_id"] == user
         view: dict[str, Any] = call.params["view"]
+        View(**view).validate_json()
         return view
 
     # ---- what the bot sent to Slack -------------------------------------------------------
@@ -352,6 +400,19 @@ class SlackDriver:
             ),
             timeout=timeout,
         )
+
+    def ephemeral_text(self, user: str, timeout: float = 10) -> str:
+        """What the bot told `user` privately (its first ephemeral message to them)."""
+        return str(self.wait_for_ephemeral(user, "", timeout).params["text"])
+
+
+def _dispatched(app: App, body: Any, headers: dict[str, str]) -> Answer:
+    if not isinstance(body, bytes):
+        raise TypeError("app.dispatch takes the whole body as bytes")
+    sent: dict[str, str | Sequence[str]] = dict(headers)
+    request = BoltRequest(body=body.decode(), headers=sent)
+    response = app.dispatch(request)
+    return Answer(response.status, response.body.encode())
 
 
 def _with_trigger(answer: Answer, trigger_id: str) -> Answer:

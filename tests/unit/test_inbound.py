@@ -1,4 +1,5 @@
-"""bot.inbound: what reaches Bolt, parsed by field name; replays remembered within the window."""
+"""bot.http.slack_endpoint and slack_payloads: what reaches Bolt, parsed by field name;
+replays remembered within the window."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot import inbound
-from bot.inbound import Malformed, ReplayGuard, check_shape, parse
+from bot.http import slack_endpoint
+from bot.http.slack_endpoint import ReplayGuard
+from bot.http.slack_payloads import Malformed, check_shape, parse
 from tests.support import slack_requests as sr
 from tests.support.constants import APPROVE
 
@@ -69,7 +71,7 @@ def test_a_signature_is_refused_again_within_the_window_only(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     now = [1000.0]
-    monkeypatch.setattr(inbound.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(slack_endpoint.time, "monotonic", lambda: now[0])
     guard = ReplayGuard(window=300, capacity=3)
     assert guard.first_time("a") and not guard.first_time("a")
     now[0] += 301

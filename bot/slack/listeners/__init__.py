@@ -1,15 +1,18 @@
-"""Thin Slack listeners grouped by surface; each module has `register(app, ctx)`."""
+"""Thin Slack listeners, named top-level functions grouped by surface (as Bolt registers them):
+`commands` (slash command), `views` (modal submissions), `actions` (button clicks), `events`
+(Events API). Each module has `register(app)`; `interaction` is the opening they share.
+
+Listeners talk to use cases only (`BotContext.service`, never the store) and get the
+`BotContext` from Bolt's `context` (`bot.slack.context.bot_context`).
+"""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.slack.context import BotContext
 from bot.slack.listeners import actions, commands, events, views
 
 
-def register_listeners(app: App, ctx: BotContext) -> None:
-    commands.register(app, ctx)
-    views.register(app, ctx)
-    actions.register(app, ctx)
-    events.register(app, ctx)
+def register_listeners(app: App) -> None:
+    for surface in (commands, views, actions, events):
+        surface.register(app)

@@ -1,190 +1,159 @@
-"""Button clicks on the approval card, its thread and the requester's DM.
+"""Button clicks on the approval card, its thread, the App Home and the requester's DM.
 
 Every click is acknowledged at once; the checks (channel, approver, state) run on every click,
-because button values and metadata come back from the client and prove nothing on their own.
+because button values come back from the client and prove nothing on their own. The opening
+they share (acknowledge, load the request, check who may act) is `interaction.request_button`.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from slack_bolt import Ack, App
+from slack_bolt import App
 
 from bot.domain.models import RequestState, SendIdRequest
-from bot.domain.policy import Refusal
-from bot.domain.service import quota_problem
+from bot.domain.policy import Policy, Refusal
+from bot.domain.problems import quota_problem
 from bot.i18n import Msg
-from bot.slack import blocks
-from bot.slack.context import Actor, BotContext, already_decided_text
-
-REQUEST_ID_MAX = 64
-
-
-def _request_id(action: dict[str, Any]) -> str | None:
-    value = action.get("value")
-    if isinstance(value, str) and 0 < len(value) <= REQUEST_ID_MAX and value.isalnum():
-        return value
-    return None
+from bot.slack.actor import Actor
+from bot.slack.context import BotContext
+from bot.slack.listeners.interaction import request_button
+from bot.slack.views import ids, modals, texts
 
 
-def register(app: App, ctx: BotContext) -> None:
-    def load_decidable(actor: Actor, action: dict[str, Any]) -> SendIdRequest | None:
-        """The request if `actor` may decide it here; otherwise tell them why not."""
-        request_id = _request_id(action)
-        request = ctx.service.store.get(request_id) if request_id else None
-        if request is None:
-            tell(actor, already_decided_text(ctx.t_for(actor.user_id), None))
-            return None
-        refusal = ctx.policy.refusal_to_decide(actor.user_id, actor.channel_for(request), request)
-        if refusal is not None:
-            tell(actor, ctx.refusal_text(ctx.t_for(actor.user_id), refusal))
-            return None
-        return request
+def register(app: App) -> None:
+    app.action(ids.APPROVE)(approve)
+    app.action(ids.REJECT)(reject)
+    app.action(ids.RETRY)(retry)
+    app.action(ids.CANCEL)(cancel)
+    app.action(ids.RESULTS)(results)
+    app.action(ids.REPOST)(repost)
 
-    def refresh_home(actor: Actor) -> None:
-        # A decision made in the App Home shows there at once (the card is updated by settle).
-        if actor.from_home:
-            ctx.publish_home(actor.user_id)
 
-    def tell(actor: Actor, text: str) -> None:
-        ctx.messenger.tell(actor.channel_id, actor.user_id, text)
+# ---- who may act ---------------------------------------------------------------------------------
 
-    def tell_decided(actor: Actor, request: SendIdRequest | None) -> None:
-        tell(actor, already_decided_text(ctx.t_for(actor.user_id), request))
 
-    def still_pending(actor: Actor, request: SendIdRequest) -> bool:
-        if request.state is not RequestState.PENDING:
-            tell_decided(actor, request)
-            return False
-        expired = ctx.service.expire_if_due(request)
-        if expired is not None:
-            ctx.settle(expired)
-            tell_decided(actor, expired)
-            return False
+def may_decide(policy: Policy, actor: Actor, request: SendIdRequest) -> Refusal | None:
+    return policy.refusal_to_decide(actor.user_id, actor.channel_for(request), request)
+
+
+def may_cancel(policy: Policy, actor: Actor, request: SendIdRequest) -> Refusal | None:
+    return policy.refusal_to_cancel(actor.user_id, actor.channel_id, request)
+
+
+def may_see_results(policy: Policy, actor: Actor, request: SendIdRequest) -> Refusal | None:
+    return policy.refusal_to_see_results(actor.channel_id, request)
+
+
+def may_repost(policy: Policy, actor: Actor, request: SendIdRequest) -> Refusal | None:
+    return policy.refusal_to_repost(actor.user_id, request)
+
+
+# ---- the listeners -------------------------------------------------------------------------------
+
+
+@request_button(Msg.DOING_APPROVE, may_decide)
+def approve(bot: BotContext, actor: Actor, request: SendIdRequest) -> None:
+    """The first approval wins and calls Braze; later clicks hear who was first."""
+    if not _still_pending(bot, actor, request) or not _quota_allows(bot, actor):
+        return
+    claim = bot.service.claim_approval(request.id, actor.user_id)
+    if claim.won and claim.request is not None:
+        _create_and_report(bot, claim.request)
+    else:
+        _tell_decided(bot, actor, claim.request)
+    _refresh_home(bot, actor)
+
+
+@request_button(Msg.DOING_REJECT, may_decide)
+def reject(bot: BotContext, actor: Actor, request: SendIdRequest) -> None:
+    """Ask for an optional reason; the rejection itself happens when the modal is submitted."""
+    if not _still_pending(bot, actor, request):
+        return
+    view = modals.reject_modal(bot.t_for(actor.user_id), request.channel_id, request.id)
+    bot.messenger.open_modal(actor.trigger_id, view)
+
+
+@request_button(Msg.DOING_RETRY, may_decide)
+def retry(bot: BotContext, actor: Actor, request: SendIdRequest) -> None:
+    """Call Braze again for a failed request; one retry at a time."""
+    if request.state is not RequestState.FAILED:
+        _tell_decided(bot, actor, request)
+        return
+    if not _quota_allows(bot, actor):
+        return
+    claim = bot.service.claim_retry(request.id, actor.user_id)
+    if not claim.won or claim.request is None:
+        bot.messenger.tell(actor, bot.t_for(actor.user_id)(Msg.RETRY_TAKEN))
+        return
+    _create_and_report(bot, claim.request)
+
+
+@request_button(Msg.DOING_CANCEL, may_cancel)
+def cancel(bot: BotContext, actor: Actor, request: SendIdRequest) -> None:
+    """The requester withdraws a pending request."""
+    claim = bot.service.cancel(request.id, actor.user_id)
+    if not claim.won or claim.request is None:
+        _tell_decided(bot, actor, claim.request)
+        return
+    bot.settle(claim.request)
+
+
+@request_button(Msg.DOING_RESULTS, may_see_results)
+def results(bot: BotContext, actor: Actor, request: SendIdRequest) -> None:
+    """A created send ID's results, privately."""
+    if request.state is not RequestState.CREATED:
+        _tell_decided(bot, actor, request)
+        return
+    bot.show_results(actor, request)
+
+
+@request_button(Msg.DOING_REPOST, may_repost, answer_in_dm=True)
+def repost(bot: BotContext, actor: Actor, request: SendIdRequest) -> None:
+    """Post a card Slack refused earlier (the button is in the requester's DM)."""
+    if request.state is not RequestState.PENDING or request.card_ts is not None:
+        _tell_decided(bot, actor, request)
+        return
+    if bot.show_card(request) is not None:
+        bot.messenger.tell(actor, bot.t_for(actor.user_id)(Msg.REPOST_DONE))
+
+
+# ---- steps the listeners share -------------------------------------------------------------------
+
+
+def _tell_decided(bot: BotContext, actor: Actor, request: SendIdRequest | None) -> None:
+    bot.messenger.tell(actor, texts.already_decided_text(bot.t_for(actor.user_id), request))
+
+
+def _still_pending(bot: BotContext, actor: Actor, request: SendIdRequest) -> bool:
+    """Whether `request` can still be decided; otherwise the actor hears why not."""
+    if request.state is not RequestState.PENDING:
+        _tell_decided(bot, actor, request)
+        return False
+    expired = bot.service.expire_if_due(request)
+    if expired is not None:
+        bot.settle(expired)
+        _tell_decided(bot, actor, expired)
+        return False
+    return True
+
+
+def _quota_allows(bot: BotContext, actor: Actor) -> bool:
+    # Never spend a Braze call that is known to fail: wait for the quota reset.
+    exhausted = bot.service.quota_exhausted()
+    if exhausted is None:
         return True
+    t = bot.t_for(actor.user_id)
+    problem = texts.problem_text(t, quota_problem(exhausted))
+    bot.messenger.tell(actor, t(Msg.QUOTA_WAIT, problem=problem))
+    return False
 
-    def quota_allows(actor: Actor) -> bool:
-        # Never spend a Braze call that is known to fail: wait for the quota reset.
-        exhausted = ctx.service.quota_exhausted()
-        if exhausted is not None:
-            t = ctx.t_for(actor.user_id)
-            problem = blocks.problem_text(t, quota_problem(exhausted))
-            tell(actor, t(Msg.QUOTA_WAIT, problem=problem))
-            return False
-        return True
 
-    def create_and_report(claimed: SendIdRequest) -> None:
-        ctx.messenger.update_card(claimed)  # buttons go away at once
-        final, quota = ctx.service.create_in_braze(claimed)
-        ctx.settle(final, quota)
+def _create_and_report(bot: BotContext, claimed: SendIdRequest) -> None:
+    bot.messenger.update_card(claimed)  # buttons go away at once
+    final, quota = bot.service.create_in_braze(claimed)
+    bot.settle(final, quota)
 
-    @app.action(blocks.APPROVE)
-    def approve(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-        ack()
-        actor = Actor.from_body(body)
-        with ctx.reporting(actor, Msg.DOING_APPROVE):
-            request = load_decidable(actor, action)
-            if request is None or not still_pending(actor, request) or not quota_allows(actor):
-                return
-            claim = ctx.service.claim_approval(request.id, actor.user_id)
-            if not claim.won or claim.request is None:
-                tell_decided(actor, claim.request)
-                refresh_home(actor)
-                return
-            create_and_report(claim.request)
-            refresh_home(actor)
 
-    @app.action(blocks.REJECT)
-    def reject(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-        ack()
-        actor = Actor.from_body(body)
-        with ctx.reporting(actor, Msg.DOING_REJECT):
-            request = load_decidable(actor, action)
-            if request is None or not still_pending(actor, request):
-                return
-            view = blocks.reject_modal(ctx.t_for(actor.user_id), request.channel_id, request.id)
-            ctx.messenger.open_modal(str(body["trigger_id"]), view)
-
-    @app.action(blocks.RETRY)
-    def retry(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-        ack()
-        actor = Actor.from_body(body)
-        with ctx.reporting(actor, Msg.DOING_RETRY):
-            request = load_decidable(actor, action)
-            if request is None:
-                return
-            if request.state is not RequestState.FAILED:
-                tell_decided(actor, request)
-                return
-            if not quota_allows(actor):
-                return
-            claim = ctx.service.claim_retry(request.id, actor.user_id)
-            if not claim.won or claim.request is None:
-                ctx.tell(actor, Msg.RETRY_TAKEN)
-                return
-            create_and_report(claim.request)
-
-    @app.action(blocks.CANCEL)
-    def cancel(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-        ack()
-        actor = Actor.from_body(body)
-        with ctx.reporting(actor, Msg.DOING_CANCEL):
-            request_id = _request_id(action)
-            request = ctx.service.store.get(request_id) if request_id else None
-            if request is None:
-                tell_decided(actor, None)
-                return
-            refusal = ctx.policy.refusal_to_cancel(actor.user_id, actor.channel_id, request)
-            if refusal is not None:
-                tell(actor, ctx.refusal_text(ctx.t_for(actor.user_id), refusal))
-                return
-            claim = ctx.service.cancel(request.id, actor.user_id)
-            if not claim.won or claim.request is None:
-                tell_decided(actor, claim.request)
-                return
-            ctx.settle(claim.request)
-
-    @app.action(blocks.RESULTS)
-    def results(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-        ack()
-        actor = Actor.from_body(body)
-        with ctx.reporting(actor, Msg.DOING_RESULTS):
-            request_id = _request_id(action)
-            request = ctx.service.store.get(request_id) if request_id else None
-            if request is None or request.state is not RequestState.CREATED:
-                tell_decided(actor, request)
-                return
-            # Results are for the channel's members: the click must come from that channel.
-            refusal = None
-            if not ctx.policy.channel_permitted(actor.channel_id):
-                refusal = Refusal.CHANNEL_NOT_PERMITTED
-            elif actor.channel_id != request.channel_id:
-                refusal = Refusal.WRONG_CHANNEL
-            if refusal is not None:
-                tell(actor, ctx.refusal_text(ctx.t_for(actor.user_id), refusal))
-                return
-            ctx.show_results(actor, request)
-
-    @app.action(blocks.REPOST)
-    def repost(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-        ack()
-        actor = Actor.from_body(body)
-        with ctx.reporting(actor, Msg.DOING_REPOST):
-            t = ctx.t_for(actor.user_id)
-            # The button lives in the requester's DM: answers go there too.
-            dm = Actor(actor.user_id, None)
-            request_id = _request_id(action)
-            request = ctx.service.store.get(request_id) if request_id else None
-            if request is None or request.requester_id != actor.user_id:
-                tell(dm, t(Msg.REPOST_ONLY_REQUESTER))
-                return
-            if not ctx.policy.channel_permitted(request.channel_id):
-                tell(dm, ctx.refusal_text(t, Refusal.CHANNEL_NOT_PERMITTED))
-                return
-            if request.state is not RequestState.PENDING or request.card_ts is not None:
-                tell(dm, already_decided_text(t, request))
-                return
-            ts = ctx.messenger.post_card(request)
-            if ts is not None:
-                ctx.service.store.set_card(request.id, ts)
-                tell(dm, t(Msg.REPOST_DONE))
+def _refresh_home(bot: BotContext, actor: Actor) -> None:
+    # A decision made in the App Home shows there at once (the card is updated by settle).
+    if actor.from_home:
+        bot.publish_home(actor.user_id)

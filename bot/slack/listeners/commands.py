@@ -1,25 +1,73 @@
-"""`/sendid` and its sub-commands."""
+"""`/sendid` and its sub-commands.
+
+`/sendid [campaign_id [send_id]]` opens the request form; a first word naming a sub-command
+answers privately instead. A new sub-command is a function taking an `Invocation`, listed in
+`ANYWHERE` or `IN_PERMITTED_CHANNELS`.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
-from bot.i18n import Msg
-from bot.slack import blocks
+from bot.i18n import Msg, Translator
 from bot.slack import mrkdwn as md
-from bot.slack.context import Actor, BotContext
+from bot.slack.actor import Actor
+from bot.slack.context import BotContext, bot_context
+from bot.slack.listeners.interaction import reporting
+from bot.slack.views import modals, texts
 
 log = logging.getLogger("bot.slack")
 
 COMMAND = "/sendid"
+# The trigger_id dies 3 s after the command: the form waits only this long for the locale.
+FORM_LOCALE_WAIT_SECONDS = 0.3
+HISTORY_LENGTH = 10
 
 
-def answer(ack: Ack, text: str) -> None:
-    # Explicitly ephemeral: only the person who typed the command sees it.
-    ack(text=text, response_type="ephemeral")
+def register(app: App) -> None:
+    app.command(COMMAND)(sendid)
+
+
+@dataclass(frozen=True, slots=True)
+class Invocation:
+    """One `/sendid …`, as a sub-command needs it."""
+
+    bot: BotContext
+    ack: Ack
+    actor: Actor
+    words: list[str]
+    # For answers in the acknowledgement: never waits for users.info (Slack allows 3 s).
+    t: Translator
+
+    @property
+    def channel_id(self) -> str:
+        return self.actor.channel_id or ""
+
+    def answer(self, text: str) -> None:
+        # Explicitly ephemeral: only the person who typed the command sees it.
+        self.ack(text=text, response_type="ephemeral")
+
+
+SubCommand = Callable[[Invocation], None]
+
+
+def sendid(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+    bot = bot_context(context)
+    actor = Actor.from_command(command)
+    words = str(command.get("text") or "").split()
+    typed = Invocation(bot, ack, actor, words, bot.t_for(actor.user_id, wait=False))
+    first = words[0].lower() if words else ""
+    if first in ANYWHERE:
+        ANYWHERE[first](typed)
+    elif _is_direct_message(command) or not bot.policy.channel_permitted(actor.channel_id):
+        typed.answer(texts.not_permitted_text(typed.t, bot.policy.allowed_channels))
+    else:
+        IN_PERMITTED_CHANNELS.get(first, open_form)(typed)
 
 
 def _is_direct_message(command: dict[str, Any]) -> bool:
@@ -28,58 +76,82 @@ def _is_direct_message(command: dict[str, Any]) -> bool:
     return channel_id.startswith("D") or name == "directmessage" or name.startswith("mpdm-")
 
 
-def register(app: App, ctx: BotContext) -> None:
-    @app.command(COMMAND)
-    def sendid(ack: Ack, command: dict[str, Any]) -> None:
-        words = str(command.get("text") or "").split()
-        channel_id = str(command.get("channel_id") or "")
-        actor = Actor(user_id=str(command.get("user_id") or ""), channel_id=channel_id)
-        sub = words[0].lower() if words else ""
-        # Answers in the acknowledgement must not wait for users.info (Slack allows 3 s).
-        t = ctx.t_for(actor.user_id, wait=False)
+# ---- sub-commands ------------------------------------------------------------------------------
 
-        if sub == "help":
-            answer(ack, t(Msg.HELP))
-            return
-        if _is_direct_message(command) or not ctx.policy.channel_permitted(channel_id):
-            answer(ack, blocks.not_permitted_text(t, ctx.policy.allowed_channels))
-            return
-        if sub in ("history", "quota"):
-            try:
-                if sub == "history":
-                    recent = ctx.service.store.recent_in_channel(channel_id, 10)
-                    text = blocks.history_text(t, recent)
-                else:
-                    text = blocks.quota_text(t, ctx.service.quota(), ctx.service.clock())
-            except Exception:
-                log.exception("/sendid %s failed", sub, extra={"channel": channel_id})
-                text = t(Msg.COMMAND_FAILED)
-            answer(ack, text)
-            return
-        if sub == "stats":
-            if len(words) != 2:
-                answer(ack, t(Msg.STATS_USAGE))
-                return
-            # Braze may take a moment: acknowledge now, answer privately when it has spoken.
-            ack()
-            with ctx.reporting(actor, Msg.DOING_RESULTS):
-                request = ctx.service.store.find_created(channel_id, words[1])
-                if request is None:
-                    ctx.tell(actor, Msg.STATS_UNKNOWN_SEND_ID, send_id=md.code(words[1]))
-                    return
-                ctx.show_results(actor, request)
-            return
-        if len(words) > 2:
-            answer(ack, t(Msg.TOO_MANY_WORDS))
-            return
 
-        # Acknowledge first: the trigger_id stays valid for 3 s, views.open is fast.
-        ack()
-        campaign_id = words[0] if words else ""
-        send_id = words[1] if len(words) > 1 else ""
-        with ctx.reporting(actor, Msg.DOING_OPEN_FORM):
-            example = ctx.rules_for(channel_id).send_id_example
-            # The trigger_id dies 3 s after the command: wait only briefly for the locale.
-            t = ctx.t_for(actor.user_id, timeout=0.3)
-            view = blocks.request_modal(t, channel_id, campaign_id, send_id, example)
-            ctx.messenger.open_modal(str(command["trigger_id"]), view)
+def show_help(typed: Invocation) -> None:
+    typed.answer(typed.t(Msg.HELP))
+
+
+def show_history(typed: Invocation) -> None:
+    """`/sendid history`: the channel's recent requests."""
+    _answer_with(typed, "history", _history)
+
+
+def show_quota(typed: Invocation) -> None:
+    """`/sendid quota`: what is known of today's Braze quota."""
+    _answer_with(typed, "quota", _quota)
+
+
+def show_stats(typed: Invocation) -> None:
+    """`/sendid stats <send_id>`: a created send ID's results, privately."""
+    if len(typed.words) != 2:
+        typed.answer(typed.t(Msg.STATS_USAGE))
+        return
+    # Braze may take a moment: acknowledge now, answer privately when it has spoken.
+    typed.ack()
+    bot, actor, send_id = typed.bot, typed.actor, typed.words[1]
+    with reporting(bot, actor, Msg.DOING_RESULTS):
+        request = bot.service.created_request(typed.channel_id, send_id)
+        if request is None:
+            text = bot.t_for(actor.user_id)(Msg.STATS_UNKNOWN_SEND_ID, send_id=md.code(send_id))
+            bot.messenger.tell(actor, text)
+            return
+        bot.show_results(actor, request)
+
+
+def open_form(typed: Invocation) -> None:
+    """`/sendid [campaign_id [send_id]]`: the request form, pre-filled with what was typed."""
+    if len(typed.words) > 2:
+        typed.answer(typed.t(Msg.TOO_MANY_WORDS))
+        return
+    # Acknowledge first: the trigger_id stays valid for 3 s, views.open is fast.
+    typed.ack()
+    bot, actor = typed.bot, typed.actor
+    campaign_id = typed.words[0] if typed.words else ""
+    send_id = typed.words[1] if len(typed.words) > 1 else ""
+    with reporting(bot, actor, Msg.DOING_OPEN_FORM):
+        example = bot.rules_for(typed.channel_id).send_id_example
+        t = bot.t_for(actor.user_id, timeout=FORM_LOCALE_WAIT_SECONDS)
+        view = modals.request_modal(t, typed.channel_id, campaign_id, send_id, example)
+        bot.messenger.open_modal(actor.trigger_id, view)
+
+
+def _history(typed: Invocation) -> str:
+    recent = typed.bot.service.channel_history(typed.channel_id, HISTORY_LENGTH)
+    return texts.history_text(typed.t, recent)
+
+
+def _quota(typed: Invocation) -> str:
+    service = typed.bot.service
+    return texts.quota_text(typed.t, service.quota(), service.clock())
+
+
+def _answer_with(typed: Invocation, sub: str, build: Callable[[Invocation], str]) -> None:
+    """Answer in the acknowledgement with what `build` says, or that it failed."""
+    try:
+        text = build(typed)
+    except Exception:
+        log.exception("/sendid %s failed", sub, extra={"channel": typed.actor.channel_id})
+        text = typed.t(Msg.COMMAND_FAILED)
+    typed.answer(text)
+
+
+# Answer wherever they are typed, even where requests are not permitted.
+ANYWHERE: dict[str, SubCommand] = {"help": show_help}
+# Answer in permitted channels only; any other first word is a campaign ID for the form.
+IN_PERMITTED_CHANNELS: dict[str, SubCommand] = {
+    "history": show_history,
+    "quota": show_quota,
+    "stats": show_stats,
+}

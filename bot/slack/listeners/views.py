@@ -1,102 +1,131 @@
-"""Modal submissions: the request form and the reject reason."""
+"""Modal submissions: the request form and the reject reason.
+
+Both answer in the acknowledgement (inline errors under a field, or closing the modal), so
+everything before `ack` is bounded: form validation is time-boxed by the service.
+"""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
-from bot.domain.models import RequestState
 from bot.domain.policy import MembershipLookupError
-from bot.i18n import Msg
-from bot.slack import blocks
-from bot.slack.context import Actor, BotContext, already_decided_text
+from bot.i18n import Msg, Translator
+from bot.slack.actor import Actor
+from bot.slack.context import BotContext, bot_context
+from bot.slack.listeners.interaction import reporting
+from bot.slack.views import ids, modals, texts
+from bot.slack.views.modals import ModalMetadata
 
 log = logging.getLogger("bot.slack")
 
-
-def _value(view: dict[str, Any], block_id: str) -> str | None:
-    state = (view.get("state") or {}).get("values") or {}
-    value = (state.get(block_id) or {}).get(blocks.INPUT_ACTION) or {}
-    raw = value.get("value")
-    return raw if isinstance(raw, str) else None
+# Slack's view IDs are short; anything longer is not one.
+SUBMISSION_KEY_MAX = 64
 
 
-def register(app: App, ctx: BotContext) -> None:
-    @app.view(blocks.REQUEST_MODAL)
-    def submit_request(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+def register(app: App) -> None:
+    app.view(ids.REQUEST_MODAL)(submit_request)
+    app.view(ids.REJECT_MODAL)(submit_reject)
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """One submitted modal, as its listener needs it."""
+
+    bot: BotContext
+    ack: Ack
+    user_id: str
+    view: dict[str, Any]
+    # What the modal was opened for; None when private_metadata is not the bot's.
+    meta: ModalMetadata | None
+    # For inline errors, which go out in the acknowledgement: never waits for users.info.
+    t: Translator
+
+    @classmethod
+    def of(
+        cls, ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+    ) -> Submission:
+        bot = bot_context(context)
         user_id = str((body.get("user") or {}).get("id") or "")
-        t = ctx.t_for(user_id, wait=False)  # inline errors go out in the acknowledgement
-        meta = blocks.ModalMetadata.parse(view.get("private_metadata"))
-        # private_metadata travels through the client: re-check the channel it names.
-        if meta is None or not ctx.policy.channel_permitted(meta.channel_id):
-            ack(response_action="errors", errors={blocks.CAMPAIGN_BLOCK: t(Msg.FORM_WRONG_CHANNEL)})
-            return
-        actor = Actor(user_id, meta.channel_id)
-        try:
-            outcome = ctx.service.submit(
-                channel_id=meta.channel_id,
-                requester_id=user_id,
-                raw_campaign_id=_value(view, blocks.CAMPAIGN_BLOCK),
-                raw_send_id=_value(view, blocks.SEND_ID_BLOCK),
-                # Slack's view ID: a replayed submission carries the same one.
-                submission_key=str(view.get("id") or "")[:64] or None,
-            )
-        except Exception:
-            log.exception("saving a request failed", extra={"user": user_id})
-            ack(response_action="errors", errors={blocks.CAMPAIGN_BLOCK: t(Msg.FORM_SAVE_FAILED)})
-            return
-        if outcome.replayed:
-            ack()  # the original submission made the request and posts its card
-            return
-        if outcome.problems or outcome.request is None:
-            errors = {
-                field: blocks.problem_text(t, problem)
-                for field, problem in outcome.problems.items()
-            }
-            ack(response_action="errors", errors=errors)
-            return
-        ack()
-        request = outcome.request
-        with ctx.reporting(actor, Msg.DOING_POST_CARD):
-            ts = ctx.messenger.post_card(request)
-            if ts is not None:
-                ctx.service.store.set_card(request.id, ts)
+        meta = ModalMetadata.parse(view.get("private_metadata"))
+        return cls(bot, ack, user_id, view, meta, bot.t_for(user_id, wait=False))
 
-    @app.view(blocks.REJECT_MODAL)
-    def submit_reject(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        user_id = str((body.get("user") or {}).get("id") or "")
-        t = ctx.t_for(user_id, wait=False)  # inline errors go out in the acknowledgement
-        meta = blocks.ModalMetadata.parse(view.get("private_metadata"))
-        request = ctx.service.store.get(meta.request_id) if meta and meta.request_id else None
-        if meta is None or request is None:
-            ack(response_action="errors", errors={blocks.REASON_BLOCK: t(Msg.FORM_UNKNOWN_REQUEST)})
+    def value(self, block_id: str) -> str | None:
+        """What was typed into the input of `block_id`."""
+        values = (self.view.get("state") or {}).get("values") or {}
+        element = (values.get(block_id) or {}).get(ids.INPUT_ACTION) or {}
+        raw = element.get("value")
+        return raw if isinstance(raw, str) else None
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        """Keep the modal open, with each error under its field (block ID)."""
+        self.ack(response_action="errors", errors=errors)
+
+
+def submit_request(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+) -> None:
+    """Validate and store the request, then post its approval card."""
+    form = Submission.of(ack, body, view, context)
+    bot, t, meta = form.bot, form.t, form.meta
+    # private_metadata travels through the client: re-check the channel it names.
+    if meta is None or not bot.policy.channel_permitted(meta.channel_id):
+        form.show_errors({ids.CAMPAIGN_BLOCK: t(Msg.FORM_WRONG_CHANNEL)})
+        return
+    try:
+        outcome = bot.service.submit(
+            channel_id=meta.channel_id,
+            requester_id=form.user_id,
+            raw_campaign_id=form.value(ids.CAMPAIGN_BLOCK),
+            raw_send_id=form.value(ids.SEND_ID_BLOCK),
+            # Slack's view ID: a replayed submission carries the same one.
+            submission_key=str(view.get("id") or "")[:SUBMISSION_KEY_MAX] or None,
+        )
+    except Exception:
+        log.exception("saving a request failed", extra={"user": form.user_id})
+        form.show_errors({ids.CAMPAIGN_BLOCK: t(Msg.FORM_SAVE_FAILED)})
+        return
+    if outcome.replayed:
+        ack()  # the original submission made the request and posts its card
+        return
+    if outcome.problems or outcome.request is None:
+        form.show_errors(
+            {field: texts.problem_text(t, problem) for field, problem in outcome.problems.items()}
+        )
+        return
+    ack()
+    with reporting(bot, Actor(form.user_id, meta.channel_id), Msg.DOING_POST_CARD):
+        bot.show_card(outcome.request)
+
+
+def submit_reject(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+) -> None:
+    """Reject the request, with the reason typed (if any)."""
+    form = Submission.of(ack, body, view, context)
+    bot, t, meta = form.bot, form.t, form.meta
+    request = bot.service.get_request(meta.request_id) if meta and meta.request_id else None
+    if meta is None or request is None:
+        form.show_errors({ids.REASON_BLOCK: t(Msg.FORM_UNKNOWN_REQUEST)})
+        return
+    # The reject button checked this too, but the form may be submitted much later.
+    try:
+        refusal = bot.policy.refusal_to_decide(form.user_id, meta.channel_id, request)
+    except MembershipLookupError:
+        form.show_errors({ids.REASON_BLOCK: t(Msg.FORM_APPROVERS_UNREADABLE)})
+        return
+    if refusal is not None:
+        form.show_errors({ids.REASON_BLOCK: bot.refusal_text(t, refusal)})
+        return
+    reason = (form.value(ids.REASON_BLOCK) or "").strip()[: modals.REASON_MAX] or None
+    ack()
+    actor = Actor(form.user_id, meta.channel_id)
+    with reporting(bot, actor, Msg.DOING_REJECT):
+        claim = bot.service.reject(request.id, form.user_id, reason)
+        if not claim.won or claim.request is None:
+            bot.messenger.tell(actor, texts.already_decided_text(t, claim.request))
             return
-        actor = Actor(user_id, meta.channel_id)
-        try:
-            refusal = ctx.policy.refusal_to_decide(user_id, meta.channel_id, request)
-        except MembershipLookupError:
-            ack(
-                response_action="errors",
-                errors={blocks.REASON_BLOCK: t(Msg.FORM_APPROVERS_UNREADABLE)},
-            )
-            return
-        if refusal is not None:
-            ack(
-                response_action="errors",
-                errors={blocks.REASON_BLOCK: ctx.refusal_text(t, refusal)},
-            )
-            return
-        reason = (_value(view, blocks.REASON_BLOCK) or "").strip()[: blocks.REASON_MAX] or None
-        ack()
-        with ctx.reporting(actor, Msg.DOING_REJECT):
-            claim = ctx.service.reject(request.id, user_id, reason)
-            if not claim.won or claim.request is None:
-                ctx.messenger.tell(
-                    actor.channel_id, user_id, already_decided_text(t, claim.request)
-                )
-                return
-            rejected = claim.request
-            assert rejected.state is RequestState.REJECTED
-            ctx.settle(rejected)
+        bot.settle(claim.request)

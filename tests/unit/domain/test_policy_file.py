@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from bot.domain import policy_file as pf
+from bot.domain.errors import ConfigurationError
 from bot.domain.policy import ApproverSet
 from bot.domain.policy_file import (
     EMPTY_POLICY_FILE,
@@ -25,7 +26,6 @@ from bot.domain.policy_file import (
     send_id_pattern_problem,
 )
 from bot.domain.problems import Problem
-from bot.settings import ConfigurationError
 from tests.support.constants import CAMPAIGN, CHANNEL, OTHER_CHANNEL, PRIVATE_CHANNEL
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "policy.example.toml"

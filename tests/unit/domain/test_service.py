@@ -455,7 +455,7 @@ def test_creating_without_a_send_id_keeps_the_one_braze_generated(
 def test_only_a_claimed_approval_may_call_braze(
     service: SendIdService, braze: BrazeStandIn
 ) -> None:
-    with pytest.raises(AssertionError):
+    with pytest.raises(ValueError, match="only a claimed approval"):
         service.create_in_braze(submit(service))
     assert braze.create_calls() == []
 

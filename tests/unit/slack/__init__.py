@@ -1,1 +1,1 @@
-"""Unit tests of bot.slack (pure functions only)."""
+"""Tests of bot.slack: the pure views, and the listeners dispatched in-process through Bolt."""

@@ -1,28 +1,19 @@
-"""The HTTP surface: `POST /slack/events` (Bolt), `GET /healthz`, `GET /readyz`, `GET /metrics`.
-
-Served by cheroot, a production-grade threaded WSGI server.
-"""
+"""The HTTP surface: `POST /slack/events` (Bolt), `GET /healthz`, `GET /readyz`, `GET /metrics`."""
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from cheroot import wsgi
 from slack_bolt import App
 
-from bot.inbound import SlackEndpoint
+from bot.http.server import MAX_BODY_BYTES
+from bot.http.slack_endpoint import SlackEndpoint
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
 
-log = logging.getLogger("bot.web")
-
 EVENTS_PATH = "/slack/events"
-# Slack's payloads are a few KiB; anything near this is not Slack.
-MAX_BODY_BYTES = 256 * 1024
 
 # Given the request's Accept header, the exposition body and its Content-Type.
 MetricsRenderer = Callable[[str | None], tuple[bytes, str]]
@@ -82,43 +73,3 @@ class WebApp:
                 return _plain(start_response, "413 Content Too Large", "body too large\n")
             return self._slack(environ, start_response)
         return _plain(start_response, "404 Not Found", "not found\n")
-
-
-class _Server(wsgi.Server):
-    def error_log(self, msg: str = "", level: int = logging.INFO, traceback: bool = False) -> None:
-        # cheroot writes straight to stderr by default: route it through logging (format, scrubber).
-        log.log(level, "%s", msg, exc_info=traceback)
-
-
-class HttpServer:
-    """cheroot in a background thread, so `python -m bot` and the tests can start and stop it."""
-
-    def __init__(self, app: Any, host: str, port: int, threads: int = 100) -> None:
-        # A deep listen backlog: cheroot's default of 5 makes the kernel drop most of a burst of
-        # Slack requests, which clients then retry 1-15 s later (measured in BENCHMARKS.md).
-        # Threads: each form submission holds one for its time-boxed validation.
-        self._server = _Server(
-            (host, port),
-            app,
-            numthreads=threads,
-            request_queue_size=1024,
-            shutdown_timeout=10,
-        )
-        self._server.max_request_body_size = MAX_BODY_BYTES
-        self._thread: threading.Thread | None = None
-
-    @property
-    def port(self) -> int:
-        return int(self._server.bind_addr[1])
-
-    def start(self) -> HttpServer:
-        self._server.prepare()  # binds now, so `port` is known (port 0 picks a free one)
-        self._thread = threading.Thread(target=self._server.serve, name="http", daemon=True)
-        self._thread.start()
-        log.info("listening on port %s", self.port)
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
-        if self._thread is not None:
-            self._thread.join(timeout=15)

@@ -1,0 +1,33 @@
+"""Errors that belong to the domain, whichever adapter raises them."""
+
+from __future__ import annotations
+
+from bot.domain.models import RequestState
+
+
+class ConfigurationError(Exception):
+    """Start-up cannot go on; `problems` holds one line per bad or missing setting."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class DuplicatePairError(Exception):
+    """The campaign/send ID pair is already held by another live request."""
+
+    def __init__(self, existing_request_id: str, existing_state: RequestState) -> None:
+        super().__init__(
+            f"campaign/send ID pair already held by request {existing_request_id} "
+            f"({existing_state.value})"
+        )
+        self.existing_request_id = existing_request_id
+        self.existing_state = existing_state
+
+
+class DuplicateSubmissionError(Exception):
+    """The same form submission (Slack view ID) already created a request: a replay."""
+
+    def __init__(self, existing_request_id: str) -> None:
+        super().__init__(f"this submission already created request {existing_request_id}")
+        self.existing_request_id = existing_request_id

@@ -1,0 +1,167 @@
+"""What the domain needs from the outside world, stated as interfaces.
+
+The service depends on these, never on an adapter: ``bot.store.Store`` is the
+:class:`RequestRepository`, ``bot.braze.BrazeClient`` the :class:`BrazeGateway` (its errors
+subclass :class:`GatewayError`). Dependencies point inward: adapters import the domain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import ClassVar, Protocol
+
+from bot.domain.analytics import SendStats
+from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
+
+
+@dataclass(frozen=True)
+class CreatedSendId:
+    send_id: str
+    quota: QuotaSnapshot | None  # what the answer said of the daily quota, if anything
+
+
+@dataclass(frozen=True)
+class CampaignDetails:
+    campaign_id: str
+    name: str | None
+    archived: bool
+    draft: bool
+
+
+class GatewayError(Exception):
+    """Base of every failure of the Braze gateway (see :mod:`bot.braze.errors` for the whole
+    hierarchy). Subclasses set the attributes below.
+
+    ``failure_kind`` (per class) is what a request whose Braze call hit this error is failed
+    with: the one table from errors to failure kinds. ``message`` is safe to show after
+    escaping; ``status_code`` is the HTTP status (None without an answer); ``quota`` is what
+    the answer's headers said of the daily quota; ``reset_at`` is when the quota is back, for
+    quota errors that say so.
+    """
+
+    failure_kind: ClassVar[FailureKind] = FailureKind.UNEXPECTED
+
+    message: str
+    status_code: int | None
+    quota: QuotaSnapshot | None
+    reset_at: datetime | None = None
+
+
+class BrazeGateway(Protocol):
+    """The Braze calls the domain makes; every failure raises a :class:`GatewayError`."""
+
+    def create_send_id(self, campaign_id: str, send_id: str | None = None) -> CreatedSendId:
+        """Create a send ID (None: Braze generates one). Never retried once it may have
+        reached Braze unanswered (that failure is ``FailureKind.OUTCOME_UNKNOWN``)."""
+        ...
+
+    def campaign_details(
+        self, campaign_id: str, *, timeout: float | None = None
+    ) -> CampaignDetails:
+        """The campaign's name and status, within ``timeout`` seconds in all."""
+        ...
+
+    def send_data_series(self, campaign_id: str, send_id: str, *, days: int) -> SendStats:
+        """A created send ID's analytics over the last ``days`` days."""
+        ...
+
+
+class RequestRepository(Protocol):
+    """Where requests, their audit trail and the last known quota are kept.
+
+    Every transition is atomic and conditional on the request's current state, so of many
+    concurrent callers (threads, processes, replicas) exactly one wins.
+    """
+
+    def create_request(
+        self,
+        *,
+        channel_id: str,
+        requester_id: str,
+        campaign_id: str,
+        send_id: str | None,
+        campaign_name: str | None,
+        ttl: timedelta,
+        now: datetime | None = None,
+        submission_key: str | None = None,
+    ) -> SendIdRequest:
+        """Store a new pending request. Raises DuplicatePairError if a live request holds the
+        pair, DuplicateSubmissionError if `submission_key` already made a request."""
+        ...
+
+    def get(self, request_id: str) -> SendIdRequest | None: ...
+
+    def pair_holder(self, campaign_id: str, send_id: str | None) -> SendIdRequest | None:
+        """The live request holding this campaign/send ID pair, if any."""
+        ...
+
+    def transition(
+        self,
+        request_id: str,
+        from_states: RequestState | Iterable[RequestState],
+        to_state: RequestState,
+        *,
+        actor_id: str,
+        detail: str = "",
+        now: datetime | None = None,
+        decided_by: str | None = ...,
+        reject_reason: str | None = ...,
+        created_send_id: str | None = ...,
+        failure_kind: FailureKind | None = ...,
+        failure_message: str | None = ...,
+    ) -> SendIdRequest | None:
+        """Move the request to `to_state` if it is in one of `from_states`, with its audit row;
+        None if it was not (someone else won). Fields left out stay as they are."""
+        ...
+
+    def set_card(self, request_id: str, card_ts: str) -> None:
+        """Remember where the request's approval card is (its message ts)."""
+        ...
+
+    def mark_announced(self, request_id: str, state: RequestState | None) -> None:
+        """Remember that the thread reply for `state` is posted (None: nothing posted)."""
+        ...
+
+    def in_state(self, state: RequestState) -> list[SendIdRequest]:
+        """Oldest first."""
+        ...
+
+    def recent_in_channel(self, channel_id: str, limit: int = 10) -> list[SendIdRequest]:
+        """Newest first."""
+        ...
+
+    def recent_by_requester(self, requester_id: str, limit: int = 10) -> list[SendIdRequest]:
+        """Newest first, in any channel."""
+        ...
+
+    def find_created(self, channel_id: str, send_id: str) -> SendIdRequest | None:
+        """The newest request of the channel that created `send_id`."""
+        ...
+
+    def due_for_expiry(self, now: datetime) -> list[SendIdRequest]:
+        """Pending requests whose deadline has passed."""
+        ...
+
+    def claim_reminder(self, request_id: str, now: datetime) -> bool:
+        """Take the one reminder a pending request gets; False if already taken."""
+        ...
+
+    def claim_unshown(self, older_than: datetime) -> list[SendIdRequest]:
+        """Take the pending requests stored before `older_than` that nobody has seen (no card,
+        requester never told); each is taken once across replicas. ``mark_announced(id, None)``
+        gives one back."""
+        ...
+
+    def unannounced(
+        self, states: Iterable[RequestState], older_than: datetime
+    ) -> list[SendIdRequest]:
+        """Requests in `states`, last changed before `older_than`, whose reply was not posted."""
+        ...
+
+    def quota(self) -> QuotaSnapshot | None: ...
+
+    def record_quota(self, snapshot: QuotaSnapshot) -> None:
+        """Keep `snapshot` unless a newer observation is already kept."""
+        ...

@@ -1,0 +1,171 @@
+"""Housekeeping: the background jobs that keep every request moving, and their scheduler.
+
+Every job is safe to run in all replicas at once: the service hands out each piece of work
+atomically (a transition, a reminder claim, an unshown-card claim), so exactly one replica acts.
+A job that fails is logged with its name and traceback and tried again next round; it never
+stops the jobs after it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from slack_sdk.errors import SlackApiError
+
+from bot.domain.models import SendIdRequest
+from bot.slack.context import BotContext
+from bot.slack.views import replies
+
+log = logging.getLogger("bot.housekeeping")
+
+# Longer than any Braze call can take (bounded timeouts and retries), so a claim this old was
+# interrupted by a crash rather than still in flight in another replica.
+STALE_CLAIM = timedelta(minutes=2)
+
+# A decided request whose reply is still missing after this was lost (crash, Slack outage).
+LOST_REPLY_AFTER = timedelta(seconds=30)
+
+# A pending request with no card this long after it was stored lost its card to a crash (the bot
+# stopped between storing it and posting the card). Longer than the card post itself can take
+# with the Slack client's timeouts, retries and Retry-After waits, so as not to post it twice.
+LOST_CARD_AFTER = timedelta(minutes=5)
+
+
+# ---- the jobs -----------------------------------------------------------------------------------
+
+
+def recover_interrupted_approvals(ctx: BotContext, older_than: timedelta = STALE_CLAIM) -> int:
+    """Finish approvals a crash interrupted: failed as outcome unknown, said in the thread."""
+    recovered = ctx.service.recover_stale_approvals(older_than)
+    for request in recovered:
+        _settle_quietly(ctx, request)
+    return len(recovered)
+
+
+def expire_overdue(ctx: BotContext) -> int:
+    """Expire every overdue pending request and say so on its card and in its thread."""
+    expired = ctx.service.expire_due()
+    for request in expired:
+        _settle_quietly(ctx, request)
+    return len(expired)
+
+
+def remind_at_half_ttl(ctx: BotContext) -> int:
+    """One thread reply per request pending for half its time to live, naming its approvers."""
+    due = ctx.service.take_due_reminders()
+    for request in due:
+        approvers = ctx.policy.approvers_for(request.channel_id)
+        text = replies.reminder_reply(
+            ctx.languages.channel,
+            request,
+            sorted(approvers.user_ids - {request.requester_id}),
+            sorted(approvers.group_ids),
+        )
+        try:
+            ctx.messenger.reply(request, text)
+        except SlackApiError:
+            log.exception("reminder not posted", extra={"request_id": request.id})
+    return len(due)
+
+
+def repost_lost_replies(ctx: BotContext, older_than: timedelta = LOST_REPLY_AFTER) -> int:
+    """Post thread replies that were never posted (the bot died, or Slack failed, in between)."""
+    lost = ctx.service.lost_replies(older_than)
+    for request in lost:
+        _settle_quietly(ctx, request)
+    return len(lost)
+
+
+def post_lost_cards(ctx: BotContext, older_than: timedelta = LOST_CARD_AFTER) -> int:
+    """Post the cards of requests stored just before the bot stopped (nobody has seen them)."""
+    taken = ctx.service.take_unshown(older_than)
+    for request in taken:
+        try:
+            ctx.show_card(request)  # None: the requester was told in a DM
+        except SlackApiError:
+            log.exception("card not posted; will retry", extra={"request_id": request.id})
+            ctx.service.give_back_unshown(request.id)
+    return len(taken)
+
+
+def _settle_quietly(ctx: BotContext, request: SendIdRequest) -> None:
+    # One request's Slack failure must not stop the job; the next round tries again.
+    try:
+        ctx.settle(request, ctx.service.quota())
+    except SlackApiError:
+        log.exception("reply not posted; will retry", extra={"request_id": request.id})
+
+
+# ---- scheduling ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    run: Callable[[], object]
+
+
+def housekeeping_jobs(
+    ctx: BotContext,
+    *,
+    stale_claim: timedelta = STALE_CLAIM,
+    lost_reply_after: timedelta = LOST_REPLY_AFTER,
+    lost_card_after: timedelta = LOST_CARD_AFTER,
+) -> list[Job]:
+    """The bot's jobs, in the order a round runs them: settle what a crash left in flight
+    before expiring, remind before re-posting, cards last."""
+    return [
+        Job(
+            "recover interrupted approvals",
+            lambda: recover_interrupted_approvals(ctx, stale_claim),
+        ),
+        Job("expire overdue requests", lambda: expire_overdue(ctx)),
+        Job("remind approvers at half time to live", lambda: remind_at_half_ttl(ctx)),
+        Job("re-post lost replies", lambda: repost_lost_replies(ctx, lost_reply_after)),
+        Job("post lost cards", lambda: post_lost_cards(ctx, lost_card_after)),
+    ]
+
+
+def interval_for(ttl: timedelta) -> float:
+    """Seconds between rounds: often enough that a card never looks open long after it expired,
+    and cheap either way."""
+    return max(0.2, min(60.0, ttl.total_seconds() / 20))
+
+
+class Scheduler:
+    """Runs its jobs one after the other every `interval` seconds, on one background thread."""
+
+    def __init__(self, jobs: Sequence[Job], interval: float) -> None:
+        self.jobs = tuple(jobs)
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="housekeeping", daemon=True)
+
+    def run_once(self) -> list[str]:
+        """One round of every job; returns the names of those that failed (each logged)."""
+        failed = []
+        for job in self.jobs:
+            try:
+                job.run()
+            except Exception:
+                # Keep going: a database hiccup in one job must not stop the others, nor
+                # housekeeping for good.
+                log.exception("housekeeping job %r failed", job.name, extra={"job": job.name})
+                failed.append(job.name)
+        return failed
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            self.run_once()

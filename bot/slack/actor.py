@@ -1,0 +1,54 @@
+"""Who is acting in a Slack interaction, and where."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from bot.domain.models import SendIdRequest
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who clicked, typed or submitted, where (from Slack's payload), and the trigger Slack gave
+    for opening a modal in answer ("" where there is none)."""
+
+    user_id: str
+    channel_id: str | None
+    from_home: bool = False  # clicked in the App Home tab, where there is no channel
+    trigger_id: str = ""
+
+    @classmethod
+    def from_body(cls, body: dict[str, Any]) -> Actor:
+        """The actor of a block action (a click on a message or in the App Home)."""
+        user = body.get("user") or {}
+        channel = body.get("channel") or {}
+        container = body.get("container") or {}
+        view = body.get("view") or {}
+        from_home = container.get("type") == "view" and view.get("type") == "home"
+        return cls(
+            user_id=str(user.get("id") or body.get("user_id") or ""),
+            channel_id=None
+            if from_home
+            else (channel.get("id") if isinstance(channel, dict) else None)
+            or body.get("channel_id"),
+            from_home=from_home,
+            trigger_id=str(body.get("trigger_id") or ""),
+        )
+
+    @classmethod
+    def from_command(cls, command: dict[str, Any]) -> Actor:
+        """The actor of a slash command."""
+        return cls(
+            user_id=str(command.get("user_id") or ""),
+            channel_id=str(command.get("channel_id") or ""),
+            trigger_id=str(command.get("trigger_id") or ""),
+        )
+
+    def in_dm(self) -> Actor:
+        """The same actor, answered by direct message rather than in a channel."""
+        return replace(self, channel_id=None)
+
+    def channel_for(self, request: SendIdRequest) -> str | None:
+        """Where the click counts as made: the request's own channel for App Home clicks."""
+        return request.channel_id if self.from_home else self.channel_id

@@ -1,0 +1,120 @@
+"""The approval card in the channel, and the DM that replaces it when Slack refused to post it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.domain.models import RequestState, SendIdRequest
+from bot.i18n import Msg, Translator
+from bot.slack import mrkdwn as md
+from bot.slack.views import ids
+from bot.slack.views.elements import (
+    Block,
+    button,
+    confirmation,
+    context,
+    field,
+    plain_text,
+    section,
+)
+from bot.slack.views.labels import (
+    campaign_label,
+    date,
+    decided_by,
+    reason_suffix,
+    send_id_label,
+    state_name,
+)
+
+
+def status_line(t: Translator, request: SendIdRequest) -> str:
+    state = request.state
+    who = decided_by(t, request)
+    when = date(t, request.decided_at) if request.decided_at else ""
+    if state is RequestState.PENDING:
+        return t(Msg.STATUS_PENDING, expires=date(t, request.expires_at))
+    if state is RequestState.APPROVED:
+        return t(Msg.STATUS_APPROVED, who=who, when=when)
+    if state is RequestState.CREATED:
+        return t(Msg.STATUS_CREATED, who=who, send_id=send_id_label(t, request))
+    if state is RequestState.FAILED:
+        return t(Msg.STATUS_FAILED, who=who)
+    if state is RequestState.REJECTED:
+        return t(Msg.STATUS_REJECTED, who=who, when=when, reason=reason_suffix(t, request))
+    if state is RequestState.EXPIRED:
+        return t(Msg.STATUS_EXPIRED)
+    return t(Msg.STATUS_CANCELLED, who=who)
+
+
+def card_text(t: Translator, request: SendIdRequest) -> str:
+    """Notification / fallback text; mrkdwn-escaped like everything else."""
+    return t(
+        Msg.CARD_TEXT,
+        requester=md.user(request.requester_id),
+        campaign=campaign_label(request),
+        state=state_name(t, request.state),
+    )
+
+
+def decision_buttons(t: Translator, request: SendIdRequest) -> list[dict[str, Any]]:
+    """Approve (with a confirmation) and Reject, as on the card and in the App Home."""
+    approve_confirmation = confirmation(
+        t, Msg.CONFIRM_APPROVE_TITLE, Msg.CONFIRM_APPROVE_TEXT, Msg.BUTTON_APPROVE
+    )
+    return [
+        button(
+            ids.APPROVE,
+            t(Msg.BUTTON_APPROVE),
+            request.id,
+            style="primary",
+            confirm=approve_confirmation,
+        ),
+        button(ids.REJECT, t(Msg.BUTTON_REJECT), request.id, style="danger"),
+    ]
+
+
+def approval_card(t: Translator, request: SendIdRequest) -> list[Block]:
+    blocks: list[Block] = [
+        {"type": "header", "text": plain_text(t(Msg.CARD_HEADER))},
+        {
+            "type": "section",
+            "fields": [
+                field(f"{t(Msg.FIELD_CAMPAIGN)}\n{campaign_label(request)}"),
+                field(f"{t(Msg.FIELD_SEND_ID)}\n{send_id_label(t, request)}"),
+                field(f"{t(Msg.FIELD_REQUESTED_BY)}\n{md.user(request.requester_id)}"),
+                field(f"{t(Msg.FIELD_REQUESTED_AT)}\n{date(t, request.created_at)}"),
+            ],
+        },
+        context(status_line(t, request)),
+    ]
+    if request.state is RequestState.PENDING:
+        cancel = button(
+            ids.CANCEL,
+            t(Msg.BUTTON_CANCEL),
+            request.id,
+            confirm=confirmation(
+                t, Msg.CONFIRM_CANCEL_TITLE, Msg.CONFIRM_CANCEL_TEXT, Msg.BUTTON_CANCEL
+            ),
+        )
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": ids.row_id(ids.DECISION_ROW, request.id),
+                "elements": [*decision_buttons(t, request), cancel],
+            }
+        )
+    return blocks
+
+
+def card_not_posted_dm(
+    t: Translator, request: SendIdRequest, slack_error: str, *, invite_fixes_it: bool
+) -> tuple[str, list[Block]]:
+    """Tell the requester, by DM, why the card is missing, what fixes it, and offer to post it
+    again (the request is saved either way)."""
+    if invite_fixes_it:
+        fix = t(Msg.CARD_NOT_IN_CHANNEL, channel=md.channel(request.channel_id))
+    else:
+        fix = t(Msg.CARD_SLACK_REFUSED, error=md.escape(slack_error))
+    text = t(Msg.CARD_SAVED, campaign=md.code(request.campaign_id), fix=fix)
+    repost = button(ids.REPOST, t(Msg.BUTTON_REPOST), request.id)
+    return text, [section(text), {"type": "actions", "elements": [repost]}]

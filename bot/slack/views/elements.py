@@ -1,0 +1,46 @@
+"""Block Kit elements, as every view builds them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.i18n import Msg, Translator
+
+Block = dict[str, Any]
+
+
+def plain_text(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+def field(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": text}
+
+
+def button(action_id: str, text: str, request_id: str, **extra: Any) -> dict[str, Any]:
+    """A button about one request: its value is the request ID, read back by the listener."""
+    return {
+        "type": "button",
+        "action_id": action_id,
+        "text": plain_text(text),
+        "value": request_id,
+        **extra,
+    }
+
+
+def confirmation(t: Translator, title: Msg, text: Msg, confirm: Msg) -> dict[str, Any]:
+    """The dialog Slack shows before a button's click is sent."""
+    return {
+        "title": plain_text(t(title)),
+        "text": plain_text(t(text)),
+        "confirm": plain_text(t(confirm)),
+        "deny": plain_text(t(Msg.MODAL_BACK)),
+    }

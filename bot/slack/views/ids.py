@@ -1,0 +1,39 @@
+"""Every ID the bot puts on a Slack surface and reads back.
+
+Buttons live on in messages posted long ago, so a button's action ID, once posted, must keep
+reaching its listener in every later version. A modal lives for minutes, so a callback ID may
+change between versions (a form open during a deploy then fails visibly and is opened again).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# ---- buttons (action_id; the value is the request ID) -------------------------------------------
+APPROVE: Final = "sendid_approve"
+REJECT: Final = "sendid_reject"
+RETRY: Final = "sendid_retry"
+REPOST: Final = "sendid_repost"
+CANCEL: Final = "sendid_cancel"
+RESULTS: Final = "sendid_results"
+
+# ---- modals (callback_id) -----------------------------------------------------------------------
+REQUEST_MODAL: Final = "sendid_request"
+# Was "sendid_reject", the Reject button's action ID, in earlier versions: one name, two things.
+REJECT_MODAL: Final = "sendid_reject_reason"
+
+# ---- form inputs (block_id; the input element inside each is INPUT_ACTION) ---------------------
+CAMPAIGN_BLOCK: Final = "campaign_id"
+SEND_ID_BLOCK: Final = "send_id"
+REASON_BLOCK: Final = "reason"
+INPUT_ACTION: Final = "value"
+
+# ---- rows of buttons (block_id "<row>:<request ID>", unique per message) ------------------------
+DECISION_ROW: Final = "decide"
+HOME_DECISION_ROW: Final = "home"
+RESULTS_ROW: Final = "results"
+RETRY_ROW: Final = "retry"
+
+
+def row_id(row: str, request_id: str) -> str:
+    return f"{row}:{request_id}"

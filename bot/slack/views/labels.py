@@ -1,0 +1,66 @@
+"""How a request and its parts read in mrkdwn: dates, campaign, send ID, people, quota."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.domain.models import QuotaSnapshot, RequestState, SendIdRequest
+from bot.i18n import Msg, Translator
+from bot.slack import mrkdwn as md
+
+
+def date(t: Translator, moment: datetime, short: bool = False) -> str:
+    return md.date(moment, t(Msg.DATE_SHORT if short else Msg.DATE_PRETTY))
+
+
+def state_name(t: Translator, state: RequestState) -> str:
+    return t(Msg(f"state.{state.value}"))
+
+
+def channels_list(channel_ids: Sequence[str]) -> str:
+    return ", ".join(md.channel(c) for c in channel_ids)
+
+
+def campaign_label(request: SendIdRequest) -> str:
+    if request.campaign_name:
+        return f"{md.escape(request.campaign_name)} ({md.code(request.campaign_id)})"
+    return md.code(request.campaign_id)
+
+
+def send_id_label(t: Translator, request: SendIdRequest) -> str:
+    if request.created_send_id:
+        return md.code(request.created_send_id)
+    return md.code(request.send_id) if request.send_id else t(Msg.GENERATED_BY_BRAZE)
+
+
+def decided_by(t: Translator, request: SendIdRequest) -> str:
+    return md.user(request.decided_by) if request.decided_by else t(Msg.SOMEONE)
+
+
+def reason_suffix(t: Translator, request: SendIdRequest) -> str:
+    if not request.reject_reason:
+        return ""
+    return t(Msg.REASON_SUFFIX, reason=md.escape(request.reject_reason))
+
+
+def quota_line(t: Translator, quota: QuotaSnapshot | None) -> str:
+    if quota is None or quota.remaining is None:
+        return t(Msg.QUOTA_UNKNOWN)
+    limit = t(Msg.QUOTA_OF_LIMIT, limit=quota.limit) if quota.limit is not None else ""
+    reset = t(Msg.QUOTA_RESETS, when=date(t, quota.reset_at)) if quota.reset_at else ""
+    return t(Msg.QUOTA_LINE, remaining=quota.remaining, limit=limit, reset=reset)
+
+
+def request_line(t: Translator, line: Msg, request: SendIdRequest, *, short: bool = False) -> str:
+    """One request as a line of a list; the catalogue text `line` picks what it shows of it
+    (`when`, `requester`, `channel`, `campaign`, `send_id`, `state`)."""
+    return t(
+        line,
+        when=date(t, request.created_at, short=short),
+        requester=md.user(request.requester_id),
+        channel=md.channel(request.channel_id),
+        campaign=campaign_label(request),
+        send_id=send_id_label(t, request),
+        state=state_name(t, request.state),
+    )

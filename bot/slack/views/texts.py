@@ -1,0 +1,131 @@
+"""Private answers as plain mrkdwn text: refusals, "already decided", history, quota, results."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.domain.analytics import SEND_ANALYTICS_RETENTION_DAYS, SendStats
+from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
+from bot.domain.policy import Refusal
+from bot.domain.problems import Problem
+from bot.i18n import Msg, Translator
+from bot.slack import mrkdwn as md
+from bot.slack.views.labels import (
+    campaign_label,
+    channels_list,
+    date,
+    decided_by,
+    quota_line,
+    request_line,
+)
+
+# Braze's message about missing results is quoted, not a novel.
+BRAZE_MESSAGE_MAX = 200
+
+_REFUSALS = {
+    Refusal.WRONG_CHANNEL: Msg.REFUSAL_WRONG_CHANNEL,
+    Refusal.NOT_APPROVER: Msg.REFUSAL_NOT_APPROVER,
+    Refusal.SELF_APPROVAL: Msg.REFUSAL_SELF_APPROVAL,
+    Refusal.NOT_REQUESTER: Msg.REFUSAL_NOT_REQUESTER,
+}
+
+
+def problem_text(t: Translator, problem: Problem) -> str:
+    return t(Msg(f"problem.{problem.code}"), **problem.params)
+
+
+def not_permitted_text(t: Translator, channel_ids: Sequence[str]) -> str:
+    return t(Msg.NOT_PERMITTED, channels=channels_list(channel_ids))
+
+
+def refusal_text(t: Translator, refusal: Refusal, permitted_channels: Sequence[str]) -> str:
+    """Why nothing changed, for the person refused."""
+    if refusal is Refusal.CHANNEL_NOT_PERMITTED:
+        return t(Msg.REFUSAL_CHANNEL, channels=channels_list(permitted_channels))
+    return t(_REFUSALS[refusal])
+
+
+def already_decided_text(t: Translator, request: SendIdRequest | None) -> str:
+    """What became of a request someone tried to act on, when it is too late to act."""
+    if request is None:
+        return t(Msg.ALREADY_UNKNOWN)
+    who = decided_by(t, request)
+    when = f" {date(t, request.decided_at)}" if request.decided_at else ""
+    state = request.state
+    if state in (RequestState.APPROVED, RequestState.CREATED, RequestState.FAILED):
+        return t(Msg.ALREADY_APPROVED, who=who, when=when)
+    if state is RequestState.REJECTED:
+        return t(Msg.ALREADY_REJECTED, who=who, when=when)
+    if state is RequestState.EXPIRED:
+        return t(Msg.ALREADY_EXPIRED)
+    if state is RequestState.CANCELLED:
+        return t(Msg.ALREADY_CANCELLED)
+    return t(Msg.ALREADY_PENDING)
+
+
+def results_unavailable_text(t: Translator, kind: FailureKind, braze_message: str) -> str:
+    """Why Braze gave no results for a send ID."""
+    if kind is FailureKind.PERMISSION:
+        return t(Msg.STATS_FORBIDDEN)
+    if kind is FailureKind.REJECTED_BY_BRAZE:
+        return t(Msg.STATS_NO_DATA, message=md.escape(braze_message[:BRAZE_MESSAGE_MAX]))
+    return t(Msg.STATS_UNAVAILABLE)
+
+
+def history_text(t: Translator, requests: Sequence[SendIdRequest]) -> str:
+    if not requests:
+        return t(Msg.HISTORY_EMPTY)
+    lines = [t(Msg.HISTORY_TITLE)]
+    lines += [request_line(t, Msg.HISTORY_LINE, r, short=True) for r in requests]
+    return "\n".join(lines)
+
+
+def quota_text(t: Translator, quota: QuotaSnapshot | None, now: datetime) -> str:
+    if quota is None:
+        return t(Msg.QUOTA_NOTHING_KNOWN)
+    used_up = t(Msg.QUOTA_USED_UP) if quota.exhausted(now) else ""
+    return t(
+        Msg.QUOTA_REPORT,
+        line=quota_line(t, quota),
+        used_up=used_up,
+        seen=date(t, quota.observed_at),
+    )
+
+
+def stats_text(t: Translator, request: SendIdRequest, stats: SendStats) -> str:
+    """A created send ID's results per messaging channel, from Braze's /sends/data_series."""
+    if request.created_send_id is None:
+        raise ValueError(f"request {request.id} has created no send ID to show results of")
+    days = stats.length
+    lines = [
+        t(
+            Msg.STATS_TITLE,
+            send_id=md.code(request.created_send_id),
+            campaign=campaign_label(request),
+            days=days,
+        )
+    ]
+    totals = stats.totals_by_channel()
+    if not totals:
+        lines.append(t(Msg.STATS_EMPTY, days=days))
+    for channel, counts in sorted(totals.items()):
+        lines.append(
+            t(
+                Msg.STATS_LINE,
+                channel=md.escape(channel),
+                sent=f"{counts.sent:,}",
+                delivered=f"{counts.delivered:,}",
+                opens=f"{counts.opens:,}",
+                clicks=f"{counts.clicks:,}",
+                conversions=f"{counts.conversions:,}",
+            )
+        )
+    if totals:
+        conversions = sum(d.conversions for d in stats.days)
+        recipients = sum(d.unique_recipients for d in stats.days)
+        lines.append(
+            t(Msg.STATS_TOTAL, conversions=f"{conversions:,}", recipients=f"{recipients:,}")
+        )
+    lines.append(t(Msg.STATS_RETENTION, days=SEND_ANALYTICS_RETENTION_DAYS))
+    return "\n".join(lines)

@@ -1,0 +1,87 @@
+"""What the housekeeping jobs ask of the database: overdue requests, and atomic claims on the
+work a crash or a Slack outage left undone (each taken by exactly one replica)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from bot.domain.models import RequestState, SendIdRequest
+from bot.store.errors import translate_errors
+from bot.store.queries import Queries
+from bot.store.schema import REQUEST_COLUMNS, aware, requests_table
+
+
+class HousekeepingQueries(Queries):
+    @translate_errors
+    def due_for_expiry(self, now: datetime) -> list[SendIdRequest]:
+        """Pending requests whose deadline has passed (``expires_at <= now``), oldest first."""
+        return self._requests(
+            sa.select(*REQUEST_COLUMNS)
+            .where(requests_table.c.state == RequestState.PENDING.value)
+            .where(requests_table.c.expires_at <= aware(now))
+            .order_by(requests_table.c.expires_at, requests_table.c.id)
+        )
+
+    @translate_errors
+    def claim_reminder(self, request_id: str, now: datetime) -> bool:
+        """Atomically take the one reminder a pending request gets; False if already taken."""
+        with self._db.write() as conn:
+            result = conn.execute(
+                requests_table.update()
+                .where(requests_table.c.id == request_id)
+                .where(requests_table.c.state == RequestState.PENDING.value)
+                .where(requests_table.c.reminded_at.is_(None))
+                .values(reminded_at=aware(now))
+            )
+            return result.rowcount == 1
+
+    @translate_errors
+    def claim_unshown(self, older_than: datetime) -> list[SendIdRequest]:
+        """Take the pending requests stored before `older_than` that nobody has seen: no card,
+        and the requester never told why (the bot stopped between storing and posting).
+
+        Each is taken by one conditional UPDATE (announced_state := pending), so across replicas
+        exactly one shows it; ``mark_announced(id, None)`` gives it back if showing failed.
+        """
+        pending = RequestState.PENDING.value
+        unseen = sa.and_(
+            requests_table.c.state == pending,
+            requests_table.c.card_ts.is_(None),
+            requests_table.c.announced_state.is_(None),
+        )
+        candidates = self._requests(
+            sa.select(*REQUEST_COLUMNS)
+            .where(unseen)
+            .where(requests_table.c.created_at < aware(older_than))
+            .order_by(requests_table.c.created_at)
+        )
+        taken = []
+        for request in candidates:
+            with self._db.write() as conn:
+                result = conn.execute(
+                    requests_table.update()
+                    .where(requests_table.c.id == request.id)
+                    .where(unseen)
+                    .values(announced_state=pending)
+                )
+            if result.rowcount == 1:
+                taken.append(request)
+        return taken
+
+    @translate_errors
+    def unannounced(
+        self, states: Iterable[RequestState], older_than: datetime
+    ) -> list[SendIdRequest]:
+        """Requests in `states`, last changed before `older_than`, whose reply was never posted."""
+        announced = requests_table.c.announced_state
+        return self._requests(
+            sa.select(*REQUEST_COLUMNS)
+            .where(requests_table.c.state.in_([s.value for s in states]))
+            .where(requests_table.c.updated_at < aware(older_than))
+            .where(requests_table.c.card_ts.is_not(None))
+            .where(sa.or_(announced.is_(None), announced != requests_table.c.state))
+            .order_by(requests_table.c.updated_at)
+        )

@@ -1,0 +1,270 @@
+"""The request lifecycle in the database: create, look up, and the atomic transitions.
+
+Every state change is ONE conditional ``UPDATE … WHERE id = :id AND state IN (…)`` plus its audit
+row, in the same transaction: of many concurrent callers (threads, processes, replicas) exactly
+one wins; the others get ``None``.
+"""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any, Final, Literal
+
+import sqlalchemy as sa
+from sqlalchemy import exc
+from sqlalchemy.engine import RowMapping
+
+from bot.domain.errors import DuplicatePairError, DuplicateSubmissionError
+from bot.domain.models import ALLOWED_TRANSITIONS, FailureKind, RequestState, SendIdRequest
+from bot.store.audit_trail import insert_audit
+from bot.store.errors import StoreError, UnknownRequestError, translate_errors
+from bot.store.queries import Queries
+from bot.store.schema import (
+    PAIR_SEPARATOR,
+    REQUEST_COLUMNS,
+    aware,
+    pair_key,
+    requests_table,
+    to_request,
+    utcnow,
+)
+
+# States in which a request no longer holds its campaign/send ID pair. FAILED frees it only for
+# REJECTED_BY_BRAZE (Braze refused the input, so nothing was created and a retry cannot help).
+_FREEING_STATES: Final = frozenset(
+    {RequestState.REJECTED, RequestState.EXPIRED, RequestState.CANCELLED}
+)
+
+
+class _Unset(enum.Enum):
+    UNSET = enum.auto()
+
+
+# Sentinel for transition(): "leave this column alone", as opposed to None ("set it to NULL").
+_UNSET: Final = _Unset.UNSET
+
+
+class RequestLifecycle(Queries):
+    @translate_errors
+    def create_request(
+        self,
+        *,
+        channel_id: str,
+        requester_id: str,
+        campaign_id: str,
+        send_id: str | None,
+        campaign_name: str | None,
+        ttl: timedelta,
+        now: datetime | None = None,
+        submission_key: str | None = None,
+    ) -> SendIdRequest:
+        """Store a new pending request, or raise DuplicatePairError if the pair is held, or
+        DuplicateSubmissionError if `submission_key` (the form's view ID) already made one."""
+        now = utcnow() if now is None else aware(now)
+        key = pair_key(campaign_id, send_id)
+        # A few rounds: after a unique violation the holder may free the pair before we look it
+        # up (then inserting again is right), and a random ID may (very rarely) collide.
+        for _ in range(5):
+            request = SendIdRequest(
+                id="r" + secrets.token_hex(6),
+                channel_id=channel_id,
+                requester_id=requester_id,
+                campaign_id=campaign_id,
+                send_id=send_id,
+                campaign_name=campaign_name,
+                state=RequestState.PENDING,
+                created_at=now,
+                updated_at=now,
+                expires_at=now + ttl,
+            )
+            try:
+                with self._db.write() as conn:
+                    conn.execute(
+                        requests_table.insert().values(
+                            id=request.id,
+                            channel_id=channel_id,
+                            requester_id=requester_id,
+                            campaign_id=campaign_id,
+                            send_id=send_id,
+                            campaign_name=campaign_name,
+                            state=request.state.value,
+                            pair_key=key,
+                            submission_key=submission_key,
+                            created_at=now,
+                            updated_at=now,
+                            expires_at=request.expires_at,
+                            attempts=0,
+                        )
+                    )
+                    insert_audit(
+                        conn, request.id, None, RequestState.PENDING, requester_id, now, "requested"
+                    )
+                return request
+            except exc.IntegrityError:
+                if submission_key is not None:
+                    earlier = self._made_by_submission(submission_key)
+                    if earlier is not None:
+                        raise DuplicateSubmissionError(earlier) from None
+                holder = self._holder_of(key)
+                if holder is not None:
+                    raise DuplicatePairError(holder.id, holder.state) from None
+        raise StoreError("could not store the request (the pair kept changing hands)")
+
+    def _made_by_submission(self, submission_key: str) -> str | None:
+        with self._db.connect() as conn:
+            found = conn.execute(
+                sa.select(requests_table.c.id).where(
+                    requests_table.c.submission_key == submission_key
+                )
+            ).scalar()
+        return None if found is None else str(found)
+
+    @translate_errors
+    def pair_holder(self, campaign_id: str, send_id: str | None) -> SendIdRequest | None:
+        """The live request holding this pair, if any (None for send_id None: never held).
+
+        A cheap pre-check for form validation; create_request stays the authority on races.
+        """
+        return self._holder_of(pair_key(campaign_id, send_id))
+
+    def _holder_of(self, key: str | None) -> SendIdRequest | None:
+        if key is None:
+            return None
+        return self._request(sa.select(*REQUEST_COLUMNS).where(requests_table.c.pair_key == key))
+
+    @translate_errors
+    def get(self, request_id: str) -> SendIdRequest | None:
+        return self._request(sa.select(*REQUEST_COLUMNS).where(requests_table.c.id == request_id))
+
+    @translate_errors
+    def set_card(self, request_id: str, card_ts: str) -> None:
+        """Remember the ts of the request's approval card (raises UnknownRequestError)."""
+        with self._db.write() as conn:
+            result = conn.execute(
+                requests_table.update()
+                .where(requests_table.c.id == request_id)
+                .values(card_ts=card_ts)
+            )
+            if result.rowcount != 1:
+                raise UnknownRequestError(request_id)
+
+    @translate_errors
+    def mark_announced(self, request_id: str, state: RequestState | None) -> None:
+        """Record that the thread reply for `state` has been posted (None: nothing posted)."""
+        with self._db.write() as conn:
+            conn.execute(
+                requests_table.update()
+                .where(requests_table.c.id == request_id)
+                .values(announced_state=None if state is None else state.value)
+            )
+
+    @translate_errors
+    def transition(
+        self,
+        request_id: str,
+        from_states: RequestState | Iterable[RequestState],
+        to_state: RequestState,
+        *,
+        actor_id: str,
+        detail: str = "",
+        now: datetime | None = None,
+        decided_by: str | Literal[_Unset.UNSET] | None = _UNSET,
+        reject_reason: str | Literal[_Unset.UNSET] | None = _UNSET,
+        created_send_id: str | Literal[_Unset.UNSET] | None = _UNSET,
+        failure_kind: FailureKind | Literal[_Unset.UNSET] | None = _UNSET,
+        failure_message: str | Literal[_Unset.UNSET] | None = _UNSET,
+    ) -> SendIdRequest | None:
+        """Move a request to ``to_state`` if it is in one of ``from_states``; audit it.
+
+        Returns the updated request if this caller won, None if the request was not in an
+        expected state (someone else won) or does not exist. Only the optional fields passed
+        explicitly are written. Entering APPROVED counts an attempt and re-claims the pair
+        (DuplicatePairError if, after a REJECTED_BY_BRAZE failure, another request took it).
+        Entering FAILED requires a failure_kind. Illegal transitions raise ValueError.
+        """
+        sources = (from_states,) if isinstance(from_states, RequestState) else tuple(from_states)
+        if not sources:
+            raise ValueError("from_states is empty")
+        for source in sources:
+            if to_state not in ALLOWED_TRANSITIONS[source]:
+                raise ValueError(f"illegal transition {source.value} -> {to_state.value}")
+        if to_state is RequestState.FAILED and not isinstance(failure_kind, FailureKind):
+            # Whether the pair is freed depends on the kind; a stale kind must not decide it.
+            raise ValueError("entering failed requires a failure_kind")
+        now = utcnow() if now is None else aware(now)
+
+        values: dict[str, Any] = {
+            "state": to_state.value,
+            # SQL evaluates every SET expression against the row as it was before the UPDATE.
+            "previous_state": requests_table.c.state,
+            "updated_at": now,
+        }
+        if to_state is RequestState.APPROVED:
+            values["attempts"] = requests_table.c.attempts + 1
+            # Normally a no-op (the request already holds its pair); after a 400 freed it, a retry
+            # must hold it again. NULL when send_id is NULL (NULL || x is NULL on both backends).
+            values["pair_key"] = (
+                requests_table.c.campaign_id + PAIR_SEPARATOR + requests_table.c.send_id
+            )
+        if to_state in _FREEING_STATES or (
+            to_state is RequestState.FAILED and failure_kind is FailureKind.REJECTED_BY_BRAZE
+        ):
+            values["pair_key"] = None
+        if decided_by is not _UNSET:
+            values["decided_by"] = decided_by
+            values["decided_at"] = None if decided_by is None else now
+        if reject_reason is not _UNSET:
+            values["reject_reason"] = reject_reason
+        if created_send_id is not _UNSET:
+            values["created_send_id"] = created_send_id
+        if failure_kind is not _UNSET:
+            values["failure_kind"] = None if failure_kind is None else failure_kind.value
+        if failure_message is not _UNSET:
+            values["failure_message"] = failure_message
+
+        statement = (
+            requests_table.update()
+            .where(requests_table.c.id == request_id)
+            .where(requests_table.c.state.in_([s.value for s in sources]))
+            .values(**values)
+        )
+        try:
+            with self._db.write() as conn:
+                row: RowMapping | None
+                if self._db.update_returning:
+                    row = conn.execute(statement.returning(*requests_table.c)).mappings().first()
+                else:
+                    if conn.execute(statement).rowcount != 1:
+                        return None
+                    # Still the same transaction, write lock held: nobody changed it since.
+                    row = (
+                        conn.execute(
+                            sa.select(requests_table).where(requests_table.c.id == request_id)
+                        )
+                        .mappings()
+                        .one()
+                    )
+                if row is None:
+                    return None
+                insert_audit(
+                    conn,
+                    request_id,
+                    RequestState(row["previous_state"]),
+                    to_state,
+                    actor_id,
+                    now,
+                    detail,
+                )
+                return to_request(row)
+        except exc.IntegrityError:
+            # Only the pair re-claim on entering APPROVED can violate a constraint here.
+            current = self.get(request_id)
+            holder = (
+                None if current is None else self.pair_holder(current.campaign_id, current.send_id)
+            )
+            if holder is None:
+                raise
+            raise DuplicatePairError(holder.id, holder.state) from None

@@ -1,0 +1,63 @@
+"""Versioned schema: a new database gets the current tables, an older one the missing steps.
+
+Each step runs with its version row in the same transaction, so an upgrade either completes or
+leaves the data as it was. A database written by a newer bot is refused rather than risked.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import sqlalchemy as sa
+
+from bot.store.engine import Database
+from bot.store.errors import StoreError
+from bot.store.schema import metadata, schema_version_table, utcnow
+
+SCHEMA_VERSION: Final = 3
+
+# How to bring a database from version N-1 to N, in order.
+MIGRATIONS: Final[dict[int, tuple[str, ...]]] = {
+    2: (
+        # Which state's thread reply is posted: lets housekeeping re-post replies a crash lost.
+        "ALTER TABLE requests ADD COLUMN announced_state VARCHAR(16)",
+        # When the half-TTL reminder went out (at most one per request).
+        "ALTER TABLE requests ADD COLUMN reminded_at TIMESTAMP",
+    ),
+    3: (
+        # Slack's view ID of the form that created the request: a replayed submission (to any
+        # replica) carries the same one, and the unique index refuses a second request.
+        "ALTER TABLE requests ADD COLUMN submission_key VARCHAR(64)",
+        "CREATE UNIQUE INDEX uq_requests_submission_key ON requests (submission_key)",
+    ),
+}
+
+# Arbitrary constant ("SEND") for pg_advisory_xact_lock: serialises schema creation between
+# replicas that start at the same moment (concurrent CREATE TABLE IF NOT EXISTS can still fail).
+_PG_SCHEMA_LOCK_ID: Final = 0x53454E44
+
+
+def ensure_schema(db: Database) -> None:
+    """Create the tables or bring them up to SCHEMA_VERSION; StoreError if the database is newer."""
+    with db.write() as conn:
+        if not db.is_sqlite:
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_SCHEMA_LOCK_ID)))
+        metadata.create_all(conn, checkfirst=True)
+        current = conn.execute(sa.select(sa.func.max(schema_version_table.c.version))).scalar()
+        if current is None:
+            conn.execute(
+                schema_version_table.insert().values(version=SCHEMA_VERSION, applied_at=utcnow())
+            )
+            return
+        if current > SCHEMA_VERSION:
+            # Written by newer code: running old code against it could corrupt data.
+            raise StoreError(
+                f"database schema version {current} is newer than this bot supports "
+                f"({SCHEMA_VERSION}); upgrade the bot"
+            )
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            for statement in MIGRATIONS[version]:
+                if not db.is_sqlite:
+                    statement = statement.replace("TIMESTAMP", "TIMESTAMP WITH TIME ZONE")
+                conn.exec_driver_sql(statement)
+            conn.execute(schema_version_table.insert().values(version=version, applied_at=utcnow()))

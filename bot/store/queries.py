@@ -1,0 +1,27 @@
+"""The base of the store's query groups: the database they share, and reading requests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from bot.domain.models import SendIdRequest
+from bot.store.engine import Database
+from bot.store.schema import to_request
+
+
+class Queries:
+    """Each group of queries (lifecycle, reads, housekeeping, quota, audit) extends this;
+    :class:`~bot.store.store.Store` combines them over one :class:`Database`."""
+
+    _db: Database
+
+    def _requests(self, statement: sa.Select[Any]) -> list[SendIdRequest]:
+        with self._db.connect() as conn:
+            return [to_request(row) for row in conn.execute(statement).mappings()]
+
+    def _request(self, statement: sa.Select[Any]) -> SendIdRequest | None:
+        with self._db.connect() as conn:
+            row = conn.execute(statement).mappings().first()
+        return None if row is None else to_request(row)

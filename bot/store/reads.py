@@ -1,0 +1,81 @@
+"""Reads for people and for metrics: a channel's history, a person's requests, counts."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from bot.domain.models import FailureKind, RequestState, SendIdRequest
+from bot.store.errors import translate_errors
+from bot.store.queries import Queries
+from bot.store.schema import REQUEST_COLUMNS, requests_table
+
+
+class RequestReads(Queries):
+    @translate_errors
+    def recent_in_channel(self, channel_id: str, limit: int = 10) -> list[SendIdRequest]:
+        """The channel's most recent requests, newest first."""
+        return self._requests(
+            sa.select(*REQUEST_COLUMNS)
+            .where(requests_table.c.channel_id == channel_id)
+            .order_by(requests_table.c.created_at.desc(), requests_table.c.id.desc())
+            .limit(limit)
+        )
+
+    @translate_errors
+    def find_created(self, channel_id: str, send_id: str) -> SendIdRequest | None:
+        """The newest request of the channel that created `send_id` (for /sendid stats)."""
+        return self._request(
+            sa.select(*REQUEST_COLUMNS)
+            .where(requests_table.c.channel_id == channel_id)
+            .where(requests_table.c.created_send_id == send_id)
+            .where(requests_table.c.state == RequestState.CREATED.value)
+            .order_by(requests_table.c.created_at.desc())
+            .limit(1)
+        )
+
+    @translate_errors
+    def recent_by_requester(self, requester_id: str, limit: int = 10) -> list[SendIdRequest]:
+        """The person's most recent requests in any channel, newest first (App Home)."""
+        return self._requests(
+            sa.select(*REQUEST_COLUMNS)
+            .where(requests_table.c.requester_id == requester_id)
+            .order_by(requests_table.c.created_at.desc(), requests_table.c.id.desc())
+            .limit(limit)
+        )
+
+    @translate_errors
+    def in_state(self, state: RequestState) -> list[SendIdRequest]:
+        """All requests in ``state``, oldest first."""
+        return self._requests(
+            sa.select(*REQUEST_COLUMNS)
+            .where(requests_table.c.state == state.value)
+            .order_by(requests_table.c.created_at, requests_table.c.id)
+        )
+
+    @translate_errors
+    def count_by_state(self) -> dict[RequestState, int]:
+        """How many requests are in each state (every state present, zero if none)."""
+        counts = dict.fromkeys(RequestState, 0)
+        statement = sa.select(requests_table.c.state, sa.func.count()).group_by(
+            requests_table.c.state
+        )
+        with self._db.connect() as conn:
+            for state, count in conn.execute(statement):
+                if state in RequestState._value2member_map_:
+                    counts[RequestState(state)] = int(count)
+        return counts
+
+    @translate_errors
+    def count_failed_by_kind(self) -> dict[FailureKind, int]:
+        """How many ``failed`` requests there are of each failure kind (zero if none)."""
+        counts = dict.fromkeys(FailureKind, 0)
+        statement = (
+            sa.select(requests_table.c.failure_kind, sa.func.count())
+            .where(requests_table.c.state == RequestState.FAILED.value)
+            .group_by(requests_table.c.failure_kind)
+        )
+        with self._db.connect() as conn:
+            for kind, count in conn.execute(statement):
+                if kind in FailureKind._value2member_map_:
+                    counts[FailureKind(kind)] = int(count)
+        return counts

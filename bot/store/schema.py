@@ -1,0 +1,176 @@
+"""The tables, and how their rows become the domain's records.
+
+Every datetime column is an aware UTC datetime on both backends. ``pair_key`` is the database's
+half of the duplicate-pair rule: set while a request holds its campaign/send ID pair, NULL once
+it is freed (NULLs never collide), under a unique constraint.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Final
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect, RowMapping
+
+from bot.domain.models import AuditEntry, FailureKind, RequestState, SendIdRequest
+
+# Separates campaign ID and send ID inside pair_key; a control character cannot occur in either
+# (send IDs are printable ASCII, campaign IDs are UUID-like), so distinct pairs get distinct keys.
+PAIR_SEPARATOR: Final = "\x1f"
+
+
+def pair_key(campaign_id: str, send_id: str | None) -> str | None:
+    """The value of ``pair_key`` for a request holding this pair (None: Braze generates one)."""
+    return None if send_id is None else f"{campaign_id}{PAIR_SEPARATOR}{send_id}"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def aware(value: datetime) -> datetime:
+    """``value`` in UTC; a naive datetime is refused (it would be ambiguous)."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"naive datetime {value!r}: pass a timezone-aware (UTC) datetime")
+    return value.astimezone(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """Aware UTC datetimes on both backends (SQLite stores naive text, PostgreSQL timestamptz)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        # A naive datetime is ambiguous; refusing it catches datetime.utcnow()-style bugs.
+        value = aware(value)
+        # SQLite stores text without an offset; all-UTC text sorts in time order.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+metadata = sa.MetaData()
+
+schema_version_table = sa.Table(
+    "schema_version",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("applied_at", UTCDateTime, nullable=False),
+)
+
+requests_table = sa.Table(
+    "requests",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("channel_id", sa.String(32), nullable=False),
+    sa.Column("requester_id", sa.String(32), nullable=False),
+    sa.Column("campaign_id", sa.String(128), nullable=False),
+    sa.Column("send_id", sa.String(128), nullable=True),
+    sa.Column("campaign_name", sa.Text, nullable=True),
+    sa.Column("state", sa.String(16), nullable=False),
+    # The state before the last transition: lets one UPDATE report which from-state it matched.
+    sa.Column("previous_state", sa.String(16), nullable=True),
+    # campaign_id + PAIR_SEPARATOR + send_id while the request holds the pair, else NULL.
+    sa.Column("pair_key", sa.String(260), nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("card_ts", sa.String(32), nullable=True),
+    sa.Column("decided_by", sa.String(32), nullable=True),
+    sa.Column("decided_at", UTCDateTime, nullable=True),
+    sa.Column("reject_reason", sa.Text, nullable=True),
+    sa.Column("created_send_id", sa.String(128), nullable=True),
+    sa.Column("failure_kind", sa.String(32), nullable=True),
+    sa.Column("failure_message", sa.Text, nullable=True),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("announced_state", sa.String(16), nullable=True),
+    sa.Column("reminded_at", UTCDateTime, nullable=True),
+    sa.Column("submission_key", sa.String(64), nullable=True),
+    sa.UniqueConstraint("pair_key", name="uq_requests_pair_key"),
+    sa.Index("uq_requests_submission_key", "submission_key", unique=True),
+    sa.Index("ix_requests_channel_created", "channel_id", "created_at"),
+    sa.Index("ix_requests_state_expires", "state", "expires_at"),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    # INTEGER (not BIGINT) on SQLite so that the column aliases the rowid and autoincrements.
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
+    sa.Column(
+        "request_id",
+        sa.String(32),
+        sa.ForeignKey("requests.id", name="fk_audit_log_request"),
+        nullable=False,
+    ),
+    sa.Column("from_state", sa.String(16), nullable=True),
+    sa.Column("to_state", sa.String(16), nullable=False),
+    sa.Column("actor_id", sa.String(32), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Index("ix_audit_log_request", "request_id", "id"),
+)
+
+# A single row (id = 1): only the newest observation matters, and every replica shares it.
+quota_table = sa.Table(
+    "braze_quota",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("quota_limit", sa.Integer, nullable=True),
+    sa.Column("remaining", sa.Integer, nullable=True),
+    sa.Column("reset_at", UTCDateTime, nullable=True),
+    sa.Column("observed_at", UTCDateTime, nullable=False),
+)
+
+# Columns that become SendIdRequest fields (everything but bookkeeping columns).
+REQUEST_COLUMNS: Final = tuple(
+    c for c in requests_table.c if c.name not in {"pair_key", "previous_state", "submission_key"}
+)
+
+
+def to_request(row: RowMapping) -> SendIdRequest:
+    failure_kind = row["failure_kind"]
+    announced_state = row["announced_state"]
+    return SendIdRequest(
+        id=row["id"],
+        channel_id=row["channel_id"],
+        requester_id=row["requester_id"],
+        campaign_id=row["campaign_id"],
+        send_id=row["send_id"],
+        campaign_name=row["campaign_name"],
+        state=RequestState(row["state"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        expires_at=row["expires_at"],
+        card_ts=row["card_ts"],
+        decided_by=row["decided_by"],
+        decided_at=row["decided_at"],
+        reject_reason=row["reject_reason"],
+        created_send_id=row["created_send_id"],
+        failure_kind=None if failure_kind is None else FailureKind(failure_kind),
+        failure_message=row["failure_message"],
+        attempts=row["attempts"],
+        announced_state=None if announced_state is None else RequestState(announced_state),
+        reminded_at=row["reminded_at"],
+    )
+
+
+def to_audit(row: RowMapping) -> AuditEntry:
+    from_state = row["from_state"]
+    return AuditEntry(
+        request_id=row["request_id"],
+        from_state=None if from_state is None else RequestState(from_state),
+        to_state=RequestState(row["to_state"]),
+        actor_id=row["actor_id"],
+        at=row["at"],
+        detail=row["detail"],
+    )

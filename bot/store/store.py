@@ -1,0 +1,52 @@
+"""`Store`: every query group over one database, opened and brought up to date at once."""
+
+from __future__ import annotations
+
+from sqlalchemy import exc
+from sqlalchemy.engine import URL
+
+from bot.store.audit_trail import AuditTrail
+from bot.store.engine import Database
+from bot.store.errors import StoreError
+from bot.store.housekeeping import HousekeepingQueries
+from bot.store.lifecycle import RequestLifecycle
+from bot.store.migrations import ensure_schema
+from bot.store.quota import QuotaRecords
+from bot.store.reads import RequestReads
+
+
+class Store(RequestLifecycle, RequestReads, HousekeepingQueries, QuotaRecords, AuditTrail):
+    """Thread-safe; share one instance per process. Replicas share state through the database."""
+
+    def __init__(self, url: str | URL) -> None:
+        self._db = Database(url)
+        try:
+            ensure_schema(self._db)
+        except exc.DBAPIError as error:
+            self._db.close()
+            raise StoreError(
+                f"cannot open database {self._db.display_url()}: {error.orig!r}"
+            ) from error
+        except BaseException:
+            self._db.close()
+            raise
+
+    @property
+    def url(self) -> URL:
+        return self._db.url
+
+    def __repr__(self) -> str:
+        return f"Store({self._db.display_url()!r})"
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def ping(self) -> bool:
+        """True when the database answers ``SELECT 1``. Never raises (used by GET /readyz)."""
+        return self._db.ping()
