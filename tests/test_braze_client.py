@@ -25,11 +25,11 @@ from bot.braze import (
     BrazePermissionError,
     BrazeQuotaExceeded,
     BrazeRequestRejected,
+    BrazeSendStatsPermissionError,
     BrazeUnavailable,
     BrazeUnexpectedResponse,
     RetryPolicy,
 )
-from bot.braze.errors import BrazeSendStatsPermissionError
 from bot.domain.analytics import SEND_ANALYTICS_RETENTION_DAYS, ChannelCounts, DayStats
 from bot.domain.models import FailureKind
 from tests.standins.braze import CREATE_PATH, DATA_SERIES_PATH, DETAILS_PATH, BrazeStandIn

@@ -59,23 +59,6 @@ from typing import ClassVar
 from bot.domain.models import FailureKind, QuotaSnapshot
 from bot.domain.ports import GatewayError
 
-__all__ = [
-    "MAX_MESSAGE_LENGTH",
-    "REDACTED",
-    "BrazeAuthError",
-    "BrazeConfigurationError",
-    "BrazeEndpointNotFound",
-    "BrazeError",
-    "BrazeOutcomeUnknown",
-    "BrazePermissionError",
-    "BrazeQuotaExceeded",
-    "BrazeRequestRejected",
-    "BrazeUnavailable",
-    "BrazeUnexpectedResponse",
-    "clip",
-    "scrub",
-]
-
 MAX_MESSAGE_LENGTH = 500
 REDACTED = "[redacted]"
 # Shorter "secrets" are not scrubbed: replacing e.g. "a" everywhere would only garble the text.

@@ -130,28 +130,27 @@ def bot_in_container(
     return settings
 
 
-def request_until_the_card(driver: SlackDriver, send_id: str) -> dict[str, Any]:
-    """/sendid → the form (views.open) → submission → the approval card; returns the card."""
-    answer = driver.send_form(Submission(CHANNEL, REQUESTER, CAMPAIGN, send_id))
-    assert answer.ack == ACKNOWLEDGED, answer
-    driver.slack.wait_for_call("chat.postMessage", predicate=lambda c: is_card_post(c, CHANNEL))
-    (card,) = driver.slack.messages_in(CHANNEL)
-    for block in card["blocks"]:
-        Block.parse(block).validate_json()  # type: ignore[union-attr]
-    return card
-
-
-def approve(driver: SlackDriver, card: dict[str, Any]) -> None:
-    (request_id,) = [b["value"] for b in buttons(card["blocks"]) if b["action_id"] == APPROVE]
-    answer = driver.click(APPROVE, request_id, user=APPROVER, ts=card["ts"])
-    assert answer.ack == ACKNOWLEDGED, answer
+def request_and_approve(container: docker.Container, slack: SlackStandIn, send_id: str) -> str:
+    """Through the container: /sendid → the form → submission → the approval card → Approve.
+    Returns the card's ts (its thread gets the outcome)."""
+    with SlackDriver(container.url, slack) as driver:
+        answer = driver.send_form(Submission(CHANNEL, REQUESTER, CAMPAIGN, send_id))
+        assert answer.ack == ACKNOWLEDGED, answer
+        slack.wait_for_call("chat.postMessage", predicate=lambda c: is_card_post(c, CHANNEL))
+        (card,) = slack.messages_in(CHANNEL)
+        for block in card["blocks"]:
+            Block.parse(block).validate_json()  # type: ignore[union-attr]
+        (request_id,) = [b["value"] for b in buttons(card["blocks"]) if b["action_id"] == APPROVE]
+        answer = driver.click(APPROVE, request_id, user=APPROVER, ts=card["ts"])
+        assert answer.ack == ACKNOWLEDGED, answer
+    return str(card["ts"])
 
 
 def assert_created_once_and_replied(
-    slack: SlackStandIn, braze: BrazeStandIn, card: dict[str, Any], send_id: str
+    slack: SlackStandIn, braze: BrazeStandIn, card_ts: str, send_id: str
 ) -> None:
     reply = slack.wait_for_call(
-        "chat.postMessage", predicate=lambda c: c.params.get("thread_ts") == card["ts"]
+        "chat.postMessage", predicate=lambda c: c.params.get("thread_ts") == card_ts
     ).params
     for block in reply["blocks"]:
         Block.parse(block).validate_json()  # type: ignore[union-attr]
@@ -191,10 +190,8 @@ def test_a_request_goes_from_slash_command_to_send_id_through_the_container(
     containers: docker.Containers, slack: SlackStandIn, braze: BrazeStandIn
 ) -> None:
     container = containers.run(bot_in_container(slack, braze))
-    with SlackDriver(container.url, slack) as driver:
-        card = request_until_the_card(driver, "container_wave_1")
-        approve(driver, card)
-    assert_created_once_and_replied(slack, braze, card, "container_wave_1")
+    card_ts = request_and_approve(container, slack, "container_wave_1")
+    assert_created_once_and_replied(slack, braze, card_ts, "container_wave_1")
     # The image's default database: SQLite in its working directory, /data (README).
     assert "sendid.db" in docker.docker("exec", container.id, "ls", "/data").split()
 
@@ -203,16 +200,14 @@ def test_docker_stop_lets_an_approval_in_flight_finish_and_the_bot_exits_0(
     containers: docker.Containers, slack: SlackStandIn, braze: BrazeStandIn
 ) -> None:
     container = containers.run(bot_in_container(slack, braze))
-    with SlackDriver(container.url, slack) as driver:
-        card = request_until_the_card(driver, "stopped_wave_1")
-        braze.delay_next(CREATE_PATH, 2.0)  # Braze is slow to answer
-        approve(driver, card)
+    braze.delay_next(CREATE_PATH, 2.0)  # Braze is slow to answer the approval
+    card_ts = request_and_approve(container, slack, "stopped_wave_1")
     (call,) = braze.wait_for_calls(CREATE_PATH, 1)
     code, seconds = container.stop(GRACE_SECONDS)  # SIGTERM to PID 1, SIGKILL after 30 s
     assert code == 0, container.logs()
     assert time.monotonic() - call.at >= 2.0  # it waited for Braze's answer...
     assert seconds < GRACE_SECONDS / 2, f"took {seconds:.1f} s to stop"  # ...not for SIGKILL
-    assert_created_once_and_replied(slack, braze, card, "stopped_wave_1")
+    assert_created_once_and_replied(slack, braze, card_ts, "stopped_wave_1")
     lines = [json.loads(line) for line in container.logs().splitlines() if line.startswith("{")]
     assert any("SIGTERM" in line["message"] or "Terminated" in line["message"] for line in lines)
 
@@ -234,10 +229,8 @@ def test_the_container_runs_as_the_kubernetes_pod_does_read_only_without_capabil
         assert host_config["ReadonlyRootfs"] is True and host_config["CapDrop"] == ["ALL"]
         assert container.main_process_status()["CapEff"] == "0000000000000000"
         assert container.main_process_status()["NoNewPrivs"] == "1"
-        with SlackDriver(container.url, slack) as driver:
-            card = request_until_the_card(driver, "hardened_wave_1")
-            approve(driver, card)
-        assert_created_once_and_replied(slack, braze, card, "hardened_wave_1")
+        card_ts = request_and_approve(container, slack, "hardened_wave_1")
+        assert_created_once_and_replied(slack, braze, card_ts, "hardened_wave_1")
         assert httpx.get(f"{container.url}/metrics", timeout=5).status_code == 200
         code, _ = container.stop(GRACE_SECONDS)
         assert code == 0, container.logs()

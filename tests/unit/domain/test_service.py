@@ -1,5 +1,6 @@
-"""bot.domain.service against a real Store (SQLite file) and a real BrazeClient talking HTTP to the
-loopback Braze stand-in. Time is an injected clock wherever the service takes one."""
+"""bot.domain.service, the one entry point of the Slack layer and of housekeeping, against a real
+Store (SQLite file) and a real BrazeClient talking HTTP to the loopback Braze stand-in. Time is an
+injected clock wherever the service takes one."""
 
 from __future__ import annotations
 
@@ -16,9 +17,9 @@ from bot.braze import BrazeClient, RetryPolicy
 from bot.domain import problems as codes
 from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
 from bot.domain.problems import Problem
-from bot.domain.service import SYSTEM_ACTOR, Claim, SendIdService
+from bot.domain.service import SYSTEM_ACTOR, Claim, SendIdService, SubmitOutcome
 from bot.store import Store
-from tests.standins.braze import CREATE_PATH, DETAILS_PATH, BrazeStandIn
+from tests.standins.braze import CREATE_PATH, DATA_SERIES_PATH, DETAILS_PATH, BrazeStandIn
 from tests.support.constants import (
     APPROVER,
     BRAZE_KEY,
@@ -27,6 +28,7 @@ from tests.support.constants import (
     CHANNEL,
     GROUP_APPROVER,
     OTHER_CHANNEL,
+    OUTSIDER,
     REQUESTER,
     UNKNOWN_CAMPAIGN,
 )
@@ -83,6 +85,23 @@ def service(store: Store, client: BrazeClient, clock: FakeClock) -> SendIdServic
     return SendIdService(store, client, ttl=TTL, lookup_timeout=1.0, clock=clock)
 
 
+def attempt(
+    service: SendIdService,
+    campaign_id: str | None = CAMPAIGN,
+    send_id: str | None = "wave1",
+    *,
+    channel_id: str = CHANNEL,
+    requester_id: str = REQUESTER,
+) -> SubmitOutcome:
+    """The form submitted with these values, as typed: what the service made of it."""
+    return service.submit(
+        channel_id=channel_id,
+        requester_id=requester_id,
+        raw_campaign_id=campaign_id,
+        raw_send_id=send_id,
+    )
+
+
 def submit(
     service: SendIdService,
     send_id: str | None = "wave1",
@@ -91,11 +110,9 @@ def submit(
     channel_id: str = CHANNEL,
     requester_id: str = REQUESTER,
 ) -> SendIdRequest:
-    outcome = service.submit(
-        channel_id=channel_id,
-        requester_id=requester_id,
-        raw_campaign_id=campaign_id,
-        raw_send_id=send_id,
+    """The form submitted and accepted: the stored request."""
+    outcome = attempt(
+        service, campaign_id, send_id, channel_id=channel_id, requester_id=requester_id
     )
     assert outcome.problems == {}, outcome.problems
     assert outcome.request is not None
@@ -115,6 +132,14 @@ def failed(service: SendIdService, braze: BrazeStandIn, status: int) -> SendIdRe
     return final
 
 
+def timed_out(service: SendIdService, braze: BrazeStandIn) -> SendIdRequest:
+    """An approval whose Braze call got no answer in time: Braze may have created the ID."""
+    braze.delay_next(CREATE_PATH, READ_TIMEOUT + 1.5)
+    final, _ = service.create_in_braze(approved(service))
+    assert final.failure_kind is FailureKind.OUTCOME_UNKNOWN
+    return final
+
+
 def next_utc_midnight() -> datetime:
     tomorrow = datetime.now(UTC) + timedelta(days=1)
     return tomorrow.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -130,12 +155,7 @@ def details_calls(braze: BrazeStandIn) -> int:
 def test_a_valid_submission_stores_a_pending_request_with_the_campaign_name(
     service: SendIdService, store: Store, braze: BrazeStandIn, clock: FakeClock
 ) -> None:
-    outcome = service.submit(
-        channel_id=CHANNEL,
-        requester_id=REQUESTER,
-        raw_campaign_id=f"  {CAMPAIGN.upper()} ",
-        raw_send_id=" wave1 ",
-    )
+    outcome = attempt(service, f"  {CAMPAIGN.upper()} ", " wave1 ")
     request = outcome.request
     assert outcome.problems == {}
     assert request is not None
@@ -176,12 +196,7 @@ def test_each_validation_problem_is_reported_without_storing_or_calling_braze(
     raw_send_id: str,
     fields: set[str],
 ) -> None:
-    outcome = service.submit(
-        channel_id=CHANNEL,
-        requester_id=REQUESTER,
-        raw_campaign_id=raw_campaign_id,
-        raw_send_id=raw_send_id,
-    )
+    outcome = attempt(service, raw_campaign_id, raw_send_id)
     assert outcome.request is None
     assert set(outcome.problems) == fields
     assert store.recent_in_channel(CHANNEL) == []
@@ -189,12 +204,7 @@ def test_each_validation_problem_is_reported_without_storing_or_calling_braze(
 
 
 def test_a_campaign_braze_does_not_know_is_refused(service: SendIdService, store: Store) -> None:
-    outcome = service.submit(
-        channel_id=CHANNEL,
-        requester_id=REQUESTER,
-        raw_campaign_id=UNKNOWN_CAMPAIGN,
-        raw_send_id="wave1",
-    )
+    outcome = attempt(service, UNKNOWN_CAMPAIGN)
     assert outcome.request is None
     assert outcome.problems == {"campaign_id": Problem(codes.CAMPAIGN_UNKNOWN)}
     assert store.recent_in_channel(CHANNEL) == []
@@ -202,21 +212,15 @@ def test_a_campaign_braze_does_not_know_is_refused(service: SendIdService, store
 
 def test_an_archived_campaign_is_refused(service: SendIdService, braze: BrazeStandIn) -> None:
     braze.add_campaign(OTHER_CAMPAIGN, "Old sale", archived=True)
-    outcome = service.submit(
-        channel_id=CHANNEL, requester_id=REQUESTER, raw_campaign_id=OTHER_CAMPAIGN, raw_send_id=None
-    )
+    outcome = attempt(service, OTHER_CAMPAIGN, None)
     assert outcome.request is None
     assert outcome.problems == {"campaign_id": Problem(codes.CAMPAIGN_ARCHIVED)}
 
 
 def test_a_pair_still_pending_is_refused_as_a_duplicate(service: SendIdService) -> None:
     submit(service, "wave1")
-    outcome = service.submit(
-        channel_id=OTHER_CHANNEL,
-        requester_id="U0SOMEONE",
-        raw_campaign_id=CAMPAIGN.upper(),  # the same campaign, however it is typed
-        raw_send_id="wave1",
-    )
+    # The same campaign, however it is typed, by someone else in another channel.
+    outcome = attempt(service, CAMPAIGN.upper(), channel_id=OTHER_CHANNEL, requester_id=OUTSIDER)
     assert outcome.request is None
     assert outcome.problems == {"send_id": Problem(codes.DUPLICATE_IN_FLIGHT)}
 
@@ -224,9 +228,7 @@ def test_a_pair_still_pending_is_refused_as_a_duplicate(service: SendIdService) 
 def test_a_pair_already_created_is_refused_as_created(service: SendIdService) -> None:
     final, _ = service.create_in_braze(approved(service, "wave1"))
     assert final.state is S.CREATED
-    outcome = service.submit(
-        channel_id=CHANNEL, requester_id=REQUESTER, raw_campaign_id=CAMPAIGN, raw_send_id="wave1"
-    )
+    outcome = attempt(service)
     assert outcome.problems == {"send_id": Problem(codes.DUPLICATE_CREATED)}
 
 
@@ -261,9 +263,7 @@ def test_a_pair_that_failed_for_a_retryable_reason_stays_held(
     service: SendIdService, braze: BrazeStandIn
 ) -> None:
     failed(service, braze, 500)
-    outcome = service.submit(
-        channel_id=CHANNEL, requester_id=REQUESTER, raw_campaign_id=CAMPAIGN, raw_send_id="wave1"
-    )
+    outcome = attempt(service)
     assert outcome.problems == {"send_id": Problem(codes.DUPLICATE_IN_FLIGHT)}
 
 
@@ -277,9 +277,7 @@ def test_an_exhausted_quota_refuses_submission_until_its_reset(
     if reset <= clock.now:
         reset += timedelta(days=1)
     store.record_quota(QuotaSnapshot(limit=100, remaining=0, reset_at=reset, observed_at=clock()))
-    outcome = service.submit(
-        channel_id=CHANNEL, requester_id=REQUESTER, raw_campaign_id=CAMPAIGN, raw_send_id="wave1"
-    )
+    outcome = attempt(service)
     assert outcome.request is None
     assert outcome.problems == {"campaign_id": Problem(codes.QUOTA_USED_UP, {"reset": "23:59 UTC"})}
     assert braze.calls == []
@@ -309,9 +307,7 @@ def test_creating_the_last_send_id_of_the_day_refuses_the_next_submission(
     assert final.state is S.CREATED
     assert quota is not None and quota.remaining == 0
     calls = len(braze.calls)
-    outcome = service.submit(
-        channel_id=CHANNEL, requester_id=REQUESTER, raw_campaign_id=CAMPAIGN, raw_send_id="wave2"
-    )
+    outcome = attempt(service, send_id="wave2")
     assert outcome.problems["campaign_id"].code == codes.QUOTA_USED_UP
     assert len(braze.calls) == calls
 
@@ -505,10 +501,8 @@ def test_a_5xx_that_recovers_within_the_retries_creates_the_send_id(
 def test_a_read_timeout_is_an_unknown_outcome_and_is_not_retried(
     service: SendIdService, braze: BrazeStandIn
 ) -> None:
-    braze.delay_next(CREATE_PATH, READ_TIMEOUT + 1.5)
-    final, _ = service.create_in_braze(approved(service))
+    final = timed_out(service, braze)
     assert final.state is S.FAILED
-    assert final.failure_kind is FailureKind.OUTCOME_UNKNOWN
     assert len(braze.create_calls()) == 1
     assert braze.created == [(CAMPAIGN, "wave1")]  # Braze did act on it
 
@@ -539,9 +533,7 @@ def test_a_429_records_no_quota_left_until_brazes_reset(
     assert (stored.limit, stored.remaining) == (100, 0)
     assert stored.reset_at in (before, next_utc_midnight())  # the stand-in resets at midnight
     assert quota == stored
-    outcome = service.submit(
-        channel_id=CHANNEL, requester_id=REQUESTER, raw_campaign_id=CAMPAIGN, raw_send_id="wave2"
-    )
+    outcome = attempt(service, send_id="wave2")
     assert outcome.problems["campaign_id"].code == codes.QUOTA_USED_UP
 
 
@@ -565,9 +557,7 @@ def test_a_429_without_a_reset_time_refuses_submissions_only_until_the_next_utc_
     midnight = (clock.now + timedelta(days=1)).replace(hour=0, minute=0, second=0)
 
     clock.now = midnight - timedelta(seconds=1)
-    outcome = service.submit(
-        channel_id=CHANNEL, requester_id=REQUESTER, raw_campaign_id=CAMPAIGN, raw_send_id="wave2"
-    )
+    outcome = attempt(service, send_id="wave2")
     assert outcome.problems == {"campaign_id": Problem(codes.QUOTA_USED_UP, {"reset": "00:00 UTC"})}
 
     clock.now = midnight
@@ -608,10 +598,7 @@ def test_a_retry_of_a_failure_that_may_pass_next_time_is_claimed(
 def test_a_retry_after_an_unknown_outcome_is_claimed(
     service: SendIdService, braze: BrazeStandIn
 ) -> None:
-    braze.delay_next(CREATE_PATH, READ_TIMEOUT + 1.5)
-    final, _ = service.create_in_braze(approved(service))
-    assert final.failure_kind is FailureKind.OUTCOME_UNKNOWN
-    assert service.claim_retry(final.id, APPROVER).won
+    assert service.claim_retry(timed_out(service, braze).id, APPROVER).won
 
 
 def test_a_retried_request_can_then_be_created(service: SendIdService, braze: BrazeStandIn) -> None:
@@ -763,3 +750,106 @@ def test_a_recovered_approval_may_be_retried_by_a_person(
     clock.advance(minutes=10)
     service.recover_stale_approvals(older_than=timedelta(minutes=2))
     assert service.claim_retry(stale.id, APPROVER).won
+
+
+# ---- reading requests and recording what people were shown -------------------------------------
+# (the entry points of the Slack layer and of housekeeping)
+
+
+def test_a_recorded_card_is_part_of_the_request_read_back(service: SendIdService) -> None:
+    request = submit(service, "wave1")
+    assert service.get_request(request.id) == request
+
+    service.record_card(request.id, "1700000000.000100")
+
+    read_back = service.get_request(request.id)
+    assert read_back is not None and read_back.card_ts == "1700000000.000100"
+    assert service.get_request("r000000000000") is None
+
+
+def test_a_channels_history_is_its_own_requests_newest_first(
+    service: SendIdService, clock: FakeClock
+) -> None:
+    first = submit(service, "wave1")
+    clock.advance(seconds=1)
+    elsewhere = submit(service, "wave2", channel_id=OTHER_CHANNEL)
+    clock.advance(seconds=1)
+    second = submit(service, "wave3")
+
+    assert [r.id for r in service.channel_history(CHANNEL)] == [second.id, first.id]
+    assert [r.id for r in service.channel_history(CHANNEL, limit=1)] == [second.id]
+    assert [r.id for r in service.channel_history(OTHER_CHANNEL)] == [elsewhere.id]
+
+
+def test_a_persons_requests_span_channels_and_leave_out_other_peoples(
+    service: SendIdService, clock: FakeClock
+) -> None:
+    mine_here = submit(service, "wave1")
+    clock.advance(seconds=1)
+    mine_there = submit(service, "wave2", channel_id=OTHER_CHANNEL)
+    submit(service, "wave3", requester_id=OUTSIDER)
+
+    assert [r.id for r in service.requests_of(REQUESTER)] == [mine_there.id, mine_here.id]
+
+
+def test_pending_requests_leave_out_decided_ones(service: SendIdService) -> None:
+    waiting = submit(service, "wave1")
+    rejected = submit(service, "wave2")
+    assert service.reject(rejected.id, APPROVER, None).won
+
+    assert [r.id for r in service.pending_requests()] == [waiting.id]
+
+
+def test_the_created_request_of_a_send_id_is_found_only_in_its_own_channel(
+    service: SendIdService,
+) -> None:
+    done, _ = service.create_in_braze(approved(service, "wave1"))
+    submit(service, "wave2")  # pending: it has created nothing yet
+
+    assert service.created_request(CHANNEL, "wave1") == done
+    assert service.created_request(OTHER_CHANNEL, "wave1") is None
+    assert service.created_request(CHANNEL, "wave2") is None
+
+
+def test_a_reply_counts_as_lost_until_it_is_recorded(
+    service: SendIdService, clock: FakeClock
+) -> None:
+    request = submit(service, "wave1")
+    service.record_card(request.id, "1.1")
+    claim = service.reject(request.id, APPROVER, "wrong day")
+    assert claim.request is not None
+
+    assert service.lost_replies(timedelta(seconds=30)) == []  # too recent to call lost
+    clock.advance(minutes=1)
+    assert [r.id for r in service.lost_replies(timedelta(seconds=30))] == [request.id]
+
+    service.record_reply(request.id, S.REJECTED)
+
+    assert service.lost_replies(timedelta(seconds=30)) == []
+
+
+def test_an_unshown_request_is_handed_out_once_and_again_after_it_is_given_back(
+    service: SendIdService, clock: FakeClock
+) -> None:
+    unseen = submit(service, "wave1")
+    shown = submit(service, "wave2")
+    service.record_card(shown.id, "1.1")
+    clock.advance(minutes=10)
+
+    assert [r.id for r in service.take_unshown(timedelta(minutes=5))] == [unseen.id]
+    assert service.take_unshown(timedelta(minutes=5)) == []  # taken: nobody else shows it
+
+    service.give_back_unshown(unseen.id)
+
+    assert [r.id for r in service.take_unshown(timedelta(minutes=5))] == [unseen.id]
+
+
+def test_results_are_refused_for_a_request_that_created_nothing(
+    service: SendIdService, braze: BrazeStandIn
+) -> None:
+    request = submit(service, "wave1")
+
+    with pytest.raises(ValueError, match="no send ID"):
+        service.send_results(request)
+
+    assert [c for c in braze.calls if c.path == DATA_SERIES_PATH] == []

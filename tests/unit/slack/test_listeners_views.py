@@ -11,19 +11,11 @@ from bot.domain.models import RequestState
 from bot.i18n import Msg, Translator
 from bot.slack.views import ids
 from bot.slack.views.modals import ModalMetadata
-from tests.support.constants import (
-    APPROVER,
-    CAMPAIGN,
-    CHANNEL,
-    OTHER_CHANNEL,
-    OUTSIDER,
-    PRIVATE_CHANNEL,
-)
+from tests.support.constants import APPROVER, CAMPAIGN, CHANNEL, OTHER_CHANNEL, OUTSIDER
 from tests.support.driver import ACKNOWLEDGED, Ack, SlackDriver
 from tests.support.waits import stored, wait_for_state
 
 t = Translator("en")
-PERMITTED = f"<#{CHANNEL}>, <#{PRIVATE_CHANNEL}>"
 
 
 def form(callback_id: str, metadata: str) -> dict[str, Any]:
