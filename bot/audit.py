@@ -16,6 +16,7 @@ import csv
 import io
 import json
 import os
+import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
@@ -46,8 +47,14 @@ COLUMNS: Final = (
 )
 
 # A spreadsheet treats a cell starting with one of these as a formula (CSV injection); OWASP
-# adds tab and carriage return to the four well-known ones.
-FORMULA_PREFIXES: Final = ("=", "+", "-", "@", "\t", "\r")
+# adds tab and carriage return to the four well-known ones, ASVS 1.2.10 the NUL character.
+FORMULA_PREFIXES: Final = ("=", "+", "-", "@", "\t", "\r", "\0")
+# Where a cell may begin when a spreadsheet reads the file with another separator than ours
+# (";" in German and most EU locales, tab, a line break): a value `;=1+1;` would split there.
+# Spaces and double quotes before the first character do not stop a formula.
+_CELL_START: Final = re.compile(
+    r'(?:^|(?<=[,;\t\r\n]))[ "]*(?=[' + re.escape("".join(FORMULA_PREFIXES)) + "])"
+)
 
 DEFAULT_DATABASE_URL: Final[str] = Settings.model_fields["sendid_database_url"].default
 
@@ -66,9 +73,12 @@ columns: request_id, channel_id, campaign_id, send_id (requested; empty: generat
 created_send_id (what Braze returned), requester_id, from_state (empty for the request
 itself), to_state, actor_id (Slack user ID or "system"), at (ISO 8601, UTC), detail.
 
-csv: RFC 4180 with a header row (also when nothing matched). To keep spreadsheets from running
-formulas, a value starting with = + - @ (or a tab or carriage return) is prefixed with a
-single quote ('), so "=1+1" is written as "'=1+1"; the JSON output is never altered.
+csv: RFC 4180 with a header row (also when nothing matched), every field quoted. To keep
+spreadsheets from running formulas, a single quote (') goes before = + - @ (or a tab, carriage
+return or NUL) wherever a cell could begin: at the start of a value, and after a comma,
+semicolon, tab or line break inside it (a spreadsheet set to another list separator splits
+there). So "=1+1" is written as "'=1+1" and "a;=1" as "a;'=1"; the JSON output is never
+altered.
 
 json: JSON Lines, one object per line with the columns above as keys (from_state, send_id and
 created_send_id may be null), so the export streams and suits jq and log tools.
@@ -164,8 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def neutralise_formula(value: str) -> str:
-    """``value`` made safe for spreadsheets: a leading = + - @ tab or CR gets a ``'`` prefix."""
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+    """``value`` made safe for spreadsheets: a ``'`` before every formula starter (= + - @ tab
+    CR NUL) where a cell could begin under a comma, semicolon or tab separator."""
+    return _CELL_START.sub(lambda start: start.group(0) + "'", value)
 
 
 def _plain(row: dict[str, Any]) -> dict[str, str | None]:
@@ -180,7 +191,9 @@ def _plain(row: dict[str, Any]) -> dict[str, str | None]:
 
 
 def write_csv(rows: Iterable[dict[str, Any]], stream: IO[str]) -> int:
-    writer = csv.writer(stream)
+    # Every field quoted (OWASP): a separator inside a value never ends the cell for a reader
+    # that honours quotes.
+    writer = csv.writer(stream, quoting=csv.QUOTE_ALL)
     writer.writerow(COLUMNS)
     count = 0
     for row in rows:

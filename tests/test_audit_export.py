@@ -23,6 +23,7 @@ from bot.store import Store
 from tests.support import databases
 from tests.support.bots import clean_env
 from tests.support.processes import Processes
+from tests.support.spreadsheets import formula_cells
 
 S = RequestState
 TTL = timedelta(hours=24)
@@ -300,15 +301,67 @@ def test_csv_neutralises_formulas_and_json_keeps_the_values_as_they_are(
         ("+1", "'+1"),
         ("-1", "'-1"),
         ("@A1", "'@A1"),
-        ("\t=1", "'\t=1"),
-        ("\r=1", "'\r=1"),
+        ("\t=1", "'\t'=1"),
+        ("\r=1", "'\r'=1"),
+        ("\0x", "'\0x"),
         ("a=1", "a=1"),
         ("", ""),
+        # Where another list separator would start a cell (German Excel reads ";").
+        (";=1+1;", ";'=1+1;"),
+        ("a,-1", "a,'-1"),
+        ('a; "@b', "a; \"'@b"),
+        ("a\n+1", "a\n'+1"),
+        ("a\t-1", "a\t'-1"),
+        ("a-1;b", "a-1;b"),
         ("2025-03-01T00:00:00+00:00", "2025-03-01T00:00:00+00:00"),
     ],
 )
 def test_neutralise_formula(value: str, safe: str) -> None:
     assert neutralise_formula(value) == safe
+
+
+SEPARATOR_ATTACKS = {
+    "campaign_id": "cmp;=1+1;",
+    "send_id": ";=1+1;",
+    "requester_id": 'U1,"@SUM(A1)',
+    "detail": "ok\t-2+3\r\n=cmd|' /C calc'!A0",
+}
+
+
+def test_no_cell_begins_a_formula_whichever_separator_the_spreadsheet_reads_with(
+    store: Store, database_url: str, processes: Processes
+) -> None:
+    request = store.create_request(
+        channel_id="C1",
+        requester_id=SEPARATOR_ATTACKS["requester_id"],
+        campaign_id=SEPARATOR_ATTACKS["campaign_id"],
+        send_id=SEPARATOR_ATTACKS["send_id"],
+        campaign_name=None,
+        ttl=TTL,
+        now=at(1, 8),
+    )
+    store.transition(
+        request.id,
+        S.PENDING,
+        S.REJECTED,
+        actor_id="U_APP",
+        detail=SEPARATOR_ATTACKS["detail"],
+        now=at(1, 9),
+    )
+    args = ["--since", "2025-03-01", "--until", "2025-03-01"]
+
+    as_csv_ = run_audit(processes, args, database_url)
+    as_json = run_audit(processes, [*args, "--format", "json"], database_url)
+
+    assert as_csv_.returncode == 0, as_csv_.stderr
+    assert formula_cells(as_csv_.stdout) == []
+    assert as_csv_.stdout.startswith('"request_id","channel_id",')  # every field quoted
+    _, (created, _rejected) = parse_csv(as_csv_.stdout)
+    assert created["send_id"] == ";'=1+1;"
+    objects = [json.loads(line) for line in as_json.stdout.splitlines()]
+    for key in ("campaign_id", "send_id", "requester_id"):
+        assert objects[0][key] == SEPARATOR_ATTACKS[key]
+    assert objects[1]["detail"] == SEPARATOR_ATTACKS["detail"]
 
 
 # -- bad input ---------------------------------------------------------------------------------
