@@ -44,21 +44,29 @@ def _extras(record: logging.LogRecord) -> dict[str, Any]:
     return ordered
 
 
-class ScrubbingFormatter(logging.Formatter):
-    """Formats as usual, then replaces every known secret value (tracebacks included)."""
+class Scrubber:
+    """Replaces every known secret value in a text: log lines, and foreign text (Slack's error
+    strings) that the bot passes on to a person."""
 
-    def __init__(self, fmt: str | None, secrets: Iterable[str]) -> None:
-        super().__init__(fmt)
+    def __init__(self, secrets: Iterable[str]) -> None:
         unique = {s for s in secrets if len(s) >= 4}
         # The JSON-escaped spelling too (a secret with a quote or backslash in it).
         unique |= {json.dumps(s)[1:-1] for s in unique}
         # Longest first, so a secret that contains another is replaced whole.
         self._secrets = sorted(unique, key=len, reverse=True)
 
-    def scrub(self, text: str) -> str:
+    def __call__(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, REDACTED)
         return text
+
+
+class ScrubbingFormatter(logging.Formatter):
+    """Formats as usual, then replaces every known secret value (tracebacks included)."""
+
+    def __init__(self, fmt: str | None, secrets: Iterable[str]) -> None:
+        super().__init__(fmt)
+        self.scrub = Scrubber(secrets)
 
     def format(self, record: logging.LogRecord) -> str:
         return self.scrub(super().format(record))

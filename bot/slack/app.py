@@ -18,6 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.domain.policy import ApproverSet, CachedGroupMembers, MembershipLookupError, Policy
 from bot.domain.policy_file import EMPTY_POLICY_FILE, PolicyFile, approver_set
 from bot.domain.service import SendIdService
+from bot.logs import Scrubber
 from bot.settings import Settings
 from bot.slack.context import BotContext, provide_bot_context
 from bot.slack.language import Languages
@@ -85,7 +86,7 @@ def build_context(
     return BotContext(
         policy=policy,
         service=service,
-        messenger=Messenger(client, languages),
+        messenger=Messenger(client, languages, Scrubber(settings.secret_values())),
         languages=languages,
         rules_for=policy_file.rules_for,
     )

@@ -7,6 +7,7 @@ Web API writes; each says what it does when Slack refuses.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk import WebClient
@@ -32,9 +33,17 @@ def slack_error(error: SlackApiError) -> str:
 
 
 class Messenger:
-    def __init__(self, client: WebClient, languages: Languages) -> None:
+    def __init__(
+        self,
+        client: WebClient,
+        languages: Languages,
+        scrub: Callable[[str], str] = str,
+    ) -> None:
         self.client = client
         self.languages = languages
+        # The log scrubber (bot.logs.Scrubber): Slack's error strings are foreign text, and the
+        # bot passes them on to people; a secret echoed in one must not travel with it.
+        self.scrub = scrub
 
     # ---- the card ---------------------------------------------------------------------------
 
@@ -64,7 +73,7 @@ class Messenger:
         text, message_blocks = card.card_not_posted_dm(
             self.languages.for_user(request.requester_id),
             request,
-            code,
+            self.scrub(code),
             invite_fixes_it=code in NOT_IN_CHANNEL_ERRORS,
         )
         # A DM from the bot reaches the requester even where the bot cannot post in the channel.
@@ -127,6 +136,7 @@ class Messenger:
     def tell(self, actor: Actor, text: str) -> None:
         """Answer `actor` privately: ephemeral where they acted, a DM where there is no usable
         channel. The one way the bot answers a person (its translator is the caller's)."""
+        text = self.scrub(text)
         if actor.channel_id:
             try:
                 self.client.chat_postEphemeral(

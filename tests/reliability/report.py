@@ -37,6 +37,7 @@ GROUPS = {
     "load": "Load: two processes, one database",
     "abuse": "Abuse and bad input on POST /slack/events",
     "properties": "Property-based attacks (Hypothesis, end to end)",
+    "attack_review_two": "Attack review, part two — forms, limits, export",
     "zz_secrets": "Secrets",
 }
 
