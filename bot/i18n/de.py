@@ -216,6 +216,11 @@ GERMAN: dict[Msg, str] = {
     Msg.FORM_APPROVERS_UNREADABLE: (
         "Ich konnte nicht prüfen, wer freigeben darf; bitte erneut versuchen."
     ),
+    # attack review, part two: sealed forms
+    Msg.FORM_NOT_VERIFIED: (
+        "Dieses Formular ließ sich nicht als das hier vom Bot geöffnete bestätigen, daher wurde "
+        "nichts gespeichert. Bitte schließen und dort neu beginnen, wo du es geöffnet hast."
+    ),
     Msg.BUTTON_CANCEL: "Anfrage zurückziehen",
     Msg.CONFIRM_CANCEL_TITLE: "Anfrage zurückziehen?",
     Msg.CONFIRM_CANCEL_TEXT: (

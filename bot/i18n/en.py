@@ -185,6 +185,11 @@ ENGLISH: dict[Msg, str] = {
     ),
     Msg.FORM_UNKNOWN_REQUEST: "Unknown request.",
     Msg.FORM_APPROVERS_UNREADABLE: "Could not check the approvers; try again.",
+    # attack review, part two: sealed forms
+    Msg.FORM_NOT_VERIFIED: (
+        "This form could not be verified as the one the bot opened here, so nothing was saved. "
+        "Close it and start again where you opened it."
+    ),
     Msg.BUTTON_CANCEL: "Cancel request",
     Msg.CONFIRM_CANCEL_TITLE: "Cancel this request?",
     Msg.CONFIRM_CANCEL_TEXT: "Nobody can approve it afterwards. You can ask again with /sendid.",

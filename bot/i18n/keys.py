@@ -126,6 +126,8 @@ class Msg(enum.StrEnum):
     FORM_SAVE_FAILED = "form.save_failed"
     FORM_UNKNOWN_REQUEST = "form.unknown_request"
     FORM_APPROVERS_UNREADABLE = "form.approvers_unreadable"
+    # attack review, part two: sealed forms
+    FORM_NOT_VERIFIED = "form.not_verified"
     # cancel, reminder
     BUTTON_CANCEL = "button.cancel"
     CONFIRM_CANCEL_TITLE = "confirm.cancel.title"

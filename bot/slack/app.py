@@ -21,6 +21,7 @@ from bot.domain.service import SendIdService
 from bot.logs import Scrubber
 from bot.settings import Settings
 from bot.slack.context import BotContext, provide_bot_context
+from bot.slack.form_metadata import FormSeal
 from bot.slack.language import Languages
 from bot.slack.listeners import register_listeners
 from bot.slack.messenger import Messenger, slack_error
@@ -65,6 +66,15 @@ def locale_fetcher(client: WebClient) -> Callable[[str], str | None]:
     return fetch
 
 
+def form_seal_secret(settings: Settings) -> str:
+    """The secret the form seal's key is derived from: one that every replica shares. The
+    signing secret in HTTP mode; Socket Mode has none, so the app token there."""
+    secret = settings.slack_signing_secret or settings.slack_app_token
+    if secret is None:  # settings refuse to load without one of them
+        raise ValueError("neither SLACK_SIGNING_SECRET nor SLACK_APP_TOKEN is set")
+    return secret.get_secret_value()
+
+
 def build_context(
     settings: Settings,
     service: SendIdService,
@@ -88,6 +98,7 @@ def build_context(
         service=service,
         messenger=Messenger(client, languages, Scrubber(settings.secret_values())),
         languages=languages,
+        forms=FormSeal(form_seal_secret(settings)),
         rules_for=policy_file.rules_for,
     )
 

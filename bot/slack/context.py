@@ -19,6 +19,7 @@ from bot.domain.ports import GatewayError
 from bot.domain.service import SendIdService
 from bot.i18n import Translator
 from bot.slack.actor import Actor
+from bot.slack.form_metadata import FormSeal
 from bot.slack.language import Languages
 from bot.slack.messenger import Messenger
 from bot.slack.views import home, texts
@@ -39,6 +40,8 @@ class BotContext:
     service: SendIdService
     messenger: Messenger
     languages: Languages
+    # Seals what a form remembers of where it was opened (its private_metadata).
+    forms: FormSeal
     rules_for: Callable[[str], ChannelRules] = EMPTY_POLICY_FILE.rules_for
 
     def t_for(self, user_id: str, *, wait: bool = True, timeout: float = 3.0) -> Translator:

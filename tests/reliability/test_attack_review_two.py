@@ -8,20 +8,125 @@ check.
 
 from __future__ import annotations
 
+import json
+
 from bot.domain.models import RequestState
+from bot.i18n import Msg, Translator
+from bot.slack.form_metadata import FormSeal, ModalMetadata
 from tests.reliability.harness import Figures, Scenario
 from tests.support.bots import clean_env
 from tests.support.constants import (
     APPROVE,
     APPROVER,
     BOT_TOKEN,
+    CAMPAIGN,
+    CHANNEL,
     GROUP_APPROVER,
+    OUTSIDER,
+    PRIVATE_CHANNEL,
+    REJECT,
+    REQUEST_MODAL,
     REQUESTER,
     SIGNING_SECRET,
 )
+from tests.support.driver import Answer
 from tests.support.processes import Processes
 from tests.support.spreadsheets import SEPARATORS, cells, formula_cells
-from tests.support.waits import find_stored, wait_for_state, wait_until
+from tests.support.waits import find_stored, stored, wait_for_state, wait_until
+
+# ---- item 3: private_metadata is sealed -----------------------------------------------------
+
+
+def with_metadata(view: dict[str, object], **changes: object) -> dict[str, object]:
+    """`view` with its private_metadata edited as a client could."""
+    metadata = json.loads(str(view["private_metadata"])) | changes
+    return {**view, "private_metadata": json.dumps(metadata)}
+
+
+def test_a_form_cannot_be_moved_to_another_channel_or_request(
+    scenario: Scenario, figures: Figures
+) -> None:
+    """Edited private_metadata: a form moved to another channel or request is refused inline."""
+    driver, store = scenario.driver, scenario.store
+    first, second = scenario.request("meta_a"), scenario.request("meta_b")
+    values = {"campaign_id": CAMPAIGN, "send_id": "moved"}
+    request_form = driver.open_form(channel=CHANNEL)
+    someone_elses = driver.open_form(user=OUTSIDER, channel=PRIVATE_CHANNEL)
+    clicked = driver.click(REJECT, first.id, user=APPROVER)
+    reject_form = driver.view_for(clicked.trigger_id)
+    forged_seal = FormSeal("not-the-bots-secret").seal(
+        ModalMetadata(PRIVATE_CHANNEL), form=REQUEST_MODAL, user_id=REQUESTER
+    )
+    forms: list[tuple[str, Answer]] = [
+        (
+            "request form moved to the other permitted channel",
+            driver.submit(with_metadata(request_form, channel_id=PRIVATE_CHANNEL), values),
+        ),
+        (
+            "request form with unsealed metadata (as earlier versions wrote it)",
+            driver.submit(
+                {**request_form, "private_metadata": json.dumps({"channel_id": PRIVATE_CHANNEL})},
+                values,
+            ),
+        ),
+        (
+            "request form sealed with another secret",
+            driver.submit({**request_form, "private_metadata": forged_seal}, values),
+        ),
+        ("request form opened for someone else", driver.submit(someone_elses, values)),
+        (
+            "reject form moved to another request",
+            driver.submit(
+                with_metadata(reject_form, request_id=second.id), {"reason": None}, user=APPROVER
+            ),
+        ),
+        (
+            "reject form carrying a request form's metadata",
+            driver.submit(
+                {**reject_form, "private_metadata": request_form["private_metadata"]},
+                {"reason": None},
+                user=APPROVER,
+            ),
+        ),
+        (
+            "request form carrying a reject form's metadata",
+            driver.submit(
+                {
+                    **request_form,
+                    "callback_id": REQUEST_MODAL,
+                    "private_metadata": reject_form["private_metadata"],
+                },
+                values,
+            ),
+        ),
+    ]
+    figures.bad_inputs += len(forms)
+    refusal = Translator("en")(Msg.FORM_NOT_VERIFIED)
+    refused = [
+        name
+        for name, answer in forms
+        if answer.status == 200
+        and answer.json().get("response_action") == "errors"
+        and refusal in answer.json()["errors"].values()
+    ]
+    assert refused == [name for name, _ in forms]
+    # The untouched reject form still works: the seal does not get in the way.
+    assert driver.submit(reject_form, {"reason": "no"}, user=APPROVER).accepted_submission
+    wait_for_state(store, first.id, RequestState.REJECTED, announced=True)
+    cards_elsewhere = driver.card_posts(PRIVATE_CHANNEL)
+    figures.notes["forged forms refused inline"] = f"{len(refused)} of {len(forms)}"
+    figures.notes["cards posted in another channel"] = len(cards_elsewhere)
+    figures.notes["requests stored by forged forms"] = sum(
+        1 for r in store.recent_in_channel(PRIVATE_CHANNEL, 50) if r.send_id == "moved"
+    ) + sum(1 for r in store.recent_in_channel(CHANNEL, 50) if r.send_id == "moved")
+    moved = stored(store, second.id).state is not RequestState.PENDING
+    figures.count("state_changes", int(moved))
+    assert cards_elsewhere == []
+    assert figures.notes["requests stored by forged forms"] == 0 and not moved
+    scenario.verdict(figures).assert_clean()
+
+
+# ---- item 5: the audit export ---------------------------------------------------------------
 
 
 def test_the_audit_export_of_hostile_values_has_no_formula_cell(
@@ -51,6 +156,9 @@ def test_the_audit_export_of_hostile_values_has_no_formula_cell(
     assert found == []
     assert ";=1+1;" in as_json.stdout  # the JSON export keeps the value exact
     scenario.verdict(figures).assert_clean()
+
+
+# ---- item 9: what reaches people ------------------------------------------------------------
 
 
 def test_slack_error_strings_reach_people_scrubbed(scenario: Scenario, figures: Figures) -> None:

@@ -15,6 +15,7 @@ from bot.domain.problems import quota_problem
 from bot.i18n import Msg
 from bot.slack.actor import Actor
 from bot.slack.context import BotContext
+from bot.slack.form_metadata import ModalMetadata
 from bot.slack.listeners.interaction import request_button
 from bot.slack.views import ids, modals, texts
 
@@ -68,7 +69,10 @@ def reject(bot: BotContext, actor: Actor, request: SendIdRequest) -> None:
     """Ask for an optional reason; the rejection itself happens when the modal is submitted."""
     if not _still_pending(bot, actor, request):
         return
-    view = modals.reject_modal(bot.t_for(actor.user_id), request.channel_id, request.id)
+    sealed = bot.forms.seal(
+        ModalMetadata(request.channel_id, request.id), form=ids.REJECT_MODAL, user_id=actor.user_id
+    )
+    view = modals.reject_modal(bot.t_for(actor.user_id), private_metadata=sealed)
     bot.messenger.open_modal(actor.trigger_id, view)
 
 

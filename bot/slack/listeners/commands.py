@@ -18,8 +18,9 @@ from bot.i18n import Msg, Translator
 from bot.slack import mrkdwn as md
 from bot.slack.actor import Actor
 from bot.slack.context import BotContext, bot_context
+from bot.slack.form_metadata import ModalMetadata
 from bot.slack.listeners.interaction import reporting
-from bot.slack.views import modals, texts
+from bot.slack.views import ids, modals, texts
 
 log = logging.getLogger("bot.slack")
 
@@ -123,7 +124,12 @@ def open_form(typed: Invocation) -> None:
     with reporting(bot, actor, Msg.DOING_OPEN_FORM):
         example = bot.rules_for(typed.channel_id).send_id_example
         t = bot.t_for(actor.user_id, timeout=FORM_LOCALE_WAIT_SECONDS)
-        view = modals.request_modal(t, typed.channel_id, campaign_id, send_id, example)
+        sealed = bot.forms.seal(
+            ModalMetadata(typed.channel_id), form=ids.REQUEST_MODAL, user_id=actor.user_id
+        )
+        view = modals.request_modal(
+            t, typed.channel_id, campaign_id, send_id, example, private_metadata=sealed
+        )
         bot.messenger.open_modal(actor.trigger_id, view)
 
 

@@ -16,9 +16,9 @@ from bot.domain.policy import MembershipLookupError
 from bot.i18n import Msg, Translator
 from bot.slack.actor import Actor
 from bot.slack.context import BotContext, bot_context
+from bot.slack.form_metadata import ModalMetadata
 from bot.slack.listeners.interaction import reporting
 from bot.slack.views import ids, modals, texts
-from bot.slack.views.modals import ModalMetadata
 
 log = logging.getLogger("bot.slack")
 
@@ -39,18 +39,20 @@ class Submission:
     ack: Ack
     user_id: str
     view: dict[str, Any]
-    # What the modal was opened for; None when private_metadata is not the bot's.
+    # Where the modal was opened; None unless private_metadata is the bot's own seal, for this
+    # form and this person (it travels through the client, which may have changed it).
     meta: ModalMetadata | None
     # For inline errors, which go out in the acknowledgement: never waits for users.info.
     t: Translator
 
     @classmethod
     def of(
-        cls, ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+        cls, form: str, ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
     ) -> Submission:
+        """The submission of `form` (its callback ID)."""
         bot = bot_context(context)
         user_id = str((body.get("user") or {}).get("id") or "")
-        meta = ModalMetadata.parse(view.get("private_metadata"))
+        meta = bot.forms.open(view.get("private_metadata"), form=form, user_id=user_id)
         return cls(bot, ack, user_id, view, meta, bot.t_for(user_id, wait=False))
 
     def value(self, block_id: str) -> str | None:
@@ -69,10 +71,13 @@ def submit_request(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
 ) -> None:
     """Validate and store the request, then post its approval card."""
-    form = Submission.of(ack, body, view, context)
+    form = Submission.of(ids.REQUEST_MODAL, ack, body, view, context)
     bot, t, meta = form.bot, form.t, form.meta
-    # private_metadata travels through the client: re-check the channel it names.
-    if meta is None or not bot.policy.channel_permitted(meta.channel_id):
+    if meta is None:
+        form.show_errors({ids.CAMPAIGN_BLOCK: t(Msg.FORM_NOT_VERIFIED)})
+        return
+    # Sealed where it was opened, but the channel may have lost its permission since.
+    if not bot.policy.channel_permitted(meta.channel_id):
         form.show_errors({ids.CAMPAIGN_BLOCK: t(Msg.FORM_WRONG_CHANNEL)})
         return
     try:
@@ -105,10 +110,13 @@ def submit_reject(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
 ) -> None:
     """Reject the request, with the reason typed (if any)."""
-    form = Submission.of(ack, body, view, context)
+    form = Submission.of(ids.REJECT_MODAL, ack, body, view, context)
     bot, t, meta = form.bot, form.t, form.meta
-    request = bot.service.get_request(meta.request_id) if meta and meta.request_id else None
-    if meta is None or request is None:
+    if meta is None:
+        form.show_errors({ids.REASON_BLOCK: t(Msg.FORM_NOT_VERIFIED)})
+        return
+    request = bot.service.get_request(meta.request_id) if meta.request_id else None
+    if request is None:
         form.show_errors({ids.REASON_BLOCK: t(Msg.FORM_UNKNOWN_REQUEST)})
         return
     # The reject button checked this too, but the form may be submitted much later.

@@ -1,9 +1,9 @@
-"""The two forms: the send ID request, and the optional reason for a rejection."""
+"""The two forms: the send ID request, and the optional reason for a rejection.
+
+What a form remembers of where it was opened comes sealed (`bot.slack.form_metadata`)."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from typing import Any
 
 from bot.i18n import Msg, Translator
@@ -16,37 +16,18 @@ REASON_MAX = 500
 PREFILL_MAX = 150
 
 
-@dataclass(frozen=True, slots=True)
-class ModalMetadata:
-    """What travels through the client in `private_metadata`: re-checked on submit."""
-
-    channel_id: str
-    request_id: str | None = None
-
-    def dump(self) -> str:
-        return json.dumps({"channel_id": self.channel_id, "request_id": self.request_id})
-
-    @classmethod
-    def parse(cls, raw: str | None) -> ModalMetadata | None:
-        try:
-            data = json.loads(raw or "")
-        except (ValueError, RecursionError):  # garbage, or nesting deep enough to blow the stack
-            return None
-        if not isinstance(data, dict) or not isinstance(data.get("channel_id"), str):
-            return None
-        request_id = data.get("request_id")
-        return cls(data["channel_id"], request_id if isinstance(request_id, str) else None)
-
-
 def request_modal(
     t: Translator,
     channel_id: str,
     campaign_id: str = "",
     send_id: str = "",
     naming_example: str | None = None,
+    *,
+    private_metadata: str,
 ) -> dict[str, Any]:
-    """The request form. With a channel naming rule the send ID is required and its example
-    is shown (a Braze-generated ID could not follow the rule)."""
+    """The request form for `channel_id`. With a channel naming rule the send ID is required
+    and its example is shown (a Braze-generated ID could not follow the rule).
+    `private_metadata`: the sealed channel (`bot.slack.form_metadata`)."""
     campaign = _text_field(
         ids.CAMPAIGN_BLOCK,
         t(Msg.MODAL_CAMPAIGN_LABEL),
@@ -68,7 +49,7 @@ def request_modal(
     return {
         "type": "modal",
         "callback_id": ids.REQUEST_MODAL,
-        "private_metadata": ModalMetadata(channel_id).dump(),
+        "private_metadata": private_metadata,
         "title": plain_text(t(Msg.MODAL_REQUEST_TITLE)),
         "submit": plain_text(t(Msg.MODAL_REQUEST_SUBMIT)),
         "close": plain_text(t(Msg.MODAL_CANCEL)),
@@ -76,7 +57,8 @@ def request_modal(
     }
 
 
-def reject_modal(t: Translator, channel_id: str, request_id: str) -> dict[str, Any]:
+def reject_modal(t: Translator, *, private_metadata: str) -> dict[str, Any]:
+    """The optional reason of a rejection; `private_metadata` seals the channel and request."""
     reason = _text_field(
         ids.REASON_BLOCK,
         t(Msg.MODAL_REASON_LABEL),
@@ -88,7 +70,7 @@ def reject_modal(t: Translator, channel_id: str, request_id: str) -> dict[str, A
     return {
         "type": "modal",
         "callback_id": ids.REJECT_MODAL,
-        "private_metadata": ModalMetadata(channel_id, request_id).dump(),
+        "private_metadata": private_metadata,
         "title": plain_text(t(Msg.MODAL_REJECT_TITLE)),
         "submit": plain_text(t(Msg.MODAL_REJECT_SUBMIT)),
         "close": plain_text(t(Msg.MODAL_BACK)),
