@@ -12,6 +12,7 @@ import os
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 from benchmarks import loadgen
 from benchmarks.results import (
@@ -134,6 +135,8 @@ class Run:
         self.slow_lookup = slow_lookup  # seconds Braze takes for the slow campaign lookup
         self._send_ids = itertools.count(1)
         self._users = itertools.count(1)
+        # Who the kept form was opened for: its sealed metadata opens only for that person.
+        self.form_user = REQUESTER
 
     @property
     def servers(self) -> list[Server]:
@@ -171,7 +174,7 @@ class Run:
         for _ in range(n):
             send_id = f"bench-{os.getpid()}-{next(self._send_ids)}"
             values: dict[str, str | None] = {"campaign_id": CAMPAIGN, "send_id": send_id}
-            payload = sr.view_submission(view, values, user_id=REQUESTER)
+            payload = sr.view_submission(view, values, user_id=self.form_user)
             bodies.append(sr.payload_body(payload))
         return bodies
 
@@ -206,8 +209,15 @@ class Run:
                 if len(arrived) < len(expected):
                     raise RuntimeError(f"{server.name} did not call views.open")
                 if server is self.bot and not view:
-                    calls, _ = self.standins.slack_calls(start, ("views.open",), ("view",))
+                    calls, _ = self.standins.slack_calls(
+                        start, ("views.open",), ("view", "trigger_id")
+                    )
                     view = calls[0][2]["view"]
+                    users = {
+                        trigger: dict(parse_qsl(body.decode()))["user_id"]
+                        for body, trigger in zip(bodies, triggers, strict=True)
+                    }
+                    self.form_user = users[calls[0][2]["trigger_id"]]
             self.settle()
         return view
 

@@ -11,6 +11,7 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 
 from bot.braze import BrazeClient, RetryPolicy
+from bot.domain.limits import SubmissionRateLimit
 from bot.domain.policy_file import EMPTY_POLICY_FILE, PolicyFile, load_policy_file
 from bot.domain.service import SendIdService
 from bot.housekeeping import (
@@ -64,7 +65,12 @@ class BotRuntime:
         )
         ttl = timedelta(hours=settings.sendid_request_ttl_hours)
         self.service = SendIdService(
-            self.store, self.braze, ttl=ttl, rules_for=self.policy_file.rules_for
+            self.store,
+            self.braze,
+            ttl=ttl,
+            rules_for=self.policy_file.rules_for,
+            max_pending_per_user=settings.sendid_max_pending_per_user,
+            rate_limit=SubmissionRateLimit(settings.sendid_submissions_per_minute),
         )
         self.app, self.ctx = build_app(settings, self.service, policy_file=self.policy_file)
         jobs = housekeeping_jobs(

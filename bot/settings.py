@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     # (see policy.example.toml); checked at start-up.
     sendid_policy_file: Path | None = None
     sendid_request_ttl_hours: float = Field(default=24.0, gt=0, le=24 * 30)
+    # Per-person limits: pending requests one person may have at once (counted atomically in
+    # the database, across replicas), and request forms one person may submit a minute (per
+    # process: the pending cap is the hard bound).
+    sendid_max_pending_per_user: int = Field(default=5, ge=1, le=1000)
+    sendid_submissions_per_minute: int = Field(default=10, ge=1, le=1000)
     sendid_database_url: str = "sqlite:///sendid.db"
     # Advanced: an approval claimed longer ago than this, still without Braze's answer, was
     # interrupted by a crash; it must exceed the longest Braze call (bounded well below 60 s).

@@ -686,6 +686,7 @@ def test_upgrading_a_version_1_database_keeps_every_request_and_audit_row(
     try:
         with engine.begin() as conn:
             conn.exec_driver_sql("DROP INDEX uq_requests_submission_key")
+            conn.exec_driver_sql("DROP INDEX ix_requests_requester_state")
             conn.exec_driver_sql("ALTER TABLE requests DROP COLUMN submission_key")
             conn.exec_driver_sql("ALTER TABLE requests DROP COLUMN announced_state")
             conn.exec_driver_sql("ALTER TABLE requests DROP COLUMN reminded_at")

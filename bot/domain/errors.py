@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.domain.models import RequestState
+from bot.domain.models import RequestState, SendIdRequest
 
 
 class ConfigurationError(Exception):
@@ -23,6 +23,14 @@ class DuplicatePairError(Exception):
         )
         self.existing_request_id = existing_request_id
         self.existing_state = existing_state
+
+
+class PendingLimitError(Exception):
+    """The requester already has as many pending requests as one person may have."""
+
+    def __init__(self, pending: list[SendIdRequest]) -> None:
+        super().__init__(f"the requester already has {len(pending)} pending requests")
+        self.pending = pending
 
 
 class DuplicateSubmissionError(Exception):

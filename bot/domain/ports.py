@@ -86,9 +86,16 @@ class RequestRepository(Protocol):
         ttl: timedelta,
         now: datetime | None = None,
         submission_key: str | None = None,
+        max_pending: int | None = None,
     ) -> SendIdRequest:
         """Store a new pending request. Raises DuplicatePairError if a live request holds the
-        pair, DuplicateSubmissionError if `submission_key` already made a request."""
+        pair, DuplicateSubmissionError if `submission_key` already made a request,
+        PendingLimitError if the requester already has `max_pending` pending requests (counted
+        atomically with the insert, across threads and replicas)."""
+        ...
+
+    def pending_of(self, requester_id: str) -> list[SendIdRequest]:
+        """The person's pending requests, oldest first."""
         ...
 
     def get(self, request_id: str) -> SendIdRequest | None: ...

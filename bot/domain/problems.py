@@ -32,6 +32,9 @@ CAMPAIGN_ARCHIVED = "campaign_archived"
 SEND_ID_PATTERN = "send_id_pattern"  # params: example
 SEND_ID_REQUIRED = "send_id_required"  # params: example
 CAMPAIGN_NOT_ALLOWED = "campaign_not_allowed"
+# Per-person limits (bot.domain.limits, the store's pending cap).
+TOO_MANY_PENDING = "too_many_pending"  # params: limit, pending (the requests, oldest first)
+SUBMITTING_TOO_FAST = "submitting_too_fast"  # params: seconds
 
 ALL_CODES = (
     CAMPAIGN_MISSING,
@@ -46,6 +49,8 @@ ALL_CODES = (
     SEND_ID_PATTERN,
     SEND_ID_REQUIRED,
     CAMPAIGN_NOT_ALLOWED,
+    TOO_MANY_PENDING,
+    SUBMITTING_TOO_FAST,
 )
 
 
@@ -53,6 +58,15 @@ def quota_problem(snapshot: QuotaSnapshot) -> Problem:
     # Modal errors are plain text (no Slack date tokens), so the time is given in UTC.
     reset = snapshot.effective_reset.strftime("%H:%M UTC")
     return Problem(QUOTA_USED_UP, {"reset": reset})
+
+
+def too_many_pending(pending: list[SendIdRequest], limit: int) -> Problem:
+    """The requester has `limit` pending requests (`pending`) already."""
+    return Problem(TOO_MANY_PENDING, {"limit": limit, "pending": tuple(pending)})
+
+
+def too_fast(seconds: int) -> Problem:
+    return Problem(SUBMITTING_TOO_FAST, {"seconds": seconds})
 
 
 IN_FLIGHT = Problem(DUPLICATE_IN_FLIGHT)

@@ -317,4 +317,15 @@ GERMAN: dict[Msg, str] = {
     Msg.PROBLEM_CAMPAIGN_ARCHIVED: (
         "Diese Campaign ist in Braze archiviert; bitte dearchivieren oder eine andere wählen."
     ),
+    # attack review, part two: per-person limits (inline form errors: plain text)
+    Msg.PROBLEM_TOO_MANY_PENDING: (
+        "Du hast schon {count} Anfragen, die auf Freigabe warten, mehr darf eine Person nicht "
+        "haben ({limit}): {pending}. Zieh eine zurück (Anfrage zurückziehen auf ihrer Karte "
+        "oder im Home-Tab des Send ID bot) oder warte auf eine Entscheidung und sende dann "
+        "erneut."
+    ),
+    Msg.PROBLEM_SUBMITTING_TOO_FAST: (
+        "Du hast in der letzten Minute zu viele Anfrageformulare gesendet. Bitte in {seconds} s "
+        "erneut versuchen."
+    ),
 }

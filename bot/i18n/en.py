@@ -270,4 +270,13 @@ ENGLISH: dict[Msg, str] = {
     Msg.PROBLEM_CAMPAIGN_ARCHIVED: (
         "This campaign is archived in Braze; unarchive it or pick another."
     ),
+    # attack review, part two: per-person limits (inline form errors: plain text)
+    Msg.PROBLEM_TOO_MANY_PENDING: (
+        "You already have {count} requests waiting for an approver, the most one person may "
+        "have ({limit}): {pending}. Cancel one (Cancel request on its card, or in the Home tab "
+        "of the Send ID bot) or wait for a decision, then submit again."
+    ),
+    Msg.PROBLEM_SUBMITTING_TOO_FAST: (
+        "You sent too many request forms in the last minute. Try again in {seconds} s."
+    ),
 }

@@ -173,3 +173,6 @@ class Msg(enum.StrEnum):
     PROBLEM_SEND_ID_PATTERN = "problem.send_id_pattern"
     PROBLEM_SEND_ID_REQUIRED = "problem.send_id_required"
     PROBLEM_CAMPAIGN_NOT_ALLOWED = "problem.campaign_not_allowed"
+    # attack review, part two: per-person limits
+    PROBLEM_TOO_MANY_PENDING = "problem.too_many_pending"
+    PROBLEM_SUBMITTING_TOO_FAST = "problem.submitting_too_fast"

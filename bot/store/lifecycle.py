@@ -8,6 +8,7 @@ one wins; the others get ``None``.
 from __future__ import annotations
 
 import enum
+import hashlib
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -15,13 +16,13 @@ from typing import Any, Final, Literal
 
 import sqlalchemy as sa
 from sqlalchemy import exc
-from sqlalchemy.engine import RowMapping
+from sqlalchemy.engine import Connection, RowMapping
 
-from bot.domain.errors import DuplicatePairError, DuplicateSubmissionError
+from bot.domain.errors import DuplicatePairError, DuplicateSubmissionError, PendingLimitError
 from bot.domain.models import ALLOWED_TRANSITIONS, FailureKind, RequestState, SendIdRequest
 from bot.store.audit_trail import insert_audit
 from bot.store.errors import StoreError, UnknownRequestError, translate_errors
-from bot.store.queries import Queries
+from bot.store.queries import Queries, pending_of
 from bot.store.schema import (
     PAIR_SEPARATOR,
     REQUEST_COLUMNS,
@@ -46,6 +47,16 @@ class _Unset(enum.Enum):
 # Sentinel for transition(): "leave this column alone", as opposed to None ("set it to NULL").
 _UNSET: Final = _Unset.UNSET
 
+# First key of the PostgreSQL advisory lock that serialises one requester's inserts ("SDIP");
+# the second is a hash of the requester. (Two-key locks never collide with one-key ones.)
+_PG_REQUESTER_LOCK_SPACE: Final = 0x53444950
+
+
+def _requester_lock_key(requester_id: str) -> int:
+    """A stable signed 32-bit key for `requester_id`, the same in every replica."""
+    digest = hashlib.blake2b(requester_id.encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
 
 class RequestLifecycle(Queries):
     @translate_errors
@@ -60,9 +71,15 @@ class RequestLifecycle(Queries):
         ttl: timedelta,
         now: datetime | None = None,
         submission_key: str | None = None,
+        max_pending: int | None = None,
     ) -> SendIdRequest:
-        """Store a new pending request, or raise DuplicatePairError if the pair is held, or
-        DuplicateSubmissionError if `submission_key` (the form's view ID) already made one."""
+        """Store a new pending request, or raise DuplicatePairError if the pair is held,
+        DuplicateSubmissionError if `submission_key` (the form's view ID) already made one, or
+        PendingLimitError if the requester already has `max_pending` pending requests.
+
+        The cap is counted inside the insert's transaction, with the requester's inserts
+        serialised (SQLite: the write lock taken at BEGIN; PostgreSQL: an advisory lock per
+        requester), so concurrent submissions on any thread or replica cannot exceed it."""
         now = utcnow() if now is None else aware(now)
         key = pair_key(campaign_id, send_id)
         # A few rounds: after a unique violation the holder may free the pair before we look it
@@ -82,6 +99,8 @@ class RequestLifecycle(Queries):
             )
             try:
                 with self._db.write() as conn:
+                    if max_pending is not None:
+                        self._check_pending_cap(conn, requester_id, submission_key, max_pending)
                     conn.execute(
                         requests_table.insert().values(
                             id=request.id,
@@ -112,6 +131,31 @@ class RequestLifecycle(Queries):
                 if holder is not None:
                     raise DuplicatePairError(holder.id, holder.state) from None
         raise StoreError("could not store the request (the pair kept changing hands)")
+
+    def _check_pending_cap(
+        self, conn: Connection, requester_id: str, submission_key: str | None, cap: int
+    ) -> None:
+        """Raise PendingLimitError if `requester_id` has `cap` pending requests (in `conn`'s
+        write transaction, after taking the requester's lock)."""
+        if not self._db.is_sqlite:
+            # Held to the end of the transaction: the next insert of this requester (on any
+            # replica) counts only after this one committed or rolled back.
+            key = _requester_lock_key(requester_id)
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_REQUESTER_LOCK_SPACE, key)))
+        if submission_key is not None:
+            # A replay of the submission that made the last allowed request is a replay, not
+            # one too many (checked again by the unique index at insert).
+            earlier = conn.execute(
+                sa.select(requests_table.c.id).where(
+                    requests_table.c.submission_key == submission_key
+                )
+            ).scalar()
+            if earlier is not None:
+                raise DuplicateSubmissionError(str(earlier))
+        # READ COMMITTED: this statement sees every insert committed before the lock was ours.
+        pending = [to_request(row) for row in conn.execute(pending_of(requester_id)).mappings()]
+        if len(pending) >= cap:
+            raise PendingLimitError(pending)
 
     def _made_by_submission(self, submission_key: str) -> str | None:
         with self._db.connect() as conn:

@@ -14,7 +14,7 @@ from bot.store.engine import Database
 from bot.store.errors import StoreError
 from bot.store.schema import metadata, schema_version_table, utcnow
 
-SCHEMA_VERSION: Final = 3
+SCHEMA_VERSION: Final = 4
 
 # How to bring a database from version N-1 to N, in order.
 MIGRATIONS: Final[dict[int, tuple[str, ...]]] = {
@@ -29,6 +29,10 @@ MIGRATIONS: Final[dict[int, tuple[str, ...]]] = {
         # replica) carries the same one, and the unique index refuses a second request.
         "ALTER TABLE requests ADD COLUMN submission_key VARCHAR(64)",
         "CREATE UNIQUE INDEX uq_requests_submission_key ON requests (submission_key)",
+    ),
+    4: (
+        # The per-person cap counts a requester's pending requests inside every insert.
+        "CREATE INDEX ix_requests_requester_state ON requests (requester_id, state)",
     ),
 }
 

@@ -6,9 +6,19 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot.domain.models import SendIdRequest
+from bot.domain.models import RequestState, SendIdRequest
 from bot.store.engine import Database
-from bot.store.schema import to_request
+from bot.store.schema import REQUEST_COLUMNS, requests_table, to_request
+
+
+def pending_of(requester_id: str) -> sa.Select[Any]:
+    """The person's pending requests, oldest first (what the per-person cap counts)."""
+    return (
+        sa.select(*REQUEST_COLUMNS)
+        .where(requests_table.c.requester_id == requester_id)
+        .where(requests_table.c.state == RequestState.PENDING.value)
+        .order_by(requests_table.c.created_at, requests_table.c.id)
+    )
 
 
 class Queries:

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from bot.domain.models import FailureKind, RequestState, SendIdRequest
 from bot.store.errors import translate_errors
-from bot.store.queries import Queries
+from bot.store.queries import Queries, pending_of
 from bot.store.schema import REQUEST_COLUMNS, requests_table
 
 
@@ -42,6 +42,11 @@ class RequestReads(Queries):
             .order_by(requests_table.c.created_at.desc(), requests_table.c.id.desc())
             .limit(limit)
         )
+
+    @translate_errors
+    def pending_of(self, requester_id: str) -> list[SendIdRequest]:
+        """The person's pending requests, oldest first (the per-person cap)."""
+        return self._requests(pending_of(requester_id))
 
     @translate_errors
     def in_state(self, state: RequestState) -> list[SendIdRequest]:

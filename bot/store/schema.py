@@ -99,6 +99,8 @@ requests_table = sa.Table(
     sa.Index("uq_requests_submission_key", "submission_key", unique=True),
     sa.Index("ix_requests_channel_created", "channel_id", "created_at"),
     sa.Index("ix_requests_state_expires", "state", "expires_at"),
+    # A person's pending requests, counted inside every insert (the per-person cap).
+    sa.Index("ix_requests_requester_state", "requester_id", "state"),
 )
 
 audit_log = sa.Table(

@@ -46,6 +46,35 @@ def test_the_requester_can_cancel_their_own_pending_request(
     assert bot.request(CAMPAIGN, "cancel_1").state is RequestState.PENDING
 
 
+def test_the_requester_cancels_a_pending_request_from_the_home_tab(bot: SlackDriver) -> None:
+    pending = bot.request(CAMPAIGN, "home_cancel_1")
+    decided = bot.request(CAMPAIGN, "home_cancel_2")
+    bot.click(APPROVE, decided.id, user=APPROVER)
+    wait_for_state(bot.store, decided.id, RequestState.CREATED)
+    home = bot.open_home(REQUESTER)
+    cancels = [b for b in buttons(home["blocks"]) if b["action_id"] == CANCEL]
+    assert [b["value"] for b in cancels] == [pending.id]  # only what is still pending
+    assert "confirm" in cancels[0]
+    published = len(bot.slack.calls_to("views.publish"))
+    bot.home_click(CANCEL, pending.id, user=REQUESTER)
+    wait_for_state(bot.store, pending.id, RequestState.CANCELLED, announced=True)
+    # The card and the home tab both show it.
+    assert buttons(bot.slack.messages_in(CHANNEL)[0]["blocks"]) == []
+    refreshed = bot.slack.wait_for_calls("views.publish", published + 1)[-1].params["view"]
+    assert [b for b in buttons(refreshed["blocks"]) if b["action_id"] == CANCEL] == []
+    # Someone else's request cannot be cancelled from their home tab either.
+    other = bot.request(CAMPAIGN, "home_cancel_3", user=OUTSIDER)
+    bot.home_click(CANCEL, other.id, user=REQUESTER)
+    bot.slack.wait_for_call(
+        "chat.postMessage",
+        predicate=lambda c: (
+            c.params.get("channel") == REQUESTER
+            and "Only the requester" in str(c.params.get("text"))
+        ),
+    )
+    assert stored(bot.store, other.id).state is RequestState.PENDING
+
+
 def test_nobody_but_the_requester_can_cancel_not_even_an_approver(bot: SlackDriver) -> None:
     request = bot.request(CAMPAIGN, "cancel_2")
     for user in (APPROVER, OUTSIDER):
@@ -85,7 +114,7 @@ def test_a_request_pending_for_half_its_ttl_gets_one_reminder_naming_its_approve
 
 
 def test_the_home_tab_shows_a_requester_their_requests_quota_and_channels(bot: SlackDriver) -> None:
-    bot.request(CAMPAIGN, "home_mine_1")
+    mine = bot.request(CAMPAIGN, "home_mine_1")
     view = bot.open_home(REQUESTER)
     text = all_text(view)
     assert view["type"] == "home"
@@ -93,7 +122,8 @@ def test_the_home_tab_shows_a_requester_their_requests_quota_and_channels(bot: S
     assert f"<#{CHANNEL}>" in text
     assert "Not known yet" in text  # no quota seen yet
     assert "Waiting for your decision" not in text  # not an approver
-    assert buttons(view["blocks"]) == []
+    # Nothing to decide; only their own pending request to withdraw.
+    assert [(b["action_id"], b["value"]) for b in buttons(view["blocks"])] == [(CANCEL, mine.id)]
 
 
 def test_the_home_tab_shows_the_quota_as_a_bar(bot: SlackDriver) -> None:
@@ -150,7 +180,7 @@ def test_an_approver_does_not_see_their_own_request_among_those_to_decide(
 ) -> None:
     bot = bots.start(sendid_approvers=f"{APPROVER},{REQUESTER}")
     request = bot.request(CAMPAIGN, "home_self_1", user=REQUESTER)
-    own = [b["value"] for b in buttons(bot.open_home(REQUESTER)["blocks"])]
+    own = [(b["action_id"], b["value"]) for b in buttons(bot.open_home(REQUESTER)["blocks"])]
     other = [b["value"] for b in buttons(bot.open_home(APPROVER)["blocks"])]
-    assert request.id not in own
+    assert own == [(CANCEL, request.id)]  # their own: only withdrawing it
     assert other == [request.id, request.id]

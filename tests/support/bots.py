@@ -75,7 +75,18 @@ def bot_settings(slack_url: str, braze_url: str, database_url: str) -> dict[str,
         "sendid_allowed_channels": f"{CHANNEL},{PRIVATE_CHANNEL}",
         "sendid_approvers": f"{APPROVER},{APPROVER_GROUP}",
         "sendid_database_url": database_url,
+        # The per-person limits out of the way: suites, load tests and benchmarks make many
+        # requests as one person. The limits' own tests set them (PRODUCTION_LIMITS).
+        "sendid_max_pending_per_user": "1000",
+        "sendid_submissions_per_minute": "1000",
     }
+
+
+# The per-person limits as a deployment gets them by default, for the tests of the limits.
+PRODUCTION_LIMITS: dict[str, Any] = {
+    name: Settings.model_fields[name].default
+    for name in ("sendid_max_pending_per_user", "sendid_submissions_per_minute")
+}
 
 
 def make_settings(slack_url: str, braze_url: str, database_url: str, **overrides: Any) -> Settings:

@@ -37,7 +37,7 @@ def may_decide(policy: Policy, actor: Actor, request: SendIdRequest) -> Refusal 
 
 
 def may_cancel(policy: Policy, actor: Actor, request: SendIdRequest) -> Refusal | None:
-    return policy.refusal_to_cancel(actor.user_id, actor.channel_id, request)
+    return policy.refusal_to_cancel(actor.user_id, actor.channel_for(request), request)
 
 
 def may_see_results(policy: Policy, actor: Actor, request: SendIdRequest) -> Refusal | None:
@@ -97,8 +97,9 @@ def cancel(bot: BotContext, actor: Actor, request: SendIdRequest) -> None:
     claim = bot.service.cancel(request.id, actor.user_id)
     if not claim.won or claim.request is None:
         _tell_decided(bot, actor, claim.request)
-        return
-    bot.settle(claim.request)
+    else:
+        bot.settle(claim.request)
+    _refresh_home(bot, actor)
 
 
 @request_button(Msg.DOING_RESULTS, may_see_results)

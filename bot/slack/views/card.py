@@ -73,6 +73,18 @@ def decision_buttons(t: Translator, request: SendIdRequest) -> list[dict[str, An
     ]
 
 
+def cancel_button(t: Translator, request: SendIdRequest) -> dict[str, Any]:
+    """The requester's Cancel (with a confirmation), on the card and in their App Home."""
+    return button(
+        ids.CANCEL,
+        t(Msg.BUTTON_CANCEL),
+        request.id,
+        confirm=confirmation(
+            t, Msg.CONFIRM_CANCEL_TITLE, Msg.CONFIRM_CANCEL_TEXT, Msg.BUTTON_CANCEL
+        ),
+    )
+
+
 def approval_card(t: Translator, request: SendIdRequest) -> list[Block]:
     blocks: list[Block] = [
         {"type": "header", "text": plain_text(t(Msg.CARD_HEADER))},
@@ -88,19 +100,11 @@ def approval_card(t: Translator, request: SendIdRequest) -> list[Block]:
         context(status_line(t, request)),
     ]
     if request.state is RequestState.PENDING:
-        cancel = button(
-            ids.CANCEL,
-            t(Msg.BUTTON_CANCEL),
-            request.id,
-            confirm=confirmation(
-                t, Msg.CONFIRM_CANCEL_TITLE, Msg.CONFIRM_CANCEL_TEXT, Msg.BUTTON_CANCEL
-            ),
-        )
         blocks.append(
             {
                 "type": "actions",
                 "block_id": ids.row_id(ids.DECISION_ROW, request.id),
-                "elements": [*decision_buttons(t, request), cancel],
+                "elements": [*decision_buttons(t, request), cancel_button(t, request)],
             }
         )
     return blocks

@@ -8,7 +8,7 @@ from typing import Any
 from bot.domain.models import QuotaSnapshot, RequestState, SendIdRequest
 from bot.i18n import Msg, Translator
 from bot.slack.views import ids
-from bot.slack.views.card import decision_buttons
+from bot.slack.views.card import cancel_button, decision_buttons
 from bot.slack.views.elements import Block, context, plain_text, section
 from bot.slack.views.labels import channels_list, date, request_line
 
@@ -67,6 +67,15 @@ def _mine(t: Translator, requests: Sequence[SendIdRequest]) -> list[Block]:
     for request in requests:
         line = request_line(t, Msg.HOME_MINE_LINE, request, short=True)
         blocks.append(context(line))
+        if request.state is RequestState.PENDING:
+            # One place to withdraw pending requests (the per-person cap names this tab).
+            blocks.append(
+                {
+                    "type": "actions",
+                    "block_id": ids.row_id(ids.HOME_MINE_ROW, request.id),
+                    "elements": [cancel_button(t, request)],
+                }
+            )
     return blocks
 
 

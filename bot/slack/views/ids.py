@@ -31,6 +31,7 @@ INPUT_ACTION: Final = "value"
 # ---- rows of buttons (block_id "<row>:<request ID>", unique per message) ------------------------
 DECISION_ROW: Final = "decide"
 HOME_DECISION_ROW: Final = "home"
+HOME_MINE_ROW: Final = "home_mine"
 RESULTS_ROW: Final = "results"
 RETRY_ROW: Final = "retry"
 

@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 
 from bot.domain.models import QuotaSnapshot, RequestState, SendIdRequest
 from bot.i18n import Msg, Translator
 from bot.slack import mrkdwn as md
+
+
+def plain(text: str, limit: int) -> str:
+    """`text` for a plain-text place (an inline form error): line breaks, control and format
+    characters (bidi overrides, zero-width) become spaces, so it can fake no line and reorder
+    nothing; at most `limit` characters."""
+    cleaned = "".join(" " if unicodedata.category(c).startswith("C") else c for c in text)
+    folded = " ".join(cleaned.split())
+    return folded if len(folded) <= limit else folded[: limit - 1].rstrip() + "…"
+
+
+def plain_request(t: Translator, request: SendIdRequest) -> str:
+    """A request in plain text: campaign (name, else ID) / send ID."""
+    campaign = plain(request.campaign_name or request.campaign_id, 40)
+    send_id = request.send_id or t(Msg.GENERATED_BY_BRAZE).strip("_*")
+    return f"{campaign} / {plain(send_id, 64)}"
 
 
 def date(t: Translator, moment: datetime, short: bool = False) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from bot.domain import problems
 from bot.domain.analytics import SEND_ANALYTICS_RETENTION_DAYS, SendStats
 from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
 from bot.domain.policy import Refusal
@@ -16,6 +17,7 @@ from bot.slack.views.labels import (
     channels_list,
     date,
     decided_by,
+    plain_request,
     quota_line,
     request_line,
 )
@@ -31,8 +33,20 @@ _REFUSALS = {
 }
 
 
+# Inline form errors are plain text and should stay short: the pending requests named at most.
+PENDING_NAMED_MAX = 5
+
+
 def problem_text(t: Translator, problem: Problem) -> str:
-    return t(Msg(f"problem.{problem.code}"), **problem.params)
+    """A domain problem in the reader's words (plain text: it also goes into inline errors)."""
+    params = dict(problem.params)
+    if problem.code == problems.TOO_MANY_PENDING:
+        pending = list(params.pop("pending"))  # type: ignore[call-overload]
+        named = [plain_request(t, r) for r in pending[:PENDING_NAMED_MAX]]
+        if len(pending) > PENDING_NAMED_MAX:
+            named.append("…")
+        params.update(count=len(pending), pending="; ".join(named))
+    return t(Msg(f"problem.{problem.code}"), **params)
 
 
 def not_permitted_text(t: Translator, channel_ids: Sequence[str]) -> str:

@@ -15,6 +15,7 @@ import pytest
 
 from bot.braze import BrazeClient, RetryPolicy
 from bot.domain import problems as codes
+from bot.domain.limits import SubmissionRateLimit
 from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
 from bot.domain.problems import Problem
 from bot.domain.service import SYSTEM_ACTOR, Claim, SendIdService, SubmitOutcome
@@ -853,3 +854,55 @@ def test_results_are_refused_for_a_request_that_created_nothing(
         service.send_results(request)
 
     assert [c for c in braze.calls if c.path == DATA_SERIES_PATH] == []
+
+
+# ---- per-person limits -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def limited(store: Store, client: BrazeClient, clock: FakeClock) -> SendIdService:
+    """A service with a cap of 2 pending requests and 4 submissions a minute per person."""
+    limit = SubmissionRateLimit(4, clock=lambda: clock.now.timestamp())
+    return SendIdService(
+        store, client, ttl=TTL, clock=clock, max_pending_per_user=2, rate_limit=limit
+    )
+
+
+def test_the_request_over_the_cap_is_refused_naming_the_pending_ones_without_asking_braze(
+    limited: SendIdService, braze: BrazeStandIn, clock: FakeClock
+) -> None:
+    first = submit(limited, "wave1")
+    clock.advance(seconds=1)
+    second = submit(limited, "wave2")
+    lookups = len([c for c in braze.calls if c.path == DETAILS_PATH])
+
+    outcome = attempt(limited, send_id="wave3")
+
+    problem = outcome.problems["campaign_id"]
+    assert problem.code == codes.TOO_MANY_PENDING and outcome.request is None
+    assert problem.params["limit"] == 2
+    pending: tuple[SendIdRequest, ...] = problem.params["pending"]  # type: ignore[assignment]
+    assert [r.id for r in pending] == [first.id, second.id]  # oldest first
+    assert len([c for c in braze.calls if c.path == DETAILS_PATH]) == lookups
+
+
+def test_a_decided_request_makes_room_and_others_are_never_held_up(
+    limited: SendIdService,
+) -> None:
+    first = submit(limited, "wave1")
+    submit(limited, "wave2")
+    assert submit(limited, "other1", requester_id=OUTSIDER).state is S.PENDING
+    assert limited.cancel(first.id, REQUESTER).won
+    assert submit(limited, "wave3").state is S.PENDING
+
+
+def test_submitting_too_fast_is_refused_with_when_to_try_again(
+    limited: SendIdService, clock: FakeClock
+) -> None:
+    for typo in range(4):
+        assert attempt(limited, "not-a-campaign", f"x{typo}").problems  # counted too
+    refused = attempt(limited, send_id="wave1").problems["campaign_id"]
+    assert refused == Problem(codes.SUBMITTING_TOO_FAST, {"seconds": 60})
+    assert attempt(limited, send_id="theirs", requester_id=OUTSIDER).request is not None
+    clock.advance(seconds=60)
+    assert attempt(limited, send_id="wave1").request is not None

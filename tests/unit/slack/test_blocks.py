@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from slack_sdk.models.views import View
 
+from bot.domain import problems
 from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
 from bot.i18n import CATALOGUES, SUPPORTED_LANGUAGES, Msg, Translator
 from bot.slack import mrkdwn as md
@@ -421,3 +423,49 @@ def test_no_catalogue_text_has_a_raw_angle_bracket_or_ampersand(language: str, m
     text = CATALOGUES[language].get(msg, "")
     assert "<" not in text
     assert re.fullmatch(r"([^&]|&amp;|&lt;|&gt;)*", text, flags=re.DOTALL)
+
+
+# ---- per-person limits (inline form errors: plain text) --------------------------------------
+
+
+HOSTILE_NAME = "Sale\n*fake line*\u202eevil\u200b <!channel> " + "x" * 80
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_the_pending_cap_error_names_the_pending_requests_in_one_safe_plain_line(
+    language: str,
+) -> None:
+    tr = Translator(language)
+    pending = (
+        make_request(id="r1", campaign_name=HOSTILE_NAME, send_id="a<b>&c"),
+        make_request(id="r2", campaign_name=None, send_id=None),
+    )
+    text = texts.problem_text(tr, problems.too_many_pending(list(pending), 2))
+    assert "\n" not in text and "\u202e" not in text and "\u200b" not in text
+    assert "Sale *fake line* evil <!channel> xxx" in text  # folded, clipped, not escaped
+    assert "x" * 80 not in text
+    assert "/ a<b>&c" in text and f"{CAMPAIGN} / " in text
+    assert ("Cancel request" if language == "en" else "Anfrage zurückziehen") in text
+    assert "2" in text
+
+
+def test_the_pending_cap_error_names_at_most_five_requests() -> None:
+    pending = [make_request(id=f"r{n}", send_id=f"wave{n}") for n in range(8)]
+    text = texts.problem_text(t, problems.too_many_pending(pending, 8))
+    assert "wave4" in text and "wave5" not in text and "…" in text
+
+
+def test_submitting_too_fast_says_when_to_try_again() -> None:
+    assert "in 42 s" in texts.problem_text(t, problems.too_fast(42))
+    assert "in 42 s" in texts.problem_text(Translator("de"), problems.too_fast(42))
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_the_home_tab_offers_cancel_for_ones_own_pending_requests_only(language: str) -> None:
+    tr = Translator(language)
+    mine = [make_request(id="rpending"), decided(S.REJECTED, id="rrejected")]
+    view = home.home_view(tr, channels=[CHANNEL], mine=mine, to_decide=None, quota=QUOTA)
+    View(**view).validate_json()
+    cancels = [b for b in buttons(view) if b["action_id"] == ids.CANCEL]
+    assert [b["value"] for b in cancels] == ["rpending"]
+    assert cancels[0]["confirm"]["title"]["type"] == "plain_text"
