@@ -131,8 +131,8 @@ class SocketModeConnection:
             auto_reconnect_enabled=False,  # the watchdog reconnects, and says why
             ping_interval=self.timing.ping_interval,
         )
-        self._client = self._handler.client
-        self._client.on_message_listeners.append(self._on_message)
+        self._sdk = self._handler.client  # slack_sdk's built-in SocketModeClient
+        self._sdk.on_message_listeners.append(self._on_message)
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._watchdog: threading.Thread | None = None
@@ -165,7 +165,7 @@ class SocketModeConnection:
             )
             self._failed(error, self._clock())
         else:
-            self._new_session(self._client.current_session, self._clock())
+            self._new_session(self._sdk.current_session, self._clock())
         self._watchdog = threading.Thread(target=self._watch, name="socket-mode-watchdog")
         self._watchdog.daemon = True
         self._watchdog.start()
@@ -216,22 +216,22 @@ class SocketModeConnection:
 
         `unless_replaced`: give way to a connection being made (the client following Slack's
         refresh) or already made since the watchdog last looked; then False."""
-        lock = self._client.connect_operation_lock
+        lock = self._sdk.connect_operation_lock
         acquired = lock.acquire(blocking=False) if unless_replaced else lock.acquire(timeout=5)
         if not acquired:
             if unless_replaced:
                 return False
             raise RuntimeError("another connection attempt did not finish within 5 s")
         try:
-            if unless_replaced and self._client.current_session is not self._session:
+            if unless_replaced and self._sdk.current_session is not self._session:
                 return False
             if unless_replaced and self._session is not None:
                 _abandon(self._session)
-            self._client.wss_uri = self._open_url()
-            self._client.connect()  # logs and swallows a failed handshake: checked below
+            self._sdk.wss_uri = self._open_url()
+            self._sdk.connect()  # logs and swallows a failed handshake: checked below
         finally:
             lock.release()
-        if not self._client.is_connected():
+        if not self._sdk.is_connected():
             raise ConnectionError("the WebSocket handshake with Slack failed")
         return True
 
@@ -260,7 +260,7 @@ class SocketModeConnection:
 
     def _check(self) -> None:
         now = self._clock()
-        session = self._client.current_session
+        session = self._sdk.current_session
         if session is not self._session:
             self._new_session(session, now)
         elif session is not None and session.last_ping_pong_time != self._pong:
@@ -275,10 +275,11 @@ class SocketModeConnection:
             if self._healthy or self._down_since is None:
                 self._down_since = now
             self._healthy = False
-            self._lost_why = self._lost_why or lost
+            newly_lost, self._lost_why = self._lost_why is None, self._lost_why or lost
+        if newly_lost:  # later attempts say only how they failed
+            log.warning("Socket Mode connection lost: %s; reconnecting", lost[1])
         if now < self._next_attempt:
             return
-        log.warning("Socket Mode connection lost: %s; reconnecting", lost[1])
         try:
             if not self._connect(unless_replaced=True):
                 return  # someone else is connecting: the next look sees the outcome
@@ -292,11 +293,13 @@ class SocketModeConnection:
                 self._next_attempt - now,
             )
         else:
-            self._new_session(self._client.current_session, self._clock())
+            self._new_session(self._sdk.current_session, self._clock())
 
     def _lost(self, session: Connection | None, now: float) -> tuple[str, str] | None:
         """(reason, description) if the current connection does not work, else None."""
-        if session is None or not session.is_active():
+        if session is None:
+            return CLOSED, "no connection to Slack yet"
+        if not session.is_active():
             with self._lock:
                 if self._refresh_asked is not None:
                     return REFRESH, f"Slack asked for a new connection ({self._refresh_asked})"
