@@ -7,7 +7,8 @@ Two kinds, on purpose:
   shared database, so these are right whichever replica is scraped (aggregate them with
   ``max``, not ``sum``).
 * **Per process** (:class:`BrazeMetrics`): HTTP requests to Braze by endpoint and status, and
-  their latency. Each replica counts its own calls (sum them across replicas).
+  their latency. Each replica counts its own calls (sum them across replicas). In Socket Mode
+  also its connection to Slack (:class:`SocketModeCollector`): open or not, and reconnections.
 
 Each :class:`Metrics` has its own registry, so several bots in one process (tests) never mix.
 """
@@ -19,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.gc_collector import GCCollector
 from prometheus_client.platform_collector import PlatformCollector
@@ -27,6 +28,7 @@ from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 
 from bot.domain.models import RequestState
+from bot.socket_mode import REASONS, SocketModeStatus
 from bot.store import Store
 
 log = logging.getLogger("bot.metrics")
@@ -140,6 +142,30 @@ class BrazeMetrics:
         self.latency.labels(endpoint=path).observe(seconds)
 
 
+class SocketModeCollector(Collector):
+    """This process's Socket Mode connection, read at each scrape."""
+
+    def __init__(self, status: Callable[[], SocketModeStatus]) -> None:
+        self._status = status
+
+    def collect(self) -> Iterator[Metric]:
+        status = self._status()
+        yield GaugeMetricFamily(
+            "sendid_socket_mode_connected",
+            "1 while this process has a Socket Mode connection to Slack that answers pings",
+            value=1 if status.connected else 0,
+        )
+        reconnects = CounterMetricFamily(
+            "sendid_socket_mode_reconnects",
+            "New Socket Mode connections after the first, by why the previous one was replaced: "
+            "refresh (Slack asked), closed (dropped), silent (stopped answering pings)",
+            labels=["reason"],
+        )
+        for reason in REASONS:
+            reconnects.add_metric([reason], status.reconnects.get(reason, 0))
+        yield reconnects
+
+
 class Metrics:
     """One registry per running bot: database-backed gauges, Braze counters, process metrics."""
 
@@ -150,6 +176,10 @@ class Metrics:
         ProcessCollector(registry=self.registry)
         PlatformCollector(registry=self.registry)
         GCCollector(registry=self.registry)
+
+    def watch_socket_mode(self, status: Callable[[], SocketModeStatus]) -> None:
+        """Report the Socket Mode connection too (Socket Mode only)."""
+        self.registry.register(SocketModeCollector(status))
 
     def render(self, accept: str | None) -> tuple[bytes, str]:
         """The exposition body and its Content-Type (Prometheus text, or OpenMetrics if asked)."""
