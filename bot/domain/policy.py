@@ -8,8 +8,11 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from bot.domain.models import SendIdRequest
+
+T = TypeVar("T")
 
 # The shapes of the Slack IDs a policy names: channels (C…/G…; never DMs), people, user groups.
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
@@ -35,12 +38,13 @@ class ApproverSet:
     group_ids: frozenset[str]
 
 
-class CachedGroupMembers:
-    """User-group members, cached briefly so a burst of clicks costs one Slack call."""
+class CachedLookup(Generic[T]):
+    """A lookup by ID (a Slack call), cached briefly so a burst of clicks costs one call.
+    Failures are not cached: the next caller asks again."""
 
     def __init__(
         self,
-        fetch: Callable[[str], Iterable[str]],
+        fetch: Callable[[str], T],
         ttl_seconds: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -48,18 +52,39 @@ class CachedGroupMembers:
         self._ttl = ttl_seconds
         self._clock = clock
         self._lock = threading.Lock()
-        self._cache: dict[str, tuple[float, frozenset[str]]] = {}
+        self._cache: dict[str, tuple[float, T]] = {}
 
-    def __call__(self, group_id: str) -> frozenset[str]:
+    def __call__(self, key: str) -> T:
         now = self._clock()
         with self._lock:
-            hit = self._cache.get(group_id)
+            hit = self._cache.get(key)
             if hit and now - hit[0] < self._ttl:
                 return hit[1]
-        members = frozenset(self._fetch(group_id))
+        value = self._fetch(key)
         with self._lock:
-            self._cache[group_id] = (now, members)
-        return members
+            self._cache[key] = (now, value)
+        return value
+
+
+class CachedGroupMembers(CachedLookup[frozenset[str]]):
+    """User-group members (`usergroups.users.list`), cached briefly."""
+
+    def __init__(
+        self,
+        fetch: Callable[[str], Iterable[str]],
+        ttl_seconds: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(lambda group_id: frozenset(fetch(group_id)), ttl_seconds, clock)
+
+
+# Who can read a channel: its members if it is private, None if anyone in the workspace can.
+ChannelAudience = Callable[[str], frozenset[str] | None]
+
+
+def everyone(channel_id: str) -> frozenset[str] | None:
+    """A channel audience for when nothing is known: every channel readable by everyone."""
+    return None
 
 
 class Policy:
@@ -70,6 +95,7 @@ class Policy:
         group_members: Callable[[str], frozenset[str]],
         allow_self_approval: bool = False,
         channel_approvers: Mapping[str, ApproverSet] | None = None,
+        channel_audience: ChannelAudience = everyone,
     ) -> None:
         self.allowed_channels: tuple[str, ...] = tuple(dict.fromkeys(allowed_channels))
         self._allowed = frozenset(self.allowed_channels)
@@ -77,6 +103,7 @@ class Policy:
         # Per-channel approvers from the policy file; other channels use `approvers`.
         self._channel_approvers = dict(channel_approvers or {})
         self._group_members = group_members
+        self._channel_audience = channel_audience
         self.allow_self_approval = allow_self_approval
 
     def channel_permitted(self, channel_id: str | None) -> bool:
@@ -107,6 +134,12 @@ class Policy:
 
     def approvers_for(self, channel_id: str) -> ApproverSet:
         return self._channel_approvers.get(channel_id, self._approvers)
+
+    def may_read_channel(self, user_id: str, channel_id: str) -> bool:
+        """Whether `user_id` can read what is posted in `channel_id` (a private channel: only
+        its members). Raises MembershipLookupError when that cannot be found out."""
+        audience = self._channel_audience(channel_id)
+        return audience is None or user_id in audience
 
     def refusal_to_cancel(
         self, user_id: str, channel_id: str | None, request: SendIdRequest

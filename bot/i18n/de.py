@@ -278,6 +278,11 @@ GERMAN: dict[Msg, str] = {
     Msg.HOME_PENDING_TITLE: "*Wartet auf deine Entscheidung*",
     Msg.HOME_PENDING_EMPTY: "Nichts wartet auf dich.",
     Msg.HOME_PENDING_LINE: "{requester} in {channel}: {campaign} → {send_id}, angefordert {when}",
+    # attack review, part two: private channels in App Home
+    Msg.HOME_PENDING_UNREADABLE: (
+        ":lock: {count} weitere warten in privaten Channels, in denen du nicht Mitglied bist "
+        "(oder deren Mitglieder der Bot nicht lesen konnte). Ihre Karten sind in diesen Channels."
+    ),
     Msg.PROBLEM_CAMPAIGN_MISSING: "Bitte die API-Kennung der Campaign eingeben.",
     Msg.PROBLEM_CAMPAIGN_MALFORMED: (
         "Das ist keine Campaign-ID von Braze. Kopiere die API-Kennung von der Seite der "

@@ -236,6 +236,11 @@ ENGLISH: dict[Msg, str] = {
     Msg.HOME_PENDING_TITLE: "*Waiting for your decision*",
     Msg.HOME_PENDING_EMPTY: "Nothing is waiting for you.",
     Msg.HOME_PENDING_LINE: "{requester} in {channel}: {campaign} → {send_id}, requested {when}",
+    # attack review, part two: private channels in App Home
+    Msg.HOME_PENDING_UNREADABLE: (
+        ":lock: {count} more waiting in private channels you are not a member of (or whose "
+        "members the bot could not read). Their cards are in those channels."
+    ),
     Msg.PROBLEM_CAMPAIGN_MISSING: "Enter the campaign's API identifier.",
     Msg.PROBLEM_CAMPAIGN_MALFORMED: (
         "That is not a Braze campaign ID. Copy the API identifier from the campaign's page "

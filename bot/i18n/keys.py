@@ -160,6 +160,8 @@ class Msg(enum.StrEnum):
     HOME_PENDING_TITLE = "home.pending.title"
     HOME_PENDING_EMPTY = "home.pending.empty"
     HOME_PENDING_LINE = "home.pending.line"
+    # attack review, part two: private channels in App Home
+    HOME_PENDING_UNREADABLE = "home.pending.unreadable"
     # domain problem codes (bot.domain.validation / service)
     PROBLEM_CAMPAIGN_MISSING = "problem.campaign_missing"
     PROBLEM_CAMPAIGN_MALFORMED = "problem.campaign_malformed"

@@ -15,7 +15,13 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from bot.domain.policy import ApproverSet, CachedGroupMembers, MembershipLookupError, Policy
+from bot.domain.policy import (
+    ApproverSet,
+    CachedGroupMembers,
+    CachedLookup,
+    MembershipLookupError,
+    Policy,
+)
 from bot.domain.policy_file import EMPTY_POLICY_FILE, PolicyFile, approver_set
 from bot.domain.service import SendIdService
 from bot.logs import Scrubber
@@ -57,6 +63,37 @@ def group_member_fetcher(client: WebClient) -> Any:
     return fetch
 
 
+# conversations.members pages: 200 members each (Slack's advice), at most this many pages.
+MEMBERS_PAGE = 200
+MEMBERS_PAGES_MAX = 50
+
+
+def channel_audience_fetcher(client: WebClient) -> Callable[[str], frozenset[str] | None]:
+    """Who can read a channel: None for a public one (anyone in the workspace), the members of
+    a private one. Needs channels:read and groups:read; raises MembershipLookupError."""
+
+    def fetch(channel_id: str) -> frozenset[str] | None:
+        try:
+            info = client.conversations_info(channel=channel_id)
+            if not (info.get("channel") or {}).get("is_private"):
+                return None
+            members: set[str] = set()
+            cursor = None
+            for _ in range(MEMBERS_PAGES_MAX):
+                page = client.conversations_members(
+                    channel=channel_id, limit=MEMBERS_PAGE, cursor=cursor
+                )
+                members.update(str(m) for m in page.get("members") or [])
+                cursor = (page.get("response_metadata") or {}).get("next_cursor")
+                if not cursor:
+                    return frozenset(members)
+        except SlackApiError as error:
+            raise MembershipLookupError(f"conversations: {slack_error(error)}") from error
+        raise MembershipLookupError(f"{channel_id} has more members than the bot reads")
+
+    return fetch
+
+
 def locale_fetcher(client: WebClient) -> Callable[[str], str | None]:
     def fetch(user_id: str) -> str | None:
         response = client.users_info(user=user_id, include_locale=True)
@@ -91,6 +128,7 @@ def build_context(
             channel: approver_set(policy_file.rules_for(channel), default_approvers)
             for channel in settings.sendid_allowed_channels
         },
+        channel_audience=CachedLookup(channel_audience_fetcher(client), ttl_seconds=60),
     )
     languages = Languages(settings.sendid_language, locale_fetcher(client))
     return BotContext(

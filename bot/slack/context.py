@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from slack_bolt import BoltContext
 
 from bot.domain.models import QuotaSnapshot, SendIdRequest
-from bot.domain.policy import Policy, Refusal
+from bot.domain.policy import MembershipLookupError, Policy, Refusal
 from bot.domain.policy_file import EMPTY_POLICY_FILE, ChannelRules
 from bot.domain.ports import GatewayError
 from bot.domain.service import SendIdService
@@ -54,21 +54,37 @@ class BotContext:
     def publish_home(self, user_id: str) -> None:
         """Show `user_id` their App Home: own requests, what they may decide, quota, channels."""
         t = self.t_for(user_id)
-        to_decide = None
+        to_decide: list[SendIdRequest] | None = None
+        unreadable = 0
         if self.policy.approves_anywhere(user_id):
-            to_decide = [
-                r
-                for r in self.service.pending_requests()
-                if r.card_ts and self.policy.refusal_to_decide(user_id, r.channel_id, r) is None
-            ][:HOME_TO_DECIDE]
+            to_decide = []
+            for r in self.service.pending_requests():
+                if not r.card_ts or self.policy.refusal_to_decide(user_id, r.channel_id, r):
+                    continue
+                if self._may_read(user_id, r.channel_id):
+                    to_decide.append(r)
+                else:
+                    unreadable += 1
+            to_decide = to_decide[:HOME_TO_DECIDE]
         view = home.home_view(
             t,
             channels=self.policy.allowed_channels,
             mine=self.service.requests_of(user_id, HOME_MINE),
             to_decide=to_decide,
             quota=self.service.quota(),
+            unreadable=unreadable,
         )
         self.messenger.publish_home(user_id, view)
+
+    def _may_read(self, user_id: str, channel_id: str) -> bool:
+        """Whether the App Home may show `user_id` a request of `channel_id`: a private
+        channel's requests only to its members. Unknown (Slack failed, a scope is missing)
+        counts as no: what the request says stays in its channel."""
+        try:
+            return self.policy.may_read_channel(user_id, channel_id)
+        except MembershipLookupError as error:
+            log.warning("channel members unreadable, its requests hidden in App Home: %s", error)
+            return False
 
     def show_results(self, actor: Actor, request: SendIdRequest) -> None:
         """Tell `actor` privately how the created send ID is doing (Braze /sends/data_series)."""

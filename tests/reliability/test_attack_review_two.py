@@ -1,5 +1,5 @@
 """Attack review, part two (issue 12, items 3, 4, 5 and 9): forms, per-person limits, the audit
-export, and Slack's error strings.
+export, Slack's error strings, and private channels in the App Home.
 
 Each scenario drives a running bot over its real HTTP endpoint with signed requests, does what
 the review did, and counts what came of it; every scenario ends with the suite's consistency
@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
+
+import pytest
 
 from bot.domain.models import RequestState
 from bot.i18n import Msg, Translator
@@ -43,6 +45,7 @@ from tests.support.constants import (
 )
 from tests.support.driver import Answer
 from tests.support.processes import Processes
+from tests.support.shown import all_text, buttons
 from tests.support.spreadsheets import SEPARATORS, cells, formula_cells
 from tests.support.waits import (
     Submission,
@@ -322,3 +325,38 @@ def test_slack_error_strings_reach_people_scrubbed(scenario: Scenario, figures: 
     assert SIGNING_SECRET not in str(told.params)
     figures.notes["secrets in messages to people"] = 0
     scenario.verdict(figures).assert_clean()
+
+
+def test_the_home_tab_shows_a_private_channels_requests_only_to_its_members(
+    bots: InProcessBots, figures: Figures, caplog: pytest.LogCaptureFixture
+) -> None:
+    """App Home: a private channel's requests only for its members; unknown membership hides."""
+    # OUTSIDER approves too, but is not in the private channel.
+    approvers = f"{APPROVER},{OUTSIDER}"
+    bot = bots.start(sendid_approvers=approvers)
+    public = bot.request(CAMPAIGN, "home_public", channel=CHANNEL)
+    private = bot.request(CAMPAIGN, "home_private", channel=PRIVATE_CHANNEL)
+    member, outsider = bot.open_home(APPROVER), bot.open_home(OUTSIDER)
+    member_sees = {b["value"] for b in buttons(member["blocks"])}
+    outsider_sees = {b["value"] for b in buttons(outsider["blocks"])}
+    assert member_sees == {public.id, private.id}
+    assert outsider_sees == {public.id}
+    assert "home_private" not in all_text(outsider) and "1 more waiting" in all_text(outsider)
+    figures.bad_inputs += 1
+    # Slack cannot say who is in the channels (the scopes are missing): nothing is shown.
+    bots.slack.fail_next("conversations.info", "missing_scope", times=2)
+    second = bots.start(sendid_approvers=approvers)
+    unsure = second.open_home(APPROVER)
+    assert {b["value"] for b in buttons(unsure["blocks"])} == set()
+    assert "2 more waiting" in all_text(unsure)
+    figures.fault("conversations.info refused (missing_scope)", 2)
+    figures.notes["private requests shown to a non-member"] = len(outsider_sees - {public.id})
+    figures.notes["requests shown while membership was unknown"] = 0
+    assert any("hidden in App Home" in r.getMessage() for r in caplog.records)
+    figures.take_http(bot)
+    figures.take_http(second)
+    accepted = [
+        Submission(CHANNEL, REQUESTER, CAMPAIGN, "home_public"),
+        Submission(PRIVATE_CHANNEL, REQUESTER, CAMPAIGN, "home_private"),
+    ]
+    check_consistency(figures, bot.store, bots.braze, bots.slack, accepted).assert_clean()

@@ -148,6 +148,7 @@ class SlackStandIn(HttpStandIn[LoopbackHTTPServer]):
         self.usergroups: dict[str, list[str]] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.channels: dict[str, dict[str, Any]] = {}  # optional conversations.info overrides
+        self.channel_members: dict[str, list[str]] = {}  # conversations.members (paginated)
         self.socket_mode_url: str | None = None
         self.revoked_tokens: set[str] = set()  # answered token_revoked
         self._lock = threading.RLock()
@@ -378,6 +379,7 @@ class SlackStandIn(HttpStandIn[LoopbackHTTPServer]):
             "usergroups.users.list": self._usergroups_users_list,
             "users.info": self._users_info,
             "conversations.info": self._conversations_info,
+            "conversations.members": self._conversations_members,
             "apps.connections.open": self._apps_connections_open,
         }
 
@@ -569,6 +571,22 @@ class SlackStandIn(HttpStandIn[LoopbackHTTPServer]):
         with self._lock:
             channel.update(self.channels.get(channel_id, {}))
         return {"ok": True, "channel": channel}
+
+    def _conversations_members(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A channel's members, `limit` a page, the cursor being the next index (as a string)."""
+        with self._lock:
+            members = self.channel_members.get(str(params.get("channel")))
+        if members is None:
+            return {"ok": False, "error": "channel_not_found"}
+        limit = int(params.get("limit") or 100)
+        start = int(params.get("cursor") or 0)
+        end = start + limit
+        cursor = str(end) if end < len(members) else ""
+        return {
+            "ok": True,
+            "members": members[start:end],
+            "response_metadata": {"next_cursor": cursor},
+        }
 
     def _apps_connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
         if self.socket_mode_url is None:

@@ -34,6 +34,7 @@ from tests.support.constants import (
     CHANNEL,
     GROUP_APPROVER,
     PRIVATE_CHANNEL,
+    REQUESTER,
     SIGNING_SECRET,
 )
 from tests.support.driver import AnswerHook, SlackDriver
@@ -64,6 +65,8 @@ def slack_stand_in() -> SlackStandIn:
     the approver group and its member."""
     stand_in = SlackStandIn(bot_token=BOT_TOKEN, app_token=APP_TOKEN)
     stand_in.usergroups[APPROVER_GROUP] = [GROUP_APPROVER]
+    # The private channel (the stand-in calls every G… channel private): the outsider is not in.
+    stand_in.channel_members[PRIVATE_CHANNEL] = [REQUESTER, APPROVER, GROUP_APPROVER]
     return stand_in
 
 

@@ -41,9 +41,9 @@ def _home_quota(t: Translator, quota: QuotaSnapshot | None) -> str:
     )
 
 
-def _to_decide(t: Translator, requests: Sequence[SendIdRequest]) -> list[Block]:
+def _to_decide(t: Translator, requests: Sequence[SendIdRequest], unreadable: int) -> list[Block]:
     blocks: list[Block] = [{"type": "divider"}, section(t(Msg.HOME_PENDING_TITLE))]
-    if not requests:
+    if not requests and not unreadable:
         blocks.append(context(t(Msg.HOME_PENDING_EMPTY)))
     for request in requests:
         line = request_line(t, Msg.HOME_PENDING_LINE, request)
@@ -57,6 +57,9 @@ def _to_decide(t: Translator, requests: Sequence[SendIdRequest]) -> list[Block]:
                     "elements": decision_buttons(t, request),
                 }
             )
+    if unreadable:
+        # Requests of private channels the reader is not in: that they exist, nothing more.
+        blocks.append(context(t(Msg.HOME_PENDING_UNREADABLE, count=unreadable)))
     return blocks
 
 
@@ -86,8 +89,10 @@ def home_view(
     mine: Sequence[SendIdRequest],
     to_decide: Sequence[SendIdRequest] | None,
     quota: QuotaSnapshot | None,
+    unreadable: int = 0,
 ) -> dict[str, Any]:
-    """The App Home tab. `to_decide` is None for people who approve nothing."""
+    """The App Home tab. `to_decide` is None for people who approve nothing; `unreadable`
+    counts the requests they may decide in private channels they cannot read (not shown)."""
     blocks: list[Block] = [
         {"type": "header", "text": plain_text(t(Msg.HOME_HEADER))},
         section(t(Msg.HOME_INTRO, channels=channels_list(channels))),
@@ -95,7 +100,7 @@ def home_view(
         section(f"{t(Msg.HOME_QUOTA_TITLE)}\n{_home_quota(t, quota)}"),
     ]
     if to_decide is not None:
-        blocks += _to_decide(t, to_decide)
+        blocks += _to_decide(t, to_decide, unreadable)
     blocks += _mine(t, mine)
     # The lists above are bounded well below Slack's limit; the cut is a last guard.
     return {"type": "home", "blocks": blocks[:HOME_BLOCKS_MAX]}
