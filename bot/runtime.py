@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 
 from bot.braze import BrazeClient, RetryPolicy
 from bot.domain.errors import ConfigurationError
-from bot.domain.limits import SubmissionRateLimit
+from bot.domain.limits import PersonLimits, SubmissionRateLimit
 from bot.domain.policy_file import EMPTY_POLICY_FILE, PolicyFile, load_policy_file
 from bot.domain.service import SendIdService
 from bot.housekeeping import (
@@ -72,8 +72,10 @@ class BotRuntime:
             self.braze,
             ttl=ttl,
             rules_for=self.policy_file.rules_for,
-            max_pending_per_user=settings.sendid_max_pending_per_user,
-            rate_limit=SubmissionRateLimit(settings.sendid_submissions_per_minute),
+            limits=PersonLimits(
+                max_pending=settings.sendid_max_pending_per_user,
+                rate=SubmissionRateLimit(settings.sendid_submissions_per_minute),
+            ),
         )
         self.app, self.ctx = build_app(settings, self.service, policy_file=self.policy_file)
         jobs = housekeeping_jobs(

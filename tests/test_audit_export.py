@@ -259,25 +259,34 @@ HOSTILE = {
 }
 
 
-def test_csv_neutralises_formulas_and_json_keeps_the_values_as_they_are(
-    store: Store, database_url: str, processes: Processes
-) -> None:
+def export_hostile(
+    values: dict[str, str], store: Store, database_url: str, processes: Processes
+) -> tuple[subprocess.CompletedProcess[str], subprocess.CompletedProcess[str]]:
+    """A request made of `values` (campaign, send ID, requester), rejected with `values`'
+    detail, exported as CSV and as JSON."""
     request = store.create_request(
         channel_id="C1",
-        requester_id=HOSTILE["requester_id"],
-        campaign_id=HOSTILE["campaign_id"],
-        send_id=HOSTILE["send_id"],
+        requester_id=values["requester_id"],
+        campaign_id=values["campaign_id"],
+        send_id=values["send_id"],
         campaign_name=None,
         ttl=TTL,
         now=at(1, 8),
     )
     store.transition(
-        request.id, S.PENDING, S.REJECTED, actor_id="U_APP", detail=HOSTILE["detail"], now=at(1, 9)
+        request.id, S.PENDING, S.REJECTED, actor_id="U_APP", detail=values["detail"], now=at(1, 9)
     )
     args = ["--since", "2025-03-01", "--until", "2025-03-01"]
+    return (
+        run_audit(processes, args, database_url),
+        run_audit(processes, [*args, "--format", "json"], database_url),
+    )
 
-    as_csv_ = run_audit(processes, args, database_url)
-    as_json = run_audit(processes, [*args, "--format", "json"], database_url)
+
+def test_csv_neutralises_formulas_and_json_keeps_the_values_as_they_are(
+    store: Store, database_url: str, processes: Processes
+) -> None:
+    as_csv_, as_json = export_hostile(HOSTILE, store, database_url, processes)
 
     assert as_csv_.returncode == 0, as_csv_.stderr
     _, (created, rejected) = parse_csv(as_csv_.stdout)
@@ -331,27 +340,7 @@ SEPARATOR_ATTACKS = {
 def test_no_cell_begins_a_formula_whichever_separator_the_spreadsheet_reads_with(
     store: Store, database_url: str, processes: Processes
 ) -> None:
-    request = store.create_request(
-        channel_id="C1",
-        requester_id=SEPARATOR_ATTACKS["requester_id"],
-        campaign_id=SEPARATOR_ATTACKS["campaign_id"],
-        send_id=SEPARATOR_ATTACKS["send_id"],
-        campaign_name=None,
-        ttl=TTL,
-        now=at(1, 8),
-    )
-    store.transition(
-        request.id,
-        S.PENDING,
-        S.REJECTED,
-        actor_id="U_APP",
-        detail=SEPARATOR_ATTACKS["detail"],
-        now=at(1, 9),
-    )
-    args = ["--since", "2025-03-01", "--until", "2025-03-01"]
-
-    as_csv_ = run_audit(processes, args, database_url)
-    as_json = run_audit(processes, [*args, "--format", "json"], database_url)
+    as_csv_, as_json = export_hostile(SEPARATOR_ATTACKS, store, database_url, processes)
 
     assert as_csv_.returncode == 0, as_csv_.stderr
     assert formula_cells(as_csv_.stdout) == []

@@ -1,4 +1,4 @@
-"""How fast one person may submit request forms.
+"""Per-person limits on new requests: how many may wait at once, how fast forms may come.
 
 The hard bound on what one person can set in motion is the cap on pending requests, which the
 store enforces atomically across replicas. This limit only keeps a burst of submissions (each
@@ -13,7 +13,12 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Final
+
+from bot.domain import problems
+from bot.domain.models import SendIdRequest
+from bot.domain.problems import Problem
 
 WINDOW_SECONDS: Final = 60.0
 # Forget people with no submission in the window once this many are remembered (at most once
@@ -53,3 +58,34 @@ class SubmissionRateLimit:
         idle = [p for p, times in self._seen.items() if now - times[-1] >= WINDOW_SECONDS]
         for person in idle:
             del self._seen[person]
+
+
+@dataclass(frozen=True, slots=True)
+class PersonLimits:
+    """The limits every requester has: at most `max_pending` requests waiting at once (None: no
+    cap; the store enforces it atomically), and form submissions at the pace of `rate`."""
+
+    max_pending: int | None = None
+    rate: SubmissionRateLimit | None = None
+
+    def refusal(
+        self, requester_id: str, pending_of: Callable[[str], list[SendIdRequest]]
+    ) -> Problem | None:
+        """Why `requester_id` may not submit now (too fast, or the cap reached), counting this
+        submission against the rate. `pending_of` reads their pending requests."""
+        if self.rate is not None:
+            wait = self.rate.admit(requester_id)
+            if wait is not None:
+                return problems.too_fast(wait)
+        if self.max_pending is not None:
+            # An early answer, before any Braze lookup; the store holds the line on races.
+            pending = pending_of(requester_id)
+            if len(pending) >= self.max_pending:
+                return self.over_cap(pending)
+        return None
+
+    def over_cap(self, pending: list[SendIdRequest]) -> Problem:
+        return problems.too_many_pending(pending, self.max_pending or len(pending))
+
+
+NO_LIMITS: Final = PersonLimits()

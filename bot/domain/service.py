@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from bot.domain import problems
 from bot.domain.analytics import SEND_ANALYTICS_RETENTION_DAYS, SendStats
 from bot.domain.errors import DuplicatePairError, DuplicateSubmissionError, PendingLimitError
-from bot.domain.limits import SubmissionRateLimit
+from bot.domain.limits import NO_LIMITS, PersonLimits
 from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
 from bot.domain.policy_file import (
     EMPTY_POLICY_FILE,
@@ -76,8 +76,7 @@ class SendIdService:
         lookup_timeout: float = 0.8,
         clock: Callable[[], datetime] = utcnow,
         rules_for: Callable[[str], ChannelRules] = EMPTY_POLICY_FILE.rules_for,
-        max_pending_per_user: int | None = None,
-        rate_limit: SubmissionRateLimit | None = None,
+        limits: PersonLimits = NO_LIMITS,
     ) -> None:
         self._store = store
         self._braze = braze
@@ -87,9 +86,8 @@ class SendIdService:
         self.clock = clock
         # The channel's rules from the policy file (allow-list, naming rule, TTL).
         self.rules_for = rules_for
-        # Per-person limits: pending requests at once (None: no cap), form submissions a minute.
-        self.max_pending_per_user = max_pending_per_user
-        self._rate_limit = rate_limit
+        # Per person: requests waiting at once, form submissions a minute.
+        self.limits = limits
         self._lookups_paused_until = 0.0
         self._lock = threading.Lock()
 
@@ -105,7 +103,8 @@ class SendIdService:
         submission_key: str | None = None,
     ) -> SubmitOutcome:
         # The person's own limits come first: no form they send could pass them.
-        if limited := self._limit_problem(requester_id):
+        if limited := self.limits.refusal(requester_id, self._store.pending_of):
+            log.info("submission refused by a per-person limit", extra={"user": requester_id})
             return SubmitOutcome(problems={"campaign_id": limited})
         clean, found = check_form(raw_campaign_id, raw_send_id)
         rules = self.rules_for(channel_id)
@@ -134,11 +133,11 @@ class SendIdService:
                 ttl=rules.ttl or self.ttl,
                 submission_key=submission_key,
                 now=self.clock(),
-                max_pending=self.max_pending_per_user,
+                max_pending=self.limits.max_pending,
             )
         except PendingLimitError as full:
             # Lost a race with the person's own concurrent submissions: the store counted.
-            return SubmitOutcome(problems={"campaign_id": self._too_many(full.pending)})
+            return SubmitOutcome(problems={"campaign_id": self.limits.over_cap(full.pending)})
         except DuplicateSubmissionError:
             # A replay of a submission that already made its request (maybe on another
             # replica): nothing new to store, and nothing to tell the user.
@@ -152,23 +151,6 @@ class SendIdService:
             extra={"request_id": request.id, "channel": channel_id, "user": requester_id},
         )
         return SubmitOutcome(request=request)
-
-    def _limit_problem(self, requester_id: str) -> Problem | None:
-        """Why `requester_id` may not submit now: too fast, or too many requests pending."""
-        if self._rate_limit is not None:
-            wait = self._rate_limit.admit(requester_id)
-            if wait is not None:
-                log.warning("form submissions rate-limited", extra={"user": requester_id})
-                return problems.too_fast(wait)
-        if self.max_pending_per_user is not None:
-            # A cheap early answer (no Braze lookup); create_request holds the line on races.
-            pending = self._store.pending_of(requester_id)
-            if len(pending) >= self.max_pending_per_user:
-                return self._too_many(pending)
-        return None
-
-    def _too_many(self, pending: list[SendIdRequest]) -> Problem:
-        return problems.too_many_pending(pending, self.max_pending_per_user or len(pending))
 
     def lookup_campaign(self, campaign_id: str) -> tuple[str | None, Problem | None]:
         """(campaign name or None, problem or None). Only a definite "unknown" is a problem."""

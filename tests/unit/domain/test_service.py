@@ -15,7 +15,7 @@ import pytest
 
 from bot.braze import BrazeClient, RetryPolicy
 from bot.domain import problems as codes
-from bot.domain.limits import SubmissionRateLimit
+from bot.domain.limits import PersonLimits, SubmissionRateLimit
 from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
 from bot.domain.problems import Problem
 from bot.domain.service import SYSTEM_ACTOR, Claim, SendIdService, SubmitOutcome
@@ -862,10 +862,9 @@ def test_results_are_refused_for_a_request_that_created_nothing(
 @pytest.fixture
 def limited(store: Store, client: BrazeClient, clock: FakeClock) -> SendIdService:
     """A service with a cap of 2 pending requests and 4 submissions a minute per person."""
-    limit = SubmissionRateLimit(4, clock=lambda: clock.now.timestamp())
-    return SendIdService(
-        store, client, ttl=TTL, clock=clock, max_pending_per_user=2, rate_limit=limit
-    )
+    rate = SubmissionRateLimit(4, clock=lambda: clock.now.timestamp())
+    limits = PersonLimits(max_pending=2, rate=rate)
+    return SendIdService(store, client, ttl=TTL, clock=clock, limits=limits)
 
 
 def test_the_request_over_the_cap_is_refused_naming_the_pending_ones_without_asking_braze(
