@@ -190,9 +190,14 @@ def test_one_persons_burst_of_submissions_on_two_replicas_stores_at_most_the_cap
         forms = [driver.open_form() for _ in range(BURST)]
         submissions = [Submission(CHANNEL, REQUESTER, CAMPAIGN, f"burst_{n}") for n in range(BURST)]
 
+        took: list[float] = []
+
         def submit(n: int) -> Answer:
             values = {"campaign_id": CAMPAIGN, "send_id": f"burst_{n}"}
-            return driver.submit(forms[n], values)
+            sent = time.monotonic()
+            answer = driver.submit(forms[n], values)
+            took.append(time.monotonic() - sent)
+            return answer
 
         started = time.monotonic()
         with ThreadPoolExecutor(max_workers=BURST) as pool:
@@ -204,6 +209,8 @@ def test_one_persons_burst_of_submissions_on_two_replicas_stores_at_most_the_cap
         # On an overloaded machine an answer may miss Slack's 3 s (Bolt then answers 404);
         # whether it was stored or refused, the cap below still holds.
         late = [a for a in answers if a.status != 200]
+        figures.notes["slowest submission answer (s)"] = round(max(took), 3)
+        figures.notes["submission answers over Slack's 3 s"] = sum(t > 3 for t in took)
         pending = store.pending_of(REQUESTER)
         wait_until(lambda: len(driver.card_posts(CHANNEL)) >= len(pending))
         known: set[str] = set()
@@ -212,7 +219,7 @@ def test_one_persons_burst_of_submissions_on_two_replicas_stores_at_most_the_cap
         cards = driver.card_posts(CHANNEL)
         figures.notes["submissions accepted"] = len(accepted)
         figures.notes["refused inline naming the pending ones"] = len(refused)
-        figures.notes["answers later than Slack's 3 s"] = len(late)
+        figures.notes["submissions not acknowledged (Bolt's 404)"] = len(late)
         figures.notes["requests pending for the person"] = len(pending)
         figures.notes["cards posted (so reminders and expiry replies at most)"] = len(cards)
         statuses = [a.status for a in answers]
