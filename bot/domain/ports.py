@@ -79,6 +79,7 @@ class RequestRepository(Protocol):
         self,
         *,
         channel_id: str,
+        workspace: str,
         requester_id: str,
         campaign_id: str,
         send_id: str | None,
@@ -87,14 +88,17 @@ class RequestRepository(Protocol):
         now: datetime | None = None,
         submission_key: str | None = None,
     ) -> SendIdRequest:
-        """Store a new pending request. Raises DuplicatePairError if a live request holds the
-        pair, DuplicateSubmissionError if `submission_key` already made a request."""
+        """Store a new pending request of Braze `workspace`. Raises DuplicatePairError if a
+        live request holds the pair in that workspace, DuplicateSubmissionError if
+        `submission_key` already made a request."""
         ...
 
     def get(self, request_id: str) -> SendIdRequest | None: ...
 
-    def pair_holder(self, campaign_id: str, send_id: str | None) -> SendIdRequest | None:
-        """The live request holding this campaign/send ID pair, if any."""
+    def pair_holder(
+        self, workspace: str, campaign_id: str, send_id: str | None
+    ) -> SendIdRequest | None:
+        """The live request holding this campaign/send ID pair in `workspace`, if any."""
         ...
 
     def transition(
@@ -160,8 +164,10 @@ class RequestRepository(Protocol):
         """Requests in `states`, last changed before `older_than`, whose reply was not posted."""
         ...
 
-    def quota(self) -> QuotaSnapshot | None: ...
+    def quota(self, workspace: str) -> QuotaSnapshot | None:
+        """What Braze last said of the workspace's daily quota (None: nothing yet)."""
+        ...
 
-    def record_quota(self, snapshot: QuotaSnapshot) -> None:
-        """Keep `snapshot` unless a newer observation is already kept."""
+    def record_quota(self, workspace: str, snapshot: QuotaSnapshot) -> None:
+        """Keep `snapshot` as the workspace's quota unless a newer observation is kept."""
         ...

@@ -17,6 +17,7 @@ from bot.domain.policy import Policy, Refusal
 from bot.domain.policy_file import EMPTY_POLICY_FILE, ChannelRules
 from bot.domain.ports import GatewayError
 from bot.domain.service import SendIdService
+from bot.domain.workspaces import DEFAULT_WORKSPACE
 from bot.i18n import Translator
 from bot.slack.actor import Actor
 from bot.slack.language import Languages
@@ -63,7 +64,7 @@ class BotContext:
             channels=self.policy.allowed_channels,
             mine=self.service.requests_of(user_id, HOME_MINE),
             to_decide=to_decide,
-            quota=self.service.quota(),
+            quota=self.service.quota(DEFAULT_WORKSPACE),
         )
         self.messenger.publish_home(user_id, view)
 

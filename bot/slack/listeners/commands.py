@@ -133,8 +133,10 @@ def _history(typed: Invocation) -> str:
 
 
 def _quota(typed: Invocation) -> str:
+    """The quota of the channel's Braze workspace: the one its requests spend."""
     service = typed.bot.service
-    return texts.quota_text(typed.t, service.quota(), service.clock())
+    workspace = service.workspace_for(typed.channel_id)
+    return texts.quota_text(typed.t, service.quota(workspace), service.clock())
 
 
 def _answer_with(typed: Invocation, sub: str, build: Callable[[Invocation], str]) -> None:

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
+from bot.domain.workspaces import DEFAULT_WORKSPACE
 from bot.i18n import CATALOGUES, SUPPORTED_LANGUAGES, Msg, Translator
 from bot.slack import mrkdwn as md
 from bot.slack.views import card, home, ids, labels, modals, replies, texts
@@ -40,6 +41,7 @@ def make_request(**changes: Any) -> SendIdRequest:
     request = SendIdRequest(
         id="r0123456789ab",
         channel_id=CHANNEL,
+        workspace=DEFAULT_WORKSPACE,
         requester_id=REQUESTER,
         campaign_id=CAMPAIGN,
         send_id="wave1",
