@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from bot.domain.policy_file import PolicyFile, PolicyFileError, parse_policy
+from bot.domain.policy_file import PolicyFile, PolicyFileError, load_policy_file, parse_policy
 from bot.domain.workspaces import (
     DEFAULT_WORKSPACE,
     WorkspaceSection,
@@ -192,3 +194,12 @@ def test_a_broken_workspace_section_is_reported_once_not_again_where_it_is_used(
 )
 def test_loopback_endpoints_may_use_plain_http(url: str) -> None:
     assert rest_endpoint_problem(url) is None
+
+
+def test_the_example_file_maps_the_crm_channel_to_its_eu_workspace() -> None:
+    example = Path(__file__).resolve().parents[3] / "policy.example.toml"
+    policy = load_policy_file(example, permitted_channels=("C0123456789", "G0987654321"))
+    assert policy.workspace_for("C0123456789") == "eu"
+    assert policy.workspace_for("G0987654321") == DEFAULT_WORKSPACE
+    assert policy.workspaces["eu"].api_key_env == "BRAZE_API_KEY_EU"
+    assert policy.warnings == ()
