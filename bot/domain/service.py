@@ -14,7 +14,7 @@ and quota and duplicate pairs are per workspace.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -195,6 +195,12 @@ class SendIdService:
     def quota(self, workspace: str) -> QuotaSnapshot | None:
         """What is known of the Braze workspace's quota today."""
         return self._store.quota(workspace)
+
+    def quotas_of(self, channel_ids: Iterable[str]) -> dict[str, QuotaSnapshot | None]:
+        """The quota of each Braze workspace the channels' requests go to, in the order the
+        channels first name them."""
+        workspaces = dict.fromkeys(self.workspace_for(channel) for channel in channel_ids)
+        return {workspace: self._store.quota(workspace) for workspace in workspaces}
 
     def quota_exhausted(self, workspace: str) -> QuotaSnapshot | None:
         """The workspace's quota if it is used up until its reset, else None. Another

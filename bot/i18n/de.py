@@ -157,6 +157,7 @@ GERMAN: dict[Msg, str] = {
         "Erstellung gelesen."
     ),
     Msg.QUOTA_USED_UP: " *Aufgebraucht.*",
+    Msg.IN_WORKSPACE: "Braze-Workspace *{workspace}*: {text}",
     Msg.QUOTA_REPORT: "{line}{used_up} (Stand laut Braze: {seen})",
     Msg.REFUSAL_CHANNEL: (
         "In diesem Channel sind Anfragen für Sende-IDs nicht erlaubt. Sie funktionieren in: "

@@ -136,6 +136,8 @@ ENGLISH: dict[Msg, str] = {
         "Braze raised it); it is read from Braze's answers to each creation."
     ),
     Msg.QUOTA_USED_UP: " *Used up.*",
+    # What is said of one Braze workspace (its quota), where the bot knows several.
+    Msg.IN_WORKSPACE: "Braze workspace *{workspace}*: {text}",
     Msg.QUOTA_REPORT: "{line}{used_up} (as Braze reported {seen})",
     Msg.REFUSAL_CHANNEL: (
         "Send ID requests are not permitted in this channel. They work in: {channels}"

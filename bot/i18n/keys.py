@@ -83,6 +83,7 @@ class Msg(enum.StrEnum):
     FAILURE_OUTCOME_UNKNOWN = "failure.outcome_unknown"
     FAILURE_UNEXPECTED = "failure.unexpected"
     FAILURE_WORKSPACE_UNKNOWN = "failure.workspace_unknown"
+    IN_WORKSPACE = "common.in_workspace"
     REJECTED_REPLY = "reply.rejected"
     EXPIRED_REPLY = "reply.expired"
     # slash command answers

@@ -17,7 +17,6 @@ from bot.domain.policy import Policy, Refusal
 from bot.domain.policy_file import EMPTY_POLICY_FILE, ChannelRules
 from bot.domain.ports import GatewayError
 from bot.domain.service import SendIdService
-from bot.domain.workspaces import DEFAULT_WORKSPACE
 from bot.i18n import Translator
 from bot.slack.actor import Actor
 from bot.slack.language import Languages
@@ -59,12 +58,16 @@ class BotContext:
                 for r in self.service.pending_requests()
                 if r.card_ts and self.policy.refusal_to_decide(user_id, r.channel_id, r) is None
             ][:HOME_TO_DECIDE]
+        # One bar per Braze workspace of the channels where requests can be made, each named
+        # where there are several.
+        quotas = self.service.quotas_of(self.policy.allowed_channels)
+        named = len(quotas) > 1
         view = home.home_view(
             t,
             channels=self.policy.allowed_channels,
             mine=self.service.requests_of(user_id, HOME_MINE),
             to_decide=to_decide,
-            quota=self.service.quota(DEFAULT_WORKSPACE),
+            quotas=[(name if named else None, quota) for name, quota in quotas.items()],
         )
         self.messenger.publish_home(user_id, view)
 

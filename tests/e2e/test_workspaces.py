@@ -119,9 +119,11 @@ def test_the_second_workspaces_quota_is_its_own(
     view = bot.open_form(channel=CHANNEL)
     body = bot.submit(view, {"campaign_id": CAMPAIGN, "send_id": "eu_quota_2"}).json()
     assert "quota is used up" in body["errors"]["campaign_id"]
-    assert "Used up" in bot.command("quota", channel=CHANNEL).json()["text"]
+    eu_quota = bot.command("quota", channel=CHANNEL).json()["text"]
+    assert eu_quota.startswith("Braze workspace *eu*: ") and "Used up" in eu_quota
     # The default channel is untouched by it.
-    assert "Nothing is known yet" in bot.command("quota", channel=PRIVATE_CHANNEL).json()["text"]
+    home_quota = bot.command("quota", channel=PRIVATE_CHANNEL).json()["text"]
+    assert home_quota.startswith("Nothing is known yet")
     approved(bot, "home_quota_1", PRIVATE_CHANNEL, RequestState.CREATED)
     assert braze.created == [(CAMPAIGN, "home_quota_1")]
     assert "Used up" not in bot.command("quota", channel=PRIVATE_CHANNEL).json()["text"]
@@ -141,6 +143,19 @@ def test_an_approval_waits_only_for_its_own_workspaces_quota(
     bot.click(APPROVE, waiting_home.id, user=APPROVER, channel=PRIVATE_CHANNEL)
     assert wait_for_state(bot.store, waiting_home.id, RequestState.CREATED)
     assert len(braze_eu.create_calls()) == 1  # only the call that found the quota used up
+
+
+def test_the_home_tab_shows_one_named_quota_bar_per_workspace(
+    bot: SlackDriver, braze_eu: BrazeStandIn
+) -> None:
+    approved(bot, "eu_home_1", CHANNEL, RequestState.CREATED)
+    (quota_block,) = [
+        b for b in bot.open_home(APPROVER)["blocks"] if "Braze workspace" in all_text(b)
+    ]
+    lines = quota_block["text"]["text"].split("\n")
+    # The channels' order: CHANNEL (eu) is permitted first, PRIVATE_CHANNEL (default) second.
+    assert lines[1].startswith("Braze workspace *eu*: `") and "1 used, 99 left of 100" in lines[1]
+    assert lines[2].startswith("Braze workspace *default*: Not known yet")
 
 
 def test_metrics_label_braze_calls_quota_and_failures_by_workspace(

@@ -20,6 +20,7 @@ from bot.slack.actor import Actor
 from bot.slack.context import BotContext, bot_context
 from bot.slack.listeners.interaction import reporting
 from bot.slack.views import modals, texts
+from bot.slack.views.labels import shown_workspace
 
 log = logging.getLogger("bot.slack")
 
@@ -136,7 +137,8 @@ def _quota(typed: Invocation) -> str:
     """The quota of the channel's Braze workspace: the one its requests spend."""
     service = typed.bot.service
     workspace = service.workspace_for(typed.channel_id)
-    return texts.quota_text(typed.t, service.quota(workspace), service.clock())
+    quota = service.quota(workspace)
+    return texts.quota_text(typed.t, quota, service.clock(), shown_workspace(workspace))
 
 
 def _answer_with(typed: Invocation, sub: str, build: Callable[[Invocation], str]) -> None:
