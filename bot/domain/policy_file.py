@@ -70,7 +70,6 @@ from bot.domain.workspaces import (
     WorkspaceSection,
     parse_workspace_choice,
     parse_workspaces,
-    unknown_workspace_message,
     unused_workspaces,
 )
 
@@ -296,24 +295,10 @@ def _parse_rules(table: object, where: str, report: Report, workspaces: Collecti
         found.update(_parse_ttl(table["ttl_hours"], f"{where}.ttl_hours", report))
     found.update(_parse_pattern_and_example(table, where, report))
     if "braze_workspace" in table:
-        found.update(
-            _parse_workspace(
-                table["braze_workspace"], f"{where}.braze_workspace", report, workspaces
-            )
-        )
+        at = f"{where}.braze_workspace"
+        if name := parse_workspace_choice(table["braze_workspace"], at, report, workspaces):
+            found["braze_workspace"] = name
     return found
-
-
-def _parse_workspace(
-    value: object, where: str, report: Report, workspaces: Collection[str]
-) -> _Fields:
-    name = parse_workspace_choice(value, where, report)
-    if name is None:
-        return {}
-    if (unknown := unknown_workspace_message(name, workspaces)) is not None:
-        report(where, unknown)
-        return {}
-    return {"braze_workspace": name}
 
 
 def _parse_approvers(value: object, where: str, report: Report) -> _Fields:

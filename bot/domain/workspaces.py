@@ -165,27 +165,25 @@ def _parse_variable(value: object, where: str, report: Report) -> str | None:
     return value
 
 
-def parse_workspace_choice(value: object, where: str, report: Report) -> str | None:
-    """A ``braze_workspace`` value: a workspace's name (whether it exists is checked once every
-    section is read, see :func:`unknown_workspace_message`)."""
+def parse_workspace_choice(
+    value: object, where: str, report: Report, known: Collection[str]
+) -> str | None:
+    """A ``braze_workspace`` value: "default" or the name of one of the ``known`` sections."""
     if not isinstance(value, str):
         report(where, f'must be a workspace name in a string such as "eu", not {type_name(value)}')
         return None
     if not WORKSPACE_NAME.fullmatch(value):
         report(where, f"{show(value)} is not a workspace name (1-32 letters, digits, - or _)")
         return None
-    return value
-
-
-def unknown_workspace_message(name: str, known: Collection[str]) -> str | None:
-    """Why ``braze_workspace = name`` names no workspace (None: it does)."""
-    if name == DEFAULT_WORKSPACE or name in known:
+    if value != DEFAULT_WORKSPACE and value not in known:
+        names = [DEFAULT_WORKSPACE, *sorted(known)]
+        report(
+            where,
+            f"unknown workspace {show(value)} ({did_you_mean(value, names)}known: "
+            f"{', '.join(names)}; add a [workspaces.<name>] section for a new one)",
+        )
         return None
-    names = [DEFAULT_WORKSPACE, *sorted(known)]
-    return (
-        f"unknown workspace {show(name)} ({did_you_mean(name, names)}known: {', '.join(names)}; "
-        "add a [workspaces.<name>] section for a new one)"
-    )
+    return value
 
 
 def unused_workspaces(
