@@ -76,6 +76,10 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signum, on_signal)
     try:
         runtime = BotRuntime(configuration).start()
+    except ConfigurationError as error:  # Slack refused the app token (Socket Mode)
+        for line in error.problems:
+            print(f"sendid-bot: configuration error: {line}", file=sys.stderr)
+        return 2
     except Exception as error:
         log.error("start-up failed: %s: %s", type(error).__name__, error)
         return 1

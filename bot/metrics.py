@@ -7,7 +7,9 @@ Two kinds, on purpose:
   Every replica reads the same shared database, so these are right whichever replica is scraped
   (aggregate them with ``max``, not ``sum``).
 * **Per process** (:class:`BrazeMetrics`): HTTP requests to Braze by workspace, endpoint and
-  status, and their latency. Each replica counts its own calls (sum them across replicas).
+  status, and their latency. Each replica counts its own calls (sum them across replicas). In
+  Socket Mode also its connection to Slack (:class:`SocketModeCollector`): open or not, and
+  reconnections.
 
 Braze metrics carry the ``workspace`` label (``default`` for BRAZE_API_KEY's workspace): each
 workspace has its own quota, key and endpoint, so each fails and runs out on its own.
@@ -22,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.gc_collector import GCCollector
 from prometheus_client.platform_collector import PlatformCollector
@@ -32,6 +34,7 @@ from prometheus_client.registry import Collector
 from bot.braze.http import CallObserver
 from bot.domain.models import QuotaSnapshot, RequestState
 from bot.domain.workspaces import DEFAULT_WORKSPACE
+from bot.socket_mode import REASONS, SocketModeStatus
 from bot.store import Store
 
 log = logging.getLogger("bot.metrics")
@@ -177,6 +180,30 @@ class BrazeMetrics:
         return observe
 
 
+class SocketModeCollector(Collector):
+    """This process's Socket Mode connection, read at each scrape."""
+
+    def __init__(self, status: Callable[[], SocketModeStatus]) -> None:
+        self._status = status
+
+    def collect(self) -> Iterator[Metric]:
+        status = self._status()
+        yield GaugeMetricFamily(
+            "sendid_socket_mode_connected",
+            "1 while this process has a Socket Mode connection to Slack that answers pings",
+            value=1 if status.connected else 0,
+        )
+        reconnects = CounterMetricFamily(
+            "sendid_socket_mode_reconnects",
+            "New Socket Mode connections after the first, by why the previous one was replaced: "
+            "refresh (Slack asked), closed (dropped), silent (stopped answering pings)",
+            labels=["reason"],
+        )
+        for reason in REASONS:
+            reconnects.add_metric([reason], status.reconnects.get(reason, 0))
+        yield reconnects
+
+
 class Metrics:
     """One registry per running bot: database-backed gauges, Braze counters, process metrics."""
 
@@ -187,6 +214,10 @@ class Metrics:
         ProcessCollector(registry=self.registry)
         PlatformCollector(registry=self.registry)
         GCCollector(registry=self.registry)
+
+    def watch_socket_mode(self, status: Callable[[], SocketModeStatus]) -> None:
+        """Report the Socket Mode connection too (Socket Mode only)."""
+        self.registry.register(SocketModeCollector(status))
 
     def render(self, accept: str | None) -> tuple[bytes, str]:
         """The exposition body and its Content-Type (Prometheus text, or OpenMetrics if asked)."""

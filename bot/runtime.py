@@ -7,11 +7,11 @@ import logging
 from datetime import timedelta
 
 import httpx
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 
 from bot.braze import BrazeClient, BrazeClients, RetryPolicy
 from bot.configuration import Configuration
+from bot.domain.errors import ConfigurationError
 from bot.domain.service import SendIdService
 from bot.housekeeping import (
     LOST_CARD_AFTER,
@@ -24,6 +24,7 @@ from bot.http.routes import WebApp
 from bot.http.server import HttpServer
 from bot.metrics import Metrics
 from bot.slack.app import build_app
+from bot.socket_mode import AppTokenRefused, SocketModeConnection, SocketModeTiming
 from bot.store import Store
 
 log = logging.getLogger("bot.runtime")
@@ -39,11 +40,13 @@ class BotRuntime:
         lost_reply_after: timedelta = LOST_REPLY_AFTER,
         lost_card_after: timedelta = LOST_CARD_AFTER,
         sweep_every: float | None = None,
+        socket_mode_timing: SocketModeTiming | None = None,
     ) -> None:
         # Checked before (bot.configuration.load_configuration): nothing here refuses it.
         self.settings = settings = configuration.settings
         self.policy_file = configuration.policy_file
         configuration.log_warnings()
+        self.socket_mode_timing = socket_mode_timing or SocketModeTiming()
         self.store = Store(settings.sendid_database_url)
         self.metrics = Metrics(self.store, list(configuration.workspaces))
         # One client per Braze workspace: its own endpoint, key, connection pool and metrics.
@@ -73,30 +76,53 @@ class BotRuntime:
         )
         self.housekeeping = Scheduler(jobs, sweep_every or interval_for(ttl))
         self.http: HttpServer | None = None
-        self.socket_mode: SocketModeHandler | None = None
+        self.socket_mode: SocketModeConnection | None = None
 
     def start(self, host: str = "0.0.0.0", port: int | None = None) -> BotRuntime:  # noqa: S104
-        """Serve HTTP on PORT (Slack events only in HTTP mode; health in both) and connect."""
+        """Connect (Socket Mode) and serve HTTP on PORT (Slack events only in HTTP mode; health
+        in both). Raises ConfigurationError if Slack refuses the app token."""
         # Before taking clicks: settle what a crash left in flight, expire what is overdue.
         self.housekeeping.run_once()
         app_token = self.settings.slack_app_token  # set: Socket Mode; unset: HTTP mode
+        if app_token is not None:
+            self.socket_mode = self._connect_socket_mode(app_token.get_secret_value())
         web = WebApp(
             self.app if app_token is None else None,
-            ready=self.store.ping,
+            not_ready=self.not_ready,
             metrics=self.metrics.render,
         )
         self.http = HttpServer(web, host, self.settings.port if port is None else port).start()
-        if app_token is not None:
-            self.socket_mode = SocketModeHandler(
-                self.app,
-                app_token=app_token.get_secret_value(),
-                # apps.connections.open must go to SLACK_API_URL too (GovSlack, tests).
-                web_client=WebClient(base_url=self.settings.slack_api_url),
-            )
-            self.socket_mode.connect()
         self.housekeeping.start()
         log.info("started in %s mode", "HTTP" if app_token is None else "Socket")
         return self
+
+    def _connect_socket_mode(self, app_token: str) -> SocketModeConnection:
+        connection = SocketModeConnection(
+            self.app,
+            app_token,
+            # apps.connections.open must go to SLACK_API_URL too (GovSlack, tests).
+            WebClient(base_url=self.settings.slack_api_url),
+            self.socket_mode_timing,
+        )
+        try:
+            connection.open()
+        except AppTokenRefused as refused:
+            connection.close()
+            raise ConfigurationError(
+                [
+                    f"SLACK_APP_TOKEN: {refused}; use a valid app-level token (xapp-…) with "
+                    "the connections:write scope (Basic Information → App-Level Tokens)"
+                ]
+            ) from None
+        self.metrics.watch_socket_mode(connection.status)
+        return connection
+
+    def not_ready(self) -> str | None:
+        """Why this bot cannot serve now (GET /readyz), or None: the database must answer and,
+        in Socket Mode, a connection to Slack be open."""
+        if not self.store.ping():
+            return "database unreachable"
+        return self.socket_mode.not_ready() if self.socket_mode is not None else None
 
     @property
     def port(self) -> int:

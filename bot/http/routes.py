@@ -17,6 +17,8 @@ EVENTS_PATH = "/slack/events"
 
 # Given the request's Accept header, the exposition body and its Content-Type.
 MetricsRenderer = Callable[[str | None], tuple[bytes, str]]
+# Why the bot cannot serve now ("database unreachable", no Socket Mode connection), or None.
+NotReady = Callable[[], str | None]
 
 
 def _plain(
@@ -37,12 +39,12 @@ class WebApp:
     def __init__(
         self,
         bolt_app: App | None,
-        ready: Callable[[], bool],
+        not_ready: NotReady,
         metrics: MetricsRenderer | None = None,
     ) -> None:
         # Not Bolt's own WSGI adapter: malformed bodies and replays are refused before Bolt parses.
         self._slack = SlackEndpoint(bolt_app) if bolt_app else None
-        self._ready = ready
+        self._not_ready = not_ready
         self._metrics = metrics
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -51,9 +53,10 @@ class WebApp:
         if path == "/healthz":
             return _plain(start_response, "200 OK", "ok\n")
         if path == "/readyz":
-            if self._ready():
+            problem = self._not_ready()
+            if problem is None:
                 return _plain(start_response, "200 OK", "ready\n")
-            return _plain(start_response, "503 Service Unavailable", "database unreachable\n")
+            return _plain(start_response, "503 Service Unavailable", f"{problem}\n")
         if path == "/metrics" and self._metrics is not None:
             body, content_type = self._metrics(environ.get("HTTP_ACCEPT"))
             start_response(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -18,7 +17,6 @@ from bot.store import Store
 from tests.ops.test_metrics import Scrape
 from tests.standins.braze import CREATE_PATH, BrazeStandIn
 from tests.standins.slack import SlackStandIn
-from tests.support import databases
 from tests.support.bots import bot_env
 from tests.support.constants import APPROVE, APPROVER, CAMPAIGN, CHANNEL, GROUP_APPROVER, REQUESTER
 from tests.support.driver import SlackDriver
@@ -29,12 +27,6 @@ from tests.support.waits import stored
 pytestmark = pytest.mark.postgres
 
 CLICKS = 24
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    with databases.isolated_postgres_url() as url:
-        yield url
 
 
 def test_two_replicas_on_one_postgresql_make_exactly_one_braze_call_for_concurrent_approvals(

@@ -149,6 +149,7 @@ class SlackStandIn(HttpStandIn[LoopbackHTTPServer]):
         self.users: dict[str, dict[str, Any]] = {}
         self.channels: dict[str, dict[str, Any]] = {}  # optional conversations.info overrides
         self.socket_mode_url: str | None = None
+        self.revoked_tokens: set[str] = set()  # answered token_revoked
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._calls: list[SlackCall] = []
@@ -300,6 +301,11 @@ class SlackStandIn(HttpStandIn[LoopbackHTTPServer]):
                 _Failure(error, times, status, retry_after, delay)
             )
 
+    def clear_failures(self, method: str) -> None:
+        """Forget the failures still queued for ``method``: it answers normally again."""
+        with self._lock:
+            self._failures.pop(method, None)
+
     def set_latency(self, seconds: float, method: str | None = None) -> None:
         """Delay every answer (or only ``method``'s) by ``seconds``; 0 removes the delay."""
         with self._lock:
@@ -346,6 +352,8 @@ class SlackStandIn(HttpStandIn[LoopbackHTTPServer]):
             expected = self.app_token if method == "apps.connections.open" else self.bot_token
             if not token:
                 answer = (200, {"ok": False, "error": "not_authed"}, {})
+            elif token in self.revoked_tokens:
+                answer = (200, {"ok": False, "error": "token_revoked"}, {})
             elif token != expected:
                 answer = (200, {"ok": False, "error": "invalid_auth"}, {})
             else:

@@ -21,6 +21,7 @@ from bot.braze import RetryPolicy
 from bot.configuration import load_configuration
 from bot.runtime import BotRuntime
 from bot.settings import Settings, load_settings
+from bot.socket_mode import SocketModeTiming
 from tests.standins.braze import BrazeStandIn
 from tests.standins.slack import SlackStandIn
 from tests.support.constants import (
@@ -43,6 +44,16 @@ ROOT = Path(__file__).resolve().parents[2]
 # Short Braze timeouts and backoff keep the failure tests fast; production uses the defaults.
 FAST_TIMEOUT = httpx.Timeout(connect=1.0, read=1.0, write=1.0, pool=1.0)
 FAST_RETRY = RetryPolicy(max_attempts=3, backoff_base=0.05, backoff_max=0.2, max_total=5.0)
+# The production ratios (BENCHMARKS.md), shorter: the deadline stays below the client's own
+# stale check (4 pings), so a silent connection is the watchdog's to find.
+FAST_SOCKET_MODE = SocketModeTiming(
+    ping_interval=0.5,
+    pong_deadline=1.5,
+    check_every=0.05,
+    ready_grace=0.5,
+    backoff_first=0.1,
+    backoff_max=0.5,
+)
 
 # What the bot reads from the environment: a developer's own values must not leak into a test.
 _BOT_PREFIXES = ("SLACK_", "SENDID_", "BRAZE_")
