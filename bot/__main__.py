@@ -14,6 +14,7 @@ import threading
 import urllib.error
 import urllib.request
 
+from bot.configuration import load_configuration
 from bot.domain.errors import ConfigurationError
 from bot.logs import configure_logging
 from bot.settings import load_settings
@@ -51,11 +52,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         settings = load_settings()
+        # The policy file and every workspace's key, before anything connects.
+        configuration = load_configuration(settings)
     except ConfigurationError as error:
         for line in error.problems:
             print(f"sendid-bot: configuration error: {line}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level, settings.secret_values(), settings.log_format)
+    # Every secret the bot holds, every workspace's key included, is scrubbed from the logs.
+    configure_logging(settings.log_level, configuration.secret_values(), settings.log_format)
 
     from bot.runtime import BotRuntime  # after logging is set up, so start-up is logged
 
@@ -71,8 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, on_signal)
     try:
-        runtime = BotRuntime(settings).start()
-    except ConfigurationError as error:  # the policy file, checked when the runtime is built
+        runtime = BotRuntime(configuration).start()
+    except ConfigurationError as error:  # Slack refused the app token (Socket Mode)
         for line in error.problems:
             print(f"sendid-bot: configuration error: {line}", file=sys.stderr)
         return 2

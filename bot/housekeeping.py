@@ -95,7 +95,7 @@ def post_lost_cards(ctx: BotContext, older_than: timedelta = LOST_CARD_AFTER) ->
 def _settle_quietly(ctx: BotContext, request: SendIdRequest) -> None:
     # One request's Slack failure must not stop the job; the next round tries again.
     try:
-        ctx.settle(request, ctx.service.quota())
+        ctx.settle(request, ctx.service.quota(request.workspace))
     except SlackApiError:
         log.exception("reply not posted; will retry", extra={"request_id": request.id})
 

@@ -3,12 +3,16 @@
 Two kinds, on purpose:
 
 * **From the database, at scrape time** (:class:`StoreCollector`): requests by state, failed
-  requests by kind, pending requests, the last known Braze quota. Every replica reads the same
-  shared database, so these are right whichever replica is scraped (aggregate them with
-  ``max``, not ``sum``).
-* **Per process** (:class:`BrazeMetrics`): HTTP requests to Braze by endpoint and status, and
-  their latency. Each replica counts its own calls (sum them across replicas). In Socket Mode
-  also its connection to Slack (:class:`SocketModeCollector`): open or not, and reconnections.
+  requests by workspace and kind, pending requests, each Braze workspace's last known quota.
+  Every replica reads the same shared database, so these are right whichever replica is scraped
+  (aggregate them with ``max``, not ``sum``).
+* **Per process** (:class:`BrazeMetrics`): HTTP requests to Braze by workspace, endpoint and
+  status, and their latency. Each replica counts its own calls (sum them across replicas). In
+  Socket Mode also its connection to Slack (:class:`SocketModeCollector`): open or not, and
+  reconnections.
+
+Braze metrics carry the ``workspace`` label (``default`` for BRAZE_API_KEY's workspace): each
+workspace has its own quota, key and endpoint, so each fails and runs out on its own.
 
 Each :class:`Metrics` has its own registry, so several bots in one process (tests) never mix.
 """
@@ -16,7 +20,7 @@ Each :class:`Metrics` has its own registry, so several bots in one process (test
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -27,7 +31,9 @@ from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 
-from bot.domain.models import RequestState
+from bot.braze.http import CallObserver
+from bot.domain.models import QuotaSnapshot, RequestState
+from bot.domain.workspaces import DEFAULT_WORKSPACE
 from bot.socket_mode import REASONS, SocketModeStatus
 from bot.store import Store
 
@@ -46,21 +52,26 @@ _STORE_GAUGES: dict[str, tuple[str, list[str]]] = {
     ),
     "sendid_pending_requests": ("Requests waiting for an approver; all replicas", []),
     "sendid_failed_requests": (
-        "Failed requests by failure kind (auth, permission, quota, ...); all replicas",
-        ["kind"],
+        "Failed requests by Braze workspace and failure kind (auth, permission, quota, ...); "
+        "all replicas",
+        ["workspace", "kind"],
     ),
-    "sendid_braze_quota_limit": ("Braze send ID quota per day, as last reported", []),
+    "sendid_braze_quota_limit": (
+        "Braze send ID quota per day of the workspace, as last reported",
+        ["workspace"],
+    ),
     "sendid_braze_quota_remaining": (
-        "Braze send IDs left today, as last reported (the limit again once the reset passed)",
-        [],
+        "Braze send IDs left today in the workspace, as last reported (the limit again once "
+        "the reset passed)",
+        ["workspace"],
     ),
     "sendid_braze_quota_reset_timestamp_seconds": (
-        "When Braze resets the send ID quota (Unix time)",
-        [],
+        "When Braze resets the workspace's send ID quota (Unix time)",
+        ["workspace"],
     ),
     "sendid_braze_quota_observed_timestamp_seconds": (
-        "When Braze last reported the quota (Unix time)",
-        [],
+        "When Braze last reported the workspace's quota (Unix time)",
+        ["workspace"],
     ),
 }
 
@@ -74,10 +85,19 @@ def _gauge(name: str, samples: Iterable[tuple[list[str], float]] = ()) -> GaugeM
 
 
 class StoreCollector(Collector):
-    """Reads the shared database at every scrape; a database outage gives ``sendid_store_up 0``."""
+    """Reads the shared database at every scrape; a database outage gives ``sendid_store_up 0``.
 
-    def __init__(self, store: Store, clock: Callable[[], datetime] | None = None) -> None:
+    ``workspaces``: the configured Braze workspaces, reported (with zeros) even before anything
+    happened in them."""
+
+    def __init__(
+        self,
+        store: Store,
+        workspaces: Sequence[str] = (DEFAULT_WORKSPACE,),
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         self._store = store
+        self._workspaces = tuple(workspaces)
         self._clock = clock or (lambda: datetime.now(UTC))
 
     def describe(self) -> Iterable[Metric]:
@@ -87,8 +107,8 @@ class StoreCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         try:
             by_state = self._store.count_by_state()
-            by_kind = self._store.count_failed_by_kind()
-            snapshot = self._store.quota()
+            failed = self._store.count_failed_by_kind(self._workspaces)
+            quotas = self._store.quotas()
         except Exception as error:
             # A scrape must answer even when the database does not; /readyz says the same.
             log.warning("metrics: database unreachable: %s", type(error).__name__)
@@ -97,24 +117,38 @@ class StoreCollector(Collector):
         yield _gauge("sendid_store_up", [([], 1)])
         yield _gauge("sendid_requests", [([s.value], n) for s, n in by_state.items()])
         yield _gauge("sendid_pending_requests", [([], by_state[RequestState.PENDING])])
-        yield _gauge("sendid_failed_requests", [([k.value], n) for k, n in by_kind.items()])
-        if snapshot is None:
-            return  # Braze has not reported a quota yet: no quota samples rather than guesses
-        remaining = snapshot.remaining
-        if snapshot.reset_at is not None and self._clock() >= snapshot.reset_at:
-            remaining = snapshot.limit  # Braze has reset the quota since it was observed
-        if remaining is not None:
-            yield _gauge("sendid_braze_quota_remaining", [([], remaining)])
-        if snapshot.limit is not None:
-            yield _gauge("sendid_braze_quota_limit", [([], snapshot.limit)])
-        if snapshot.reset_at is not None:
-            yield _gauge(
-                "sendid_braze_quota_reset_timestamp_seconds", [([], snapshot.reset_at.timestamp())]
-            )
         yield _gauge(
-            "sendid_braze_quota_observed_timestamp_seconds",
-            [([], snapshot.observed_at.timestamp())],
+            "sendid_failed_requests",
+            [
+                ([workspace, kind.value], n)
+                for workspace, by_kind in failed.items()
+                for kind, n in by_kind.items()
+            ],
         )
+        # A workspace Braze has not reported a quota for has no quota samples, not guesses.
+        yield from self._quota_gauges(quotas)
+
+    def _quota_gauges(self, quotas: dict[str, QuotaSnapshot]) -> Iterator[Metric]:
+        remaining, limit, reset, observed = [], [], [], []
+        for workspace, snapshot in quotas.items():
+            left = snapshot.remaining
+            if snapshot.reset_at is not None and self._clock() >= snapshot.reset_at:
+                left = snapshot.limit  # Braze has reset the quota since it was observed
+            if left is not None:
+                remaining.append(([workspace], float(left)))
+            if snapshot.limit is not None:
+                limit.append(([workspace], float(snapshot.limit)))
+            if snapshot.reset_at is not None:
+                reset.append(([workspace], snapshot.reset_at.timestamp()))
+            observed.append(([workspace], snapshot.observed_at.timestamp()))
+        if remaining:
+            yield _gauge("sendid_braze_quota_remaining", remaining)
+        if limit:
+            yield _gauge("sendid_braze_quota_limit", limit)
+        if reset:
+            yield _gauge("sendid_braze_quota_reset_timestamp_seconds", reset)
+        if observed:
+            yield _gauge("sendid_braze_quota_observed_timestamp_seconds", observed)
 
 
 class BrazeMetrics:
@@ -123,23 +157,27 @@ class BrazeMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
         self.requests = Counter(
             "sendid_braze_requests",
-            "HTTP requests to Braze by endpoint and status (HTTP code, or the transport "
-            "failure such as connect_error or read_timeout); each attempt counts",
-            ["endpoint", "status"],
+            "HTTP requests to Braze by workspace, endpoint and status (HTTP code, or the "
+            "transport failure such as connect_error or read_timeout); each attempt counts",
+            ["workspace", "endpoint", "status"],
             registry=registry,
         )
         self.latency = Histogram(
             "sendid_braze_request_duration_seconds",
             "Time from sending a request to Braze to its answer or failure",
-            ["endpoint"],
+            ["workspace", "endpoint"],
             buckets=BRAZE_LATENCY_BUCKETS,
             registry=registry,
         )
 
-    def observe(self, method: str, path: str, status: str, seconds: float) -> None:
-        """The Braze client's observer hook (see ``BrazeClient(observer=…)``)."""
-        self.requests.labels(endpoint=path, status=status).inc()
-        self.latency.labels(endpoint=path).observe(seconds)
+    def observer_for(self, workspace: str) -> CallObserver:
+        """The observer hook of the workspace's Braze client (``BrazeClient(observer=…)``)."""
+
+        def observe(method: str, path: str, status: str, seconds: float) -> None:
+            self.requests.labels(workspace=workspace, endpoint=path, status=status).inc()
+            self.latency.labels(workspace=workspace, endpoint=path).observe(seconds)
+
+        return observe
 
 
 class SocketModeCollector(Collector):
@@ -169,9 +207,9 @@ class SocketModeCollector(Collector):
 class Metrics:
     """One registry per running bot: database-backed gauges, Braze counters, process metrics."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, workspaces: Sequence[str] = (DEFAULT_WORKSPACE,)) -> None:
         self.registry = CollectorRegistry()
-        self.registry.register(StoreCollector(store))
+        self.registry.register(StoreCollector(store, workspaces))
         self.braze = BrazeMetrics(self.registry)
         ProcessCollector(registry=self.registry)
         PlatformCollector(registry=self.registry)

@@ -1,5 +1,5 @@
-"""The running bot, wired: store, Braze client, service, Bolt app, HTTP server or Socket Mode,
-housekeeping (see :mod:`bot.housekeeping`)."""
+"""The running bot, wired: store, a Braze client per workspace, service, Bolt app, HTTP server or
+Socket Mode, housekeeping (see :mod:`bot.housekeeping`)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from datetime import timedelta
 import httpx
 from slack_sdk import WebClient
 
-from bot.braze import BrazeClient, RetryPolicy
+from bot.braze import BrazeClient, BrazeClients, RetryPolicy
+from bot.configuration import Configuration
 from bot.domain.errors import ConfigurationError
 from bot.domain.limits import PersonLimits, SubmissionRateLimit
-from bot.domain.policy_file import EMPTY_POLICY_FILE, PolicyFile, load_policy_file
 from bot.domain.service import SendIdService
 from bot.housekeeping import (
     LOST_CARD_AFTER,
@@ -24,7 +24,6 @@ from bot.housekeeping import (
 from bot.http.routes import WebApp
 from bot.http.server import HttpServer
 from bot.metrics import Metrics
-from bot.settings import Settings
 from bot.slack.app import build_app
 from bot.socket_mode import AppTokenRefused, SocketModeConnection, SocketModeTiming
 from bot.store import Store
@@ -32,19 +31,10 @@ from bot.store import Store
 log = logging.getLogger("bot.runtime")
 
 
-def load_policy(settings: Settings) -> PolicyFile:
-    """The per-channel policy file, or no per-channel rules. Raises PolicyFileError."""
-    if settings.sendid_policy_file is None:
-        return EMPTY_POLICY_FILE
-    return load_policy_file(
-        settings.sendid_policy_file, permitted_channels=settings.sendid_allowed_channels
-    )
-
-
 class BotRuntime:
     def __init__(
         self,
-        settings: Settings,
+        configuration: Configuration,
         *,
         braze_timeout: httpx.Timeout | None = None,
         braze_retry: RetryPolicy | None = None,
@@ -53,18 +43,26 @@ class BotRuntime:
         sweep_every: float | None = None,
         socket_mode_timing: SocketModeTiming | None = None,
     ) -> None:
-        self.settings = settings
+        # Checked before (bot.configuration.load_configuration): nothing here refuses it.
+        self.settings = settings = configuration.settings
+        self.policy_file = configuration.policy_file
+        configuration.log_warnings()
         self.socket_mode_timing = socket_mode_timing or SocketModeTiming()
-        # Checked before anything connects: a bad policy file stops start-up (exit 2).
-        self.policy_file = load_policy(settings)
         self.store = Store(settings.sendid_database_url)
-        self.metrics = Metrics(self.store)
-        self.braze = BrazeClient(
-            settings.braze_rest_endpoint,
-            settings.braze_api_key.get_secret_value(),
-            timeout=braze_timeout,
-            retry=braze_retry or RetryPolicy(),
-            observer=self.metrics.braze.observe,
+        self.metrics = Metrics(self.store, list(configuration.workspaces))
+        # One client per Braze workspace: its own endpoint, key, connection pool and metrics.
+        self.braze = BrazeClients(
+            {
+                workspace.name: BrazeClient(
+                    workspace.rest_endpoint,
+                    workspace.api_key.get_secret_value(),
+                    timeout=braze_timeout,
+                    retry=braze_retry or RetryPolicy(),
+                    observer=self.metrics.braze.observer_for(workspace.name),
+                    workspace=workspace.name,
+                )
+                for workspace in configuration.workspaces.values()
+            }
         )
         ttl = timedelta(hours=settings.sendid_request_ttl_hours)
         self.service = SendIdService(

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -15,6 +14,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.domain.errors import ConfigurationError
 from bot.domain.policy import CHANNEL_ID, USER_ID, USERGROUP_ID
+from bot.domain.workspaces import is_loopback, normalise_rest_endpoint, rest_endpoint_problem
 
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 LOG_FORMATS = ("json", "text")
@@ -25,17 +25,6 @@ def _split_ids(value: object) -> object:
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
     return value
-
-
-def _is_loopback(host: str | None) -> bool:
-    if host is None:
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class Settings(BaseSettings):
@@ -116,21 +105,17 @@ class Settings(BaseSettings):
         parts = urlsplit(value)
         if parts.scheme not in ("https", "http") or not parts.hostname:
             raise ValueError("must be an http(s) URL such as https://slack.com/api/")
-        if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        if parts.scheme == "http" and not is_loopback(parts.hostname):
             raise ValueError("must use https (plain http is allowed only for loopback)")
         return value if value.endswith("/") else value + "/"
 
     @field_validator("braze_rest_endpoint")
     @classmethod
     def _braze_endpoint(cls, value: str) -> str:
-        parts = urlsplit(value.strip())
-        if parts.scheme not in ("https", "http") or not parts.hostname:
-            raise ValueError("must be a URL such as https://rest.iad-01.braze.com")
-        if parts.scheme == "http" and not _is_loopback(parts.hostname):
-            raise ValueError("must use https (plain http is allowed only for loopback)")
-        if parts.path not in ("", "/") or parts.query or parts.fragment:
-            raise ValueError("must be the instance's base URL, without a path")
-        return value.strip().rstrip("/")
+        problem = rest_endpoint_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return normalise_rest_endpoint(value)
 
     @field_validator("sendid_allowed_channels", mode="before")
     @classmethod

@@ -19,6 +19,7 @@ import pytest
 
 from bot.audit import COLUMNS, neutralise_formula
 from bot.domain.models import FailureKind, RequestState
+from bot.domain.workspaces import DEFAULT_WORKSPACE
 from bot.store import Store
 from tests.support import databases
 from tests.support.bots import clean_env
@@ -57,9 +58,16 @@ def fill(store: Store) -> list[dict[str, Any]]:
     """Requests and transitions around the window 2025-03-01 (UTC); returns the expected rows
     inside it, in time order, as JSON-style values."""
 
-    def new(campaign: str, send_id: str | None, requester: str, when: datetime) -> str:
+    def new(
+        campaign: str,
+        send_id: str | None,
+        requester: str,
+        when: datetime,
+        workspace: str = DEFAULT_WORKSPACE,
+    ) -> str:
         return store.create_request(
             channel_id="C1",
+            workspace=workspace,
             requester_id=requester,
             campaign_id=campaign,
             send_id=send_id,
@@ -69,7 +77,7 @@ def fill(store: Store) -> list[dict[str, Any]]:
         ).id
 
     # Inserted first, but later in time than "early" below: the export orders by time.
-    late = new("cmp-late", "summer", "U_LATE", at(1, 10))
+    late = new("cmp-late", "summer", "U_LATE", at(1, 10), workspace="eu")
     assert store.transition(
         late, S.PENDING, S.APPROVED, actor_id="U_APP", decided_by="U_APP", now=at(1, 10, 5)
     )
@@ -110,16 +118,23 @@ def fill(store: Store) -> list[dict[str, Any]]:
         now=at(2, 0),
     )
 
-    def req(campaign: str, send_id: str | None, created: str | None, who: str) -> dict[str, Any]:
+    def req(
+        campaign: str,
+        send_id: str | None,
+        created: str | None,
+        who: str,
+        workspace: str = DEFAULT_WORKSPACE,
+    ) -> dict[str, Any]:
         return {
             "channel_id": "C1",
+            "workspace": workspace,
             "campaign_id": campaign,
             "send_id": send_id,
             "created_send_id": created,
             "requester_id": who,
         }
 
-    r_late = req("cmp-late", "summer", "summer", "U_LATE")
+    r_late = req("cmp-late", "summer", "summer", "U_LATE", workspace="eu")
     r_early = req("cmp-early", None, None, "U_EARLY")
     r_before = req("cmp-before", "winter", None, "U_BEFORE")
     r_edge = req("cmp-edge", "autumn", None, "U_EDGE")
@@ -266,6 +281,7 @@ def export_hostile(
     detail, exported as CSV and as JSON."""
     request = store.create_request(
         channel_id="C1",
+        workspace=DEFAULT_WORKSPACE,
         requester_id=values["requester_id"],
         campaign_id=values["campaign_id"],
         send_id=values["send_id"],
@@ -429,6 +445,7 @@ def test_the_database_url_is_read_from_a_dotenv_file_too(
     with Store(url) as store:
         store.create_request(
             channel_id="C1",
+            workspace=DEFAULT_WORKSPACE,
             requester_id="U1",
             campaign_id="cmp",
             send_id="s",
@@ -459,6 +476,7 @@ def test_audit_rows_streams_in_batches_and_stops_early_without_harm(store: Store
     ids = [
         store.create_request(
             channel_id="C1",
+            workspace=DEFAULT_WORKSPACE,
             requester_id=f"U{i}",
             campaign_id="cmp",
             send_id=f"s{i}",

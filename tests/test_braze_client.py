@@ -18,6 +18,7 @@ import pytest
 from bot.braze import (
     BrazeAuthError,
     BrazeClient,
+    BrazeClients,
     BrazeConfigurationError,
     BrazeEndpointNotFound,
     BrazeError,
@@ -598,6 +599,31 @@ def test_each_call_is_logged_without_the_key_or_headers(
     assert any("POST /sends/id/create status=201" in line and "attempt=2" in line for line in lines)
     assert all("latency_ms=" in line for line in lines if "status=" in line)
     assert not any(KEY in line or "Bearer" in line for line in lines)
+
+
+def test_a_workspaces_client_names_its_workspace_in_every_log_line_never_its_key(
+    make_client: MakeClient, braze: BrazeStandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = make_client(workspace="eu")
+    braze.fail_next(CREATE_PATH, 500)
+    caplog.set_level(logging.DEBUG, logger="bot.braze")
+
+    client.create_send_id(CAMPAIGN, "s1")
+
+    records = [r for r in caplog.records if r.name == "bot.braze"]
+    assert len(records) == 3  # the 500, the retry's announcement, the 201
+    assert {getattr(r, "workspace", None) for r in records} == {"eu"}
+    assert "workspace='eu'" in repr(client) and KEY not in repr(client)
+
+
+def test_closing_the_clients_of_every_workspace_closes_each(make_client: MakeClient) -> None:
+    clients = BrazeClients({"default": make_client(), "eu": make_client(workspace="eu")})
+    assert list(clients) == ["default", "eu"] and len(clients) == 2
+    assert clients["eu"].create_send_id(CAMPAIGN, "before").send_id == "before"
+    clients.close()
+    for closed in clients.values():
+        with pytest.raises(RuntimeError, match="closed"):
+            closed.create_send_id(CAMPAIGN, "after")
 
 
 def test_every_braze_error_is_a_braze_error_with_a_failure_kind() -> None:

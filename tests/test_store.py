@@ -9,6 +9,7 @@ import textwrap
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import sqlalchemy as sa
 
 from bot.domain.errors import DuplicatePairError, DuplicateSubmissionError
 from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
+from bot.domain.workspaces import DEFAULT_WORKSPACE
 from bot.store import (
     SCHEMA_VERSION,
     Store,
@@ -27,9 +29,9 @@ from bot.store import (
 from tests.support import databases
 from tests.support.bots import clean_env
 from tests.support.processes import Processes
-from tests.support.waits import stored
 
 S = RequestState
+W = DEFAULT_WORKSPACE
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 TTL = timedelta(hours=24)
 
@@ -47,6 +49,7 @@ def make(
     campaign_id: str = "cmp-1",
     send_id: str | None = "spring",
     channel_id: str = "C1",
+    workspace: str = DEFAULT_WORKSPACE,
     requester_id: str = "U_REQ",
     now: datetime = NOW,
     ttl: timedelta = TTL,
@@ -55,6 +58,7 @@ def make(
 ) -> SendIdRequest:
     return store.create_request(
         channel_id=channel_id,
+        workspace=workspace,
         requester_id=requester_id,
         campaign_id=campaign_id,
         send_id=send_id,
@@ -207,9 +211,9 @@ def test_the_holder_of_a_pair_can_be_looked_up_before_creating(
     first = make(store)
     progress(store, first.id)
 
-    assert store.pair_holder("cmp-1", "spring") == store.get(first.id)
-    assert store.pair_holder("cmp-1", "other") is None
-    assert store.pair_holder("cmp-2", "spring") is None
+    assert store.pair_holder(W, "cmp-1", "spring") == store.get(first.id)
+    assert store.pair_holder(W, "cmp-1", "other") is None
+    assert store.pair_holder(W, "cmp-2", "spring") is None
 
 
 @pytest.mark.parametrize("ending", FREEING.values(), ids=FREEING.keys())
@@ -218,12 +222,12 @@ def test_a_pair_that_was_freed_has_no_holder(
 ) -> None:
     first = make(store)
     ending(store, first.id)
-    assert store.pair_holder("cmp-1", "spring") is None
+    assert store.pair_holder(W, "cmp-1", "spring") is None
 
 
 def test_a_missing_send_id_has_no_holder(store: Store) -> None:
     make(store, send_id=None)
-    assert store.pair_holder("cmp-1", None) is None
+    assert store.pair_holder(W, "cmp-1", None) is None
 
 
 @pytest.mark.parametrize("ending", FREEING.values(), ids=FREEING.keys())
@@ -252,6 +256,32 @@ def test_the_same_send_id_under_another_campaign_is_a_different_pair(store: Stor
     make(store, campaign_id="cmp-1", send_id="spring")
     assert make(store, campaign_id="cmp-2", send_id="spring").campaign_id == "cmp-2"
     assert make(store, campaign_id="cmp-1", send_id="summer").send_id == "summer"
+
+
+def test_the_same_pair_in_another_braze_workspace_is_a_different_pair(store: Store) -> None:
+    first = make(store, send_id="spring")
+    other = make(store, send_id="spring", workspace="eu")
+    assert (first.workspace, other.workspace) == (W, "eu")
+    assert store.pair_holder(W, "cmp-1", "spring") == store.get(first.id)
+    assert store.pair_holder("eu", "cmp-1", "spring") == store.get(other.id)
+    with pytest.raises(DuplicatePairError) as refused:
+        make(store, send_id="spring", workspace="eu")
+    assert refused.value.existing_request_id == other.id
+
+
+def test_a_retry_reclaims_its_pair_in_its_own_workspace(store: Store) -> None:
+    first = make(store, workspace="eu")
+    _fail_with(FailureKind.REJECTED_BY_BRAZE)(store, first.id)  # frees the pair
+    assert store.pair_holder("eu", "cmp-1", "spring") is None
+    assert approve(store, first.id)
+    assert store.pair_holder("eu", "cmp-1", "spring") == store.get(first.id)
+    assert store.pair_holder(W, "cmp-1", "spring") is None
+
+
+def test_every_audit_row_names_the_requests_workspace(store: Store) -> None:
+    request = make(store, workspace="eu")
+    assert approve(store, request.id)
+    assert [entry.workspace for entry in store.audit(request.id)] == ["eu", "eu"]
 
 
 def test_retrying_a_failed_request_keeps_holding_its_pair(store: Store) -> None:
@@ -612,7 +642,7 @@ def test_in_state_lists_the_requests_in_that_state(store: Store) -> None:
 
 
 def test_no_quota_is_known_before_any_observation(store: Store) -> None:
-    assert store.quota() is None
+    assert store.quota(W) is None
 
 
 def test_the_newest_quota_observation_wins(store: Store) -> None:
@@ -625,19 +655,32 @@ def test_the_newest_quota_observation_wins(store: Store) -> None:
         limit=None, remaining=0, reset_at=None, observed_at=NOW + timedelta(minutes=1)
     )
 
-    store.record_quota(newer)
-    store.record_quota(older)
-    assert store.quota() == newer
+    store.record_quota(W, newer)
+    store.record_quota(W, older)
+    assert store.quota(W) == newer
 
-    store.record_quota(newest)
-    assert store.quota() == newest
+    store.record_quota(W, newest)
+    assert store.quota(W) == newest
+
+
+def test_each_braze_workspace_keeps_its_own_quota(store: Store) -> None:
+    used_up = QuotaSnapshot(limit=100, remaining=0, reset_at=None, observed_at=NOW)
+    plenty = QuotaSnapshot(limit=200, remaining=150, reset_at=None, observed_at=NOW)
+    store.record_quota("eu", used_up)
+    store.record_quota(W, plenty)
+    # An older observation of one workspace never replaces another's newer one.
+    store.record_quota(W, replace(used_up, observed_at=NOW - timedelta(hours=1)))
+    assert store.quota("eu") == used_up
+    assert store.quota(W) == plenty
+    assert store.quota("apac") is None
+    assert store.quotas() == {W: plenty, "eu": used_up}
 
 
 def test_the_quota_is_shared_between_stores_on_the_same_database(database_url: str) -> None:
     snapshot = QuotaSnapshot(limit=100, remaining=7, reset_at=None, observed_at=NOW)
     with Store(database_url) as one, Store(database_url) as other:
-        one.record_quota(snapshot)
-        assert other.quota() == snapshot
+        one.record_quota(W, snapshot)
+        assert other.quota(W) == snapshot
 
 
 # -- lifecycle, schema, health ------------------------------------------------------------------
@@ -647,7 +690,9 @@ def test_data_survives_reopening_the_store(database_url: str) -> None:
     with Store(database_url) as first:
         request = make(first)
         approve(first, request.id)
-        first.record_quota(QuotaSnapshot(limit=100, remaining=99, reset_at=None, observed_at=NOW))
+        first.record_quota(
+            W, QuotaSnapshot(limit=100, remaining=99, reset_at=None, observed_at=NOW)
+        )
         trail = first.audit(request.id)
         before = first.get(request.id)
 
@@ -655,7 +700,7 @@ def test_data_survives_reopening_the_store(database_url: str) -> None:
         loaded = reopened.get(request.id)
         assert loaded == before and loaded is not None and loaded.state is S.APPROVED
         assert reopened.audit(request.id) == trail
-        assert reopened.quota() is not None
+        assert reopened.quota(W) is not None
         with pytest.raises(DuplicatePairError):
             make(reopened)
 
@@ -672,45 +717,6 @@ def test_the_schema_version_is_recorded_once_however_often_the_store_opens(
     finally:
         engine.dispose()
     assert versions == [SCHEMA_VERSION]
-
-
-def test_upgrading_a_version_1_database_keeps_every_request_and_audit_row(
-    database_url: str,
-) -> None:
-    with Store(database_url) as old:
-        request = make(old)
-        assert approve(old, request.id)
-        trail = old.audit(request.id)
-    # Turn it back into what version 1 of the bot wrote: no v2 columns, version row 1 only.
-    engine = sa.create_engine(normalise_url(database_url))
-    try:
-        with engine.begin() as conn:
-            conn.exec_driver_sql("DROP INDEX uq_requests_submission_key")
-            conn.exec_driver_sql("DROP INDEX ix_requests_requester_state")
-            conn.exec_driver_sql("ALTER TABLE requests DROP COLUMN submission_key")
-            conn.exec_driver_sql("ALTER TABLE requests DROP COLUMN announced_state")
-            conn.exec_driver_sql("ALTER TABLE requests DROP COLUMN reminded_at")
-            conn.exec_driver_sql("DELETE FROM schema_version")
-            conn.exec_driver_sql(
-                "INSERT INTO schema_version (version, applied_at) VALUES (1, '2026-01-01 00:00:00')"
-            )
-    finally:
-        engine.dispose()
-
-    with Store(database_url) as upgraded:
-        loaded = upgraded.get(request.id)
-        assert loaded is not None and loaded.state is S.APPROVED
-        assert loaded.announced_state is None and loaded.reminded_at is None
-        assert upgraded.audit(request.id) == trail
-        upgraded.mark_announced(request.id, S.APPROVED)
-        assert stored(upgraded, request.id).announced_state is S.APPROVED
-    engine = sa.create_engine(normalise_url(database_url))
-    try:
-        with engine.connect() as conn:
-            versions = conn.exec_driver_sql("SELECT version FROM schema_version ORDER BY version")
-            assert versions.scalars().all() == list(range(1, SCHEMA_VERSION + 1))
-    finally:
-        engine.dispose()
 
 
 def test_a_database_written_by_newer_code_is_refused(database_url: str) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain.models import FailureKind, RequestState
+from bot.domain.workspaces import DEFAULT_WORKSPACE
 from bot.store import Store, StoreError
 from tests.support import databases
 
@@ -22,9 +23,10 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         yield opened
 
 
-def make(store: Store, send_id: str) -> str:
+def make(store: Store, send_id: str, workspace: str = DEFAULT_WORKSPACE) -> str:
     return store.create_request(
         channel_id="C1",
+        workspace=workspace,
         requester_id="U_REQ",
         campaign_id="cmp-1",
         send_id=send_id,
@@ -50,7 +52,11 @@ def move(
 
 def test_an_empty_database_counts_zero_in_every_state_and_kind(store: Store) -> None:
     assert store.count_by_state() == dict.fromkeys(RequestState, 0)
-    assert store.count_failed_by_kind() == dict.fromkeys(FailureKind, 0)
+    assert store.count_failed_by_kind() == {}
+    assert store.count_failed_by_kind(["default", "eu"]) == {
+        "default": dict.fromkeys(FailureKind, 0),
+        "eu": dict.fromkeys(FailureKind, 0),
+    }
 
 
 def test_requests_are_counted_by_their_current_state(store: Store) -> None:
@@ -86,12 +92,31 @@ def test_only_requests_that_are_failed_now_count_by_failure_kind(store: Store) -
         kind=FailureKind.UNAVAILABLE,
     )
 
-    counts = store.count_failed_by_kind()
+    counts = store.count_failed_by_kind([DEFAULT_WORKSPACE])
 
     assert counts == {
-        **dict.fromkeys(FailureKind, 0),
-        FailureKind.AUTH: 2,
-        FailureKind.OUTCOME_UNKNOWN: 1,
+        DEFAULT_WORKSPACE: {
+            **dict.fromkeys(FailureKind, 0),
+            FailureKind.AUTH: 2,
+            FailureKind.OUTCOME_UNKNOWN: 1,
+        }
+    }
+
+
+def test_failed_requests_are_counted_per_braze_workspace(store: Store) -> None:
+    move(store, make(store, "a"), S.APPROVED, S.FAILED, kind=FailureKind.QUOTA)
+    move(store, make(store, "a", workspace="eu"), S.APPROVED, S.FAILED, kind=FailureKind.AUTH)
+    # A workspace no longer configured still shows while it has failed requests.
+    move(store, make(store, "b", workspace="gone"), S.APPROVED, S.FAILED, kind=FailureKind.AUTH)
+
+    counts = store.count_failed_by_kind([DEFAULT_WORKSPACE, "eu", "apac"])
+
+    zero = dict.fromkeys(FailureKind, 0)
+    assert counts == {
+        DEFAULT_WORKSPACE: {**zero, FailureKind.QUOTA: 1},
+        "eu": {**zero, FailureKind.AUTH: 1},
+        "apac": zero,
+        "gone": {**zero, FailureKind.AUTH: 1},
     }
 
 

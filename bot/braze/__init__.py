@@ -4,7 +4,7 @@
 as errors); ``analytics`` and ``quota`` read Braze's answers and headers into domain values.
 """
 
-from bot.braze.client import BrazeClient
+from bot.braze.client import BrazeClient, BrazeClients
 from bot.braze.errors import (
     BrazeAuthError,
     BrazeConfigurationError,
@@ -23,6 +23,7 @@ from bot.braze.retry import RetryPolicy
 __all__ = [
     "BrazeAuthError",
     "BrazeClient",
+    "BrazeClients",
     "BrazeConfigurationError",
     "BrazeEndpointNotFound",
     "BrazeError",

@@ -12,6 +12,7 @@ The client is thread-safe (one ``httpx.Client`` with a connection pool).
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Unpack
@@ -181,4 +182,29 @@ class BrazeClient:
         self.close()
 
     def __repr__(self) -> str:
-        return f"BrazeClient(base_url={self.base_url!r}, retry={self._http.retry!r})"
+        workspace = "" if self._http.workspace is None else f"workspace={self._http.workspace!r}, "
+        return f"BrazeClient({workspace}base_url={self.base_url!r}, retry={self._http.retry!r})"
+
+
+class BrazeClients(Mapping[str, BrazeClient]):
+    """One client per Braze workspace, by workspace name (each with its own endpoint, key and
+    connection pool); :meth:`close` closes them all."""
+
+    def __init__(self, clients: Mapping[str, BrazeClient]) -> None:
+        self._clients = dict(clients)
+
+    def __getitem__(self, workspace: str) -> BrazeClient:
+        return self._clients[workspace]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._clients)
+
+    def __len__(self) -> int:
+        return len(self._clients)
+
+    def close(self) -> None:
+        for client in self._clients.values():
+            client.close()
+
+    def __repr__(self) -> str:
+        return f"BrazeClients({list(self._clients.values())!r})"

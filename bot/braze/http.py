@@ -117,13 +117,15 @@ class HttpOptions(TypedDict, total=False):
     transport: httpx.BaseTransport | None
     rng: Callable[[], float]
     observer: CallObserver | None
+    workspace: str | None
 
 
 class BrazeHttp:
     """Calls to one Braze REST endpoint with one API key; thread-safe (pooled connections).
 
     ``sleep`` and ``rng`` are seams for tests (record the backoff pauses, make jitter
-    deterministic); production code leaves them alone.
+    deterministic); production code leaves them alone. ``workspace`` names the Braze workspace
+    in every log line (never the key).
     """
 
     def __init__(
@@ -137,6 +139,7 @@ class BrazeHttp:
         transport: httpx.BaseTransport | None = None,
         rng: Callable[[], float] = random.random,
         observer: CallObserver | None = None,
+        workspace: str | None = None,
     ) -> None:
         url = httpx.URL(base_url.strip().rstrip("/"))
         if url.scheme not in ("http", "https") or not url.host:
@@ -152,6 +155,8 @@ class BrazeHttp:
         self._sleep = sleep
         self._rng = rng
         self._observer = observer
+        self.workspace = workspace
+        self._log_fields = {} if workspace is None else {"workspace": workspace}
         self._http = httpx.Client(
             base_url=self._base_url,
             timeout=timeout or DEFAULT_TIMEOUT,
@@ -227,10 +232,16 @@ class BrazeHttp:
                         path,
                         attempt,
                         type(failure.error).__name__,
+                        extra=self._log_fields,
                     )
                     raise failure.error from failure.__cause__
                 logger.info(
-                    "braze %s %s retrying in %.2fs after attempt %d", method, path, delay, attempt
+                    "braze %s %s retrying in %.2fs after attempt %d",
+                    method,
+                    path,
+                    delay,
+                    attempt,
+                    extra=self._log_fields,
                 )
                 self._sleep(delay)
                 slept += delay
@@ -414,7 +425,7 @@ class BrazeHttp:
                 )
             except Exception:
                 # Counting must never change the outcome of a Braze call.
-                logger.exception("braze call observer failed")
+                logger.exception("braze call observer failed", extra=self._log_fields)
         if failure is None:
             logger.info(
                 "braze %s %s status=%s latency_ms=%.0f attempt=%d",
@@ -423,6 +434,7 @@ class BrazeHttp:
                 status,
                 latency_ms,
                 attempt,
+                extra=self._log_fields,
             )
         else:
             logger.warning(
@@ -432,4 +444,5 @@ class BrazeHttp:
                 failure,
                 latency_ms,
                 attempt,
+                extra=self._log_fields,
             )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.domain.models import RequestState, SendIdRequest
+from bot.domain.models import FailureKind, RequestState, SendIdRequest
+from bot.domain.ports import GatewayError
 
 
 class ConfigurationError(Exception):
@@ -39,3 +40,18 @@ class DuplicateSubmissionError(Exception):
     def __init__(self, existing_request_id: str) -> None:
         super().__init__(f"this submission already created request {existing_request_id}")
         self.existing_request_id = existing_request_id
+
+
+class UnknownWorkspaceError(GatewayError):
+    """A request's Braze workspace is not configured (any more): the policy file that named it
+    changed since. Braze is not called: sending the request to another workspace would create
+    its send ID in the wrong place."""
+
+    failure_kind = FailureKind.WORKSPACE_UNKNOWN
+
+    def __init__(self, workspace: str) -> None:
+        self.workspace = workspace
+        self.message = f'the Braze workspace "{workspace}" is not configured'
+        self.status_code = None
+        self.quota = None
+        super().__init__(self.message)

@@ -57,6 +57,8 @@ class FailureKind(enum.StrEnum):
     UNAVAILABLE = "unavailable"  # 5xx / connection refused, after bounded retries
     OUTCOME_UNKNOWN = "outcome_unknown"  # read timeout: Braze may have created it
     UNEXPECTED = "unexpected"  # 2xx without "success", or a body we cannot read
+    # The request's Braze workspace is no longer configured: Braze was not called.
+    WORKSPACE_UNKNOWN = "workspace_unknown"
 
     @property
     def retry_allowed(self) -> bool:
@@ -71,6 +73,7 @@ class FailureKind(enum.StrEnum):
 class SendIdRequest:
     id: str
     channel_id: str
+    workspace: str  # the Braze workspace it was made in; every Braze call for it goes there
     requester_id: str
     campaign_id: str
     send_id: str | None  # None: Braze generates one
@@ -94,6 +97,7 @@ class SendIdRequest:
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
     request_id: str
+    workspace: str  # the request's Braze workspace
     from_state: RequestState | None  # None for the creation row
     to_state: RequestState
     actor_id: str  # Slack user ID, or "system"

@@ -14,26 +14,31 @@ Pure domain: the caller reads the environment and hands in the path and the perm
     approvers = ["U0AAAA111"]
     campaigns = "any"               # lift the defaults' allow-list for this channel
     send_id_pattern = ""            # lift the defaults' naming rule for this channel
+    braze_workspace = "eu"          # this channel's campaigns live in another Braze workspace
+
+    [workspaces.eu]                 # a Braze workspace besides "default" (see workspaces.py)
+    rest_endpoint = "https://rest.fra-01.braze.eu"
+    api_key_env = "BRAZE_API_KEY_EU"
 
 Precedence, field by field: the channel's section, then `[defaults]`, then the environment
 (`SENDID_APPROVERS`, `SENDID_REQUEST_TTL_HOURS`; a `None` in the resolved rules means "use the
 environment's value" for approvers and TTL, and "no restriction" for campaigns and the pattern).
 `send_id_pattern` and `send_id_example` always travel together, so a channel never shows another
-table's example for its own pattern.
+table's example for its own pattern. `braze_workspace` falls back to "default" (the environment's
+BRAZE_API_KEY and BRAZE_REST_ENDPOINT).
 
 Every problem in the file is collected, one line each, naming the variable and the key; lines
 show at most a short excerpt of any value. `PolicyFileError` is a `ConfigurationError`, so
-start-up reports it like any bad setting and exits with code 2.
+start-up reports it like any bad setting and exits with code 2. What is worth a warning but no
+refusal (a workspace no channel uses) is in `PolicyFile.warnings`.
 """
 
 from __future__ import annotations
 
-import difflib
-import json
 import math
 import re
 import tomllib
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
@@ -43,6 +48,15 @@ from typing import Any
 from bot.domain import problems
 from bot.domain.errors import ConfigurationError
 from bot.domain.policy import CHANNEL_ID, USER_ID, USERGROUP_ID, ApproverSet
+from bot.domain.policy_lines import (
+    Report,
+    show,
+    show_list,
+    show_path,
+    toml_key,
+    type_name,
+    unknown_key_message,
+)
 from bot.domain.problems import Problem
 from bot.domain.validation import (
     CAMPAIGN_ID,
@@ -50,6 +64,13 @@ from bot.domain.validation import (
     campaign_id_problem,
     normalise_campaign_id,
     send_id_problem,
+)
+from bot.domain.workspaces import (
+    DEFAULT_WORKSPACE,
+    WorkspaceSection,
+    parse_workspace_choice,
+    parse_workspaces,
+    unused_workspaces,
 )
 
 # Problem codes this module introduces (texts live in bot.i18n as `problem.<code>`).
@@ -63,14 +84,16 @@ MAX_TTL_HOURS = 24 * 30  # the same bound as SENDID_REQUEST_TTL_HOURS
 ANY_CAMPAIGN = "any"  # `campaigns = "any"`: no allow-list (lifts one set in [defaults])
 NO_PATTERN = ""  # `send_id_pattern = ""`: no naming rule (lifts one set in [defaults])
 
-TOP_LEVEL_KEYS = ("defaults", "channels")
-RULE_KEYS = ("approvers", "campaigns", "send_id_pattern", "send_id_example", "ttl_hours")
+TOP_LEVEL_KEYS = ("defaults", "channels", "workspaces")
+RULE_KEYS = (
+    "approvers",
+    "campaigns",
+    "send_id_pattern",
+    "send_id_example",
+    "ttl_hours",
+    "braze_workspace",
+)
 
-_SHOW_MAX = 40  # characters of a value or key shown in a problem line
-_LIST_MAX = 5  # bad list items shown in one line
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-
-_Report = Callable[[str, str], None]  # (where, message)
 _Fields = dict[str, Any]  # ChannelRules fields a table sets; None: explicitly "no restriction"
 
 
@@ -83,6 +106,7 @@ class ChannelRules:
     send_id_pattern: re.Pattern[str] | None = None  # applied with fullmatch
     send_id_example: str | None = None  # set exactly when send_id_pattern is
     ttl: timedelta | None = None
+    braze_workspace: str = DEFAULT_WORKSPACE  # where the channel's campaigns live
 
 
 @dataclass(frozen=True)
@@ -90,10 +114,18 @@ class PolicyFile:
     defaults: ChannelRules = field(default_factory=ChannelRules)
     # Each permitted channel with a section, already merged over `defaults`.
     channels: Mapping[str, ChannelRules] = field(default_factory=lambda: MappingProxyType({}))
+    # The [workspaces.<name>] sections: every Braze workspace but "default".
+    workspaces: Mapping[str, WorkspaceSection] = field(default_factory=lambda: MappingProxyType({}))
+    # Lines worth a warning at start-up, but no refusal (a workspace no channel uses).
+    warnings: tuple[str, ...] = ()
 
     def rules_for(self, channel_id: str) -> ChannelRules:
         """The channel's rules: its own values where it sets them, the defaults elsewhere."""
         return self.channels.get(channel_id, self.defaults)
+
+    def workspace_for(self, channel_id: str) -> str:
+        """The name of the Braze workspace the channel's requests go to."""
+        return self.rules_for(channel_id).braze_workspace
 
 
 EMPTY_POLICY_FILE = PolicyFile()  # no SENDID_POLICY_FILE: the environment decides everything
@@ -161,7 +193,7 @@ def load_policy_file(
 ) -> PolicyFile:
     """Read and validate the file; raise PolicyFileError with one line per problem."""
     path = Path(path)
-    shown = _show_path(path)
+    shown = show_path(path)
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -196,13 +228,18 @@ def parse_policy(
     def report(where: str, message: str) -> None:
         lines.append(f"{source}: {where}: {message}")
 
-    for key in document:
-        if key not in TOP_LEVEL_KEYS:
-            report(_key(key), _unknown_key_message(key, TOP_LEVEL_KEYS))
+    for name in document:
+        if name not in TOP_LEVEL_KEYS:
+            report(toml_key(name), unknown_key_message(name, TOP_LEVEL_KEYS))
+
+    workspace_sections = document.get("workspaces", {})
+    workspaces = parse_workspaces(workspace_sections, report)
+    # A section whose own lines were reported still exists: naming it is not another problem.
+    defined = set(workspace_sections) if isinstance(workspace_sections, dict) else set()
 
     defaults = ChannelRules()
     if "defaults" in document:
-        overrides = _parse_rules(document["defaults"], "defaults", report)
+        overrides = _parse_rules(document["defaults"], "defaults", report, defined)
         defaults = ChannelRules(**overrides)
 
     permitted = frozenset(permitted_channels)
@@ -212,11 +249,11 @@ def parse_policy(
         report(
             "channels",
             "must be a table of channel sections such as [channels.C0123ABCD], "
-            f"not {_type_name(sections)}",
+            f"not {type_name(sections)}",
         )
         sections = {}
     for channel_id, table in sections.items():
-        where = f"channels.{_key(channel_id)}"
+        where = f"channels.{toml_key(channel_id)}"
         if not CHANNEL_ID.match(channel_id):
             report(where, _bad_channel_message(channel_id))
         elif channel_id not in permitted:
@@ -224,22 +261,31 @@ def parse_policy(
                 where,
                 "not in SENDID_ALLOWED_CHANNELS (add the channel there, or remove this section)",
             )
-        overrides = _parse_rules(table, where, report)
+        overrides = _parse_rules(table, where, report, defined)
         channels[channel_id] = replace(defaults, **overrides)
 
     if lines:
         raise PolicyFileError(lines)
-    return PolicyFile(defaults=defaults, channels=MappingProxyType(channels))
+    policy = PolicyFile(
+        defaults=defaults,
+        channels=MappingProxyType(channels),
+        workspaces=MappingProxyType(workspaces),
+    )
+    used = {policy.workspace_for(channel) for channel in permitted}
+    warnings = tuple(
+        f"{source}: {where}: {text}" for where, text in unused_workspaces(workspaces, used)
+    )
+    return replace(policy, warnings=warnings)
 
 
-def _parse_rules(table: object, where: str, report: _Report) -> _Fields:
+def _parse_rules(table: object, where: str, report: Report, workspaces: Collection[str]) -> _Fields:
     """The ChannelRules fields this table sets, valid ones only (problems go to `report`)."""
     if not isinstance(table, dict):
-        report(where, f"must be a table of settings, not {_type_name(table)}")
+        report(where, f"must be a table of settings, not {type_name(table)}")
         return {}
-    for key in table:
-        if key not in RULE_KEYS:
-            report(f"{where}.{_key(key)}", _unknown_key_message(key, RULE_KEYS))
+    for name in table:
+        if name not in RULE_KEYS:
+            report(f"{where}.{toml_key(name)}", unknown_key_message(name, RULE_KEYS))
     found: _Fields = {}
     if "approvers" in table:
         found.update(_parse_approvers(table["approvers"], f"{where}.approvers", report))
@@ -248,15 +294,19 @@ def _parse_rules(table: object, where: str, report: _Report) -> _Fields:
     if "ttl_hours" in table:
         found.update(_parse_ttl(table["ttl_hours"], f"{where}.ttl_hours", report))
     found.update(_parse_pattern_and_example(table, where, report))
+    if "braze_workspace" in table:
+        at = f"{where}.braze_workspace"
+        if name := parse_workspace_choice(table["braze_workspace"], at, report, workspaces):
+            found["braze_workspace"] = name
     return found
 
 
-def _parse_approvers(value: object, where: str, report: _Report) -> _Fields:
+def _parse_approvers(value: object, where: str, report: Report) -> _Fields:
     if not isinstance(value, list):
         report(
             where,
             'must be a list of user IDs (U…/W…) and user group IDs (S…) such as ["U0123ABCD"], '
-            f"not {_type_name(value)}",
+            f"not {type_name(value)}",
         )
         return {}
     if not value:
@@ -265,7 +315,7 @@ def _parse_approvers(value: object, where: str, report: _Report) -> _Fields:
     ids = [item.strip() for item in value if isinstance(item, str)]
     bad = [item for item in value if not _is_approver_id(item)]
     if bad:
-        report(where, f"not user IDs (U…/W…) or user group IDs (S…): {_show_list(bad)}")
+        report(where, f"not user IDs (U…/W…) or user group IDs (S…): {show_list(bad)}")
         return {}
     return {"approvers": tuple(dict.fromkeys(ids))}
 
@@ -276,14 +326,14 @@ def _is_approver_id(item: object) -> bool:
     return bool(USER_ID.match(item.strip()) or USERGROUP_ID.match(item.strip()))
 
 
-def _parse_campaigns(value: object, where: str, report: _Report) -> _Fields:
+def _parse_campaigns(value: object, where: str, report: Report) -> _Fields:
     if value == ANY_CAMPAIGN:
         return {"campaigns": None}
     if not isinstance(value, list):
         report(
             where,
             f'must be a list of campaign IDs, or "{ANY_CAMPAIGN}" for every campaign, '
-            f"not {_show(value)}",
+            f"not {show(value)}",
         )
         return {}
     if not value:
@@ -300,14 +350,14 @@ def _parse_campaigns(value: object, where: str, report: _Report) -> _Fields:
         if not (isinstance(item, str) and CAMPAIGN_ID.fullmatch(normalise_campaign_id(item)))
     ]
     if bad:
-        report(where, f"not campaign IDs (UUIDs, 8-4-4-4-12 hex digits): {_show_list(bad)}")
+        report(where, f"not campaign IDs (UUIDs, 8-4-4-4-12 hex digits): {show_list(bad)}")
         return {}
     return {"campaigns": frozenset(ids)}
 
 
-def _parse_ttl(value: object, where: str, report: _Report) -> _Fields:
+def _parse_ttl(value: object, where: str, report: Report) -> _Fields:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        report(where, f"must be a number of hours, not {_type_name(value)}")
+        report(where, f"must be a number of hours, not {type_name(value)}")
         return {}
     if not (math.isfinite(value) and 0 < value <= MAX_TTL_HOURS):
         report(where, f"must be more than 0 and at most {MAX_TTL_HOURS} (30 days), not {value:g}")
@@ -315,7 +365,7 @@ def _parse_ttl(value: object, where: str, report: _Report) -> _Fields:
     return {"ttl": timedelta(hours=value)}
 
 
-def _parse_pattern_and_example(table: dict[str, Any], where: str, report: _Report) -> _Fields:
+def _parse_pattern_and_example(table: dict[str, Any], where: str, report: Report) -> _Fields:
     has_pattern, has_example = "send_id_pattern" in table, "send_id_example" in table
     if not has_pattern and not has_example:
         return {}
@@ -330,7 +380,7 @@ def _parse_pattern_and_example(table: dict[str, Any], where: str, report: _Repor
     if not isinstance(raw_pattern, str):
         report(
             f"{where}.send_id_pattern",
-            f"must be a regular expression in a string, not {_type_name(raw_pattern)}",
+            f"must be a regular expression in a string, not {type_name(raw_pattern)}",
         )
         return {}
     if raw_pattern == NO_PATTERN:
@@ -356,7 +406,7 @@ def _parse_pattern_and_example(table: dict[str, Any], where: str, report: _Repor
         )
         return {}
     if not isinstance(example, str):
-        report(f"{where}.send_id_example", f"must be a string, not {_type_name(example)}")
+        report(f"{where}.send_id_example", f"must be a string, not {type_name(example)}")
         return {}
     if not example:
         report(f"{where}.send_id_example", "must not be empty")
@@ -364,13 +414,13 @@ def _parse_pattern_and_example(table: dict[str, Any], where: str, report: _Repor
     if (problem := send_id_problem(example)) is not None:
         report(
             f"{where}.send_id_example",
-            f"{_show(example)} is not a valid send ID ({_SEND_ID_RULE[problem.code]})",
+            f"{show(example)} is not a valid send ID ({_SEND_ID_RULE[problem.code]})",
         )
         return {}
     if pattern is None:
         return {}
     if pattern.fullmatch(example) is None:
-        report(f"{where}.send_id_example", f"{_show(example)} does not match send_id_pattern")
+        report(f"{where}.send_id_example", f"{show(example)} does not match send_id_pattern")
         return {}
     return {"send_id_pattern": pattern, "send_id_example": example}
 
@@ -381,57 +431,9 @@ _SEND_ID_RULE = {
 }
 
 
-# ---- short, safe problem lines ----------------------------------------------------------------
-
-
-def _show(value: object) -> str:
-    """A short, quoted excerpt of a value, with control characters escaped."""
-    if isinstance(value, str):
-        text = value if len(value) <= _SHOW_MAX else value[: _SHOW_MAX - 1] + "…"
-        return json.dumps(text, ensure_ascii=False)
-    return _type_name(value)
-
-
-def _show_list(values: list[object]) -> str:
-    shown = ", ".join(_show(v) for v in values[:_LIST_MAX])
-    if len(values) > _LIST_MAX:
-        shown += f" and {len(values) - _LIST_MAX} more"
-    return shown
-
-
-def _key(key: str) -> str:
-    """A key as it would be written in TOML (quoted when not bare), shortened."""
-    if _BARE_KEY.fullmatch(key) and len(key) <= _SHOW_MAX:
-        return key
-    return _show(key)
-
-
-def _show_path(path: Path) -> str:
-    text = str(path)
-    return text if len(text) <= 80 else "…" + text[-79:]
-
-
-def _type_name(value: object) -> str:
-    names = {
-        bool: "true/false",
-        int: "a number",
-        float: "a number",
-        str: "a string",
-        list: "a list",
-        dict: "a table",
-    }
-    return names.get(type(value), "a date or time")
-
-
-def _unknown_key_message(key: str, known: tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(key, known, n=1)
-    hint = f"did you mean {close[0]}? " if close else ""
-    return f"unknown key ({hint}known: {', '.join(known)})"
-
-
 def _bad_channel_message(channel_id: str) -> str:
     if CHANNEL_ID.match(channel_id.upper()):
-        return f"not a channel ID (channel IDs are upper case: {_key(channel_id.upper())})"
+        return f"not a channel ID (channel IDs are upper case: {toml_key(channel_id.upper())})"
     return (
         "not a channel ID (C… or G…, from the channel's details; channels are matched by ID, "
         "not by name, and direct messages are never permitted)"

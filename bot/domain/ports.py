@@ -79,6 +79,7 @@ class RequestRepository(Protocol):
         self,
         *,
         channel_id: str,
+        workspace: str,
         requester_id: str,
         campaign_id: str,
         send_id: str | None,
@@ -88,20 +89,23 @@ class RequestRepository(Protocol):
         submission_key: str | None = None,
         max_pending: int | None = None,
     ) -> SendIdRequest:
-        """Store a new pending request. Raises DuplicatePairError if a live request holds the
-        pair, DuplicateSubmissionError if `submission_key` already made a request,
-        PendingLimitError if the requester already has `max_pending` pending requests (counted
-        atomically with the insert, across threads and replicas)."""
+        """Store a new pending request of Braze `workspace`. Raises DuplicatePairError if a
+        live request holds the pair in that workspace, DuplicateSubmissionError if
+        `submission_key` already made a request, PendingLimitError if the requester already
+        has `max_pending` pending requests (counted atomically with the insert, across threads
+        and replicas)."""
         ...
 
     def pending_of(self, requester_id: str) -> list[SendIdRequest]:
-        """The person's pending requests, oldest first."""
+        """The person's pending requests (in every workspace), oldest first."""
         ...
 
     def get(self, request_id: str) -> SendIdRequest | None: ...
 
-    def pair_holder(self, campaign_id: str, send_id: str | None) -> SendIdRequest | None:
-        """The live request holding this campaign/send ID pair, if any."""
+    def pair_holder(
+        self, workspace: str, campaign_id: str, send_id: str | None
+    ) -> SendIdRequest | None:
+        """The live request holding this campaign/send ID pair in `workspace`, if any."""
         ...
 
     def transition(
@@ -167,8 +171,10 @@ class RequestRepository(Protocol):
         """Requests in `states`, last changed before `older_than`, whose reply was not posted."""
         ...
 
-    def quota(self) -> QuotaSnapshot | None: ...
+    def quota(self, workspace: str) -> QuotaSnapshot | None:
+        """What Braze last said of the workspace's daily quota (None: nothing yet)."""
+        ...
 
-    def record_quota(self, snapshot: QuotaSnapshot) -> None:
-        """Keep `snapshot` unless a newer observation is already kept."""
+    def record_quota(self, workspace: str, snapshot: QuotaSnapshot) -> None:
+        """Keep `snapshot` as the workspace's quota unless a newer observation is kept."""
         ...

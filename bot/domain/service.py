@@ -2,24 +2,32 @@
 records around them.
 
 `SendIdService` is the one entry point: the Slack layer and housekeeping never reach the request
-repository or the Braze gateway (`bot.domain.ports`) themselves. Every state change goes through
+repository or the Braze gateways (`bot.domain.ports`) themselves. Every state change goes through
 the repository's atomic conditional transition, so exactly one caller wins, across threads,
 processes and restarts. This module knows nothing of Slack.
+
+Braze workspaces (`bot.domain.workspaces`): a request is made in its channel's workspace and
+keeps it; every Braze call for it (lookup, creation, results) goes to that workspace's gateway,
+and quota and duplicate pairs are per workspace.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from bot.domain import problems
 from bot.domain.analytics import SEND_ANALYTICS_RETENTION_DAYS, SendStats
-from bot.domain.errors import DuplicatePairError, DuplicateSubmissionError, PendingLimitError
+from bot.domain.errors import (
+    DuplicatePairError,
+    DuplicateSubmissionError,
+    PendingLimitError,
+    UnknownWorkspaceError,
+)
 from bot.domain.limits import NO_LIMITS, PersonLimits
+from bot.domain.lookups import CampaignLookups
 from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
 from bot.domain.policy_file import (
     EMPTY_POLICY_FILE,
@@ -70,7 +78,7 @@ class SendIdService:
     def __init__(
         self,
         store: RequestRepository,
-        braze: BrazeGateway,
+        gateways: Mapping[str, BrazeGateway],
         *,
         ttl: timedelta,
         lookup_timeout: float = 0.8,
@@ -78,18 +86,27 @@ class SendIdService:
         rules_for: Callable[[str], ChannelRules] = EMPTY_POLICY_FILE.rules_for,
         limits: PersonLimits = NO_LIMITS,
     ) -> None:
+        """`gateways`: one per Braze workspace, by name ("default" included)."""
         self._store = store
-        self._braze = braze
+        self._gateways = gateways
         self.ttl = ttl
         # The campaign lookup runs inside Slack's 3-second window for view submissions.
-        self.lookup_timeout = lookup_timeout
+        self._lookups = CampaignLookups(self._gateway, timeout=lookup_timeout)
         self.clock = clock
-        # The channel's rules from the policy file (allow-list, naming rule, TTL).
+        # The channel's rules from the policy file (allow-list, naming rule, TTL, workspace).
         self.rules_for = rules_for
         # Per person: requests waiting at once, form submissions a minute.
         self.limits = limits
-        self._lookups_paused_until = 0.0
-        self._lock = threading.Lock()
+
+    def _gateway(self, workspace: str) -> BrazeGateway:
+        gateway = self._gateways.get(workspace)
+        if gateway is None:
+            raise UnknownWorkspaceError(workspace)
+        return gateway
+
+    def workspace_for(self, channel_id: str) -> str:
+        """The Braze workspace a new request in the channel is made in."""
+        return self.rules_for(channel_id).braze_workspace
 
     # ---- submission -------------------------------------------------------------------------
 
@@ -108,24 +125,26 @@ class SendIdService:
             return SubmitOutcome(problems={"campaign_id": limited})
         clean, found = check_form(raw_campaign_id, raw_send_id)
         rules = self.rules_for(channel_id)
+        workspace = rules.braze_workspace
         if "campaign_id" not in found and (p := campaign_allowed_problem(rules, clean.campaign_id)):
             found["campaign_id"] = p
         if "send_id" not in found and (p := send_id_pattern_problem(rules, clean.send_id)):
             found["send_id"] = p
         if found:
             return SubmitOutcome(problems=found)
-        if exhausted := self.quota_exhausted():
+        if exhausted := self.quota_exhausted(workspace):
             return SubmitOutcome(problems={"campaign_id": problems.quota_problem(exhausted)})
         if clean.send_id is not None:
-            holder = self._store.pair_holder(clean.campaign_id, clean.send_id)
+            holder = self._store.pair_holder(workspace, clean.campaign_id, clean.send_id)
             if holder is not None:
                 return SubmitOutcome(problems={"send_id": problems.duplicate_problem(holder)})
-        name, problem = self.lookup_campaign(clean.campaign_id)
+        name, problem = self._lookups.lookup(workspace, clean.campaign_id)
         if problem:
             return SubmitOutcome(problems={"campaign_id": problem})
         try:
             request = self._store.create_request(
                 channel_id=channel_id,
+                workspace=workspace,
                 requester_id=requester_id,
                 campaign_id=clean.campaign_id,
                 send_id=clean.send_id,
@@ -148,42 +167,14 @@ class SendIdService:
             return SubmitOutcome(problems={"send_id": problems.duplicate_problem(held)})
         log.info(
             "request created",
-            extra={"request_id": request.id, "channel": channel_id, "user": requester_id},
+            extra={
+                "request_id": request.id,
+                "channel": channel_id,
+                "user": requester_id,
+                "workspace": workspace,
+            },
         )
         return SubmitOutcome(request=request)
-
-    def lookup_campaign(self, campaign_id: str) -> tuple[str | None, Problem | None]:
-        """(campaign name or None, problem or None). Only a definite "unknown" is a problem."""
-        if time.monotonic() < self._lookups_paused_until:
-            return None, None
-        try:
-            details = self._braze.campaign_details(campaign_id, timeout=self.lookup_timeout)
-        except GatewayError as error:
-            return None, self._lookup_failed(error)
-        if details.archived:
-            return details.name, Problem(problems.CAMPAIGN_ARCHIVED)
-        return details.name, None
-
-    def _lookup_failed(self, error: GatewayError) -> Problem | None:
-        match error.failure_kind:
-            case FailureKind.REJECTED_BY_BRAZE:
-                return Problem(problems.CAMPAIGN_UNKNOWN)
-            case FailureKind.PERMISSION:
-                # The key lacks campaigns.details: names are optional, so stop asking a while.
-                self._pause_lookups(600)
-            case FailureKind.UNAVAILABLE:
-                # Braze is slow or down: the next forms should not each wait out the time box.
-                # An unknown campaign is still refused by /sends/id/create (a 400, no quota spent).
-                log.warning("campaign lookups paused for 30 s: Braze unavailable")
-                self._pause_lookups(30)
-            case _:
-                log.warning("campaign lookup skipped: %s", type(error).__name__)
-        return None
-
-    def _pause_lookups(self, seconds: float) -> None:
-        with self._lock:
-            until = time.monotonic() + seconds
-            self._lookups_paused_until = max(self._lookups_paused_until, until)
 
     # ---- reading requests -------------------------------------------------------------------
 
@@ -218,11 +209,20 @@ class SendIdService:
 
     # ---- quota ------------------------------------------------------------------------------
 
-    def quota(self) -> QuotaSnapshot | None:
-        return self._store.quota()
+    def quota(self, workspace: str) -> QuotaSnapshot | None:
+        """What is known of the Braze workspace's quota today."""
+        return self._store.quota(workspace)
 
-    def quota_exhausted(self) -> QuotaSnapshot | None:
-        snapshot = self._store.quota()
+    def quotas_of(self, channel_ids: Iterable[str]) -> dict[str, QuotaSnapshot | None]:
+        """The quota of each Braze workspace the channels' requests go to, in the order the
+        channels first name them."""
+        workspaces = dict.fromkeys(self.workspace_for(channel) for channel in channel_ids)
+        return {workspace: self._store.quota(workspace) for workspace in workspaces}
+
+    def quota_exhausted(self, workspace: str) -> QuotaSnapshot | None:
+        """The workspace's quota if it is used up until its reset, else None. Another
+        workspace's quota never matters here."""
+        snapshot = self._store.quota(workspace)
         if snapshot is not None and snapshot.exhausted(self.clock()):
             return snapshot
         return None
@@ -371,7 +371,7 @@ class SendIdService:
         Raises GatewayError."""
         if request.created_send_id is None:
             raise ValueError(f"request {request.id} has created no send ID to show results of")
-        return self._braze.send_data_series(
+        return self._gateway(request.workspace).send_data_series(
             request.campaign_id, request.created_send_id, days=SEND_ANALYTICS_RETENTION_DAYS
         )
 
@@ -389,8 +389,10 @@ class SendIdService:
                 "call Braze"
             )
         actor = request.decided_by or SYSTEM_ACTOR
+        # The workspace stored with the request, whatever the channel's workspace is now.
+        workspace = request.workspace
         try:
-            created = self._braze.create_send_id(request.campaign_id, request.send_id)
+            created = self._gateway(workspace).create_send_id(request.campaign_id, request.send_id)
         except GatewayError as error:
             kind = error.failure_kind
             quota = error.quota
@@ -402,7 +404,7 @@ class SendIdService:
                     observed_at=self.clock(),
                 )
             if quota is not None:
-                self._store.record_quota(quota)
+                self._store.record_quota(workspace, quota)
             failed = self._store.transition(
                 request.id,
                 RequestState.APPROVED,
@@ -417,13 +419,14 @@ class SendIdService:
                 "braze create failed",
                 extra={
                     "request_id": request.id,
+                    "workspace": workspace,
                     "failure": kind.value,
                     "status": error.status_code,
                 },
             )
             return self._settled(request.id, failed), quota
         if created.quota is not None:
-            self._store.record_quota(created.quota)
+            self._store.record_quota(workspace, created.quota)
         done = self._store.transition(
             request.id,
             RequestState.APPROVED,
@@ -433,7 +436,7 @@ class SendIdService:
             now=self.clock(),
             created_send_id=created.send_id,
         )
-        log.info("send id created", extra={"request_id": request.id})
+        log.info("send id created", extra={"request_id": request.id, "workspace": workspace})
         return self._settled(request.id, done), created.quota
 
     def _settled(self, request_id: str, won: SendIdRequest | None) -> SendIdRequest:

@@ -114,6 +114,11 @@ GERMAN: dict[Msg, str] = {
     Msg.FAILURE_UNEXPECTED: (
         "Braze gab eine Antwort, die der Bot nicht lesen konnte; das Ergebnis ist unbekannt"
     ),
+    Msg.FAILURE_WORKSPACE_UNKNOWN: (
+        "Der Braze-Workspace, in dem diese Anfrage gestellt wurde, steht nicht mehr in der "
+        "Richtliniendatei des Bots, Braze wurde also nicht aufgerufen. Ein Admin sollte den "
+        "Workspace wieder eintragen"
+    ),
     Msg.REJECTED_REPLY: ":no_entry_sign: {who} hat diese Anfrage abgelehnt, {requester}.{reason}",
     Msg.EXPIRED_REPLY: (
         ":hourglass: Diese Anfrage ist abgelaufen: Niemand hat rechtzeitig entschieden. "
@@ -152,6 +157,7 @@ GERMAN: dict[Msg, str] = {
         "Erstellung gelesen."
     ),
     Msg.QUOTA_USED_UP: " *Aufgebraucht.*",
+    Msg.IN_WORKSPACE: "Braze-Workspace *{workspace}*: {text}",
     Msg.QUOTA_REPORT: "{line}{used_up} (Stand laut Braze: {seen})",
     Msg.REFUSAL_CHANNEL: (
         "In diesem Channel sind Anfragen für Sende-IDs nicht erlaubt. Sie funktionieren in: "

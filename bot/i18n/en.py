@@ -102,6 +102,10 @@ ENGLISH: dict[Msg, str] = {
         "created. Check in Braze before retrying"
     ),
     Msg.FAILURE_UNEXPECTED: ("Braze gave an answer the bot could not read; the outcome is unknown"),
+    Msg.FAILURE_WORKSPACE_UNKNOWN: (
+        "The Braze workspace this request was made in is no longer in the bot's policy file, "
+        "so Braze was not called. An admin should add the workspace back"
+    ),
     Msg.REJECTED_REPLY: ":no_entry_sign: {who} rejected this request, {requester}.{reason}",
     Msg.EXPIRED_REPLY: (
         ":hourglass: This request expired: nobody decided in time. "
@@ -132,6 +136,8 @@ ENGLISH: dict[Msg, str] = {
         "Braze raised it); it is read from Braze's answers to each creation."
     ),
     Msg.QUOTA_USED_UP: " *Used up.*",
+    # What is said of one Braze workspace (its quota), where the bot knows several.
+    Msg.IN_WORKSPACE: "Braze workspace *{workspace}*: {text}",
     Msg.QUOTA_REPORT: "{line}{used_up} (as Braze reported {seen})",
     Msg.REFUSAL_CHANNEL: (
         "Send ID requests are not permitted in this channel. They work in: {channels}"

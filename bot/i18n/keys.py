@@ -82,6 +82,8 @@ class Msg(enum.StrEnum):
     FAILURE_UNAVAILABLE = "failure.unavailable"
     FAILURE_OUTCOME_UNKNOWN = "failure.outcome_unknown"
     FAILURE_UNEXPECTED = "failure.unexpected"
+    FAILURE_WORKSPACE_UNKNOWN = "failure.workspace_unknown"
+    IN_WORKSPACE = "common.in_workspace"
     REJECTED_REPLY = "reply.rejected"
     EXPIRED_REPLY = "reply.expired"
     # slash command answers

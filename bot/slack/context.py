@@ -66,12 +66,16 @@ class BotContext:
                 else:
                     unreadable += 1
             to_decide = to_decide[:HOME_TO_DECIDE]
+        # One bar per Braze workspace of the channels where requests can be made, each named
+        # where there are several.
+        quotas = self.service.quotas_of(self.policy.allowed_channels)
+        named = len(quotas) > 1
         view = home.home_view(
             t,
             channels=self.policy.allowed_channels,
             mine=self.service.requests_of(user_id, HOME_MINE),
             to_decide=to_decide,
-            quota=self.service.quota(),
+            quotas=[(name if named else None, quota) for name, quota in quotas.items()],
             unreadable=unreadable,
         )
         self.messenger.publish_home(user_id, view)

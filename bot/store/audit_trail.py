@@ -18,6 +18,7 @@ from bot.store.schema import audit_log, aware, requests_table, to_audit
 def insert_audit(
     conn: Connection,
     request_id: str,
+    workspace: str,
     from_state: RequestState | None,
     to_state: RequestState,
     actor_id: str,
@@ -28,6 +29,7 @@ def insert_audit(
     conn.execute(
         audit_log.insert().values(
             request_id=request_id,
+            workspace=workspace,
             from_state=None if from_state is None else from_state.value,
             to_state=to_state.value,
             actor_id=actor_id,
@@ -56,9 +58,9 @@ class AuditTrail(Queries):
         its request, oldest first (ties by insertion order), for exports.
 
         Streams in batches of ``batch_size`` over one read-only connection, held until the
-        iterator is exhausted or closed. Each dict has: request_id, channel_id, campaign_id,
-        send_id, created_send_id, requester_id, from_state (None for the creation row),
-        to_state, actor_id, at (aware UTC datetime), detail. Failures raise StoreError.
+        iterator is exhausted or closed. Each dict has: request_id, channel_id, workspace,
+        campaign_id, send_id, created_send_id, requester_id, from_state (None for the creation
+        row), to_state, actor_id, at (aware UTC datetime), detail. Failures raise StoreError.
         """
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
@@ -66,6 +68,7 @@ class AuditTrail(Queries):
             sa.select(
                 audit_log.c.request_id,
                 requests_table.c.channel_id,
+                audit_log.c.workspace,
                 requests_table.c.campaign_id,
                 requests_table.c.send_id,
                 requests_table.c.created_send_id,

@@ -64,6 +64,7 @@ class RequestLifecycle(Queries):
         self,
         *,
         channel_id: str,
+        workspace: str,
         requester_id: str,
         campaign_id: str,
         send_id: str | None,
@@ -73,21 +74,23 @@ class RequestLifecycle(Queries):
         submission_key: str | None = None,
         max_pending: int | None = None,
     ) -> SendIdRequest:
-        """Store a new pending request, or raise DuplicatePairError if the pair is held,
-        DuplicateSubmissionError if `submission_key` (the form's view ID) already made one, or
-        PendingLimitError if the requester already has `max_pending` pending requests.
+        """Store a new pending request of Braze `workspace`, or raise DuplicatePairError if the
+        pair is held in that workspace, DuplicateSubmissionError if `submission_key` (the form's
+        view ID) already made one, or PendingLimitError if the requester already has
+        `max_pending` pending requests (in any workspace).
 
         The cap is counted inside the insert's transaction, with the requester's inserts
         serialised (SQLite: the write lock taken at BEGIN; PostgreSQL: an advisory lock per
         requester), so concurrent submissions on any thread or replica cannot exceed it."""
         now = utcnow() if now is None else aware(now)
-        key = pair_key(campaign_id, send_id)
+        key = pair_key(workspace, campaign_id, send_id)
         # A few rounds: after a unique violation the holder may free the pair before we look it
         # up (then inserting again is right), and a random ID may (very rarely) collide.
         for _ in range(5):
             request = SendIdRequest(
                 id="r" + secrets.token_hex(6),
                 channel_id=channel_id,
+                workspace=workspace,
                 requester_id=requester_id,
                 campaign_id=campaign_id,
                 send_id=send_id,
@@ -105,6 +108,7 @@ class RequestLifecycle(Queries):
                         requests_table.insert().values(
                             id=request.id,
                             channel_id=channel_id,
+                            workspace=workspace,
                             requester_id=requester_id,
                             campaign_id=campaign_id,
                             send_id=send_id,
@@ -119,7 +123,14 @@ class RequestLifecycle(Queries):
                         )
                     )
                     insert_audit(
-                        conn, request.id, None, RequestState.PENDING, requester_id, now, "requested"
+                        conn,
+                        request.id,
+                        workspace,
+                        None,
+                        RequestState.PENDING,
+                        requester_id,
+                        now,
+                        "requested",
                     )
                 return request
             except exc.IntegrityError:
@@ -167,12 +178,15 @@ class RequestLifecycle(Queries):
         return None if found is None else str(found)
 
     @translate_errors
-    def pair_holder(self, campaign_id: str, send_id: str | None) -> SendIdRequest | None:
-        """The live request holding this pair, if any (None for send_id None: never held).
+    def pair_holder(
+        self, workspace: str, campaign_id: str, send_id: str | None
+    ) -> SendIdRequest | None:
+        """The live request holding this pair in `workspace`, if any (None for send_id None:
+        never held).
 
         A cheap pre-check for form validation; create_request stays the authority on races.
         """
-        return self._holder_of(pair_key(campaign_id, send_id))
+        return self._holder_of(pair_key(workspace, campaign_id, send_id))
 
     def _holder_of(self, key: str | None) -> SendIdRequest | None:
         if key is None:
@@ -251,7 +265,11 @@ class RequestLifecycle(Queries):
             # Normally a no-op (the request already holds its pair); after a 400 freed it, a retry
             # must hold it again. NULL when send_id is NULL (NULL || x is NULL on both backends).
             values["pair_key"] = (
-                requests_table.c.campaign_id + PAIR_SEPARATOR + requests_table.c.send_id
+                requests_table.c.workspace
+                + PAIR_SEPARATOR
+                + requests_table.c.campaign_id
+                + PAIR_SEPARATOR
+                + requests_table.c.send_id
             )
         if to_state in _FREEING_STATES or (
             to_state is RequestState.FAILED and failure_kind is FailureKind.REJECTED_BY_BRAZE
@@ -296,6 +314,7 @@ class RequestLifecycle(Queries):
                 insert_audit(
                     conn,
                     request_id,
+                    row["workspace"],
                     RequestState(row["previous_state"]),
                     to_state,
                     actor_id,
@@ -307,7 +326,9 @@ class RequestLifecycle(Queries):
             # Only the pair re-claim on entering APPROVED can violate a constraint here.
             current = self.get(request_id)
             holder = (
-                None if current is None else self.pair_holder(current.campaign_id, current.send_id)
+                None
+                if current is None
+                else self.pair_holder(current.workspace, current.campaign_id, current.send_id)
             )
             if holder is None:
                 raise

@@ -10,14 +10,19 @@ from typing import Final
 
 import sqlalchemy as sa
 
+from bot.domain.workspaces import DEFAULT_WORKSPACE
 from bot.store.engine import Database
 from bot.store.errors import StoreError
-from bot.store.schema import metadata, schema_version_table, utcnow
+from bot.store.schema import PAIR_SEPARATOR, metadata, schema_version_table, utcnow
 
-SCHEMA_VERSION: Final = 4
+SCHEMA_VERSION: Final = 5
+
+# A step: plain SQL, or a statement with bound parameters. New tables need no step: every
+# start runs metadata.create_all (below) before the steps, so a step may fill a new table.
+Step = str | sa.TextClause
 
 # How to bring a database from version N-1 to N, in order.
-MIGRATIONS: Final[dict[int, tuple[str, ...]]] = {
+MIGRATIONS: Final[dict[int, tuple[Step, ...]]] = {
     2: (
         # Which state's thread reply is posted: lets housekeeping re-post replies a crash lost.
         "ALTER TABLE requests ADD COLUMN announced_state VARCHAR(16)",
@@ -31,6 +36,27 @@ MIGRATIONS: Final[dict[int, tuple[str, ...]]] = {
         "CREATE UNIQUE INDEX uq_requests_submission_key ON requests (submission_key)",
     ),
     4: (
+        # Several Braze workspaces: everything before them was the one of BRAZE_API_KEY. The
+        # DEFAULT only fills the existing rows (SQLite adds a NOT NULL column only with one);
+        # the bot always writes the workspace itself.
+        f"ALTER TABLE requests ADD COLUMN workspace VARCHAR(32) NOT NULL "
+        f"DEFAULT '{DEFAULT_WORKSPACE}'",
+        f"ALTER TABLE audit_log ADD COLUMN workspace VARCHAR(32) NOT NULL "
+        f"DEFAULT '{DEFAULT_WORKSPACE}'",
+        # The duplicate-pair rule holds per workspace: held pairs get their workspace in front.
+        sa.text(
+            "UPDATE requests SET pair_key = workspace || :separator || pair_key "
+            "WHERE pair_key IS NOT NULL"
+        ).bindparams(separator=PAIR_SEPARATOR),
+        # The quota is per workspace: the one known quota becomes the default workspace's.
+        sa.text(
+            "INSERT INTO workspace_quota "
+            "(workspace, quota_limit, remaining, reset_at, observed_at) "
+            "SELECT :workspace, quota_limit, remaining, reset_at, observed_at FROM braze_quota"
+        ).bindparams(workspace=DEFAULT_WORKSPACE),
+        "DROP TABLE braze_quota",
+    ),
+    5: (
         # The per-person cap counts a requester's pending requests inside every insert.
         "CREATE INDEX ix_requests_requester_state ON requests (requester_id, state)",
     ),
@@ -60,8 +86,11 @@ def ensure_schema(db: Database) -> None:
                 f"({SCHEMA_VERSION}); upgrade the bot"
             )
         for version in range(current + 1, SCHEMA_VERSION + 1):
-            for statement in MIGRATIONS[version]:
+            for step in MIGRATIONS[version]:
+                if isinstance(step, sa.TextClause):
+                    conn.execute(step)
+                    continue
                 if not db.is_sqlite:
-                    statement = statement.replace("TIMESTAMP", "TIMESTAMP WITH TIME ZONE")
-                conn.exec_driver_sql(statement)
+                    step = step.replace("TIMESTAMP", "TIMESTAMP WITH TIME ZONE")
+                conn.exec_driver_sql(step)
             conn.execute(schema_version_table.insert().values(version=version, applied_at=utcnow()))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import sqlalchemy as sa
 
 from bot.domain.models import FailureKind, RequestState, SendIdRequest
@@ -71,16 +73,21 @@ class RequestReads(Queries):
         return counts
 
     @translate_errors
-    def count_failed_by_kind(self) -> dict[FailureKind, int]:
-        """How many ``failed`` requests there are of each failure kind (zero if none)."""
-        counts = dict.fromkeys(FailureKind, 0)
+    def count_failed_by_kind(
+        self, workspaces: Iterable[str] = ()
+    ) -> dict[str, dict[FailureKind, int]]:
+        """How many ``failed`` requests there are of each failure kind, by Braze workspace:
+        every kind of every workspace in `workspaces` (zero if none), and of any other
+        workspace with failed requests (one no longer configured, say)."""
+        counts = {workspace: dict.fromkeys(FailureKind, 0) for workspace in workspaces}
         statement = (
-            sa.select(requests_table.c.failure_kind, sa.func.count())
+            sa.select(requests_table.c.workspace, requests_table.c.failure_kind, sa.func.count())
             .where(requests_table.c.state == RequestState.FAILED.value)
-            .group_by(requests_table.c.failure_kind)
+            .group_by(requests_table.c.workspace, requests_table.c.failure_kind)
         )
         with self._db.connect() as conn:
-            for kind, count in conn.execute(statement):
+            for workspace, kind, count in conn.execute(statement):
                 if kind in FailureKind._value2member_map_:
-                    counts[FailureKind(kind)] = int(count)
+                    by_kind = counts.setdefault(workspace, dict.fromkeys(FailureKind, 0))
+                    by_kind[FailureKind(kind)] = int(count)
         return counts

@@ -1,8 +1,8 @@
 """The tables, and how their rows become the domain's records.
 
 Every datetime column is an aware UTC datetime on both backends. ``pair_key`` is the database's
-half of the duplicate-pair rule: set while a request holds its campaign/send ID pair, NULL once
-it is freed (NULLs never collide), under a unique constraint.
+half of the duplicate-pair rule: set while a request holds its campaign/send ID pair in its Braze
+workspace, NULL once it is freed (NULLs never collide), under a unique constraint.
 """
 
 from __future__ import annotations
@@ -15,14 +15,18 @@ from sqlalchemy.engine import Dialect, RowMapping
 
 from bot.domain.models import AuditEntry, FailureKind, RequestState, SendIdRequest
 
-# Separates campaign ID and send ID inside pair_key; a control character cannot occur in either
-# (send IDs are printable ASCII, campaign IDs are UUID-like), so distinct pairs get distinct keys.
+# Separates workspace, campaign ID and send ID inside pair_key; a control character cannot occur
+# in any (workspace names are letters, digits, - and _; send IDs are printable ASCII; campaign IDs
+# are UUID-like), so distinct pairs get distinct keys.
 PAIR_SEPARATOR: Final = "\x1f"
 
 
-def pair_key(campaign_id: str, send_id: str | None) -> str | None:
-    """The value of ``pair_key`` for a request holding this pair (None: Braze generates one)."""
-    return None if send_id is None else f"{campaign_id}{PAIR_SEPARATOR}{send_id}"
+def pair_key(workspace: str, campaign_id: str, send_id: str | None) -> str | None:
+    """The value of ``pair_key`` for a request holding this pair in this workspace (None:
+    Braze generates the send ID, so there is no pair to hold)."""
+    if send_id is None:
+        return None
+    return f"{workspace}{PAIR_SEPARATOR}{campaign_id}{PAIR_SEPARATOR}{send_id}"
 
 
 def utcnow() -> datetime:
@@ -72,6 +76,8 @@ requests_table = sa.Table(
     metadata,
     sa.Column("id", sa.String(32), primary_key=True),
     sa.Column("channel_id", sa.String(32), nullable=False),
+    # The Braze workspace the request was made in (bot.domain.workspaces); never changes.
+    sa.Column("workspace", sa.String(32), nullable=False),
     sa.Column("requester_id", sa.String(32), nullable=False),
     sa.Column("campaign_id", sa.String(128), nullable=False),
     sa.Column("send_id", sa.String(128), nullable=True),
@@ -79,7 +85,7 @@ requests_table = sa.Table(
     sa.Column("state", sa.String(16), nullable=False),
     # The state before the last transition: lets one UPDATE report which from-state it matched.
     sa.Column("previous_state", sa.String(16), nullable=True),
-    # campaign_id + PAIR_SEPARATOR + send_id while the request holds the pair, else NULL.
+    # workspace + SEP + campaign_id + SEP + send_id while the request holds the pair, else NULL.
     sa.Column("pair_key", sa.String(260), nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
@@ -114,6 +120,8 @@ audit_log = sa.Table(
         sa.ForeignKey("requests.id", name="fk_audit_log_request"),
         nullable=False,
     ),
+    # The request's workspace, kept in the trail itself: which Braze workspace was called.
+    sa.Column("workspace", sa.String(32), nullable=False),
     sa.Column("from_state", sa.String(16), nullable=True),
     sa.Column("to_state", sa.String(16), nullable=False),
     sa.Column("actor_id", sa.String(32), nullable=False),
@@ -122,11 +130,12 @@ audit_log = sa.Table(
     sa.Index("ix_audit_log_request", "request_id", "id"),
 )
 
-# A single row (id = 1): only the newest observation matters, and every replica shares it.
+# One row per Braze workspace (each has its own daily quota): only the newest observation
+# matters, and every replica shares it.
 quota_table = sa.Table(
-    "braze_quota",
+    "workspace_quota",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("workspace", sa.String(32), primary_key=True),
     sa.Column("quota_limit", sa.Integer, nullable=True),
     sa.Column("remaining", sa.Integer, nullable=True),
     sa.Column("reset_at", UTCDateTime, nullable=True),
@@ -145,6 +154,7 @@ def to_request(row: RowMapping) -> SendIdRequest:
     return SendIdRequest(
         id=row["id"],
         channel_id=row["channel_id"],
+        workspace=row["workspace"],
         requester_id=row["requester_id"],
         campaign_id=row["campaign_id"],
         send_id=row["send_id"],
@@ -170,6 +180,7 @@ def to_audit(row: RowMapping) -> AuditEntry:
     from_state = row["from_state"]
     return AuditEntry(
         request_id=row["request_id"],
+        workspace=row["workspace"],
         from_state=None if from_state is None else RequestState(from_state),
         to_state=RequestState(row["to_state"]),
         actor_id=row["actor_id"],

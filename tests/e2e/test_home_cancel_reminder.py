@@ -6,6 +6,7 @@ import time
 from datetime import UTC, datetime
 
 from bot.domain.models import QuotaSnapshot, RequestState
+from bot.domain.workspaces import DEFAULT_WORKSPACE
 from tests.standins.braze import BrazeStandIn
 from tests.support.bots import InProcessBots
 from tests.support.constants import (
@@ -129,7 +130,7 @@ def test_the_home_tab_shows_a_requester_their_requests_quota_and_channels(bot: S
 def test_the_home_tab_shows_the_quota_as_a_bar(bot: SlackDriver) -> None:
     reset = datetime.now(UTC).replace(microsecond=0)
     bot.store.record_quota(
-        QuotaSnapshot(limit=100, remaining=75, reset_at=reset, observed_at=reset)
+        DEFAULT_WORKSPACE, QuotaSnapshot(limit=100, remaining=75, reset_at=reset, observed_at=reset)
     )
     text = all_text(bot.open_home(OUTSIDER))
     assert "█████░░░░░░░░░░░░░░░" in text

@@ -12,6 +12,7 @@ import time
 import pytest
 
 from bot.domain.models import RequestState
+from bot.domain.workspaces import DEFAULT_WORKSPACE as W
 from bot.store import Store
 from tests.ops.test_metrics import Scrape
 from tests.standins.braze import CREATE_PATH, BrazeStandIn
@@ -115,10 +116,12 @@ def test_two_replicas_on_one_postgresql_make_exactly_one_braze_call_for_concurre
         for scrape in scrapes:
             assert scrape.value("sendid_requests", state="created") == 1
             assert scrape.value("sendid_pending_requests") == 0
-            assert scrape.value("sendid_braze_quota_remaining") == 99
+            assert scrape.value("sendid_braze_quota_remaining", workspace=W) == 99
         assert (
             sum(
-                s.value("sendid_braze_requests_total", endpoint=CREATE_PATH, status="201")
+                s.value(
+                    "sendid_braze_requests_total", workspace=W, endpoint=CREATE_PATH, status="201"
+                )
                 for s in scrapes
             )
             == 1

@@ -37,6 +37,8 @@ OVERLAYS = [pytest.param(PRODUCTION, id="production"), pytest.param(SOCKET_MODE,
 IMAGE_UID = 10001  # the Dockerfile's `useradd --uid`
 SECRET_NAMES = re.compile(r"TOKEN|SECRET|KEY|PASSWORD|DATABASE_URL")
 COMPONENT_LINES = "# components:\n#   - ../../components/prometheus-operator\n"
+WORKSPACE_KEYS_LINE = "  # - path: braze-workspace-keys.yaml\n"
+PATCHES = ("prometheus-annotations.yaml", "socket-mode.yaml", "braze-workspace-keys.yaml")
 
 
 def deployment_of(overlay: Path) -> Manifest:
@@ -51,15 +53,21 @@ def env_of(overlay: Path) -> dict[str, dict[str, Any]]:
     return {v["name"]: v for v in pod_container(deployment_of(overlay))["env"]}
 
 
-def with_prometheus_operator(tmp_path: Path) -> Path:
-    """The production overlay as a user edits it for the Prometheus Operator (a copy)."""
+def uncommented(tmp_path: Path, lines: str) -> Path:
+    """A copy of deploy/kubernetes whose production kustomization has `lines` uncommented, as
+    a user enables what it offers; the copy's production overlay."""
     copy = tmp_path / "kubernetes"
     shutil.copytree(KUBERNETES, copy)
     kustomization = copy / "overlays" / "production" / "kustomization.yaml"
     text = kustomization.read_text()
-    assert COMPONENT_LINES in text, "the overlay no longer offers the component as documented"
-    kustomization.write_text(text.replace(COMPONENT_LINES, COMPONENT_LINES.replace("# ", "")))
+    assert lines in text, "the overlay no longer offers this as documented"
+    kustomization.write_text(text.replace(lines, lines.replace("# ", "")))
     return copy / "overlays" / "production"
+
+
+def with_prometheus_operator(tmp_path: Path) -> Path:
+    """The production overlay as a user edits it for the Prometheus Operator (a copy)."""
+    return uncommented(tmp_path, COMPONENT_LINES)
 
 
 # -- valid Kubernetes objects ----------------------------------------------------------------
@@ -72,7 +80,7 @@ def test_every_file_in_the_base_and_overlays_is_a_valid_kubernetes_object() -> N
         for path in sorted(KUBERNETES.rglob("*.yaml"))
         if path.name != "kustomization.yaml"
         and "components" not in path.parts  # the ServiceMonitor is a CRD: checked below
-        and path.name not in ("prometheus-annotations.yaml", "socket-mode.yaml")  # patches
+        and path.name not in PATCHES
     ]
     manifests = load_files(*files)
     kinds = sorted(m["kind"] for m in manifests)
@@ -201,6 +209,31 @@ def test_every_secret_comes_from_the_secret_by_reference_and_no_value_is_in_the_
     for source in pod_container(one(manifests, "Deployment"))["envFrom"]:
         settings = named(manifests, source["configMapRef"]["name"], "metadata")
         assert not [name for name in settings["data"] if SECRET_NAMES.search(name)]
+
+
+def test_a_braze_workspaces_key_comes_from_the_secret_once_its_patch_is_enabled(
+    tmp_path: Path,
+) -> None:
+    production = uncommented(tmp_path, WORKSPACE_KEYS_LINE)
+    for overlay in (production, production.parent / "socket-mode"):
+        env = env_of(overlay)
+        assert env["BRAZE_API_KEY_EU"] == {
+            "name": "BRAZE_API_KEY_EU",
+            "valueFrom": {"secretKeyRef": {"name": "sendid-bot", "key": "BRAZE_API_KEY_EU"}},
+        }
+        # Added to the container's variables, not replacing them.
+        assert {"SLACK_BOT_TOKEN", "BRAZE_API_KEY", "SENDID_DATABASE_URL"} <= set(env)
+        for manifest in render(overlay):
+            assert schema_problems(manifest) == []
+    # Not enabled by default: the example policy uses no second workspace.
+    assert "BRAZE_API_KEY_EU" not in env_of(PRODUCTION)
+
+
+def test_the_policys_workspace_example_names_the_variable_the_patch_provides() -> None:
+    named_in_policy = re.findall(r'api_key_env = "(\w+)"', (PRODUCTION / "policy.toml").read_text())
+    patch = load_files(PRODUCTION / "braze-workspace-keys.yaml")[0]
+    provided = {v["name"] for v in pod_container(patch)["env"]}
+    assert named_in_policy and set(named_in_policy) <= provided
 
 
 def test_http_mode_needs_the_signing_secret_and_socket_mode_the_app_token() -> None:

@@ -9,6 +9,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.domain.models import RequestState
+from bot.domain.workspaces import DEFAULT_WORKSPACE as W
 from bot.runtime import BotRuntime
 from tests.standins.braze import CREATE_PATH, DETAILS_PATH, BrazeStandIn
 from tests.standins.slack import SlackStandIn
@@ -48,16 +49,35 @@ def assert_after_one_approved_request(scrape: Scrape) -> None:
     assert scrape.value("sendid_requests", state="pending") == 0
     assert scrape.value("sendid_requests", state="failed") == 0
     assert scrape.value("sendid_pending_requests") == 0
-    assert scrape.value("sendid_failed_requests", kind="quota") == 0
+    assert scrape.value("sendid_failed_requests", workspace=W, kind="quota") == 0
     # Per process: one create call answered 201, one campaign lookup answered 200.
-    assert scrape.value("sendid_braze_requests_total", endpoint=CREATE_PATH, status="201") == 1
-    assert scrape.value("sendid_braze_requests_total", endpoint=DETAILS_PATH, status="200") == 1
-    assert scrape.value("sendid_braze_request_duration_seconds_count", endpoint=CREATE_PATH) == 1
-    assert 0 < scrape.value("sendid_braze_request_duration_seconds_sum", endpoint=CREATE_PATH) < 5
+    assert (
+        scrape.value("sendid_braze_requests_total", workspace=W, endpoint=CREATE_PATH, status="201")
+        == 1
+    )
+    assert (
+        scrape.value(
+            "sendid_braze_requests_total", workspace=W, endpoint=DETAILS_PATH, status="200"
+        )
+        == 1
+    )
+    assert (
+        scrape.value(
+            "sendid_braze_request_duration_seconds_count", workspace=W, endpoint=CREATE_PATH
+        )
+        == 1
+    )
+    assert (
+        0
+        < scrape.value(
+            "sendid_braze_request_duration_seconds_sum", workspace=W, endpoint=CREATE_PATH
+        )
+        < 5
+    )
     # From Braze's X-RateLimit headers (the stand-in allows 100 a day).
-    assert scrape.value("sendid_braze_quota_remaining") == 99
-    assert scrape.value("sendid_braze_quota_limit") == 100
-    assert scrape.value("sendid_braze_quota_reset_timestamp_seconds") > time.time()
+    assert scrape.value("sendid_braze_quota_remaining", workspace=W) == 99
+    assert scrape.value("sendid_braze_quota_limit", workspace=W) == 100
+    assert scrape.value("sendid_braze_quota_reset_timestamp_seconds", workspace=W) > time.time()
     # The usual process metrics come along.
     assert scrape.has("process_cpu_seconds_total") or scrape.has("python_info")
 
@@ -89,9 +109,12 @@ def test_metrics_count_failures_by_kind_and_braze_answers_by_status(
     bot.click(APPROVE, request.id, user=APPROVER)
     wait_for_state(bot.store, request.id, RequestState.FAILED)
     scrape = Scrape(bot.url)
-    assert scrape.value("sendid_failed_requests", kind="permission") == 1
+    assert scrape.value("sendid_failed_requests", workspace=W, kind="permission") == 1
     assert scrape.value("sendid_requests", state="failed") == 1
-    assert scrape.value("sendid_braze_requests_total", endpoint=CREATE_PATH, status="403") == 1
+    assert (
+        scrape.value("sendid_braze_requests_total", workspace=W, endpoint=CREATE_PATH, status="403")
+        == 1
+    )
 
 
 def test_a_scrape_answers_even_when_the_database_is_broken(

@@ -19,6 +19,7 @@ from datetime import timedelta
 import pytest
 
 from bot.domain.models import FailureKind, RequestState
+from bot.domain.workspaces import DEFAULT_WORKSPACE
 from bot.store import Store
 from tests.reliability import invariants
 from tests.reliability.harness import CHANNELS, Figures, check_consistency, long_run, watched_driver
@@ -188,7 +189,7 @@ def test_sigkill_while_a_request_is_being_stored_and_shown(
         assert answer.accepted_submission
         submission = Submission(CHANNEL, REQUESTER, CAMPAIGN, "mid_submit")
         with Store(database_url) as store:
-            wait_until(lambda: store.pair_holder(CAMPAIGN, "mid_submit"))
+            wait_until(lambda: store.pair_holder(DEFAULT_WORKSPACE, CAMPAIGN, "mid_submit"))
         time.sleep(0.2)
         process.kill()
         figures.fault("SIGKILL between storing a request and its card")

@@ -23,6 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.domain.workspaces import DEFAULT_WORKSPACE
 from tests.reliability import invariants
 from tests.reliability.harness import (
     CHANNELS,
@@ -253,7 +254,11 @@ def test_the_form_accepts_exactly_what_the_rules_allow(
     driver = watched_driver(bot.url, slack)
     view = driver.open_form(user=REQUESTER, channel=PRIVATE_CHANNEL)
     ok, send_id = expected(raw_campaign, raw_send_id)
-    if ok and send_id is not None and bot.store.pair_holder(CAMPAIGN, send_id) is not None:
+    if (
+        ok
+        and send_id is not None
+        and bot.store.pair_holder(DEFAULT_WORKSPACE, CAMPAIGN, send_id) is not None
+    ):
         ok = False  # the pair is already held: refused inline as a duplicate
     before = len(invariants.all_requests(bot.store))
     answer = driver.submit(

@@ -10,7 +10,7 @@ One set of settings (:func:`bot_settings`) serves all three: :func:`make_setting
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, Self
@@ -18,6 +18,7 @@ from typing import Any, Self
 import httpx
 
 from bot.braze import RetryPolicy
+from bot.configuration import load_configuration
 from bot.runtime import BotRuntime
 from bot.settings import Settings, load_settings
 from bot.socket_mode import SocketModeTiming
@@ -154,15 +155,21 @@ class InProcessBots:
         self._running = ExitStack()
 
     def start(
-        self, *, runtime_options: dict[str, Any] | None = None, **settings: Any
+        self,
+        *,
+        runtime_options: dict[str, Any] | None = None,
+        variables: Mapping[str, str] | None = None,
+        **settings: Any,
     ) -> SlackDriver:
-        """One more bot on the shared database; `settings` override Settings fields."""
+        """One more bot on the shared database; `settings` override Settings fields,
+        `variables` are the other environment variables it reads (workspace keys)."""
         runtime = self._running.enter_context(
             running_bot(
                 self.slack,
                 self.braze,
                 self.database_url,
                 runtime_options=runtime_options,
+                variables=variables,
                 **settings,
             )
         )
@@ -175,10 +182,14 @@ class InProcessBots:
             )
         )
 
-    def dispatching(self, **settings: Any) -> SlackDriver:
+    def dispatching(
+        self, *, variables: Mapping[str, str] | None = None, **settings: Any
+    ) -> SlackDriver:
         """One more bot, built but not started (no HTTP server, no housekeeping): its driver
         hands each request to its Bolt app, so a request takes milliseconds."""
-        runtime = bot_runtime(self.slack, self.braze, self.database_url, **settings)
+        runtime = bot_runtime(
+            self.slack, self.braze, self.database_url, variables=variables, **settings
+        )
         self._running.callback(runtime.stop)
         return SlackDriver.dispatching(runtime, self.slack)
 
@@ -198,11 +209,14 @@ def bot_runtime(
     database_url: str,
     *,
     runtime_options: dict[str, Any] | None = None,
+    variables: Mapping[str, str] | None = None,
     **settings: Any,
 ) -> BotRuntime:
-    """A BotRuntime with fast Braze timeouts, not started."""
+    """A BotRuntime with fast Braze timeouts, not started. `variables`: the environment it
+    reads besides its settings (a workspace's key; nothing from this process's environment)."""
+    settings_read = make_settings(slack.url, braze.url, database_url, **settings)
     return BotRuntime(
-        make_settings(slack.url, braze.url, database_url, **settings),
+        load_configuration(settings_read, dict(variables or {})),
         braze_timeout=FAST_TIMEOUT,
         braze_retry=FAST_RETRY,
         **(runtime_options or {}),
@@ -216,10 +230,18 @@ def running_bot(
     database_url: str,
     *,
     runtime_options: dict[str, Any] | None = None,
+    variables: Mapping[str, str] | None = None,
     **settings: Any,
 ) -> Iterator[BotRuntime]:
     """A BotRuntime with fast Braze timeouts, started on 127.0.0.1 and a free port."""
-    runtime = bot_runtime(slack, braze, database_url, runtime_options=runtime_options, **settings)
+    runtime = bot_runtime(
+        slack,
+        braze,
+        database_url,
+        runtime_options=runtime_options,
+        variables=variables,
+        **settings,
+    )
     runtime.start(host="127.0.0.1", port=0)
     try:
         yield runtime

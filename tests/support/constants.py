@@ -24,6 +24,8 @@ SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 BOT_TOKEN = "xoxb-test-token"
 APP_TOKEN = "xapp-test-token"
 BRAZE_KEY = "test-braze-key"
+# The key of a second Braze workspace ("eu"), read from BRAZE_API_KEY_EU as the policy names it.
+BRAZE_KEY_EU = "test-braze-key-eu-workspace"
 SECRETS = {
     "BRAZE_API_KEY": BRAZE_KEY,
     "SLACK_BOT_TOKEN": BOT_TOKEN,

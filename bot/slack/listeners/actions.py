@@ -54,7 +54,7 @@ def may_repost(policy: Policy, actor: Actor, request: SendIdRequest) -> Refusal 
 @request_button(Msg.DOING_APPROVE, may_decide)
 def approve(bot: BotContext, actor: Actor, request: SendIdRequest) -> None:
     """The first approval wins and calls Braze; later clicks hear who was first."""
-    if not _still_pending(bot, actor, request) or not _quota_allows(bot, actor):
+    if not _still_pending(bot, actor, request) or not _quota_allows(bot, actor, request):
         return
     claim = bot.service.claim_approval(request.id, actor.user_id)
     if claim.won and claim.request is not None:
@@ -82,7 +82,7 @@ def retry(bot: BotContext, actor: Actor, request: SendIdRequest) -> None:
     if request.state is not RequestState.FAILED:
         _tell_decided(bot, actor, request)
         return
-    if not _quota_allows(bot, actor):
+    if not _quota_allows(bot, actor, request):
         return
     claim = bot.service.claim_retry(request.id, actor.user_id)
     if not claim.won or claim.request is None:
@@ -141,9 +141,10 @@ def _still_pending(bot: BotContext, actor: Actor, request: SendIdRequest) -> boo
     return True
 
 
-def _quota_allows(bot: BotContext, actor: Actor) -> bool:
-    # Never spend a Braze call that is known to fail: wait for the quota reset.
-    exhausted = bot.service.quota_exhausted()
+def _quota_allows(bot: BotContext, actor: Actor, request: SendIdRequest) -> bool:
+    # Never spend a Braze call that is known to fail: wait for the quota reset of the request's
+    # own workspace (another workspace running out changes nothing here).
+    exhausted = bot.service.quota_exhausted(request.workspace)
     if exhausted is None:
         return True
     t = bot.t_for(actor.user_id)

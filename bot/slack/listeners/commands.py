@@ -21,6 +21,7 @@ from bot.slack.context import BotContext, bot_context
 from bot.slack.form_metadata import ModalMetadata
 from bot.slack.listeners.interaction import reporting
 from bot.slack.views import ids, modals, texts
+from bot.slack.views.labels import shown_workspace
 
 log = logging.getLogger("bot.slack")
 
@@ -139,8 +140,11 @@ def _history(typed: Invocation) -> str:
 
 
 def _quota(typed: Invocation) -> str:
+    """The quota of the channel's Braze workspace: the one its requests spend."""
     service = typed.bot.service
-    return texts.quota_text(typed.t, service.quota(), service.clock())
+    workspace = service.workspace_for(typed.channel_id)
+    quota = service.quota(workspace)
+    return texts.quota_text(typed.t, quota, service.clock(), shown_workspace(workspace))
 
 
 def _answer_with(typed: Invocation, sub: str, build: Callable[[Invocation], str]) -> None:

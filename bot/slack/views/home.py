@@ -1,4 +1,5 @@
-"""The App Home tab: a person's own requests, what they may decide, the quota, the channels."""
+"""The App Home tab: a person's own requests, what they may decide, the quota of each Braze
+workspace they can request in, the channels."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from bot.i18n import Msg, Translator
 from bot.slack.views import ids
 from bot.slack.views.card import cancel_button, decision_buttons
 from bot.slack.views.elements import Block, context, plain_text, section
-from bot.slack.views.labels import channels_list, date, request_line
+from bot.slack.views.labels import channels_list, date, in_workspace, request_line
 
 QUOTA_BAR_WIDTH = 20
 # Slack allows 100 blocks in a Home tab.
@@ -24,6 +25,10 @@ def quota_bar(quota: QuotaSnapshot) -> str:
     used = max(0, min(quota.limit, quota.limit - quota.remaining))
     filled = round(QUOTA_BAR_WIDTH * used / quota.limit)
     return "█" * filled + "░" * (QUOTA_BAR_WIDTH - filled)
+
+
+# One Braze workspace's quota bar: the workspace's name (None: not shown) and what is known.
+WorkspaceQuota = tuple[str | None, QuotaSnapshot | None]
 
 
 def _home_quota(t: Translator, quota: QuotaSnapshot | None) -> str:
@@ -88,16 +93,18 @@ def home_view(
     channels: Sequence[str],
     mine: Sequence[SendIdRequest],
     to_decide: Sequence[SendIdRequest] | None,
-    quota: QuotaSnapshot | None,
+    quotas: Sequence[WorkspaceQuota],
     unreadable: int = 0,
 ) -> dict[str, Any]:
-    """The App Home tab. `to_decide` is None for people who approve nothing; `unreadable`
-    counts the requests they may decide in private channels they cannot read (not shown)."""
+    """The App Home tab. `to_decide` is None for people who approve nothing; `quotas` has one
+    bar per Braze workspace (each named where there are several); `unreadable` counts the
+    requests they may decide in private channels they cannot read (not shown)."""
+    bars = [in_workspace(t, workspace, _home_quota(t, quota)) for workspace, quota in quotas]
     blocks: list[Block] = [
         {"type": "header", "text": plain_text(t(Msg.HOME_HEADER))},
         section(t(Msg.HOME_INTRO, channels=channels_list(channels))),
         {"type": "divider"},
-        section(f"{t(Msg.HOME_QUOTA_TITLE)}\n{_home_quota(t, quota)}"),
+        section("\n".join([t(Msg.HOME_QUOTA_TITLE), *bars])),
     ]
     if to_decide is not None:
         blocks += _to_decide(t, to_decide, unreadable)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.domain.models import QuotaSnapshot, RequestState, SendIdRequest
+from bot.domain.workspaces import DEFAULT_WORKSPACE
 from bot.i18n import Msg, Translator
 from bot.slack import mrkdwn as md
 
@@ -61,12 +62,27 @@ def reason_suffix(t: Translator, request: SendIdRequest) -> str:
     return t(Msg.REASON_SUFFIX, reason=md.escape(request.reject_reason))
 
 
-def quota_line(t: Translator, quota: QuotaSnapshot | None) -> str:
+def shown_workspace(workspace: str) -> str | None:
+    """The Braze workspace's name where a text should name it: every one but the default (an
+    installation with one workspace never sees a name)."""
+    return None if workspace == DEFAULT_WORKSPACE else workspace
+
+
+def in_workspace(t: Translator, workspace: str | None, text: str) -> str:
+    """`text` (about one Braze workspace, its quota) naming the workspace; None: unnamed."""
+    if workspace is None:
+        return text
+    return t(Msg.IN_WORKSPACE, workspace=md.escape(workspace), text=text)
+
+
+def quota_line(t: Translator, quota: QuotaSnapshot | None, workspace: str | None = None) -> str:
+    """What is known of a workspace's quota today (naming `workspace` unless None)."""
     if quota is None or quota.remaining is None:
-        return t(Msg.QUOTA_UNKNOWN)
+        return in_workspace(t, workspace, t(Msg.QUOTA_UNKNOWN))
     limit = t(Msg.QUOTA_OF_LIMIT, limit=quota.limit) if quota.limit is not None else ""
     reset = t(Msg.QUOTA_RESETS, when=date(t, quota.reset_at)) if quota.reset_at else ""
-    return t(Msg.QUOTA_LINE, remaining=quota.remaining, limit=limit, reset=reset)
+    line = t(Msg.QUOTA_LINE, remaining=quota.remaining, limit=limit, reset=reset)
+    return in_workspace(t, workspace, line)
 
 
 def request_line(t: Translator, line: Msg, request: SendIdRequest, *, short: bool = False) -> str:

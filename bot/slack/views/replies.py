@@ -9,7 +9,14 @@ from bot.i18n import Msg, Translator
 from bot.slack import mrkdwn as md
 from bot.slack.views import ids
 from bot.slack.views.elements import Block, button, confirmation, context, field, section
-from bot.slack.views.labels import campaign_label, date, decided_by, quota_line, reason_suffix
+from bot.slack.views.labels import (
+    campaign_label,
+    date,
+    decided_by,
+    quota_line,
+    reason_suffix,
+    shown_workspace,
+)
 
 # Braze's message is quoted, not a novel.
 BRAZE_MESSAGE_MAX = 400
@@ -47,7 +54,11 @@ def created_reply(
                 field(f"{t(Msg.FIELD_CAMPAIGN)}\n{campaign_label(request)}"),
                 field(f"{t(Msg.FIELD_REQUESTED_BY)}\n{md.user(request.requester_id)}"),
                 field(f"{t(Msg.FIELD_APPROVED_BY)}\n{decided_by(t, request)}"),
-                field(f"{t(Msg.FIELD_QUOTA)}\n{quota_line(t, quota)}"),
+                # The quota of the request's own Braze workspace (named unless the default).
+                field(
+                    f"{t(Msg.FIELD_QUOTA)}\n"
+                    f"{quota_line(t, quota, shown_workspace(request.workspace))}"
+                ),
             ],
         },
         context(t(Msg.USAGE_HINT)),

@@ -17,6 +17,7 @@ from bot.slack.views.labels import (
     channels_list,
     date,
     decided_by,
+    in_workspace,
     plain_request,
     quota_line,
     request_line,
@@ -95,13 +96,16 @@ def history_text(t: Translator, requests: Sequence[SendIdRequest]) -> str:
     return "\n".join(lines)
 
 
-def quota_text(t: Translator, quota: QuotaSnapshot | None, now: datetime) -> str:
+def quota_text(
+    t: Translator, quota: QuotaSnapshot | None, now: datetime, workspace: str | None = None
+) -> str:
+    """`/sendid quota`: what is known of one Braze workspace's quota (named unless None)."""
     if quota is None:
-        return t(Msg.QUOTA_NOTHING_KNOWN)
+        return in_workspace(t, workspace, t(Msg.QUOTA_NOTHING_KNOWN))
     used_up = t(Msg.QUOTA_USED_UP) if quota.exhausted(now) else ""
     return t(
         Msg.QUOTA_REPORT,
-        line=quota_line(t, quota),
+        line=quota_line(t, quota, workspace),
         used_up=used_up,
         seen=date(t, quota.observed_at),
     )

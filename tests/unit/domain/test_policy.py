@@ -15,6 +15,7 @@ from bot.domain.policy import (
     Policy,
     Refusal,
 )
+from bot.domain.workspaces import DEFAULT_WORKSPACE
 from tests.support.constants import (
     APPROVER,
     APPROVER_GROUP,
@@ -64,6 +65,7 @@ def make_request(
     return SendIdRequest(
         id="r0123456789ab",
         channel_id=channel_id,
+        workspace=DEFAULT_WORKSPACE,
         requester_id=requester_id,
         campaign_id="3f1c9e2a-5b7d-4c8e-9a10-1b2c3d4e5f60",
         send_id="wave1",

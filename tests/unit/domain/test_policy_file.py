@@ -200,19 +200,21 @@ def test_the_parsed_policy_cannot_be_changed() -> None:
         ),
         pytest.param(
             "[default]\nttl_hours = 1\n",
-            f"{S}: default: unknown key (did you mean defaults? known: defaults, channels)",
+            f"{S}: default: unknown key (did you mean defaults? known: defaults, channels, "
+            "workspaces)",
             id="unknown-top-level-key",
         ),
         pytest.param(
             "[defaults]\nttl = 1\n",
             f"{S}: defaults.ttl: unknown key (known: approvers, campaigns, send_id_pattern, "
-            "send_id_example, ttl_hours)",
+            "send_id_example, ttl_hours, braze_workspace)",
             id="unknown-key-in-defaults",
         ),
         pytest.param(
             f"[channels.{CHANNEL}]\napprover = ['U0LEAD']\n",
             f"{S}: channels.{CHANNEL}.approver: unknown key (did you mean approvers? known: "
-            "approvers, campaigns, send_id_pattern, send_id_example, ttl_hours)",
+            "approvers, campaigns, send_id_pattern, send_id_example, ttl_hours, "
+            "braze_workspace)",
             id="unknown-key-in-a-channel",
         ),
         pytest.param(

@@ -19,6 +19,7 @@ from bot.domain.limits import PersonLimits, SubmissionRateLimit
 from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
 from bot.domain.problems import Problem
 from bot.domain.service import SYSTEM_ACTOR, Claim, SendIdService, SubmitOutcome
+from bot.domain.workspaces import DEFAULT_WORKSPACE
 from bot.store import Store
 from tests.standins.braze import CREATE_PATH, DATA_SERIES_PATH, DETAILS_PATH, BrazeStandIn
 from tests.support.constants import (
@@ -83,7 +84,9 @@ def client(braze: BrazeStandIn, sleeps: list[float]) -> Iterator[BrazeClient]:
 
 @pytest.fixture
 def service(store: Store, client: BrazeClient, clock: FakeClock) -> SendIdService:
-    return SendIdService(store, client, ttl=TTL, lookup_timeout=1.0, clock=clock)
+    return SendIdService(
+        store, {DEFAULT_WORKSPACE: client}, ttl=TTL, lookup_timeout=1.0, clock=clock
+    )
 
 
 def attempt(
@@ -277,15 +280,18 @@ def test_an_exhausted_quota_refuses_submission_until_its_reset(
     reset = clock.now.replace(hour=23, minute=59, second=0)
     if reset <= clock.now:
         reset += timedelta(days=1)
-    store.record_quota(QuotaSnapshot(limit=100, remaining=0, reset_at=reset, observed_at=clock()))
+    store.record_quota(
+        DEFAULT_WORKSPACE,
+        QuotaSnapshot(limit=100, remaining=0, reset_at=reset, observed_at=clock()),
+    )
     outcome = attempt(service)
     assert outcome.request is None
     assert outcome.problems == {"campaign_id": Problem(codes.QUOTA_USED_UP, {"reset": "23:59 UTC"})}
     assert braze.calls == []
-    assert service.quota_exhausted() is not None
+    assert service.quota_exhausted(DEFAULT_WORKSPACE) is not None
 
     clock.now = reset
-    assert service.quota_exhausted() is None
+    assert service.quota_exhausted(DEFAULT_WORKSPACE) is None
     submit(service, "wave1")
 
 
@@ -293,9 +299,10 @@ def test_a_quota_with_some_left_does_not_refuse_submission(
     service: SendIdService, store: Store, clock: FakeClock
 ) -> None:
     store.record_quota(
+        DEFAULT_WORKSPACE,
         QuotaSnapshot(
             limit=100, remaining=1, reset_at=clock.now + timedelta(hours=1), observed_at=clock()
-        )
+        ),
     )
     submit(service)
 
@@ -319,7 +326,9 @@ def test_creating_the_last_send_id_of_the_day_refuses_the_next_submission(
 def test_a_slow_campaign_lookup_is_cut_short_and_the_request_goes_on_without_a_name(
     store: Store, client: BrazeClient, braze: BrazeStandIn, clock: FakeClock
 ) -> None:
-    service = SendIdService(store, client, ttl=TTL, lookup_timeout=0.3, clock=clock)
+    service = SendIdService(
+        store, {DEFAULT_WORKSPACE: client}, ttl=TTL, lookup_timeout=0.3, clock=clock
+    )
     braze.delay_next(DETAILS_PATH, 5.0)
     started = time.monotonic()
     request = submit(service)
@@ -332,7 +341,9 @@ def test_a_slow_campaign_lookup_is_cut_short_and_the_request_goes_on_without_a_n
 def test_after_a_lookup_that_braze_could_not_answer_later_forms_do_not_wait(
     store: Store, client: BrazeClient, braze: BrazeStandIn, clock: FakeClock
 ) -> None:
-    service = SendIdService(store, client, ttl=TTL, lookup_timeout=0.3, clock=clock)
+    service = SendIdService(
+        store, {DEFAULT_WORKSPACE: client}, ttl=TTL, lookup_timeout=0.3, clock=clock
+    )
     braze.delay_next(DETAILS_PATH, 5.0, times=10)
     submit(service)
     details_calls = len([c for c in braze.calls if c.path == DETAILS_PATH])
@@ -433,7 +444,7 @@ def test_creating_an_approved_request_records_the_send_id_and_the_quota(
     assert braze.create_calls()[0].json == {"campaign_id": CAMPAIGN, "send_id": "wave1"}
     assert quota is not None
     assert (quota.limit, quota.remaining) == (100, 99)
-    stored = store.quota()
+    stored = store.quota(DEFAULT_WORKSPACE)
     assert stored is not None and (stored.limit, stored.remaining) == (100, 99)
     assert stored.reset_at is not None and stored.reset_at > datetime.now(UTC)
     audit = store.audit(final.id)[-1]
@@ -529,7 +540,7 @@ def test_a_429_records_no_quota_left_until_brazes_reset(
     before = next_utc_midnight()
     final, quota = service.create_in_braze(approved(service))
     assert final.failure_kind is FailureKind.QUOTA
-    stored = store.quota()
+    stored = store.quota(DEFAULT_WORKSPACE)
     assert stored is not None
     assert (stored.limit, stored.remaining) == (100, 0)
     assert stored.reset_at in (before, next_utc_midnight())  # the stand-in resets at midnight
@@ -543,7 +554,7 @@ def test_a_429_whose_rate_headers_claim_quota_left_still_records_none_left(
 ) -> None:
     braze.fail_next(CREATE_PATH, 429, headers={"X-RateLimit-Remaining": "57"})
     service.create_in_braze(approved(service))
-    stored = store.quota()
+    stored = store.quota(DEFAULT_WORKSPACE)
     assert stored is not None and stored.remaining == 0
 
 

@@ -16,6 +16,7 @@ from slack_sdk.models.views import View
 
 from bot.domain import problems
 from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
+from bot.domain.workspaces import DEFAULT_WORKSPACE
 from bot.i18n import CATALOGUES, SUPPORTED_LANGUAGES, Msg, Translator
 from bot.slack import mrkdwn as md
 from bot.slack.views import card, home, ids, labels, modals, replies, texts
@@ -41,6 +42,7 @@ def make_request(**changes: Any) -> SendIdRequest:
     request = SendIdRequest(
         id="r0123456789ab",
         channel_id=CHANNEL,
+        workspace=DEFAULT_WORKSPACE,
         requester_id=REQUESTER,
         campaign_id=CAMPAIGN,
         send_id="wave1",
@@ -178,6 +180,13 @@ def test_the_created_reply_gives_the_send_id_people_quota_and_usage_hint() -> No
     assert (results["action_id"], results["value"]) == ("sendid_results", request.id)
 
 
+def test_the_created_reply_names_the_braze_workspace_of_its_quota_unless_the_default() -> None:
+    request = decided(S.CREATED, created_send_id="wave1", workspace="eu")
+    _, reply = replies.created_reply(t, request, QUOTA)
+    quota = f"Quota left today: 99 of 100, resets {md.date(RESET_AT)}."
+    assert f"*Quota*\nBraze workspace *eu*: {quota}" in mrkdwn_texts(reply)
+
+
 def test_the_quota_line_says_unknown_when_nothing_is_known() -> None:
     assert labels.quota_line(t, None) == "Quota left today: unknown."
     assert labels.quota_line(t, dataclasses.replace(QUOTA, remaining=None)) == (
@@ -284,6 +293,43 @@ def test_quota_text_says_used_up_only_while_exhausted() -> None:
     assert "*Used up.*" not in texts.quota_text(t, empty, RESET_AT)
     assert "*Used up.*" not in texts.quota_text(t, QUOTA, CREATED_AT)
     assert "Nothing is known yet" in texts.quota_text(t, None, CREATED_AT)
+
+
+def test_quota_text_names_the_channels_braze_workspace_where_given() -> None:
+    assert texts.quota_text(t, QUOTA, CREATED_AT, "eu").startswith(
+        "Braze workspace *eu*: Quota left today: 99 of 100"
+    )
+    assert texts.quota_text(t, None, CREATED_AT, "eu").startswith(
+        "Braze workspace *eu*: Nothing is known yet"
+    )
+    assert not texts.quota_text(t, QUOTA, CREATED_AT).startswith("Braze workspace")
+    german = Translator("de")
+    assert texts.quota_text(german, QUOTA, CREATED_AT, "eu").startswith("Braze-Workspace *eu*: ")
+
+
+def test_the_home_tab_shows_one_quota_bar_per_braze_workspace_each_named() -> None:
+    used_up = dataclasses.replace(QUOTA, remaining=0)
+    view = home.home_view(
+        t,
+        channels=[CHANNEL],
+        mine=[],
+        to_decide=None,
+        quotas=[("default", QUOTA), ("eu", used_up), ("apac", None)],
+    )
+    View(**view).validate_json()
+    (quota_block,) = [b for b in view["blocks"] if "quota" in str(b.get("text", {})).lower()]
+    lines = quota_block["text"]["text"].split("\n")
+    assert lines[0] == "*Today's Braze send ID quota*"
+    assert lines[1].startswith("Braze workspace *default*: `") and "1 used, 99 left" in lines[1]
+    assert lines[2].startswith("Braze workspace *eu*: `") and "100 used, 0 left" in lines[2]
+    assert lines[3].startswith("Braze workspace *apac*: Not known yet")
+
+
+def test_the_home_tab_with_one_braze_workspace_shows_one_unnamed_bar() -> None:
+    view = home.home_view(t, channels=[CHANNEL], mine=[], to_decide=None, quotas=[(None, QUOTA)])
+    View(**view).validate_json()
+    text = flat(view)
+    assert "Braze workspace" not in text and "1 used, 99 left of 100" in text
 
 
 # ---- modals -----------------------------------------------------------------------------------
@@ -396,7 +442,11 @@ def test_no_user_or_braze_text_can_form_a_mention_link_or_ping(
     text, reply = replies.failed_reply(tr, request, quota)
     strings += [text, *mrkdwn_texts(reply)]
     home_tab = home.home_view(
-        tr, channels=[CHANNEL], mine=[request], to_decide=[request], quota=quota
+        tr,
+        channels=[CHANNEL],
+        mine=[request],
+        to_decide=[request],
+        quotas=[(None, quota), ("eu", None)],
     )
     strings += [
         replies.rejected_reply(tr, request),

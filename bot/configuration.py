@@ -1,0 +1,133 @@
+"""Everything start-up checks before anything connects: the settings, the policy file, and each
+Braze workspace's endpoint and key.
+
+:func:`load_configuration` raises :class:`~bot.domain.errors.ConfigurationError` with one line
+per problem (``python -m bot`` prints them and exits with code 2). A workspace's key is read from
+the environment variable its ``api_key_env`` names, or from the ``.env`` file like every setting
+(the environment wins); the policy file only ever holds the variable's name.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+
+from dotenv import dotenv_values
+from pydantic import SecretStr
+
+from bot.domain.policy_file import (
+    EMPTY_POLICY_FILE,
+    SOURCE,
+    PolicyFile,
+    PolicyFileError,
+    load_policy_file,
+)
+from bot.domain.workspaces import DEFAULT_WORKSPACE, WorkspaceSection
+from bot.settings import Settings
+
+log = logging.getLogger("bot.configuration")
+
+DEFAULT_KEY_VARIABLE = "BRAZE_API_KEY"
+# The bot's own settings: naming one as a workspace key would send it to Braze.
+_OWN_SETTINGS = frozenset(name.upper() for name in Settings.model_fields) - {DEFAULT_KEY_VARIABLE}
+
+
+@dataclass(frozen=True)
+class BrazeWorkspace:
+    """A Braze workspace the bot calls: where, with which key, and where that key came from."""
+
+    name: str
+    rest_endpoint: str
+    api_key: SecretStr
+    key_variable: str  # the environment variable holding the key (never the key itself)
+
+
+@dataclass(frozen=True)
+class Configuration:
+    settings: Settings
+    policy_file: PolicyFile
+    # Every workspace by name, "default" first.
+    workspaces: Mapping[str, BrazeWorkspace]
+
+    def secret_values(self) -> list[str]:
+        """Every secret's plain value (settings and every workspace's key), for the scrubber."""
+        keys = (w.api_key.get_secret_value() for w in self.workspaces.values())
+        return list(dict.fromkeys([*self.settings.secret_values(), *keys]))
+
+    def log_warnings(self) -> None:
+        """Say what start-up accepted but an admin should look at (a workspace nobody uses)."""
+        for line in self.policy_file.warnings:
+            log.warning("configuration warning: %s", line)
+
+
+def process_environment(env_file: str | Path | None = ".env") -> dict[str, str]:
+    """The variables the bot sees: the ``.env`` file (if any), overridden by the environment."""
+    variables: dict[str, str] = {}
+    if env_file is not None and Path(env_file).is_file():
+        found = dotenv_values(env_file, encoding="utf-8")
+        variables.update({name: value for name, value in found.items() if value is not None})
+    variables.update(os.environ)
+    return variables
+
+
+def load_policy(settings: Settings) -> PolicyFile:
+    """The per-channel policy file, or no per-channel rules. Raises PolicyFileError."""
+    if settings.sendid_policy_file is None:
+        return EMPTY_POLICY_FILE
+    return load_policy_file(
+        settings.sendid_policy_file, permitted_channels=settings.sendid_allowed_channels
+    )
+
+
+def load_configuration(
+    settings: Settings, environ: Mapping[str, str] | None = None
+) -> Configuration:
+    """Read the policy file and every workspace's key (from ``environ``; by default the
+    environment and ``.env``). Raises ConfigurationError, one line per problem."""
+    policy_file = load_policy(settings)
+    variables = process_environment() if environ is None else environ
+    workspaces = {
+        DEFAULT_WORKSPACE: BrazeWorkspace(
+            name=DEFAULT_WORKSPACE,
+            rest_endpoint=settings.braze_rest_endpoint,
+            api_key=settings.braze_api_key,
+            key_variable=DEFAULT_KEY_VARIABLE,
+        )
+    }
+    problems: list[str] = []
+    for section in policy_file.workspaces.values():
+        key, problem = _workspace_key(section, variables)
+        if problem is not None:
+            problems.append(f"{SOURCE}: workspaces.{section.name}.api_key_env: {problem}")
+            continue
+        workspaces[section.name] = BrazeWorkspace(
+            name=section.name,
+            rest_endpoint=section.rest_endpoint,
+            api_key=SecretStr(key),
+            key_variable=section.api_key_env,
+        )
+    if problems:
+        raise PolicyFileError(problems)
+    return Configuration(settings, policy_file, MappingProxyType(workspaces))
+
+
+def _workspace_key(
+    section: WorkspaceSection, variables: Mapping[str, str]
+) -> tuple[str, str | None]:
+    """(the key, or "") and why it cannot be used (None: it can). Never shows the value."""
+    name = section.api_key_env
+    if name.upper() in _OWN_SETTINGS:
+        return "", f"{name} is one of the bot's own settings, not a Braze API key"
+    value = variables.get(name)
+    if value is None:
+        return "", (
+            f"{name} is not set (put workspace {section.name}'s Braze REST API key in it, in "
+            "the environment or .env)"
+        )
+    if not value.strip():
+        return "", f"{name} is empty (it must hold workspace {section.name}'s Braze REST API key)"
+    return value.strip(), None

@@ -1,0 +1,154 @@
+"""bot.configuration: the policy file and every Braze workspace's key, checked at start-up."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import pytest
+
+from bot.configuration import (
+    Configuration,
+    load_configuration,
+    process_environment,
+)
+from bot.domain.errors import ConfigurationError
+from bot.domain.workspaces import DEFAULT_WORKSPACE
+from bot.settings import Settings, load_settings
+from tests.support.constants import (
+    APPROVER,
+    BOT_TOKEN,
+    BRAZE_KEY,
+    BRAZE_KEY_EU,
+    CHANNEL,
+    PRIVATE_CHANNEL,
+    SIGNING_SECRET,
+)
+
+S = "SENDID_POLICY_FILE"
+EU_SECTION = """
+[workspaces.eu]
+rest_endpoint = "https://rest.fra-01.braze.eu"
+api_key_env = "BRAZE_API_KEY_EU"
+"""
+USING_EU = EU_SECTION + f'[channels.{CHANNEL}]\nbraze_workspace = "eu"\n'
+
+
+def settings_with(tmp_path: Path, policy: str | None) -> Settings:
+    path = None
+    if policy is not None:
+        path = tmp_path / "policy.toml"
+        path.write_text(policy, encoding="utf-8")
+    return load_settings(
+        _env_file=None,
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        braze_api_key=BRAZE_KEY,
+        braze_rest_endpoint="https://rest.iad-01.braze.com",
+        sendid_allowed_channels=f"{CHANNEL},{PRIVATE_CHANNEL}",
+        sendid_approvers=APPROVER,
+        sendid_policy_file=path,
+    )
+
+
+def configured(tmp_path: Path, policy: str | None, **variables: str) -> Configuration:
+    return load_configuration(settings_with(tmp_path, policy), variables)
+
+
+def problems_of(tmp_path: Path, policy: str, **variables: str) -> list[str]:
+    with pytest.raises(ConfigurationError) as caught:
+        configured(tmp_path, policy, **variables)
+    return caught.value.problems
+
+
+def test_without_a_policy_file_there_is_the_default_workspace_of_braze_api_key(
+    tmp_path: Path,
+) -> None:
+    configuration = configured(tmp_path, None)
+    (default,) = configuration.workspaces.values()
+    assert default.name == DEFAULT_WORKSPACE
+    assert default.rest_endpoint == "https://rest.iad-01.braze.com"
+    assert default.api_key.get_secret_value() == BRAZE_KEY
+    assert default.key_variable == "BRAZE_API_KEY"
+
+
+def test_a_workspace_key_is_read_from_the_variable_its_section_names(tmp_path: Path) -> None:
+    configuration = configured(tmp_path, USING_EU, BRAZE_API_KEY_EU=f"  {BRAZE_KEY_EU}\n")
+    assert list(configuration.workspaces) == [DEFAULT_WORKSPACE, "eu"]
+    eu = configuration.workspaces["eu"]
+    assert eu.rest_endpoint == "https://rest.fra-01.braze.eu"
+    assert eu.api_key.get_secret_value() == BRAZE_KEY_EU  # surrounding whitespace dropped
+    assert eu.key_variable == "BRAZE_API_KEY_EU"
+    assert BRAZE_KEY_EU not in repr(configuration)
+
+
+def test_a_missing_key_variable_stops_start_up_naming_the_variable(tmp_path: Path) -> None:
+    assert problems_of(tmp_path, USING_EU) == [
+        f"{S}: workspaces.eu.api_key_env: BRAZE_API_KEY_EU is not set (put workspace eu's "
+        "Braze REST API key in it, in the environment or .env)"
+    ]
+
+
+def test_an_empty_key_variable_stops_start_up_naming_the_variable(tmp_path: Path) -> None:
+    assert problems_of(tmp_path, USING_EU, BRAZE_API_KEY_EU=" ") == [
+        f"{S}: workspaces.eu.api_key_env: BRAZE_API_KEY_EU is empty (it must hold workspace "
+        "eu's Braze REST API key)"
+    ]
+
+
+def test_naming_one_of_the_bots_own_settings_as_a_key_is_refused(tmp_path: Path) -> None:
+    policy = USING_EU.replace("BRAZE_API_KEY_EU", "SLACK_BOT_TOKEN")
+    lines = problems_of(tmp_path, policy, SLACK_BOT_TOKEN=BOT_TOKEN)
+    assert lines == [
+        f"{S}: workspaces.eu.api_key_env: SLACK_BOT_TOKEN is one of the bot's own settings, "
+        "not a Braze API key"
+    ]
+
+
+def test_every_workspace_key_problem_is_reported_at_once(tmp_path: Path) -> None:
+    policy = (
+        USING_EU
+        + '[workspaces.us]\nrest_endpoint = "https://rest.iad-05.braze.com"\n'
+        + 'api_key_env = "BRAZE_API_KEY_US"\n'
+        + f'[channels.{PRIVATE_CHANNEL}]\nbraze_workspace = "us"\n'
+    )
+    lines = problems_of(tmp_path, policy, BRAZE_API_KEY_US="")
+    assert [line.split(": ")[1] for line in lines] == [
+        "workspaces.eu.api_key_env",
+        "workspaces.us.api_key_env",
+    ]
+
+
+def test_the_scrubber_gets_every_workspaces_key(tmp_path: Path) -> None:
+    configuration = configured(tmp_path, USING_EU, BRAZE_API_KEY_EU=BRAZE_KEY_EU)
+    secrets = configuration.secret_values()
+    assert BRAZE_KEY in secrets and BRAZE_KEY_EU in secrets
+    assert set(configuration.settings.secret_values()) <= set(secrets)
+    assert len(secrets) == len(set(secrets))
+
+
+def test_a_workspace_no_channel_uses_is_logged_as_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    configuration = configured(tmp_path, EU_SECTION, BRAZE_API_KEY_EU=BRAZE_KEY_EU)
+    with caplog.at_level(logging.WARNING, logger="bot.configuration"):
+        configuration.log_warnings()
+    (record,) = caplog.records
+    assert record.levelno == logging.WARNING
+    assert "workspaces.eu: no channel uses this workspace" in record.getMessage()
+
+
+def test_the_keys_are_read_from_the_environment_and_the_env_file_the_environment_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text(
+        "BRAZE_API_KEY_EU=from-the-file\nBRAZE_API_KEY_US=us-from-the-file\n", encoding="utf-8"
+    )
+    monkeypatch.setenv("BRAZE_API_KEY_EU", "from-the-environment")
+    monkeypatch.delenv("BRAZE_API_KEY_US", raising=False)
+    variables = process_environment(env_file)
+    assert variables["BRAZE_API_KEY_EU"] == "from-the-environment"
+    assert variables["BRAZE_API_KEY_US"] == "us-from-the-file"
+    assert process_environment(tmp_path / "absent.env") == dict(os.environ)
