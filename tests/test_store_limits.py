@@ -12,6 +12,7 @@ import pytest
 
 from bot.domain.errors import DuplicateSubmissionError, PendingLimitError
 from bot.domain.models import RequestState, SendIdRequest
+from bot.domain.workspaces import DEFAULT_WORKSPACE
 from bot.store import Store
 from tests.support import databases
 
@@ -36,6 +37,7 @@ def submit(
 ) -> SendIdRequest:
     return store.create_request(
         channel_id="C1",
+        workspace=DEFAULT_WORKSPACE,
         requester_id=requester,
         campaign_id="cmp-1",
         send_id=f"{requester}-{n}",

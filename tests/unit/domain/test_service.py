@@ -875,7 +875,7 @@ def limited(store: Store, client: BrazeClient, clock: FakeClock) -> SendIdServic
     """A service with a cap of 2 pending requests and 4 submissions a minute per person."""
     rate = SubmissionRateLimit(4, clock=lambda: clock.now.timestamp())
     limits = PersonLimits(max_pending=2, rate=rate)
-    return SendIdService(store, client, ttl=TTL, clock=clock, limits=limits)
+    return SendIdService(store, {DEFAULT_WORKSPACE: client}, ttl=TTL, clock=clock, limits=limits)
 
 
 def test_the_request_over_the_cap_is_refused_naming_the_pending_ones_without_asking_braze(

@@ -514,7 +514,7 @@ def test_submitting_too_fast_says_when_to_try_again() -> None:
 def test_the_home_tab_offers_cancel_for_ones_own_pending_requests_only(language: str) -> None:
     tr = Translator(language)
     mine = [make_request(id="rpending"), decided(S.REJECTED, id="rrejected")]
-    view = home.home_view(tr, channels=[CHANNEL], mine=mine, to_decide=None, quota=QUOTA)
+    view = home.home_view(tr, channels=[CHANNEL], mine=mine, to_decide=None, quotas=[(None, QUOTA)])
     View(**view).validate_json()
     cancels = [b for b in buttons(view) if b["action_id"] == ids.CANCEL]
     assert [b["value"] for b in cancels] == ["rpending"]
