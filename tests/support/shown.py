@@ -6,6 +6,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from slack_sdk.models.blocks import Block
+
 
 def all_text(value: Any) -> str:
     """Everything a payload would show, flattened, for "nothing unescaped anywhere" checks."""
@@ -21,6 +23,15 @@ def walk(value: Any) -> Iterator[dict[str, Any]]:
     elif isinstance(value, list):
         for item in value:
             yield from walk(item)
+
+
+def valid_blocks(blocks: Any) -> list[dict[str, Any]]:
+    """`blocks`, each checked against Slack's Block Kit model (slack_sdk), as Slack would."""
+    for block in blocks or []:
+        parsed = Block.parse(block)
+        assert parsed is not None, block
+        parsed.validate_json()
+    return list(blocks or [])
 
 
 def buttons(blocks: Any) -> list[dict[str, Any]]:
