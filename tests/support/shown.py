@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from slack_sdk.models.blocks import Block
+
 
 def all_text(value: Any) -> str:
     """Everything a payload would show, flattened, for "nothing unescaped anywhere" checks."""
@@ -19,3 +21,13 @@ def buttons(blocks: Any) -> list[dict[str, Any]]:
         if isinstance(block, dict) and block.get("type") == "actions"
         for element in block.get("elements") or []
     ]
+
+
+def valid_message(params: dict[str, Any]) -> dict[str, Any]:
+    """A chat.postMessage/chat.update payload, its blocks checked against slack_sdk's Block Kit
+    models (as Slack would refuse them); returns it for reading."""
+    for raw in params.get("blocks") or []:
+        block = Block.parse(raw)
+        assert block is not None, f"not a Block Kit block: {raw}"
+        block.validate_json()
+    return params
