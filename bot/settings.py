@@ -145,10 +145,7 @@ class Settings(BaseSettings):
     def _approver_ids(cls, value: list[str]) -> list[str]:
         if not value:
             raise ValueError("must list at least one user ID or user group ID")
-        bad = [v for v in value if not (USER_ID.match(v) or USERGROUP_ID.match(v))]
-        if bad:
-            raise ValueError(f"not user IDs (U…/W…) or user group IDs (S…): {', '.join(bad)}")
-        return value
+        return cls._admin_ids(value)
 
     @field_validator("sendid_admins")
     @classmethod

@@ -4,6 +4,7 @@ English and German: who is mentioned or messaged, and which buttons exist in whi
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -125,36 +126,39 @@ def test_without_sendid_admins_the_channels_approvers_are_the_admins(
     wait_for_state(bot.store, failed.id, RequestState.CREATED)
 
 
+@pytest.fixture
+def braze_eu(tmp_path: Path) -> Iterator[BrazeStandIn]:
+    """A second Braze workspace, "eu", which the policy file at tmp_path/policy.toml maps
+    CHANNEL to (its key in BRAZE_API_KEY_EU)."""
+    with BrazeStandIn(api_key=BRAZE_KEY_EU) as stand_in:
+        stand_in.add_campaign(CAMPAIGN, "EU")
+        (tmp_path / "policy.toml").write_text(policy(stand_in.url), encoding="utf-8")
+        yield stand_in
+
+
+def eu_bot(bots: InProcessBots, tmp_path: Path, **settings: Any) -> SlackDriver:
+    path = str(tmp_path / "policy.toml")
+    return bots.start(sendid_policy_file=path, variables={KEY_VARIABLE: BRAZE_KEY_EU}, **settings)
+
+
 def test_the_admins_dm_names_the_workspaces_own_key_variable(
-    bots: InProcessBots, tmp_path: Path
+    bots: InProcessBots, braze_eu: BrazeStandIn, tmp_path: Path
 ) -> None:
-    with BrazeStandIn(api_key=BRAZE_KEY_EU) as braze_eu:
-        braze_eu.add_campaign(CAMPAIGN, "EU")
-        path = tmp_path / "policy.toml"
-        path.write_text(policy(braze_eu.url), encoding="utf-8")
-        bot = bots.start(
-            sendid_admins=ADMIN,
-            sendid_policy_file=str(path),
-            variables={KEY_VARIABLE: BRAZE_KEY_EU},
-        )
-        failed_by_braze(bot, braze_eu, 401, "eu_setup")
-        dm = all_text(wait_for_dm(bot.slack, ADMIN))
+    bot = eu_bot(bots, tmp_path, sendid_admins=ADMIN)
+    failed_by_braze(bot, braze_eu, 401, "eu_setup")
+    dm = all_text(wait_for_dm(bot.slack, ADMIN))
     assert f"`{KEY_VARIABLE}`" in dm and "`BRAZE_API_KEY`" not in dm
     assert "[workspaces.eu]" in dm  # where its endpoint is set
 
 
 def test_slacks_errors_passed_on_to_a_person_are_scrubbed_of_every_workspaces_key(
-    bots: InProcessBots, tmp_path: Path
+    bots: InProcessBots, braze_eu: BrazeStandIn, tmp_path: Path
 ) -> None:
-    with BrazeStandIn(api_key=BRAZE_KEY_EU) as braze_eu:
-        braze_eu.add_campaign(CAMPAIGN, "EU")
-        path = tmp_path / "policy.toml"
-        path.write_text(policy(braze_eu.url), encoding="utf-8")
-        bot = bots.start(sendid_policy_file=str(path), variables={KEY_VARIABLE: BRAZE_KEY_EU})
-        # Slack (or a proxy) echoes the EU workspace's key in its error for the card.
-        bot.slack.fail_next("chat.postMessage", f"invalid_blocks:{BRAZE_KEY_EU}")
-        bot.send_form(Submission(CHANNEL, REQUESTER, CAMPAIGN, "eu_scrubbed"))
-        dm = all_text(wait_for_dm(bot.slack, REQUESTER))
+    bot = eu_bot(bots, tmp_path)
+    # Slack (or a proxy) echoes the EU workspace's key in its error for the card.
+    bot.slack.fail_next("chat.postMessage", f"invalid_blocks:{BRAZE_KEY_EU}")
+    bot.send_form(Submission(CHANNEL, REQUESTER, CAMPAIGN, "eu_scrubbed"))
+    dm = all_text(wait_for_dm(bot.slack, REQUESTER))
     assert "[redacted]" in dm
     # The default key is a prefix of the EU one: the whole EU key must go, not only that part.
     assert "eu-workspace" not in dm
