@@ -24,10 +24,10 @@ from bot.store import Store
 from tests.support import databases
 from tests.support.bots import clean_env
 from tests.support.processes import Processes
+from tests.support.records import new_request
 from tests.support.spreadsheets import formula_cells
 
 S = RequestState
-TTL = timedelta(hours=24)
 UNAVAILABLE = "Braze is unavailable (HTTP 503)"
 
 
@@ -65,14 +65,12 @@ def fill(store: Store) -> list[dict[str, Any]]:
         when: datetime,
         workspace: str = DEFAULT_WORKSPACE,
     ) -> str:
-        return store.create_request(
-            channel_id="C1",
+        return new_request(
+            store,
             workspace=workspace,
             requester_id=requester,
             campaign_id=campaign,
             send_id=send_id,
-            campaign_name="Spring sale",
-            ttl=TTL,
             now=when,
         ).id
 
@@ -279,14 +277,12 @@ def export_hostile(
 ) -> tuple[subprocess.CompletedProcess[str], subprocess.CompletedProcess[str]]:
     """A request made of `values` (campaign, send ID, requester), rejected with `values`'
     detail, exported as CSV and as JSON."""
-    request = store.create_request(
-        channel_id="C1",
-        workspace=DEFAULT_WORKSPACE,
+    request = new_request(
+        store,
         requester_id=values["requester_id"],
         campaign_id=values["campaign_id"],
         send_id=values["send_id"],
         campaign_name=None,
-        ttl=TTL,
         now=at(1, 8),
     )
     store.transition(
@@ -443,16 +439,7 @@ def test_the_database_url_is_read_from_a_dotenv_file_too(
 ) -> None:
     url = databases.sqlite_url(tmp_path)
     with Store(url) as store:
-        store.create_request(
-            channel_id="C1",
-            workspace=DEFAULT_WORKSPACE,
-            requester_id="U1",
-            campaign_id="cmp",
-            send_id="s",
-            campaign_name=None,
-            ttl=TTL,
-            now=at(1, 8),
-        )
+        new_request(store, requester_id="U1", now=at(1, 8))
     (tmp_path / ".env").write_text(f"SENDID_DATABASE_URL={url}\n", encoding="utf-8")
 
     done = run_audit(processes, ["--since", "2025-03-01", "--format", "json"], None)
@@ -474,15 +461,8 @@ def test_help_documents_the_formula_guard_and_the_json_lines_format(processes: P
 
 def test_audit_rows_streams_in_batches_and_stops_early_without_harm(store: Store) -> None:
     ids = [
-        store.create_request(
-            channel_id="C1",
-            workspace=DEFAULT_WORKSPACE,
-            requester_id=f"U{i}",
-            campaign_id="cmp",
-            send_id=f"s{i}",
-            campaign_name=None,
-            ttl=TTL,
-            now=at(1, 0) + timedelta(seconds=i),
+        new_request(
+            store, requester_id=f"U{i}", send_id=f"s{i}", now=at(1, 0) + timedelta(seconds=i)
         ).id
         for i in range(40)
     ]

@@ -7,7 +7,7 @@ in version 3, the last one before Braze workspaces), with rows as that bot wrote
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -19,9 +19,9 @@ from bot.domain.workspaces import DEFAULT_WORKSPACE
 from bot.store import SCHEMA_VERSION, Store, normalise_url
 from bot.store.schema import UTCDateTime
 from tests.support import databases
+from tests.support.records import NOW, new_request
 
 S = RequestState
-NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 CAMPAIGN = "3f1c9e2a-5b7d-4c8e-9a10-1b2c3d4e5f60"
 
 
@@ -254,13 +254,13 @@ def test_after_upgrading_the_held_pairs_are_still_held_in_the_default_workspace_
             assert upgraded.pair_holder("eu", CAMPAIGN, send_id) is None
         assert upgraded.pair_holder(DEFAULT_WORKSPACE, CAMPAIGN, "wave4") is None  # freed
         with pytest.raises(DuplicatePairError):
-            new_request(upgraded, DEFAULT_WORKSPACE, "wave1")
-        assert new_request(upgraded, "eu", "wave1").workspace == "eu"
+            hold(upgraded, DEFAULT_WORKSPACE, "wave1")
+        assert hold(upgraded, "eu", "wave1").workspace == "eu"
         # A retry re-claims its pair in the same form the upgrade gave the held ones.
         retried = upgraded.transition("rfailed", S.FAILED, S.APPROVED, actor_id="U_APP")
         assert retried is not None and retried.workspace == DEFAULT_WORKSPACE
         with pytest.raises(DuplicatePairError):
-            new_request(upgraded, DEFAULT_WORKSPACE, "wave3")
+            hold(upgraded, DEFAULT_WORKSPACE, "wave3")
 
 
 def test_the_old_single_quota_table_is_gone_after_upgrading(database_url: str) -> None:
@@ -275,17 +275,9 @@ def test_the_old_single_quota_table_is_gone_after_upgrading(database_url: str) -
     assert "workspace_quota" in tables
 
 
-def new_request(store: Store, workspace: str, send_id: str) -> SendIdRequest:
-    return store.create_request(
-        channel_id="C1",
-        workspace=workspace,
-        requester_id="U_REQ",
-        campaign_id=CAMPAIGN,
-        send_id=send_id,
-        campaign_name=None,
-        ttl=timedelta(hours=1),
-        now=NOW,
-    )
+def hold(store: Store, workspace: str, send_id: str) -> SendIdRequest:
+    """A new request for the old requests' campaign, holding its pair in `workspace`."""
+    return new_request(store, workspace=workspace, campaign_id=CAMPAIGN, send_id=send_id)
 
 
 # ---- version 1 → now -------------------------------------------------------------------------

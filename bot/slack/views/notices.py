@@ -60,7 +60,7 @@ def admin_setup_dm(
         workspace=workspace,
     )
     if request.failure_message and kind is not FailureKind.WORKSPACE_UNKNOWN:
-        message = md.escape(request.failure_message[:BRAZE_MESSAGE_MAX])
+        message = md.inert(request.failure_message, BRAZE_MESSAGE_MAX)
         detail += t(Msg.FAILED_BRAZE_SAID, message=message)
     head = t(
         Msg.ADMIN_SETUP_HEAD,

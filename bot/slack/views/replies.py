@@ -121,7 +121,7 @@ def failed_reply(
             FailureKind.REJECTED_BY_BRAZE,
             FailureKind.UNEXPECTED,
         ):
-            message = md.escape(request.failure_message[:BRAZE_MESSAGE_MAX])
+            message = md.inert(request.failure_message, BRAZE_MESSAGE_MAX)
             detail = t(Msg.FAILED_BRAZE_SAID, message=message)
         head = t(Msg.FAILED_HEAD, words=words, detail=detail, **named)
         next_step = retry_next
