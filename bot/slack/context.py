@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from slack_bolt import BoltContext
 
-from bot.domain.models import QuotaSnapshot, SendIdRequest
+from bot.domain.models import QuotaSnapshot, RequestState, SendIdRequest
 from bot.domain.policy import MembershipLookupError, Policy, Refusal
 from bot.domain.policy_file import EMPTY_POLICY_FILE, ChannelRules
 from bot.domain.ports import GatewayError
@@ -22,6 +22,7 @@ from bot.slack.actor import Actor
 from bot.slack.form_metadata import FormSeal
 from bot.slack.language import Languages
 from bot.slack.messenger import Messenger
+from bot.slack.notifier import Notifier
 from bot.slack.views import home, texts
 from bot.slack.views.card import CardFacts
 
@@ -43,6 +44,8 @@ class BotContext:
     languages: Languages
     # Seals what a form remembers of where it was opened (its private_metadata).
     forms: FormSeal
+    # Who is told what beyond the card: failure mentions, admins' DMs, approvers at request time.
+    notifier: Notifier
     rules_for: Callable[[str], ChannelRules] = EMPTY_POLICY_FILE.rules_for
 
     def t_for(self, user_id: str, *, wait: bool = True, timeout: float = 3.0) -> Translator:
@@ -109,8 +112,13 @@ class BotContext:
         The remembered state lets housekeeping re-post a reply that a crash or Slack outage lost.
         """
         self.update_card(request)
-        if self.messenger.announce(request, quota):
+        failed = request.state is RequestState.FAILED
+        people = self.notifier.addressees(request) if failed else None
+        if self.messenger.announce(request, quota, people):
             self.service.record_reply(request.id, request.state)
+            if failed and request.failure_kind is not None and request.failure_kind.needs_admin:
+                # After the thread reply is recorded, so a re-post never DMs them twice.
+                self.notifier.tell_admins(request)
 
     def card_facts(self, request: SendIdRequest) -> CardFacts:
         """What the card shows beyond the request: its channel's approvers, its workspace's
