@@ -363,7 +363,7 @@ META = "sealed-elsewhere"  # the views pass private_metadata on as given
 def test_an_empty_request_modal_has_no_initial_values() -> None:
     view = modals.request_modal(t, CHANNEL, private_metadata=META)
     fields = inputs(view)
-    assert set(fields) == {ids.CAMPAIGN_BLOCK, ids.SEND_ID_BLOCK}
+    assert set(fields) == {ids.CAMPAIGN_BLOCK, ids.SEND_ID_BLOCK, ids.PURPOSE_BLOCK}
     assert all("initial_value" not in element for element in fields.values())
     assert view["callback_id"] == ids.REQUEST_MODAL
 
