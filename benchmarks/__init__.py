@@ -15,17 +15,20 @@ What one run starts (all on 127.0.0.1):
 * the Slack Web API and Braze stand-ins (``tests/standins/``) in a process of their own
   (``benchmarks/standins.py``), each answering after an injected latency (50 ms by default);
 * the bot, ``python -m bot`` in HTTP mode with SQLite, in its own process;
-* the bare Bolt baseline, ``benchmarks/baseline_app.py``: the smallest Bolt app that acknowledges
-  ``/sendid`` and opens a static modal, served by the same server class as the bot
-  (``bot.http.server.HttpServer``) with the same listener pool size, in its own process;
+* bare Bolt, ``benchmarks/baseline_app.py``: the smallest Bolt app that acknowledges
+  ``/sendid`` and opens a static modal, with the bot's listener pool size, once on each candidate
+  server (``--floor``; by default waitress with ``connection_limit=1000``, cheroot and gunicorn's
+  ``gthread`` worker), each in its own process. The fastest of them in the /sendid bursts is
+  *the floor*, the baseline every ratio is taken against;
 * the load generator in the harness process (``benchmarks/loadgen.py``: raw asyncio HTTP/1.1,
   one new connection per request, so that its own CPU cost stays out of the figures).
 
-Both servers get the same signed requests, alternating who goes first. What is measured (section
-numbers as in BENCHMARKS.md):
+All servers get the same signed requests, in turns (who goes first rotates). The machine is
+shared, so the bursts' rounds come in blocks and the p99 compared is the median of the blocks'
+p99. What is measured (section numbers as in BENCHMARKS.md):
 
 1. acknowledgement latency of ``/sendid`` (p50/p95/p99) for bursts of 1, 10, 50 and 100
-   concurrent requests, and the bot/baseline ratio;
+   concurrent requests, and the bot/floor ratio (the floor table: bare Bolt on every server);
 2. time from sending ``/sendid`` to the Slack stand-in receiving ``views.open``;
 3. acknowledgement latency of the modal submission, with Braze answering normally and with the
    campaign-details lookup answering only after 5 s (the bot must time-box it);
@@ -36,11 +39,11 @@ numbers as in BENCHMARKS.md):
    loop, doubling then bisecting);
 6. start-up time to ``GET /readyz`` = 200, and RSS idle, after the load and at its peak.
 
-It prints the figures, checks them against the targets of issue 5, and writes BENCHMARKS.md
+It prints the figures, checks them against the targets of issues 5 and 13, and writes BENCHMARKS.md
 (plus ``--json`` for machines). The notes at the end of BENCHMARKS.md come from
 ``benchmarks/NOTES.md``: what was changed because of the figures, and what stands in the way.
 
-The code: ``harness.py`` runs it all (``python -m benchmarks``), ``servers.py`` starts the two
+The code: ``harness.py`` runs it all (``python -m benchmarks``), ``servers.py`` starts the
 servers (through the tests' process launcher, ``tests/support/processes.py``), ``scenarios.py``
 holds the phases above, ``results.py`` the typed figures (what ``--json`` writes and
 ``--from-json`` reads), ``report.py`` the targets and BENCHMARKS.md. Request bodies, signatures,

@@ -1,16 +1,18 @@
 """The bare Bolt baseline: the smallest Bolt app that acknowledges /sendid and opens a modal.
 
-Served by the same server as the bot (``bot.http.server.HttpServer``: cheroot, same thread
-count, same listen backlog, same body limit) through Bolt's own WSGI adapter, with none of the
-bot's layers (its request checks and replay memory in ``bot.http.slack_endpoint``, its
-metrics): any difference the benchmark measures comes from the bot's own code, not from the
-server. It also acknowledges a view submission and a button click without doing anything else:
-the reference for "what Bolt itself costs" there.
+Served through Bolt's own WSGI adapter by one of several production WSGI servers
+(``BASELINE_SERVER``): the benchmark measures it on each and compares the bot with the fastest,
+the floor a user would compare against (BENCHMARKS.md, "The floor"). None of the bot's layers
+(its request checks and replay memory, its metrics, its server settings): any difference the
+benchmark measures against the floor is the bot's own cost, its server's included. It also
+acknowledges a view submission and a button click without doing anything else: the reference
+for "what Bolt itself costs" there.
 
 Run as ``python -m benchmarks.baseline_app``; configured by environment variables:
-``SLACK_BOT_TOKEN``, ``SLACK_SIGNING_SECRET``, ``SLACK_API_URL``, ``PORT`` and
+``SLACK_BOT_TOKEN``, ``SLACK_SIGNING_SECRET``, ``SLACK_API_URL``, ``PORT``,
 ``BASELINE_LISTENER_THREADS`` (``default`` = Bolt's own default executor; a number = a pool of
-that size, as the bot has). It stops on SIGTERM/SIGINT.
+that size, as the bot has), ``BASELINE_SERVER`` (``waitress``, ``cheroot`` or ``gunicorn``) and
+``BASELINE_SERVER_THREADS`` (its worker threads). It stops on SIGTERM/SIGINT.
 """
 
 from __future__ import annotations
@@ -28,7 +30,11 @@ from slack_bolt import Ack, App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
-from bot.http.server import HttpServer
+# Each server as production would run it for bursts of Slack requests: a deep listen backlog
+# (the kernel drops connections beyond it), waitress with room for 1000 connections.
+BACKLOG = 1024
+WAITRESS_CONNECTION_LIMIT = 1000
+SERVERS = ("waitress", "cheroot", "gunicorn")
 
 STATIC_MODAL: dict[str, Any] = {
     "type": "modal",
@@ -84,6 +90,57 @@ def wsgi_app(app: App) -> Callable[[dict[str, Any], Any], Iterable[bytes]]:
     return route
 
 
+def serve_waitress(app: Any, port: int, threads: int, stop: threading.Event) -> None:
+    import waitress
+
+    server = waitress.create_server(
+        app,
+        host="127.0.0.1",
+        port=port,
+        threads=threads,
+        connection_limit=WAITRESS_CONNECTION_LIMIT,
+        backlog=BACKLOG,
+    )
+    threading.Thread(target=server.run, name="waitress", daemon=True).start()
+    stop.wait()
+    server.close()
+
+
+def serve_cheroot(app: Any, port: int, threads: int, stop: threading.Event) -> None:
+    from cheroot import wsgi
+
+    server = wsgi.Server(("127.0.0.1", port), app, numthreads=threads, request_queue_size=BACKLOG)
+    server.prepare()
+    threading.Thread(target=server.serve, name="cheroot", daemon=True).start()
+    stop.wait()
+    server.stop()
+
+
+def serve_gunicorn(app: Any, port: int, threads: int) -> None:
+    """gunicorn's gthread worker, one worker process (one Bolt app, as the bot runs); its
+    arbiter handles SIGTERM itself."""
+    from gunicorn.app.base import BaseApplication
+
+    class Gunicorn(BaseApplication):
+        def load_config(self) -> None:
+            settings = {
+                "bind": f"127.0.0.1:{port}",
+                "worker_class": "gthread",
+                "workers": 1,
+                "threads": threads,
+                "backlog": BACKLOG,
+                "worker_connections": WAITRESS_CONNECTION_LIMIT,
+                "loglevel": "warning",
+            }
+            for key, value in settings.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return app
+
+    Gunicorn().run()
+
+
 def main() -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr)
     app = build_app(
@@ -92,13 +149,17 @@ def main() -> int:
         os.environ.get("SLACK_API_URL", "https://slack.com/api/"),
         os.environ.get("BASELINE_LISTENER_THREADS", "default"),
     )
-    server = HttpServer(wsgi_app(app), "127.0.0.1", int(os.environ["PORT"]))
+    kind = os.environ.get("BASELINE_SERVER", "waitress")
+    port = int(os.environ["PORT"])
+    threads = int(os.environ.get("BASELINE_SERVER_THREADS", "100"))
+    if kind == "gunicorn":
+        serve_gunicorn(wsgi_app(app), port, threads)
+        return 0
+    serve = {"waitress": serve_waitress, "cheroot": serve_cheroot}[kind]
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    server.start()
-    stop.wait()
-    server.stop()
+    serve(wsgi_app(app), port, threads, stop)
     return 0
 
 

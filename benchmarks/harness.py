@@ -22,7 +22,7 @@ from importlib import metadata
 from pathlib import Path
 
 from benchmarks import procstats, report
-from benchmarks.results import Both, CpuUse, Machine, Memory, Meta, Results
+from benchmarks.results import Both, CpuUse, Floor, Machine, Memory, Meta, Results
 from benchmarks.scenarios import FULL, QUICK, Run
 from benchmarks.servers import PeakRss, Server, started_servers
 from benchmarks.standins import Setup, StandIns
@@ -46,30 +46,39 @@ def run(args: argparse.Namespace) -> Results:
         )
     )
     try:
-        with started_servers(standins, plan.startup_trials, args.baseline_threads, workdir) as (
-            servers,
-            startup,
-        ):
+        with started_servers(
+            standins, plan.startup_trials, args.baseline_threads, args.floor, workdir
+        ) as (servers, startups):
             print(
-                f"6. start-up: bot {startup.bot.median:.2f} s, baseline "
-                f"{startup.baseline.median:.2f} s (median)",
+                "6. start-up (median): "
+                + ", ".join(f"{name} {s.median:.2f} s" for name, s in startups.items()),
                 flush=True,
             )
             time.sleep(1.0)
-            idle = Both(servers.bot.rss_mb(), servers.baseline.rss_mb())
+            idle = {server.name: server.rss_mb() for server in servers.all}
             bench = Run(plan, standins, servers, args.slow_lookup_s)
-            with PeakRss([servers.bot, servers.baseline]) as peak:
+            with PeakRss(servers.all) as peak:
                 view = bench.warm_up()
-                new = bench.command_bursts(new_users=True)
-                returning = bench.command_bursts(new_users=False)
+                # Bot and every floor candidate in turns, new users then returning ones.
+                bursts = {
+                    "new": bench.command_bursts(new_users=True),
+                    "returning": bench.command_bursts(new_users=False),
+                }
+                floor = Floor.of(bursts)
+                print(f"   the floor: bare Bolt on {floor.chosen} (the fastest)", flush=True)
+                bench.choose(floor.chosen)
+                new = bursts["new"].against(floor.chosen)
+                returning = bursts["returning"].against(floor.chosen)
                 submissions = bench.submissions(view)
                 approval = bench.approvals()
                 sustained = bench.sustained()
-                after_load = Both(servers.bot.rss_mb(), servers.baseline.rss_mb())
+                after_load = Both(servers.bot.rss_mb(), bench.baseline.rss_mb())
+            chosen = bench.baseline.name
             rss = Both(
-                memory(servers.bot, idle.bot, after_load.bot, peak.peak["bot"]),
-                memory(servers.baseline, idle.baseline, after_load.baseline, peak.peak["baseline"]),
+                memory(servers.bot, idle["bot"], after_load.bot, peak.peak["bot"]),
+                memory(bench.baseline, idle[chosen], after_load.baseline, peak.peak[chosen]),
             )
+            startup = Both(startups["bot"], startups[chosen])
         print(
             f"6. RSS bot idle {rss.bot.idle:.1f} MB, after load {rss.bot.after_load:.1f} MB, "
             f"peak {rss.bot.peak:.1f} MB",
@@ -112,6 +121,7 @@ def run(args: argparse.Namespace) -> Results:
             rss=rss,
             meta=meta,
             targets=[],
+            floor=floor,
         )
         return dataclasses.replace(results, targets=report.targets(results))
     finally:
@@ -130,7 +140,8 @@ def memory(server: Server, idle: float, after_load: float, sampled_peak: float) 
 
 def versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
-    for name in ("slack_bolt", "slack_sdk", "cheroot", "httpx", "SQLAlchemy", "pydantic"):
+    names = ("slack_bolt", "slack_sdk", "waitress", "cheroot", "gunicorn", "httpx", "SQLAlchemy")
+    for name in (*names, "pydantic"):
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -176,6 +187,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--baseline-threads",
         default=None,
         help="baseline listener pool: a number, or 'default' for Bolt's (default: the bot's)",
+    )
+    parser.add_argument(
+        "--floor",
+        type=lambda text: [spec for spec in text.split(",") if spec],
+        default=["waitress", "cheroot", "gunicorn"],
+        help="servers to measure bare Bolt on, the fastest being the floor: comma-separated "
+        "waitress, cheroot, gunicorn, each optionally with :threads (default 100)",
     )
     parser.add_argument(
         "--out", type=Path, default=None, help="report (default BENCHMARKS.md; none with --quick)"

@@ -1,6 +1,7 @@
 """RSS and CPU time of another process: psutil when installed (``bench`` extra), else /proc.
 
 The /proc fallback keeps the CI smoke test free of an extra dependency (CI runs on Linux).
+With psutil, a server's children count too (gunicorn serves from a worker process it forks).
 """
 
 from __future__ import annotations
@@ -16,25 +17,32 @@ except ImportError:  # pragma: no cover - depends on the installed extras
 MB = 2**20
 
 
+def _family(pid: int) -> list[psutil.Process]:
+    process = psutil.Process(pid)
+    return [process, *process.children(recursive=True)]
+
+
 def rss_mb(pid: int) -> float:
     if psutil is not None:
-        return float(psutil.Process(pid).memory_info().rss) / MB
+        return sum(float(p.memory_info().rss) for p in _family(pid)) / MB
     return _status_kb(pid, "VmRSS") * 1024 / MB
 
 
 def peak_rss_mb(pid: int) -> float | None:
     """The kernel's high-water mark of the RSS (Linux), or None where it is not known."""
     try:
-        return _status_kb(pid, "VmHWM") * 1024 / MB
-    except (OSError, KeyError, ValueError):
+        peak = _status_kb(pid, "VmHWM")
+        if psutil is not None:
+            peak += sum(_status_kb(p.pid, "VmHWM") for p in _family(pid)[1:])
+        return peak * 1024 / MB
+    except (OSError, KeyError, ValueError, RuntimeError):
         return None
 
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time used so far."""
     if psutil is not None:
-        times = psutil.Process(pid).cpu_times()
-        return float(times.user + times.system)
+        return sum(float(t.user + t.system) for t in (p.cpu_times() for p in _family(pid)))
     stat = Path(f"/proc/{pid}/stat").read_text()
     fields = stat.rsplit(")", 1)[1].split()
     # fields[0] is field 3 (state); utime and stime are fields 14 and 15

@@ -41,9 +41,15 @@ class Summary:
     p95: float
     p99: float
     max: float
+    # The median over blocks of rounds of each block's p99, where the samples came in blocks
+    # (the /sendid bursts): steadier than the pooled p99 on a machine others use too.
+    p99_median: float | None = None
 
     @classmethod
-    def of(cls, values: Sequence[float], errors: int = 0) -> Summary:
+    def of(
+        cls, values: Sequence[float], errors: int = 0, blocks: Sequence[Sequence[float]] = ()
+    ) -> Summary:
+        p99s = [percentile(block, 99) for block in blocks if block]
         return cls(
             n=len(values),
             errors=errors,
@@ -51,13 +57,22 @@ class Summary:
             p95=percentile(values, 95),
             p99=percentile(values, 99),
             max=max(values) if values else math.nan,
+            p99_median=percentile(p99s, 50) if p99s else None,
         )
 
     @classmethod
-    def of_acks(cls, results: Sequence[loadgen.Result]) -> Summary:
+    def of_acks(
+        cls, results: Sequence[loadgen.Result], blocks: Sequence[Sequence[loadgen.Result]] = ()
+    ) -> Summary:
         """Latency of the requests answered 200; every other one is an error."""
         good = [r.latency for r in results if r.status == 200]
-        return cls.of(good, errors=len(results) - len(good))
+        in_blocks = [[r.latency for r in block if r.status == 200] for block in blocks]
+        return cls.of(good, errors=len(results) - len(good), blocks=in_blocks)
+
+    @property
+    def p99_steady(self) -> float:
+        """The median of the blocks' p99 where there are blocks, else the pooled p99."""
+        return self.p99 if self.p99_median is None else self.p99_median
 
 
 @dataclass(frozen=True)
@@ -81,7 +96,8 @@ class AckComparison:
 
     @classmethod
     def between(cls, bot: Summary, baseline: Summary) -> AckComparison:
-        return cls(bot, baseline, ratio(bot.p50, baseline.p50), ratio(bot.p99, baseline.p99))
+        p99 = ratio(bot.p99_steady, baseline.p99_steady)
+        return cls(bot, baseline, ratio(bot.p50, baseline.p50), p99)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> AckComparison:
@@ -97,6 +113,79 @@ class CommandBursts:
     opens: dict[str, Both[Summary]]  # from sending /sendid to views.open reaching Slack
     missing: Both[int]  # acknowledged, yet views.open never arrived
     cpu_ms_per_request: Both[float]
+
+
+@dataclass(frozen=True)
+class ServerBursts:
+    """Sections 1 and 2 for one kind of user, every server by name (the bot is "bot")."""
+
+    acks: dict[str, dict[str, Summary]]  # server -> burst size -> acknowledgement latency
+    opens: dict[str, dict[str, Summary]]  # server -> burst size -> views.open reached
+    missing: dict[str, int]
+    cpu_ms_per_request: dict[str, float]
+
+    def against(self, baseline: str) -> CommandBursts:
+        """The bot against one of the others."""
+        return CommandBursts(
+            acks={
+                size: AckComparison.between(ack, self.acks[baseline][size])
+                for size, ack in self.acks["bot"].items()
+            },
+            opens={
+                size: Both(summary, self.opens[baseline][size])
+                for size, summary in self.opens["bot"].items()
+            },
+            missing=Both(self.missing["bot"], self.missing[baseline]),
+            cpu_ms_per_request=Both(
+                self.cpu_ms_per_request["bot"], self.cpu_ms_per_request[baseline]
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class Floor:
+    """Bare Bolt on each candidate server, from the same bursts as the bot (sections 1, 2):
+    users ("new"/"returning") -> server -> burst size. The fastest is the baseline."""
+
+    acks: dict[str, dict[str, dict[str, Summary]]]
+    opens: dict[str, dict[str, dict[str, Summary]]]
+    # Geometric mean of every ack and views.open p99 (median over blocks), in seconds.
+    scores: dict[str, float]
+    chosen: str
+
+    @classmethod
+    def of(cls, bursts: dict[str, ServerBursts]) -> Floor:
+        def without_bot(per: dict[str, dict[str, Summary]]) -> dict[str, dict[str, Summary]]:
+            return {name: sizes for name, sizes in per.items() if name != "bot"}
+
+        acks = {users: without_bot(b.acks) for users, b in bursts.items()}
+        opens = {users: without_bot(b.opens) for users, b in bursts.items()}
+        scores: dict[str, float] = {}
+        for name in next(iter(acks.values())):
+            p99s = [
+                summary.p99_steady
+                for figures in (acks, opens)
+                for per_users in figures.values()
+                for summary in per_users[name].values()
+            ]
+            good = [p for p in p99s if p > 0 and math.isfinite(p)]
+            scores[name] = math.exp(sum(map(math.log, good)) / len(good)) if good else math.inf
+        return cls(acks, opens, scores, min(scores, key=scores.__getitem__))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Floor:
+        def summaries(per: dict[str, Any]) -> dict[str, dict[str, dict[str, Summary]]]:
+            return {
+                users: {
+                    name: {size: Summary(**s) for size, s in sizes.items()}
+                    for name, sizes in servers.items()
+                }
+                for users, servers in per.items()
+            }
+
+        return cls(
+            summaries(data["acks"]), summaries(data["opens"]), data["scores"], data["chosen"]
+        )
 
 
 @dataclass(frozen=True)
@@ -276,6 +365,7 @@ class Results:
     rss: Both[Memory]
     meta: Meta
     targets: list[Target]
+    floor: Floor | None = None  # runs before the floor was measured on several servers
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=2, default=float) + "\n"
@@ -303,6 +393,7 @@ class Results:
             rss=Both.from_dict(data["rss"], lambda rss: Memory(**rss)),
             meta=Meta.from_dict(data["meta"]),
             targets=[Target(**target) for target in data["targets"]],
+            floor=Floor.from_dict(data["floor"]) if data.get("floor") else None,
         )
 
 

@@ -16,11 +16,10 @@ from urllib.parse import parse_qsl
 
 from benchmarks import loadgen
 from benchmarks.results import (
-    AckComparison,
     Approval,
     Both,
-    CommandBursts,
     RateStep,
+    ServerBursts,
     SubmissionAck,
     Submissions,
     Summary,
@@ -28,7 +27,7 @@ from benchmarks.results import (
     SustainedRate,
     ratio,
 )
-from benchmarks.servers import Server
+from benchmarks.servers import Server, Servers
 from benchmarks.standins import StandIns
 from tests.standins.braze import DETAILS_PATH
 from tests.support import slack_requests as sr
@@ -56,12 +55,14 @@ class Plan:
     rate_max_steps: int
     bisect_steps: int
     warmup: int
+    # The /sendid bursts' rounds come in this many blocks: each block's p99, then their median.
+    blocks: int = 1
     request_timeout: float = loadgen.TIMEOUT  # a request slower than this counts as failed
 
 
 FULL = Plan(
     name="full",
-    bursts={1: 150, 10: 16, 50: 6, 100: 4},
+    bursts={1: 150, 10: 15, 50: 5, 100: 5},
     submit_bursts={1: 20, 10: 5, 50: 2},
     # Largest first: the first slow burst meets a bot that has not seen Braze slow yet.
     slow_bursts={50: 1, 10: 2, 1: 5},
@@ -73,6 +74,7 @@ FULL = Plan(
     rate_max_steps=12,
     bisect_steps=3,
     warmup=10,
+    blocks=5,
 )
 QUICK = Plan(
     name="quick",
@@ -126,12 +128,14 @@ class Run:
     """The phases of one run against both servers, with the stand-ins' process to ask."""
 
     def __init__(
-        self, plan: Plan, standins: StandIns, servers: Both[Server], slow_lookup: float
+        self, plan: Plan, standins: StandIns, servers: Servers, slow_lookup: float
     ) -> None:
         self.plan = plan
         self.standins = standins
         self.bot = servers.bot
-        self.baseline = servers.baseline
+        self.floor = servers.floor
+        # Bare Bolt on the fastest server, once the bursts have shown which (`choose`).
+        self.baseline = next(iter(servers.floor.values()))
         self.slow_lookup = slow_lookup  # seconds Braze takes for the slow campaign lookup
         self._send_ids = itertools.count(1)
         self._users = itertools.count(1)
@@ -142,9 +146,22 @@ class Run:
     def servers(self) -> list[Server]:
         return [self.bot, self.baseline]
 
-    def order(self, round_no: int) -> list[Server]:
-        # Alternate who goes first, so neither always meets a just-disturbed machine.
-        return self.servers if round_no % 2 == 0 else self.servers[::-1]
+    @property
+    def everyone(self) -> list[Server]:
+        return [self.bot, *self.floor.values()]
+
+    def choose(self, name: str) -> None:
+        """Compare with bare Bolt on `name` from now on; the other candidates stop."""
+        self.baseline = self.floor[name]
+        for other, server in self.floor.items():
+            if other != name:
+                server.stop(timeout=20)
+
+    @staticmethod
+    def order(round_no: int, servers: list[Server]) -> list[Server]:
+        # Rotate who goes first, so none always meets a just-disturbed machine.
+        shift = round_no % len(servers)
+        return servers[shift:] + servers[:shift]
 
     def say(self, text: str) -> None:
         print(text, flush=True)
@@ -197,7 +214,7 @@ class Run:
         more, more_triggers = self.command_bodies(self.plan.warmup, new_users=True)
         bodies, triggers = bodies + more, triggers + more_triggers
         chunk = 4  # a few at a time: no burst yet
-        for server in self.servers:
+        for server in self.everyone:
             for at in range(0, len(bodies), chunk):
                 start = self.standins.slack_count()
                 requests = [self.request(server, b) for b in bodies[at : at + chunk]]
@@ -223,49 +240,58 @@ class Run:
 
     # -- 1. and 2. --
 
-    def command_bursts(self, *, new_users: bool) -> CommandBursts:
+    def command_bursts(self, *, new_users: bool) -> ServerBursts:
+        """The same bursts to the bot and to bare Bolt on every candidate server, in turns."""
         who = "new" if new_users else "returning"
         self.say(f"1-2. /sendid bursts from {who} users: acknowledgement and views.open")
-        acks: dict[str, AckComparison] = {}
-        opens: dict[str, Both[Summary]] = {}
-        missing = {s.name: 0 for s in self.servers}
-        cpu0 = {s.name: s.cpu_seconds() for s in self.servers}
+        servers = self.everyone
+        acks: dict[str, dict[str, Summary]] = {s.name: {} for s in servers}
+        opens: dict[str, dict[str, Summary]] = {s.name: {} for s in servers}
+        missing = {s.name: 0 for s in servers}
+        cpu0 = {s.name: s.cpu_seconds() for s in servers}
         for size, rounds in self.plan.bursts.items():
-            answers: dict[str, list[loadgen.Result]] = {s.name: [] for s in self.servers}
-            arrivals: dict[str, list[float]] = {s.name: [] for s in self.servers}
+            blocks = min(self.plan.blocks, rounds)
+            answers: dict[str, list[list[loadgen.Result]]] = {
+                s.name: [[] for _ in range(blocks)] for s in servers
+            }
+            arrivals: dict[str, list[list[float]]] = {
+                s.name: [[] for _ in range(blocks)] for s in servers
+            }
             for round_no in range(rounds):
+                block = round_no * blocks // rounds
                 bodies, triggers = self.command_bodies(size, new_users=new_users)
-                for server in self.order(round_no):
+                for server in self.order(round_no, servers):
                     start = self.standins.slack_count()
                     requests = [self.request(server, b) for b in bodies]
                     results = loadgen.burst(server.port, requests, self.plan.request_timeout)
                     answered = [t for t, r in zip(triggers, results, strict=True) if r.status]
                     arrived = self.standins.wait(start, "views.open", "trigger_id", answered)
-                    answers[server.name].extend(results)
+                    answers[server.name][block].extend(results)
                     for trigger, result in zip(triggers, results, strict=True):
                         if trigger in arrived:
-                            arrivals[server.name].append(arrived[trigger] - result.started)
+                            arrivals[server.name][block].append(arrived[trigger] - result.started)
                         elif result.status:  # acknowledged, yet no modal
                             missing[server.name] += 1
                     self.settle(0.03)  # views.open has arrived: only its latency is left
-            ack = AckComparison.between(
-                Summary.of_acks(answers["bot"]), Summary.of_acks(answers["baseline"])
-            )
-            acks[str(size)] = ack
-            opens[str(size)] = Both(Summary.of(arrivals["bot"]), Summary.of(arrivals["baseline"]))
+            for server in servers:
+                name = server.name
+                acks[name][str(size)] = Summary.of_acks(
+                    [r for block in answers[name] for r in block], answers[name]
+                )
+                opens[name][str(size)] = Summary.of(
+                    [t for block in arrivals[name] for t in block], blocks=arrivals[name]
+                )
             self.say(
-                f"   burst {size:>3}: ack p99 bot {ms(ack.bot.p99)} baseline "
-                f"{ms(ack.baseline.p99)} (x{ratio(ack.bot.p99, ack.baseline.p99):.2f}); "
-                f"views.open p99 bot {ms(opens[str(size)].bot.p99)}"
+                f"   burst {size:>3}: ack / views.open p99 (median of {blocks}) "
+                + ", ".join(
+                    f"{s.name} {ms(acks[s.name][str(size)].p99_steady)} / "
+                    f"{ms(opens[s.name][str(size)].p99_steady)}"
+                    for s in servers
+                )
             )
         count = sum(size * rounds for size, rounds in self.plan.bursts.items())
-        cpu = {s.name: 1000 * (s.cpu_seconds() - cpu0[s.name]) / count for s in self.servers}
-        return CommandBursts(
-            acks=acks,
-            opens=opens,
-            missing=Both(missing["bot"], missing["baseline"]),
-            cpu_ms_per_request=Both(cpu["bot"], cpu["baseline"]),
-        )
+        cpu = {s.name: 1000 * (s.cpu_seconds() - cpu0[s.name]) / count for s in servers}
+        return ServerBursts(acks=acks, opens=opens, missing=missing, cpu_ms_per_request=cpu)
 
     # -- 3. --
 
@@ -292,7 +318,7 @@ class Run:
             collected: dict[str, list[loadgen.Result]] = {s.name: [] for s in servers}
             for round_no in range(rounds):
                 bodies = self.submission_bodies(view, size)
-                for server in [s for s in self.order(round_no) if s in servers]:
+                for server in [s for s in self.order(round_no, self.servers) if s in servers]:
                     if slow:
                         self.standins.call("braze_delay_next", DETAILS_PATH, self.slow_lookup, size)
                     start = self.standins.slack_count()

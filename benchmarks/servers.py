@@ -1,5 +1,6 @@
-"""The two servers under test, each in its own process (so RSS and start-up are its own): the
-bot (``python -m bot``) and the bare Bolt baseline (``benchmarks/baseline_app.py``)."""
+"""The servers under test, each in its own process (so RSS and start-up are its own): the bot
+(``python -m bot``) and bare Bolt (``benchmarks/baseline_app.py``) on each candidate server,
+the fastest of which is the floor the bot is compared with."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks import procstats
-from benchmarks.results import Both, Startup
+from benchmarks.results import Startup
 from benchmarks.standins import StandIns
 from tests.support.bots import bot_env
 from tests.support.processes import ServerProcess
@@ -44,34 +46,56 @@ class Server(ServerProcess):
         return procstats.cpu_seconds(self.pid)
 
 
+@dataclass(frozen=True)
+class Servers:
+    """The bot and bare Bolt on each candidate server (name -> server), all running."""
+
+    bot: Server
+    floor: dict[str, Server]
+
+    @property
+    def all(self) -> list[Server]:
+        return [self.bot, *self.floor.values()]
+
+
+def floor_candidate(spec: str) -> tuple[str, dict[str, str]]:
+    """`waitress`, or `waitress:16` for another thread count: its name and environment."""
+    kind, _, threads = spec.partition(":")
+    env = {"BASELINE_SERVER": kind}
+    if threads:
+        env["BASELINE_SERVER_THREADS"] = threads
+    return spec.replace(":", "-"), env
+
+
 @contextmanager
 def started_servers(
-    standins: StandIns, trials: int, baseline_threads: str, workdir: Path
-) -> Iterator[tuple[Both[Server], Both[Startup]]]:
-    """Both servers started `trials` times (each time on a fresh database), the last start kept
-    running; their start-up times. Every server is stopped on the way out."""
+    standins: StandIns, trials: int, baseline_threads: str, floor: list[str], workdir: Path
+) -> Iterator[tuple[Servers, dict[str, Startup]]]:
+    """The bot and each floor candidate started `trials` times (each time on a fresh database),
+    the last start kept running; their start-up times by name. Every server is stopped on the
+    way out."""
     started: list[Server] = []
-    times: Both[list[float]] = Both([], [])
+    times: dict[str, list[float]] = {}
     try:
         for trial in range(trials):
             database_url = f"sqlite:///{workdir / f'sendid-{trial}.db'}"
             env = bot_env(standins.slack_url, standins.braze_url, database_url)
-            servers = Both(
-                Server("bot", [sys.executable, "-m", "bot"], env, workdir),
-                Server(
-                    "baseline",
+            servers = Servers(Server("bot", [sys.executable, "-m", "bot"], env, workdir), {})
+            for spec in floor:
+                name, extra = floor_candidate(spec)
+                servers.floor[name] = Server(
+                    name,
                     [sys.executable, "-m", "benchmarks.baseline_app"],
-                    {**env, "BASELINE_LISTENER_THREADS": baseline_threads},
+                    {**env, "BASELINE_LISTENER_THREADS": baseline_threads, **extra},
                     workdir,
-                ),
-            )
-            for server, samples in ((servers.bot, times.bot), (servers.baseline, times.baseline)):
+                )
+            for server in servers.all:
                 started.append(server)
-                samples.append(server.start_timed())
+                times.setdefault(server.name, []).append(server.start_timed())
             if trial < trials - 1:
-                servers.bot.stop(timeout=20)
-                servers.baseline.stop(timeout=20)
-        yield servers, Both(Startup.of(times.bot), Startup.of(times.baseline))
+                for server in servers.all:
+                    server.stop(timeout=20)
+        yield servers, {name: Startup.of(samples) for name, samples in times.items()}
     finally:
         for server in started:
             server.stop(timeout=20)
@@ -89,7 +113,7 @@ class PeakRss:
 
     def _run(self) -> None:
         while not self._stop.wait(self._interval):
-            for server in self._servers:
+            for server in [s for s in self._servers if s.running]:
                 with contextlib.suppress(OSError, KeyError, ValueError, RuntimeError):
                     self.peak[server.name] = max(self.peak[server.name], server.rss_mb())
 

@@ -52,6 +52,16 @@ def test_the_quick_benchmark_produces_every_figure(tmp_path: Path, processes: Pr
     for server in ("bot", "baseline"):
         assert results["cpu"][server]["bursts_new_ms_per_request"] > 0
 
+    # The floor: bare Bolt on every candidate server, the fastest chosen as the baseline.
+    floor = results["floor"]
+    assert set(floor["scores"]) == {"waitress", "cheroot", "gunicorn"}
+    assert floor["chosen"] == min(floor["scores"], key=floor["scores"].get)
+    for measured in ("acks", "opens"):
+        for users in ("new", "returning"):
+            for name, sizes in floor[measured][users].items():
+                for size in BURSTS:
+                    assert_summary(sizes[size], f"floor {measured} {users} {name} {size}")
+
     submissions = results["submission_ack"]  # 3.
     assert submissions["normal"] and submissions["slow_lookup"]
     for case in ("normal", "slow_lookup"):
@@ -84,11 +94,28 @@ def test_the_quick_benchmark_produces_every_figure(tmp_path: Path, processes: Pr
             assert 1 < results["rss"][server][key] < 10_000, (server, key)
 
     names = " | ".join(row["name"] for row in results["targets"])
-    for kind in ("ack p99", "views.open", "submission ack", "approval", "RSS", "start-up"):
+    for kind in (
+        "ack p99",
+        "views.open p99",
+        "views.open",
+        "submission ack",
+        "approval",
+        "RSS",
+        "start-up",
+    ):
         assert kind in names, kind
     assert all(isinstance(row["ok"], bool) for row in results["targets"])
 
     text = report.read_text()
-    for heading in ("## Targets", "## 1.", "## 2.", "## 3.", "## 4.", "## 5.", "## 6."):
+    for heading in (
+        "## Targets",
+        "## The floor",
+        "## 1.",
+        "## 2.",
+        "## 3.",
+        "## 4.",
+        "## 5.",
+        "## 6.",
+    ):
         assert heading in text
     assert "n/a" not in text and not re.search(r"\bnan\b", text, re.IGNORECASE)

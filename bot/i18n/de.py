@@ -186,7 +186,7 @@ GERMAN: dict[Msg, str] = {
         "in einer Minute erneut versuchen."
     ),
     Msg.ACTION_FAILED: (
-        "Leider ist {what} fehlgeschlagen ({error}). Nichts ist verloren: Die Anfrage behält "
+        "Leider ist {what} fehlgeschlagen. Nichts ist verloren: Die Anfrage behält "
         "ihren Zustand. Bitte erneut versuchen oder einen Admin bitten, die Logs des Bots "
         "anzusehen."
     ),

@@ -161,7 +161,7 @@ ENGLISH: dict[Msg, str] = {
         "in a minute."
     ),
     Msg.ACTION_FAILED: (
-        "Sorry, {what} failed ({error}). Nothing was lost: the request keeps its state. "
+        "Sorry, {what} failed. Nothing was lost: the request keeps its state. "
         "Try again, or ask an admin to check the bot's logs."
     ),
     Msg.DOING_APPROVE: "approving the request",

@@ -17,11 +17,14 @@ from bot.domain.models import QuotaSnapshot, SendIdRequest
 from bot.slack.actor import Actor
 from bot.slack.language import Languages
 from bot.slack.views import card, replies
+from bot.slack.views.elements import section
 
 log = logging.getLogger("bot.slack")
 
 # Slack errors that mean "the bot cannot post in this channel" and that the requester can fix.
 NOT_IN_CHANNEL_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
+# Slack's limit for a section's text.
+SECTION_TEXT_MAX = 3000
 
 
 def slack_error(error: SlackApiError) -> str:
@@ -133,19 +136,26 @@ class Messenger:
 
     # ---- private answers --------------------------------------------------------------------
 
-    def tell(self, actor: Actor, text: str) -> None:
-        """Answer `actor` privately: ephemeral where they acted, a DM where there is no usable
-        channel. The one way the bot answers a person (its translator is the caller's)."""
+    def tell(self, actor: Actor, text: str, *, thread_ts: str | None = None) -> None:
+        """Answer `actor` privately: ephemeral where they acted (in the thread of `thread_ts`
+        if given), a DM where there is no usable channel. The one way the bot answers a person
+        (its translator is the caller's)."""
         text = self.scrub(text)
+        # The same text as a verbatim section: Slack then links nothing in it by itself.
+        shown = [section(text)] if len(text) <= SECTION_TEXT_MAX else None
         if actor.channel_id:
             try:
                 self.client.chat_postEphemeral(
-                    channel=actor.channel_id, user=actor.user_id, text=text
+                    channel=actor.channel_id,
+                    user=actor.user_id,
+                    text=text,
+                    blocks=shown,
+                    thread_ts=thread_ts,
                 )
                 return
             except SlackApiError as error:
                 log.warning("ephemeral not delivered (%s); sending a DM", slack_error(error))
-        self.client.chat_postMessage(channel=actor.user_id, text=text)
+        self.client.chat_postMessage(channel=actor.user_id, text=text, blocks=shown)
 
     def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
         self.client.views_publish(user_id=user_id, view=view)

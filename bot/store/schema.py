@@ -8,6 +8,7 @@ workspace, NULL once it is freed (NULLs never collide), under a unique constrain
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import Enum
 from typing import Final
 
 import sqlalchemy as sa
@@ -161,32 +162,31 @@ REQUEST_COLUMNS: Final = tuple(
 )
 
 
+# The fields whose domain values are enums: the columns hold the members' values.
+_ENUM_FIELDS: Final = {
+    "state": RequestState,
+    "failure_kind": FailureKind,
+    "announced_state": RequestState,
+}
+
+
 def to_request(row: RowMapping) -> SendIdRequest:
-    failure_kind = row["failure_kind"]
-    announced_state = row["announced_state"]
-    return SendIdRequest(
-        id=row["id"],
-        channel_id=row["channel_id"],
-        workspace=row["workspace"],
-        requester_id=row["requester_id"],
-        campaign_id=row["campaign_id"],
-        send_id=row["send_id"],
-        campaign_name=row["campaign_name"],
-        state=RequestState(row["state"]),
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        expires_at=row["expires_at"],
-        card_ts=row["card_ts"],
-        decided_by=row["decided_by"],
-        decided_at=row["decided_at"],
-        reject_reason=row["reject_reason"],
-        created_send_id=row["created_send_id"],
-        failure_kind=None if failure_kind is None else FailureKind(failure_kind),
-        failure_message=row["failure_message"],
-        attempts=row["attempts"],
-        announced_state=None if announced_state is None else RequestState(announced_state),
-        reminded_at=row["reminded_at"],
-    )
+    """The request in a row of ``REQUEST_COLUMNS`` (each column is the field of its name)."""
+    fields = {column.name: row[column.name] for column in REQUEST_COLUMNS}
+    for name, enum_type in _ENUM_FIELDS.items():
+        if fields[name] is not None:
+            fields[name] = enum_type(fields[name])
+    return SendIdRequest(**fields)
+
+
+def request_row(request: SendIdRequest) -> dict[str, object]:
+    """The values of ``REQUEST_COLUMNS`` for `request`: what to_request reads back."""
+    values = {column.name: getattr(request, column.name) for column in REQUEST_COLUMNS}
+    return {name: _stored(value) for name, value in values.items()}
+
+
+def _stored(value: object) -> object:
+    return value.value if isinstance(value, Enum) else value
 
 
 def to_audit(row: RowMapping) -> AuditEntry:

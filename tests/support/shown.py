@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 
 def all_text(value: Any) -> str:
     """Everything a payload would show, flattened, for "nothing unescaped anywhere" checks."""
     return json.dumps(value, ensure_ascii=False)
+
+
+def walk(value: Any) -> Iterator[dict[str, Any]]:
+    """Every object in a payload, depth first."""
+    if isinstance(value, dict):
+        yield value
+        for item in value.values():
+            yield from walk(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from walk(item)
 
 
 def buttons(blocks: Any) -> list[dict[str, Any]]:

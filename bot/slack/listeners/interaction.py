@@ -47,15 +47,15 @@ def reporting(bot: BotContext, actor: Actor, doing: Msg) -> Iterator[None]:
         yield
     except MembershipLookupError as error:
         t = bot.t_for(actor.user_id)
-        bot.messenger.tell(actor, t(Msg.APPROVERS_UNREADABLE, error=md.escape(str(error))))
-    except Exception as error:
+        bot.messenger.tell(actor, t(Msg.APPROVERS_UNREADABLE, error=md.inert(str(error), 200)))
+    except Exception:
         log.exception(
             "%s failed", doing.value, extra={"user": actor.user_id, "channel": actor.channel_id}
         )
         # Telling may fail for the same reason (Slack down); the traceback is logged above.
         with contextlib.suppress(Exception):
             t = bot.t_for(actor.user_id)
-            text = t(Msg.ACTION_FAILED, what=t(doing), error=type(error).__name__)
+            text = t(Msg.ACTION_FAILED, what=t(doing))
             bot.messenger.tell(actor, text)
 
 

@@ -26,6 +26,9 @@ from bot.slack.views.labels import (
     state_name,
 )
 
+# Slack's error codes are short words; anything longer is cut.
+SLACK_ERROR_MAX = 100
+
 
 def status_line(t: Translator, request: SendIdRequest) -> str:
     state = request.state
@@ -118,7 +121,7 @@ def card_not_posted_dm(
     if invite_fixes_it:
         fix = t(Msg.CARD_NOT_IN_CHANNEL, channel=md.channel(request.channel_id))
     else:
-        fix = t(Msg.CARD_SLACK_REFUSED, error=md.escape(slack_error))
+        fix = t(Msg.CARD_SLACK_REFUSED, error=md.inert(slack_error, SLACK_ERROR_MAX))
     text = t(Msg.CARD_SAVED, campaign=md.code(request.campaign_id), fix=fix)
     repost = button(ids.REPOST, t(Msg.BUTTON_REPOST), request.id)
     return text, [section(text), {"type": "actions", "elements": [repost]}]

@@ -82,7 +82,7 @@ def failed_reply(
     words = failure_words(t, kind)
     detail = ""
     if request.failure_message and kind in (FailureKind.REJECTED_BY_BRAZE, FailureKind.UNEXPECTED):
-        message = md.escape(request.failure_message[:BRAZE_MESSAGE_MAX])
+        message = md.inert(request.failure_message, BRAZE_MESSAGE_MAX)
         detail = t(Msg.FAILED_BRAZE_SAID, message=message)
     if kind is FailureKind.QUOTA and quota is not None and quota.reset_at is not None:
         words += t(Msg.FAILED_QUOTA_UNTIL, when=date(t, quota.reset_at))

@@ -84,7 +84,7 @@ def results_unavailable_text(t: Translator, kind: FailureKind, braze_message: st
     if kind is FailureKind.PERMISSION:
         return t(Msg.STATS_FORBIDDEN)
     if kind is FailureKind.REJECTED_BY_BRAZE:
-        return t(Msg.STATS_NO_DATA, message=md.escape(braze_message[:BRAZE_MESSAGE_MAX]))
+        return t(Msg.STATS_NO_DATA, message=md.inert(braze_message, BRAZE_MESSAGE_MAX))
     return t(Msg.STATS_UNAVAILABLE)
 
 
