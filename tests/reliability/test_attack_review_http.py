@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import pytest
 
 from bot.domain.models import RequestState, SendIdRequest
 from bot.store import Store
@@ -30,7 +31,7 @@ from tests.support import slack_requests as sr
 from tests.support.bots import InProcessBots, bot_env
 from tests.support.constants import APPROVE, APPROVER, CAMPAIGN, CHANNEL, RETRY, SIGNING_SECRET
 from tests.support.driver import FORM, SlackDriver
-from tests.support.processes import Processes
+from tests.support.processes import Processes, ServerProcess
 from tests.support.waits import Submission, stored, wait_for_state, wait_until
 
 MIB = 1 << 20
@@ -78,15 +79,18 @@ def ssl_check_with_signature(signature: str) -> bytes:
 # ---- item 1: nothing unverified is remembered; header size is limited -----------------------
 
 
+@pytest.fixture
+def bot(
+    slack: SlackStandIn, braze: BrazeStandIn, database_url: str, processes: Processes
+) -> ServerProcess:
+    """`python -m bot` (its memory is its own; it can be restarted)."""
+    return processes.bot(bot_env(slack.url, braze.url, database_url)).start()
+
+
 def test_unsigned_ssl_checks_with_huge_signatures_are_refused_unread(
-    slack: SlackStandIn,
-    braze: BrazeStandIn,
-    database_url: str,
-    processes: Processes,
-    figures: Figures,
+    bot: ServerProcess, slack: SlackStandIn, database_url: str, figures: Figures
 ) -> None:
     """40 unsigned ssl_checks with distinct 2 MiB signatures, a 64 MiB header: refused unread."""
-    bot = processes.bot(bot_env(slack.url, braze.url, database_url)).start()
     before = rss_mb(bot.pid)
     answers = []
     for _ in range(40):
@@ -197,14 +201,13 @@ def retry_twice(
 
 
 def test_a_signed_retry_replayed_after_a_restart_is_refused(
+    bot: ServerProcess,
     slack: SlackStandIn,
     braze: BrazeStandIn,
     database_url: str,
-    processes: Processes,
     figures: Figures,
 ) -> None:
     """A signed Retry click replayed after a restart (in Slack's window): 409, no Braze call."""
-    bot = processes.bot(bot_env(slack.url, braze.url, database_url)).start()
     with Store(database_url) as store, watched_driver([bot.url, bot.url], slack, store=store) as d:
         request = failed_request(d, braze, "replay_restart")
         status, extra, retries = retry_twice(d, braze, request, bot.restart, figures)

@@ -323,10 +323,7 @@ def shown_texts(calls: list[SlackCall]) -> tuple[list[str], list[dict[str, objec
     """Every text the calls would show (each message's `text` and its mrkdwn objects), and the
     mrkdwn objects themselves."""
     objects = [
-        d
-        for c in calls
-        for d in walk(c.params.get("blocks") or [])
-        if d.get("type") == "mrkdwn"
+        d for c in calls for d in walk(c.params.get("blocks") or []) if d.get("type") == "mrkdwn"
     ]
     texts = [str(c.params.get("text") or "") for c in calls] + [str(o["text"]) for o in objects]
     return texts, objects
