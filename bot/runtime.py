@@ -80,7 +80,15 @@ class BotRuntime:
                 rate=SubmissionRateLimit(settings.sendid_submissions_per_minute),
             ),
         )
-        self.app, self.ctx = build_app(settings, self.service, policy_file=self.policy_file)
+        self.app, self.ctx = build_app(
+            settings,
+            self.service,
+            policy_file=self.policy_file,
+            # What the bot passes on to people is scrubbed of every secret, every workspace's
+            # Braze key included, like its logs (bot.__main__).
+            secrets=configuration.secret_values(),
+            key_variables={w.name: w.key_variable for w in configuration.workspaces.values()},
+        )
         jobs = housekeeping_jobs(
             self.ctx,
             stale_claim=timedelta(seconds=settings.sendid_stale_claim_seconds),

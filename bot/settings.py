@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     sendid_allowed_channels: Annotated[list[str], NoDecode]
     sendid_approvers: Annotated[list[str], NoDecode]
     sendid_allow_self_approval: bool = False
+    # Who fixes the bot's Braze setup (user and user group IDs): told when Braze refuses the
+    # key, a permission or the endpoint. Unset: each channel's approvers.
+    sendid_admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # One language for everyone (en|de); unset: each person's Slack locale for private
     # messages, English for what is posted in channels.
     sendid_language: Literal["en", "de"] | None = None
@@ -131,7 +134,7 @@ class Settings(BaseSettings):
     def _split_channels(cls, value: object) -> object:
         return _split_ids(value)
 
-    @field_validator("sendid_approvers", mode="before")
+    @field_validator("sendid_approvers", "sendid_admins", mode="before")
     @classmethod
     def _split_approvers(cls, value: object) -> object:
         return _split_ids(value)
@@ -151,6 +154,11 @@ class Settings(BaseSettings):
     def _approver_ids(cls, value: list[str]) -> list[str]:
         if not value:
             raise ValueError("must list at least one user ID or user group ID")
+        return cls._admin_ids(value)
+
+    @field_validator("sendid_admins")
+    @classmethod
+    def _admin_ids(cls, value: list[str]) -> list[str]:
         bad = [v for v in value if not (USER_ID.match(v) or USERGROUP_ID.match(v))]
         if bad:
             raise ValueError(f"not user IDs (U…/W…) or user group IDs (S…): {', '.join(bad)}")

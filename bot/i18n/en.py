@@ -79,10 +79,71 @@ ENGLISH: dict[Msg, str] = {
         "send separately in Braze's analytics."
     ),
     Msg.FAILED_TEXT: "Send ID not created: {words}.",
-    Msg.FAILED_HEAD: ":warning: *Send ID not created.* {words}.{detail}",
+    Msg.FAILED_HEAD: (
+        ":warning: {requester}, send ID {send_id} for {campaign} was not created: {words}.{detail}"
+    ),
     Msg.FAILED_BRAZE_SAID: "\n>Braze said: {message}",
-    Msg.FAILED_QUOTA_UNTIL: " until {when}; approvals wait until then",
     Msg.FAILED_RETRY_HINT: "Approvers can retry.",
+    # who is told what (issue 11): failures name who acts and what happens next
+    Msg.FAILED_RETRY_NEXT: "{approvers} can retry.",
+    Msg.FAILED_REJECTED_NEXT: (
+        "{requester}, check the campaign and send ID, then request it again with `/sendid`."
+    ),
+    Msg.FAILED_SETUP_WORDS: "the bot's connection to Braze needs an admin",
+    Msg.FAILED_SETUP_NEXT: (
+        "{admins}: the details are in your direct messages. Once it is fixed, an admin retries "
+        "it there and the result appears in this thread; nobody else needs to do anything."
+    ),
+    Msg.FAILED_QUOTA_NEXT: (
+        "It resets {when}. Then I post here again and {approvers} can retry; until then "
+        "nobody needs to do anything."
+    ),
+    Msg.UNKNOWN_HEAD: (
+        ":grey_question: *Status unknown.* {requester}, Braze did not answer in time, so send "
+        "ID {send_id} for {campaign} may or may not have been created."
+    ),
+    Msg.UNKNOWN_NEXT: (
+        "{approvers}: check in Braze whether it exists and retry only if it does not. A retry "
+        "asks Braze for the same send ID again and costs at most one unit of today's quota."
+    ),
+    Msg.QUOTA_BACK_TEXT: "Today's Braze send ID quota is back: this request can be retried.",
+    Msg.QUOTA_BACK_REPLY: (
+        ":arrows_counterclockwise: Today's Braze send ID quota is back. {approvers}, this "
+        "request can be retried now."
+    ),
+    Msg.ADMIN_SETUP_TEXT: "The bot's Braze connection needs you: a send ID was not created.",
+    Msg.ADMIN_SETUP_HEAD: (
+        ":wrench: *The bot's Braze connection needs you.* {requester}'s send ID request for "
+        "campaign {campaign} in {channel} was approved, but Braze refused the call. {detail}"
+    ),
+    Msg.ADMIN_SETUP_NEXT: (
+        "Once it is fixed, press *Retry* here: the bot calls Braze once more for this request "
+        "({card}) and answers in its thread. The requester and approvers were told in the "
+        "thread that an admin is on it; only admins can retry until then."
+    ),
+    Msg.ADMIN_AUTH: (
+        "Braze did not accept the API key in {variable} (HTTP 401). Check that it is a valid "
+        "REST API key of this Braze workspace and that {endpoint} is the workspace's instance."
+    ),
+    Msg.ADMIN_PERMISSION: (
+        "The API key in {variable} lacks the `sends.id.create` permission (HTTP 403). In Braze: "
+        "Settings > APIs and Identifiers > the key > Permissions, add `sends.id.create` (and "
+        "check that the plan includes send IDs)."
+    ),
+    Msg.ADMIN_NOT_FOUND: (
+        "Braze answered 'not found' (HTTP 404) for the endpoint in {endpoint}. Set it to the "
+        "workspace's REST endpoint, e.g. https://rest.iad-01.braze.com."
+    ),
+    Msg.ADMIN_WORKSPACE_UNKNOWN: (
+        "The request was made in Braze workspace `{workspace}`, which is no longer in the "
+        "policy file (`SENDID_POLICY_FILE`), so Braze was not called. Add its "
+        "`[workspaces.{workspace}]` section back and restart the bot."
+    ),
+    Msg.ADMIN_ENDPOINT_DEFAULT: "`BRAZE_REST_ENDPOINT`",
+    Msg.ADMIN_ENDPOINT_WORKSPACE: (
+        "`rest_endpoint` of `[workspaces.{workspace}]` in the policy file"
+    ),
+    Msg.LINK_TO_CARD: "its card",
     Msg.FAILURE_REJECTED_BY_BRAZE: "Braze refused the request",
     Msg.FAILURE_AUTH: (
         "Braze did not accept the bot's API key. An admin should check BRAZE_API_KEY and that "
@@ -148,6 +209,10 @@ ENGLISH: dict[Msg, str] = {
     Msg.REFUSAL_NOT_APPROVER: "Only approvers can decide send ID requests; nothing was changed.",
     Msg.REFUSAL_SELF_APPROVAL: "You made this request, so another approver has to decide it.",
     Msg.REFUSAL_NOT_REQUESTER: "Only the requester can do that.",
+    Msg.REFUSAL_NOT_ADMIN: (
+        "Only the bot's admins can retry this request: its Braze connection needs fixing "
+        "first. Nothing was changed."
+    ),
     Msg.ALREADY_UNKNOWN: "I do not know that request any more; nothing was changed.",
     Msg.ALREADY_APPROVED: "Already approved by {who}{when}; nothing was changed.",
     Msg.ALREADY_REJECTED: "Already rejected by {who}{when}; nothing was changed.",
@@ -202,6 +267,20 @@ ENGLISH: dict[Msg, str] = {
     Msg.CANCELLED_REPLY: ":heavy_multiplication_x: {requester} cancelled this request.",
     Msg.REMINDER_REPLY: (
         ":bell: Still waiting for an approver: {approvers}. This request expires {expires}."
+    ),
+    # approvers reached at request time, and the result when the card is gone
+    Msg.NOTIFY_MENTION: (
+        ":bell: {approvers}: {requester} asks for a send ID for {campaign}. Approve or reject "
+        "it on the card above; it expires {expires}."
+    ),
+    Msg.NOTIFY_DM_TEXT: "{requester} asks you to approve a send ID for {campaign}.",
+    Msg.NOTIFY_DM: (
+        ":bell: {requester} asks for a send ID for {campaign} in {channel} (send ID "
+        "{send_id}). Approve or reject it here or on {card}; it expires {expires}."
+    ),
+    Msg.LOST_CARD_DM: (
+        ":information_source: The card of this send ID request in {channel} was deleted, so "
+        "its result comes to {requester} and {approver} by direct message:"
     ),
     Msg.DOING_CANCEL: "cancelling the request",
     Msg.BUTTON_RESULTS: "Show results",
@@ -259,7 +338,10 @@ ENGLISH: dict[Msg, str] = {
         "A send ID may only use printable ASCII characters (letters, digits, punctuation) "
         "and no spaces."
     ),
-    Msg.PROBLEM_QUOTA_USED_UP: ("Today's Braze send ID quota is used up. Try again after {reset}."),
+    Msg.PROBLEM_QUOTA_USED_UP: "Today's Braze send ID quota is used up; it resets {reset}.",
+    # When something happens, in plain text (an inline form error cannot show a Slack date).
+    Msg.IN_MINUTES: "in {minutes} min",
+    Msg.IN_HOURS: "in {hours} h {minutes} min",
     Msg.PROBLEM_DUPLICATE_CREATED: "This bot already created this send ID for this campaign.",
     Msg.PROBLEM_DUPLICATE_IN_FLIGHT: (
         "This send ID is already requested for this campaign and waiting or in progress."

@@ -126,9 +126,14 @@ class Messenger:
             kwargs["blocks"] = reply_blocks
         self.client.chat_postMessage(unfurl_links=False, unfurl_media=False, **kwargs)
 
-    def announce(self, request: SendIdRequest, quota: QuotaSnapshot | None) -> bool:
+    def announce(
+        self,
+        request: SendIdRequest,
+        quota: QuotaSnapshot | None,
+        people: replies.Addressees | None = None,
+    ) -> bool:
         """Reply in the thread with what the request's current state means; False if no reply."""
-        reply = replies.reply_for(self.languages.channel, request, quota)
+        reply = replies.reply_for(self.languages.channel, request, quota, people)
         if reply is None:
             return False
         self.reply(request, *reply)
@@ -156,6 +161,36 @@ class Messenger:
             except SlackApiError as error:
                 log.warning("ephemeral not delivered (%s); sending a DM", slack_error(error))
         self.client.chat_postMessage(channel=actor.user_id, text=text, blocks=shown)
+
+    def dm(self, user_id: str, text: str, message_blocks: list[Any] | None = None) -> bool:
+        """A direct message from the bot (chat:write: posting to a user ID opens the DM). Its
+        text went through the scrubber like every private answer. False when Slack refused it
+        (logged): one person's closed DM must not keep the others from being told."""
+        kwargs: dict[str, Any] = {"channel": user_id, "text": self.scrub(text)}
+        if message_blocks:
+            kwargs["blocks"] = message_blocks
+        try:
+            self.client.chat_postMessage(unfurl_links=False, unfurl_media=False, **kwargs)
+        except SlackApiError as error:
+            log.warning(
+                "direct message not delivered: %s", slack_error(error), extra={"user": user_id}
+            )
+            return False
+        return True
+
+    def permalink(self, request: SendIdRequest) -> str | None:
+        """The card's permalink (chat.getPermalink, no scope needed), or None."""
+        if request.card_ts is None:
+            return None
+        try:
+            response = self.client.chat_getPermalink(
+                channel=request.channel_id, message_ts=request.card_ts
+            )
+        except SlackApiError as error:
+            log.warning("no permalink for the card: %s", slack_error(error))
+            return None
+        link = response.get("permalink")
+        return str(link) if link else None
 
     def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
         self.client.views_publish(user_id=user_id, view=view)

@@ -156,6 +156,23 @@ signatures_table = sa.Table(
     sa.Index("ix_slack_signatures_timestamp", "request_timestamp"),
 )
 
+# What the bot told whom about a request beyond its thread, and how often a reply failed: one row
+# per (request, notice), so a notice claimed by one replica is never sent by another, and a DM
+# click counts only where the bot sent that person that DM (see bot.domain.notices).
+notices_table = sa.Table(
+    "request_notices",
+    metadata,
+    sa.Column(
+        "request_id",
+        sa.String(32),
+        sa.ForeignKey("requests.id", name="fk_request_notices_request"),
+        primary_key=True,
+    ),
+    sa.Column("notice", sa.String(80), primary_key=True),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("at", UTCDateTime, nullable=False),
+)
+
 # Columns that become SendIdRequest fields (everything but bookkeeping columns).
 REQUEST_COLUMNS: Final = tuple(
     c for c in requests_table.c if c.name not in {"pair_key", "previous_state", "submission_key"}

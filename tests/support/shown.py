@@ -6,6 +6,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from slack_sdk.models.blocks import Block
+
 
 def all_text(value: Any) -> str:
     """Everything a payload would show, flattened, for "nothing unescaped anywhere" checks."""
@@ -31,3 +33,13 @@ def buttons(blocks: Any) -> list[dict[str, Any]]:
         if isinstance(block, dict) and block.get("type") == "actions"
         for element in block.get("elements") or []
     ]
+
+
+def valid_message(params: dict[str, Any]) -> dict[str, Any]:
+    """A chat.postMessage/chat.update payload, its blocks checked against slack_sdk's Block Kit
+    models (as Slack would refuse them); returns it for reading."""
+    for raw in params.get("blocks") or []:
+        block = Block.parse(raw)
+        assert block is not None, f"not a Block Kit block: {raw}"
+        block.validate_json()
+    return params

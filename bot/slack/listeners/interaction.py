@@ -95,6 +95,15 @@ def request_button(
                     bot.messenger.tell(actor, texts.already_decided_text(t, None))
                     return
                 refusal = may_act(bot.policy, actor, request)
+                # A DM click stands for the card only where the bot sent this person that DM
+                # (an approver's or admin's notice); any other DM is no channel at all.
+                dm_unknown = actor.from_dm and not answer_in_dm
+                if (
+                    refusal is None
+                    and dm_unknown
+                    and not bot.service.notices.was_dmed(request.id, actor.user_id)
+                ):
+                    refusal = Refusal.WRONG_CHANNEL
                 if refusal is not None:
                     bot.messenger.tell(actor, bot.refusal_text(bot.t_for(actor.user_id), refusal))
                     return
