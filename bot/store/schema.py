@@ -65,6 +65,19 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
 
 metadata = sa.MetaData()
 
+
+def request_reference(constraint: str, *, primary_key: bool = False) -> sa.Column[str]:
+    """A ``request_id`` column naming a request: a foreign key to requests.id, `constraint`
+    being the key's name (what a migration would refer to)."""
+    return sa.Column(
+        "request_id",
+        sa.String(32),
+        sa.ForeignKey("requests.id", name=constraint),
+        primary_key=primary_key,
+        nullable=False,
+    )
+
+
 schema_version_table = sa.Table(
     "schema_version",
     metadata,
@@ -117,12 +130,7 @@ audit_log = sa.Table(
     metadata,
     # INTEGER (not BIGINT) on SQLite so that the column aliases the rowid and autoincrements.
     sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
-    sa.Column(
-        "request_id",
-        sa.String(32),
-        sa.ForeignKey("requests.id", name="fk_audit_log_request"),
-        nullable=False,
-    ),
+    request_reference("fk_audit_log_request"),
     # The request's workspace, kept in the trail itself: which Braze workspace was called.
     sa.Column("workspace", sa.String(32), nullable=False),
     sa.Column("from_state", sa.String(16), nullable=True),
@@ -145,18 +153,26 @@ quota_table = sa.Table(
     sa.Column("observed_at", UTCDateTime, nullable=False),
 )
 
+# Slack request signatures already answered (bot.http.slack_endpoint): a replay inside Slack's
+# five-minute window is refused by every replica and after restarts. Only signatures whose HMAC
+# verified are written; housekeeping deletes those whose timestamp has left the window.
+signatures_table = sa.Table(
+    "slack_signatures",
+    metadata,
+    # The 64 hex digits after "v0=" (a MAC over public data: nothing secret).
+    sa.Column("signature", sa.String(64), primary_key=True),
+    # Slack's X-Slack-Request-Timestamp (Unix seconds): how long the entry matters.
+    sa.Column("request_timestamp", sa.BigInteger, nullable=False),
+    sa.Index("ix_slack_signatures_timestamp", "request_timestamp"),
+)
+
 # What the bot told whom about a request beyond its thread, and how often a reply failed: one row
 # per (request, notice), so a notice claimed by one replica is never sent by another, and a DM
 # click counts only where the bot sent that person that DM (see bot.domain.notices).
 notices_table = sa.Table(
     "request_notices",
     metadata,
-    sa.Column(
-        "request_id",
-        sa.String(32),
-        sa.ForeignKey("requests.id", name="fk_request_notices_request"),
-        primary_key=True,
-    ),
+    request_reference("fk_request_notices_request", primary_key=True),
     sa.Column("notice", sa.String(80), primary_key=True),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("at", UTCDateTime, nullable=False),
