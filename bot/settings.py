@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     sendid_allowed_channels: Annotated[list[str], NoDecode]
     sendid_approvers: Annotated[list[str], NoDecode]
     sendid_allow_self_approval: bool = False
+    # Who fixes the bot's Braze setup (user and user group IDs): told when Braze refuses the
+    # key, a permission or the endpoint. Unset: each channel's approvers.
+    sendid_admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # One language for everyone (en|de); unset: each person's Slack locale for private
     # messages, English for what is posted in channels.
     sendid_language: Literal["en", "de"] | None = None
@@ -64,6 +67,9 @@ class Settings(BaseSettings):
     # interrupted by a crash; it must exceed the longest Braze call (bounded well below 60 s).
     sendid_stale_claim_seconds: float = Field(default=120.0, ge=1, le=3600)
     port: int = Field(default=3000, ge=0, le=65535)
+    # Serve GET /metrics on this port instead of PORT (then PORT has no /metrics), so the port
+    # Slack's requests reach need not expose it. Unset: /metrics on PORT.
+    sendid_metrics_port: int | None = Field(default=None, ge=0, le=65535)
     log_level: str = "INFO"
     # json: one object per line for log collectors (production default); text: for a terminal.
     log_format: str = "json"
@@ -91,6 +97,12 @@ class Settings(BaseSettings):
         if value is None or not value.get_secret_value().strip():
             return None
         return value
+
+    @field_validator("sendid_metrics_port", mode="before")
+    @classmethod
+    def _blank_port_is_unset(cls, value: object) -> object:
+        # `SENDID_METRICS_PORT=` (a template's empty line) means "not set".
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("braze_api_key")
     @classmethod
@@ -122,7 +134,7 @@ class Settings(BaseSettings):
     def _split_channels(cls, value: object) -> object:
         return _split_ids(value)
 
-    @field_validator("sendid_approvers", mode="before")
+    @field_validator("sendid_approvers", "sendid_admins", mode="before")
     @classmethod
     def _split_approvers(cls, value: object) -> object:
         return _split_ids(value)
@@ -142,6 +154,11 @@ class Settings(BaseSettings):
     def _approver_ids(cls, value: list[str]) -> list[str]:
         if not value:
             raise ValueError("must list at least one user ID or user group ID")
+        return cls._admin_ids(value)
+
+    @field_validator("sendid_admins")
+    @classmethod
+    def _admin_ids(cls, value: list[str]) -> list[str]:
         bad = [v for v in value if not (USER_ID.match(v) or USERGROUP_ID.match(v))]
         if bad:
             raise ValueError(f"not user IDs (U…/W…) or user group IDs (S…): {', '.join(bad)}")
@@ -174,6 +191,14 @@ class Settings(BaseSettings):
             raise ValueError(
                 "SLACK_SIGNING_SECRET: required in HTTP mode "
                 "(or set SLACK_APP_TOKEN for Socket Mode)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _metrics_port_of_its_own(self) -> Settings:
+        if self.sendid_metrics_port and self.sendid_metrics_port == self.port:
+            raise ValueError(
+                "SENDID_METRICS_PORT: must differ from PORT (or be unset: /metrics on PORT)"
             )
         return self
 

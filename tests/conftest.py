@@ -18,14 +18,7 @@ from tests.standins.braze import BrazeStandIn
 from tests.standins.slack import SlackStandIn
 from tests.standins.socket_mode import SocketModeStandIn
 from tests.support import databases
-from tests.support.bots import (
-    FAST_SOCKET_MODE,
-    InProcessBots,
-    braze_stand_in,
-    running_bot,
-    slack_stand_in,
-)
-from tests.support.constants import APP_TOKEN
+from tests.support.bots import InProcessBots, braze_stand_in, slack_stand_in, socket_mode_bot
 from tests.support.driver import SlackDriver
 from tests.support.processes import Processes
 
@@ -110,17 +103,6 @@ def socket_bot(
 ) -> Iterator[tuple[BotRuntime, SocketModeStandIn]]:
     """The bot in Socket Mode, connected to the loopback WebSocket stand-in, with short ping
     and watchdog intervals."""
-    # The bot stops before the stand-in goes away, so the client does not reconnect.
-    with (
-        SocketModeStandIn(slack) as socket_mode,
-        running_bot(
-            slack,
-            braze,
-            database_url,
-            runtime_options={"socket_mode_timing": FAST_SOCKET_MODE},
-            slack_app_token=APP_TOKEN,
-            slack_signing_secret=None,
-        ) as runtime,
-    ):
+    with socket_mode_bot(slack, braze, database_url) as (runtime, socket_mode):
         socket_mode.wait_for_connection()
         yield runtime, socket_mode

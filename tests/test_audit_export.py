@@ -10,7 +10,7 @@ import csv
 import io
 import json
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,10 +24,10 @@ from bot.store import Store
 from tests.support import databases
 from tests.support.bots import clean_env
 from tests.support.processes import Processes
+from tests.support.records import new_request
 from tests.support.spreadsheets import formula_cells
 
 S = RequestState
-TTL = timedelta(hours=24)
 UNAVAILABLE = "Braze is unavailable (HTTP 503)"
 
 
@@ -50,6 +50,15 @@ def run_audit(
     return processes.run_bot("audit", *args, env=env)
 
 
+Audit = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def audit(processes: Processes, database_url: str) -> Audit:
+    """``audit("--since", …)``: `python -m bot audit …` on this test's database."""
+    return lambda *args: run_audit(processes, list(args), database_url)
+
+
 def row(request_id: str, request: dict[str, Any], **audit: Any) -> dict[str, Any]:
     return {"request_id": request_id, **request, **audit}
 
@@ -65,43 +74,31 @@ def fill(store: Store) -> list[dict[str, Any]]:
         when: datetime,
         workspace: str = DEFAULT_WORKSPACE,
     ) -> str:
-        return store.create_request(
-            channel_id="C1",
+        return new_request(
+            store,
             workspace=workspace,
             requester_id=requester,
             campaign_id=campaign,
             send_id=send_id,
-            campaign_name="Spring sale",
-            ttl=TTL,
             now=when,
         ).id
 
+    def approve_then(request_id: str, approved: datetime, to: RequestState, **fields: Any) -> None:
+        """U_APP approves at `approved`; Braze's answer (`to`, with `fields`) a minute later."""
+        assert store.transition(
+            request_id, S.PENDING, S.APPROVED, actor_id="U_APP", decided_by="U_APP", now=approved
+        )
+        answered = approved + timedelta(minutes=1)
+        assert store.transition(
+            request_id, S.APPROVED, to, actor_id="system", now=answered, **fields
+        )
+
     # Inserted first, but later in time than "early" below: the export orders by time.
     late = new("cmp-late", "summer", "U_LATE", at(1, 10), workspace="eu")
-    assert store.transition(
-        late, S.PENDING, S.APPROVED, actor_id="U_APP", decided_by="U_APP", now=at(1, 10, 5)
-    )
-    assert store.transition(
-        late,
-        S.APPROVED,
-        S.CREATED,
-        actor_id="system",
-        created_send_id="summer",
-        detail="braze: success",
-        now=at(1, 10, 6),
-    )
+    approve_then(late, at(1, 10, 5), S.CREATED, created_send_id="summer", detail="braze: success")
     early = new("cmp-early", None, "U_EARLY", at(1, 0, 0, 0))  # first instant of the day
-    assert store.transition(
-        early, S.PENDING, S.APPROVED, actor_id="U_APP", decided_by="U_APP", now=at(1, 9, 0)
-    )
-    assert store.transition(
-        early,
-        S.APPROVED,
-        S.FAILED,
-        actor_id="system",
-        failure_kind=FailureKind.UNAVAILABLE,
-        detail=UNAVAILABLE,
-        now=at(1, 9, 1),
+    approve_then(
+        early, at(1, 9, 0), S.FAILED, failure_kind=FailureKind.UNAVAILABLE, detail=UNAVAILABLE
     )
     # Requested the day before, expired inside the window: only the expiry is in it.
     before = new("cmp-before", "winter", "U_BEFORE", datetime(2025, 2, 28, 23, 59, 59, tzinfo=UTC))
@@ -184,11 +181,11 @@ def as_csv(expected: list[dict[str, Any]]) -> list[dict[str, str]]:
 
 
 def test_csv_lists_exactly_the_transitions_of_the_day_in_time_order(
-    store: Store, database_url: str, processes: Processes
+    store: Store, audit: Audit
 ) -> None:
     expected = fill(store)
 
-    done = run_audit(processes, ["--since", "2025-03-01", "--until", "2025-03-01"], database_url)
+    done = audit("--since", "2025-03-01", "--until", "2025-03-01")
 
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
@@ -198,15 +195,11 @@ def test_csv_lists_exactly_the_transitions_of_the_day_in_time_order(
 
 
 def test_json_lines_list_exactly_the_transitions_of_the_day_in_time_order(
-    store: Store, database_url: str, processes: Processes
+    store: Store, audit: Audit
 ) -> None:
     expected = fill(store)
 
-    done = run_audit(
-        processes,
-        ["--since", "2025-03-01", "--until", "2025-03-01", "--format", "json"],
-        database_url,
-    )
+    done = audit("--since", "2025-03-01", "--until", "2025-03-01", "--format", "json")
 
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
@@ -215,29 +208,21 @@ def test_json_lines_list_exactly_the_transitions_of_the_day_in_time_order(
 
 
 def test_datetime_bounds_honour_their_offsets_and_include_both_ends(
-    store: Store, database_url: str, processes: Processes
+    store: Store, audit: Audit
 ) -> None:
     expected = fill(store)
 
     # 10:00+01:00 is 09:00 UTC (the approval of "early"); --until 10:05Z includes that instant.
-    done = run_audit(
-        processes,
-        ["--since", "2025-03-01T10:00:00+01:00", "--until", "2025-03-01T10:05:00Z"],
-        database_url,
-    )
+    done = audit("--since", "2025-03-01T10:00:00+01:00", "--until", "2025-03-01T10:05:00Z")
 
     assert done.returncode == 0, done.stderr
     assert parse_csv(done.stdout)[1] == as_csv(expected[1:5])
 
 
-def test_without_until_everything_since_is_listed(
-    store: Store, database_url: str, processes: Processes
-) -> None:
+def test_without_until_everything_since_is_listed(store: Store, audit: Audit) -> None:
     fill(store)
 
-    done = run_audit(
-        processes, ["--since", "2025-03-01T23:00:00Z", "--format", "json"], database_url
-    )
+    done = audit("--since", "2025-03-01T23:00:00Z", "--format", "json")
 
     assert done.returncode == 0, done.stderr
     got = [
@@ -250,13 +235,11 @@ def test_without_until_everything_since_is_listed(
     ]
 
 
-def test_an_empty_window_prints_only_the_header_and_succeeds(
-    store: Store, database_url: str, processes: Processes
-) -> None:
+def test_an_empty_window_prints_only_the_header_and_succeeds(store: Store, audit: Audit) -> None:
     fill(store)
 
-    as_csv_ = run_audit(processes, ["--since", "2030-01-01"], database_url)
-    as_json = run_audit(processes, ["--since", "2030-01-01", "--format", "json"], database_url)
+    as_csv_ = audit("--since", "2030-01-01")
+    as_json = audit("--since", "2030-01-01", "--format", "json")
 
     assert (as_csv_.returncode, as_csv_.stderr) == (0, "")
     assert parse_csv(as_csv_.stdout) == (list(COLUMNS), [])
@@ -275,18 +258,16 @@ HOSTILE = {
 
 
 def export_hostile(
-    values: dict[str, str], store: Store, database_url: str, processes: Processes
+    values: dict[str, str], store: Store, audit: Audit
 ) -> tuple[subprocess.CompletedProcess[str], subprocess.CompletedProcess[str]]:
     """A request made of `values` (campaign, send ID, requester), rejected with `values`'
     detail, exported as CSV and as JSON."""
-    request = store.create_request(
-        channel_id="C1",
-        workspace=DEFAULT_WORKSPACE,
+    request = new_request(
+        store,
         requester_id=values["requester_id"],
         campaign_id=values["campaign_id"],
         send_id=values["send_id"],
         campaign_name=None,
-        ttl=TTL,
         now=at(1, 8),
     )
     store.transition(
@@ -294,15 +275,15 @@ def export_hostile(
     )
     args = ["--since", "2025-03-01", "--until", "2025-03-01"]
     return (
-        run_audit(processes, args, database_url),
-        run_audit(processes, [*args, "--format", "json"], database_url),
+        audit(*args),
+        audit(*args, "--format", "json"),
     )
 
 
 def test_csv_neutralises_formulas_and_json_keeps_the_values_as_they_are(
-    store: Store, database_url: str, processes: Processes
+    store: Store, audit: Audit
 ) -> None:
-    as_csv_, as_json = export_hostile(HOSTILE, store, database_url, processes)
+    as_csv_, as_json = export_hostile(HOSTILE, store, audit)
 
     assert as_csv_.returncode == 0, as_csv_.stderr
     _, (created, rejected) = parse_csv(as_csv_.stdout)
@@ -354,9 +335,9 @@ SEPARATOR_ATTACKS = {
 
 
 def test_no_cell_begins_a_formula_whichever_separator_the_spreadsheet_reads_with(
-    store: Store, database_url: str, processes: Processes
+    store: Store, audit: Audit
 ) -> None:
-    as_csv_, as_json = export_hostile(SEPARATOR_ATTACKS, store, database_url, processes)
+    as_csv_, as_json = export_hostile(SEPARATOR_ATTACKS, store, audit)
 
     assert as_csv_.returncode == 0, as_csv_.stderr
     assert formula_cells(as_csv_.stdout) == []
@@ -443,16 +424,7 @@ def test_the_database_url_is_read_from_a_dotenv_file_too(
 ) -> None:
     url = databases.sqlite_url(tmp_path)
     with Store(url) as store:
-        store.create_request(
-            channel_id="C1",
-            workspace=DEFAULT_WORKSPACE,
-            requester_id="U1",
-            campaign_id="cmp",
-            send_id="s",
-            campaign_name=None,
-            ttl=TTL,
-            now=at(1, 8),
-        )
+        new_request(store, requester_id="U1", now=at(1, 8))
     (tmp_path / ".env").write_text(f"SENDID_DATABASE_URL={url}\n", encoding="utf-8")
 
     done = run_audit(processes, ["--since", "2025-03-01", "--format", "json"], None)
@@ -474,15 +446,8 @@ def test_help_documents_the_formula_guard_and_the_json_lines_format(processes: P
 
 def test_audit_rows_streams_in_batches_and_stops_early_without_harm(store: Store) -> None:
     ids = [
-        store.create_request(
-            channel_id="C1",
-            workspace=DEFAULT_WORKSPACE,
-            requester_id=f"U{i}",
-            campaign_id="cmp",
-            send_id=f"s{i}",
-            campaign_name=None,
-            ttl=TTL,
-            now=at(1, 0) + timedelta(seconds=i),
+        new_request(
+            store, requester_id=f"U{i}", send_id=f"s{i}", now=at(1, 0) + timedelta(seconds=i)
         ).id
         for i in range(40)
     ]

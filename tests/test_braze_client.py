@@ -15,22 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.braze import (
-    BrazeAuthError,
-    BrazeClient,
-    BrazeClients,
-    BrazeConfigurationError,
-    BrazeEndpointNotFound,
-    BrazeError,
-    BrazeOutcomeUnknown,
-    BrazePermissionError,
-    BrazeQuotaExceeded,
-    BrazeRequestRejected,
-    BrazeSendStatsPermissionError,
-    BrazeUnavailable,
-    BrazeUnexpectedResponse,
-    RetryPolicy,
-)
+from bot.braze import BrazeClient, BrazeClients, RetryPolicy, errors
 from bot.domain.analytics import SEND_ANALYTICS_RETENTION_DAYS, ChannelCounts, DayStats
 from bot.domain.models import FailureKind
 from tests.standins.braze import CREATE_PATH, DATA_SERIES_PATH, DETAILS_PATH, BrazeStandIn
@@ -193,7 +178,7 @@ def test_malformed_quota_headers_are_ignored_rather_than_crashed_on(
 def test_a_400_passes_brazes_message_on_and_is_not_retried(
     client: BrazeClient, braze: BrazeStandIn, sleeps: SleepRecorder
 ) -> None:
-    with pytest.raises(BrazeRequestRejected) as caught:
+    with pytest.raises(errors.BrazeRequestRejected) as caught:
         client.create_send_id("no-such-campaign", "s1")
 
     error = caught.value
@@ -217,7 +202,7 @@ def test_a_400_with_an_errors_list_passes_the_errors_on_too(
         {"message": "Invalid request", "errors": ["send_id too long", {"field": "x" * 2000}]},
     )
 
-    with pytest.raises(BrazeRequestRejected) as caught:
+    with pytest.raises(errors.BrazeRequestRejected) as caught:
         client.create_send_id(CAMPAIGN, "s1")
 
     assert caught.value.message.startswith("Invalid request: send_id too long; ")
@@ -227,9 +212,21 @@ def test_a_400_with_an_errors_list_passes_the_errors_on_too(
 @pytest.mark.parametrize(
     ("provoke", "error_class", "status", "setting", "kind"),
     [
-        ("wrong key", BrazeAuthError, 401, "BRAZE_API_KEY", FailureKind.AUTH),
-        ("no permission", BrazePermissionError, 403, "sends.id.create", FailureKind.PERMISSION),
-        ("wrong url", BrazeEndpointNotFound, 404, "BRAZE_REST_ENDPOINT", FailureKind.NOT_FOUND),
+        ("wrong key", errors.BrazeAuthError, 401, "BRAZE_API_KEY", FailureKind.AUTH),
+        (
+            "no permission",
+            errors.BrazePermissionError,
+            403,
+            "sends.id.create",
+            FailureKind.PERMISSION,
+        ),
+        (
+            "wrong url",
+            errors.BrazeEndpointNotFound,
+            404,
+            "BRAZE_REST_ENDPOINT",
+            FailureKind.NOT_FOUND,
+        ),
     ],
 )
 def test_401_403_and_404_name_the_setting_to_check_and_never_the_key(
@@ -237,7 +234,7 @@ def test_401_403_and_404_name_the_setting_to_check_and_never_the_key(
     braze: BrazeStandIn,
     sleeps: SleepRecorder,
     provoke: str,
-    error_class: type[BrazeConfigurationError],
+    error_class: type[errors.BrazeConfigurationError],
     status: int,
     setting: str,
     kind: FailureKind,
@@ -274,7 +271,7 @@ def test_a_braze_message_that_echoes_the_key_is_scrubbed(
         CREATE_PATH, 401, {"message": f"Invalid API key: {KEY}", "errors": [f"Bearer {KEY}"]}
     )
 
-    with pytest.raises(BrazeAuthError) as caught:
+    with pytest.raises(errors.BrazeAuthError) as caught:
         client.create_send_id(CAMPAIGN, "s1")
 
     error = caught.value
@@ -293,7 +290,7 @@ def test_a_429_gives_the_reset_time_and_is_not_retried(
 ) -> None:
     braze.set_remaining(0)
 
-    with pytest.raises(BrazeQuotaExceeded) as caught:
+    with pytest.raises(errors.BrazeQuotaExceeded) as caught:
         client.create_send_id(CAMPAIGN, "s1")
 
     error = caught.value
@@ -317,7 +314,7 @@ def test_a_429_without_a_reset_header_falls_back_to_retry_after(
     )
     before = datetime.now(UTC)
 
-    with pytest.raises(BrazeQuotaExceeded) as caught:
+    with pytest.raises(errors.BrazeQuotaExceeded) as caught:
         client.create_send_id(CAMPAIGN, "s1")
 
     reset_at = caught.value.reset_at
@@ -346,7 +343,7 @@ def test_a_persistent_503_gives_up_after_max_attempts_with_braze_unavailable(
 ) -> None:
     braze.fail_next(CREATE_PATH, 503, {"message": "Service Unavailable"}, times=10)
 
-    with pytest.raises(BrazeUnavailable) as caught:
+    with pytest.raises(errors.BrazeUnavailable) as caught:
         client.create_send_id(CAMPAIGN, "s1")
 
     assert caught.value.status_code == 503
@@ -361,7 +358,7 @@ def test_a_proxy_error_page_in_html_is_reported_without_the_markup(
 ) -> None:
     braze.fail_next(CREATE_PATH, 502, "<html><body><h1>502 Bad Gateway</h1></body></html>", times=3)
 
-    with pytest.raises(BrazeUnavailable) as caught:
+    with pytest.raises(errors.BrazeUnavailable) as caught:
         client.create_send_id(CAMPAIGN, "s1")
 
     assert caught.value.message == "HTTP 502 Bad Gateway"
@@ -372,7 +369,7 @@ def test_connection_refused_is_retried_then_reported_unavailable(
 ) -> None:
     braze.refuse_connections()
 
-    with pytest.raises(BrazeUnavailable) as caught:
+    with pytest.raises(errors.BrazeUnavailable) as caught:
         client.create_send_id(CAMPAIGN, "s1")
 
     assert caught.value.status_code is None
@@ -402,7 +399,7 @@ def test_a_read_timeout_is_outcome_unknown_after_exactly_one_call(
     braze.delay_next(CREATE_PATH, 2.0)
 
     started = time.monotonic()
-    with pytest.raises(BrazeOutcomeUnknown) as caught:
+    with pytest.raises(errors.BrazeOutcomeUnknown) as caught:
         client.create_send_id(CAMPAIGN, "s1")
 
     assert time.monotonic() - started < 1.5
@@ -420,7 +417,7 @@ def test_a_connection_dropped_after_sending_is_outcome_unknown_and_not_retried(
 ) -> None:
     braze.drop_next(CREATE_PATH)
 
-    with pytest.raises(BrazeOutcomeUnknown):
+    with pytest.raises(errors.BrazeOutcomeUnknown):
         client.create_send_id(CAMPAIGN, "s1")
 
     assert len(braze.create_calls()) == 1
@@ -433,9 +430,9 @@ def test_a_2xx_without_success_is_an_unexpected_response(
     braze.fail_next(CREATE_PATH, 201, {"message": "queued"})
     braze.fail_next(CREATE_PATH, 200, "not json at all")
 
-    with pytest.raises(BrazeUnexpectedResponse) as first:
+    with pytest.raises(errors.BrazeUnexpectedResponse) as first:
         client.create_send_id(CAMPAIGN, "s1")
-    with pytest.raises(BrazeUnexpectedResponse) as second:
+    with pytest.raises(errors.BrazeUnexpectedResponse) as second:
         client.create_send_id(CAMPAIGN, "s2")
 
     assert first.value.message == "queued"
@@ -454,7 +451,7 @@ def test_backoff_pauses_grow_exponentially_and_are_capped(
     client = make_client(retry=policy, rng=lambda: 1.0)
     braze.fail_next(CREATE_PATH, 503, times=6)
 
-    with pytest.raises(BrazeUnavailable):
+    with pytest.raises(errors.BrazeUnavailable):
         client.create_send_id(CAMPAIGN, "s1")
 
     assert sleeps.delays == [0.5, 1.0, 2.0, 4.0, 4.0]
@@ -468,7 +465,7 @@ def test_backoff_pauses_are_jittered_within_their_ceilings(
     client = make_client(retry=policy)
     braze.fail_next(CREATE_PATH, 500, times=8)
 
-    with pytest.raises(BrazeUnavailable):
+    with pytest.raises(errors.BrazeUnavailable):
         client.create_send_id(CAMPAIGN, "s1")
 
     assert len(sleeps.delays) == 7
@@ -484,7 +481,7 @@ def test_retries_stop_before_the_total_budget_would_be_exceeded(
     client = make_client(retry=policy, rng=lambda: 1.0)
     braze.fail_next(CREATE_PATH, 503, times=10)
 
-    with pytest.raises(BrazeUnavailable):
+    with pytest.raises(errors.BrazeUnavailable):
         client.create_send_id(CAMPAIGN, "s1")
 
     assert sleeps.delays == [1.0, 2.0]  # another 4 s pause would bring the total past 5 s
@@ -522,7 +519,7 @@ def test_campaign_details_without_the_permission_is_a_permission_error(
 ) -> None:
     braze.details_forbidden = True
 
-    with pytest.raises(BrazePermissionError) as caught:
+    with pytest.raises(errors.BrazePermissionError) as caught:
         client.campaign_details(CAMPAIGN)
 
     assert caught.value.status_code == 403
@@ -532,7 +529,7 @@ def test_campaign_details_without_the_permission_is_a_permission_error(
 def test_campaign_details_for_an_unknown_campaign_is_rejected(
     client: BrazeClient, braze: BrazeStandIn, sleeps: SleepRecorder
 ) -> None:
-    with pytest.raises(BrazeRequestRejected) as caught:
+    with pytest.raises(errors.BrazeRequestRejected) as caught:
         client.campaign_details("no-such-campaign")
 
     assert caught.value.message == "Invalid campaign_id"
@@ -544,7 +541,7 @@ def test_campaign_details_honour_their_time_box(client: BrazeClient, braze: Braz
     braze.delay_next(DETAILS_PATH, 5.0)
 
     started = time.monotonic()
-    with pytest.raises(BrazeUnavailable):
+    with pytest.raises(errors.BrazeUnavailable):
         client.campaign_details(CAMPAIGN, timeout=0.5)
 
     assert time.monotonic() - started < 1.0
@@ -558,7 +555,7 @@ def test_campaign_details_retry_only_within_their_time_box(
     braze.fail_next(DETAILS_PATH, 503, times=50)
 
     started = time.monotonic()
-    with pytest.raises(BrazeUnavailable):
+    with pytest.raises(errors.BrazeUnavailable):
         client.campaign_details(CAMPAIGN, timeout=0.5)
 
     assert time.monotonic() - started < 0.8
@@ -628,16 +625,16 @@ def test_closing_the_clients_of_every_workspace_closes_each(make_client: MakeCli
 
 def test_every_braze_error_is_a_braze_error_with_a_failure_kind() -> None:
     for error_class in (
-        BrazeRequestRejected,
-        BrazeAuthError,
-        BrazePermissionError,
-        BrazeEndpointNotFound,
-        BrazeQuotaExceeded,
-        BrazeUnavailable,
-        BrazeOutcomeUnknown,
-        BrazeUnexpectedResponse,
+        errors.BrazeRequestRejected,
+        errors.BrazeAuthError,
+        errors.BrazePermissionError,
+        errors.BrazeEndpointNotFound,
+        errors.BrazeQuotaExceeded,
+        errors.BrazeUnavailable,
+        errors.BrazeOutcomeUnknown,
+        errors.BrazeUnexpectedResponse,
     ):
-        assert issubclass(error_class, BrazeError)
+        assert issubclass(error_class, errors.BrazeError)
         assert isinstance(error_class.failure_kind, FailureKind)
 
 
@@ -835,7 +832,7 @@ def test_send_data_series_with_an_unreadable_answer_is_unexpected(
 ) -> None:
     braze.fail_next(DATA_SERIES_PATH, 200, body)
 
-    with pytest.raises(BrazeUnexpectedResponse) as caught:
+    with pytest.raises(errors.BrazeUnexpectedResponse) as caught:
         client.send_data_series(CAMPAIGN, SEND)
 
     assert caught.value.path == DATA_SERIES_PATH
@@ -846,11 +843,11 @@ def test_send_data_series_without_the_permission_names_sends_data_series(
 ) -> None:
     braze.data_series_forbidden = True
 
-    with pytest.raises(BrazeSendStatsPermissionError) as caught:
+    with pytest.raises(errors.BrazeSendStatsPermissionError) as caught:
         client.send_data_series(CAMPAIGN, SEND)
 
     error = caught.value
-    assert isinstance(error, BrazePermissionError)
+    assert isinstance(error, errors.BrazePermissionError)
     assert error.failure_kind is FailureKind.PERMISSION
     assert (error.status_code, error.path) == (403, DATA_SERIES_PATH)
     assert "sends.data_series" in error.setting
@@ -864,7 +861,7 @@ def test_send_data_series_for_an_unknown_pair_is_rejected_without_retrying(
 ) -> None:
     braze.set_send_stats(CAMPAIGN, SEND, TWO_DAYS)
 
-    with pytest.raises(BrazeRequestRejected) as caught:
+    with pytest.raises(errors.BrazeRequestRejected) as caught:
         client.send_data_series(CAMPAIGN, "never-sent")
 
     assert caught.value.status_code == 400
@@ -890,7 +887,7 @@ def test_send_data_series_gives_up_on_a_persistent_5xx(
 ) -> None:
     braze.fail_next(DATA_SERIES_PATH, 503, times=5)
 
-    with pytest.raises(BrazeUnavailable) as caught:
+    with pytest.raises(errors.BrazeUnavailable) as caught:
         client.send_data_series(CAMPAIGN, SEND)
 
     assert caught.value.status_code == 503
@@ -915,7 +912,7 @@ def test_send_data_series_honours_its_time_box(client: BrazeClient, braze: Braze
     braze.delay_next(DATA_SERIES_PATH, 5.0)
 
     started = time.monotonic()
-    with pytest.raises(BrazeUnavailable):
+    with pytest.raises(errors.BrazeUnavailable):
         client.send_data_series(CAMPAIGN, SEND, timeout=0.5)
 
     assert time.monotonic() - started < 1.0

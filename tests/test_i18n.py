@@ -36,6 +36,7 @@ def test_the_german_catalogue_is_a_translation_not_a_copy() -> None:
         Msg.HISTORY_LINE,
         Msg.HOME_HEADER,  # the app's name
         Msg.HOME_MINE_LINE,
+        Msg.ADMIN_ENDPOINT_DEFAULT,  # the setting's name
     }, same
 
 

@@ -23,6 +23,7 @@ METHOD_SCOPES: dict[str, str | tuple[str, ...] | None] = {
     "chat_postMessage": "chat:write",
     "chat_update": "chat:write",
     "chat_postEphemeral": "chat:write",
+    "chat_getPermalink": None,  # "No scope required" (Slack's method page)
     "views_open": None,
     "views_publish": None,
     "usergroups_users_list": "usergroups:read",

@@ -29,11 +29,10 @@ from bot.store import (
 from tests.support import databases
 from tests.support.bots import clean_env
 from tests.support.processes import Processes
+from tests.support.records import NOW, TTL, new_request
 
 S = RequestState
 W = DEFAULT_WORKSPACE
-NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
-TTL = timedelta(hours=24)
 
 
 @pytest.fixture(params=databases.BACKENDS)
@@ -41,32 +40,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     """Every test here runs on SQLite and on PostgreSQL (the conftest's store uses this)."""
     with databases.database_url(request.param, tmp_path) as url:
         yield url
-
-
-def make(
-    store: Store,
-    *,
-    campaign_id: str = "cmp-1",
-    send_id: str | None = "spring",
-    channel_id: str = "C1",
-    workspace: str = DEFAULT_WORKSPACE,
-    requester_id: str = "U_REQ",
-    now: datetime = NOW,
-    ttl: timedelta = TTL,
-    campaign_name: str | None = "Spring sale",
-    submission_key: str | None = None,
-) -> SendIdRequest:
-    return store.create_request(
-        channel_id=channel_id,
-        workspace=workspace,
-        requester_id=requester_id,
-        campaign_id=campaign_id,
-        send_id=send_id,
-        campaign_name=campaign_name,
-        ttl=ttl,
-        now=now,
-        submission_key=submission_key,
-    )
 
 
 def approve(store: Store, request_id: str, actor: str = "U_APP") -> SendIdRequest | None:
@@ -139,7 +112,7 @@ FREEING = {
 
 def test_a_created_request_reads_back_identically_with_aware_utc_datetimes(store: Store) -> None:
     plus_two = timezone(timedelta(hours=2))
-    created = make(store, now=NOW.astimezone(plus_two))
+    created = new_request(store, now=NOW.astimezone(plus_two))
 
     loaded = store.get(created.id)
 
@@ -164,16 +137,16 @@ def test_an_unknown_request_id_reads_as_none(store: Store) -> None:
 
 def test_naive_datetimes_are_refused_as_a_programming_error(store: Store) -> None:
     with pytest.raises(ValueError, match="naive"):
-        make(store, now=datetime(2025, 3, 1, 12))  # deliberately naive
+        new_request(store, now=datetime(2025, 3, 1, 12))  # deliberately naive
 
 
 def test_send_ids_with_markup_characters_are_stored_verbatim(store: Store) -> None:
-    created = make(store, send_id="<b>&amp;'\"")
+    created = new_request(store, send_id="<b>&amp;'\"")
     assert store.get(created.id) == created
 
 
 def test_the_card_ts_is_remembered(store: Store) -> None:
-    created = make(store)
+    created = new_request(store)
     store.set_card(created.id, "1700000000.000100")
     loaded = store.get(created.id)
     assert loaded is not None and loaded.card_ts == "1700000000.000100"
@@ -191,13 +164,13 @@ def test_setting_the_card_of_an_unknown_request_raises(store: Store) -> None:
 def test_a_pair_is_refused_while_another_request_holds_it(
     store: Store, progress: Callable[[Store, str], None]
 ) -> None:
-    first = make(store)
+    first = new_request(store)
     progress(store, first.id)
     holder = store.get(first.id)
     assert holder is not None
 
     with pytest.raises(DuplicatePairError) as refused:
-        make(store, requester_id="U_OTHER")
+        new_request(store, requester_id="U_OTHER")
 
     assert refused.value.existing_request_id == first.id
     assert refused.value.existing_state is holder.state
@@ -208,7 +181,7 @@ def test_a_pair_is_refused_while_another_request_holds_it(
 def test_the_holder_of_a_pair_can_be_looked_up_before_creating(
     store: Store, progress: Callable[[Store, str], None]
 ) -> None:
-    first = make(store)
+    first = new_request(store)
     progress(store, first.id)
 
     assert store.pair_holder(W, "cmp-1", "spring") == store.get(first.id)
@@ -220,13 +193,13 @@ def test_the_holder_of_a_pair_can_be_looked_up_before_creating(
 def test_a_pair_that_was_freed_has_no_holder(
     store: Store, ending: Callable[[Store, str], None]
 ) -> None:
-    first = make(store)
+    first = new_request(store)
     ending(store, first.id)
     assert store.pair_holder(W, "cmp-1", "spring") is None
 
 
 def test_a_missing_send_id_has_no_holder(store: Store) -> None:
-    make(store, send_id=None)
+    new_request(store, send_id=None)
     assert store.pair_holder(W, "cmp-1", None) is None
 
 
@@ -234,43 +207,43 @@ def test_a_missing_send_id_has_no_holder(store: Store) -> None:
 def test_a_pair_is_free_again_once_its_request_ended_without_creating_it(
     store: Store, ending: Callable[[Store, str], None]
 ) -> None:
-    first = make(store)
+    first = new_request(store)
     ending(store, first.id)
 
-    second = make(store, requester_id="U_OTHER")
+    second = new_request(store, requester_id="U_OTHER")
 
     assert second.id != first.id
     with pytest.raises(DuplicatePairError) as refused:
-        make(store)
+        new_request(store)
     assert refused.value.existing_request_id == second.id
 
 
 def test_a_missing_send_id_never_conflicts(store: Store) -> None:
-    first = make(store, send_id=None)
-    second = make(store, send_id=None)
+    first = new_request(store, send_id=None)
+    second = new_request(store, send_id=None)
     assert approve(store, first.id) and approve(store, second.id)
-    assert make(store, send_id=None).send_id is None
+    assert new_request(store, send_id=None).send_id is None
 
 
 def test_the_same_send_id_under_another_campaign_is_a_different_pair(store: Store) -> None:
-    make(store, campaign_id="cmp-1", send_id="spring")
-    assert make(store, campaign_id="cmp-2", send_id="spring").campaign_id == "cmp-2"
-    assert make(store, campaign_id="cmp-1", send_id="summer").send_id == "summer"
+    new_request(store, campaign_id="cmp-1", send_id="spring")
+    assert new_request(store, campaign_id="cmp-2", send_id="spring").campaign_id == "cmp-2"
+    assert new_request(store, campaign_id="cmp-1", send_id="summer").send_id == "summer"
 
 
 def test_the_same_pair_in_another_braze_workspace_is_a_different_pair(store: Store) -> None:
-    first = make(store, send_id="spring")
-    other = make(store, send_id="spring", workspace="eu")
+    first = new_request(store, send_id="spring")
+    other = new_request(store, send_id="spring", workspace="eu")
     assert (first.workspace, other.workspace) == (W, "eu")
     assert store.pair_holder(W, "cmp-1", "spring") == store.get(first.id)
     assert store.pair_holder("eu", "cmp-1", "spring") == store.get(other.id)
     with pytest.raises(DuplicatePairError) as refused:
-        make(store, send_id="spring", workspace="eu")
+        new_request(store, send_id="spring", workspace="eu")
     assert refused.value.existing_request_id == other.id
 
 
 def test_a_retry_reclaims_its_pair_in_its_own_workspace(store: Store) -> None:
-    first = make(store, workspace="eu")
+    first = new_request(store, workspace="eu")
     _fail_with(FailureKind.REJECTED_BY_BRAZE)(store, first.id)  # frees the pair
     assert store.pair_holder("eu", "cmp-1", "spring") is None
     assert approve(store, first.id)
@@ -279,26 +252,26 @@ def test_a_retry_reclaims_its_pair_in_its_own_workspace(store: Store) -> None:
 
 
 def test_every_audit_row_names_the_requests_workspace(store: Store) -> None:
-    request = make(store, workspace="eu")
+    request = new_request(store, workspace="eu")
     assert approve(store, request.id)
     assert [entry.workspace for entry in store.audit(request.id)] == ["eu", "eu"]
 
 
 def test_retrying_a_failed_request_keeps_holding_its_pair(store: Store) -> None:
-    first = make(store)
+    first = new_request(store)
     _fail_with(FailureKind.UNAVAILABLE)(store, first.id)
 
     retried = approve(store, first.id, actor="U_APP2")
 
     assert retried is not None and retried.state is S.APPROVED
     with pytest.raises(DuplicatePairError):
-        make(store)
+        new_request(store)
 
 
 def test_retrying_a_400_failure_whose_pair_was_taken_meanwhile_is_refused(store: Store) -> None:
-    first = make(store)
+    first = new_request(store)
     _fail_with(FailureKind.REJECTED_BY_BRAZE)(store, first.id)
-    second = make(store, requester_id="U_OTHER")
+    second = new_request(store, requester_id="U_OTHER")
 
     with pytest.raises(DuplicatePairError) as refused:
         approve(store, first.id)
@@ -319,7 +292,7 @@ def test_two_racing_requests_for_the_same_pair_let_exactly_one_succeed(database_
     def race(i: int) -> None:
         barrier.wait()
         try:
-            outcomes[i] = make(stores[i], requester_id=f"U{i}")
+            outcomes[i] = new_request(stores[i], requester_id=f"U{i}")
         except DuplicatePairError as refused:
             outcomes[i] = refused
 
@@ -343,7 +316,7 @@ def test_two_racing_requests_for_the_same_pair_let_exactly_one_succeed(database_
 
 
 def test_only_one_of_many_concurrent_approvals_wins(store: Store) -> None:
-    request = make(store)
+    request = new_request(store)
     racers = 20
     barrier = threading.Barrier(racers)
     results: list[SendIdRequest | None] = [None] * racers
@@ -395,7 +368,7 @@ _RACER = textwrap.dedent(
 def test_only_one_of_several_processes_approving_at_once_wins(
     store: Store, database_url: str, tmp_path: Path, processes: Processes
 ) -> None:
-    request = make(store)
+    request = new_request(store)
     go = tmp_path / "go"
     racers = [
         processes.child(
@@ -417,7 +390,7 @@ def test_only_one_of_several_processes_approving_at_once_wins(
 
 
 def test_a_transition_from_an_unexpected_state_changes_nothing(store: Store) -> None:
-    request = make(store)
+    request = new_request(store)
     assert store.transition(request.id, S.PENDING, S.REJECTED, actor_id="U_APP")
 
     assert approve(store, request.id) is None
@@ -445,21 +418,21 @@ def test_a_transition_of_an_unknown_request_returns_none(store: Store) -> None:
 def test_an_illegal_transition_raises_before_touching_the_database(
     store: Store, from_states: RequestState | list[RequestState], to_state: RequestState
 ) -> None:
-    request = make(store)
+    request = new_request(store)
     with pytest.raises(ValueError):
         store.transition(request.id, from_states, to_state, actor_id="U_APP")
     assert store.get(request.id) == request
 
 
 def test_entering_failed_without_a_failure_kind_raises(store: Store) -> None:
-    request = make(store)
+    request = new_request(store)
     assert approve(store, request.id)
     with pytest.raises(ValueError, match="failure_kind"):
         store.transition(request.id, S.APPROVED, S.FAILED, actor_id="system")
 
 
 def test_the_audit_trail_records_every_transition_oldest_first(store: Store) -> None:
-    request = make(store, requester_id="U_REQ")
+    request = new_request(store, requester_id="U_REQ")
     later = NOW + timedelta(minutes=5)
     store.transition(
         request.id,
@@ -502,7 +475,7 @@ def test_the_audit_trail_records_every_transition_oldest_first(store: Store) -> 
 
 
 def test_the_audit_row_names_the_state_the_request_really_left(store: Store) -> None:
-    request = make(store)
+    request = new_request(store)
     assert approve(store, request.id)
     assert fail(store, request.id, FailureKind.UNAVAILABLE)
 
@@ -515,7 +488,7 @@ def test_the_audit_row_names_the_state_the_request_really_left(store: Store) -> 
 def test_without_update_returning_the_previous_state_is_still_recorded(store: Store) -> None:
     # Old SQLite (< 3.35) has no RETURNING; force the fallback path that re-reads the row.
     store._db.update_returning = False
-    request = make(store)
+    request = new_request(store)
     assert approve(store, request.id)
     assert fail(store, request.id, FailureKind.UNAVAILABLE)
 
@@ -527,7 +500,7 @@ def test_without_update_returning_the_previous_state_is_still_recorded(store: St
 
 
 def test_entering_approved_counts_attempts_and_records_the_approver(store: Store) -> None:
-    request = make(store)
+    request = new_request(store)
     at = NOW + timedelta(minutes=1)
 
     first = store.transition(
@@ -547,7 +520,7 @@ def test_entering_approved_counts_attempts_and_records_the_approver(store: Store
 
 
 def test_only_the_fields_passed_explicitly_are_updated(store: Store) -> None:
-    request = make(store)
+    request = new_request(store)
     store.set_card(request.id, "1.1")
     approved = approve(store, request.id)
     assert approved is not None
@@ -579,7 +552,7 @@ def test_only_the_fields_passed_explicitly_are_updated(store: Store) -> None:
 
 
 def test_a_rejection_keeps_its_reason_and_who_decided(store: Store) -> None:
-    request = make(store)
+    request = new_request(store)
     rejected = store.transition(
         request.id,
         S.PENDING,
@@ -601,10 +574,10 @@ def test_a_rejection_keeps_its_reason_and_who_decided(store: Store) -> None:
 
 
 def test_due_for_expiry_lists_only_pending_requests_past_their_deadline(store: Store) -> None:
-    old = make(store, send_id="a", now=NOW - timedelta(hours=25))
-    exactly_due = make(store, send_id="b", now=NOW - TTL)
-    fresh = make(store, send_id="c", now=NOW - timedelta(hours=1))
-    old_but_approved = make(store, send_id="d", now=NOW - timedelta(hours=30))
+    old = new_request(store, send_id="a", now=NOW - timedelta(hours=25))
+    exactly_due = new_request(store, send_id="b", now=NOW - TTL)
+    fresh = new_request(store, send_id="c", now=NOW - timedelta(hours=1))
+    old_but_approved = new_request(store, send_id="d", now=NOW - timedelta(hours=30))
     approve(store, old_but_approved.id)
 
     due = store.due_for_expiry(NOW)
@@ -620,8 +593,8 @@ def test_due_for_expiry_lists_only_pending_requests_past_their_deadline(store: S
 
 
 def test_recent_in_channel_lists_the_newest_first_and_respects_the_limit(store: Store) -> None:
-    made = [make(store, send_id=f"s{i}", now=NOW + timedelta(minutes=i)) for i in range(5)]
-    make(store, send_id="elsewhere", channel_id="C2", now=NOW + timedelta(hours=1))
+    made = [new_request(store, send_id=f"s{i}", now=NOW + timedelta(minutes=i)) for i in range(5)]
+    new_request(store, send_id="elsewhere", channel_id="C2", now=NOW + timedelta(hours=1))
 
     assert [r.id for r in store.recent_in_channel("C1")] == [r.id for r in reversed(made)]
     assert [r.id for r in store.recent_in_channel("C1", limit=2)] == [made[4].id, made[3].id]
@@ -629,8 +602,8 @@ def test_recent_in_channel_lists_the_newest_first_and_respects_the_limit(store: 
 
 
 def test_in_state_lists_the_requests_in_that_state(store: Store) -> None:
-    first = make(store, send_id="a")
-    second = make(store, send_id="b", now=NOW + timedelta(seconds=1))
+    first = new_request(store, send_id="a")
+    second = new_request(store, send_id="b", now=NOW + timedelta(seconds=1))
     approve(store, first.id)
 
     assert [r.id for r in store.in_state(S.APPROVED)] == [first.id]
@@ -688,7 +661,7 @@ def test_the_quota_is_shared_between_stores_on_the_same_database(database_url: s
 
 def test_data_survives_reopening_the_store(database_url: str) -> None:
     with Store(database_url) as first:
-        request = make(first)
+        request = new_request(first)
         approve(first, request.id)
         first.record_quota(
             W, QuotaSnapshot(limit=100, remaining=99, reset_at=None, observed_at=NOW)
@@ -702,7 +675,7 @@ def test_data_survives_reopening_the_store(database_url: str) -> None:
         assert reopened.audit(request.id) == trail
         assert reopened.quota(W) is not None
         with pytest.raises(DuplicatePairError):
-            make(reopened)
+            new_request(reopened)
 
 
 def test_the_schema_version_is_recorded_once_however_often_the_store_opens(
@@ -737,7 +710,7 @@ def test_a_database_written_by_newer_code_is_refused(database_url: str) -> None:
 
 def test_an_in_memory_sqlite_store_works_within_one_thread() -> None:
     with Store("sqlite:///:memory:") as memory:
-        request = make(memory)
+        request = new_request(memory)
         assert approve(memory, request.id)
         assert memory.get(request.id) is not None and memory.ping()
 
@@ -825,7 +798,7 @@ def test_ping_turns_false_without_raising_when_the_database_goes_away() -> None:
         try:
             store = Store(real.set(port=proxy.port))
             assert store.ping() is True
-            make(store)  # leaves a pooled connection behind, as a running bot would
+            new_request(store)  # leaves a pooled connection behind, as a running bot would
 
             proxy.stop()
 
@@ -855,7 +828,7 @@ def test_postgres_urls_are_served_by_psycopg_3(given: str, driver: str) -> None:
 
 def test_a_replayed_submission_key_is_refused_and_names_the_request_it_made(store: Store) -> None:
     def submit_the_form() -> SendIdRequest:
-        return make(store, send_id=None, campaign_name=None, submission_key="V0FORM1")
+        return new_request(store, send_id=None, campaign_name=None, submission_key="V0FORM1")
 
     first = submit_the_form()
     with pytest.raises(DuplicateSubmissionError) as caught:
@@ -863,5 +836,5 @@ def test_a_replayed_submission_key_is_refused_and_names_the_request_it_made(stor
     assert caught.value.existing_request_id == first.id
     assert [r.id for r in store.recent_in_channel("C1")] == [first.id]
     # Another form (another view ID) with the same blank send ID is a new request.
-    other = make(store, send_id=None)
+    other = new_request(store, send_id=None)
     assert other.id != first.id

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,9 +12,9 @@ from bot.domain.models import FailureKind, RequestState
 from bot.domain.workspaces import DEFAULT_WORKSPACE
 from bot.store import Store, StoreError
 from tests.support import databases
+from tests.support.records import new_request
 
 S = RequestState
-NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(params=databases.BACKENDS)
@@ -24,16 +24,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 
 
 def make(store: Store, send_id: str, workspace: str = DEFAULT_WORKSPACE) -> str:
-    return store.create_request(
-        channel_id="C1",
-        workspace=workspace,
-        requester_id="U_REQ",
-        campaign_id="cmp-1",
-        send_id=send_id,
-        campaign_name=None,
-        ttl=timedelta(hours=1),
-        now=NOW,
-    ).id
+    return new_request(store, send_id=send_id, workspace=workspace, ttl=timedelta(hours=1)).id
 
 
 def move(

@@ -5,19 +5,18 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.domain.errors import DuplicateSubmissionError, PendingLimitError
 from bot.domain.models import RequestState, SendIdRequest
-from bot.domain.workspaces import DEFAULT_WORKSPACE
 from bot.store import Store
 from tests.support import databases
+from tests.support.records import NOW, new_request
 
 S = RequestState
-NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 CAP = 5
 
 
@@ -35,14 +34,10 @@ def submit(
     cap: int | None = CAP,
     submission_key: str | None = None,
 ) -> SendIdRequest:
-    return store.create_request(
-        channel_id="C1",
-        workspace=DEFAULT_WORKSPACE,
+    return new_request(
+        store,
         requester_id=requester,
-        campaign_id="cmp-1",
         send_id=f"{requester}-{n}",
-        campaign_name=None,
-        ttl=timedelta(hours=24),
         now=NOW + timedelta(seconds=n),
         submission_key=submission_key,
         max_pending=cap,

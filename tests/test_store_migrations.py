@@ -1,13 +1,13 @@
 """Upgrading a database written by an older bot, on SQLite and PostgreSQL: every row is kept.
 
-The older databases are built from the schema those versions created (below, frozen as it was
-in version 3, the last one before Braze workspaces), with rows as that bot wrote them.
+The older databases are built from the SQL those versions ran (below, frozen as it was in
+version 3, the last one before Braze workspaces), with rows as that bot wrote them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,11 +17,11 @@ from bot.domain.errors import DuplicatePairError
 from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
 from bot.domain.workspaces import DEFAULT_WORKSPACE
 from bot.store import SCHEMA_VERSION, Store, normalise_url
-from bot.store.schema import UTCDateTime
+from bot.store.schema import UTCDateTime, audit_log, requests_table, schema_version_table
 from tests.support import databases
+from tests.support.records import NOW, new_request
 
 S = RequestState
-NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 CAMPAIGN = "3f1c9e2a-5b7d-4c8e-9a10-1b2c3d4e5f60"
 
 
@@ -33,69 +33,78 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 # ---- the schema of version 3 -----------------------------------------------------------------
 
-v3 = sa.MetaData()
-v3_requests = sa.Table(
-    "requests",
-    v3,
-    sa.Column("id", sa.String(32), primary_key=True),
-    sa.Column("channel_id", sa.String(32), nullable=False),
-    sa.Column("requester_id", sa.String(32), nullable=False),
-    sa.Column("campaign_id", sa.String(128), nullable=False),
-    sa.Column("send_id", sa.String(128), nullable=True),
-    sa.Column("campaign_name", sa.Text, nullable=True),
-    sa.Column("state", sa.String(16), nullable=False),
-    sa.Column("previous_state", sa.String(16), nullable=True),
-    sa.Column("pair_key", sa.String(260), nullable=True),
-    sa.Column("created_at", UTCDateTime, nullable=False),
-    sa.Column("updated_at", UTCDateTime, nullable=False),
-    sa.Column("expires_at", UTCDateTime, nullable=False),
-    sa.Column("card_ts", sa.String(32), nullable=True),
-    sa.Column("decided_by", sa.String(32), nullable=True),
-    sa.Column("decided_at", UTCDateTime, nullable=True),
-    sa.Column("reject_reason", sa.Text, nullable=True),
-    sa.Column("created_send_id", sa.String(128), nullable=True),
-    sa.Column("failure_kind", sa.String(32), nullable=True),
-    sa.Column("failure_message", sa.Text, nullable=True),
-    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("announced_state", sa.String(16), nullable=True),
-    sa.Column("reminded_at", UTCDateTime, nullable=True),
-    sa.Column("submission_key", sa.String(64), nullable=True),
-    sa.UniqueConstraint("pair_key", name="uq_requests_pair_key"),
-    sa.Index("uq_requests_submission_key", "submission_key", unique=True),
-    sa.Index("ix_requests_channel_created", "channel_id", "created_at"),
-    sa.Index("ix_requests_state_expires", "state", "expires_at"),
+# As version 3's create_all wrote it (SQLAlchemy's DDL for both backends, types spelled out):
+# the SQL text stays as it was whatever the bot's own tables become.
+V3_SCHEMA = """
+CREATE TABLE requests (
+    id VARCHAR(32) NOT NULL,
+    channel_id VARCHAR(32) NOT NULL,
+    requester_id VARCHAR(32) NOT NULL,
+    campaign_id VARCHAR(128) NOT NULL,
+    send_id VARCHAR(128),
+    campaign_name TEXT,
+    state VARCHAR(16) NOT NULL,
+    previous_state VARCHAR(16),
+    pair_key VARCHAR(260),
+    created_at {timestamp} NOT NULL,
+    updated_at {timestamp} NOT NULL,
+    expires_at {timestamp} NOT NULL,
+    card_ts VARCHAR(32),
+    decided_by VARCHAR(32),
+    decided_at {timestamp},
+    reject_reason TEXT,
+    created_send_id VARCHAR(128),
+    failure_kind VARCHAR(32),
+    failure_message TEXT,
+    attempts INTEGER DEFAULT '0' NOT NULL,
+    announced_state VARCHAR(16),
+    reminded_at {timestamp},
+    submission_key VARCHAR(64),
+    PRIMARY KEY (id),
+    CONSTRAINT uq_requests_pair_key UNIQUE (pair_key)
+);
+CREATE UNIQUE INDEX uq_requests_submission_key ON requests (submission_key);
+CREATE INDEX ix_requests_state_expires ON requests (state, expires_at);
+CREATE INDEX ix_requests_channel_created ON requests (channel_id, created_at);
+CREATE TABLE audit_log (
+    id {serial} NOT NULL,
+    request_id VARCHAR(32) NOT NULL,
+    from_state VARCHAR(16),
+    to_state VARCHAR(16) NOT NULL,
+    actor_id VARCHAR(32) NOT NULL,
+    at {timestamp} NOT NULL,
+    detail TEXT NOT NULL,
+    PRIMARY KEY (id),
+    CONSTRAINT fk_audit_log_request FOREIGN KEY(request_id) REFERENCES requests (id)
+);
+CREATE INDEX ix_audit_log_request ON audit_log (request_id, id);
+CREATE TABLE braze_quota (
+    id INTEGER NOT NULL,
+    quota_limit INTEGER,
+    remaining INTEGER,
+    reset_at {timestamp},
+    observed_at {timestamp} NOT NULL,
+    PRIMARY KEY (id)
+);
+CREATE TABLE schema_version (
+    version INTEGER NOT NULL,
+    applied_at {timestamp} NOT NULL,
+    PRIMARY KEY (version)
 )
-v3_audit = sa.Table(
-    "audit_log",
-    v3,
-    sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
-    sa.Column(
-        "request_id",
-        sa.String(32),
-        sa.ForeignKey("requests.id", name="fk_audit_log_request"),
-        nullable=False,
-    ),
-    sa.Column("from_state", sa.String(16), nullable=True),
-    sa.Column("to_state", sa.String(16), nullable=False),
-    sa.Column("actor_id", sa.String(32), nullable=False),
-    sa.Column("at", UTCDateTime, nullable=False),
-    sa.Column("detail", sa.Text, nullable=False),
-    sa.Index("ix_audit_log_request", "request_id", "id"),
-)
-v3_quota = sa.Table(
+"""
+# The words that differ between the backends (an INTEGER primary key is SQLite's rowid).
+V3_TYPES = {
+    "sqlite": {"timestamp": "DATETIME", "serial": "INTEGER"},
+    "postgresql": {"timestamp": "TIMESTAMP WITH TIME ZONE", "serial": "BIGSERIAL"},
+}
+# The one version-3 table the bot no longer has (its rows are written through these types).
+v3_quota = sa.table(
     "braze_quota",
-    v3,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("quota_limit", sa.Integer, nullable=True),
-    sa.Column("remaining", sa.Integer, nullable=True),
-    sa.Column("reset_at", UTCDateTime, nullable=True),
-    sa.Column("observed_at", UTCDateTime, nullable=False),
-)
-v3_versions = sa.Table(
-    "schema_version",
-    v3,
-    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("applied_at", UTCDateTime, nullable=False),
+    sa.column("id", sa.Integer),
+    sa.column("quota_limit", sa.Integer),
+    sa.column("remaining", sa.Integer),
+    sa.column("reset_at", UTCDateTime),
+    sa.column("observed_at", UTCDateTime),
 )
 
 
@@ -161,11 +170,14 @@ def write_version_3_database(url: str) -> None:
     engine = sa.create_engine(normalise_url(url))
     try:
         with engine.begin() as conn:
-            v3.create_all(conn)
-            conn.execute(v3_versions.insert().values(version=3, applied_at=NOW))
-            conn.execute(v3_requests.insert(), V3_REQUESTS)
+            for statement in V3_SCHEMA.format(**V3_TYPES[engine.dialect.name]).split(";"):
+                conn.exec_driver_sql(statement)
+            # Today's tables name the same columns, with the same types: the rows are written
+            # through them (a column version 3 lacked is never named).
+            conn.execute(schema_version_table.insert().values(version=3, applied_at=NOW))
+            conn.execute(requests_table.insert(), V3_REQUESTS)
             conn.execute(
-                v3_audit.insert(),
+                audit_log.insert(),
                 [
                     {
                         "request_id": row["id"],
@@ -254,13 +266,13 @@ def test_after_upgrading_the_held_pairs_are_still_held_in_the_default_workspace_
             assert upgraded.pair_holder("eu", CAMPAIGN, send_id) is None
         assert upgraded.pair_holder(DEFAULT_WORKSPACE, CAMPAIGN, "wave4") is None  # freed
         with pytest.raises(DuplicatePairError):
-            new_request(upgraded, DEFAULT_WORKSPACE, "wave1")
-        assert new_request(upgraded, "eu", "wave1").workspace == "eu"
+            hold(upgraded, DEFAULT_WORKSPACE, "wave1")
+        assert hold(upgraded, "eu", "wave1").workspace == "eu"
         # A retry re-claims its pair in the same form the upgrade gave the held ones.
         retried = upgraded.transition("rfailed", S.FAILED, S.APPROVED, actor_id="U_APP")
         assert retried is not None and retried.workspace == DEFAULT_WORKSPACE
         with pytest.raises(DuplicatePairError):
-            new_request(upgraded, DEFAULT_WORKSPACE, "wave3")
+            hold(upgraded, DEFAULT_WORKSPACE, "wave3")
 
 
 def test_the_old_single_quota_table_is_gone_after_upgrading(database_url: str) -> None:
@@ -275,17 +287,9 @@ def test_the_old_single_quota_table_is_gone_after_upgrading(database_url: str) -
     assert "workspace_quota" in tables
 
 
-def new_request(store: Store, workspace: str, send_id: str) -> SendIdRequest:
-    return store.create_request(
-        channel_id="C1",
-        workspace=workspace,
-        requester_id="U_REQ",
-        campaign_id=CAMPAIGN,
-        send_id=send_id,
-        campaign_name=None,
-        ttl=timedelta(hours=1),
-        now=NOW,
-    )
+def hold(store: Store, workspace: str, send_id: str) -> SendIdRequest:
+    """A new request for the old requests' campaign, holding its pair in `workspace`."""
+    return new_request(store, workspace=workspace, campaign_id=CAMPAIGN, send_id=send_id)
 
 
 # ---- version 1 → now -------------------------------------------------------------------------

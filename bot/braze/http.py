@@ -405,7 +405,7 @@ class BrazeHttp:
         for kind, text in kinds:
             if isinstance(exc, kind):
                 return text
-        return f"the request to Braze failed ({type(exc).__name__})"
+        return "the request to Braze failed"
 
     def _log(
         self,

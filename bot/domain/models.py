@@ -68,6 +68,23 @@ class FailureKind(enum.StrEnum):
     def retry_needs_confirmation(self) -> bool:
         return self in (FailureKind.OUTCOME_UNKNOWN, FailureKind.UNEXPECTED)
 
+    @property
+    def needs_admin(self) -> bool:
+        """A setup failure (key refused, permission missing, wrong instance, workspace gone):
+        nothing an approver does can help until an admin fixes the bot's Braze connection, so
+        only admins are offered a retry."""
+        return self in _SETUP_FAILURES
+
+
+_SETUP_FAILURES = frozenset(
+    {
+        FailureKind.AUTH,
+        FailureKind.PERMISSION,
+        FailureKind.NOT_FOUND,
+        FailureKind.WORKSPACE_UNKNOWN,
+    }
+)
+
 
 @dataclass(frozen=True, slots=True)
 class SendIdRequest:

@@ -26,6 +26,7 @@ class Refusal(enum.StrEnum):
     NOT_APPROVER = "not_approver"
     SELF_APPROVAL = "self_approval"
     NOT_REQUESTER = "not_requester"
+    NOT_ADMIN = "not_admin"  # a retry only an admin may make (the bot's Braze setup failed)
 
 
 class MembershipLookupError(Exception):
@@ -96,6 +97,7 @@ class Policy:
         allow_self_approval: bool = False,
         channel_approvers: Mapping[str, ApproverSet] | None = None,
         channel_audience: ChannelAudience = everyone,
+        admins: ApproverSet | None = None,
     ) -> None:
         self.allowed_channels: tuple[str, ...] = tuple(dict.fromkeys(allowed_channels))
         self._allowed = frozenset(self.allowed_channels)
@@ -105,6 +107,8 @@ class Policy:
         self._group_members = group_members
         self._channel_audience = channel_audience
         self.allow_self_approval = allow_self_approval
+        # SENDID_ADMINS; None: each channel's approvers are its admins.
+        self._admins = admins
 
     def channel_permitted(self, channel_id: str | None) -> bool:
         # Matched by ID only; DMs ("D…") are never permitted even if misconfigured.
@@ -134,6 +138,22 @@ class Policy:
 
     def approvers_for(self, channel_id: str) -> ApproverSet:
         return self._channel_approvers.get(channel_id, self._approvers)
+
+    def admins_for(self, channel_id: str) -> ApproverSet:
+        """Who fixes the bot's Braze setup for `channel_id`'s requests: SENDID_ADMINS, or the
+        channel's approvers when it is unset."""
+        return self._admins if self._admins is not None else self.approvers_for(channel_id)
+
+    def is_admin(self, user_id: str, channel_id: str) -> bool:
+        """Raises MembershipLookupError when a user group cannot be read."""
+        admins = self.admins_for(channel_id)
+        if user_id in admins.user_ids:
+            return True
+        return any(user_id in self._group_members(g) for g in sorted(admins.group_ids))
+
+    def members_of(self, group_id: str) -> frozenset[str]:
+        """A user group's members (cached). Raises MembershipLookupError."""
+        return self._group_members(group_id)
 
     def may_read_channel(self, user_id: str, channel_id: str) -> bool:
         """Whether `user_id` can read what is posted in `channel_id` (a private channel: only
@@ -166,6 +186,23 @@ class Policy:
             return Refusal.NOT_REQUESTER
         if not self.channel_permitted(request.channel_id):
             return Refusal.CHANNEL_NOT_PERMITTED
+        return None
+
+    def refusal_to_retry(
+        self, user_id: str, channel_id: str | None, request: SendIdRequest
+    ) -> Refusal | None:
+        """Why `user_id` may not retry the failed `request`. After a setup failure only an
+        admin may (from anywhere they were offered it: their DM); otherwise the approvers, as
+        for a decision."""
+        kind = request.failure_kind
+        if kind is None or not kind.needs_admin:
+            return self.refusal_to_decide(user_id, channel_id, request)
+        if not self.channel_permitted(request.channel_id):
+            return Refusal.CHANNEL_NOT_PERMITTED
+        if channel_id is not None and channel_id != request.channel_id:
+            return Refusal.WRONG_CHANNEL
+        if not self.is_admin(user_id, request.channel_id):
+            return Refusal.NOT_ADMIN
         return None
 
     def refusal_to_decide(

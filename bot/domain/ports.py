@@ -178,3 +178,15 @@ class RequestRepository(Protocol):
     def record_quota(self, workspace: str, snapshot: QuotaSnapshot) -> None:
         """Keep `snapshot` as the workspace's quota unless a newer observation is kept."""
         ...
+
+    def claim_notice(self, request_id: str, notice: str, now: datetime) -> bool:
+        """Take `notice` for the request once across replicas; False if already taken."""
+        ...
+
+    def has_notice(self, request_id: str, notice: str) -> bool:
+        """Whether `notice` was taken for the request."""
+        ...
+
+    def count_notice(self, request_id: str, notice: str, now: datetime) -> int:
+        """Count one more attempt at `notice`; the attempts so far, this one included."""
+        ...

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from types import MappingProxyType
 
 from bot.domain.models import QuotaSnapshot, RequestState, SendIdRequest
@@ -54,10 +55,13 @@ ALL_CODES = (
 )
 
 
-def quota_problem(snapshot: QuotaSnapshot) -> Problem:
-    # Modal errors are plain text (no Slack date tokens), so the time is given in UTC.
-    reset = snapshot.effective_reset.strftime("%H:%M UTC")
-    return Problem(QUOTA_USED_UP, {"reset": reset})
+def quota_problem(snapshot: QuotaSnapshot, now: datetime) -> Problem:
+    """The quota is used up until `reset_at`; `seconds_left` serves plain-text places (an inline
+    form error cannot show a Slack date in the reader's time zone, a duration reads right in
+    every one)."""
+    reset_at = snapshot.effective_reset
+    seconds_left = max(0, int((reset_at - now).total_seconds()))
+    return Problem(QUOTA_USED_UP, {"reset_at": reset_at, "seconds_left": seconds_left})
 
 
 def too_many_pending(pending: list[SendIdRequest], limit: int) -> Problem:

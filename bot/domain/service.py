@@ -29,6 +29,7 @@ from bot.domain.errors import (
 from bot.domain.limits import NO_LIMITS, PersonLimits
 from bot.domain.lookups import CampaignLookups
 from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
+from bot.domain.notices import NoticeBook
 from bot.domain.policy_file import (
     EMPTY_POLICY_FILE,
     ChannelRules,
@@ -97,6 +98,8 @@ class SendIdService:
         self.rules_for = rules_for
         # Per person: requests waiting at once, form submissions a minute.
         self.limits = limits
+        # Who was told what outside the thread (DMs, the quota-back notice, failing replies).
+        self.notices = NoticeBook(store, lambda: self.clock())
 
     def _gateway(self, workspace: str) -> BrazeGateway:
         gateway = self._gateways.get(workspace)
@@ -133,7 +136,9 @@ class SendIdService:
         if found:
             return SubmitOutcome(problems=found)
         if exhausted := self.quota_exhausted(workspace):
-            return SubmitOutcome(problems={"campaign_id": problems.quota_problem(exhausted)})
+            return SubmitOutcome(
+                problems={"campaign_id": problems.quota_problem(exhausted, self.clock())}
+            )
         if clean.send_id is not None:
             holder = self._store.pair_holder(workspace, clean.campaign_id, clean.send_id)
             if holder is not None:
@@ -214,8 +219,7 @@ class SendIdService:
         return self._store.quota(workspace)
 
     def quotas_of(self, channel_ids: Iterable[str]) -> dict[str, QuotaSnapshot | None]:
-        """The quota of each Braze workspace the channels' requests go to, in the order the
-        channels first name them."""
+        """Each Braze workspace's quota the channels use, in the order they first name them."""
         workspaces = dict.fromkeys(self.workspace_for(channel) for channel in channel_ids)
         return {workspace: self._store.quota(workspace) for workspace in workspaces}
 
@@ -350,17 +354,15 @@ class SendIdService:
         return recovered
 
     def take_unshown(self, older_than: timedelta) -> list[SendIdRequest]:
-        """Pending requests stored longer than `older_than` ago that nobody has seen (the bot
-        stopped between storing one and posting its card), each handed out once across
-        replicas; `give_back_unshown` returns one whose showing failed."""
+        """Pending requests stored over `older_than` ago that nobody has seen (a crash before
+        the card), each handed out once; `give_back_unshown` returns one whose showing failed."""
         return self._store.claim_unshown(self.clock() - older_than)
 
     def give_back_unshown(self, request_id: str) -> None:
         self._store.mark_announced(request_id, None)
 
     def lost_replies(self, older_than: timedelta) -> list[SendIdRequest]:
-        """Requests whose outcome was never replied in their thread, `older_than` after it (a
-        crash or a Slack outage in between)."""
+        """Requests whose outcome was never replied in their thread, `older_than` after it."""
         return self._store.unannounced(ANNOUNCED_STATES, self.clock() - older_than)
 
     # ---- results ----------------------------------------------------------------------------

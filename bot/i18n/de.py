@@ -29,14 +29,39 @@ GERMAN: dict[Msg, str] = {
     Msg.MODAL_REJECT_SUBMIT: "Ablehnen",
     Msg.MODAL_REASON_LABEL: "Begründung",
     Msg.MODAL_REASON_HINT: "Optional. Wird der anfragenden Person im Thread der Anfrage gezeigt.",
-    Msg.CARD_HEADER: "Anfrage einer Sende-ID",
-    Msg.CARD_TEXT: "Anfrage einer Sende-ID von {requester} für Campaign {campaign}: {state}",
+    Msg.CARD_HEADER_PENDING: "Sende-ID-Anfrage: wartet auf Freigabe",
+    Msg.CARD_HEADER_APPROVED: "Sende-ID-Anfrage: freigegeben, wird erstellt …",
+    Msg.CARD_HEADER_CREATED: "Sende-ID erstellt",
+    Msg.CARD_HEADER_FAILED: "Sende-ID nicht erstellt",
+    Msg.CARD_HEADER_REJECTED: "Sende-ID-Anfrage abgelehnt",
+    Msg.CARD_HEADER_EXPIRED: "Sende-ID-Anfrage abgelaufen",
+    Msg.CARD_HEADER_CANCELLED: "Sende-ID-Anfrage zurückgezogen",
+    Msg.CARD_TEXT_PENDING: "{requester} bittet um eine Sende-ID für {campaign}",
+    Msg.CARD_TEXT_APPROVED: (
+        "{who} hat die Sende-ID von {requester} für {campaign} freigegeben; "
+        "sie wird in Braze erstellt"
+    ),
+    Msg.CARD_TEXT_CREATED: (
+        "Die Sende-ID für {campaign}, um die {requester} gebeten hat, ist erstellt"
+    ),
+    Msg.CARD_TEXT_FAILED: (
+        "Braze hat die Sende-ID für {campaign}, um die {requester} gebeten hat, nicht erstellt"
+    ),
+    Msg.CARD_TEXT_REJECTED: (
+        "{who} hat die Sende-ID-Anfrage von {requester} für {campaign} abgelehnt"
+    ),
+    Msg.CARD_TEXT_EXPIRED: "Die Sende-ID-Anfrage von {requester} für {campaign} ist abgelaufen",
+    Msg.CARD_TEXT_CANCELLED: "{requester} hat die Sende-ID-Anfrage für {campaign} zurückgezogen",
     Msg.FIELD_CAMPAIGN: "*Campaign*",
     Msg.FIELD_SEND_ID: "*Sende-ID*",
     Msg.FIELD_REQUESTED_BY: "*Angefordert von*",
     Msg.FIELD_REQUESTED_AT: "*Angefordert*",
     Msg.FIELD_APPROVED_BY: "*Freigegeben von*",
     Msg.FIELD_QUOTA: "*Kontingent*",
+    Msg.FIELD_APPROVERS: "*Freigebende*",
+    Msg.FIELD_EXPIRES: "*Läuft ab*",
+    Msg.CARD_NO_APPROVERS: "noch niemand: Ein Admin muss Freigebende eintragen",
+    Msg.CARD_MORE_APPROVERS: " und {count} weitere",
     Msg.GENERATED_BY_BRAZE: "_wird von Braze erzeugt_",
     Msg.SOMEONE: "jemandem",
     Msg.REASON_SUFFIX: " Begründung: {reason}",
@@ -87,10 +112,83 @@ GERMAN: dict[Msg, str] = {
         "Versand in den Analysen von Braze getrennt auszuwerten."
     ),
     Msg.FAILED_TEXT: "Sende-ID nicht erstellt: {words}.",
-    Msg.FAILED_HEAD: ":warning: *Sende-ID nicht erstellt.* {words}.{detail}",
+    Msg.FAILED_HEAD: (
+        ":warning: {requester}, die Sende-ID {send_id} für {campaign} wurde nicht erstellt: "
+        "{words}.{detail}"
+    ),
     Msg.FAILED_BRAZE_SAID: "\n>Braze meldet: {message}",
-    Msg.FAILED_QUOTA_UNTIL: " bis {when}; Freigaben warten bis dahin",
     Msg.FAILED_RETRY_HINT: "Freigebende können es erneut versuchen.",
+    # who is told what (issue 11): failures name who acts and what happens next
+    Msg.FAILED_RETRY_NEXT: "{approvers} kann es erneut versuchen.",
+    Msg.FAILED_REJECTED_NEXT: (
+        "{requester}, prüf Campaign und Sende-ID und stell die Anfrage dann mit `/sendid` neu."
+    ),
+    Msg.FAILED_SETUP_WORDS: "die Verbindung des Bots zu Braze braucht einen Admin",
+    Msg.FAILED_SETUP_NEXT: (
+        "{admins}: Die Details stehen in deinen Direktnachrichten. Sobald es behoben ist, "
+        "versucht es ein Admin dort erneut, und das Ergebnis erscheint in diesem Thread; sonst "
+        "muss niemand etwas tun."
+    ),
+    Msg.FAILED_QUOTA_NEXT: (
+        "Es wird {when} zurückgesetzt. Dann melde ich mich hier wieder, und {approvers} kann es "
+        "erneut versuchen; bis dahin muss niemand etwas tun."
+    ),
+    Msg.UNKNOWN_HEAD: (
+        ":grey_question: *Status unbekannt.* {requester}, Braze hat nicht rechtzeitig "
+        "geantwortet, daher wurde die Sende-ID {send_id} für {campaign} vielleicht erstellt, "
+        "vielleicht nicht."
+    ),
+    Msg.UNKNOWN_NEXT: (
+        "{approvers}: Prüf in Braze, ob es sie gibt, und versuch es nur erneut, wenn nicht. Ein "
+        "neuer Versuch fragt Braze noch einmal nach derselben Sende-ID und kostet höchstens "
+        "eine Einheit des heutigen Kontingents."
+    ),
+    Msg.QUOTA_BACK_TEXT: (
+        "Das heutige Braze-Kontingent an Sende-IDs ist wieder frei: Diese Anfrage kann erneut "
+        "versucht werden."
+    ),
+    Msg.QUOTA_BACK_REPLY: (
+        ":arrows_counterclockwise: Das heutige Braze-Kontingent an Sende-IDs ist wieder frei. "
+        "{approvers}, diese Anfrage kann jetzt erneut versucht werden."
+    ),
+    Msg.ADMIN_SETUP_TEXT: (
+        "Die Braze-Verbindung des Bots braucht dich: Eine Sende-ID wurde nicht erstellt."
+    ),
+    Msg.ADMIN_SETUP_HEAD: (
+        ":wrench: *Die Braze-Verbindung des Bots braucht dich.* Die Sende-ID-Anfrage von "
+        "{requester} für die Campaign {campaign} in {channel} wurde freigegeben, aber Braze hat "
+        "den Aufruf abgewiesen. {detail}"
+    ),
+    Msg.ADMIN_SETUP_NEXT: (
+        "Sobald es behoben ist, klick hier auf *Erneut versuchen*: Der Bot ruft Braze für diese "
+        "Anfrage ({card}) noch einmal auf und antwortet in ihrem Thread. Anfragende und "
+        "Freigebende wissen aus dem Thread, dass sich ein Admin darum kümmert; bis dahin können "
+        "nur Admins es erneut versuchen."
+    ),
+    Msg.ADMIN_AUTH: (
+        "Braze hat den API-Schlüssel in {variable} nicht akzeptiert (HTTP 401). Prüf, ob es ein "
+        "gültiger REST-API-Schlüssel dieses Braze-Workspaces ist und ob {endpoint} die Instanz "
+        "des Workspaces ist."
+    ),
+    Msg.ADMIN_PERMISSION: (
+        "Dem API-Schlüssel in {variable} fehlt die Berechtigung `sends.id.create` (HTTP 403). "
+        "In Braze: Einstellungen > APIs und Bezeichner > der Schlüssel > Berechtigungen, "
+        "`sends.id.create` hinzufügen (und prüfen, ob der Tarif Sende-IDs enthält)."
+    ),
+    Msg.ADMIN_NOT_FOUND: (
+        "Braze kennt den Endpunkt in {endpoint} nicht (HTTP 404). Trag dort den REST-Endpunkt "
+        "des Workspaces ein, z. B. https://rest.iad-01.braze.com."
+    ),
+    Msg.ADMIN_WORKSPACE_UNKNOWN: (
+        "Die Anfrage wurde im Braze-Workspace `{workspace}` gestellt, der nicht mehr in der "
+        "Richtliniendatei (`SENDID_POLICY_FILE`) steht; Braze wurde daher nicht aufgerufen. "
+        "Trag den Abschnitt `[workspaces.{workspace}]` wieder ein und starte den Bot neu."
+    ),
+    Msg.ADMIN_ENDPOINT_DEFAULT: "`BRAZE_REST_ENDPOINT`",
+    Msg.ADMIN_ENDPOINT_WORKSPACE: (
+        "`rest_endpoint` von `[workspaces.{workspace}]` in der Richtliniendatei"
+    ),
+    Msg.LINK_TO_CARD: "ihre Karte",
     Msg.FAILURE_REJECTED_BY_BRAZE: "Braze hat die Anfrage abgewiesen",
     Msg.FAILURE_AUTH: (
         "Braze hat den API-Schlüssel des Bots nicht akzeptiert. Ein Admin sollte "
@@ -173,6 +271,10 @@ GERMAN: dict[Msg, str] = {
         "Du hast diese Anfrage gestellt, daher muss eine andere freigebende Person entscheiden."
     ),
     Msg.REFUSAL_NOT_REQUESTER: "Das kann nur die anfragende Person.",
+    Msg.REFUSAL_NOT_ADMIN: (
+        "Nur die Admins des Bots können diese Anfrage erneut versuchen: Zuerst muss ihre "
+        "Braze-Verbindung behoben werden. Nichts wurde geändert."
+    ),
     Msg.ALREADY_UNKNOWN: "Diese Anfrage kenne ich nicht mehr; nichts wurde geändert.",
     Msg.ALREADY_APPROVED: "Bereits freigegeben von {who}{when}; nichts wurde geändert.",
     Msg.ALREADY_REJECTED: "Bereits abgelehnt von {who}{when}; nichts wurde geändert.",
@@ -186,7 +288,7 @@ GERMAN: dict[Msg, str] = {
         "in einer Minute erneut versuchen."
     ),
     Msg.ACTION_FAILED: (
-        "Leider ist {what} fehlgeschlagen ({error}). Nichts ist verloren: Die Anfrage behält "
+        "Leider ist {what} fehlgeschlagen. Nichts ist verloren: Die Anfrage behält "
         "ihren Zustand. Bitte erneut versuchen oder einen Admin bitten, die Logs des Bots "
         "anzusehen."
     ),
@@ -235,6 +337,20 @@ GERMAN: dict[Msg, str] = {
     Msg.CANCELLED_REPLY: ":heavy_multiplication_x: {requester} hat diese Anfrage zurückgezogen.",
     Msg.REMINDER_REPLY: (
         ":bell: Wartet noch auf Freigabe: {approvers}. Diese Anfrage läuft ab: {expires}."
+    ),
+    # approvers reached at request time, and the result when the card is gone
+    Msg.NOTIFY_MENTION: (
+        ":bell: {approvers}: {requester} bittet um eine Sende-ID für {campaign}. Gib sie auf "
+        "der Karte oben frei oder lehne sie ab; sie läuft {expires} ab."
+    ),
+    Msg.NOTIFY_DM_TEXT: "{requester} bittet dich um Freigabe einer Sende-ID für {campaign}.",
+    Msg.NOTIFY_DM: (
+        ":bell: {requester} bittet um eine Sende-ID für {campaign} in {channel} (Sende-ID "
+        "{send_id}). Gib sie hier oder auf {card} frei oder lehne sie ab; sie läuft {expires} ab."
+    ),
+    Msg.LOST_CARD_DM: (
+        ":information_source: Die Karte dieser Sende-ID-Anfrage in {channel} wurde gelöscht, "
+        "daher bekommen {requester} und {approver} das Ergebnis per Direktnachricht:"
     ),
     Msg.DOING_CANCEL: "das Zurückziehen der Anfrage",
     Msg.BUTTON_RESULTS: "Ergebnisse anzeigen",
@@ -302,8 +418,11 @@ GERMAN: dict[Msg, str] = {
         "und keine Leerzeichen enthalten."
     ),
     Msg.PROBLEM_QUOTA_USED_UP: (
-        "Das heutige Braze-Kontingent an Sende-IDs ist aufgebraucht. Wieder möglich ab {reset}."
+        "Das heutige Braze-Kontingent an Sende-IDs ist aufgebraucht; es wird {reset} zurückgesetzt."
     ),
+    # When something happens, in plain text (an inline form error cannot show a Slack date).
+    Msg.IN_MINUTES: "in {minutes} Min.",
+    Msg.IN_HOURS: "in {hours} Std. {minutes} Min.",
     Msg.PROBLEM_DUPLICATE_CREATED: (
         "Dieser Bot hat diese Sende-ID für diese Campaign bereits erstellt."
     ),

@@ -17,6 +17,9 @@ class Actor:
     channel_id: str | None
     from_home: bool = False  # clicked in the App Home tab, where there is no channel
     trigger_id: str = ""
+    # Clicked in the bot's DM (an approver's or admin's notice): it counts as made in the
+    # request's own channel, like the App Home, and is answered there by DM.
+    from_dm: bool = False
 
     @classmethod
     def from_body(cls, body: dict[str, Any]) -> Actor:
@@ -26,14 +29,15 @@ class Actor:
         container = body.get("container") or {}
         view = body.get("view") or {}
         from_home = container.get("type") == "view" and view.get("type") == "home"
+        channel_id = None if from_home else _channel_id(channel) or body.get("channel_id")
+        # Direct-message conversation IDs start with D; the bot's DM is never a permitted channel.
+        from_dm = isinstance(channel_id, str) and channel_id.startswith("D")
         return cls(
             user_id=str(user.get("id") or body.get("user_id") or ""),
-            channel_id=None
-            if from_home
-            else (channel.get("id") if isinstance(channel, dict) else None)
-            or body.get("channel_id"),
+            channel_id=None if from_dm else channel_id,
             from_home=from_home,
             trigger_id=str(body.get("trigger_id") or ""),
+            from_dm=from_dm,
         )
 
     @classmethod
@@ -51,4 +55,8 @@ class Actor:
 
     def channel_for(self, request: SendIdRequest) -> str | None:
         """Where the click counts as made: the request's own channel for App Home clicks."""
-        return request.channel_id if self.from_home else self.channel_id
+        return request.channel_id if self.from_home or self.from_dm else self.channel_id
+
+
+def _channel_id(channel: object) -> str | None:
+    return str(channel.get("id") or "") or None if isinstance(channel, dict) else None

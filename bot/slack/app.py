@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -16,6 +16,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.domain.policy import (
+    USERGROUP_ID,
     ApproverSet,
     CachedGroupMembers,
     CachedLookup,
@@ -31,6 +32,7 @@ from bot.slack.form_metadata import FormSeal
 from bot.slack.language import Languages
 from bot.slack.listeners import register_listeners
 from bot.slack.messenger import Messenger, slack_error
+from bot.slack.notifier import Notifier
 
 log = logging.getLogger("bot.slack")
 
@@ -117,8 +119,15 @@ def build_context(
     service: SendIdService,
     client: WebClient,
     policy_file: PolicyFile = EMPTY_POLICY_FILE,
+    *,
+    secrets: Sequence[str] | None = None,
+    key_variables: Mapping[str, str] | None = None,
 ) -> BotContext:
+    """`secrets`: every secret to scrub from what the bot passes on (by default the settings';
+    the runtime gives every Braze workspace's key too). `key_variables`: each workspace's key
+    variable name, for the admins' DM."""
     default_approvers = ApproverSet(settings.approver_user_ids, settings.approver_group_ids)
+    admins = settings.sendid_admins
     policy = Policy(
         allowed_channels=settings.sendid_allowed_channels,
         approvers=default_approvers,
@@ -129,14 +138,23 @@ def build_context(
             for channel in settings.sendid_allowed_channels
         },
         channel_audience=CachedLookup(channel_audience_fetcher(client), ttl_seconds=60),
+        admins=ApproverSet(
+            frozenset(a for a in admins if not USERGROUP_ID.match(a)),
+            frozenset(a for a in admins if USERGROUP_ID.match(a)),
+        )
+        if admins
+        else None,
     )
     languages = Languages(settings.sendid_language, locale_fetcher(client))
+    scrub = Scrubber(settings.secret_values() if secrets is None else secrets)
+    messenger = Messenger(client, languages, scrub)
     return BotContext(
         policy=policy,
         service=service,
-        messenger=Messenger(client, languages, Scrubber(settings.secret_values())),
+        messenger=messenger,
         languages=languages,
         forms=FormSeal(form_seal_secret(settings)),
+        notifier=Notifier(policy, messenger, languages, service, key_variables or {}),
         rules_for=policy_file.rules_for,
     )
 
@@ -146,6 +164,9 @@ def build_app(
     service: SendIdService,
     client: WebClient | None = None,
     policy_file: PolicyFile = EMPTY_POLICY_FILE,
+    *,
+    secrets: Sequence[str] | None = None,
+    key_variables: Mapping[str, str] | None = None,
 ) -> tuple[App, BotContext]:
     client = client or build_web_client(settings)
     signing_secret = settings.slack_signing_secret
@@ -153,12 +174,18 @@ def build_app(
         client=client,
         # Socket Mode requests are not signed; HTTP ones always are (settings insist on a secret).
         signing_secret=signing_secret.get_secret_value() if signing_secret else "",
+        # bot.http.slack_endpoint verifies every HTTP request before Bolt sees it (it must, to
+        # remember only verified signatures), so Bolt need not do it twice; Bolt skips it for
+        # Socket Mode requests anyway.
+        request_verification_enabled=False,
         listener_executor=ThreadPoolExecutor(
             max_workers=LISTENER_THREADS, thread_name_prefix="listener"
         ),
         logger=logging.getLogger("bot.bolt"),
     )
-    ctx = build_context(settings, service, client, policy_file)
+    ctx = build_context(
+        settings, service, client, policy_file, secrets=secrets, key_variables=key_variables
+    )
     app.middleware(provide_bot_context(ctx))
     register_listeners(app)
     return app, ctx

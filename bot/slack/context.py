@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from slack_bolt import BoltContext
 
-from bot.domain.models import QuotaSnapshot, SendIdRequest
+from bot.domain.models import QuotaSnapshot, RequestState, SendIdRequest
 from bot.domain.policy import MembershipLookupError, Policy, Refusal
 from bot.domain.policy_file import EMPTY_POLICY_FILE, ChannelRules
 from bot.domain.ports import GatewayError
@@ -22,7 +22,9 @@ from bot.slack.actor import Actor
 from bot.slack.form_metadata import FormSeal
 from bot.slack.language import Languages
 from bot.slack.messenger import Messenger
+from bot.slack.notifier import Notifier
 from bot.slack.views import home, texts
+from bot.slack.views.card import CardFacts
 
 log = logging.getLogger("bot.slack")
 
@@ -42,6 +44,8 @@ class BotContext:
     languages: Languages
     # Seals what a form remembers of where it was opened (its private_metadata).
     forms: FormSeal
+    # Who is told what beyond the card: failure mentions, admins' DMs, approvers at request time.
+    notifier: Notifier
     rules_for: Callable[[str], ChannelRules] = EMPTY_POLICY_FILE.rules_for
 
     def t_for(self, user_id: str, *, wait: bool = True, timeout: float = 3.0) -> Translator:
@@ -107,14 +111,33 @@ class BotContext:
 
         The remembered state lets housekeeping re-post a reply that a crash or Slack outage lost.
         """
-        self.messenger.update_card(request)
-        if self.messenger.announce(request, quota):
+        self.update_card(request)
+        failed = request.state is RequestState.FAILED
+        people = self.notifier.addressees(request) if failed else None
+        if self.messenger.announce(request, quota, people):
             self.service.record_reply(request.id, request.state)
+            if failed and request.failure_kind is not None and request.failure_kind.needs_admin:
+                # After the thread reply is recorded, so a re-post never DMs them twice.
+                self.notifier.tell_admins(request)
+
+    def card_facts(self, request: SendIdRequest) -> CardFacts:
+        """What the card shows beyond the request: its channel's approvers, its workspace's
+        quota."""
+        approvers = self.policy.approvers_for(request.channel_id)
+        return CardFacts(
+            approver_ids=sorted(approvers.user_ids),
+            approver_group_ids=sorted(approvers.group_ids),
+            quota=self.service.quota(request.workspace),
+        )
+
+    def update_card(self, request: SendIdRequest) -> bool:
+        """Show the request's current state on its card."""
+        return self.messenger.update_card(request, self.card_facts(request))
 
     def show_card(self, request: SendIdRequest) -> str | None:
         """Post the request's approval card and remember where it is; None when Slack refused
         it and the requester was told the fix instead (see `Messenger.post_card`)."""
-        ts = self.messenger.post_card(request)
+        ts = self.messenger.post_card(request, self.card_facts(request))
         if ts is not None:
             self.service.record_card(request.id, ts)
         return ts

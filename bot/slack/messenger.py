@@ -18,11 +18,14 @@ from bot.domain.models import QuotaSnapshot, SendIdRequest
 from bot.slack.actor import Actor
 from bot.slack.language import Languages
 from bot.slack.views import card, replies
+from bot.slack.views.elements import section
 
 log = logging.getLogger("bot.slack")
 
 # Slack errors that mean "the bot cannot post in this channel" and that the requester can fix.
 NOT_IN_CHANNEL_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
+# Slack's limit for a section's text.
+SECTION_TEXT_MAX = 3000
 
 
 def slack_error(error: SlackApiError) -> str:
@@ -56,14 +59,14 @@ class Messenger:
 
     # ---- the card ---------------------------------------------------------------------------
 
-    def post_card(self, request: SendIdRequest) -> str | None:
+    def post_card(self, request: SendIdRequest, facts: card.CardFacts) -> str | None:
         """Post the approval card; return its ts, or None after telling the requester the fix."""
         t = self.languages.channel
         try:
             response = self.client.chat_postMessage(
                 channel=request.channel_id,
                 text=card.card_text(t, request),
-                blocks=card.approval_card(t, request),
+                blocks=card.approval_card(t, request, facts),
                 unfurl_links=False,
                 unfurl_media=False,
             )
@@ -98,7 +101,7 @@ class Messenger:
             )
             raise
 
-    def update_card(self, request: SendIdRequest) -> bool:
+    def update_card(self, request: SendIdRequest, facts: card.CardFacts) -> bool:
         """Show the request's current state on its card (buttons only while pending)."""
         if request.card_ts is None:
             return False
@@ -108,7 +111,7 @@ class Messenger:
                 channel=request.channel_id,
                 ts=request.card_ts,
                 text=card.card_text(t, request),
-                blocks=card.approval_card(t, request),
+                blocks=card.approval_card(t, request, facts),
             )
         except SlackApiError as error:
             # The thread reply still tells the outcome; a stale card is logged loudly.
@@ -132,9 +135,14 @@ class Messenger:
             kwargs["blocks"] = reply_blocks
         self.client.chat_postMessage(unfurl_links=False, unfurl_media=False, **kwargs)
 
-    def announce(self, request: SendIdRequest, quota: QuotaSnapshot | None) -> bool:
+    def announce(
+        self,
+        request: SendIdRequest,
+        quota: QuotaSnapshot | None,
+        people: replies.Addressees | None = None,
+    ) -> bool:
         """Reply in the thread with what the request's current state means; False if no reply."""
-        reply = replies.reply_for(self.languages.channel, request, quota)
+        reply = replies.reply_for(self.languages.channel, request, quota, people)
         if reply is None:
             return False
         self.reply(request, *reply)
@@ -142,19 +150,56 @@ class Messenger:
 
     # ---- private answers --------------------------------------------------------------------
 
-    def tell(self, actor: Actor, text: str) -> None:
-        """Answer `actor` privately: ephemeral where they acted, a DM where there is no usable
-        channel. The one way the bot answers a person (its translator is the caller's)."""
+    def tell(self, actor: Actor, text: str, *, thread_ts: str | None = None) -> None:
+        """Answer `actor` privately: ephemeral where they acted (in the thread of `thread_ts`
+        if given), a DM where there is no usable channel. The one way the bot answers a person
+        (its translator is the caller's)."""
         text = self.scrub(text)
+        # The same text as a verbatim section: Slack then links nothing in it by itself.
+        shown = [section(text)] if len(text) <= SECTION_TEXT_MAX else None
         if actor.channel_id:
             try:
                 self.client.chat_postEphemeral(
-                    channel=actor.channel_id, user=actor.user_id, text=text
+                    channel=actor.channel_id,
+                    user=actor.user_id,
+                    text=text,
+                    blocks=shown,
+                    thread_ts=thread_ts,
                 )
                 return
             except SlackApiError as error:
                 log.warning("ephemeral not delivered (%s); sending a DM", slack_error(error))
-        self.client.chat_postMessage(channel=actor.user_id, text=text)
+        self.client.chat_postMessage(channel=actor.user_id, text=text, blocks=shown)
+
+    def dm(self, user_id: str, text: str, message_blocks: list[Any] | None = None) -> bool:
+        """A direct message from the bot (chat:write: posting to a user ID opens the DM). Its
+        text went through the scrubber like every private answer. False when Slack refused it
+        (logged): one person's closed DM must not keep the others from being told."""
+        kwargs: dict[str, Any] = {"channel": user_id, "text": self.scrub(text)}
+        if message_blocks:
+            kwargs["blocks"] = message_blocks
+        try:
+            self.client.chat_postMessage(unfurl_links=False, unfurl_media=False, **kwargs)
+        except SlackApiError as error:
+            log.warning(
+                "direct message not delivered: %s", slack_error(error), extra={"user": user_id}
+            )
+            return False
+        return True
+
+    def permalink(self, request: SendIdRequest) -> str | None:
+        """The card's permalink (chat.getPermalink, no scope needed), or None."""
+        if request.card_ts is None:
+            return None
+        try:
+            response = self.client.chat_getPermalink(
+                channel=request.channel_id, message_ts=request.card_ts
+            )
+        except SlackApiError as error:
+            log.warning("no permalink for the card: %s", slack_error(error))
+            return None
+        link = response.get("permalink")
+        return str(link) if link else None
 
     def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
         self.client.views_publish(user_id=user_id, view=view)

@@ -28,6 +28,7 @@ from bot.store.schema import (
     REQUEST_COLUMNS,
     aware,
     pair_key,
+    request_row,
     requests_table,
     to_request,
     utcnow,
@@ -106,20 +107,7 @@ class RequestLifecycle(Queries):
                         self._check_pending_cap(conn, requester_id, submission_key, max_pending)
                     conn.execute(
                         requests_table.insert().values(
-                            id=request.id,
-                            channel_id=channel_id,
-                            workspace=workspace,
-                            requester_id=requester_id,
-                            campaign_id=campaign_id,
-                            send_id=send_id,
-                            campaign_name=campaign_name,
-                            state=request.state.value,
-                            pair_key=key,
-                            submission_key=submission_key,
-                            created_at=now,
-                            updated_at=now,
-                            expires_at=request.expires_at,
-                            attempts=0,
+                            **request_row(request), pair_key=key, submission_key=submission_key
                         )
                     )
                     insert_audit(

@@ -16,12 +16,7 @@ class RequestReads(Queries):
     @translate_errors
     def recent_in_channel(self, channel_id: str, limit: int = 10) -> list[SendIdRequest]:
         """The channel's most recent requests, newest first."""
-        return self._requests(
-            sa.select(*REQUEST_COLUMNS)
-            .where(requests_table.c.channel_id == channel_id)
-            .order_by(requests_table.c.created_at.desc(), requests_table.c.id.desc())
-            .limit(limit)
-        )
+        return self._newest(requests_table.c.channel_id == channel_id, limit)
 
     @translate_errors
     def find_created(self, channel_id: str, send_id: str) -> SendIdRequest | None:
@@ -38,9 +33,13 @@ class RequestReads(Queries):
     @translate_errors
     def recent_by_requester(self, requester_id: str, limit: int = 10) -> list[SendIdRequest]:
         """The person's most recent requests in any channel, newest first (App Home)."""
+        return self._newest(requests_table.c.requester_id == requester_id, limit)
+
+    def _newest(self, condition: sa.ColumnElement[bool], limit: int) -> list[SendIdRequest]:
+        """The `limit` most recent requests that meet `condition`, newest first."""
         return self._requests(
             sa.select(*REQUEST_COLUMNS)
-            .where(requests_table.c.requester_id == requester_id)
+            .where(condition)
             .order_by(requests_table.c.created_at.desc(), requests_table.c.id.desc())
             .limit(limit)
         )

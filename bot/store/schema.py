@@ -8,6 +8,7 @@ workspace, NULL once it is freed (NULLs never collide), under a unique constrain
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import Enum
 from typing import Final
 
 import sqlalchemy as sa
@@ -142,38 +143,67 @@ quota_table = sa.Table(
     sa.Column("observed_at", UTCDateTime, nullable=False),
 )
 
+# Slack request signatures already answered (bot.http.slack_endpoint): a replay inside Slack's
+# five-minute window is refused by every replica and after restarts. Only signatures whose HMAC
+# verified are written; housekeeping deletes those whose timestamp has left the window.
+signatures_table = sa.Table(
+    "slack_signatures",
+    metadata,
+    # The 64 hex digits after "v0=" (a MAC over public data: nothing secret).
+    sa.Column("signature", sa.String(64), primary_key=True),
+    # Slack's X-Slack-Request-Timestamp (Unix seconds): how long the entry matters.
+    sa.Column("request_timestamp", sa.BigInteger, nullable=False),
+    sa.Index("ix_slack_signatures_timestamp", "request_timestamp"),
+)
+
+# What the bot told whom about a request beyond its thread, and how often a reply failed: one row
+# per (request, notice), so a notice claimed by one replica is never sent by another, and a DM
+# click counts only where the bot sent that person that DM (see bot.domain.notices).
+notices_table = sa.Table(
+    "request_notices",
+    metadata,
+    sa.Column(
+        "request_id",
+        sa.String(32),
+        sa.ForeignKey("requests.id", name="fk_request_notices_request"),
+        primary_key=True,
+    ),
+    sa.Column("notice", sa.String(80), primary_key=True),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("at", UTCDateTime, nullable=False),
+)
+
 # Columns that become SendIdRequest fields (everything but bookkeeping columns).
 REQUEST_COLUMNS: Final = tuple(
     c for c in requests_table.c if c.name not in {"pair_key", "previous_state", "submission_key"}
 )
 
 
+# The fields whose domain values are enums: the columns hold the members' values.
+_ENUM_FIELDS: Final = {
+    "state": RequestState,
+    "failure_kind": FailureKind,
+    "announced_state": RequestState,
+}
+
+
 def to_request(row: RowMapping) -> SendIdRequest:
-    failure_kind = row["failure_kind"]
-    announced_state = row["announced_state"]
-    return SendIdRequest(
-        id=row["id"],
-        channel_id=row["channel_id"],
-        workspace=row["workspace"],
-        requester_id=row["requester_id"],
-        campaign_id=row["campaign_id"],
-        send_id=row["send_id"],
-        campaign_name=row["campaign_name"],
-        state=RequestState(row["state"]),
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        expires_at=row["expires_at"],
-        card_ts=row["card_ts"],
-        decided_by=row["decided_by"],
-        decided_at=row["decided_at"],
-        reject_reason=row["reject_reason"],
-        created_send_id=row["created_send_id"],
-        failure_kind=None if failure_kind is None else FailureKind(failure_kind),
-        failure_message=row["failure_message"],
-        attempts=row["attempts"],
-        announced_state=None if announced_state is None else RequestState(announced_state),
-        reminded_at=row["reminded_at"],
-    )
+    """The request in a row of ``REQUEST_COLUMNS`` (each column is the field of its name)."""
+    fields = {column.name: row[column.name] for column in REQUEST_COLUMNS}
+    for name, enum_type in _ENUM_FIELDS.items():
+        if fields[name] is not None:
+            fields[name] = enum_type(fields[name])
+    return SendIdRequest(**fields)
+
+
+def request_row(request: SendIdRequest) -> dict[str, object]:
+    """The values of ``REQUEST_COLUMNS`` for `request`: what to_request reads back."""
+    values = {column.name: getattr(request, column.name) for column in REQUEST_COLUMNS}
+    return {name: _stored(value) for name, value in values.items()}
+
+
+def _stored(value: object) -> object:
+    return value.value if isinstance(value, Enum) else value
 
 
 def to_audit(row: RowMapping) -> AuditEntry:

@@ -11,11 +11,21 @@ from bot.store.errors import StoreError
 from bot.store.housekeeping import HousekeepingQueries
 from bot.store.lifecycle import RequestLifecycle
 from bot.store.migrations import ensure_schema
+from bot.store.notices import NoticeRecords
 from bot.store.quota import QuotaRecords
 from bot.store.reads import RequestReads
+from bot.store.signatures import SignatureRecords
 
 
-class Store(RequestLifecycle, RequestReads, HousekeepingQueries, QuotaRecords, AuditTrail):
+class Store(
+    RequestLifecycle,
+    RequestReads,
+    HousekeepingQueries,
+    QuotaRecords,
+    AuditTrail,
+    NoticeRecords,
+    SignatureRecords,
+):
     """Thread-safe; share one instance per process. Replicas share state through the database."""
 
     def __init__(self, url: str | URL) -> None:

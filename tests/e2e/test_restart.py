@@ -84,7 +84,7 @@ def test_an_approval_interrupted_by_a_crash_becomes_outcome_unknown_on_restart(
             assert recovered.state is RequestState.FAILED
             assert recovered.failure_kind is FailureKind.OUTCOME_UNKNOWN
             (reply,) = driver.wait_for_thread_reply(request)
-            assert "outcome is unknown" in reply.params["text"]
+            assert "Status unknown" in reply.params["text"]
             retry = buttons(reply.params["blocks"])
             assert retry and "confirm" in retry[0]
         finally:

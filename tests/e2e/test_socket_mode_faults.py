@@ -21,7 +21,7 @@ from tests.standins.braze import BrazeStandIn
 from tests.standins.slack import SlackStandIn
 from tests.standins.socket_mode import Link, SocketModeStandIn
 from tests.support import slack_requests as sr
-from tests.support.bots import FAST_SOCKET_MODE, bot_env, running_bot
+from tests.support.bots import FAST_SOCKET_MODE, bot_env, socket_mode_bot
 from tests.support.constants import APP_TOKEN, CHANNEL, REQUESTER
 from tests.support.processes import Processes
 from tests.support.waits import wait_until
@@ -128,17 +128,7 @@ def test_a_reconnect_shorter_than_the_grace_period_never_makes_the_bot_unready(
 ) -> None:
     # A grace period far longer than the reconnection takes, even on a loaded machine.
     timing = dataclasses.replace(FAST_SOCKET_MODE, ready_grace=5.0)
-    with (
-        SocketModeStandIn(slack) as socket_mode,
-        running_bot(
-            slack,
-            braze,
-            database_url,
-            runtime_options={"socket_mode_timing": timing},
-            slack_app_token=APP_TOKEN,
-            slack_signing_secret=None,
-        ) as runtime,
-    ):
+    with socket_mode_bot(slack, braze, database_url, timing) as (runtime, socket_mode):
         old = socket_mode.wait_for_connection()
         # Slack takes a while to hand out the new URL: the bot is without a connection meanwhile.
         slack.set_latency(0.5, "apps.connections.open")

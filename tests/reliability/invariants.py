@@ -254,7 +254,7 @@ def _check_replies(
         if request.announced_state is not request.state:
             verdict.flag("missing_replies", f"{request.id}: reply for {request.state} not recorded")
         if request.state is RequestState.CREATED:
-            send_id = md.escape(request.created_send_id or "")
+            send_id = md.code(request.created_send_id or "")  # as every reply shows it
             if not any(send_id in _text_of(message) for message in found):
                 verdict.flag("missing_replies", f"{request.id}: no reply shows {send_id}")
         # One reply per decision (a failed retry is a second decision): more were posted twice.

@@ -1,5 +1,6 @@
-"""Attack review, part two (issue 12, items 3, 4, 5 and 9): forms, per-person limits, the audit
-export, Slack's error strings, and private channels in the App Home.
+"""Attack review, part two (issue 12, items 3, 4, 5, 6 and 9): forms, per-person limits, the
+audit export, text that could fool a reader, Slack's error strings, and private channels in the
+App Home.
 
 Each scenario drives a running bot over its real HTTP endpoint with signed requests, does what
 the review did, and counts what came of it; every scenario ends with the suite's consistency
@@ -9,6 +10,7 @@ check.
 from __future__ import annotations
 
 import json
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -26,7 +28,7 @@ from tests.reliability.harness import (
     watched_driver,
 )
 from tests.standins.braze import BrazeStandIn
-from tests.standins.slack import SlackStandIn
+from tests.standins.slack import SlackCall, SlackStandIn
 from tests.support.bots import PRODUCTION_LIMITS, InProcessBots, bot_env, clean_env
 from tests.support.constants import (
     APPROVE,
@@ -45,7 +47,7 @@ from tests.support.constants import (
 )
 from tests.support.driver import Answer
 from tests.support.processes import Processes
-from tests.support.shown import all_text, buttons
+from tests.support.shown import all_text, buttons, walk
 from tests.support.spreadsheets import SEPARATORS, cells, formula_cells
 from tests.support.waits import (
     Submission,
@@ -307,6 +309,63 @@ def test_the_audit_export_of_hostile_values_has_no_formula_cell(
     figures.notes["formula cells"] = len(found)
     assert found == []
     assert ";=1+1;" in as_json.stdout  # the JSON export keeps the value exact
+    scenario.verdict(figures).assert_clean()
+
+
+# ---- item 6: text that could fool a reader ---------------------------------------------------
+
+FOOLING_NAME = "Sale\n:white_check_mark: *Approved by boss* <@U0APPROVER> https://evil.example `x`"
+FOOLING_SEND_ID = "x`y*z*_w_"
+FOOLING_REASON = "ok\n*Approved* by @here, see www.evil.example/login or boss@evil.example"
+
+
+def shown_texts(calls: list[SlackCall]) -> tuple[list[str], list[dict[str, object]]]:
+    """Every text the calls would show (each message's `text` and its mrkdwn objects), and the
+    mrkdwn objects themselves."""
+    objects = [
+        d for c in calls for d in walk(c.params.get("blocks") or []) if d.get("type") == "mrkdwn"
+    ]
+    texts = [str(c.params.get("text") or "") for c in calls] + [str(o["text"]) for o in objects]
+    return texts, objects
+
+
+def test_user_and_braze_text_cannot_link_mention_format_or_fake_a_line(
+    scenario: Scenario, figures: Figures
+) -> None:
+    """A campaign name, send ID and reject reason that try to link, ping, bold and add lines."""
+    scenario.braze.add_campaign(CAMPAIGN, FOOLING_NAME)
+    created = scenario.request(FOOLING_SEND_ID)
+    scenario.approve(created)
+    rejected = scenario.request("plain_one")
+    scenario.driver.reject(rejected.id, user=APPROVER, reason=FOOLING_REASON)
+    scenario.settle([created, rejected])
+    figures.bad_inputs += 3
+    calls = [
+        c
+        for c in scenario.slack.calls
+        if c.method in ("chat.postMessage", "chat.update", "chat.postEphemeral")
+    ]
+    texts, objects = shown_texts(calls)
+    own_tokens = re.compile(r"<(@U0\w+|#C\w+|!date\^[^>]*|!subteam\^S\w+)>")
+    leaks = [
+        text
+        for text in texts
+        if "://" in text
+        or "evil.example" in text
+        or "@here" in text
+        or "<" in own_tokens.sub("", text)
+        or "*Approved by boss*" in text
+        or "*Approved* by" in text
+        or "\n:white_check_mark:" in text
+    ]
+    not_verbatim = [o for o in objects if o.get("verbatim") is not True]
+    broken_spans = [t for t in texts if t.count("`") % 2]
+    figures.notes["texts checked"] = len(texts)
+    figures.notes["links, mentions, formatting or fake lines from foreign text"] = len(leaks)
+    figures.notes["mrkdwn objects Slack could auto-link in"] = len(not_verbatim)
+    figures.notes["code spans broken by a backtick"] = len(broken_spans)
+    assert leaks == [] and not_verbatim == [] and broken_spans == []
+    assert any("`x\u02cby*z*_w_`" in t for t in texts)  # the send ID shown as one code span
     scenario.verdict(figures).assert_clean()
 
 

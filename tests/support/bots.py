@@ -24,6 +24,7 @@ from bot.settings import Settings, load_settings
 from bot.socket_mode import SocketModeTiming
 from tests.standins.braze import BrazeStandIn
 from tests.standins.slack import SlackStandIn
+from tests.standins.socket_mode import SocketModeStandIn
 from tests.support.constants import (
     APP_TOKEN,
     APPROVER,
@@ -247,3 +248,27 @@ def running_bot(
         yield runtime
     finally:
         runtime.stop()
+
+
+@contextmanager
+def socket_mode_bot(
+    slack: SlackStandIn,
+    braze: BrazeStandIn,
+    database_url: str,
+    timing: SocketModeTiming = FAST_SOCKET_MODE,
+) -> Iterator[tuple[BotRuntime, SocketModeStandIn]]:
+    """The bot in Socket Mode (an app token, no signing secret) with these ping, watchdog and
+    backoff intervals, and the loopback WebSocket stand-in it connects to."""
+    # The bot stops before the stand-in goes away, so the client does not reconnect.
+    with (
+        SocketModeStandIn(slack) as socket_mode,
+        running_bot(
+            slack,
+            braze,
+            database_url,
+            runtime_options={"socket_mode_timing": timing},
+            slack_app_token=APP_TOKEN,
+            slack_signing_secret=None,
+        ) as runtime,
+    ):
+        yield runtime, socket_mode

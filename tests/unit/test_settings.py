@@ -87,6 +87,7 @@ def test_only_the_required_variables_give_the_documented_defaults(
     # Beyond SPEC's table: one language for everyone (unset: each reader's), and the log format.
     assert settings.sendid_language is None
     assert settings.log_format == "json"
+    assert settings.sendid_admins == []  # the channel's approvers are its admins
 
 
 def test_every_variable_of_the_table_is_read_from_the_environment(
@@ -104,6 +105,7 @@ def test_every_variable_of_the_table_is_read_from_the_environment(
             "SENDID_ALLOWED_CHANNELS": "C0CAMPAIGNS,G0PRIVATE",
             "SENDID_APPROVERS": "U0APPROVER,W0GRID,S0APPROVERS",
             "SENDID_ALLOW_SELF_APPROVAL": "true",
+            "SENDID_ADMINS": "U0ADMIN, S0ADMINS",
             "SENDID_REQUEST_TTL_HOURS": "1.5",
             "SENDID_DATABASE_URL": "postgresql://bot@db/sendid",
             "PORT": "8080",
@@ -127,6 +129,7 @@ def test_every_variable_of_the_table_is_read_from_the_environment(
     assert settings.approver_user_ids == frozenset({"U0APPROVER", "W0GRID"})
     assert settings.approver_group_ids == frozenset({"S0APPROVERS"})
     assert settings.sendid_allow_self_approval is True
+    assert settings.sendid_admins == ["U0ADMIN", "S0ADMINS"]
     assert settings.sendid_request_ttl_hours == 1.5
     assert settings.sendid_database_url == "postgresql://bot@db/sendid"
     assert settings.port == 8080
@@ -232,6 +235,7 @@ def test_every_missing_variable_gets_its_own_line() -> None:
         ("SENDID_APPROVERS", ""),
         ("SENDID_APPROVERS", "@alice"),
         ("SENDID_APPROVERS", "U0APPROVER,C0CAMPAIGNS"),
+        ("SENDID_ADMINS", "U0ADMIN,#ops"),
         ("SENDID_ALLOW_SELF_APPROVAL", "maybe"),
         ("SENDID_REQUEST_TTL_HOURS", "0"),
         ("SENDID_REQUEST_TTL_HOURS", "-1"),

@@ -36,6 +36,10 @@ def may_decide(policy: Policy, actor: Actor, request: SendIdRequest) -> Refusal 
     return policy.refusal_to_decide(actor.user_id, actor.channel_for(request), request)
 
 
+def may_retry(policy: Policy, actor: Actor, request: SendIdRequest) -> Refusal | None:
+    return policy.refusal_to_retry(actor.user_id, actor.channel_for(request), request)
+
+
 def may_cancel(policy: Policy, actor: Actor, request: SendIdRequest) -> Refusal | None:
     return policy.refusal_to_cancel(actor.user_id, actor.channel_for(request), request)
 
@@ -76,7 +80,7 @@ def reject(bot: BotContext, actor: Actor, request: SendIdRequest) -> None:
     bot.messenger.open_modal(actor.trigger_id, view)
 
 
-@request_button(Msg.DOING_RETRY, may_decide)
+@request_button(Msg.DOING_RETRY, may_retry)
 def retry(bot: BotContext, actor: Actor, request: SendIdRequest) -> None:
     """Call Braze again for a failed request; one retry at a time."""
     if request.state is not RequestState.FAILED:
@@ -148,13 +152,13 @@ def _quota_allows(bot: BotContext, actor: Actor, request: SendIdRequest) -> bool
     if exhausted is None:
         return True
     t = bot.t_for(actor.user_id)
-    problem = texts.problem_text(t, quota_problem(exhausted))
+    problem = texts.problem_text(t, quota_problem(exhausted, bot.service.clock()), rich=True)
     bot.messenger.tell(actor, t(Msg.QUOTA_WAIT, problem=problem))
     return False
 
 
 def _create_and_report(bot: BotContext, claimed: SendIdRequest) -> None:
-    bot.messenger.update_card(claimed)  # buttons go away at once
+    bot.update_card(claimed)  # buttons go away at once
     final, quota = bot.service.create_in_braze(claimed)
     bot.settle(final, quota)
 

@@ -47,15 +47,15 @@ def reporting(bot: BotContext, actor: Actor, doing: Msg) -> Iterator[None]:
         yield
     except MembershipLookupError as error:
         t = bot.t_for(actor.user_id)
-        bot.messenger.tell(actor, t(Msg.APPROVERS_UNREADABLE, error=md.escape(str(error))))
-    except Exception as error:
+        bot.messenger.tell(actor, t(Msg.APPROVERS_UNREADABLE, error=md.inert(str(error), 200)))
+    except Exception:
         log.exception(
             "%s failed", doing.value, extra={"user": actor.user_id, "channel": actor.channel_id}
         )
         # Telling may fail for the same reason (Slack down); the traceback is logged above.
         with contextlib.suppress(Exception):
             t = bot.t_for(actor.user_id)
-            text = t(Msg.ACTION_FAILED, what=t(doing), error=type(error).__name__)
+            text = t(Msg.ACTION_FAILED, what=t(doing))
             bot.messenger.tell(actor, text)
 
 
@@ -95,6 +95,15 @@ def request_button(
                     bot.messenger.tell(actor, texts.already_decided_text(t, None))
                     return
                 refusal = may_act(bot.policy, actor, request)
+                # A DM click stands for the card only where the bot sent this person that DM
+                # (an approver's or admin's notice); any other DM is no channel at all.
+                dm_unknown = actor.from_dm and not answer_in_dm
+                if (
+                    refusal is None
+                    and dm_unknown
+                    and not bot.service.notices.was_dmed(request.id, actor.user_id)
+                ):
+                    refusal = Refusal.WRONG_CHANNEL
                 if refusal is not None:
                     bot.messenger.tell(actor, bot.refusal_text(bot.t_for(actor.user_id), refusal))
                     return

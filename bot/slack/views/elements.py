@@ -13,16 +13,18 @@ def plain_text(text: str) -> dict[str, Any]:
     return {"type": "plain_text", "text": text, "emoji": True}
 
 
+def field(text: str) -> dict[str, Any]:
+    """A mrkdwn text object. `verbatim`: Slack links no bare URL, channel name or mention in it
+    by itself; only the bot's own `<…>` tokens (people, channels, dates) are links."""
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
+
+
 def section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    return {"type": "section", "text": field(text)}
 
 
 def context(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
-
-
-def field(text: str) -> dict[str, Any]:
-    return {"type": "mrkdwn", "text": text}
+    return {"type": "context", "elements": [field(text)]}
 
 
 def button(action_id: str, text: str, request_id: str, **extra: Any) -> dict[str, Any]:

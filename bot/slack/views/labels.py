@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -11,14 +10,15 @@ from bot.domain.workspaces import DEFAULT_WORKSPACE
 from bot.i18n import Msg, Translator
 from bot.slack import mrkdwn as md
 
+# Braze's campaign names are short; a longer one is cut rather than crowd the card.
+CAMPAIGN_NAME_MAX = 200
+
 
 def plain(text: str, limit: int) -> str:
     """`text` for a plain-text place (an inline form error): line breaks, control and format
     characters (bidi overrides, zero-width) become spaces, so it can fake no line and reorder
     nothing; at most `limit` characters."""
-    cleaned = "".join(" " if unicodedata.category(c).startswith("C") else c for c in text)
-    folded = " ".join(cleaned.split())
-    return folded if len(folded) <= limit else folded[: limit - 1].rstrip() + "…"
+    return md.clip(md.fold(text), limit)
 
 
 def plain_request(t: Translator, request: SendIdRequest) -> str:
@@ -41,9 +41,8 @@ def channels_list(channel_ids: Sequence[str]) -> str:
 
 
 def campaign_label(request: SendIdRequest) -> str:
-    if request.campaign_name:
-        return f"{md.escape(request.campaign_name)} ({md.code(request.campaign_id)})"
-    return md.code(request.campaign_id)
+    name = md.inert(request.campaign_name or "", CAMPAIGN_NAME_MAX)
+    return f"{name} ({md.code(request.campaign_id)})" if name else md.code(request.campaign_id)
 
 
 def send_id_label(t: Translator, request: SendIdRequest) -> str:
@@ -59,7 +58,7 @@ def decided_by(t: Translator, request: SendIdRequest) -> str:
 def reason_suffix(t: Translator, request: SendIdRequest) -> str:
     if not request.reject_reason:
         return ""
-    return t(Msg.REASON_SUFFIX, reason=md.escape(request.reject_reason))
+    return t(Msg.REASON_SUFFIX, reason=md.inert(request.reject_reason))
 
 
 def shown_workspace(workspace: str) -> str | None:
@@ -72,7 +71,7 @@ def in_workspace(t: Translator, workspace: str | None, text: str) -> str:
     """`text` (about one Braze workspace, its quota) naming the workspace; None: unnamed."""
     if workspace is None:
         return text
-    return t(Msg.IN_WORKSPACE, workspace=md.escape(workspace), text=text)
+    return t(Msg.IN_WORKSPACE, workspace=md.inert(workspace), text=text)
 
 
 def quota_line(t: Translator, quota: QuotaSnapshot | None, workspace: str | None = None) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
 from bot.i18n import Msg, Translator
@@ -15,6 +17,7 @@ from bot.slack.views.labels import (
     decided_by,
     quota_line,
     reason_suffix,
+    send_id_label,
     shown_workspace,
 )
 
@@ -23,14 +26,17 @@ BRAZE_MESSAGE_MAX = 400
 
 
 def reply_for(
-    t: Translator, request: SendIdRequest, quota: QuotaSnapshot | None
+    t: Translator,
+    request: SendIdRequest,
+    quota: QuotaSnapshot | None,
+    people: Addressees | None = None,
 ) -> tuple[str, list[Block] | None] | None:
     """The thread reply saying what the request's state means (text, blocks); None while
     there is nothing to say (pending, or approved with Braze's answer still to come)."""
     if request.state is RequestState.CREATED:
         return created_reply(t, request, quota)
     if request.state is RequestState.FAILED:
-        return failed_reply(t, request, quota)
+        return failed_reply(t, request, quota, people)
     if request.state is RequestState.REJECTED:
         return rejected_reply(t, request), None
     if request.state is RequestState.EXPIRED:
@@ -75,33 +81,90 @@ def failure_words(t: Translator, kind: FailureKind) -> str:
     return t(Msg(f"failure.{kind.value}"))
 
 
+@dataclass(frozen=True, slots=True)
+class Addressees:
+    """Who a failure reply names (mentions, "" for nobody), and until when the request's Braze
+    workspace has no quota left (None: it has, or nothing is known)."""
+
+    approvers: str = ""  # those who may retry (the requester left out unless self-approving)
+    admins: str = ""  # SENDID_ADMINS, or the channel's approvers where it is unset
+    quota_back_at: datetime | None = None
+
+
 def failed_reply(
-    t: Translator, request: SendIdRequest, quota: QuotaSnapshot | None
+    t: Translator,
+    request: SendIdRequest,
+    quota: QuotaSnapshot | None,
+    people: Addressees | None = None,
 ) -> tuple[str, list[Block]]:
+    """Why the send ID was not created, naming the requester and who acts next. A Retry button
+    only where an approver's retry can succeed now: never after Braze refused the input, never
+    for a setup failure (the admins retry from their DM), never while the quota is used up."""
+    people = people or Addressees()
     kind = request.failure_kind or FailureKind.UNEXPECTED
-    words = failure_words(t, kind)
-    detail = ""
-    if request.failure_message and kind in (FailureKind.REJECTED_BY_BRAZE, FailureKind.UNEXPECTED):
-        message = md.escape(request.failure_message[:BRAZE_MESSAGE_MAX])
-        detail = t(Msg.FAILED_BRAZE_SAID, message=message)
-    if kind is FailureKind.QUOTA and quota is not None and quota.reset_at is not None:
-        words += t(Msg.FAILED_QUOTA_UNTIL, when=date(t, quota.reset_at))
-    blocks: list[Block] = [section(t(Msg.FAILED_HEAD, words=words, detail=detail))]
-    if kind.retry_allowed:
-        retry = button(ids.RETRY, t(Msg.BUTTON_RETRY), request.id)
-        if kind.retry_needs_confirmation:
-            retry["confirm"] = confirmation(
-                t, Msg.CONFIRM_RETRY_TITLE, Msg.CONFIRM_RETRY_TEXT, Msg.BUTTON_RETRY
+    named = {
+        "requester": md.user(request.requester_id),
+        "send_id": send_id_label(t, request),
+        "campaign": campaign_label(request),
+    }
+    approvers = people.approvers
+    retry_next = t(Msg.FAILED_RETRY_NEXT, approvers=approvers) if approvers else ""
+    retry_next = retry_next or t(Msg.FAILED_RETRY_HINT)
+    offer_retry = kind.retry_allowed and not kind.needs_admin
+    if kind is FailureKind.OUTCOME_UNKNOWN:
+        head = t(Msg.UNKNOWN_HEAD, **named)
+        next_step = t(Msg.UNKNOWN_NEXT, approvers=approvers or t(Msg.SOMEONE))
+    else:
+        words = t(Msg.FAILED_SETUP_WORDS) if kind.needs_admin else failure_words(t, kind)
+        detail = ""
+        if request.failure_message and kind in (
+            FailureKind.REJECTED_BY_BRAZE,
+            FailureKind.UNEXPECTED,
+        ):
+            message = md.inert(request.failure_message, BRAZE_MESSAGE_MAX)
+            detail = t(Msg.FAILED_BRAZE_SAID, message=message)
+        head = t(Msg.FAILED_HEAD, words=words, detail=detail, **named)
+        next_step = retry_next
+        if kind is FailureKind.REJECTED_BY_BRAZE:
+            next_step = t(Msg.FAILED_REJECTED_NEXT, requester=named["requester"])
+        elif kind.needs_admin:
+            next_step = t(Msg.FAILED_SETUP_NEXT, admins=people.admins or t(Msg.SOMEONE))
+        elif kind is FailureKind.QUOTA and people.quota_back_at is not None:
+            offer_retry = False
+            next_step = t(
+                Msg.FAILED_QUOTA_NEXT,
+                when=date(t, people.quota_back_at),
+                approvers=approvers or t(Msg.SOMEONE),
             )
-        blocks.append(
-            {
-                "type": "actions",
-                "block_id": ids.row_id(ids.RETRY_ROW, request.id),
-                "elements": [retry],
-            }
+    # The notification text is the message itself: it names the same people, so they are told.
+    text = f"{head}\n{next_step}"
+    blocks: list[Block] = [section(text)]
+    if offer_retry:
+        blocks.append(retry_row(t, request))
+    return text, blocks
+
+
+def retry_row(t: Translator, request: SendIdRequest) -> Block:
+    """The Retry button (asking first where Braze may have created the send ID already)."""
+    kind = request.failure_kind or FailureKind.UNEXPECTED
+    retry = button(ids.RETRY, t(Msg.BUTTON_RETRY), request.id)
+    if kind.retry_needs_confirmation:
+        retry["confirm"] = confirmation(
+            t, Msg.CONFIRM_RETRY_TITLE, Msg.CONFIRM_RETRY_TEXT, Msg.BUTTON_RETRY
         )
-        blocks.append(context(t(Msg.FAILED_RETRY_HINT)))
-    return t(Msg.FAILED_TEXT, words=words), blocks
+    return {
+        "type": "actions",
+        "block_id": ids.row_id(ids.RETRY_ROW, request.id),
+        "elements": [retry],
+    }
+
+
+def quota_back_reply(
+    t: Translator, request: SendIdRequest, approvers: str
+) -> tuple[str, list[Block]]:
+    """The quota of the request's workspace is back: its approvers can retry now."""
+    line = t(Msg.QUOTA_BACK_REPLY, approvers=approvers or t(Msg.SOMEONE))
+    return f"{t(Msg.QUOTA_BACK_TEXT)} {approvers}", [section(line), retry_row(t, request)]
 
 
 def rejected_reply(t: Translator, request: SendIdRequest) -> str:

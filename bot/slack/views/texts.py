@@ -31,6 +31,7 @@ _REFUSALS = {
     Refusal.NOT_APPROVER: Msg.REFUSAL_NOT_APPROVER,
     Refusal.SELF_APPROVAL: Msg.REFUSAL_SELF_APPROVAL,
     Refusal.NOT_REQUESTER: Msg.REFUSAL_NOT_REQUESTER,
+    Refusal.NOT_ADMIN: Msg.REFUSAL_NOT_ADMIN,
 }
 
 
@@ -38,9 +39,14 @@ _REFUSALS = {
 PENDING_NAMED_MAX = 5
 
 
-def problem_text(t: Translator, problem: Problem) -> str:
-    """A domain problem in the reader's words (plain text: it also goes into inline errors)."""
+def problem_text(t: Translator, problem: Problem, *, rich: bool = False) -> str:
+    """A domain problem in the reader's words: plain text for inline form errors; `rich` for a
+    message, where a time shows as a Slack date in the reader's own time zone."""
     params = dict(problem.params)
+    if problem.code == problems.QUOTA_USED_UP:
+        reset_at, seconds = params.pop("reset_at"), params.pop("seconds_left")
+        rich_reset = rich and isinstance(reset_at, datetime)
+        params["reset"] = date(t, reset_at) if rich_reset else in_duration(t, int(seconds))  # type: ignore[arg-type,call-overload]
     if problem.code == problems.TOO_MANY_PENDING:
         pending = list(params.pop("pending"))  # type: ignore[call-overload]
         named = [plain_request(t, r) for r in pending[:PENDING_NAMED_MAX]]
@@ -48,6 +54,14 @@ def problem_text(t: Translator, problem: Problem) -> str:
             named.append("…")
         params.update(count=len(pending), pending="; ".join(named))
     return t(Msg(f"problem.{problem.code}"), **params)
+
+
+def in_duration(t: Translator, seconds: int) -> str:
+    """ "in 3 h 20 min": when something happens, in plain text (rounded up to a minute)."""
+    minutes = max(1, -(-seconds // 60))
+    if minutes < 60:
+        return t(Msg.IN_MINUTES, minutes=minutes)
+    return t(Msg.IN_HOURS, hours=minutes // 60, minutes=minutes % 60)
 
 
 def not_permitted_text(t: Translator, channel_ids: Sequence[str]) -> str:
@@ -84,7 +98,7 @@ def results_unavailable_text(t: Translator, kind: FailureKind, braze_message: st
     if kind is FailureKind.PERMISSION:
         return t(Msg.STATS_FORBIDDEN)
     if kind is FailureKind.REJECTED_BY_BRAZE:
-        return t(Msg.STATS_NO_DATA, message=md.escape(braze_message[:BRAZE_MESSAGE_MAX]))
+        return t(Msg.STATS_NO_DATA, message=md.inert(braze_message, BRAZE_MESSAGE_MAX))
     return t(Msg.STATS_UNAVAILABLE)
 
 

@@ -286,7 +286,10 @@ def test_an_exhausted_quota_refuses_submission_until_its_reset(
     )
     outcome = attempt(service)
     assert outcome.request is None
-    assert outcome.problems == {"campaign_id": Problem(codes.QUOTA_USED_UP, {"reset": "23:59 UTC"})}
+    left = int((reset - clock.now).total_seconds())
+    assert outcome.problems == {
+        "campaign_id": Problem(codes.QUOTA_USED_UP, {"reset_at": reset, "seconds_left": left})
+    }
     assert braze.calls == []
     assert service.quota_exhausted(DEFAULT_WORKSPACE) is not None
 
@@ -570,7 +573,9 @@ def test_a_429_without_a_reset_time_refuses_submissions_only_until_the_next_utc_
 
     clock.now = midnight - timedelta(seconds=1)
     outcome = attempt(service, send_id="wave2")
-    assert outcome.problems == {"campaign_id": Problem(codes.QUOTA_USED_UP, {"reset": "00:00 UTC"})}
+    assert outcome.problems == {
+        "campaign_id": Problem(codes.QUOTA_USED_UP, {"reset_at": midnight, "seconds_left": 1})
+    }
 
     clock.now = midnight
     submit(service, "wave2")

@@ -10,7 +10,8 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from bot.braze import BrazeAuthError, BrazeClient, RetryPolicy
+from bot.braze import BrazeClient, RetryPolicy
+from bot.braze.errors import BrazeAuthError
 from bot.domain import problems as codes
 from bot.domain.models import FailureKind, RequestState, SendIdRequest
 from bot.domain.policy_file import parse_policy

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,6 +27,7 @@ from tests.support.constants import (
     PRIVATE_CHANNEL,
     REQUESTER,
 )
+from tests.support.shown import walk
 
 CREATED_AT = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 DECIDED_AT = CREATED_AT + timedelta(minutes=7)
@@ -57,16 +57,6 @@ def make_request(**changes: Any) -> SendIdRequest:
 
 def decided(state: RequestState, **changes: Any) -> SendIdRequest:
     return make_request(state=state, decided_by=APPROVER, decided_at=DECIDED_AT, **changes)
-
-
-def walk(value: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(value, dict):
-        yield value
-        for item in value.values():
-            yield from walk(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from walk(item)
 
 
 def mrkdwn_texts(payload: Any) -> list[str]:
@@ -155,12 +145,9 @@ def test_the_card_states_what_happened(state: RequestState, words: str) -> None:
     assert words in status
 
 
-def test_card_text_is_an_escaped_one_line_summary() -> None:
+def test_card_text_is_a_sentence_naming_requester_and_campaign() -> None:
     text = card.card_text(t, make_request())
-    assert text == (
-        f"Send ID request by <@{REQUESTER}> for campaign "
-        f"Spring Sale &lt;VIP&gt; &amp; friends (`{CAMPAIGN}`): pending"
-    )
+    assert text == f"<@{REQUESTER}> asks for a send ID for Spring Sale &lt;VIP&gt; &amp; friends"
 
 
 # ---- thread replies ---------------------------------------------------------------------------
@@ -198,19 +185,21 @@ def test_the_quota_line_says_unknown_when_nothing_is_known() -> None:
 
 
 @pytest.mark.parametrize("kind", list(FailureKind))
-def test_a_failed_reply_offers_retry_except_when_braze_refused_the_input(
+def test_a_failed_reply_offers_retry_only_where_an_approvers_retry_can_succeed(
     kind: FailureKind,
 ) -> None:
     request = decided(S.FAILED, failure_kind=kind, failure_message="nope")
     _, reply = replies.failed_reply(t, request, QUOTA)
     retry = buttons(reply)
-    if kind is FailureKind.REJECTED_BY_BRAZE:
+    if kind is FailureKind.REJECTED_BY_BRAZE or kind.needs_admin:
         assert retry == []
     else:
         assert [(b["action_id"], b["value"]) for b in retry] == [(ids.RETRY, request.id)]
 
 
-@pytest.mark.parametrize("kind", [k for k in FailureKind if k is not FailureKind.REJECTED_BY_BRAZE])
+@pytest.mark.parametrize(
+    "kind", [k for k in FailureKind if k is not FailureKind.REJECTED_BY_BRAZE and not k.needs_admin]
+)
 def test_retry_asks_for_confirmation_only_when_braze_may_have_created_it(
     kind: FailureKind,
 ) -> None:
@@ -238,17 +227,46 @@ def test_a_failed_reply_quotes_brazes_refusal_escaped_and_clipped() -> None:
     assert section.count("x") <= 400
 
 
-def test_a_failed_reply_for_a_configuration_problem_names_the_setting_not_the_message() -> None:
-    request = decided(S.FAILED, failure_kind=FailureKind.AUTH, failure_message="key abc123 bad")
-    text, reply = replies.failed_reply(t, request, None)
-    assert "BRAZE_API_KEY" in text
-    assert "abc123" not in flat(reply)
+@pytest.mark.parametrize("kind", [k for k in FailureKind if k.needs_admin])
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_a_setup_failure_reply_names_the_admins_in_plain_words_and_no_setting(
+    kind: FailureKind, language: str
+) -> None:
+    tr = Translator(language)
+    request = decided(S.FAILED, failure_kind=kind, failure_message="key abc123 bad")
+    people = replies.Addressees(approvers="<@U0BEA>", admins="<!subteam^S0ADMINS>")
+    text, reply = replies.failed_reply(tr, request, None, people)
+    shown = text + flat(reply)
+    assert f"<@{REQUESTER}>" in text and "<!subteam^S0ADMINS>" in text
+    assert "<@U0BEA>" not in shown  # approvers cannot help here
+    assert not re.search(r"BRAZE_|SENDID_|sends\.id\.create|abc123", shown)
+    assert buttons(reply) == []
 
 
-def test_a_quota_failure_says_when_the_quota_resets() -> None:
+def test_a_quota_failure_says_when_the_quota_resets_and_offers_no_retry_until_then() -> None:
     request = decided(S.FAILED, failure_kind=FailureKind.QUOTA)
-    text, _ = replies.failed_reply(t, request, QUOTA)
-    assert f"until {md.date(RESET_AT)}; approvals wait until then" in text
+    people = replies.Addressees(approvers="<@U0BEA>", quota_back_at=RESET_AT)
+    text, reply = replies.failed_reply(t, request, QUOTA, people)
+    assert f"It resets {md.date(RESET_AT)}. Then I post here again and <@U0BEA> can retry" in text
+    assert buttons(reply) == []
+    # Once the quota is back (a reply posted late), the approvers can retry.
+    _, later = replies.failed_reply(t, request, QUOTA, replies.Addressees(approvers="<@U0BEA>"))
+    assert [b["action_id"] for b in buttons(later)] == [ids.RETRY]
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_an_unknown_outcome_is_headed_status_unknown_and_says_what_a_retry_costs(
+    language: str,
+) -> None:
+    tr = Translator(language)
+    request = decided(S.FAILED, failure_kind=FailureKind.OUTCOME_UNKNOWN)
+    people = replies.Addressees(approvers="<@U0BEA>")
+    text, reply = replies.failed_reply(tr, request, None, people)
+    head = {"en": "*Status unknown.*", "de": "*Status unbekannt.*"}[language]
+    cost = {"en": "at most one unit of today's quota", "de": "höchstens eine Einheit"}[language]
+    assert head in flat(reply) and cost in flat(reply) and "<@U0BEA>" in text
+    (retry,) = buttons(reply)
+    assert "confirm" in retry
 
 
 def test_the_rejected_reply_names_rejecter_requester_and_escaped_reason() -> None:
@@ -462,7 +480,7 @@ def test_no_user_or_braze_text_can_form_a_mention_link_or_ping(
         rest = without_bot_tokens(string, tokens)
         assert "<" not in rest, (string, rest)
     if campaign_name:
-        assert md.escape(campaign_name) in card.card_text(tr, request)  # shown, not dropped
+        assert md.inert(campaign_name) in card.card_text(tr, request)  # shown, not dropped
 
 
 @pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)

@@ -66,16 +66,73 @@ def test_code_escapes_inside_the_span() -> None:
     assert md.code("<!here>&") == "`&lt;!here&gt;&amp;`"
 
 
-def test_code_leaves_text_with_a_backtick_unwrapped_but_escaped() -> None:
-    assert md.code("a`<b>") == "a`&lt;b&gt;"
+def test_code_shows_a_backtick_as_its_look_alike_so_the_span_cannot_be_left() -> None:
+    assert md.code("a`<b>") == "`a\u02cb&lt;b&gt;`"
+    assert md.code("```x```").count("`") == 2
+
+
+def test_code_folds_line_breaks_and_keeps_urls_copyable_unless_defused() -> None:
+    assert md.code("a\nb") == "`a b`"
+    assert md.code("https://evil.example") == "`https://evil.example`"
+    defused = md.code("https://evil.example", defused=True)
+    assert "evil.example" not in defused and "://" not in defused
 
 
 @given(text=st.text(min_size=1))
-def test_code_never_lets_an_angle_bracket_through(text: str) -> None:
+def test_code_never_lets_an_angle_bracket_through_nor_a_second_span(text: str) -> None:
     rendered = md.code(text)
     assert "<" not in rendered and ">" not in rendered
-    if "`" not in text:
-        assert rendered == f"`{md.escape(text)}`"
+    assert rendered.count("`") == 2 and rendered[0] == rendered[-1] == "`"
+    assert "\n" not in rendered
+
+
+# ---- inert: foreign text that can fool nobody ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("Black Friday 2026 Push", "Black Friday 2026 Push"),
+        ("bf_push_01 a*b", "bf_push_01 a*b"),  # inside a word they format nothing
+        ("*urgent* _now_ ~old~", "\u2217urgent\u2217 \u02cdnow\u02cd \u223cold\u223c"),
+        ("a `b` c", "a \u02cbb\u02cb c"),
+        ("line one\n*Approved by* you", "line one \u2217Approved by\u2217 you"),
+        ("<!channel> & co", "&lt;!channel&gt; &amp; co"),
+        ("@here #general", "@\u2060here #\u2060general"),
+    ],
+)
+def test_inert_neutralises_formatting_lines_and_mentions(text: str, shown: str) -> None:
+    assert md.inert(text) == shown
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "see https://evil.example/login now",
+        "go to www.evil.example",
+        "evil.example",
+        "mail boss@evil.example",
+        "ftp://10.0.0.1/x",
+    ],
+)
+def test_inert_leaves_no_url_domain_or_address_slack_would_link(text: str) -> None:
+    shown = md.inert(text)
+    assert "://" not in shown
+    assert not re.search(r"[A-Za-z0-9]\.[A-Za-z0-9]", shown), shown
+
+
+def test_inert_clips_to_the_limit() -> None:
+    assert md.inert("x" * 50, 10) == "x" * 9 + "…"
+
+
+@settings(max_examples=200)
+@given(text=st.text())
+def test_inert_text_is_one_line_without_brackets_backticks_or_links(text: str) -> None:
+    shown = md.inert(text)
+    assert "\n" not in shown and "\r" not in shown
+    assert "<" not in shown and ">" not in shown and "`" not in shown
+    assert "://" not in shown
+    assert not re.search(r"(^|[^\w])[*_~]|[*_~]($|[^\w])", shown.replace("&amp;", "")), shown
 
 
 # ---- user, channel, date ----------------------------------------------------------------------

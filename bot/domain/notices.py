@@ -1,0 +1,68 @@
+"""What the bot tells people about a request outside its thread, remembered in the database so
+that every replica agrees: the DMs it sent (a button in a DM counts only for the person the bot
+sent it to), the "quota is back" notice (posted once per failure), and the attempts at a thread
+reply that keeps failing (given up after a bounded number).
+
+Notices are names per request: ``dm:<user>``, ``quota_back:<attempt>``, ``reply:<state>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
+from bot.domain.ports import RequestRepository
+
+# A quota failure older than this is not announced when the quota comes back: the requester
+# has long asked again or moved on (and housekeeping need not read every old failure).
+QUOTA_BACK_WITHIN = timedelta(days=2)
+# How often a thread reply is tried before the bot gives up on it (and says so by DM).
+REPLY_ATTEMPTS_MAX = 5
+
+
+class NoticeBook:
+    def __init__(self, store: RequestRepository, clock: Callable[[], datetime]) -> None:
+        self._store = store
+        self._clock = clock
+
+    # ---- DMs ------------------------------------------------------------------------------
+
+    def record_dm(self, request_id: str, user_id: str) -> None:
+        """The bot sent `user_id` a DM with buttons about the request."""
+        self._store.claim_notice(request_id, f"dm:{user_id}", self._clock())
+
+    def was_dmed(self, request_id: str, user_id: str) -> bool:
+        """Whether the bot sent `user_id` a DM about the request: a click in a DM counts only
+        then (it stands for the channel's card, which that person was sent)."""
+        return self._store.has_notice(request_id, f"dm:{user_id}")
+
+    # ---- the quota is back ----------------------------------------------------------------
+
+    def take_quota_back(
+        self, exhausted: Callable[[str], QuotaSnapshot | None]
+    ) -> list[SendIdRequest]:
+        """Requests that failed on their workspace's quota (reply posted) whose workspace has
+        quota again: each handed out once per failure, across replicas. `exhausted(workspace)`
+        says whether a workspace's quota is still used up; another workspace never matters."""
+        now = self._clock()
+        back = []
+        for request in self._store.in_state(RequestState.FAILED):
+            waiting = (
+                request.failure_kind is FailureKind.QUOTA
+                and request.announced_state is RequestState.FAILED
+                and request.updated_at > now - QUOTA_BACK_WITHIN
+            )
+            if not waiting or exhausted(request.workspace) is not None:
+                continue
+            if self._store.claim_notice(request.id, f"quota_back:{request.attempts}", now):
+                back.append(request)
+        return back
+
+    # ---- replies that keep failing --------------------------------------------------------
+
+    def reply_failed(self, request: SendIdRequest) -> bool:
+        """Count a failed attempt at the request's thread reply; True once the bot should give
+        up on it (REPLY_ATTEMPTS_MAX attempts)."""
+        notice = f"reply:{request.state.value}:{request.attempts}"
+        return self._store.count_notice(request.id, notice, self._clock()) >= REPLY_ATTEMPTS_MAX

@@ -1,0 +1,119 @@
+"""Who is told what around a request, beyond its card: the people a failure names, the admins'
+DM after a setup failure, and (see `at_request_time`) the approvers when a request arrives.
+
+Names come from the policy: a channel's approvers, and the admins (SENDID_ADMINS, or the
+channel's approvers where it is unset). A user group is mentioned as a group; where people get
+a DM, a group's members get one each only up to `GROUP_DM_LIMIT`, beyond which the group is
+mentioned instead, so one setting can never make the bot DM a whole company.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.domain.models import RequestState, SendIdRequest
+from bot.domain.policy import ApproverSet, MembershipLookupError, Policy
+from bot.domain.service import SendIdService
+from bot.slack.language import Languages
+from bot.slack.messenger import Messenger
+from bot.slack.views import notices
+from bot.slack.views.replies import Addressees
+
+log = logging.getLogger("bot.slack")
+
+# The most members of one user group that get a DM each; a larger group is mentioned.
+GROUP_DM_LIMIT = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Recipients:
+    """Who gets a DM (people, groups expanded) and which groups are too large (or unreadable)
+    for that, to be mentioned instead."""
+
+    user_ids: tuple[str, ...]
+    mentioned_groups: tuple[str, ...]
+
+
+class Notifier:
+    def __init__(
+        self,
+        policy: Policy,
+        messenger: Messenger,
+        languages: Languages,
+        service: SendIdService,
+        key_variables: Mapping[str, str],
+    ) -> None:
+        self.policy = policy
+        self.messenger = messenger
+        self.languages = languages
+        self.service = service
+        # Each Braze workspace's key variable (a name, never the key), for the admins' DM.
+        self.key_variables = dict(key_variables)
+
+    # ---- who ------------------------------------------------------------------------------
+
+    def deciders(self, request: SendIdRequest) -> ApproverSet:
+        """The request's approvers, the requester left out unless they may approve their own."""
+        approvers = self.policy.approvers_for(request.channel_id)
+        if self.policy.allow_self_approval:
+            return approvers
+        return ApproverSet(approvers.user_ids - {request.requester_id}, approvers.group_ids)
+
+    def approver_mentions(self, request: SendIdRequest) -> str:
+        approvers = self.deciders(request)
+        return notices.mentions(sorted(approvers.user_ids), sorted(approvers.group_ids))
+
+    def admin_mentions(self, request: SendIdRequest) -> str:
+        admins = self.policy.admins_for(request.channel_id)
+        return notices.mentions(sorted(admins.user_ids), sorted(admins.group_ids))
+
+    def addressees(self, request: SendIdRequest) -> Addressees:
+        """Who a failure reply names, and until when the request's own workspace has no quota."""
+        exhausted = self.service.quota_exhausted(request.workspace)
+        return Addressees(
+            approvers=self.approver_mentions(request),
+            admins=self.admin_mentions(request),
+            quota_back_at=exhausted.effective_reset if exhausted is not None else None,
+        )
+
+    def recipients(self, people: ApproverSet, leave_out: str | None = None) -> Recipients:
+        """The people to DM: the users, and the members of each group up to GROUP_DM_LIMIT."""
+        users = set(people.user_ids)
+        too_large = []
+        for group in sorted(people.group_ids):
+            try:
+                members = self.policy.members_of(group)
+            except MembershipLookupError as error:
+                log.warning("user group %s unreadable, mentioned instead: %s", group, error)
+                too_large.append(group)
+                continue
+            if len(members) > GROUP_DM_LIMIT:
+                too_large.append(group)
+            else:
+                users |= members
+        users.discard(leave_out or "")
+        return Recipients(tuple(sorted(users)), tuple(too_large))
+
+    # ---- telling --------------------------------------------------------------------------
+
+    def tell_admins(self, request: SendIdRequest) -> int:
+        """DM each admin what broke in the bot's Braze setup, with the Retry only they get.
+        Returns how many were told."""
+        if request.state is not RequestState.FAILED:
+            return 0
+        setting = notices.KeySetting(
+            workspace=request.workspace,
+            key_variable=self.key_variables.get(request.workspace, "BRAZE_API_KEY"),
+        )
+        permalink = self.messenger.permalink(request)
+        told = 0
+        for user_id in self.recipients(self.policy.admins_for(request.channel_id)).user_ids:
+            t = self.languages.for_user(user_id)
+            text, blocks = notices.admin_setup_dm(t, request, setting, permalink)
+            # Remembered first: the admin may click Retry the moment the DM arrives.
+            self.service.notices.record_dm(request.id, user_id)
+            told += self.messenger.dm(user_id, text, blocks)
+        log.info("%d admin(s) told of a setup failure", told, extra={"request_id": request.id})
+        return told

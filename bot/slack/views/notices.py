@@ -1,0 +1,76 @@
+"""Messages to people outside the card's thread: the admins' DM after a setup failure, the
+approvers' DM at request time, and the thread line that mentions approvers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.domain.models import FailureKind, SendIdRequest
+from bot.domain.workspaces import DEFAULT_WORKSPACE
+from bot.i18n import Msg, Translator
+from bot.slack import mrkdwn as md
+from bot.slack.views.elements import Block, section
+from bot.slack.views.labels import campaign_label
+from bot.slack.views.replies import BRAZE_MESSAGE_MAX, retry_row
+
+_ADMIN_DETAIL = {
+    FailureKind.AUTH: Msg.ADMIN_AUTH,
+    FailureKind.PERMISSION: Msg.ADMIN_PERMISSION,
+    FailureKind.NOT_FOUND: Msg.ADMIN_NOT_FOUND,
+    FailureKind.WORKSPACE_UNKNOWN: Msg.ADMIN_WORKSPACE_UNKNOWN,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class KeySetting:
+    """Where a Braze workspace's key and endpoint are set (names only, never a value)."""
+
+    workspace: str
+    key_variable: str  # the environment variable holding its key
+
+
+def mentions(user_ids: Sequence[str], group_ids: Sequence[str]) -> str:
+    """People and user groups as Slack mentions, people first."""
+    return " ".join([md.user(u) for u in user_ids] + [md.usergroup(g) for g in group_ids])
+
+
+def card_link(t: Translator, permalink: str | None) -> str:
+    """A link to the request's card (Slack's own permalink), or nothing when there is none."""
+    if not permalink:
+        return ""
+    return f"<{md.escape(permalink)}|{t(Msg.LINK_TO_CARD)}>"
+
+
+def admin_setup_dm(
+    t: Translator, request: SendIdRequest, setting: KeySetting, permalink: str | None
+) -> tuple[str, list[Block]]:
+    """The admins' DM after Braze refused the bot's setup (401/403/404, or the request's
+    workspace is gone): what to fix, where, and the Retry that only admins are offered."""
+    kind = request.failure_kind or FailureKind.AUTH
+    workspace = md.escape(setting.workspace)
+    if setting.workspace == DEFAULT_WORKSPACE:
+        endpoint = t(Msg.ADMIN_ENDPOINT_DEFAULT)
+    else:
+        endpoint = t(Msg.ADMIN_ENDPOINT_WORKSPACE, workspace=workspace)
+    detail = t(
+        _ADMIN_DETAIL.get(kind, Msg.ADMIN_AUTH),
+        variable=f"`{md.escape(setting.key_variable)}`",
+        endpoint=endpoint,
+        workspace=workspace,
+    )
+    if request.failure_message and kind is not FailureKind.WORKSPACE_UNKNOWN:
+        message = md.inert(request.failure_message, BRAZE_MESSAGE_MAX)
+        detail += t(Msg.FAILED_BRAZE_SAID, message=message)
+    head = t(
+        Msg.ADMIN_SETUP_HEAD,
+        requester=md.user(request.requester_id),
+        campaign=campaign_label(request),
+        channel=md.channel(request.channel_id),
+        detail=detail,
+    )
+    next_step = t(
+        Msg.ADMIN_SETUP_NEXT, card=card_link(t, permalink) or md.channel(request.channel_id)
+    )
+    blocks = [section(head), section(next_step), retry_row(t, request)]
+    return t(Msg.ADMIN_SETUP_TEXT), blocks

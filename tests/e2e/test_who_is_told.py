@@ -1,0 +1,164 @@
+"""Who is told what around a request (issue 11), over signed requests against the stand-ins, in
+English and German: who is mentioned or messaged, and which buttons exist in which state."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.domain.models import FailureKind, RequestState, SendIdRequest
+from tests.e2e.test_workspaces import KEY_VARIABLE, policy
+from tests.standins.braze import CREATE_PATH, BrazeStandIn
+from tests.standins.slack import SlackStandIn
+from tests.support.bots import InProcessBots
+from tests.support.constants import (
+    APPROVE,
+    APPROVER,
+    BRAZE_KEY_EU,
+    CAMPAIGN,
+    CHANNEL,
+    GROUP_APPROVER,
+    REQUESTER,
+    RETRY,
+)
+from tests.support.driver import SlackDriver
+from tests.support.shown import all_text, buttons, valid_message
+from tests.support.waits import Submission, stored, wait_for_state
+
+ADMIN = "U0ADMIN"
+ADMIN_DM = "D0ADMIN"  # the conversation ID of the bot's DM with ADMIN
+LANGUAGES = ("en", "de")
+# Words of the catalogues the tests look for, by language.
+ONLY_ADMINS = {"en": "Only the bot's admins", "de": "Nur die Admins des Bots"}
+
+
+def dms_to(slack: SlackStandIn, user: str) -> list[dict[str, Any]]:
+    """The direct messages the bot sent `user` (chat.postMessage to the user's ID)."""
+    return [c.params for c in slack.calls_to("chat.postMessage") if c.params["channel"] == user]
+
+
+def wait_for_dm(slack: SlackStandIn, user: str) -> dict[str, Any]:
+    call = slack.wait_for_call("chat.postMessage", predicate=lambda c: c.params["channel"] == user)
+    return valid_message(call.params)
+
+
+def failed_by_braze(
+    bot: SlackDriver, braze: BrazeStandIn, status: int, send_id: str
+) -> tuple[SendIdRequest, dict[str, Any]]:
+    """Request and approve `send_id` with Braze answering `status`; the failed request and its
+    thread reply (checked against Block Kit)."""
+    braze.fail_next(CREATE_PATH, status, {"message": "refused"})
+    request = bot.request(CAMPAIGN, send_id)
+    bot.click(APPROVE, request.id, user=APPROVER)
+    failed = wait_for_state(bot.store, request.id, RequestState.FAILED, announced=True)
+    return failed, valid_message(bot.wait_for_thread_reply(request)[0].params)
+
+
+# ---- setup failures go to the admins -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(
+    ("status", "kind", "detail"),
+    [
+        (401, FailureKind.AUTH, "`BRAZE_API_KEY`"),
+        (403, FailureKind.PERMISSION, "`sends.id.create`"),
+        (404, FailureKind.NOT_FOUND, "`BRAZE_REST_ENDPOINT`"),
+    ],
+)
+def test_a_setup_failure_tells_the_thread_in_plain_words_and_the_admins_the_detail(
+    bots: InProcessBots,
+    braze: BrazeStandIn,
+    language: str,
+    status: int,
+    kind: FailureKind,
+    detail: str,
+) -> None:
+    bot = bots.start(sendid_admins=ADMIN, sendid_language=language)
+    failed, reply = failed_by_braze(bot, braze, status, f"setup_{status}")
+    assert failed.failure_kind is kind
+    # The thread names the requester and the admins, no setting, and offers no Retry.
+    assert f"<@{REQUESTER}>" in reply["text"] and f"<@{ADMIN}>" in reply["text"]
+    assert f"<@{APPROVER}>" not in reply["text"]
+    assert not re.search(r"BRAZE_|SENDID_|sends\.id\.create|HTTP 40", all_text(reply))
+    assert buttons(reply.get("blocks")) == []
+    # The admin's DM has the technical detail and the only Retry.
+    dm = wait_for_dm(bot.slack, ADMIN)
+    assert detail in all_text(dm)
+    assert [b["action_id"] for b in buttons(dm["blocks"])] == [RETRY]
+    assert dms_to(bot.slack, APPROVER) == dms_to(bot.slack, REQUESTER) == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_only_an_admin_can_retry_a_setup_failure_and_does_so_from_the_dm(
+    bots: InProcessBots, braze: BrazeStandIn, language: str
+) -> None:
+    bot = bots.start(sendid_admins=ADMIN, sendid_language=language)
+    failed, _ = failed_by_braze(bot, braze, 401, "setup_retry")
+    # An approver's click on an old Retry is refused: nothing they do can help.
+    bot.click(RETRY, failed.id, user=APPROVER)
+    bot.wait_for_ephemeral(APPROVER, ONLY_ADMINS[language])
+    assert stored(bot.store, failed.id).state is RequestState.FAILED
+    # The admin fixed the key and presses Retry in their DM: created, said in the thread.
+    bot.click(RETRY, failed.id, user=ADMIN, channel=ADMIN_DM)
+    done = wait_for_state(bot.store, failed.id, RequestState.CREATED, announced=True)
+    assert done.created_send_id == "setup_retry"
+    assert len(braze.create_calls()) == 2
+    assert "`setup_retry`" in all_text(bot.wait_for_thread_reply(failed, 2)[1].params)
+
+
+def test_without_sendid_admins_the_channels_approvers_are_the_admins(
+    bot: SlackDriver, braze: BrazeStandIn
+) -> None:
+    failed, reply = failed_by_braze(bot, braze, 403, "setup_no_admins")
+    # Mentioned in the thread: the approvers (people and group), not the requester twice.
+    assert f"<@{APPROVER}>" in reply["text"] and "<!subteam^S0APPROVERS>" in reply["text"]
+    # A DM each: the approver and the approver group's member (a small group).
+    for user in (APPROVER, GROUP_APPROVER):
+        assert "`sends.id.create`" in all_text(wait_for_dm(bot.slack, user))
+    assert dms_to(bot.slack, REQUESTER) == []
+    # Either may retry from their DM.
+    bot.click(RETRY, failed.id, user=GROUP_APPROVER, channel="D0LEAD")
+    wait_for_state(bot.store, failed.id, RequestState.CREATED)
+
+
+@pytest.fixture
+def braze_eu(tmp_path: Path) -> Iterator[BrazeStandIn]:
+    """A second Braze workspace, "eu", which the policy file at tmp_path/policy.toml maps
+    CHANNEL to (its key in BRAZE_API_KEY_EU)."""
+    with BrazeStandIn(api_key=BRAZE_KEY_EU) as stand_in:
+        stand_in.add_campaign(CAMPAIGN, "EU")
+        (tmp_path / "policy.toml").write_text(policy(stand_in.url), encoding="utf-8")
+        yield stand_in
+
+
+def eu_bot(bots: InProcessBots, tmp_path: Path, **settings: Any) -> SlackDriver:
+    path = str(tmp_path / "policy.toml")
+    return bots.start(sendid_policy_file=path, variables={KEY_VARIABLE: BRAZE_KEY_EU}, **settings)
+
+
+def test_the_admins_dm_names_the_workspaces_own_key_variable(
+    bots: InProcessBots, braze_eu: BrazeStandIn, tmp_path: Path
+) -> None:
+    bot = eu_bot(bots, tmp_path, sendid_admins=ADMIN)
+    failed_by_braze(bot, braze_eu, 401, "eu_setup")
+    dm = all_text(wait_for_dm(bot.slack, ADMIN))
+    assert f"`{KEY_VARIABLE}`" in dm and "`BRAZE_API_KEY`" not in dm
+    assert "[workspaces.eu]" in dm  # where its endpoint is set
+
+
+def test_slacks_errors_passed_on_to_a_person_are_scrubbed_of_every_workspaces_key(
+    bots: InProcessBots, braze_eu: BrazeStandIn, tmp_path: Path
+) -> None:
+    bot = eu_bot(bots, tmp_path)
+    # Slack (or a proxy) echoes the EU workspace's key in its error for the card.
+    bot.slack.fail_next("chat.postMessage", f"invalid_blocks:{BRAZE_KEY_EU}")
+    bot.send_form(Submission(CHANNEL, REQUESTER, CAMPAIGN, "eu_scrubbed"))
+    dm = all_text(wait_for_dm(bot.slack, REQUESTER))
+    assert "[redacted]" in dm
+    # The default key is a prefix of the EU one: the whole EU key must go, not only that part.
+    assert "eu-workspace" not in dm

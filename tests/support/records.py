@@ -1,0 +1,36 @@
+"""Requests stored straight through the Store, for the tests of the store and of what reads it.
+
+``new_request(store, send_id="wave2", now=...)``: the keyword arguments are those of
+``Store.create_request``; what a test leaves out is the same ordinary request every time.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+from bot.domain.models import SendIdRequest
+from bot.domain.workspaces import DEFAULT_WORKSPACE
+from bot.store import Store
+
+NOW: Final = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+TTL: Final = timedelta(hours=24)
+
+# A request by U_REQ in C1 (default workspace) for campaign cmp-1 and send ID "spring", made at
+# NOW and pending for TTL.
+ORDINARY: Final[dict[str, Any]] = {
+    "channel_id": "C1",
+    "workspace": DEFAULT_WORKSPACE,
+    "requester_id": "U_REQ",
+    "campaign_id": "cmp-1",
+    "send_id": "spring",
+    "campaign_name": "Spring sale",
+    "ttl": TTL,
+    "now": NOW,
+}
+
+
+def new_request(store: Store, **fields: Any) -> SendIdRequest:
+    """Store a pending request: the ordinary one with `fields` changed (or added, e.g.
+    ``submission_key``, ``max_pending``)."""
+    return store.create_request(**(ORDINARY | fields))
