@@ -145,6 +145,21 @@ def test_a_read_timeout_is_outcome_unknown_without_automatic_retry(
     assert "confirm" in retry  # retry asks first: Braze may have created it
 
 
+@pytest.mark.parametrize("status", [502, 504])
+def test_a_gateway_error_on_create_is_status_unknown_with_a_confirmed_retry(
+    bot: SlackDriver, braze: BrazeStandIn, status: int
+) -> None:
+    # A gateway's error may hide a created send ID: no automatic retry, a person decides.
+    braze.fail_next(CREATE_PATH, status, "<html><body>Bad Gateway</body></html>", times=3)
+    _, final, reply = approve_and_wait(bot, f"gateway_{status}", RequestState.FAILED)
+    assert final.failure_kind is FailureKind.OUTCOME_UNKNOWN
+    assert len(braze.create_calls()) == 1
+    text = all_text(reply)
+    assert "Status unknown" in text and "at most one unit of today's quota" in text
+    (retry,) = buttons(reply.get("blocks"))
+    assert "confirm" in retry
+
+
 def test_a_non_approver_cannot_retry(bot: SlackDriver, braze: BrazeStandIn) -> None:
     braze.fail_next(CREATE_PATH, 503, {"message": "down"}, times=3)
     request, _, _ = approve_and_wait(bot, "down_2", RequestState.FAILED)
