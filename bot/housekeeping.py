@@ -133,9 +133,16 @@ def housekeeping_jobs(
     stale_claim: timedelta = STALE_CLAIM,
     lost_reply_after: timedelta = LOST_REPLY_AFTER,
     lost_card_after: timedelta = LOST_CARD_AFTER,
+    forget_old_signatures: Callable[[], object] | None = None,
 ) -> list[Job]:
     """The bot's jobs, in the order a round runs them: settle what a crash left in flight
-    before expiring, remind before re-posting, cards last."""
+    before expiring, remind before re-posting, cards last; then (HTTP mode) forget the Slack
+    signatures that have left Slack's replay window."""
+    signatures = (
+        [Job("forget Slack signatures past the replay window", forget_old_signatures)]
+        if forget_old_signatures is not None
+        else []
+    )
     return [
         Job(
             "recover interrupted approvals",
@@ -146,6 +153,7 @@ def housekeeping_jobs(
         Job("announce the quota is back", lambda: announce_quota_back(ctx)),
         Job("re-post lost replies", lambda: repost_lost_replies(ctx, lost_reply_after)),
         Job("post lost cards", lambda: post_lost_cards(ctx, lost_card_after)),
+        *signatures,
     ]
 
 

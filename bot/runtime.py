@@ -4,6 +4,7 @@ Socket Mode, housekeeping (see :mod:`bot.housekeeping`)."""
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 
 import httpx
@@ -21,14 +22,18 @@ from bot.housekeeping import (
     housekeeping_jobs,
     interval_for,
 )
-from bot.http.routes import WebApp
+from bot.http.routes import WebApp, metrics_app
 from bot.http.server import HttpServer
+from bot.http.slack_endpoint import REPLAY_WINDOW_SECONDS, ReplayGuard, SlackEndpoint
 from bot.metrics import Metrics
 from bot.slack.app import build_app
 from bot.socket_mode import AppTokenRefused, SocketModeConnection, SocketModeTiming
 from bot.store import Store
 
 log = logging.getLogger("bot.runtime")
+
+# Kept this much past Slack's window: replicas' clocks may differ a little.
+SIGNATURE_CLOCK_MARGIN_SECONDS = 60
 
 
 class BotRuntime:
@@ -89,9 +94,11 @@ class BotRuntime:
             stale_claim=timedelta(seconds=settings.sendid_stale_claim_seconds),
             lost_reply_after=lost_reply_after,
             lost_card_after=lost_card_after,
+            forget_old_signatures=None if settings.socket_mode else self._forget_old_signatures,
         )
         self.housekeeping = Scheduler(jobs, sweep_every or interval_for(ttl))
         self.http: HttpServer | None = None
+        self.metrics_http: HttpServer | None = None  # SENDID_METRICS_PORT set
         self.socket_mode: SocketModeConnection | None = None
 
     def start(self, host: str = "0.0.0.0", port: int | None = None) -> BotRuntime:  # noqa: S104
@@ -102,15 +109,34 @@ class BotRuntime:
         app_token = self.settings.slack_app_token  # set: Socket Mode; unset: HTTP mode
         if app_token is not None:
             self.socket_mode = self._connect_socket_mode(app_token.get_secret_value())
+        metrics_port = self.settings.sendid_metrics_port
         web = WebApp(
-            self.app if app_token is None else None,
+            self._slack_endpoint() if app_token is None else None,
             not_ready=self.not_ready,
-            metrics=self.metrics.render,
+            metrics=self.metrics.render if metrics_port is None else None,
         )
         self.http = HttpServer(web, host, self.settings.port if port is None else port).start()
+        if metrics_port is not None:
+            # A scrape every few seconds: two threads and a few connections are plenty.
+            self.metrics_http = HttpServer(
+                metrics_app(self.metrics.render), host, metrics_port, threads=2, connection_limit=50
+            ).start()
         self.housekeeping.start()
         log.info("started in %s mode", "HTTP" if app_token is None else "Socket")
         return self
+
+    def _forget_old_signatures(self) -> int:
+        # A signature matters while Slack's window lets its request through (any clock within
+        # a minute of ours); after that, Bolt's timestamp check refuses the replay anyway.
+        cutoff = time.time() - REPLAY_WINDOW_SECONDS - SIGNATURE_CLOCK_MARGIN_SECONDS
+        return self.store.forget_signatures_before(int(cutoff))
+
+    def _slack_endpoint(self) -> SlackEndpoint:
+        secret = self.settings.slack_signing_secret  # HTTP mode: settings insist on one
+        if secret is None:
+            raise ConfigurationError(["SLACK_SIGNING_SECRET: required in HTTP mode"])
+        # Answered signatures in the database: a replay is refused by every replica.
+        return SlackEndpoint(self.app, secret.get_secret_value(), ReplayGuard(self.store))
 
     def _connect_socket_mode(self, app_token: str) -> SocketModeConnection:
         connection = SocketModeConnection(
@@ -146,11 +172,18 @@ class BotRuntime:
             raise RuntimeError("the bot serves no HTTP yet: start() it first")
         return self.http.port
 
+    @property
+    def metrics_port(self) -> int | None:
+        """The port of GET /metrics when SENDID_METRICS_PORT gave it one (else it is `port`)."""
+        return None if self.metrics_http is None else self.metrics_http.port
+
     def stop(self) -> None:
         if self.socket_mode is not None:
             self.socket_mode.close()
         if self.http is not None:
             self.http.stop()
+        if self.metrics_http is not None:
+            self.metrics_http.stop()
         self.housekeeping.stop()
         # Let clicks already being handled (a Braze call in flight) finish and record their outcome.
         self.app.listener_runner.listener_executor.shutdown(wait=True)

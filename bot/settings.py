@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     # interrupted by a crash; it must exceed the longest Braze call (bounded well below 60 s).
     sendid_stale_claim_seconds: float = Field(default=120.0, ge=1, le=3600)
     port: int = Field(default=3000, ge=0, le=65535)
+    # Serve GET /metrics on this port instead of PORT (then PORT has no /metrics), so the port
+    # Slack's requests reach need not expose it. Unset: /metrics on PORT.
+    sendid_metrics_port: int | None = Field(default=None, ge=0, le=65535)
     log_level: str = "INFO"
     # json: one object per line for log collectors (production default); text: for a terminal.
     log_format: str = "json"
@@ -94,6 +97,12 @@ class Settings(BaseSettings):
         if value is None or not value.get_secret_value().strip():
             return None
         return value
+
+    @field_validator("sendid_metrics_port", mode="before")
+    @classmethod
+    def _blank_port_is_unset(cls, value: object) -> object:
+        # `SENDID_METRICS_PORT=` (a template's empty line) means "not set".
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("braze_api_key")
     @classmethod
@@ -182,6 +191,14 @@ class Settings(BaseSettings):
             raise ValueError(
                 "SLACK_SIGNING_SECRET: required in HTTP mode "
                 "(or set SLACK_APP_TOKEN for Socket Mode)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _metrics_port_of_its_own(self) -> Settings:
+        if self.sendid_metrics_port and self.sendid_metrics_port == self.port:
+            raise ValueError(
+                "SENDID_METRICS_PORT: must differ from PORT (or be unset: /metrics on PORT)"
             )
         return self
 

@@ -1,11 +1,11 @@
-"""The HTTP surface: `POST /slack/events` (Bolt), `GET /healthz`, `GET /readyz`, `GET /metrics`."""
+"""The HTTP surface: `POST /slack/events` (Bolt), `GET /healthz`, `GET /readyz`, `GET /metrics`
+(or `/metrics` alone on a port of its own: :func:`metrics_app`). Health, readiness and metrics
+answer GET and HEAD only (405 otherwise, with an Allow header)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
-
-from slack_bolt import App
 
 from bot.http.server import MAX_BODY_BYTES
 from bot.http.slack_endpoint import SlackEndpoint
@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
 
 EVENTS_PATH = "/slack/events"
+METRICS_PATH = "/metrics"
+_READ_ONLY = ("GET", "HEAD")
 
 # Given the request's Accept header, the exposition body and its Content-Type.
 MetricsRenderer = Callable[[str | None], tuple[bytes, str]]
@@ -21,58 +23,103 @@ MetricsRenderer = Callable[[str | None], tuple[bytes, str]]
 NotReady = Callable[[], str | None]
 
 
+def _send(
+    environ: WSGIEnvironment,
+    start_response: StartResponse,
+    status: str,
+    body: bytes,
+    content_type: str,
+    extra: list[tuple[str, str]] | None = None,
+) -> list[bytes]:
+    headers = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
+    start_response(status, headers + (extra or []))
+    # HEAD: the headers GET would get, no body (waitress would send one if given).
+    return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
+
+
 def _plain(
+    environ: WSGIEnvironment,
     start_response: StartResponse,
     status: str,
     text: str,
     extra: list[tuple[str, str]] | None = None,
 ) -> list[bytes]:
-    body = text.encode()
-    headers = [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))]
-    start_response(status, headers + (extra or []))
-    return [body]
+    return _send(environ, start_response, status, text.encode(), "text/plain; charset=utf-8", extra)
+
+
+def _not_read_only(environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes] | None:
+    """405 unless the method is GET or HEAD."""
+    if environ.get("REQUEST_METHOD", "GET") in _READ_ONLY:
+        return None
+    allow = [("Allow", ", ".join(_READ_ONLY))]
+    return _plain(environ, start_response, "405 Method Not Allowed", "GET or HEAD only\n", allow)
+
+
+def _metrics(
+    render: MetricsRenderer, environ: WSGIEnvironment, start_response: StartResponse
+) -> list[bytes]:
+    refused = _not_read_only(environ, start_response)
+    if refused is not None:
+        return refused
+    body, content_type = render(environ.get("HTTP_ACCEPT"))
+    return _send(environ, start_response, "200 OK", body, content_type)
+
+
+def metrics_app(render: MetricsRenderer) -> Callable[[WSGIEnvironment, StartResponse], list[bytes]]:
+    """`/metrics` alone, for SENDID_METRICS_PORT (everything else 404)."""
+
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
+        if environ.get("PATH_INFO", "") == METRICS_PATH:
+            return _metrics(render, environ, start_response)
+        return _plain(environ, start_response, "404 Not Found", "not found\n")
+
+    return app
 
 
 class WebApp:
-    """Routes requests; the Slack endpoint exists only in HTTP mode."""
+    """Routes requests; the Slack endpoint exists only in HTTP mode, `/metrics` only when
+    `metrics` is given (not when it has a port of its own)."""
 
     def __init__(
         self,
-        bolt_app: App | None,
+        slack: SlackEndpoint | None,
         not_ready: NotReady,
         metrics: MetricsRenderer | None = None,
     ) -> None:
-        # Not Bolt's own WSGI adapter: malformed bodies and replays are refused before Bolt parses.
-        self._slack = SlackEndpoint(bolt_app) if bolt_app else None
+        # Not Bolt's own WSGI adapter: forged, replayed and malformed requests are refused before
+        # Bolt parses anything.
+        self._slack = slack
         self._not_ready = not_ready
         self._metrics = metrics
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        method = environ.get("REQUEST_METHOD", "GET")
-        if path == "/healthz":
-            return _plain(start_response, "200 OK", "ok\n")
-        if path == "/readyz":
-            problem = self._not_ready()
-            if problem is None:
-                return _plain(start_response, "200 OK", "ready\n")
-            return _plain(start_response, "503 Service Unavailable", f"{problem}\n")
-        if path == "/metrics" and self._metrics is not None:
-            body, content_type = self._metrics(environ.get("HTTP_ACCEPT"))
-            start_response(
-                "200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))]
+        if path in ("/healthz", "/readyz"):
+            refused = _not_read_only(environ, start_response)
+            if refused is not None:
+                return refused
+            problem = None if path == "/healthz" else self._not_ready()
+            if problem is not None:
+                return _plain(environ, start_response, "503 Service Unavailable", f"{problem}\n")
+            return _plain(
+                environ, start_response, "200 OK", "ok\n" if path == "/healthz" else "ready\n"
             )
-            return [body]
+        if path == METRICS_PATH and self._metrics is not None:
+            return _metrics(self._metrics, environ, start_response)
         if path == EVENTS_PATH and self._slack is not None:
-            if method != "POST":
+            if environ.get("REQUEST_METHOD") != "POST":
                 return _plain(
-                    start_response, "405 Method Not Allowed", "POST only\n", [("Allow", "POST")]
+                    environ,
+                    start_response,
+                    "405 Method Not Allowed",
+                    "POST only\n",
+                    [("Allow", "POST")],
                 )
             try:
                 length = int(environ.get("CONTENT_LENGTH") or 0)
             except ValueError:
-                return _plain(start_response, "400 Bad Request", "bad Content-Length\n")
+                return _plain(environ, start_response, "400 Bad Request", "bad Content-Length\n")
             if length > MAX_BODY_BYTES:
-                return _plain(start_response, "413 Content Too Large", "body too large\n")
+                return _plain(environ, start_response, "413 Content Too Large", "body too large\n")
             return self._slack(environ, start_response)
-        return _plain(start_response, "404 Not Found", "not found\n")
+        return _plain(environ, start_response, "404 Not Found", "not found\n")

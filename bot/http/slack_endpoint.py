@@ -1,56 +1,83 @@
-"""`POST /slack/events` before Bolt: refuse what is not a well-formed Slack request, and replays.
+"""`POST /slack/events` before Bolt: verify the signature, refuse replays, refuse what is not a
+well-formed Slack request.
 
 :class:`SlackEndpoint` replaces Bolt's WSGI adapter (see :mod:`bot.http.slack_payloads` for
-why): it parses the body itself, answers malformed requests 400 (401 for an unusable
-timestamp header, 415 for a content type Slack never sends) and hands only the rest to Bolt,
-which still checks the signature and the timestamp window.
+why). In this order, so that nothing unverified is ever remembered or parsed:
 
-Replays: Slack's five-minute timestamp window is the replay defence it documents. Inside the
-window the state transitions are conditional, so a replayed click cannot decide twice, but a
-replayed form submission with a blank send ID would store a second request, and a replayed
-Retry click on a failed request would call Braze again. So a signature already answered in this
-process within the window is refused (409); one answered 401 or 5xx is forgotten. The memory is
-per process: a replay sent to another replica is not caught by this (the conditional
-transitions still are).
+1. the signature headers: ``v0=`` and exactly 64 hex digits, a timestamp of digits; else 401;
+2. the HMAC over the raw body and the timestamp window (``slack_sdk``'s ``SignatureVerifier``,
+   what Bolt itself uses): 401 unless valid; Bolt is built not to check it a second time;
+3. replays: a signature already answered is refused (409). Only verified signatures are
+   remembered, in the database every replica shares (:class:`ReplayGuard`), so a replay is
+   refused by any replica and after restarts; one answered 5xx is forgotten (Slack retries);
+4. the body: 415 for a content type Slack never sends, 400 if malformed (a body that is not
+   UTF-8 even before 2: Slack signs UTF-8 text, its verifier checks nothing else); the rest
+   to Bolt.
+
+Why replays matter inside Slack's five-minute window: the state transitions are conditional, so
+a replayed click cannot decide twice, but a replayed form submission with a blank send ID would
+store a second request, and a replayed Retry click on a failed request would call Braze again.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Protocol
 
 from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
+from slack_sdk.signature import SignatureVerifier
 
 from bot.http.slack_payloads import check_shape, parse
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
 
+log = logging.getLogger("bot.web")
+
 # Slack refuses requests older than this; a replay can only matter inside it.
 REPLAY_WINDOW_SECONDS: Final = 5 * 60
-# Bounded memory however many requests arrive (a few MB at most).
+# Signatures kept in this process as well (a replay is refused without asking the database);
+# only verified ones, so bounded by what Slack sends, and at most this many.
 REPLAY_MEMORY: Final = 50_000
 # Slack sends nothing else.
 _CONTENT_TYPES: Final = frozenset({"application/x-www-form-urlencoded", "application/json"})
+_SIGNATURE: Final = re.compile(r"v0=([0-9a-fA-F]{64})")
+_TIMESTAMP: Final = re.compile(r"[0-9]{1,12}")
+
+
+class SignatureLedger(Protocol):
+    """Where answered signatures are kept for every replica (the store)."""
+
+    def remember_signature(self, signature: str, request_timestamp: int) -> bool: ...
+
+    def forget_signature(self, signature: str) -> None: ...
 
 
 class ReplayGuard:
-    """Signatures answered within the replay window, in this process (thread-safe, bounded)."""
+    """Signatures answered within the replay window: in `ledger` (the database, shared by every
+    replica and kept across restarts; the truth) and, as a fast path for replays of what this
+    process answered, in memory (thread-safe, bounded)."""
 
     def __init__(
-        self, window: float = REPLAY_WINDOW_SECONDS, capacity: int = REPLAY_MEMORY
+        self,
+        ledger: SignatureLedger | None = None,
+        window: float = REPLAY_WINDOW_SECONDS,
+        capacity: int = REPLAY_MEMORY,
     ) -> None:
+        self._ledger = ledger
         self._window = window
         self._capacity = capacity
         self._seen: OrderedDict[str, float] = OrderedDict()
         self._lock = threading.Lock()
 
-    def first_time(self, signature: str) -> bool:
-        """Remember `signature`; False if it was already seen within the window."""
+    def first_time(self, signature: str, request_timestamp: int = 0) -> bool:
+        """Remember `signature` (verified); False if it was already answered within the window."""
         now = time.monotonic()
         with self._lock:
             while self._seen:
@@ -60,12 +87,21 @@ class ReplayGuard:
                 del self._seen[oldest]
             if signature in self._seen:
                 return False
+        # Outside the lock: of two threads (or replicas) with the same signature, the database
+        # tells exactly one "first time".
+        if self._ledger is not None and not self._ledger.remember_signature(
+            signature, request_timestamp
+        ):
+            return False
+        with self._lock:  # only what this process answered: another's forget() reaches here
             self._seen[signature] = now
-            return True
+        return True
 
     def forget(self, signature: str) -> None:
         with self._lock:
             self._seen.pop(signature, None)
+        if self._ledger is not None:
+            self._ledger.forget_signature(signature)
 
 
 def _headers(environ: WSGIEnvironment) -> dict[str, str]:
@@ -87,35 +123,57 @@ def _answer(start_response: StartResponse, status: int, body: str) -> Iterable[b
 
 
 class SlackEndpoint:
-    """WSGI app for `POST /slack/events`: malformed → 400, replay → 409, the rest → Bolt."""
+    """WSGI app for `POST /slack/events`: unsigned or forged → 401, replay → 409, malformed →
+    400/415, the rest → Bolt."""
 
-    def __init__(self, app: App, replays: ReplayGuard | None = None) -> None:
+    def __init__(self, app: App, signing_secret: str, replays: ReplayGuard | None = None) -> None:
         self._app = app
+        self._verifier = SignatureVerifier(signing_secret)
         self._replays = replays or ReplayGuard()
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         headers = _headers(environ)
-        timestamp = headers.get("x-slack-request-timestamp")
-        if timestamp is not None and not (timestamp.isascii() and timestamp.isdigit()):
+        timestamp = headers.get("x-slack-request-timestamp") or ""
+        signature = _SIGNATURE.fullmatch(headers.get("x-slack-signature") or "")
+        if signature is None or not _TIMESTAMP.fullmatch(timestamp):
             return _answer(start_response, 401, "invalid request")
         length = int(environ.get("CONTENT_LENGTH") or 0)
-        raw = environ["wsgi.input"].read(length) if length > 0 else b""
+        try:
+            # Slack signs UTF-8 text; its verifier cannot check anything else.
+            text = (environ["wsgi.input"].read(length) if length > 0 else b"").decode("utf-8")
+        except UnicodeDecodeError:
+            return _answer(start_response, 400, "malformed request")
+        if not self._verifier.is_valid(text, timestamp, signature.group(0)):
+            return _answer(start_response, 401, "invalid request")
+
+        digest = signature.group(1).lower()
+        try:
+            first = self._replays.first_time(digest, int(timestamp))
+        except Exception:  # the database: without it the bot cannot answer anyway
+            log.exception("replay memory unavailable")
+            return _answer(start_response, 503, "try again")
+        if not first:
+            return _answer(start_response, 409, "replayed request")
+        try:
+            response = self._dispatch(environ, headers, text)
+        except BaseException:
+            self._forget(digest)
+            raise
+        if response.status >= 500:
+            self._forget(digest)  # not answered: Slack's retry must get through
+        return response.send(start_response)
+
+    def _dispatch(self, environ: WSGIEnvironment, headers: dict[str, str], text: str) -> _Response:
         content_type = (headers.get("content-type") or "").split(";")[0].strip().lower()
         if content_type not in _CONTENT_TYPES:
-            return _answer(start_response, 415, "unsupported content type")
+            return _Response(415, {}, "unsupported content type\n")
         try:
-            text = raw.decode("utf-8")
             body = parse(text, content_type)
             check_shape(body)
         except (ValueError, RecursionError):  # Malformed, JSON and Unicode errors among them
-            return _answer(start_response, 400, "malformed request")
-
-        signature = headers.get("x-slack-signature") or ""
-        replay_checked = bool(signature) and self._replays.first_time(signature)
-        if signature and not replay_checked:
-            return _answer(start_response, 409, "replayed request")
+            return _Response(400, {}, "malformed request\n")
         # Bolt takes a parsed body only in its Socket Mode flavour; switched back to HTTP mode with
-        # the raw text, it verifies the signature over that text and dispatches on our parse.
+        # the raw text, it dispatches on our parse (the signature was verified above).
         bolt_headers: dict[str, str | Sequence[str]] = dict(headers)
         request = BoltRequest(
             body=body,
@@ -126,11 +184,24 @@ class SlackEndpoint:
         request.mode = "http"
         request.raw_body = text
         response = self._app.dispatch(request)
-        if replay_checked and (response.status == 401 or response.status >= 500):
-            # Not Slack's (do not let it shadow a real one), or not answered: a retry may come.
-            self._replays.forget(signature)
-        wsgi_response = WsgiHttpResponse(
-            status=response.status, headers=response.headers, body=response.body
+        return _Response(response.status, response.headers, response.body)
+
+    def _forget(self, digest: str) -> None:
+        try:
+            self._replays.forget(digest)
+        except Exception:
+            log.exception("replay memory unavailable")
+
+
+class _Response:
+    def __init__(self, status: int, headers: dict[str, Sequence[str]], body: str) -> None:
+        self.status = status
+        self._response = WsgiHttpResponse(
+            status=status,
+            headers=headers or {"content-type": ["text/plain; charset=utf-8"]},
+            body=body,
         )
-        start_response(wsgi_response.status, wsgi_response.get_headers())
-        return wsgi_response.get_body()
+
+    def send(self, start_response: StartResponse) -> Iterable[bytes]:
+        start_response(self._response.status, self._response.get_headers())
+        return self._response.get_body()

@@ -29,14 +29,39 @@ GERMAN: dict[Msg, str] = {
     Msg.MODAL_REJECT_SUBMIT: "Ablehnen",
     Msg.MODAL_REASON_LABEL: "Begründung",
     Msg.MODAL_REASON_HINT: "Optional. Wird der anfragenden Person im Thread der Anfrage gezeigt.",
-    Msg.CARD_HEADER: "Anfrage einer Sende-ID",
-    Msg.CARD_TEXT: "Anfrage einer Sende-ID von {requester} für Campaign {campaign}: {state}",
+    Msg.CARD_HEADER_PENDING: "Sende-ID-Anfrage: wartet auf Freigabe",
+    Msg.CARD_HEADER_APPROVED: "Sende-ID-Anfrage: freigegeben, wird erstellt …",
+    Msg.CARD_HEADER_CREATED: "Sende-ID erstellt",
+    Msg.CARD_HEADER_FAILED: "Sende-ID nicht erstellt",
+    Msg.CARD_HEADER_REJECTED: "Sende-ID-Anfrage abgelehnt",
+    Msg.CARD_HEADER_EXPIRED: "Sende-ID-Anfrage abgelaufen",
+    Msg.CARD_HEADER_CANCELLED: "Sende-ID-Anfrage zurückgezogen",
+    Msg.CARD_TEXT_PENDING: "{requester} bittet um eine Sende-ID für {campaign}",
+    Msg.CARD_TEXT_APPROVED: (
+        "{who} hat die Sende-ID von {requester} für {campaign} freigegeben; "
+        "sie wird in Braze erstellt"
+    ),
+    Msg.CARD_TEXT_CREATED: (
+        "Die Sende-ID für {campaign}, um die {requester} gebeten hat, ist erstellt"
+    ),
+    Msg.CARD_TEXT_FAILED: (
+        "Braze hat die Sende-ID für {campaign}, um die {requester} gebeten hat, nicht erstellt"
+    ),
+    Msg.CARD_TEXT_REJECTED: (
+        "{who} hat die Sende-ID-Anfrage von {requester} für {campaign} abgelehnt"
+    ),
+    Msg.CARD_TEXT_EXPIRED: "Die Sende-ID-Anfrage von {requester} für {campaign} ist abgelaufen",
+    Msg.CARD_TEXT_CANCELLED: "{requester} hat die Sende-ID-Anfrage für {campaign} zurückgezogen",
     Msg.FIELD_CAMPAIGN: "*Campaign*",
     Msg.FIELD_SEND_ID: "*Sende-ID*",
     Msg.FIELD_REQUESTED_BY: "*Angefordert von*",
     Msg.FIELD_REQUESTED_AT: "*Angefordert*",
     Msg.FIELD_APPROVED_BY: "*Freigegeben von*",
     Msg.FIELD_QUOTA: "*Kontingent*",
+    Msg.FIELD_APPROVERS: "*Freigebende*",
+    Msg.FIELD_EXPIRES: "*Läuft ab*",
+    Msg.CARD_NO_APPROVERS: "noch niemand: Ein Admin muss Freigebende eintragen",
+    Msg.CARD_MORE_APPROVERS: " und {count} weitere",
     Msg.GENERATED_BY_BRAZE: "_wird von Braze erzeugt_",
     Msg.SOMEONE: "jemandem",
     Msg.REASON_SUFFIX: " Begründung: {reason}",

@@ -174,6 +174,10 @@ def build_app(
         client=client,
         # Socket Mode requests are not signed; HTTP ones always are (settings insist on a secret).
         signing_secret=signing_secret.get_secret_value() if signing_secret else "",
+        # bot.http.slack_endpoint verifies every HTTP request before Bolt sees it (it must, to
+        # remember only verified signatures), so Bolt need not do it twice; Bolt skips it for
+        # Socket Mode requests anyway.
+        request_verification_enabled=False,
         listener_executor=ThreadPoolExecutor(
             max_workers=LISTENER_THREADS, thread_name_prefix="listener"
         ),

@@ -24,6 +24,7 @@ from bot.slack.language import Languages
 from bot.slack.messenger import Messenger
 from bot.slack.notifier import Notifier
 from bot.slack.views import home, texts
+from bot.slack.views.card import CardFacts
 
 log = logging.getLogger("bot.slack")
 
@@ -110,7 +111,7 @@ class BotContext:
 
         The remembered state lets housekeeping re-post a reply that a crash or Slack outage lost.
         """
-        self.messenger.update_card(request)
+        self.update_card(request)
         failed = request.state is RequestState.FAILED
         people = self.notifier.addressees(request) if failed else None
         if self.messenger.announce(request, quota, people):
@@ -119,10 +120,24 @@ class BotContext:
                 # After the thread reply is recorded, so a re-post never DMs them twice.
                 self.notifier.tell_admins(request)
 
+    def card_facts(self, request: SendIdRequest) -> CardFacts:
+        """What the card shows beyond the request: its channel's approvers, its workspace's
+        quota."""
+        approvers = self.policy.approvers_for(request.channel_id)
+        return CardFacts(
+            approver_ids=sorted(approvers.user_ids),
+            approver_group_ids=sorted(approvers.group_ids),
+            quota=self.service.quota(request.workspace),
+        )
+
+    def update_card(self, request: SendIdRequest) -> bool:
+        """Show the request's current state on its card."""
+        return self.messenger.update_card(request, self.card_facts(request))
+
     def show_card(self, request: SendIdRequest) -> str | None:
         """Post the request's approval card and remember where it is; None when Slack refused
         it and the requester was told the fix instead (see `Messenger.post_card`)."""
-        ts = self.messenger.post_card(request)
+        ts = self.messenger.post_card(request, self.card_facts(request))
         if ts is not None:
             self.service.record_card(request.id, ts)
         return ts

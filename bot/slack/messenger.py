@@ -50,14 +50,14 @@ class Messenger:
 
     # ---- the card ---------------------------------------------------------------------------
 
-    def post_card(self, request: SendIdRequest) -> str | None:
+    def post_card(self, request: SendIdRequest, facts: card.CardFacts) -> str | None:
         """Post the approval card; return its ts, or None after telling the requester the fix."""
         t = self.languages.channel
         try:
             response = self.client.chat_postMessage(
                 channel=request.channel_id,
                 text=card.card_text(t, request),
-                blocks=card.approval_card(t, request),
+                blocks=card.approval_card(t, request, facts),
                 unfurl_links=False,
                 unfurl_media=False,
             )
@@ -92,7 +92,7 @@ class Messenger:
             )
             raise
 
-    def update_card(self, request: SendIdRequest) -> bool:
+    def update_card(self, request: SendIdRequest, facts: card.CardFacts) -> bool:
         """Show the request's current state on its card (buttons only while pending)."""
         if request.card_ts is None:
             return False
@@ -102,7 +102,7 @@ class Messenger:
                 channel=request.channel_id,
                 ts=request.card_ts,
                 text=card.card_text(t, request),
-                blocks=card.approval_card(t, request),
+                blocks=card.approval_card(t, request, facts),
             )
         except SlackApiError as error:
             # The thread reply still tells the outcome; a stale card is logged loudly.

@@ -17,7 +17,8 @@ refused duplicates raise the domain's ``DuplicatePairError``/``DuplicateSubmissi
 The package: ``schema`` (tables, rows ↔ records), ``migrations`` (versioned schema),
 ``engine`` (connections, SQLite/PostgreSQL hooks, write transactions), and the queries by
 concern: ``lifecycle`` (create, transitions), ``reads`` (history, counts), ``housekeeping``
-(overdue requests, claims on lost work), ``quota`` and ``audit_trail`` (audit rows, export).
+(overdue requests, claims on lost work), ``quota``, ``audit_trail`` (audit rows, export) and
+``signatures`` (Slack request signatures already answered: the replay memory of all replicas).
 """
 
 from bot.store.engine import normalise_url

@@ -143,6 +143,19 @@ quota_table = sa.Table(
     sa.Column("observed_at", UTCDateTime, nullable=False),
 )
 
+# Slack request signatures already answered (bot.http.slack_endpoint): a replay inside Slack's
+# five-minute window is refused by every replica and after restarts. Only signatures whose HMAC
+# verified are written; housekeeping deletes those whose timestamp has left the window.
+signatures_table = sa.Table(
+    "slack_signatures",
+    metadata,
+    # The 64 hex digits after "v0=" (a MAC over public data: nothing secret).
+    sa.Column("signature", sa.String(64), primary_key=True),
+    # Slack's X-Slack-Request-Timestamp (Unix seconds): how long the entry matters.
+    sa.Column("request_timestamp", sa.BigInteger, nullable=False),
+    sa.Index("ix_slack_signatures_timestamp", "request_timestamp"),
+)
+
 # What the bot told whom about a request beyond its thread, and how often a reply failed: one row
 # per (request, notice), so a notice claimed by one replica is never sent by another, and a DM
 # click counts only where the bot sent that person that DM (see bot.domain.notices).

@@ -14,10 +14,17 @@ from bot.store.migrations import ensure_schema
 from bot.store.notices import NoticeRecords
 from bot.store.quota import QuotaRecords
 from bot.store.reads import RequestReads
+from bot.store.signatures import SignatureRecords
 
 
 class Store(
-    RequestLifecycle, RequestReads, HousekeepingQueries, QuotaRecords, AuditTrail, NoticeRecords
+    RequestLifecycle,
+    RequestReads,
+    HousekeepingQueries,
+    QuotaRecords,
+    AuditTrail,
+    NoticeRecords,
+    SignatureRecords,
 ):
     """Thread-safe; share one instance per process. Replicas share state through the database."""
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import time
 
+import httpx
+import pytest
+
 from bot.domain.models import RequestState
 from tests.standins.braze import BrazeStandIn
 from tests.support import slack_requests as sr
@@ -71,3 +74,46 @@ def test_an_oversized_body_is_refused_with_413_before_parsing(bot: SlackDriver) 
 def test_unknown_paths_are_404_and_get_on_events_is_405(bot: SlackDriver) -> None:
     assert bot.get("/nope").status == 404
     assert bot.get("/slack/events").status == 405
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/metrics"])
+def test_health_readiness_and_metrics_answer_get_and_head_only(bot: SlackDriver, path: str) -> None:
+    with httpx.Client(base_url=bot.url, timeout=5) as client:
+        got = client.get(path)
+        head = client.head(path)
+        assert got.status_code == head.status_code == 200
+        # HEAD: GET's headers, no body (metrics change between two scrapes: their length too).
+        assert head.content == b""
+        assert head.headers["content-type"] == got.headers["content-type"]
+        if path != "/metrics":
+            assert head.headers["content-length"] == str(len(got.content))
+        for method in ("POST", "PUT", "DELETE", "PATCH", "OPTIONS"):
+            refused = client.request(method, path, content=b"x")
+            assert refused.status_code == 405, method
+            assert refused.headers["allow"] == "GET, HEAD"
+
+
+def test_a_request_without_signature_headers_is_401_whatever_its_body(bot: SlackDriver) -> None:
+    # Checked before the body: junk, a wrong content type, an ssl_check alike.
+    for body, content_type in (
+        (b"%%%", FORM),
+        (b"ssl_check=1&token=x", FORM),
+        (b"{}", "text/plain"),
+        (b"payload=[]", FORM),
+    ):
+        assert bot.post(body, content_type=content_type, signed=False).status == 401, body
+    bot.slack.assert_no_call("views.open")
+
+
+def test_a_signature_header_of_the_wrong_shape_is_401(bot: SlackDriver) -> None:
+    body = command_body()
+    good = sr.signature_headers(SIGNING_SECRET, body)
+    for signature in (
+        good["X-Slack-Signature"] + "0",
+        good["X-Slack-Signature"][:-1],
+        "v0=" + "g" * 64,
+        "V0=" + "a" * 64,
+        "v0=" + "a" * 1000,
+    ):
+        headers = {**good, "X-Slack-Signature": signature, "Content-Type": FORM}
+        assert bot.send(body, headers).status == 401, signature

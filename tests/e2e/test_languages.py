@@ -24,7 +24,7 @@ def test_with_sendid_language_de_everything_a_person_sees_is_german(
 
     request = bot.request(CAMPAIGN, "welle_1")
     card = bot.card_posts(CHANNEL)[-1].params
-    assert "Anfrage einer Sende-ID" in all_text(card)
+    assert "Sende-ID-Anfrage: wartet auf Freigabe" in all_text(card)
     buttons = [
         e["text"]["text"] for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]
     ]

@@ -6,8 +6,10 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from bot.domain.errors import ConfigurationError
 from bot.domain.models import RequestState
 from bot.domain.workspaces import DEFAULT_WORKSPACE as W
 from bot.runtime import BotRuntime
@@ -15,6 +17,7 @@ from tests.standins.braze import CREATE_PATH, DETAILS_PATH, BrazeStandIn
 from tests.standins.slack import SlackStandIn
 from tests.standins.socket_mode import SocketModeStandIn
 from tests.support import slack_requests as sr
+from tests.support.bots import InProcessBots, make_settings
 from tests.support.constants import APPROVE, APPROVER, CAMPAIGN, CHANNEL, REQUESTER
 from tests.support.driver import SlackDriver
 from tests.support.waits import newest_with_card, wait_for_state
@@ -159,3 +162,30 @@ def test_metrics_are_served_on_port_alongside_socket_mode(
         "chat.postMessage", predicate=lambda c: c.params.get("thread_ts") == request.card_ts
     )
     assert_after_one_approved_request(Scrape(base_url))
+
+
+def test_with_a_metrics_port_metrics_are_served_there_and_not_on_the_main_port(
+    bots: InProcessBots,
+) -> None:
+    bot = bots.start(sendid_metrics_port=0)  # 0: a free port, as for PORT
+    metrics_port = bot.runtime.metrics_port
+    assert metrics_port is not None and metrics_port != bot.runtime.port
+    bot.request(CAMPAIGN, "metrics_port")
+    scrape = Scrape(f"http://127.0.0.1:{metrics_port}")
+    assert scrape.value("sendid_pending_requests") == 1
+    # The port Slack reaches answers health and Slack's requests only.
+    assert bot.get("/metrics").status == 404
+    assert bot.get("/healthz").status == 200
+    # The metrics port serves nothing else.
+    assert httpx.get(f"http://127.0.0.1:{metrics_port}/healthz", timeout=5).status_code == 404
+
+
+def test_the_metrics_port_must_differ_from_port() -> None:
+    with pytest.raises(ConfigurationError, match="SENDID_METRICS_PORT: must differ from PORT"):
+        make_settings(
+            "http://127.0.0.1:1/",
+            "http://127.0.0.1:2",
+            "sqlite://",
+            port=3000,
+            sendid_metrics_port=3000,
+        )

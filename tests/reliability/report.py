@@ -38,6 +38,7 @@ GROUPS = {
     "abuse": "Abuse and bad input on POST /slack/events",
     "properties": "Property-based attacks (Hypothesis, end to end)",
     "attack_review_two": "Attack review, part two — forms, limits, export",
+    "attack_review_http": "Attack review, part two — HTTP: signatures, replays, endpoints",
     "zz_secrets": "Secrets",
 }
 

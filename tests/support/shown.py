@@ -25,6 +25,15 @@ def walk(value: Any) -> Iterator[dict[str, Any]]:
             yield from walk(item)
 
 
+def valid_blocks(blocks: Any) -> list[dict[str, Any]]:
+    """`blocks`, each checked against Slack's Block Kit model (slack_sdk), as Slack would."""
+    for block in blocks or []:
+        parsed = Block.parse(block)
+        assert parsed is not None, block
+        parsed.validate_json()
+    return list(blocks or [])
+
+
 def buttons(blocks: Any) -> list[dict[str, Any]]:
     """The buttons (and other elements) of the actions blocks in `blocks`, in order."""
     return [

@@ -158,7 +158,7 @@ def _quota_allows(bot: BotContext, actor: Actor, request: SendIdRequest) -> bool
 
 
 def _create_and_report(bot: BotContext, claimed: SendIdRequest) -> None:
-    bot.messenger.update_card(claimed)  # buttons go away at once
+    bot.update_card(claimed)  # buttons go away at once
     final, quota = bot.service.create_in_braze(claimed)
     bot.settle(final, quota)
 

@@ -1,10 +1,17 @@
-"""The approval card in the channel, and the DM that replaces it when Slack refused to post it."""
+"""The approval card in the channel, and the DM that replaces it when Slack refused to post it.
+
+The card says, at a glance: its state (header), what is asked (campaign, send ID, purpose), who
+asked and who may decide (the channel's approvers), until when, and how much of today's Braze
+quota is left in the request's workspace. Its `text` is the sentence a notification shows.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from bot.domain.models import RequestState, SendIdRequest
+from bot.domain.models import QuotaSnapshot, RequestState, SendIdRequest
 from bot.i18n import Msg, Translator
 from bot.slack import mrkdwn as md
 from bot.slack.views import ids
@@ -21,13 +28,33 @@ from bot.slack.views.labels import (
     campaign_label,
     date,
     decided_by,
+    quota_line,
     reason_suffix,
     send_id_label,
-    state_name,
+    shown_workspace,
 )
 
 # Slack's error codes are short words; anything longer is cut.
 SLACK_ERROR_MAX = 100
+# A notification names the campaign in a few words.
+TEXT_CAMPAIGN_MAX = 80
+# Approvers named on the card; a longer list ends in "and N more".
+APPROVERS_SHOWN_MAX = 10
+# States whose card still shows the quota: the decision (or a retry) spends it.
+QUOTA_STATES = frozenset({RequestState.PENDING, RequestState.APPROVED, RequestState.FAILED})
+
+
+@dataclass(frozen=True, slots=True)
+class CardFacts:
+    """What the card shows beyond the request itself: the channel's approvers (from its
+    policy) and what is known of the quota of the request's Braze workspace."""
+
+    approver_ids: Sequence[str] = ()
+    approver_group_ids: Sequence[str] = ()
+    quota: QuotaSnapshot | None = None
+
+
+NO_FACTS = CardFacts()
 
 
 def status_line(t: Translator, request: SendIdRequest) -> str:
@@ -50,13 +77,47 @@ def status_line(t: Translator, request: SendIdRequest) -> str:
 
 
 def card_text(t: Translator, request: SendIdRequest) -> str:
-    """Notification / fallback text; mrkdwn-escaped like everything else."""
+    """The card's notification text: one sentence a person would write ("Mia asks for a send
+    ID for Black Friday 2026 Push"), foreign text inert."""
+    name = md.inert(request.campaign_name or "", TEXT_CAMPAIGN_MAX)
     return t(
-        Msg.CARD_TEXT,
+        Msg(f"card.text.{request.state.value}"),
         requester=md.user(request.requester_id),
-        campaign=campaign_label(request),
-        state=state_name(t, request.state),
+        campaign=name or md.code(request.campaign_id),
+        who=decided_by(t, request),
     )
+
+
+def header(t: Translator, request: SendIdRequest) -> Block:
+    return {"type": "header", "text": plain_text(t(Msg(f"card.header.{request.state.value}")))}
+
+
+def approvers_label(t: Translator, facts: CardFacts) -> str:
+    """The channel's approvers as mentions (people, then groups); None configured: "nobody"."""
+    mentions = [md.user(u) for u in facts.approver_ids]
+    mentions += [md.usergroup(g) for g in facts.approver_group_ids]
+    if not mentions:
+        return t(Msg.CARD_NO_APPROVERS)
+    shown = ", ".join(mentions[:APPROVERS_SHOWN_MAX])
+    more = len(mentions) - APPROVERS_SHOWN_MAX
+    return shown + (t(Msg.CARD_MORE_APPROVERS, count=more) if more > 0 else "")
+
+
+def _fields(t: Translator, request: SendIdRequest, facts: CardFacts) -> list[dict[str, str]]:
+    fields = [
+        field(f"{t(Msg.FIELD_CAMPAIGN)}\n{campaign_label(request)}"),
+        field(f"{t(Msg.FIELD_SEND_ID)}\n{send_id_label(t, request)}"),
+        field(f"{t(Msg.FIELD_REQUESTED_BY)}\n{md.user(request.requester_id)}"),
+        field(f"{t(Msg.FIELD_REQUESTED_AT)}\n{date(t, request.created_at)}"),
+        field(f"{t(Msg.FIELD_APPROVERS)}\n{approvers_label(t, facts)}"),
+    ]
+    if request.state is RequestState.PENDING:
+        fields.append(field(f"{t(Msg.FIELD_EXPIRES)}\n{date(t, request.expires_at)}"))
+    known = facts.quota is not None and facts.quota.remaining is not None
+    if known and request.state in QUOTA_STATES:
+        line = quota_line(t, facts.quota, shown_workspace(request.workspace))
+        fields.append(field(f"{t(Msg.FIELD_QUOTA)}\n{line}"))
+    return fields
 
 
 def decision_buttons(t: Translator, request: SendIdRequest) -> list[dict[str, Any]]:
@@ -88,18 +149,12 @@ def cancel_button(t: Translator, request: SendIdRequest) -> dict[str, Any]:
     )
 
 
-def approval_card(t: Translator, request: SendIdRequest) -> list[Block]:
+def approval_card(
+    t: Translator, request: SendIdRequest, facts: CardFacts = NO_FACTS
+) -> list[Block]:
     blocks: list[Block] = [
-        {"type": "header", "text": plain_text(t(Msg.CARD_HEADER))},
-        {
-            "type": "section",
-            "fields": [
-                field(f"{t(Msg.FIELD_CAMPAIGN)}\n{campaign_label(request)}"),
-                field(f"{t(Msg.FIELD_SEND_ID)}\n{send_id_label(t, request)}"),
-                field(f"{t(Msg.FIELD_REQUESTED_BY)}\n{md.user(request.requester_id)}"),
-                field(f"{t(Msg.FIELD_REQUESTED_AT)}\n{date(t, request.created_at)}"),
-            ],
-        },
+        header(t, request),
+        {"type": "section", "fields": _fields(t, request, facts)},
         context(status_line(t, request)),
     ]
     if request.state is RequestState.PENDING:

@@ -145,12 +145,9 @@ def test_the_card_states_what_happened(state: RequestState, words: str) -> None:
     assert words in status
 
 
-def test_card_text_is_an_escaped_one_line_summary() -> None:
+def test_card_text_is_a_sentence_naming_requester_and_campaign() -> None:
     text = card.card_text(t, make_request())
-    assert text == (
-        f"Send ID request by <@{REQUESTER}> for campaign "
-        f"Spring Sale &lt;VIP&gt; &amp; friends (`{CAMPAIGN}`): pending"
-    )
+    assert text == f"<@{REQUESTER}> asks for a send ID for Spring Sale &lt;VIP&gt; &amp; friends"
 
 
 # ---- thread replies ---------------------------------------------------------------------------

@@ -1,0 +1,57 @@
+"""Slack request signatures already answered: the replay memory every replica shares.
+
+Insert-if-absent is one statement under the primary key, so of two replicas (or threads) given
+the same signature exactly one is told "first time", whatever the timing.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from bot.store.errors import translate_errors
+from bot.store.queries import Queries
+from bot.store.schema import signatures_table
+
+
+class SignatureRecords(Queries):
+    @translate_errors
+    def remember_signature(self, signature: str, request_timestamp: int) -> bool:
+        """Keep `signature`; False if it was already kept (a replay)."""
+        insert = sqlite_insert if self._db.is_sqlite else postgresql_insert
+        statement = (
+            insert(signatures_table)
+            .values(signature=signature, request_timestamp=request_timestamp)
+            .on_conflict_do_nothing(index_elements=[signatures_table.c.signature])
+        )
+        with self._db.write() as conn:
+            if self._db.is_sqlite:  # sqlite3 counts the rows an INSERT wrote (0: ignored)
+                return conn.execute(statement).rowcount == 1
+            # psycopg reports no row count here: the inserted row comes back, or none.
+            returned = conn.execute(statement.returning(signatures_table.c.signature))
+            return returned.first() is not None
+
+    @translate_errors
+    def forget_signature(self, signature: str) -> None:
+        """Let `signature` be answered again (its request was not: Slack may retry it)."""
+        with self._db.write() as conn:
+            conn.execute(signatures_table.delete().where(signatures_table.c.signature == signature))
+
+    @translate_errors
+    def forget_signatures_before(self, request_timestamp: int) -> int:
+        """Delete the signatures of requests older than `request_timestamp`; how many."""
+        with self._db.write() as conn:
+            result = conn.execute(
+                signatures_table.delete().where(
+                    signatures_table.c.request_timestamp < request_timestamp
+                )
+            )
+            return int(result.rowcount)
+
+    @translate_errors
+    def signatures_kept(self) -> int:
+        """How many signatures are kept (tests and metrics)."""
+        with self._db.connect() as conn:
+            count = conn.execute(sa.select(sa.func.count()).select_from(signatures_table))
+            return int(count.scalar_one())

@@ -1,0 +1,123 @@
+"""The approval card (issue 11): its header, fields, approvers, quota, buttons and sentence."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from bot.domain.models import RequestState
+from bot.i18n import SUPPORTED_LANGUAGES, Translator
+from bot.slack import mrkdwn as md
+from bot.slack.views import card
+from tests.support.constants import APPROVER, APPROVER_GROUP, CAMPAIGN, REQUESTER
+from tests.support.shown import valid_blocks
+from tests.unit.slack.test_blocks import (
+    CREATED_AT,
+    QUOTA,
+    decided,
+    make_request,
+    mrkdwn_texts,
+)
+
+S = RequestState
+t = Translator("en")
+de = Translator("de")
+FACTS = card.CardFacts(approver_ids=[APPROVER], approver_group_ids=[APPROVER_GROUP], quota=QUOTA)
+
+
+def fields_of(blocks: list[dict[str, object]]) -> dict[str, str]:
+    """The card's fields by their bold label."""
+    (section,) = [b for b in blocks if b["type"] == "section" and "fields" in b]
+    pairs = [f["text"].split("\n", 1) for f in section["fields"]]  # type: ignore[attr-defined]
+    return {label.strip("*"): value for label, value in pairs}
+
+
+def shown(state: RequestState, tr: Translator = t, **changes: object) -> list[dict[str, object]]:
+    request = make_request() if state is S.PENDING else decided(state, **changes)
+    return valid_blocks(card.approval_card(tr, request, FACTS))
+
+
+@pytest.mark.parametrize(
+    ("state", "en", "german"),
+    [
+        (
+            S.PENDING,
+            "Send ID request: waiting for approval",
+            "Sende-ID-Anfrage: wartet auf Freigabe",
+        ),
+        (S.APPROVED, "Send ID request: approved, creating…", "Sende-ID-Anfrage: freigegeben"),
+        (S.CREATED, "Send ID created", "Sende-ID erstellt"),
+        (S.FAILED, "Send ID not created", "Sende-ID nicht erstellt"),
+        (S.REJECTED, "Send ID request rejected", "Sende-ID-Anfrage abgelehnt"),
+        (S.EXPIRED, "Send ID request expired", "Sende-ID-Anfrage abgelaufen"),
+        (S.CANCELLED, "Send ID request cancelled", "Sende-ID-Anfrage zurückgezogen"),
+    ],
+)
+def test_the_cards_header_says_its_state_in_both_languages(
+    state: RequestState, en: str, german: str
+) -> None:
+    assert shown(state, created_send_id="x")[0]["text"]["text"] == en  # type: ignore[index]
+    header = shown(state, de, created_send_id="x")[0]["text"]["text"]  # type: ignore[index]
+    assert header.startswith(german)
+
+
+def test_a_pending_card_names_campaign_send_id_requester_approvers_expiry_and_quota() -> None:
+    fields = fields_of(shown(S.PENDING))
+    assert fields["Campaign"] == f"Spring Sale &lt;VIP&gt; &amp; friends (`{CAMPAIGN}`)"
+    assert fields["Send ID"] == "`wave1`"
+    assert fields["Requested by"] == f"<@{REQUESTER}>"
+    assert fields["Approvers"] == f"<@{APPROVER}>, <!subteam^{APPROVER_GROUP}>"
+    assert fields["Expires"] == md.date(make_request().expires_at)
+    assert fields["Quota"].startswith("Quota left today: 99 of 100")
+
+
+def test_the_quota_is_left_out_when_unknown_and_once_the_request_is_decided() -> None:
+    unknown = card.approval_card(t, make_request(), dataclasses.replace(FACTS, quota=None))
+    assert "Quota" not in fields_of(unknown)
+    assert "Quota" not in fields_of(shown(S.REJECTED))
+    assert "Expires" not in fields_of(shown(S.REJECTED))
+
+
+def test_the_quota_on_the_card_is_the_requests_own_workspaces_and_named_unless_default() -> None:
+    request = make_request(workspace="eu")
+    fields = fields_of(card.approval_card(t, request, FACTS))
+    assert fields["Quota"].startswith("Braze workspace *eu*: Quota left today: 99")
+
+
+def test_a_long_approver_list_is_cut_and_counted_and_an_empty_one_says_so() -> None:
+    many = card.CardFacts(approver_ids=[f"U0{n:04d}" for n in range(13)])
+    approvers = fields_of(card.approval_card(t, make_request(), many))["Approvers"]
+    assert approvers.count("<@") == 10 and approvers.endswith(" and 3 more")
+    nobody = fields_of(card.approval_card(t, make_request()))["Approvers"]
+    assert "nobody" in nobody
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+@pytest.mark.parametrize("state", list(RequestState))
+def test_every_state_has_a_valid_card_and_a_sentence_for_notifications(
+    language: str, state: RequestState
+) -> None:
+    tr = Translator(language)
+    request = decided(state, created_send_id="gen-1")
+    valid_blocks(card.approval_card(tr, request, FACTS))
+    text = card.card_text(tr, request)
+    assert f"<@{REQUESTER}>" in text and "Spring Sale" in text
+    assert request.id not in text and not text.endswith(f": {state.value}")
+
+
+def test_the_sentence_names_the_campaign_id_when_braze_gave_no_name() -> None:
+    text = card.card_text(t, make_request(campaign_name=None))
+    assert text == f"<@{REQUESTER}> asks for a send ID for `{CAMPAIGN}`"
+    german = card.card_text(de, make_request())
+    assert (
+        german
+        == f"<@{REQUESTER}> bittet um eine Sende-ID für Spring Sale &lt;VIP&gt; &amp; friends"
+    )
+
+
+def test_the_card_is_valid_block_kit_with_hostile_text() -> None:
+    request = make_request(campaign_name="x\n*y* https://a.example " + "z" * 400, send_id="a`b")
+    blocks = valid_blocks(card.approval_card(t, request, FACTS))
+    assert all("://" not in text for text in mrkdwn_texts(blocks))
+    assert CREATED_AT  # the fixtures' moment, for the reader
