@@ -67,16 +67,7 @@ def test_a_429_records_the_quota_and_refuses_new_approvals_without_calling_braze
     braze: BrazeStandIn,
 ) -> None:
     reset = int(time.time()) + 3600
-    braze.fail_next(
-        CREATE_PATH,
-        429,
-        {"message": "rate limited"},
-        headers={
-            "X-RateLimit-Limit": "100",
-            "X-RateLimit-Remaining": "0",
-            "X-RateLimit-Reset": str(reset),
-        },
-    )
+    braze.quota_used_up_until(reset)
     _, final, reply = approve_and_wait(bot, "quota_1", RequestState.FAILED)
     assert final.failure_kind is FailureKind.QUOTA
     assert f"<!date^{reset}^" in all_text(reply)

@@ -172,20 +172,6 @@ QUICK_SWEEPS = {"sweep_every": 0.2}  # housekeeping rounds, so the quota-back no
 IN_MINUTES = {"en": "resets in 1 min", "de": "wird in 1 Min. zurückgesetzt"}
 
 
-def used_up_until(braze: BrazeStandIn, reset: int) -> None:
-    """Braze's next creation answers 429: today's quota is used up until `reset` (epoch s)."""
-    braze.fail_next(
-        CREATE_PATH,
-        429,
-        {"message": "rate limited"},
-        headers={
-            "X-RateLimit-Limit": "100",
-            "X-RateLimit-Remaining": "0",
-            "X-RateLimit-Reset": str(reset),
-        },
-    )
-
-
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_used_up_quota_offers_no_retry_until_it_is_back_and_then_says_so_once(
     bots: InProcessBots, braze: BrazeStandIn, language: str
@@ -193,7 +179,7 @@ def test_a_used_up_quota_offers_no_retry_until_it_is_back_and_then_says_so_once(
     bot = bots.start(sendid_language=language, runtime_options=QUICK_SWEEPS)
     waiting = bot.request(CAMPAIGN, "quota_waiting")
     reset = int(time.time()) + 3
-    used_up_until(braze, reset)
+    braze.quota_used_up_until(reset)
     request = bot.request(CAMPAIGN, "quota_back")
     bot.click(APPROVE, request.id, user=APPROVER)
     wait_for_state(bot.store, request.id, RequestState.FAILED, announced=True)
@@ -226,8 +212,8 @@ def test_one_workspace_running_out_neither_blocks_nor_announces_another(
 ) -> None:
     bot = eu_bot(bots, tmp_path, runtime_options=QUICK_SWEEPS)
     # EU (CHANNEL) runs out for an hour; the default workspace (PRIVATE_CHANNEL) for 2 s.
-    used_up_until(braze_eu, int(time.time()) + 3600)
-    used_up_until(braze, int(time.time()) + 2)
+    braze_eu.quota_used_up_until(int(time.time()) + 3600)
+    braze.quota_used_up_until(int(time.time()) + 2)
     eu = bot.request(CAMPAIGN, "eu_out", channel=CHANNEL)
     home = bot.request(CAMPAIGN, "home_out", channel=PRIVATE_CHANNEL)
     bot.click(APPROVE, eu.id, user=APPROVER, channel=CHANNEL)
