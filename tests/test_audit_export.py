@@ -177,14 +177,21 @@ def as_csv(expected: list[dict[str, Any]]) -> list[dict[str, str]]:
     return [{k: "" if v is None else str(v) for k, v in e.items()} for e in expected]
 
 
+Rows = list[dict[str, Any]]
+
+
+@pytest.fixture
+def expected(store: Store) -> Rows:
+    """The store filled by fill(): the rows an export of 2025-03-01 must list."""
+    return fill(store)
+
+
 # -- the window, both formats, both backends ---------------------------------------------------
 
 
 def test_csv_lists_exactly_the_transitions_of_the_day_in_time_order(
-    store: Store, audit: Audit
+    expected: Rows, audit: Audit
 ) -> None:
-    expected = fill(store)
-
     done = audit("--since", "2025-03-01", "--until", "2025-03-01")
 
     assert done.returncode == 0, done.stderr
@@ -195,10 +202,8 @@ def test_csv_lists_exactly_the_transitions_of_the_day_in_time_order(
 
 
 def test_json_lines_list_exactly_the_transitions_of_the_day_in_time_order(
-    store: Store, audit: Audit
+    expected: Rows, audit: Audit
 ) -> None:
-    expected = fill(store)
-
     done = audit("--since", "2025-03-01", "--until", "2025-03-01", "--format", "json")
 
     assert done.returncode == 0, done.stderr
@@ -208,10 +213,8 @@ def test_json_lines_list_exactly_the_transitions_of_the_day_in_time_order(
 
 
 def test_datetime_bounds_honour_their_offsets_and_include_both_ends(
-    store: Store, audit: Audit
+    expected: Rows, audit: Audit
 ) -> None:
-    expected = fill(store)
-
     # 10:00+01:00 is 09:00 UTC (the approval of "early"); --until 10:05Z includes that instant.
     done = audit("--since", "2025-03-01T10:00:00+01:00", "--until", "2025-03-01T10:05:00Z")
 
@@ -219,9 +222,8 @@ def test_datetime_bounds_honour_their_offsets_and_include_both_ends(
     assert parse_csv(done.stdout)[1] == as_csv(expected[1:5])
 
 
-def test_without_until_everything_since_is_listed(store: Store, audit: Audit) -> None:
-    fill(store)
-
+@pytest.mark.usefixtures("expected")
+def test_without_until_everything_since_is_listed(audit: Audit) -> None:
     done = audit("--since", "2025-03-01T23:00:00Z", "--format", "json")
 
     assert done.returncode == 0, done.stderr
@@ -235,9 +237,8 @@ def test_without_until_everything_since_is_listed(store: Store, audit: Audit) ->
     ]
 
 
-def test_an_empty_window_prints_only_the_header_and_succeeds(store: Store, audit: Audit) -> None:
-    fill(store)
-
+@pytest.mark.usefixtures("expected")
+def test_an_empty_window_prints_only_the_header_and_succeeds(audit: Audit) -> None:
     as_csv_ = audit("--since", "2030-01-01")
     as_json = audit("--since", "2030-01-01", "--format", "json")
 

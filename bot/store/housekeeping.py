@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from bot.domain.models import RequestState, SendIdRequest
 from bot.store.errors import translate_errors
-from bot.store.queries import Queries
+from bot.store.queries import Queries, update_of
 from bot.store.schema import REQUEST_COLUMNS, aware, requests_table
 
 
@@ -30,8 +30,7 @@ class HousekeepingQueries(Queries):
         """Atomically take the one reminder a pending request gets; False if already taken."""
         with self._db.write() as conn:
             result = conn.execute(
-                requests_table.update()
-                .where(requests_table.c.id == request_id)
+                update_of(request_id)
                 .where(requests_table.c.state == RequestState.PENDING.value)
                 .where(requests_table.c.reminded_at.is_(None))
                 .values(reminded_at=aware(now))
@@ -62,10 +61,7 @@ class HousekeepingQueries(Queries):
         for request in candidates:
             with self._db.write() as conn:
                 result = conn.execute(
-                    requests_table.update()
-                    .where(requests_table.c.id == request.id)
-                    .where(unseen)
-                    .values(announced_state=pending)
+                    update_of(request.id).where(unseen).values(announced_state=pending)
                 )
             if result.rowcount == 1:
                 taken.append(request)

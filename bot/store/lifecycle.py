@@ -22,7 +22,7 @@ from bot.domain.errors import DuplicatePairError, DuplicateSubmissionError, Pend
 from bot.domain.models import ALLOWED_TRANSITIONS, FailureKind, RequestState, SendIdRequest
 from bot.store.audit_trail import insert_audit
 from bot.store.errors import StoreError, UnknownRequestError, translate_errors
-from bot.store.queries import Queries, pending_of
+from bot.store.queries import Queries, pending_of, update_of
 from bot.store.schema import (
     PAIR_SEPARATOR,
     REQUEST_COLUMNS,
@@ -189,11 +189,7 @@ class RequestLifecycle(Queries):
     def set_card(self, request_id: str, card_ts: str) -> None:
         """Remember the ts of the request's approval card (raises UnknownRequestError)."""
         with self._db.write() as conn:
-            result = conn.execute(
-                requests_table.update()
-                .where(requests_table.c.id == request_id)
-                .values(card_ts=card_ts)
-            )
+            result = conn.execute(update_of(request_id).values(card_ts=card_ts))
             if result.rowcount != 1:
                 raise UnknownRequestError(request_id)
 
@@ -202,9 +198,7 @@ class RequestLifecycle(Queries):
         """Record that the thread reply for `state` has been posted (None: nothing posted)."""
         with self._db.write() as conn:
             conn.execute(
-                requests_table.update()
-                .where(requests_table.c.id == request_id)
-                .values(announced_state=None if state is None else state.value)
+                update_of(request_id).values(announced_state=None if state is None else state.value)
             )
 
     @translate_errors
@@ -276,8 +270,7 @@ class RequestLifecycle(Queries):
             values["failure_message"] = failure_message
 
         statement = (
-            requests_table.update()
-            .where(requests_table.c.id == request_id)
+            update_of(request_id)
             .where(requests_table.c.state.in_([s.value for s in sources]))
             .values(**values)
         )

@@ -21,6 +21,11 @@ def pending_of(requester_id: str) -> sa.Select[Any]:
     )
 
 
+def update_of(request_id: str) -> sa.Update:
+    """An UPDATE of the one request `request_id` (conditions on its state go in ``.where``)."""
+    return requests_table.update().where(requests_table.c.id == request_id)
+
+
 class Queries:
     """Each group of queries (lifecycle, reads, housekeeping, quota, audit) extends this;
     :class:`~bot.store.store.Store` combines them over one :class:`Database`."""

@@ -65,6 +65,19 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
 
 metadata = sa.MetaData()
 
+
+def request_reference(constraint: str, *, primary_key: bool = False) -> sa.Column[str]:
+    """A ``request_id`` column naming a request: a foreign key to requests.id, `constraint`
+    being the key's name (what a migration would refer to)."""
+    return sa.Column(
+        "request_id",
+        sa.String(32),
+        sa.ForeignKey("requests.id", name=constraint),
+        primary_key=primary_key,
+        nullable=False,
+    )
+
+
 schema_version_table = sa.Table(
     "schema_version",
     metadata,
@@ -115,12 +128,7 @@ audit_log = sa.Table(
     metadata,
     # INTEGER (not BIGINT) on SQLite so that the column aliases the rowid and autoincrements.
     sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
-    sa.Column(
-        "request_id",
-        sa.String(32),
-        sa.ForeignKey("requests.id", name="fk_audit_log_request"),
-        nullable=False,
-    ),
+    request_reference("fk_audit_log_request"),
     # The request's workspace, kept in the trail itself: which Braze workspace was called.
     sa.Column("workspace", sa.String(32), nullable=False),
     sa.Column("from_state", sa.String(16), nullable=True),
@@ -162,12 +170,7 @@ signatures_table = sa.Table(
 notices_table = sa.Table(
     "request_notices",
     metadata,
-    sa.Column(
-        "request_id",
-        sa.String(32),
-        sa.ForeignKey("requests.id", name="fk_request_notices_request"),
-        primary_key=True,
-    ),
+    request_reference("fk_request_notices_request", primary_key=True),
     sa.Column("notice", sa.String(80), primary_key=True),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("at", UTCDateTime, nullable=False),

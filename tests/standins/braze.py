@@ -307,6 +307,20 @@ class BrazeStandIn(HttpStandIn[_Server]):
             body = {"message": HTTPStatus(status).phrase}
         self._queue(path, _Injection(times, delay, status, body, dict(headers or {})))
 
+    def quota_used_up_until(self, reset: int) -> None:
+        """The next creation answers 429: today's quota (of 100) is used up until `reset`
+        (epoch seconds), as Braze's X-RateLimit-* headers say."""
+        self.fail_next(
+            CREATE_PATH,
+            429,
+            {"message": "rate limited"},
+            headers={
+                "X-RateLimit-Limit": "100",
+                "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Reset": str(reset),
+            },
+        )
+
     def drop_next(self, path: str, times: int = 1, *, delay: float = 0.0) -> None:
         """Read the next ``times`` requests to ``path`` (the quota is not touched), then close
         the connection without answering — a connection dropped after the request was sent."""
@@ -401,6 +415,12 @@ class BrazeStandIn(HttpStandIn[_Server]):
     def _reply(self, status: int, payload: dict[str, Any]) -> _Answer:
         return status, payload, self._rate_headers()
 
+    def _forbidden(self, permission: str) -> _Answer:
+        """403, as Braze answers a key without `permission`."""
+        return self._reply(
+            403, {"message": f"Forbidden: the API key lacks the {permission} permission"}
+        )
+
     def _create(self, body: Any, raw: bytes) -> _Answer:
         if self._remaining <= 0:
             return self._reply(
@@ -439,10 +459,7 @@ class BrazeStandIn(HttpStandIn[_Server]):
 
     def _details(self, query: dict[str, str]) -> _Answer:
         if self.details_forbidden:
-            return self._reply(
-                403,
-                {"message": "Forbidden: the API key lacks the campaigns.details permission"},
-            )
+            return self._forbidden("campaigns.details")
         campaign_id = query.get("campaign_id", "")
         if not campaign_id:
             return self._reply(400, {"message": "campaign_id is required"})
@@ -472,10 +489,7 @@ class BrazeStandIn(HttpStandIn[_Server]):
 
     def _data_series(self, query: dict[str, str]) -> _Answer:
         if self.data_series_forbidden:
-            return self._reply(
-                403,
-                {"message": "Forbidden: the API key lacks the sends.data_series permission"},
-            )
+            return self._forbidden("sends.data_series")
         campaign_id = query.get("campaign_id", "")
         send_id = query.get("send_id", "")
         if not campaign_id or not send_id:

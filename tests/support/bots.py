@@ -226,23 +226,10 @@ def bot_runtime(
 
 @contextmanager
 def running_bot(
-    slack: SlackStandIn,
-    braze: BrazeStandIn,
-    database_url: str,
-    *,
-    runtime_options: dict[str, Any] | None = None,
-    variables: Mapping[str, str] | None = None,
-    **settings: Any,
+    slack: SlackStandIn, braze: BrazeStandIn, database_url: str, **options: Any
 ) -> Iterator[BotRuntime]:
-    """A BotRuntime with fast Braze timeouts, started on 127.0.0.1 and a free port."""
-    runtime = bot_runtime(
-        slack,
-        braze,
-        database_url,
-        runtime_options=runtime_options,
-        variables=variables,
-        **settings,
-    )
+    """The bot_runtime these arguments make, started on 127.0.0.1 and a free port."""
+    runtime = bot_runtime(slack, braze, database_url, **options)
     runtime.start(host="127.0.0.1", port=0)
     try:
         yield runtime
