@@ -72,6 +72,24 @@ def remind_at_half_ttl(ctx: BotContext) -> int:
     return len(due)
 
 
+def announce_quota_back(ctx: BotContext) -> int:
+    """Once a Braze workspace's quota is back, say so once in the thread of every request that
+    failed on it, mentioning its approvers, with the Retry the failure reply did not offer.
+    Per workspace: one that is still used up announces nothing, and holds up no other."""
+    back = ctx.service.notices.take_quota_back(ctx.service.quota_exhausted)
+    for request in back:
+        text, blocks = replies.quota_back_reply(
+            ctx.languages.channel, request, ctx.notifier.approver_mentions(request)
+        )
+        try:
+            ctx.messenger.reply(request, text, blocks)
+        except SlackApiError:
+            # Claimed once across replicas so it is never posted twice; a refusal by Slack is
+            # logged, not retried (the failure reply already said when the quota resets).
+            log.exception("quota-back notice not posted", extra={"request_id": request.id})
+    return len(back)
+
+
 def repost_lost_replies(ctx: BotContext, older_than: timedelta = LOST_REPLY_AFTER) -> int:
     """Post thread replies that were never posted (the bot died, or Slack failed, in between)."""
     lost = ctx.service.lost_replies(older_than)
@@ -132,6 +150,7 @@ def housekeeping_jobs(
         ),
         Job("expire overdue requests", lambda: expire_overdue(ctx)),
         Job("remind approvers at half time to live", lambda: remind_at_half_ttl(ctx)),
+        Job("announce the quota is back", lambda: announce_quota_back(ctx)),
         Job("re-post lost replies", lambda: repost_lost_replies(ctx, lost_reply_after)),
         Job("post lost cards", lambda: post_lost_cards(ctx, lost_card_after)),
         *signatures,

@@ -356,12 +356,28 @@ def test_a_persistent_503_gives_up_after_max_attempts_with_braze_unavailable(
 def test_a_proxy_error_page_in_html_is_reported_without_the_markup(
     client: BrazeClient, braze: BrazeStandIn
 ) -> None:
-    braze.fail_next(CREATE_PATH, 502, "<html><body><h1>502 Bad Gateway</h1></body></html>", times=3)
+    braze.fail_next(CREATE_PATH, 503, "<html><body><h1>503 Unavailable</h1></body></html>", times=3)
 
     with pytest.raises(errors.BrazeUnavailable) as caught:
         client.create_send_id(CAMPAIGN, "s1")
 
-    assert caught.value.message == "HTTP 502 Bad Gateway"
+    assert caught.value.message == "HTTP 503 Service Unavailable"
+
+
+@pytest.mark.parametrize("status", [502, 504])
+def test_a_gateway_error_on_create_is_outcome_unknown_and_never_sent_again(
+    client: BrazeClient, braze: BrazeStandIn, status: int
+) -> None:
+    # Behind a proxy's 502/504 Braze may have created the send ID: sending again could
+    # create a second (Braze-generated) one, so a person decides.
+    braze.fail_next(CREATE_PATH, status, "<html><body>Bad Gateway</body></html>", times=3)
+
+    with pytest.raises(errors.BrazeOutcomeUnknown) as caught:
+        client.create_send_id(CAMPAIGN, "s1")
+
+    assert caught.value.failure_kind is FailureKind.OUTCOME_UNKNOWN
+    assert "may have acted" in caught.value.message
+    assert len(braze.create_calls()) == 1
 
 
 def test_connection_refused_is_retried_then_reported_unavailable(

@@ -100,6 +100,11 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+# Answers of a proxy or load balancer in front of Braze (Bad Gateway, Gateway Timeout): behind
+# them Braze may have done the work, so a non-idempotent call's outcome is unknown.
+GATEWAY_ERRORS = frozenset({502, 504})
+
+
 class _Retryable(Exception):
     """Internal: an attempt failed in a way that may be retried; carries the final error."""
 
@@ -298,6 +303,16 @@ class BrazeHttp:
         status = response.status_code
         if 200 <= status < 300:
             return response, quota
+        if status in GATEWAY_ERRORS and not idempotent:
+            # A gateway (502/504) answered instead of Braze: the request may have reached Braze
+            # and created the send ID behind it. Never sent again on its own; a person decides.
+            raise self.error(
+                BrazeOutcomeUnknown,
+                f"{_braze_text(response)}; Braze may have acted on the request behind the gateway",
+                path,
+                status=status,
+                quota=quota,
+            )
         if status >= 500:
             error = self.error(
                 BrazeUnavailable, _braze_text(response), path, status=status, quota=quota

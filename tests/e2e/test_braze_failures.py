@@ -67,16 +67,7 @@ def test_a_429_records_the_quota_and_refuses_new_approvals_without_calling_braze
     braze: BrazeStandIn,
 ) -> None:
     reset = int(time.time()) + 3600
-    braze.fail_next(
-        CREATE_PATH,
-        429,
-        {"message": "rate limited"},
-        headers={
-            "X-RateLimit-Limit": "100",
-            "X-RateLimit-Remaining": "0",
-            "X-RateLimit-Reset": str(reset),
-        },
-    )
+    braze.quota_used_up_until(reset)
     _, final, reply = approve_and_wait(bot, "quota_1", RequestState.FAILED)
     assert final.failure_kind is FailureKind.QUOTA
     assert f"<!date^{reset}^" in all_text(reply)
@@ -143,6 +134,21 @@ def test_a_read_timeout_is_outcome_unknown_without_automatic_retry(
     assert "Status unknown" in all_text(reply)
     (retry,) = buttons(reply.get("blocks"))
     assert "confirm" in retry  # retry asks first: Braze may have created it
+
+
+@pytest.mark.parametrize("status", [502, 504])
+def test_a_gateway_error_on_create_is_status_unknown_with_a_confirmed_retry(
+    bot: SlackDriver, braze: BrazeStandIn, status: int
+) -> None:
+    # A gateway's error may hide a created send ID: no automatic retry, a person decides.
+    braze.fail_next(CREATE_PATH, status, "<html><body>Bad Gateway</body></html>", times=3)
+    _, final, reply = approve_and_wait(bot, f"gateway_{status}", RequestState.FAILED)
+    assert final.failure_kind is FailureKind.OUTCOME_UNKNOWN
+    assert len(braze.create_calls()) == 1
+    text = all_text(reply)
+    assert "Status unknown" in text and "at most one unit of today's quota" in text
+    (retry,) = buttons(reply.get("blocks"))
+    assert "confirm" in retry
 
 
 def test_a_non_approver_cannot_retry(bot: SlackDriver, braze: BrazeStandIn) -> None:

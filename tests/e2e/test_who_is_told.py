@@ -4,6 +4,7 @@ English and German: who is mentioned or messaged, and which buttons exist in whi
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from tests.support.constants import (
     CAMPAIGN,
     CHANNEL,
     GROUP_APPROVER,
+    PRIVATE_CHANNEL,
     REQUESTER,
     RETRY,
 )
@@ -162,3 +164,67 @@ def test_slacks_errors_passed_on_to_a_person_are_scrubbed_of_every_workspaces_ke
     assert "[redacted]" in dm
     # The default key is a prefix of the EU one: the whole EU key must go, not only that part.
     assert "eu-workspace" not in dm
+
+
+# ---- the quota is used up, and back ------------------------------------------------------------
+
+QUICK_SWEEPS = {"sweep_every": 0.2}  # housekeeping rounds, so the quota-back notice comes soon
+IN_MINUTES = {"en": "resets in 1 min", "de": "wird in 1 Min. zurückgesetzt"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_used_up_quota_offers_no_retry_until_it_is_back_and_then_says_so_once(
+    bots: InProcessBots, braze: BrazeStandIn, language: str
+) -> None:
+    bot = bots.start(sendid_language=language, runtime_options=QUICK_SWEEPS)
+    waiting = bot.request(CAMPAIGN, "quota_waiting")
+    reset = int(time.time()) + 3
+    braze.quota_used_up_until(reset)
+    request = bot.request(CAMPAIGN, "quota_back")
+    bot.click(APPROVE, request.id, user=APPROVER)
+    wait_for_state(bot.store, request.id, RequestState.FAILED, announced=True)
+    reply = valid_message(bot.wait_for_thread_reply(request)[0].params)
+    # When it resets, as a Slack date; the requester and the approvers named; no Retry yet.
+    assert f"<!date^{reset}^" in reply["text"]
+    for person in (f"<@{REQUESTER}>", f"<@{APPROVER}>", "<!subteam^S0APPROVERS>"):
+        assert person in reply["text"]
+    assert buttons(reply["blocks"]) == []
+    # Meanwhile: an approval is answered privately with the date, a new form with a duration.
+    bot.click(APPROVE, waiting.id, user=APPROVER)
+    assert f"<!date^{reset}^" in bot.ephemeral_text(APPROVER)
+    form = bot.open_form()
+    refused = bot.submit(form, {"campaign_id": CAMPAIGN, "send_id": "quota_form"}).json()
+    assert IN_MINUTES[language] in refused["errors"]["campaign_id"]
+    # Back: one notice in the thread, mentioning the approvers, with Retry.
+    notice = valid_message(bot.wait_for_thread_reply(request, 2, timeout=15)[1].params)
+    assert f"<@{APPROVER}>" in notice["text"] and "<!subteam^S0APPROVERS>" in notice["text"]
+    assert [b["action_id"] for b in buttons(notice["blocks"])] == [RETRY]
+    time.sleep(1.0)  # several more housekeeping rounds
+    assert len(bot.thread_replies(request)) == 2
+    bot.click(RETRY, request.id, user=APPROVER)
+    wait_for_state(bot.store, request.id, RequestState.CREATED, announced=True)
+    # The request whose approval waited was never failed: nothing to announce there.
+    assert len(bot.thread_replies(waiting)) == 0
+
+
+def test_one_workspace_running_out_neither_blocks_nor_announces_another(
+    bots: InProcessBots, braze: BrazeStandIn, braze_eu: BrazeStandIn, tmp_path: Path
+) -> None:
+    bot = eu_bot(bots, tmp_path, runtime_options=QUICK_SWEEPS)
+    # EU (CHANNEL) runs out for an hour; the default workspace (PRIVATE_CHANNEL) for 2 s.
+    braze_eu.quota_used_up_until(int(time.time()) + 3600)
+    braze.quota_used_up_until(int(time.time()) + 2)
+    eu = bot.request(CAMPAIGN, "eu_out", channel=CHANNEL)
+    home = bot.request(CAMPAIGN, "home_out", channel=PRIVATE_CHANNEL)
+    bot.click(APPROVE, eu.id, user=APPROVER, channel=CHANNEL)
+    bot.click(APPROVE, home.id, user=APPROVER, channel=PRIVATE_CHANNEL)
+    for request in (eu, home):
+        wait_for_state(bot.store, request.id, RequestState.FAILED, announced=True)
+    # The default workspace's quota comes back: only its request hears of it.
+    bot.wait_for_thread_reply(home, 2, timeout=15)
+    time.sleep(1.0)
+    assert len(bot.thread_replies(eu)) == 1
+    # And the default workspace approves again while EU is still used up.
+    again = bot.request(CAMPAIGN, "home_again", channel=PRIVATE_CHANNEL)
+    bot.click(APPROVE, again.id, user=APPROVER, channel=PRIVATE_CHANNEL)
+    wait_for_state(bot.store, again.id, RequestState.CREATED)

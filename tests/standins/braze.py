@@ -307,6 +307,20 @@ class BrazeStandIn(HttpStandIn[_Server]):
             body = {"message": HTTPStatus(status).phrase}
         self._queue(path, _Injection(times, delay, status, body, dict(headers or {})))
 
+    def quota_used_up_until(self, reset: int) -> None:
+        """The next creation answers 429: today's quota (of 100) is used up until `reset`
+        (epoch seconds), as Braze's X-RateLimit-* headers say."""
+        self.fail_next(
+            CREATE_PATH,
+            429,
+            {"message": "rate limited"},
+            headers={
+                "X-RateLimit-Limit": "100",
+                "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Reset": str(reset),
+            },
+        )
+
     def drop_next(self, path: str, times: int = 1, *, delay: float = 0.0) -> None:
         """Read the next ``times`` requests to ``path`` (the quota is not touched), then close
         the connection without answering — a connection dropped after the request was sent."""

@@ -506,7 +506,7 @@ def test_each_braze_error_status_maps_to_its_failure_kind(
 def test_a_5xx_that_recovers_within_the_retries_creates_the_send_id(
     service: SendIdService, braze: BrazeStandIn, sleeps: list[float]
 ) -> None:
-    braze.fail_next(CREATE_PATH, 502, times=2)
+    braze.fail_next(CREATE_PATH, 503, times=2)
     final, _ = service.create_in_braze(approved(service))
     assert final.state is S.CREATED
     assert len(braze.create_calls()) == 3
