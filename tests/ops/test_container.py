@@ -305,6 +305,9 @@ def test_compose_puts_one_load_balancer_in_front_of_the_replicas_and_hides_metri
     nginx = data["configs"][config["source"]]["content"]
     assert "server bot:3000 resolve;" in nginx
     assert "location = /metrics { return 404; }" in nginx
+    # /metrics has a port of its own, for Prometheus only: the load balancer never proxies it.
+    assert bot["environment"]["SENDID_METRICS_PORT"] == "9090" and "9090" in bot["expose"]
+    assert ":9090" not in nginx
     # Compose interpolates $name in the file: nginx variables must be written $$name.
     assert re.search(r"(?<!\$)\$(?!\$)[a-z_]+", nginx) is None
 

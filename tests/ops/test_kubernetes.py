@@ -142,9 +142,12 @@ def test_the_bot_runs_as_the_images_user_read_only_without_capabilities(overlay:
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_readiness_asks_readyz_and_liveness_asks_healthz_on_the_bots_port(overlay: Path) -> None:
     container = pod_container(deployment_of(overlay))
-    (port,) = container["ports"]
-    assert port == {"name": "http", "containerPort": 3000}
-    assert env_of(overlay)["PORT"]["value"] == str(port["containerPort"])
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    assert ports == {"http": 3000, "metrics": 9090}
+    env = env_of(overlay)
+    assert env["PORT"]["value"] == str(ports["http"])
+    # /metrics on a port of its own, which the Ingress never routes to.
+    assert env["SENDID_METRICS_PORT"]["value"] == str(ports["metrics"])
     probes = {
         kind: (container[kind]["httpGet"]["path"], container[kind]["httpGet"]["port"])
         for kind in ("readinessProbe", "livenessProbe", "startupProbe")
@@ -285,7 +288,7 @@ def test_two_or_more_replicas_on_different_nodes_and_one_disruption_at_a_time(
     assert budget["selector"]["matchLabels"].items() <= labels.items()
     service = one(manifests, "Service")["spec"]
     assert service["selector"].items() <= labels.items()
-    assert [p["targetPort"] for p in service["ports"]] == ["http"]
+    assert [p["targetPort"] for p in service["ports"]] == ["http", "metrics"]
 
 
 def test_the_ingress_routes_only_slack_events_to_the_service_over_tls() -> None:
@@ -307,10 +310,10 @@ def test_prometheus_scrapes_each_pods_metrics_by_annotation_or_service_monitor(
 ) -> None:
     deployment = deployment_of(PRODUCTION)
     annotations = deployment["spec"]["template"]["metadata"]["annotations"]
-    port = pod_container(deployment)["ports"][0]["containerPort"]
+    ports = {p["name"]: p["containerPort"] for p in pod_container(deployment)["ports"]}
     assert annotations == {
         "prometheus.io/scrape": "true",
-        "prometheus.io/port": str(port),
+        "prometheus.io/port": str(ports["metrics"]),
         "prometheus.io/path": "/metrics",
     }
     manifests = render(with_prometheus_operator(tmp_path))
@@ -322,6 +325,7 @@ def test_prometheus_scrapes_each_pods_metrics_by_annotation_or_service_monitor(
         monitor["spec"]["selector"]["matchLabels"].items() <= service["metadata"]["labels"].items()
     )
     (endpoint,) = monitor["spec"]["endpoints"]
+    assert endpoint["port"] == "metrics"
     assert endpoint["port"] in [p["name"] for p in service["spec"]["ports"]]
     assert endpoint["path"] == "/metrics"
 
