@@ -26,7 +26,7 @@ def test_with_sendid_language_de_everything_a_person_sees_is_german(
     view = bot.open_form()
     assert view["title"]["text"] == "Sende-ID anfordern"
     labels = [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"]
-    assert labels == ["Campaign-ID", "Sende-ID"]
+    assert labels == ["Campaign-ID", "Sende-ID", "Zweck"]
     errors = bot.submit(view, {"campaign_id": "falsch", "send_id": "mit leerzeichen"}).json()
     assert "keine Campaign-ID" in errors["errors"]["campaign_id"]
     assert "Leerzeichen" in errors["errors"]["send_id"]
