@@ -15,6 +15,8 @@ except ImportError:  # pragma: no cover - depends on the installed extras
     psutil = None
 
 MB = 2**20
+# What asking about a process that has just exited raises (besides OSError).
+GONE: tuple[type[Exception], ...] = (psutil.Error,) if psutil is not None else ()
 
 
 def _family(pid: int) -> list[psutil.Process]:

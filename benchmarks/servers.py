@@ -114,7 +114,9 @@ class PeakRss:
     def _run(self) -> None:
         while not self._stop.wait(self._interval):
             for server in [s for s in self._servers if s.running]:
-                with contextlib.suppress(OSError, KeyError, ValueError, RuntimeError):
+                with contextlib.suppress(
+                    OSError, KeyError, ValueError, RuntimeError, *procstats.GONE
+                ):
                     self.peak[server.name] = max(self.peak[server.name], server.rss_mb())
 
     def __enter__(self) -> PeakRss:

@@ -31,6 +31,10 @@ S = RequestState
 UNAVAILABLE = "Braze is unavailable (HTTP 503)"
 
 
+# A purpose over two lines that a spreadsheet would take for a formula.
+LATE_PURPOSE = "=HYPERLINK(1)\nsecond wave, EU only"
+
+
 def at(day: int, hour: int, minute: int = 0, second: int = 0, micro: int = 0) -> datetime:
     return datetime(2025, 3, day, hour, minute, second, micro, tzinfo=UTC)
 
@@ -73,6 +77,7 @@ def fill(store: Store) -> list[dict[str, Any]]:
         requester: str,
         when: datetime,
         workspace: str = DEFAULT_WORKSPACE,
+        purpose: str | None = None,
     ) -> str:
         return new_request(
             store,
@@ -81,6 +86,7 @@ def fill(store: Store) -> list[dict[str, Any]]:
             campaign_id=campaign,
             send_id=send_id,
             now=when,
+            purpose=purpose,
         ).id
 
     def approve_then(request_id: str, approved: datetime, to: RequestState, **fields: Any) -> None:
@@ -94,7 +100,7 @@ def fill(store: Store) -> list[dict[str, Any]]:
         )
 
     # Inserted first, but later in time than "early" below: the export orders by time.
-    late = new("cmp-late", "summer", "U_LATE", at(1, 10), workspace="eu")
+    late = new("cmp-late", "summer", "U_LATE", at(1, 10), workspace="eu", purpose=LATE_PURPOSE)
     approve_then(late, at(1, 10, 5), S.CREATED, created_send_id="summer", detail="braze: success")
     early = new("cmp-early", None, "U_EARLY", at(1, 0, 0, 0))  # first instant of the day
     approve_then(
@@ -121,6 +127,7 @@ def fill(store: Store) -> list[dict[str, Any]]:
         created: str | None,
         who: str,
         workspace: str = DEFAULT_WORKSPACE,
+        purpose: str | None = None,
     ) -> dict[str, Any]:
         return {
             "channel_id": "C1",
@@ -128,10 +135,11 @@ def fill(store: Store) -> list[dict[str, Any]]:
             "campaign_id": campaign,
             "send_id": send_id,
             "created_send_id": created,
+            "purpose": purpose,
             "requester_id": who,
         }
 
-    r_late = req("cmp-late", "summer", "summer", "U_LATE", workspace="eu")
+    r_late = req("cmp-late", "summer", "summer", "U_LATE", workspace="eu", purpose=LATE_PURPOSE)
     r_early = req("cmp-early", None, None, "U_EARLY")
     r_before = req("cmp-before", "winter", None, "U_BEFORE")
     r_edge = req("cmp-edge", "autumn", None, "U_EDGE")
@@ -174,7 +182,10 @@ def parse_csv(text: str) -> tuple[list[str], list[dict[str, str]]]:
 
 
 def as_csv(expected: list[dict[str, Any]]) -> list[dict[str, str]]:
-    return [{k: "" if v is None else str(v) for k, v in e.items()} for e in expected]
+    # As written: formula starters neutralised (the purpose starts with "=").
+    return [
+        {k: "" if v is None else neutralise_formula(str(v)) for k, v in e.items()} for e in expected
+    ]
 
 
 Rows = list[dict[str, Any]]

@@ -26,6 +26,7 @@ METHOD_SCOPES: dict[str, str | tuple[str, ...] | None] = {
     "chat_getPermalink": None,  # "No scope required" (Slack's method page)
     "views_open": None,
     "views_publish": None,
+    "views_update": None,
     "usergroups_users_list": "usergroups:read",
     "users_info": "users:read",
     "conversations_info": ("channels:read", "groups:read"),

@@ -319,3 +319,20 @@ def test_upgrading_a_version_1_database_keeps_every_request_and_audit_row(
         marked = upgraded.get("rcreated")
         assert marked is not None and marked.announced_state is S.CREATED
     assert schema_versions(database_url) == list(range(1, SCHEMA_VERSION + 1))
+
+
+# ---- version 5 → 6: the purpose -------------------------------------------------------------
+
+
+def test_upgrading_gives_old_requests_no_purpose_and_new_ones_keep_theirs(
+    database_url: str,
+) -> None:
+    write_version_3_database(database_url)
+
+    with Store(database_url) as upgraded:
+        old = upgraded.get(str(V3_REQUESTS[0]["id"]))
+        assert old is not None and old.purpose is None
+        new = new_request(upgraded, send_id="with_purpose", purpose="Second wave\nEU only")
+        stored = upgraded.get(new.id)
+        assert stored is not None and stored.purpose == "Second wave\nEU only"
+    assert 6 in schema_versions(database_url)

@@ -103,6 +103,7 @@ class SendIdRequest:
     decided_by: str | None = None  # approver (or rejecter / canceller) user ID
     decided_at: datetime | None = None
     reject_reason: str | None = None
+    purpose: str | None = None  # what the requester typed it is for (optional, ≤ 300 chars)
     created_send_id: str | None = None  # what Braze returned
     failure_kind: FailureKind | None = None
     failure_message: str | None = None

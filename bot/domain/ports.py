@@ -85,6 +85,7 @@ class RequestRepository(Protocol):
         send_id: str | None,
         campaign_name: str | None,
         ttl: timedelta,
+        purpose: str | None = None,
         now: datetime | None = None,
         submission_key: str | None = None,
         max_pending: int | None = None,

@@ -23,6 +23,7 @@ class Problem:
 CAMPAIGN_MISSING = "campaign_missing"
 CAMPAIGN_MALFORMED = "campaign_malformed"
 SEND_ID_TOO_LONG = "send_id_too_long"
+PURPOSE_TOO_LONG = "purpose_too_long"
 SEND_ID_CHARACTERS = "send_id_characters"
 QUOTA_USED_UP = "quota_used_up"
 DUPLICATE_CREATED = "duplicate_created"

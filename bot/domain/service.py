@@ -121,12 +121,13 @@ class SendIdService:
         raw_campaign_id: str | None,
         raw_send_id: str | None,
         submission_key: str | None = None,
+        raw_purpose: str | None = None,
     ) -> SubmitOutcome:
         # The person's own limits come first: no form they send could pass them.
         if limited := self.limits.refusal(requester_id, self._store.pending_of):
             log.info("submission refused by a per-person limit", extra={"user": requester_id})
             return SubmitOutcome(problems={"campaign_id": limited})
-        clean, found = check_form(raw_campaign_id, raw_send_id)
+        clean, found = check_form(raw_campaign_id, raw_send_id, raw_purpose)
         rules = self.rules_for(channel_id)
         workspace = rules.braze_workspace
         if "campaign_id" not in found and (p := campaign_allowed_problem(rules, clean.campaign_id)):
@@ -156,6 +157,7 @@ class SendIdService:
                 campaign_name=name,
                 ttl=rules.ttl or self.ttl,
                 submission_key=submission_key,
+                purpose=clean.purpose,
                 now=self.clock(),
                 max_pending=self.limits.max_pending,
             )

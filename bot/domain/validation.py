@@ -11,6 +11,8 @@ from bot.domain.problems import Problem
 # Braze API identifiers (campaign IDs among them) are UUIDs: 8-4-4-4-12 hex digits.
 CAMPAIGN_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 SEND_ID_MAX = 64
+# What the requester says the send ID is for: a sentence or two, not a brief.
+PURPOSE_MAX = 300
 _PRINTABLE_NO_SPACE = frozenset(chr(c) for c in range(0x21, 0x7F))
 
 
@@ -18,6 +20,7 @@ _PRINTABLE_NO_SPACE = frozenset(chr(c) for c in range(0x21, 0x7F))
 class CleanInput:
     campaign_id: str
     send_id: str | None
+    purpose: str | None = None
 
 
 def normalise_campaign_id(raw: str | None) -> str:
@@ -49,14 +52,32 @@ def send_id_problem(send_id: str | None) -> Problem | None:
     return None
 
 
+def normalise_purpose(raw: str | None) -> str | None:
+    # Free text: surrounding whitespace goes, the rest is kept (it is shown inert, folded).
+    value = (raw or "").strip()
+    return value or None
+
+
+def purpose_problem(purpose: str | None) -> Problem | None:
+    if purpose is not None and len(purpose) > PURPOSE_MAX:
+        return Problem(problems.PURPOSE_TOO_LONG, {"maximum": PURPOSE_MAX, "length": len(purpose)})
+    return None
+
+
 def check_form(
-    raw_campaign_id: str | None, raw_send_id: str | None
+    raw_campaign_id: str | None, raw_send_id: str | None, raw_purpose: str | None = None
 ) -> tuple[CleanInput, dict[str, Problem]]:
-    """Normalise both fields; return the clean values and a field → problem map (empty if fine)."""
-    clean = CleanInput(normalise_campaign_id(raw_campaign_id), normalise_send_id(raw_send_id))
+    """Normalise the fields; return the clean values and a field → problem map (empty if fine)."""
+    clean = CleanInput(
+        normalise_campaign_id(raw_campaign_id),
+        normalise_send_id(raw_send_id),
+        normalise_purpose(raw_purpose),
+    )
     found: dict[str, Problem] = {}
     if problem := campaign_id_problem(clean.campaign_id):
         found["campaign_id"] = problem
     if problem := send_id_problem(clean.send_id):
         found["send_id"] = problem
+    if problem := purpose_problem(clean.purpose):
+        found["purpose"] = problem
     return clean, found

@@ -22,6 +22,9 @@ GERMAN: dict[Msg, str] = {
     Msg.MODAL_SEND_ID_HINT_RULE: (
         "Hier erforderlich: Sende-IDs in diesem Channel folgen einer Namensregel, z. B. {example}"
     ),
+    Msg.MODAL_PURPOSE_LABEL: "Zweck",
+    Msg.MODAL_PURPOSE_HINT: "Optional. Wofür der Versand ist; Freigebende sehen es auf der Karte.",
+    Msg.MODAL_PURPOSE_PLACEHOLDER: "z. B. zweite Welle des Black-Friday-Push, nur EU",
     Msg.MODAL_REQUEST_CONTEXT: (
         "Eine freigebende Person bestätigt in {channel}, bevor Braze aufgerufen wird."
     ),
@@ -59,6 +62,7 @@ GERMAN: dict[Msg, str] = {
     Msg.FIELD_APPROVED_BY: "*Freigegeben von*",
     Msg.FIELD_QUOTA: "*Kontingent*",
     Msg.FIELD_APPROVERS: "*Freigebende*",
+    Msg.FIELD_PURPOSE: "*Zweck*",
     Msg.FIELD_EXPIRES: "*Läuft ab*",
     Msg.CARD_NO_APPROVERS: "noch niemand: Ein Admin muss Freigebende eintragen",
     Msg.CARD_MORE_APPROVERS: " und {count} weitere",
@@ -412,6 +416,9 @@ GERMAN: dict[Msg, str] = {
     ),
     Msg.PROBLEM_SEND_ID_TOO_LONG: (
         "Eine Sende-ID hat höchstens {maximum} Zeichen; diese hat {length}."
+    ),
+    Msg.PROBLEM_PURPOSE_TOO_LONG: (
+        "Der Zweck darf höchstens {maximum} Zeichen haben; dieser hat {length}."
     ),
     Msg.PROBLEM_SEND_ID_CHARACTERS: (
         "Eine Sende-ID darf nur druckbare ASCII-Zeichen (Buchstaben, Ziffern, Satzzeichen) "

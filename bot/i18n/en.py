@@ -21,6 +21,9 @@ ENGLISH: dict[Msg, str] = {
     Msg.MODAL_SEND_ID_HINT_RULE: (
         "Required here: this channel's send IDs follow a naming rule, for example {example}"
     ),
+    Msg.MODAL_PURPOSE_LABEL: "Purpose",
+    Msg.MODAL_PURPOSE_HINT: "Optional. What the send is for, shown to the approvers on the card.",
+    Msg.MODAL_PURPOSE_PLACEHOLDER: "e.g. second wave of the Black Friday push, EU only",
     Msg.MODAL_REQUEST_CONTEXT: "An approver signs off in {channel} before Braze is called.",
     Msg.MODAL_REJECT_TITLE: "Reject request",
     Msg.MODAL_REJECT_SUBMIT: "Reject",
@@ -51,6 +54,7 @@ ENGLISH: dict[Msg, str] = {
     Msg.FIELD_APPROVED_BY: "*Approved by*",
     Msg.FIELD_QUOTA: "*Quota*",
     Msg.FIELD_APPROVERS: "*Approvers*",
+    Msg.FIELD_PURPOSE: "*Purpose*",
     Msg.FIELD_EXPIRES: "*Expires*",
     Msg.CARD_NO_APPROVERS: "nobody yet: an admin must name approvers",
     Msg.CARD_MORE_APPROVERS: " and {count} more",
@@ -353,6 +357,9 @@ ENGLISH: dict[Msg, str] = {
     ),
     Msg.PROBLEM_SEND_ID_TOO_LONG: (
         "A send ID has at most {maximum} characters; this one has {length}."
+    ),
+    Msg.PROBLEM_PURPOSE_TOO_LONG: (
+        "Keep the purpose to {maximum} characters; this one has {length}."
     ),
     Msg.PROBLEM_SEND_ID_CHARACTERS: (
         "A send ID may only use printable ASCII characters (letters, digits, punctuation) "

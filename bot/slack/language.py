@@ -18,6 +18,7 @@ from bot.i18n import DEFAULT_LANGUAGE, Translator, language_of
 log = logging.getLogger("bot.slack")
 
 LOOKUP_WAIT_SECONDS = 3.0
+LOOKUP_THREADS = 4
 
 
 class Languages:
@@ -36,7 +37,9 @@ class Languages:
         self._cache: dict[str, tuple[float, Translator]] = {}
         # One lookup per person at a time, however many answers are waiting for it.
         self._inflight: dict[str, Future[Translator]] = {}
-        self._pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="locale")
+        # Few threads: a burst of new people's lookups then runs mostly after their forms
+        # have opened instead of competing with them for the GIL (BENCHMARKS.md).
+        self._pool = ThreadPoolExecutor(max_workers=LOOKUP_THREADS, thread_name_prefix="locale")
         self.channel = Translator(fixed or DEFAULT_LANGUAGE)
 
     def for_user(
@@ -45,22 +48,39 @@ class Languages:
         """The reader's translator. `wait=False` never waits for Slack (for answers that go out
         in the 3-second acknowledgement): it uses the cache, else the workspace language, and
         looks the locale up in the background for next time."""
+        now, later = self.now_and_later(user_id)
+        if later is None or not wait:
+            return now
+        try:
+            return later.result(timeout=timeout)
+        except Exception:  # failed, or not back in time: the workspace language
+            return self.channel
+
+    def known(self, user_id: str) -> Translator:
+        """The reader's translator if known (cached, or one language for all), else the
+        workspace language; starts no lookup, costs no Slack call."""
         if self._fixed:
             return self.channel
         with self._lock:
             hit = self._cache.get(user_id)
+        if hit and self._clock() - hit[0] < self._ttl:
+            return hit[1]
+        return self.channel
+
+    def now_and_later(self, user_id: str) -> tuple[Translator, Future[Translator] | None]:
+        """The translator to use at once, and, when that is only the workspace language
+        standing in for a locale not known yet, the lookup under way (else None)."""
+        if self._fixed:
+            return self.channel, None
+        with self._lock:
+            hit = self._cache.get(user_id)
             if hit and self._clock() - hit[0] < self._ttl:
-                return hit[1]
+                return hit[1], None
             lookup = self._inflight.get(user_id)
             if lookup is None:
                 lookup = self._pool.submit(self._look_up, user_id)
                 self._inflight[user_id] = lookup
-        if not wait:
-            return self.channel
-        try:
-            return lookup.result(timeout=timeout)
-        except Exception:  # failed, or not back in time: the workspace language
-            return self.channel
+        return self.channel, lookup
 
     def _look_up(self, user_id: str) -> Translator:
         try:

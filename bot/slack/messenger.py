@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk import WebClient
@@ -33,6 +34,14 @@ def slack_error(error: SlackApiError) -> str:
         return str(response["error"]) if response is not None else "unknown_error"
     except (KeyError, TypeError):
         return "unknown_error"
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedView:
+    """A modal as views.open answered: what views.update needs to replace it safely."""
+
+    view_id: str
+    hash: str
 
 
 class Messenger:
@@ -195,5 +204,17 @@ class Messenger:
     def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
         self.client.views_publish(user_id=user_id, view=view)
 
-    def open_modal(self, trigger_id: str, view: dict[str, Any]) -> None:
-        self.client.views_open(trigger_id=trigger_id, view=view)
+    def open_modal(self, trigger_id: str, view: dict[str, Any]) -> OpenedView:
+        response = self.client.views_open(trigger_id=trigger_id, view=view)
+        shown = response.get("view") or {}
+        return OpenedView(str(shown.get("id") or ""), str(shown.get("hash") or ""))
+
+    def update_modal(self, opened: OpenedView, view: dict[str, Any]) -> bool:
+        """Replace an open form (what was typed stays: same block and action IDs). With the hash
+        Slack refuses if the person changed it meanwhile; closed or changed: left as it is."""
+        try:
+            self.client.views_update(view_id=opened.view_id, hash=opened.hash, view=view)
+            return True
+        except SlackApiError as error:
+            log.info("form %s not updated (%s)", opened.view_id, slack_error(error))
+            return False

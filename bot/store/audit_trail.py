@@ -59,8 +59,9 @@ class AuditTrail(Queries):
 
         Streams in batches of ``batch_size`` over one read-only connection, held until the
         iterator is exhausted or closed. Each dict has: request_id, channel_id, workspace,
-        campaign_id, send_id, created_send_id, requester_id, from_state (None for the creation
-        row), to_state, actor_id, at (aware UTC datetime), detail. Failures raise StoreError.
+        campaign_id, send_id, created_send_id, purpose, requester_id, from_state (None for the
+        creation row), to_state, actor_id, at (aware UTC datetime), detail. Failures raise
+        StoreError.
         """
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
@@ -72,6 +73,7 @@ class AuditTrail(Queries):
                 requests_table.c.campaign_id,
                 requests_table.c.send_id,
                 requests_table.c.created_send_id,
+                requests_table.c.purpose,
                 requests_table.c.requester_id,
                 audit_log.c.from_state,
                 audit_log.c.to_state,

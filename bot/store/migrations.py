@@ -15,7 +15,7 @@ from bot.store.engine import Database
 from bot.store.errors import StoreError
 from bot.store.schema import PAIR_SEPARATOR, metadata, schema_version_table, utcnow
 
-SCHEMA_VERSION: Final = 5
+SCHEMA_VERSION: Final = 6
 
 # A step: plain SQL, or a statement with bound parameters. New tables need no step: every
 # start runs metadata.create_all (below) before the steps, so a step may fill a new table.
@@ -59,6 +59,10 @@ MIGRATIONS: Final[dict[int, tuple[Step, ...]]] = {
     5: (
         # The per-person cap counts a requester's pending requests inside every insert.
         "CREATE INDEX ix_requests_requester_state ON requests (requester_id, state)",
+    ),
+    6: (
+        # The optional purpose the requester typed in the form (shown on the card, audited).
+        "ALTER TABLE requests ADD COLUMN purpose TEXT",
     ),
 }
 

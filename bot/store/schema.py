@@ -96,6 +96,8 @@ requests_table = sa.Table(
     sa.Column("campaign_id", sa.String(128), nullable=False),
     sa.Column("send_id", sa.String(128), nullable=True),
     sa.Column("campaign_name", sa.Text, nullable=True),
+    # What the requester said the send ID is for (optional).
+    sa.Column("purpose", sa.Text, nullable=True),
     sa.Column("state", sa.String(16), nullable=False),
     # The state before the last transition: lets one UPDATE report which from-state it matched.
     sa.Column("previous_state", sa.String(16), nullable=True),

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from slack_sdk.models.views import View
+
 from bot.domain.models import RequestState
 from tests.standins.slack import SlackStandIn
 from tests.support.bots import InProcessBots
 from tests.support.constants import APPROVE, APPROVER, CAMPAIGN, CHANNEL, OUTSIDER, REQUESTER
 from tests.support.shown import all_text
 from tests.support.waits import wait_for_state
+
+
+def input_ids(view: dict[str, Any]) -> list[tuple[str, str]]:
+    inputs = [b for b in view["blocks"] if b["type"] == "input"]
+    return [(b["block_id"], b["element"]["action_id"]) for b in inputs]
 
 
 def test_with_sendid_language_de_everything_a_person_sees_is_german(
@@ -17,7 +26,7 @@ def test_with_sendid_language_de_everything_a_person_sees_is_german(
     view = bot.open_form()
     assert view["title"]["text"] == "Sende-ID anfordern"
     labels = [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"]
-    assert labels == ["Campaign-ID", "Sende-ID"]
+    assert labels == ["Campaign-ID", "Sende-ID", "Zweck"]
     errors = bot.submit(view, {"campaign_id": "falsch", "send_id": "mit leerzeichen"}).json()
     assert "keine Campaign-ID" in errors["errors"]["campaign_id"]
     assert "Leerzeichen" in errors["errors"]["send_id"]
@@ -50,9 +59,20 @@ def test_private_answers_follow_the_readers_locale_while_the_card_uses_the_works
     slack.users[REQUESTER] = {"locale": "de-DE"}
     slack.users[OUTSIDER] = {"locale": "en-US"}
     bot = bots.start()
-    view = bot.open_form(user=REQUESTER)
+    # The first form opens at once in the workspace language, then, once users.info has told
+    # the requester's locale, shows itself in German (the same form: same seal, same inputs).
+    opened = bot.open_form(user=REQUESTER)
+    assert opened["title"]["text"] == "Request a send ID"
+    relabelled = slack.wait_for_call("views.update").params
+    view = relabelled["view"]
+    View(**view).validate_json()
     assert view["title"]["text"] == "Sende-ID anfordern"  # the requester reads German
+    assert view["private_metadata"] == opened["private_metadata"]
+    assert input_ids(view) == input_ids(opened) != []  # what was typed stays
+    # Known now: the next form opens in German straight away, and is not updated.
+    assert bot.open_form(user=REQUESTER)["title"]["text"] == "Sende-ID anfordern"
     request = bot.request(CAMPAIGN, "mixed_1")
+    assert len(slack.calls_to("views.update")) == 1
     card = all_text(bot.card_posts(CHANNEL)[-1].params)
     assert "Send ID request" in card  # the channel gets the workspace language
     bot.click(APPROVE, request.id, user=OUTSIDER)

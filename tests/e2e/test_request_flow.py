@@ -30,7 +30,7 @@ def test_sendid_opens_the_request_form_with_the_channel_in_its_metadata(bot: Sla
     assert view["callback_id"] == REQUEST_MODAL
     assert CHANNEL in view["private_metadata"]
     labels = [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"]
-    assert labels == ["Campaign ID", "Send ID"]
+    assert labels == ["Campaign ID", "Send ID", "Purpose"]
 
 
 def test_sendid_with_arguments_prefills_the_form(bot: SlackDriver) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -20,14 +21,13 @@ from bot.slack.actor import Actor
 from bot.slack.context import BotContext, bot_context
 from bot.slack.form_metadata import ModalMetadata
 from bot.slack.listeners.interaction import reporting
+from bot.slack.messenger import OpenedView
 from bot.slack.views import ids, modals, texts
 from bot.slack.views.labels import shown_workspace
 
 log = logging.getLogger("bot.slack")
 
 COMMAND = "/sendid"
-# The trigger_id dies 3 s after the command: the form waits only this long for the locale.
-FORM_LOCALE_WAIT_SECONDS = 0.3
 HISTORY_LENGTH = 10
 
 
@@ -62,7 +62,8 @@ def sendid(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     bot = bot_context(context)
     actor = Actor.from_command(command)
     words = str(command.get("text") or "").split()
-    typed = Invocation(bot, ack, actor, words, bot.t_for(actor.user_id, wait=False))
+    # The locale as far as known: no users.info call competes with the acknowledgement.
+    typed = Invocation(bot, ack, actor, words, bot.languages.known(actor.user_id))
     first = words[0].lower() if words else ""
     if first in ANYWHERE:
         ANYWHERE[first](typed)
@@ -70,6 +71,8 @@ def sendid(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
         typed.answer(texts.not_permitted_text(typed.t, bot.policy.allowed_channels))
     else:
         IN_PERMITTED_CHANNELS.get(first, open_form)(typed)
+    # Acknowledged: now look the locale up for next time, if it is not known yet.
+    bot.t_for(actor.user_id, wait=False)
 
 
 def _is_direct_message(command: dict[str, Any]) -> bool:
@@ -124,14 +127,44 @@ def open_form(typed: Invocation) -> None:
     send_id = typed.words[1] if len(typed.words) > 1 else ""
     with reporting(bot, actor, Msg.DOING_OPEN_FORM):
         example = bot.rules_for(typed.channel_id).send_id_example
-        t = bot.t_for(actor.user_id, timeout=FORM_LOCALE_WAIT_SECONDS)
         sealed = bot.forms.seal(
             ModalMetadata(typed.channel_id), form=ids.REQUEST_MODAL, user_id=actor.user_id
         )
-        view = modals.request_modal(
-            t, typed.channel_id, campaign_id, send_id, example, private_metadata=sealed
-        )
-        bot.messenger.open_modal(actor.trigger_id, view)
+
+        def form(t: Translator) -> dict[str, Any]:
+            return modals.request_modal(
+                t, typed.channel_id, campaign_id, send_id, example, private_metadata=sealed
+            )
+
+        # The form opens at once, in the person's language if known, else in the workspace
+        # language, relabelled when users.info has told theirs (looked up only now, so that
+        # the lookup does not compete with the form): waiting for it first made every new
+        # marketer's form a Slack round trip later.
+        shown = bot.languages.known(actor.user_id)
+        opened = bot.messenger.open_modal(actor.trigger_id, form(shown))
+        now, later = bot.languages.now_and_later(actor.user_id)
+        relabel = partial(_relabel, bot, opened, shown, form)
+        if later is None:
+            relabel(now)  # known meanwhile (another of their requests looked it up)
+        else:
+            later.add_done_callback(lambda lookup: relabel(lookup.result()))
+
+
+def _relabel(
+    bot: BotContext,
+    opened: OpenedView,
+    shown: Translator,
+    form: Callable[[Translator], dict[str, Any]],
+    t: Translator,
+) -> None:
+    """The person's language is known: if the form opened in another, show it in theirs
+    (Slack keeps what was typed)."""
+    if t.language == shown.language or not opened.view_id:
+        return
+    try:
+        bot.messenger.update_modal(opened, form(t))
+    except Exception:  # may run in the locale pool: nobody else would log it
+        log.exception("form %s not relabelled", opened.view_id)
 
 
 def _history(typed: Invocation) -> str:

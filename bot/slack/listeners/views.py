@@ -86,6 +86,7 @@ def submit_request(
             requester_id=form.user_id,
             raw_campaign_id=form.value(ids.CAMPAIGN_BLOCK),
             raw_send_id=form.value(ids.SEND_ID_BLOCK),
+            raw_purpose=form.value(ids.PURPOSE_BLOCK),
             # Slack's view ID: a replayed submission carries the same one.
             submission_key=str(view.get("id") or "")[:SUBMISSION_KEY_MAX] or None,
         )

@@ -40,6 +40,8 @@ SLACK_ERROR_MAX = 100
 TEXT_CAMPAIGN_MAX = 80
 # Approvers named on the card; a longer list ends in "and N more".
 APPROVERS_SHOWN_MAX = 10
+# The form takes 300 characters; an older or edited row is cut to what a card can hold.
+PURPOSE_SHOWN_MAX = 500
 # States whose card still shows the quota: the decision (or a retry) spends it.
 QUOTA_STATES = frozenset({RequestState.PENDING, RequestState.APPROVED, RequestState.FAILED})
 
@@ -155,8 +157,11 @@ def approval_card(
     blocks: list[Block] = [
         header(t, request),
         {"type": "section", "fields": _fields(t, request, facts)},
-        context(status_line(t, request)),
     ]
+    if request.purpose:
+        purpose = md.inert(request.purpose, PURPOSE_SHOWN_MAX)
+        blocks.append(section(f"{t(Msg.FIELD_PURPOSE)}\n{purpose}"))
+    blocks.append(context(status_line(t, request)))
     if request.state is RequestState.PENDING:
         blocks.append(
             {

@@ -25,6 +25,7 @@ REJECT_MODAL: Final = "sendid_reject_reason"
 # ---- form inputs (block_id; the input element inside each is INPUT_ACTION) ---------------------
 CAMPAIGN_BLOCK: Final = "campaign_id"
 SEND_ID_BLOCK: Final = "send_id"
+PURPOSE_BLOCK: Final = "purpose"
 REASON_BLOCK: Final = "reason"
 INPUT_ACTION: Final = "value"
 

@@ -45,6 +45,13 @@ def request_modal(
         initial=send_id,
         placeholder=plain_text(naming_example or t(Msg.MODAL_SEND_ID_PLACEHOLDER)),
     )
+    # No max_length: a longer purpose gets the bot's own inline error, in the reader's words.
+    purpose = _free_text(
+        ids.PURPOSE_BLOCK,
+        t(Msg.MODAL_PURPOSE_LABEL),
+        t(Msg.MODAL_PURPOSE_HINT),
+        placeholder=plain_text(t(Msg.MODAL_PURPOSE_PLACEHOLDER)),
+    )
     where = context(t(Msg.MODAL_REQUEST_CONTEXT, channel=md.channel(channel_id)))
     return {
         "type": "modal",
@@ -53,19 +60,14 @@ def request_modal(
         "title": plain_text(t(Msg.MODAL_REQUEST_TITLE)),
         "submit": plain_text(t(Msg.MODAL_REQUEST_SUBMIT)),
         "close": plain_text(t(Msg.MODAL_CANCEL)),
-        "blocks": [campaign, send, where],
+        "blocks": [campaign, send, purpose, where],
     }
 
 
 def reject_modal(t: Translator, *, private_metadata: str) -> dict[str, Any]:
     """The optional reason of a rejection; `private_metadata` seals the channel and request."""
-    reason = _text_field(
-        ids.REASON_BLOCK,
-        t(Msg.MODAL_REASON_LABEL),
-        t(Msg.MODAL_REASON_HINT),
-        optional=True,
-        multiline=True,
-        max_length=REASON_MAX,
+    reason = _free_text(
+        ids.REASON_BLOCK, t(Msg.MODAL_REASON_LABEL), t(Msg.MODAL_REASON_HINT), max_length=REASON_MAX
     )
     return {
         "type": "modal",
@@ -76,6 +78,11 @@ def reject_modal(t: Translator, *, private_metadata: str) -> dict[str, Any]:
         "close": plain_text(t(Msg.MODAL_BACK)),
         "blocks": [reason],
     }
+
+
+def _free_text(block_id: str, label: str, hint: str, **element: Any) -> Block:
+    """An optional multiline input for a few sentences."""
+    return _text_field(block_id, label, hint, optional=True, multiline=True, **element)
 
 
 def _text_field(

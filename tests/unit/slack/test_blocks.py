@@ -363,7 +363,7 @@ META = "sealed-elsewhere"  # the views pass private_metadata on as given
 def test_an_empty_request_modal_has_no_initial_values() -> None:
     view = modals.request_modal(t, CHANNEL, private_metadata=META)
     fields = inputs(view)
-    assert set(fields) == {ids.CAMPAIGN_BLOCK, ids.SEND_ID_BLOCK}
+    assert set(fields) == {ids.CAMPAIGN_BLOCK, ids.SEND_ID_BLOCK, ids.PURPOSE_BLOCK}
     assert all("initial_value" not in element for element in fields.values())
     assert view["callback_id"] == ids.REQUEST_MODAL
 
@@ -480,7 +480,8 @@ def test_no_user_or_braze_text_can_form_a_mention_link_or_ping(
         rest = without_bot_tokens(string, tokens)
         assert "<" not in rest, (string, rest)
     if campaign_name:
-        assert md.inert(campaign_name) in card.card_text(tr, request)  # shown, not dropped
+        shown = md.inert(campaign_name, card.TEXT_CAMPAIGN_MAX)
+        assert shown in card.card_text(tr, request)  # shown, not dropped
 
 
 @pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)

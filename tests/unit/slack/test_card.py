@@ -5,11 +5,13 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from slack_sdk.models.views import View
 
 from bot.domain.models import RequestState
+from bot.domain.validation import check_form
 from bot.i18n import SUPPORTED_LANGUAGES, Translator
 from bot.slack import mrkdwn as md
-from bot.slack.views import card
+from bot.slack.views import card, ids, modals, texts
 from tests.support.constants import APPROVER, APPROVER_GROUP, CAMPAIGN, REQUESTER
 from tests.support.shown import valid_blocks
 from tests.unit.slack.test_blocks import (
@@ -121,3 +123,34 @@ def test_the_card_is_valid_block_kit_with_hostile_text() -> None:
     blocks = valid_blocks(card.approval_card(t, request, FACTS))
     assert all("://" not in text for text in mrkdwn_texts(blocks))
     assert CREATED_AT  # the fixtures' moment, for the reader
+
+
+# ---- the purpose -------------------------------------------------------------------------------
+
+
+def test_the_request_form_has_an_optional_multiline_purpose_field() -> None:
+    for tr, label in ((t, "Purpose"), (de, "Zweck")):
+        view = modals.request_modal(tr, "C0CAMPAIGNS", private_metadata="sealed")
+        View(**view).validate_json()
+        (purpose,) = [b for b in view["blocks"] if b.get("block_id") == ids.PURPOSE_BLOCK]
+        assert purpose["optional"] is True and purpose["label"]["text"] == label
+        assert purpose["element"]["multiline"] is True
+
+
+def test_a_purpose_is_shown_on_the_card_inert_and_on_one_line() -> None:
+    request = make_request(purpose="Second wave\n*EU* only, see https://x.example <!here>")
+    blocks = valid_blocks(card.approval_card(t, request, FACTS))
+    (shown_purpose,) = [text for text in mrkdwn_texts(blocks) if text.startswith("*Purpose*")]
+    _label, value = shown_purpose.split("\n")
+    assert value.startswith("Second wave \u2217EU\u2217 only")
+    assert "://" not in value and "&lt;!here&gt;" in value
+    assert not any("Purpose" in text for text in mrkdwn_texts(shown(S.PENDING)))
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_a_purpose_over_300_characters_is_refused_with_its_length(language: str) -> None:
+    assert check_form(CAMPAIGN, None, "x" * 300)[1] == {}
+    _clean, found = check_form(CAMPAIGN, None, "  " + "x" * 301 + "  ")
+    error = texts.problem_text(Translator(language), found["purpose"])
+    assert "300" in error and "301" in error
+    assert check_form(CAMPAIGN, None, "   ")[0].purpose is None

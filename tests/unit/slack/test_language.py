@@ -77,3 +77,33 @@ def test_a_fixed_workspace_language_never_looks_anything_up() -> None:
     assert languages.for_user("U1").language == "de"
     assert languages.channel.language == "de"
     assert directory.lookups == []
+
+
+def test_known_never_looks_anything_up_and_uses_the_workspace_language_until_it_is_known() -> None:
+    directory = LocaleDirectory({"U1": "de-DE"})
+    languages = Languages(None, directory)
+    assert languages.known("U1").language == "en"
+    assert directory.lookups == []
+    assert languages.for_user("U1").language == "de"
+    assert languages.known("U1").language == "de"
+
+
+def test_now_and_later_answers_at_once_and_hands_over_the_lookup_while_the_locale_is_unknown() -> (
+    None
+):
+    directory = LocaleDirectory({"U1": "de-DE"}, delay=0.3)
+    languages = Languages(None, directory)
+    started = time.monotonic()
+    now, later = languages.now_and_later("U1")
+    assert now.language == "en" and time.monotonic() - started < 0.1
+    assert later is not None and later.result(timeout=3).language == "de"
+    # Known now: the German translator at once, nothing to wait for, no second lookup.
+    now, later = languages.now_and_later("U1")
+    assert now.language == "de" and later is None
+    assert directory.lookups == ["U1"]
+
+
+def test_now_and_later_with_a_fixed_language_has_nothing_to_wait_for() -> None:
+    languages = Languages("de", LocaleDirectory({"U1": "en-US"}))
+    now, later = languages.now_and_later("U1")
+    assert now.language == "de" and later is None
