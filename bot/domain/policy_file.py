@@ -15,6 +15,7 @@ Pure domain: the caller reads the environment and hands in the path and the perm
     campaigns = "any"               # lift the defaults' allow-list for this channel
     send_id_pattern = ""            # lift the defaults' naming rule for this channel
     braze_workspace = "eu"          # this channel's campaigns live in another Braze workspace
+    notify = "dm"                   # approvers get a DM with buttons ("mention" | "dm" | "none")
 
     [workspaces.eu]                 # a Braze workspace besides "default" (see workspaces.py)
     rest_endpoint = "https://rest.fra-01.braze.eu"
@@ -47,6 +48,7 @@ from typing import Any
 
 from bot.domain import problems
 from bot.domain.errors import ConfigurationError
+from bot.domain.notify import DEFAULT_NOTIFY, parse_notify
 from bot.domain.policy import CHANNEL_ID, USER_ID, USERGROUP_ID, ApproverSet
 from bot.domain.policy_lines import (
     Report,
@@ -92,6 +94,7 @@ RULE_KEYS = (
     "send_id_example",
     "ttl_hours",
     "braze_workspace",
+    "notify",
 )
 
 _Fields = dict[str, Any]  # ChannelRules fields a table sets; None: explicitly "no restriction"
@@ -107,6 +110,7 @@ class ChannelRules:
     send_id_example: str | None = None  # set exactly when send_id_pattern is
     ttl: timedelta | None = None
     braze_workspace: str = DEFAULT_WORKSPACE  # where the channel's campaigns live
+    notify: str = DEFAULT_NOTIFY  # how approvers are reached at request time (bot.domain.notify)
 
 
 @dataclass(frozen=True)
@@ -298,6 +302,8 @@ def _parse_rules(table: object, where: str, report: Report, workspaces: Collecti
         at = f"{where}.braze_workspace"
         if name := parse_workspace_choice(table["braze_workspace"], at, report, workspaces):
             found["braze_workspace"] = name
+    if "notify" in table and (how := parse_notify(table["notify"], f"{where}.notify", report)):
+        found["notify"] = how
     return found
 
 

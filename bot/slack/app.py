@@ -154,7 +154,9 @@ def build_context(
         messenger=messenger,
         languages=languages,
         forms=FormSeal(form_seal_secret(settings)),
-        notifier=Notifier(policy, messenger, languages, service, key_variables or {}),
+        notifier=Notifier(
+            policy, messenger, languages, service, key_variables or {}, policy_file.rules_for
+        ),
         rules_for=policy_file.rules_for,
     )
 

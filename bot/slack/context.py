@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from slack_bolt import BoltContext
+from slack_sdk.errors import SlackApiError
 
 from bot.domain.models import QuotaSnapshot, RequestState, SendIdRequest
 from bot.domain.policy import MembershipLookupError, Policy, Refusal
@@ -137,9 +138,17 @@ class BotContext:
     def show_card(self, request: SendIdRequest) -> str | None:
         """Post the request's approval card and remember where it is; None when Slack refused
         it and the requester was told the fix instead (see `Messenger.post_card`)."""
-        ts = self.messenger.post_card(request, self.card_facts(request))
+        mention = self.notifier.card_mentions(request)
+        ts = self.messenger.post_card(request, self.card_facts(request), mention)
         if ts is not None:
             self.service.record_card(request.id, ts)
+            try:
+                self.notifier.at_request_time(replace(request, card_ts=ts))
+            except (SlackApiError, MembershipLookupError):
+                # The card is up and recorded; the half-TTL reminder mentions them later.
+                log.exception(
+                    "approvers not reached at request time", extra={"request_id": request.id}
+                )
         return ts
 
 

@@ -59,13 +59,17 @@ class Messenger:
 
     # ---- the card ---------------------------------------------------------------------------
 
-    def post_card(self, request: SendIdRequest, facts: card.CardFacts) -> str | None:
-        """Post the approval card; return its ts, or None after telling the requester the fix."""
+    def post_card(
+        self, request: SendIdRequest, facts: card.CardFacts, mention: str = ""
+    ) -> str | None:
+        """Post the approval card; return its ts, or None after telling the requester the fix.
+        `mention`: whom its notification pings besides what the card shows (the approvers)."""
         t = self.languages.channel
+        text = card.card_text(t, request)
         try:
             response = self.client.chat_postMessage(
                 channel=request.channel_id,
-                text=card.card_text(t, request),
+                text=f"{text} {mention}" if mention else text,
                 blocks=card.approval_card(t, request, facts),
                 unfurl_links=False,
                 unfurl_media=False,

@@ -10,11 +10,13 @@ mentioned instead, so one setting can never make the bot DM a whole company.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from bot.domain import notify
 from bot.domain.models import RequestState, SendIdRequest
 from bot.domain.policy import ApproverSet, MembershipLookupError, Policy
+from bot.domain.policy_file import EMPTY_POLICY_FILE, ChannelRules
 from bot.domain.service import SendIdService
 from bot.slack.language import Languages
 from bot.slack.messenger import Messenger
@@ -44,6 +46,7 @@ class Notifier:
         languages: Languages,
         service: SendIdService,
         key_variables: Mapping[str, str],
+        rules_for: Callable[[str], ChannelRules] = EMPTY_POLICY_FILE.rules_for,
     ) -> None:
         self.policy = policy
         self.messenger = messenger
@@ -51,6 +54,8 @@ class Notifier:
         self.service = service
         # Each Braze workspace's key variable (a name, never the key), for the admins' DM.
         self.key_variables = dict(key_variables)
+        # The channel's policy (its `notify`: how approvers are reached at request time).
+        self.rules_for = rules_for
 
     # ---- who ------------------------------------------------------------------------------
 
@@ -97,6 +102,34 @@ class Notifier:
         return Recipients(tuple(sorted(users)), tuple(too_large))
 
     # ---- telling --------------------------------------------------------------------------
+
+    def card_mentions(self, request: SendIdRequest) -> str:
+        """Whom the card's notification pings when it is posted: the approvers, where the
+        channel's `notify` is "mention" (the default); nobody otherwise."""
+        if self.rules_for(request.channel_id).notify != notify.MENTION:
+            return ""
+        return self.approver_mentions(request)
+
+    def at_request_time(self, request: SendIdRequest) -> None:
+        """With `notify = "dm"`: DM each approver of a request whose card was just posted
+        (a user group's members up to GROUP_DM_LIMIT); a larger group is mentioned in the
+        card's thread instead."""
+        if self.rules_for(request.channel_id).notify != notify.DM:
+            return
+        reached = self.recipients(self.deciders(request), leave_out=request.requester_id)
+        self._dm_approvers(request, reached.user_ids)
+        if reached.mentioned_groups:
+            t = self.languages.channel
+            text = notices.approvers_mentioned(t, request, [], reached.mentioned_groups)
+            self.messenger.reply(request, text)
+
+    def _dm_approvers(self, request: SendIdRequest, user_ids: tuple[str, ...]) -> None:
+        permalink = self.messenger.permalink(request)
+        for user_id in user_ids:
+            text, blocks = notices.approver_dm(self.languages.for_user(user_id), request, permalink)
+            # Remembered first: the approver may click the moment the DM arrives.
+            self.service.notices.record_dm(request.id, user_id)
+            self.messenger.dm(user_id, text, blocks)
 
     def tell_admins(self, request: SendIdRequest) -> int:
         """DM each admin what broke in the bot's Braze setup, with the Retry only they get.

@@ -24,6 +24,7 @@ from tests.support.constants import (
     CHANNEL,
     GROUP_APPROVER,
     PRIVATE_CHANNEL,
+    REJECT,
     REQUESTER,
     RETRY,
 )
@@ -228,3 +229,96 @@ def test_one_workspace_running_out_neither_blocks_nor_announces_another(
     again = bot.request(CAMPAIGN, "home_again", channel=PRIVATE_CHANNEL)
     bot.click(APPROVE, again.id, user=APPROVER, channel=PRIVATE_CHANNEL)
     wait_for_state(bot.store, again.id, RequestState.CREATED)
+
+
+# ---- approvers are reached at request time -----------------------------------------------------
+
+MEMBERS_OF_A_LARGE_GROUP = [f"U0MEMBER{n:02d}" for n in range(21)]  # one more than are DMed
+ASKS = {"en": "asks for a send ID", "de": "bittet um eine Sende-ID"}
+
+
+def notify_bot(bots: InProcessBots, tmp_path: Path, how: str, **settings: Any) -> SlackDriver:
+    """A bot whose policy file sets `notify = how` for every channel."""
+    path = tmp_path / "notify.toml"
+    path.write_text(f'[defaults]\nnotify = "{how}"\n', encoding="utf-8")
+    return bots.start(sendid_policy_file=str(path), **settings)
+
+
+def card_post(bot: SlackDriver) -> dict[str, Any]:
+    (post,) = bot.card_posts(CHANNEL)
+    return valid_message(post.params)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_by_default_the_card_mentions_its_approvers_in_its_notification(
+    bots: InProcessBots, language: str
+) -> None:
+    bot = bots.start(sendid_language=language)
+    request = bot.request(CAMPAIGN, "mentioned")
+    text = card_post(bot)["text"]
+    assert f"<@{APPROVER}>" in text and "<!subteam^S0APPROVERS>" in text
+    assert ASKS[language] in text
+    assert text.count(f"<@{REQUESTER}>") == 1  # named as the requester, not pinged as approver
+    assert dms_to(bot.slack, APPROVER) == [] and bot.thread_replies(request) == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_with_notify_dm_each_approver_gets_a_dm_with_the_cards_link_and_its_buttons(
+    bots: InProcessBots, braze: BrazeStandIn, tmp_path: Path, language: str
+) -> None:
+    bot = notify_bot(bots, tmp_path, "dm", sendid_language=language)
+    request = bot.request(CAMPAIGN, "dmed")
+    # The approver and the approver group's member (a group of one), never the requester.
+    for user in (APPROVER, GROUP_APPROVER):
+        dm = wait_for_dm(bot.slack, user)
+        assert f"/archives/{CHANNEL}/p" in dm["blocks"][0]["text"]["text"]  # the permalink
+        assert [b["action_id"] for b in buttons(dm["blocks"])] == [APPROVE, REJECT]
+    assert dms_to(bot.slack, REQUESTER) == []
+    assert bot.thread_replies(request) == []  # everyone was reached by DM
+    assert f"<@{APPROVER}>" not in card_post(bot)["text"]
+    # Approve in the DM: the same checks, the same one Braze call; the second click hears who.
+    bot.click(APPROVE, request.id, user=APPROVER, channel="D0APPROVER")
+    wait_for_state(bot.store, request.id, RequestState.CREATED, announced=True)
+    bot.click(APPROVE, request.id, user=GROUP_APPROVER, channel="D0LEAD")
+    answer = bot.slack.wait_for_call(
+        "chat.postMessage",
+        predicate=lambda c: (
+            c.params["channel"] == GROUP_APPROVER and not buttons(c.params.get("blocks"))
+        ),
+    )
+    assert f"<@{APPROVER}>" in answer.params["text"]  # who was first
+    assert len(braze.create_calls()) == 1
+
+
+def test_a_dm_click_counts_only_for_the_person_the_bot_sent_the_dm(
+    bot: SlackDriver, braze: BrazeStandIn
+) -> None:
+    request = bot.request(CAMPAIGN, "dm_only")  # notify = "mention": nobody was DMed
+    # An approver's click from a DM the bot never sent them is no click on the card.
+    bot.click(APPROVE, request.id, user=APPROVER, channel="D0APPROVER")
+    wait_for_dm(bot.slack, APPROVER)  # the refusal
+    assert stored(bot.store, request.id).state is RequestState.PENDING
+    assert braze.create_calls() == []
+
+
+def test_a_group_larger_than_twenty_is_mentioned_not_dmed_member_by_member(
+    bots: InProcessBots, slack: SlackStandIn, tmp_path: Path
+) -> None:
+    slack.usergroups["S0EVERYONE"] = MEMBERS_OF_A_LARGE_GROUP
+    bot = notify_bot(bots, tmp_path, "dm", sendid_approvers=f"{APPROVER},S0EVERYONE")
+    request = bot.request(CAMPAIGN, "large_group")
+    wait_for_dm(bot.slack, APPROVER)
+    first = valid_message(bot.wait_for_thread_reply(request)[0].params)
+    assert "<!subteam^S0EVERYONE>" in first["text"] and f"<@{APPROVER}>" not in first["text"]
+    assert all(dms_to(slack, member) == [] for member in MEMBERS_OF_A_LARGE_GROUP)
+
+
+def test_with_notify_none_nobody_is_pinged_at_request_time(
+    bots: InProcessBots, tmp_path: Path
+) -> None:
+    bot = notify_bot(bots, tmp_path, "none")
+    request = bot.request(CAMPAIGN, "quiet")
+    time.sleep(0.5)
+    assert f"<@{APPROVER}>" not in card_post(bot)["text"]
+    assert bot.thread_replies(request) == []
+    assert dms_to(bot.slack, APPROVER) == dms_to(bot.slack, GROUP_APPROVER) == []

@@ -10,8 +10,10 @@ from bot.domain.models import FailureKind, SendIdRequest
 from bot.domain.workspaces import DEFAULT_WORKSPACE
 from bot.i18n import Msg, Translator
 from bot.slack import mrkdwn as md
+from bot.slack.views import ids
+from bot.slack.views.card import decision_buttons
 from bot.slack.views.elements import Block, section
-from bot.slack.views.labels import campaign_label
+from bot.slack.views.labels import campaign_label, date, send_id_label
 from bot.slack.views.replies import BRAZE_MESSAGE_MAX, retry_row
 
 _ADMIN_DETAIL = {
@@ -74,3 +76,43 @@ def admin_setup_dm(
     )
     blocks = [section(head), section(next_step), retry_row(t, request)]
     return t(Msg.ADMIN_SETUP_TEXT), blocks
+
+
+def approvers_mentioned(
+    t: Translator, request: SendIdRequest, user_ids: Sequence[str], group_ids: Sequence[str]
+) -> str:
+    """The card's first thread message: the approvers it mentions are asked to decide."""
+    return t(
+        Msg.NOTIFY_MENTION,
+        approvers=mentions(user_ids, group_ids),
+        requester=md.user(request.requester_id),
+        campaign=campaign_label(request),
+        expires=date(t, request.expires_at),
+    )
+
+
+def approver_dm(
+    t: Translator, request: SendIdRequest, permalink: str | None
+) -> tuple[str, list[Block]]:
+    """An approver's DM at request time: what is asked, a link to the card, and the same
+    Approve and Reject as on the card (a click here acts exactly like one there)."""
+    line = t(
+        Msg.NOTIFY_DM,
+        requester=md.user(request.requester_id),
+        campaign=campaign_label(request),
+        channel=md.channel(request.channel_id),
+        send_id=send_id_label(t, request),
+        card=card_link(t, permalink) or md.channel(request.channel_id),
+        expires=date(t, request.expires_at),
+    )
+    text = t(
+        Msg.NOTIFY_DM_TEXT,
+        requester=md.user(request.requester_id),
+        campaign=campaign_label(request),
+    )
+    row = {
+        "type": "actions",
+        "block_id": ids.row_id(ids.DECISION_ROW, request.id),
+        "elements": decision_buttons(t, request),
+    }
+    return text, [section(line), row]

@@ -153,6 +153,13 @@ def test_what_neither_the_file_nor_the_channel_sets_is_left_to_the_environment()
     assert policy.rules_for(OTHER_CHANNEL).ttl is None  # SENDID_REQUEST_TTL_HOURS
 
 
+def test_approvers_are_mentioned_unless_a_channel_says_dm_or_none() -> None:
+    policy = parse(f'[defaults]\nnotify = "dm"\n\n[channels.{CHANNEL}]\nnotify = "none"\n')
+    assert policy.rules_for(CHANNEL).notify == "none"
+    assert policy.rules_for(PRIVATE_CHANNEL).notify == "dm"
+    assert parse("").rules_for(CHANNEL).notify == "mention"
+
+
 def test_an_empty_file_sets_nothing() -> None:
     assert parse("") == EMPTY_POLICY_FILE
     assert EMPTY_POLICY_FILE.rules_for(CHANNEL) == ChannelRules()
@@ -207,14 +214,14 @@ def test_the_parsed_policy_cannot_be_changed() -> None:
         pytest.param(
             "[defaults]\nttl = 1\n",
             f"{S}: defaults.ttl: unknown key (known: approvers, campaigns, send_id_pattern, "
-            "send_id_example, ttl_hours, braze_workspace)",
+            "send_id_example, ttl_hours, braze_workspace, notify)",
             id="unknown-key-in-defaults",
         ),
         pytest.param(
             f"[channels.{CHANNEL}]\napprover = ['U0LEAD']\n",
             f"{S}: channels.{CHANNEL}.approver: unknown key (did you mean approvers? known: "
             "approvers, campaigns, send_id_pattern, send_id_example, ttl_hours, "
-            "braze_workspace)",
+            "braze_workspace, notify)",
             id="unknown-key-in-a-channel",
         ),
         pytest.param(
@@ -379,6 +386,16 @@ def test_the_parsed_policy_cannot_be_changed() -> None:
             "[defaults]\nsend_id_pattern = '.*'\nsend_id_example = 1\n",
             f"{S}: defaults.send_id_example: must be a string, not a number",
             id="example-not-a-string",
+        ),
+        pytest.param(
+            '[defaults]\nnotify = "slack"\n',
+            f'{S}: defaults.notify: "slack" is not one of "mention", "dm", "none"',
+            id="notify-unknown",
+        ),
+        pytest.param(
+            "[defaults]\nnotify = true\n",
+            f'{S}: defaults.notify: must be "mention", "dm" or "none" in a string, not true/false',
+            id="notify-not-a-string",
         ),
     ],
 )
