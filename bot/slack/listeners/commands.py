@@ -126,28 +126,36 @@ def open_form(typed: Invocation) -> None:
     campaign_id = typed.words[0] if typed.words else ""
     send_id = typed.words[1] if len(typed.words) > 1 else ""
     with reporting(bot, actor, Msg.DOING_OPEN_FORM):
-        example = bot.rules_for(typed.channel_id).send_id_example
-        sealed = bot.forms.seal(
-            ModalMetadata(typed.channel_id), form=ids.REQUEST_MODAL, user_id=actor.user_id
+        open_request_form(bot, actor, typed.channel_id, campaign_id, send_id)
+
+
+def open_request_form(
+    bot: BotContext, actor: Actor, channel_id: str, campaign_id: str, send_id: str
+) -> None:
+    """Open the request form for `channel_id`, pre-filled, in answer to `actor`'s trigger (also
+    for "Request again" on a card)."""
+    example = bot.rules_for(channel_id).send_id_example
+    sealed = bot.forms.seal(
+        ModalMetadata(channel_id), form=ids.REQUEST_MODAL, user_id=actor.user_id
+    )
+
+    def form(t: Translator) -> dict[str, Any]:
+        return modals.request_modal(
+            t, channel_id, campaign_id, send_id, example, private_metadata=sealed
         )
 
-        def form(t: Translator) -> dict[str, Any]:
-            return modals.request_modal(
-                t, typed.channel_id, campaign_id, send_id, example, private_metadata=sealed
-            )
-
-        # The form opens at once, in the person's language if known, else in the workspace
-        # language, relabelled when users.info has told theirs (looked up only now, so that
-        # the lookup does not compete with the form): waiting for it first made every new
-        # marketer's form a Slack round trip later.
-        shown = bot.languages.known(actor.user_id)
-        opened = bot.messenger.open_modal(actor.trigger_id, form(shown))
-        now, later = bot.languages.now_and_later(actor.user_id)
-        relabel = partial(_relabel, bot, opened, shown, form)
-        if later is None:
-            relabel(now)  # known meanwhile (another of their requests looked it up)
-        else:
-            later.add_done_callback(lambda lookup: relabel(lookup.result()))
+    # The form opens at once, in the person's language if known, else in the workspace
+    # language, relabelled when users.info has told theirs (looked up only now, so that
+    # the lookup does not compete with the form): waiting for it first made every new
+    # marketer's form a Slack round trip later.
+    shown = bot.languages.known(actor.user_id)
+    opened = bot.messenger.open_modal(actor.trigger_id, form(shown))
+    now, later = bot.languages.now_and_later(actor.user_id)
+    relabel = partial(_relabel, bot, opened, shown, form)
+    if later is None:
+        relabel(now)  # known meanwhile (another of their requests looked it up)
+    else:
+        later.add_done_callback(lambda lookup: relabel(lookup.result()))
 
 
 def _relabel(
