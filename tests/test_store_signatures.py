@@ -76,6 +76,29 @@ def test_of_replicas_racing_with_one_signature_exactly_one_is_told_first(
     assert sorted(firsts) == [False] * 15 + [True]
 
 
+def test_a_burst_of_threads_is_written_together_and_each_signature_is_first_exactly_once(
+    store: Store,
+) -> None:
+    # 60 threads, 20 signatures three times each: written in shared transactions (group
+    # commit), yet every signature is "first time" for exactly one of its three callers.
+    signatures = [f"{i:064x}" for i in range(20)] * 3
+    firsts: list[tuple[str, bool]] = []
+    start = threading.Barrier(len(signatures))
+
+    def remember(signature: str) -> None:
+        start.wait()
+        firsts.append((signature, store.remember_signature(signature, NOW)))
+
+    threads = [threading.Thread(target=remember, args=(s,)) for s in signatures]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(firsts) == len(signatures)
+    assert sorted(s for s, first in firsts if first) == sorted(set(signatures))
+    assert store.signatures_kept() == 20
+
+
 def test_the_guard_refuses_what_another_replica_answered(database_url: str) -> None:
     with Store(database_url) as one, Store(database_url) as other:
         first, second = ReplayGuard(one), ReplayGuard(other)

@@ -99,8 +99,11 @@ ENGLISH: dict[Msg, str] = {
     Msg.CREATED_TEXT: "Send ID created: {send_id}",
     Msg.CREATED_HEAD: ":white_check_mark: *Send ID created:* {send_id}",
     Msg.USAGE_HINT: (
-        "Use it as `send_id` in `/campaigns/trigger/send` or `/messages/send` to track this "
-        "send separately in Braze's analytics."
+        "Use it in the body of `/campaigns/trigger/send` (or `/messages/send`) so Braze tracks "
+        "this send on its own:"
+    ),
+    Msg.CREATED_RESULTS_HINT: (
+        "See how it does with *Show results* below, for {days} days after the send."
     ),
     Msg.FAILED_TEXT: "Send ID not created: {words}.",
     Msg.FAILED_HEAD: (
@@ -319,9 +322,22 @@ ENGLISH: dict[Msg, str] = {
     Msg.DOING_RESULTS: "fetching the send's results",
     Msg.STATS_TITLE: "*Results of send ID {send_id}* ({campaign}), last {days} days:",
     Msg.STATS_LINE: (
-        "• *{channel}*: {sent} sent · {delivered} delivered · {opens} opens · {clicks} clicks · "
-        "{conversions} conversions"
+        "• *{channel}*: {sent} sent · {delivered} delivered · {opens} opens · {clicks} clicks"
     ),
+    Msg.STATS_CHANNEL_EMAIL: "Email",
+    Msg.STATS_CHANNEL_IOS_PUSH: "iOS push",
+    Msg.STATS_CHANNEL_ANDROID_PUSH: "Android push",
+    Msg.STATS_CHANNEL_KINDLE_PUSH: "Kindle push",
+    Msg.STATS_CHANNEL_WEB_PUSH: "Web push",
+    Msg.STATS_CHANNEL_WEBHOOK: "Webhook",
+    Msg.STATS_CHANNEL_SMS: "SMS",
+    Msg.STATS_CHANNEL_WHATS_APP: "WhatsApp",
+    Msg.STATS_CHANNEL_CONTENT_CARDS: "Content Cards",
+    Msg.STATS_CHANNEL_IN_APP_MESSAGE: "In-app message",
+    Msg.STATS_CHANNEL_TRIGGER_IN_APP_MESSAGE: "In-app message",
+    Msg.STATS_CHANNEL_LINE: "LINE",
+    # Thousands separator: 1,234.
+    Msg.NUMBER_GROUPING: ",",
     Msg.STATS_TOTAL: "Total conversions: {conversions} · unique recipients: {recipients}",
     Msg.STATS_EMPTY: "Braze reports no messages for this send ID in the last {days} days.",
     Msg.STATS_RETENTION: "Braze keeps send analytics for {days} days after the send.",

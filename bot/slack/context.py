@@ -98,8 +98,11 @@ class BotContext:
             log.warning("channel members unreadable, its requests hidden in App Home: %s", error)
             return False
 
-    def show_results(self, actor: Actor, request: SendIdRequest) -> None:
-        """Tell `actor` privately how the created send ID is doing (Braze /sends/data_series)."""
+    def show_results(
+        self, actor: Actor, request: SendIdRequest, *, in_thread: bool = False
+    ) -> None:
+        """Tell `actor` privately how the created send ID is doing (Braze /sends/data_series);
+        `in_thread`: in the card's thread, where the Show results button is."""
         t = self.t_for(actor.user_id)
         try:
             stats = self.service.send_results(request)
@@ -108,7 +111,8 @@ class BotContext:
             text = texts.results_unavailable_text(t, error.failure_kind, error.message)
         else:
             text = texts.stats_text(t, request, stats)
-        self.messenger.tell(actor, text)
+        thread = request.card_ts if in_thread and actor.channel_id == request.channel_id else None
+        self.messenger.tell(actor, text, thread_ts=thread)
 
     def settle(self, request: SendIdRequest, quota: QuotaSnapshot | None = None) -> None:
         """Show a decided request's state on its card and in its thread, and remember the reply.

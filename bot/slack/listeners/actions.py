@@ -110,11 +110,11 @@ def cancel(bot: BotContext, actor: Actor, request: SendIdRequest) -> None:
 
 @request_button(Msg.DOING_RESULTS, may_see_results)
 def results(bot: BotContext, actor: Actor, request: SendIdRequest) -> None:
-    """A created send ID's results, privately."""
+    """A created send ID's results, privately, in the card's thread (where the button is)."""
     if request.state is not RequestState.CREATED:
         _tell_decided(bot, actor, request)
         return
-    bot.show_results(actor, request)
+    bot.show_results(actor, request, in_thread=True)
 
 
 @request_button(Msg.DOING_REPOST, may_repost, answer_in_dm=True)
