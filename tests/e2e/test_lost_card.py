@@ -35,6 +35,10 @@ def dms_to(slack: SlackStandIn, user: str) -> list[dict[str, Any]]:
     ]
 
 
+def wait_for_dms(slack: SlackStandIn, user: str) -> list[dict[str, Any]]:
+    return wait_until(lambda: dms_to(slack, user))
+
+
 def thread_posts(slack: SlackStandIn, card_ts: str | None) -> int:
     return sum(
         1 for c in slack.calls_to("chat.postMessage") if c.params.get("thread_ts") == card_ts
@@ -55,7 +59,7 @@ def test_approving_in_the_app_home_a_request_whose_card_was_deleted_tells_the_tr
     done = wait_for_state(bot.store, request.id, RequestState.CREATED, announced=True)
     assert done.created_send_id == "lost_card" and len(braze.create_calls()) == 1
     for person in (REQUESTER, APPROVER):
-        (dm,) = wait_until(lambda p=person: dms_to(bot.slack, p))
+        (dm,) = wait_for_dms(bot.slack, person)
         text = all_text(dm)
         assert CARD_GONE[language] in text and "`lost_card`" in text
         assert buttons(dm["blocks"]) == []  # no button that could not act from a DM
@@ -79,7 +83,7 @@ def test_a_thread_reply_slack_keeps_refusing_is_given_up_after_bounded_attempts(
 
     wait_for_state(bot.store, request.id, RequestState.CREATED, announced=True)
     for person in (REQUESTER, APPROVER):
-        (dm,) = wait_until(lambda p=person: dms_to(bot.slack, p))
+        (dm,) = wait_for_dms(bot.slack, person)
         assert REPLY_REFUSED[language] in all_text(dm)
     time.sleep(0.5)  # more housekeeping rounds: nothing more is tried
     assert thread_posts(bot.slack, request.card_ts) == REPLY_ATTEMPTS_MAX
