@@ -311,6 +311,10 @@ GERMAN: dict[Msg, str] = {
         "Jemand anderes versucht es bereits erneut, oder die Anfrage kann nicht erneut "
         "versucht werden."
     ),
+    Msg.REPLY_DELAYED: (
+        "Braze hat geantwortet: Die Anfrage ist *{state}*. Slack hat die Antwort im Thread der "
+        "Karte vorerst abgelehnt; der Bot postet sie dort, sobald Slack sie annimmt."
+    ),
     Msg.REPOST_DONE: "Die Karte ist gepostet.",
     Msg.CARD_SAVED: "Deine Anfrage einer Sende-ID für Campaign {campaign} ist gespeichert. {fix}",
     Msg.CARD_NOT_IN_CHANNEL: (
@@ -362,6 +366,11 @@ GERMAN: dict[Msg, str] = {
     Msg.LOST_CARD_DM: (
         ":information_source: Die Karte dieser Sende-ID-Anfrage in {channel} wurde gelöscht, "
         "daher bekommen {requester} und {approver} das Ergebnis per Direktnachricht:"
+    ),
+    Msg.LOST_REPLY_DM: (
+        ":information_source: Slack hat die Antwort im Thread dieser Anfrage in {channel} "
+        "wiederholt abgelehnt, daher bekommen {requester} und {approver} das Ergebnis per "
+        "Direktnachricht:"
     ),
     Msg.DOING_CANCEL: "das Zurückziehen der Anfrage",
     Msg.BUTTON_RESULTS: "Ergebnisse anzeigen",

@@ -264,6 +264,10 @@ ENGLISH: dict[Msg, str] = {
     Msg.DOING_OPEN_FORM: "opening the send ID form",
     Msg.QUOTA_WAIT: "{problem} The request stays open until then.",
     Msg.RETRY_TAKEN: "Someone else is already retrying this request, or it cannot be retried.",
+    Msg.REPLY_DELAYED: (
+        "Braze has answered: the request is *{state}*. Slack refused the reply in the card's "
+        "thread for now; the bot posts it there as soon as Slack takes it."
+    ),
     Msg.REPOST_DONE: "Posted the approval card.",
     Msg.CARD_SAVED: "Your send ID request for campaign {campaign} is saved. {fix}",
     Msg.CARD_NOT_IN_CHANNEL: (
@@ -311,6 +315,10 @@ ENGLISH: dict[Msg, str] = {
     Msg.LOST_CARD_DM: (
         ":information_source: The card of this send ID request in {channel} was deleted, so "
         "its result comes to {requester} and {approver} by direct message:"
+    ),
+    Msg.LOST_REPLY_DM: (
+        ":information_source: Slack kept refusing the reply in this request's thread in "
+        "{channel}, so its result comes to {requester} and {approver} by direct message:"
     ),
     Msg.DOING_CANCEL: "cancelling the request",
     Msg.BUTTON_RESULTS: "Show results",

@@ -160,6 +160,7 @@ class Msg(enum.StrEnum):
     DOING_OPEN_FORM = "doing.open_form"
     QUOTA_WAIT = "quota.wait"
     RETRY_TAKEN = "retry.taken"
+    REPLY_DELAYED = "reply.delayed"
     REPOST_DONE = "repost.done"
     CARD_SAVED = "card_not_posted.saved"
     CARD_NOT_IN_CHANNEL = "card_not_posted.not_in_channel"
@@ -185,6 +186,7 @@ class Msg(enum.StrEnum):
     NOTIFY_DM_TEXT = "notify.dm.text"
     NOTIFY_DM = "notify.dm"
     LOST_CARD_DM = "lost_card.dm"
+    LOST_REPLY_DM = "lost_reply.dm"
     DOING_CANCEL = "doing.cancel"
     # send results (Braze /sends/data_series)
     BUTTON_RESULTS = "button.results"

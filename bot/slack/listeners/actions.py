@@ -8,6 +8,7 @@ they share (acknowledge, load the request, check who may act) is `interaction.re
 from __future__ import annotations
 
 from slack_bolt import App
+from slack_sdk.errors import SlackApiError
 
 from bot.domain.models import RequestState, SendIdRequest
 from bot.domain.policy import Policy, Refusal
@@ -20,6 +21,7 @@ from bot.slack.listeners.commands import open_request_form
 from bot.slack.listeners.interaction import request_button
 from bot.slack.views import ids, modals, texts
 from bot.slack.views.card import may_be_asked_again
+from bot.slack.views.labels import state_name
 
 
 def register(app: App) -> None:
@@ -70,7 +72,7 @@ def approve(bot: BotContext, actor: Actor, request: SendIdRequest) -> None:
         return
     claim = bot.service.claim_approval(request.id, actor.user_id)
     if claim.won and claim.request is not None:
-        _create_and_report(bot, claim.request)
+        _create_and_report(bot, actor, claim.request)
     else:
         _tell_decided(bot, actor, claim.request)
     _refresh_home(bot, actor)
@@ -100,7 +102,7 @@ def retry(bot: BotContext, actor: Actor, request: SendIdRequest) -> None:
     if not claim.won or claim.request is None:
         bot.messenger.tell(actor, bot.t_for(actor.user_id)(Msg.RETRY_TAKEN))
         return
-    _create_and_report(bot, claim.request)
+    _create_and_report(bot, actor, claim.request)
 
 
 @request_button(Msg.DOING_CANCEL, may_cancel)
@@ -174,10 +176,16 @@ def _quota_allows(bot: BotContext, actor: Actor, request: SendIdRequest) -> bool
     return False
 
 
-def _create_and_report(bot: BotContext, claimed: SendIdRequest) -> None:
+def _create_and_report(bot: BotContext, actor: Actor, claimed: SendIdRequest) -> None:
     bot.update_card(claimed)  # buttons go away at once
     final, quota = bot.service.create_in_braze(claimed)
-    bot.settle(final, quota)
+    try:
+        bot.settle(final, quota)
+    except SlackApiError:
+        # Braze has answered: "failed, try again" would be untrue. Say what became of it; the
+        # reply follows in the thread once Slack takes it (housekeeping tries again).
+        t = bot.t_for(actor.user_id)
+        bot.messenger.tell(actor, t(Msg.REPLY_DELAYED, state=state_name(t, final.state)))
 
 
 def _refresh_home(bot: BotContext, actor: Actor) -> None:
