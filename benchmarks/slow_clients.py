@@ -9,7 +9,8 @@ finishing the request (slowloris); a connection the bot closes is opened again a
 attacker would. Meanwhile a prober sends, every `probe_every` seconds, ``GET /healthz`` and a
 signed ``/sendid help`` to ``POST /slack/events``, each on a new connection with a 5 s time-out,
 and records how long each took. It prints (and returns) the figures: the probes' latencies
-(max, p99, p50), how many got no answer in time, and how many slow connections the bot closed.
+(max, p99, p50), how many got no answer in time, how many slow connections the bot closed, its
+start-up time and its RSS before and after.
 
 A benchmark, not a timed test: the figures depend on the machine (two shared cores here).
 """
@@ -83,6 +84,9 @@ class SlowClientFigures:
     slow_connections_opened: int
     slow_connections_closed_by_bot: int
     longest_slow_connection_s: float
+    startup_s: float
+    rss_mb_before: float
+    rss_mb_after: float
 
 
 class Trickle:
@@ -173,10 +177,12 @@ def run(
         workdir,
     )
     try:
-        bot.start_timed()
+        startup = bot.start_timed()
+        rss_before = bot.rss_mb()
         trickles, (healthz, signed) = asyncio.run(
             _attack(bot.port, clients, seconds, interval, probe_every)
         )
+        rss_after = bot.rss_mb()
     finally:
         bot.stop(timeout=20)
         standins.stop()
@@ -192,6 +198,9 @@ def run(
         slow_connections_opened=sum(t.opened for t in trickles),
         slow_connections_closed_by_bot=sum(t.closed_by_bot for t in trickles),
         longest_slow_connection_s=round(max(t.longest for t in trickles), 1),
+        startup_s=round(startup, 2),
+        rss_mb_before=round(rss_before, 1),
+        rss_mb_after=round(rss_after, 1),
     )
 
 
@@ -223,6 +232,10 @@ def render(figures: SlowClientFigures) -> str:
         f"slow connections opened: {figures.slow_connections_opened}, closed by the bot: "
         f"{figures.slow_connections_closed_by_bot}, longest held: "
         f"{figures.longest_slow_connection_s} s"
+    )
+    lines.append(
+        f"start-up to /readyz: {figures.startup_s} s; RSS before / after: "
+        f"{figures.rss_mb_before} / {figures.rss_mb_after} MB"
     )
     return "\n".join(lines)
 

@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.domain.models import SendIdRequest
 from bot.slack.context import BotContext
+from bot.slack.messenger import CardGone
 from bot.slack.views import replies
 
 log = logging.getLogger("bot.housekeeping")
@@ -67,7 +68,7 @@ def remind_at_half_ttl(ctx: BotContext) -> int:
         )
         try:
             ctx.messenger.reply(request, text)
-        except SlackApiError:
+        except (SlackApiError, CardGone):
             log.exception("reminder not posted", extra={"request_id": request.id})
     return len(due)
 
@@ -83,7 +84,7 @@ def announce_quota_back(ctx: BotContext) -> int:
         )
         try:
             ctx.messenger.reply(request, text, blocks)
-        except SlackApiError:
+        except (SlackApiError, CardGone):
             # Claimed once across replicas so it is never posted twice; a refusal by Slack is
             # logged, not retried (the failure reply already said when the quota resets).
             log.exception("quota-back notice not posted", extra={"request_id": request.id})

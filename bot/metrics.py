@@ -180,6 +180,25 @@ class BrazeMetrics:
         return observe
 
 
+class ReplyMetrics:
+    """Thread replies Slack refused, by what the bot did next (per process)."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.failures = Counter(
+            "sendid_thread_reply_failures",
+            "Thread replies Slack refused, by what the bot did next: card_gone (the card was "
+            "deleted; the result went by DM), retry (tried again next housekeeping round), "
+            "given_up (refused too often; the result went by DM)",
+            ["outcome"],
+            registry=registry,
+        )
+        for outcome in ("card_gone", "retry", "given_up"):
+            self.failures.labels(outcome=outcome)  # shown at 0 from the start
+
+    def count(self, outcome: str) -> None:
+        self.failures.labels(outcome=outcome).inc()
+
+
 class SocketModeCollector(Collector):
     """This process's Socket Mode connection, read at each scrape."""
 
@@ -211,6 +230,7 @@ class Metrics:
         self.registry = CollectorRegistry()
         self.registry.register(StoreCollector(store, workspaces))
         self.braze = BrazeMetrics(self.registry)
+        self.replies = ReplyMetrics(self.registry)
         ProcessCollector(registry=self.registry)
         PlatformCollector(registry=self.registry)
         GCCollector(registry=self.registry)

@@ -89,6 +89,7 @@ class BotRuntime:
             secrets=configuration.secret_values(),
             key_variables={w.name: w.key_variable for w in configuration.workspaces.values()},
         )
+        self.ctx.count_reply_failure = self.metrics.replies.count
         jobs = housekeeping_jobs(
             self.ctx,
             stale_claim=timedelta(seconds=settings.sendid_stale_claim_seconds),

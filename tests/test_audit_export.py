@@ -72,21 +72,11 @@ def fill(store: Store) -> list[dict[str, Any]]:
     inside it, in time order, as JSON-style values."""
 
     def new(
-        campaign: str,
-        send_id: str | None,
-        requester: str,
-        when: datetime,
-        workspace: str = DEFAULT_WORKSPACE,
-        purpose: str | None = None,
+        campaign: str, send_id: str | None, requester: str, when: datetime, **fields: Any
     ) -> str:
+        """A request by `requester` made at `when`; `fields`: other create_request values."""
         return new_request(
-            store,
-            workspace=workspace,
-            requester_id=requester,
-            campaign_id=campaign,
-            send_id=send_id,
-            now=when,
-            purpose=purpose,
+            store, campaign_id=campaign, send_id=send_id, requester_id=requester, now=when, **fields
         ).id
 
     def approve_then(request_id: str, approved: datetime, to: RequestState, **fields: Any) -> None:

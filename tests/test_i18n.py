@@ -37,6 +37,11 @@ def test_the_german_catalogue_is_a_translation_not_a_copy() -> None:
         Msg.HOME_HEADER,  # the app's name
         Msg.HOME_MINE_LINE,
         Msg.ADMIN_ENDPOINT_DEFAULT,  # the setting's name
+        # Brand and channel names German keeps as they are.
+        Msg.STATS_CHANNEL_SMS,
+        Msg.STATS_CHANNEL_LINE,
+        Msg.STATS_CHANNEL_WEBHOOK,
+        Msg.STATS_CHANNEL_WHATS_APP,
     }, same
 
 

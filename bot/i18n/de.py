@@ -112,8 +112,12 @@ GERMAN: dict[Msg, str] = {
     Msg.CREATED_TEXT: "Sende-ID erstellt: {send_id}",
     Msg.CREATED_HEAD: ":white_check_mark: *Sende-ID erstellt:* {send_id}",
     Msg.USAGE_HINT: (
-        "Als `send_id` in `/campaigns/trigger/send` oder `/messages/send` angeben, um diesen "
-        "Versand in den Analysen von Braze getrennt auszuwerten."
+        "Gib sie im Body von `/campaigns/trigger/send` (oder `/messages/send`) an, damit Braze "
+        "diesen Versand getrennt auswertet:"
+    ),
+    Msg.CREATED_RESULTS_HINT: (
+        "Mit *Ergebnisse anzeigen* unten siehst du, wie er läuft, {days} Tage lang nach dem "
+        "Versand."
     ),
     Msg.FAILED_TEXT: "Sende-ID nicht erstellt: {words}.",
     Msg.FAILED_HEAD: (
@@ -307,6 +311,10 @@ GERMAN: dict[Msg, str] = {
         "Jemand anderes versucht es bereits erneut, oder die Anfrage kann nicht erneut "
         "versucht werden."
     ),
+    Msg.REPLY_DELAYED: (
+        "Braze hat geantwortet: Die Anfrage ist *{state}*. Slack hat die Antwort im Thread der "
+        "Karte vorerst abgelehnt; der Bot postet sie dort, sobald Slack sie annimmt."
+    ),
     Msg.REPOST_DONE: "Die Karte ist gepostet.",
     Msg.CARD_SAVED: "Deine Anfrage einer Sende-ID für Campaign {campaign} ist gespeichert. {fix}",
     Msg.CARD_NOT_IN_CHANNEL: (
@@ -356,14 +364,33 @@ GERMAN: dict[Msg, str] = {
         ":information_source: Die Karte dieser Sende-ID-Anfrage in {channel} wurde gelöscht, "
         "daher bekommen {requester} und {approver} das Ergebnis per Direktnachricht:"
     ),
+    Msg.LOST_REPLY_DM: (
+        ":information_source: Slack hat die Antwort im Thread dieser Anfrage in {channel} "
+        "wiederholt abgelehnt, daher bekommen {requester} und {approver} das Ergebnis per "
+        "Direktnachricht:"
+    ),
     Msg.DOING_CANCEL: "das Zurückziehen der Anfrage",
     Msg.BUTTON_RESULTS: "Ergebnisse anzeigen",
     Msg.DOING_RESULTS: "das Abrufen der Ergebnisse",
     Msg.STATS_TITLE: "*Ergebnisse der Sende-ID {send_id}* ({campaign}), letzte {days} Tage:",
     Msg.STATS_LINE: (
         "• *{channel}*: {sent} gesendet · {delivered} zugestellt · {opens} Öffnungen · "
-        "{clicks} Klicks · {conversions} Conversions"
+        "{clicks} Klicks"
     ),
+    Msg.STATS_CHANNEL_EMAIL: "E-Mail",
+    Msg.STATS_CHANNEL_IOS_PUSH: "iOS-Push",
+    Msg.STATS_CHANNEL_ANDROID_PUSH: "Android-Push",
+    Msg.STATS_CHANNEL_KINDLE_PUSH: "Kindle-Push",
+    Msg.STATS_CHANNEL_WEB_PUSH: "Web-Push",
+    Msg.STATS_CHANNEL_WEBHOOK: "Webhook",
+    Msg.STATS_CHANNEL_SMS: "SMS",
+    Msg.STATS_CHANNEL_WHATS_APP: "WhatsApp",
+    Msg.STATS_CHANNEL_CONTENT_CARDS: "Content-Cards",
+    Msg.STATS_CHANNEL_IN_APP_MESSAGE: "In-App-Nachricht",
+    Msg.STATS_CHANNEL_TRIGGER_IN_APP_MESSAGE: "In-App-Nachricht",
+    Msg.STATS_CHANNEL_LINE: "LINE",
+    # Tausendertrennzeichen: 1.234.
+    Msg.NUMBER_GROUPING: ".",
     Msg.STATS_TOTAL: "Conversions gesamt: {conversions} · eindeutige Empfänger: {recipients}",
     Msg.STATS_EMPTY: (
         "Braze meldet für diese Sende-ID keine Nachrichten in den letzten {days} Tagen."

@@ -99,8 +99,11 @@ ENGLISH: dict[Msg, str] = {
     Msg.CREATED_TEXT: "Send ID created: {send_id}",
     Msg.CREATED_HEAD: ":white_check_mark: *Send ID created:* {send_id}",
     Msg.USAGE_HINT: (
-        "Use it as `send_id` in `/campaigns/trigger/send` or `/messages/send` to track this "
-        "send separately in Braze's analytics."
+        "Use it in the body of `/campaigns/trigger/send` (or `/messages/send`) so Braze tracks "
+        "this send on its own:"
+    ),
+    Msg.CREATED_RESULTS_HINT: (
+        "See how it does with *Show results* below, for {days} days after the send."
     ),
     Msg.FAILED_TEXT: "Send ID not created: {words}.",
     Msg.FAILED_HEAD: (
@@ -261,6 +264,10 @@ ENGLISH: dict[Msg, str] = {
     Msg.DOING_OPEN_FORM: "opening the send ID form",
     Msg.QUOTA_WAIT: "{problem} The request stays open until then.",
     Msg.RETRY_TAKEN: "Someone else is already retrying this request, or it cannot be retried.",
+    Msg.REPLY_DELAYED: (
+        "Braze has answered: the request is *{state}*. Slack refused the reply in the card's "
+        "thread for now; the bot posts it there as soon as Slack takes it."
+    ),
     Msg.REPOST_DONE: "Posted the approval card.",
     Msg.CARD_SAVED: "Your send ID request for campaign {campaign} is saved. {fix}",
     Msg.CARD_NOT_IN_CHANNEL: (
@@ -306,14 +313,31 @@ ENGLISH: dict[Msg, str] = {
         ":information_source: The card of this send ID request in {channel} was deleted, so "
         "its result comes to {requester} and {approver} by direct message:"
     ),
+    Msg.LOST_REPLY_DM: (
+        ":information_source: Slack kept refusing the reply in this request's thread in "
+        "{channel}, so its result comes to {requester} and {approver} by direct message:"
+    ),
     Msg.DOING_CANCEL: "cancelling the request",
     Msg.BUTTON_RESULTS: "Show results",
     Msg.DOING_RESULTS: "fetching the send's results",
     Msg.STATS_TITLE: "*Results of send ID {send_id}* ({campaign}), last {days} days:",
     Msg.STATS_LINE: (
-        "• *{channel}*: {sent} sent · {delivered} delivered · {opens} opens · {clicks} clicks · "
-        "{conversions} conversions"
+        "• *{channel}*: {sent} sent · {delivered} delivered · {opens} opens · {clicks} clicks"
     ),
+    Msg.STATS_CHANNEL_EMAIL: "Email",
+    Msg.STATS_CHANNEL_IOS_PUSH: "iOS push",
+    Msg.STATS_CHANNEL_ANDROID_PUSH: "Android push",
+    Msg.STATS_CHANNEL_KINDLE_PUSH: "Kindle push",
+    Msg.STATS_CHANNEL_WEB_PUSH: "Web push",
+    Msg.STATS_CHANNEL_WEBHOOK: "Webhook",
+    Msg.STATS_CHANNEL_SMS: "SMS",
+    Msg.STATS_CHANNEL_WHATS_APP: "WhatsApp",
+    Msg.STATS_CHANNEL_CONTENT_CARDS: "Content Cards",
+    Msg.STATS_CHANNEL_IN_APP_MESSAGE: "In-app message",
+    Msg.STATS_CHANNEL_TRIGGER_IN_APP_MESSAGE: "In-app message",
+    Msg.STATS_CHANNEL_LINE: "LINE",
+    # Thousands separator: 1,234.
+    Msg.NUMBER_GROUPING: ",",
     Msg.STATS_TOTAL: "Total conversions: {conversions} · unique recipients: {recipients}",
     Msg.STATS_EMPTY: "Braze reports no messages for this send ID in the last {days} days.",
     Msg.STATS_RETENTION: "Braze keeps send analytics for {days} days after the send.",

@@ -23,7 +23,7 @@ from bot.i18n import Translator
 from bot.slack.actor import Actor
 from bot.slack.form_metadata import FormSeal
 from bot.slack.language import Languages
-from bot.slack.messenger import Messenger
+from bot.slack.messenger import CardGone, CardUpdate, Messenger
 from bot.slack.notifier import Notifier
 from bot.slack.prompt_ack import PromptAck
 from bot.slack.views import home, texts
@@ -49,6 +49,9 @@ class BotContext:
     forms: FormSeal
     # Who is told what beyond the card: failure mentions, admins' DMs, approvers at request time.
     notifier: Notifier
+    # Counts a thread reply Slack refused, by what happened next (/metrics): card_gone,
+    # retry, given_up. The runtime wires it to its metrics.
+    count_reply_failure: Callable[[str], object] = lambda outcome: None
     rules_for: Callable[[str], ChannelRules] = EMPTY_POLICY_FILE.rules_for
 
     def t_for(self, user_id: str, *, wait: bool = True, timeout: float = 3.0) -> Translator:
@@ -97,8 +100,11 @@ class BotContext:
             log.warning("channel members unreadable, its requests hidden in App Home: %s", error)
             return False
 
-    def show_results(self, actor: Actor, request: SendIdRequest) -> None:
-        """Tell `actor` privately how the created send ID is doing (Braze /sends/data_series)."""
+    def show_results(
+        self, actor: Actor, request: SendIdRequest, *, in_thread: bool = False
+    ) -> None:
+        """Tell `actor` privately how the created send ID is doing (Braze /sends/data_series);
+        `in_thread`: in the card's thread, where the Show results button is."""
         t = self.t_for(actor.user_id)
         try:
             stats = self.service.send_results(request)
@@ -107,17 +113,35 @@ class BotContext:
             text = texts.results_unavailable_text(t, error.failure_kind, error.message)
         else:
             text = texts.stats_text(t, request, stats)
-        self.messenger.tell(actor, text)
+        thread = request.card_ts if in_thread and actor.channel_id == request.channel_id else None
+        self.messenger.tell(actor, text, thread_ts=thread)
 
     def settle(self, request: SendIdRequest, quota: QuotaSnapshot | None = None) -> None:
         """Show a decided request's state on its card and in its thread, and remember the reply.
 
         The remembered state lets housekeeping re-post a reply that a crash or Slack outage lost.
         """
-        self.update_card(request)
+        card = self.update_card(request)
         failed = request.state is RequestState.FAILED
         people = self.notifier.addressees(request) if failed else None
-        if self.messenger.announce(request, quota, people):
+        try:
+            if card == "gone":
+                raise CardGone("message_not_found")
+            announced = self.messenger.announce(request, quota, people)
+        except CardGone:
+            # Deleted card: its thread can never take the reply. The truth goes by DM.
+            self.count_reply_failure("card_gone")
+            announced = self.notifier.deliver_by_dm(request, quota, people)
+        except SlackApiError:
+            if not self.service.notices.reply_failed(request):
+                self.count_reply_failure("retry")
+                raise  # housekeeping tries again next round
+            log.error(
+                "thread reply given up after repeated failures", extra={"request_id": request.id}
+            )
+            self.count_reply_failure("given_up")
+            announced = self.notifier.deliver_by_dm(request, quota, people, card_gone=False)
+        if announced:
             self.service.record_reply(request.id, request.state)
             if failed and request.failure_kind is not None and request.failure_kind.needs_admin:
                 # After the thread reply is recorded, so a re-post never DMs them twice.
@@ -133,7 +157,7 @@ class BotContext:
             quota=self.service.quota(request.workspace),
         )
 
-    def update_card(self, request: SendIdRequest) -> bool:
+    def update_card(self, request: SendIdRequest) -> CardUpdate:
         """Show the request's current state on its card."""
         return self.messenger.update_card(request, self.card_facts(request))
 
@@ -146,7 +170,7 @@ class BotContext:
             self.service.record_card(request.id, ts)
             try:
                 self.notifier.at_request_time(replace(request, card_ts=ts))
-            except (SlackApiError, MembershipLookupError):
+            except (SlackApiError, MembershipLookupError, CardGone):
                 # The card is up and recorded; the half-TTL reminder mentions them later.
                 log.exception(
                     "approvers not reached at request time", extra={"request_id": request.id}

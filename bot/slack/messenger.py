@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -24,6 +24,18 @@ log = logging.getLogger("bot.slack")
 
 # Slack errors that mean "the bot cannot post in this channel" and that the requester can fix.
 NOT_IN_CHANNEL_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
+# Slack errors that mean the card was deleted: updating it (message_not_found) or replying in
+# its thread (thread_not_found) can never succeed, however often it is tried.
+CARD_GONE_ERRORS = frozenset({"message_not_found", "thread_not_found"})
+
+# What became of a card update.
+CardUpdate = Literal["updated", "gone", "failed", "no card"]
+
+
+class CardGone(Exception):
+    """The request's card was deleted: nothing can be shown on it or in its thread."""
+
+
 # Slack's limit for a section's text.
 SECTION_TEXT_MAX = 3000
 
@@ -105,10 +117,10 @@ class Messenger:
             )
             raise
 
-    def update_card(self, request: SendIdRequest, facts: card.CardFacts) -> bool:
+    def update_card(self, request: SendIdRequest, facts: card.CardFacts) -> CardUpdate:
         """Show the request's current state on its card (buttons only while pending)."""
         if request.card_ts is None:
-            return False
+            return "no card"
         t = self.languages.channel
         try:
             self.client.chat_update(
@@ -119,25 +131,33 @@ class Messenger:
             )
         except SlackApiError as error:
             # The thread reply still tells the outcome; a stale card is logged loudly.
+            code = slack_error(error)
             log.error(
                 "card not updated: %s",
-                slack_error(error),
+                code,
                 extra={"request_id": request.id, "channel": request.channel_id},
             )
-            return False
-        return True
+            return "gone" if code in CARD_GONE_ERRORS else "failed"
+        return "updated"
 
     # ---- the thread -------------------------------------------------------------------------
 
     def reply(
         self, request: SendIdRequest, text: str, reply_blocks: list[Any] | None = None
     ) -> None:
+        """Reply in the card's thread. Raises CardGone when the card was deleted, and
+        SlackApiError for any other refusal (worth another try)."""
         kwargs: dict[str, Any] = {"channel": request.channel_id, "text": text}
         if request.card_ts:
             kwargs["thread_ts"] = request.card_ts
         if reply_blocks:
             kwargs["blocks"] = reply_blocks
-        self.client.chat_postMessage(unfurl_links=False, unfurl_media=False, **kwargs)
+        try:
+            self.client.chat_postMessage(unfurl_links=False, unfurl_media=False, **kwargs)
+        except SlackApiError as error:
+            if slack_error(error) in CARD_GONE_ERRORS:
+                raise CardGone(slack_error(error)) from error
+            raise
 
     def announce(
         self,

@@ -14,13 +14,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from bot.domain import notify
-from bot.domain.models import RequestState, SendIdRequest
-from bot.domain.policy import ApproverSet, MembershipLookupError, Policy
+from bot.domain.models import QuotaSnapshot, RequestState, SendIdRequest
+from bot.domain.policy import USER_ID, ApproverSet, MembershipLookupError, Policy
 from bot.domain.policy_file import EMPTY_POLICY_FILE, ChannelRules
 from bot.domain.service import SendIdService
 from bot.slack.language import Languages
 from bot.slack.messenger import Messenger
-from bot.slack.views import notices
+from bot.slack.views import notices, replies
 from bot.slack.views.replies import Addressees
 
 log = logging.getLogger("bot.slack")
@@ -150,3 +150,27 @@ class Notifier:
             told += self.messenger.dm(user_id, text, blocks)
         log.info("%d admin(s) told of a setup failure", told, extra={"request_id": request.id})
         return told
+
+    def deliver_by_dm(
+        self,
+        request: SendIdRequest,
+        quota: QuotaSnapshot | None,
+        people: Addressees | None,
+        *,
+        card_gone: bool = True,
+    ) -> bool:
+        """The request's outcome, which its thread cannot take (the card was deleted, or Slack
+        kept refusing the reply), by DM to the requester and whoever decided it, each in their
+        language, without buttons (they belong to the card's channel). False when there is no
+        outcome to tell (pending, or approved with Braze's answer still to come)."""
+        if replies.reply_for(self.languages.channel, request, quota, people) is None:
+            return False
+        for user_id in dict.fromkeys([request.requester_id, request.decided_by]):
+            if user_id is None or not USER_ID.match(user_id):
+                continue  # nobody decided it (expired), or the system did
+            t = self.languages.for_user(user_id)
+            outcome = replies.reply_for(t, request, quota, people)
+            if outcome is not None:
+                dm = notices.outcome_dm(t, request, *outcome, card_gone=card_gone)
+                self.messenger.dm(user_id, *dm)
+        return True

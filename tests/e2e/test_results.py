@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.domain.models import RequestState, SendIdRequest
 from tests.standins.braze import BrazeStandIn
+from tests.support.bots import InProcessBots
 from tests.support.constants import (
     APPROVE,
     APPROVER,
@@ -16,6 +17,7 @@ from tests.support.constants import (
     RESULTS,
 )
 from tests.support.driver import SlackDriver
+from tests.support.shown import valid_blocks
 from tests.support.waits import wait_for_state
 
 DAYS = [
@@ -59,10 +61,13 @@ def test_the_created_reply_offers_results_and_they_show_per_channel(
     ]
     braze.set_send_stats(CAMPAIGN, "results_1", DAYS)
     bot.click(RESULTS, button["value"], user=OUTSIDER)
-    text = bot.wait_for_ephemeral(OUTSIDER, "Results of send ID").params["text"]
-    assert "*email*: 1,010 sent · 1,000 delivered · 402 opens · 50 clicks" in text
-    assert "*ios_push*: 200 sent · 180 delivered · 30 opens · 9 clicks" in text
-    assert "Total conversions: 8" in text
+    answer = bot.wait_for_ephemeral(OUTSIDER, "Results of send ID").params
+    text = answer["text"]
+    assert answer["thread_ts"] == request.card_ts  # in the card's thread, where the button is
+    valid_blocks(answer["blocks"])
+    assert "*Email*: 1,010 sent · 1,000 delivered · 402 opens · 50 clicks\n" in text
+    assert "*iOS push*: 200 sent · 180 delivered · 30 opens · 9 clicks\n" in text
+    assert text.count("conversions") == 1 and "Total conversions: 8" in text
     assert "14 days" in text
     (call,) = braze.data_series_calls()
     assert call.query["campaign_id"] == CAMPAIGN and call.query["send_id"] == "results_1"
@@ -77,8 +82,9 @@ def test_sendid_stats_shows_the_same_results_privately(
     braze.set_send_stats(CAMPAIGN, "results_2", DAYS)
     response = bot.command("stats results_2", user=REQUESTER)
     assert response.status == 200 and response.text == ""  # answered once Braze has spoken
-    text = bot.wait_for_ephemeral(REQUESTER, "Results of send ID").params["text"]
-    assert "`results_2`" in text and "1,010 sent" in text
+    answer = bot.wait_for_ephemeral(REQUESTER, "Results of send ID").params
+    assert "`results_2`" in answer["text"] and "1,010 sent" in answer["text"]
+    assert "thread_ts" not in answer  # typed in the channel: answered there
 
 
 def test_a_key_without_sends_data_series_is_explained_not_crashed_on(
@@ -113,3 +119,18 @@ def test_results_buttons_clicked_from_another_channel_are_refused(
     bot.click(RESULTS, request.id, user=OUTSIDER, channel=OTHER_CHANNEL)
     bot.wait_for_ephemeral(OUTSIDER, "not permitted")
     assert braze.data_series_calls() == []
+
+
+def test_results_in_german_name_the_channels_in_words_and_group_digits_with_dots(
+    bots: InProcessBots,
+) -> None:
+    bot = bots.start(sendid_language="de")
+    request, _ = created(bot, "ergebnisse_1")
+    bots.braze.set_send_stats(CAMPAIGN, "ergebnisse_1", DAYS)
+    bot.click(RESULTS, request.id, user=OUTSIDER)
+    answer = bot.wait_for_ephemeral(OUTSIDER, "Ergebnisse der Sende-ID").params
+    assert answer["thread_ts"] == request.card_ts
+    text = answer["text"]
+    assert "*E-Mail*: 1.010 gesendet · 1.000 zugestellt · 402 Öffnungen · 50 Klicks" in text
+    assert "*iOS-Push*: 200 gesendet" in text
+    assert "eindeutige Empfänger: 1.160" in text

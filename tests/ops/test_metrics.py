@@ -6,10 +6,8 @@ import time
 from pathlib import Path
 
 import httpx
-import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.domain.errors import ConfigurationError
 from bot.domain.models import RequestState
 from bot.domain.workspaces import DEFAULT_WORKSPACE as W
 from bot.runtime import BotRuntime
@@ -17,7 +15,7 @@ from tests.standins.braze import CREATE_PATH, DETAILS_PATH, BrazeStandIn
 from tests.standins.slack import SlackStandIn
 from tests.standins.socket_mode import SocketModeStandIn
 from tests.support import slack_requests as sr
-from tests.support.bots import InProcessBots, make_settings
+from tests.support.bots import InProcessBots
 from tests.support.constants import APPROVE, APPROVER, CAMPAIGN, CHANNEL, REQUESTER
 from tests.support.driver import SlackDriver
 from tests.support.waits import newest_with_card, wait_for_state
@@ -178,14 +176,3 @@ def test_with_a_metrics_port_metrics_are_served_there_and_not_on_the_main_port(
     assert bot.get("/healthz").status == 200
     # The metrics port serves nothing else.
     assert httpx.get(f"http://127.0.0.1:{metrics_port}/healthz", timeout=5).status_code == 404
-
-
-def test_the_metrics_port_must_differ_from_port() -> None:
-    with pytest.raises(ConfigurationError, match="SENDID_METRICS_PORT: must differ from PORT"):
-        make_settings(
-            "http://127.0.0.1:1/",
-            "http://127.0.0.1:2",
-            "sqlite://",
-            port=3000,
-            sendid_metrics_port=3000,
-        )

@@ -115,7 +115,7 @@ def check(
     _check_submissions(verdict, requests, accepted)
     _check_visible(verdict, requests, shown, dms)
     _check_braze(verdict, requests, braze_created)
-    _check_replies(verdict, requests, shown, trails)
+    _check_replies(verdict, requests, shown, trails, dms)
     for request in requests:
         _check_audit(verdict, trails[request.id], request)
         if settled and request.state is RequestState.APPROVED:
@@ -170,7 +170,14 @@ def _check_visible(
         on_card = request.card_ts is not None and any(
             m["ts"] == request.card_ts for m in top_level.get(request.channel_id, [])
         )
-        if request.card_ts is not None and not on_card and request.channel_id in top_level:
+        # A card someone deleted is no loss when its outcome reached the requester by DM.
+        gone = request.announced_state is request.state and _outcome_dms(request, dms)
+        if (
+            request.card_ts is not None
+            and not on_card
+            and request.channel_id in top_level
+            and not gone
+        ):
             verdict.flag("lost", f"{request.id}: its card {request.card_ts} is not in the channel")
         elif request.card_ts is None and not told and not orphans[request.id]:
             verdict.flag("lost", f"{request.id} has no card and its requester was never told")
@@ -228,6 +235,18 @@ def _check_braze(
                 verdict.flag("duplicated", f"Braze created {count} send IDs for {request_id}")
 
 
+def _outcome_dms(
+    request: SendIdRequest, dms: dict[str, list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """The requester's DMs that carry the request's outcome (its campaign, and the send ID
+    where one was created): where it goes when the card's thread cannot take it."""
+    return [
+        m
+        for m in dms.get(request.requester_id, [])
+        if request.campaign_id in _text_of(m) and (request.created_send_id or "") in _text_of(m)
+    ]
+
+
 def _text_of(message: dict[str, Any]) -> str:
     return json.dumps([message.get("text"), message.get("blocks")], ensure_ascii=False)
 
@@ -237,6 +256,7 @@ def _check_replies(
     requests: list[SendIdRequest],
     shown: dict[str, list[dict[str, Any]]],
     trails: dict[str, list[AuditEntry]],
+    dms: dict[str, list[dict[str, Any]]] | None = None,
 ) -> None:
     replies: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for channel, messages in shown.items():
@@ -248,6 +268,10 @@ def _check_replies(
         if request.state not in DECIDED or request.card_ts is None:
             continue  # no card: the reply went to the channel itself (or the card never showed)
         found = replies.get((request.channel_id, request.card_ts), [])
+        if not found and request.announced_state is request.state:
+            # The card was deleted (or Slack kept refusing its thread): the outcome must have
+            # gone to the requester by DM instead.
+            found = _outcome_dms(request, dms or {})
         if not found:
             verdict.flag("missing_replies", f"{request.id} {request.state} has no thread reply")
             continue

@@ -114,6 +114,9 @@ def test_unsigned_ssl_checks_with_huge_signatures_are_refused_unread(
     with Store(database_url) as store, watched_driver(bot.url, slack, store=store) as driver:
         kept = store.signatures_kept()
         figures.notes["signatures remembered"] = kept
+        figures.notes["before the fix (measured at f4f5622)"] = (
+            "200 ×40 and +85.1 MB; the 64 MiB header read whole and answered 200 after 21.8 s"
+        )
         # The bot still answers, at once.
         assert driver.get("/healthz").status == 200
         assert driver.command("help").status == 200
@@ -214,6 +217,9 @@ def test_a_signed_retry_replayed_after_a_restart_is_refused(
         figures.take_http(d)
         accepted = [Submission(CHANNEL, request.requester_id, CAMPAIGN, "replay_restart")]
         verdict = check_consistency(figures, store, braze, slack, accepted)
+    figures.notes["before the fix (measured at f4f5622)"] = (
+        "200, 3 more Braze create calls, a second retry credited to the approver"
+    )
     assert (status, extra, retries) == (409, 0, 1)
     verdict.assert_clean()
 
@@ -239,6 +245,9 @@ def test_a_signed_retry_replayed_to_another_replica_is_refused(
         figures.take_http(d)
         accepted = [Submission(CHANNEL, request.requester_id, CAMPAIGN, "replay_replica")]
         verdict = check_consistency(figures, store, braze, slack, accepted)
+    figures.notes["before the fix (measured at f4f5622)"] = (
+        "200, Braze called again, a second retry credited to the approver"
+    )
     assert (status, extra, retries) == (409, 0, 1)
     verdict.assert_clean()
 
@@ -249,8 +258,7 @@ def test_a_signed_retry_replayed_to_another_replica_is_refused(
 def test_health_and_metrics_refuse_other_methods_and_unsigned_requests_get_401(
     bots: InProcessBots, figures: Figures
 ) -> None:
-    """Other methods on /healthz, /readyz, /metrics: 405; no signature headers: 401; metrics
-    port."""
+    """Other methods on health, readiness, metrics: 405; unsigned: 401; metrics on a port apart."""
     bot = bots.start()
     answers: dict[str, int] = {}
     allow: set[str] = set()
@@ -282,6 +290,7 @@ def test_health_and_metrics_refuse_other_methods_and_unsigned_requests_get_401(
     figures.notes["/metrics with SENDID_METRICS_PORT: main port / metrics port"] = (
         f"{on_main} / {on_own}"
     )
+    figures.notes["before the fix (measured at f4f5622)"] = "POST /metrics 200; unsigned junk 400"
     figures.take_http(bot)
     assert set(answers.values()) == {405} and allow == {"GET, HEAD"}, answers
     assert unsigned == [401] * 4

@@ -17,9 +17,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from bot.domain.models import RequestState
+from bot.domain.notices import REPLY_ATTEMPTS_MAX
 from bot.i18n import Msg, Translator
 from bot.slack.form_metadata import FormSeal, ModalMetadata
 from bot.store import Store
+from tests.ops.test_metrics import Scrape
 from tests.reliability.harness import (
     Figures,
     Scenario,
@@ -427,3 +429,54 @@ def test_the_home_tab_shows_a_private_channels_requests_only_to_its_members(
         Submission(PRIVATE_CHANNEL, REQUESTER, CAMPAIGN, "home_private"),
     ]
     check_consistency(figures, bot.store, bots.braze, bots.slack, accepted).assert_clean()
+
+
+# ---- item 8: a lost card ------------------------------------------------------------------------
+
+
+def test_a_deleted_card_and_a_refused_thread_reply_end_in_the_truth_by_dm(
+    scenario: Scenario, figures: Figures
+) -> None:
+    """A deleted card approved in the App Home, a thread reply Slack keeps refusing: the truth by
+    DM, the reply given up after a bounded number of attempts, counted in /metrics."""
+    driver, slack = scenario.driver, scenario.slack
+    lost, refused = scenario.request("card_deleted"), scenario.request("reply_refused")
+    assert lost.card_ts is not None
+    slack.delete_message(CHANNEL, lost.card_ts)
+    figures.fault("approval card deleted before its approval")
+    driver.home_click(APPROVE, lost.id, user=APPROVER)
+    wait_for_state(scenario.store, lost.id, RequestState.CREATED, announced=True)
+    slack.fail_next("chat.postMessage", "internal_error", times=REPLY_ATTEMPTS_MAX)
+    figures.fault("chat.postMessage refused", REPLY_ATTEMPTS_MAX)
+    scenario.approve(refused)
+    wait_for_state(scenario.store, refused.id, RequestState.CREATED, announced=True)
+    # Both outcomes reached the requester and the approver by DM, and no one heard "failed".
+    dms = {
+        user: [c for c in ephemerals_to(slack, user) if c.method == "chat.postMessage"]
+        for user in (REQUESTER, APPROVER)
+    }
+    for user, messages in dms.items():
+        for send_id in ("card_deleted", "reply_refused"):
+            assert any(f"`{send_id}`" in all_text(m.params) for m in messages), (user, send_id)
+    told = all_text([c.params for c in ephemerals_to(slack, APPROVER)])
+    assert "failed" not in told and "Try again" not in told
+    time.sleep(1.0)  # several more housekeeping rounds
+    attempts = [
+        c
+        for c in slack.calls_to("chat.postMessage")
+        if c.params.get("thread_ts") == refused.card_ts
+    ]
+    scrape = Scrape(driver.url)
+    figures.notes["thread reply attempts before giving up"] = len(attempts)
+    figures.notes["replies given up (/metrics)"] = scrape.value(
+        "sendid_thread_reply_failures_total", outcome="given_up"
+    )
+    figures.notes["lost cards (/metrics)"] = scrape.value(
+        "sendid_thread_reply_failures_total", outcome="card_gone"
+    )
+    figures.notes["Braze create calls"] = len(scenario.braze.create_calls())
+    assert len(attempts) == REPLY_ATTEMPTS_MAX
+    assert figures.notes["replies given up (/metrics)"] == 1
+    assert figures.notes["lost cards (/metrics)"] == 1
+    assert figures.notes["Braze create calls"] == 2
+    scenario.verdict(figures).assert_clean()

@@ -279,6 +279,12 @@ class SlackStandIn(HttpStandIn[LoopbackHTTPServer]):
         with self._lock:
             return copy.deepcopy(list(self._messages.get(channel, {}).values()))
 
+    def delete_message(self, channel: str, ts: str) -> None:
+        """Someone deletes the message (a card): updating it answers message_not_found,
+        replying in its thread thread_not_found."""
+        with self._lock:
+            self._messages.get(channel, {}).pop(ts, None)
+
     # ------------------------------------------------------------------ fault injection
 
     def fail_next(
@@ -408,6 +414,9 @@ class SlackStandIn(HttpStandIn[LoopbackHTTPServer]):
         if not any(params.get(key) for key in ("text", "blocks", "attachments")):
             return {"ok": False, "error": "no_text"}
         with self._lock:
+            thread = params.get("thread_ts")
+            if thread is not None and str(thread) not in self._messages.get(channel, {}):
+                return {"ok": False, "error": "thread_not_found"}  # its parent was deleted
             ts = self._next_ts()
             message: dict[str, Any] = {
                 "type": "message",

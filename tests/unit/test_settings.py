@@ -30,6 +30,7 @@ ALL_VARIABLES = (
     "SENDID_STALE_CLAIM_SECONDS",
     "SENDID_LANGUAGE",
     "PORT",
+    "SENDID_METRICS_PORT",
     "LOG_LEVEL",
     "LOG_FORMAT",
 )
@@ -293,6 +294,20 @@ def test_socket_mode_needs_no_signing_secret(monkeypatch: pytest.MonkeyPatch) ->
     settings = load_settings(_env_file=None)
     assert settings.socket_mode
     assert settings.slack_signing_secret is None
+
+
+def test_the_metrics_port_is_read_and_an_empty_one_is_unset(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    set_env(monkeypatch, {**REQUIRED_HTTP, "SENDID_METRICS_PORT": "9090"})
+    assert load_settings(_env_file=None).sendid_metrics_port == 9090
+    monkeypatch.setenv("SENDID_METRICS_PORT", " ")
+    assert load_settings(_env_file=None).sendid_metrics_port is None
+
+
+def test_the_metrics_port_must_differ_from_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    (line,) = problems(monkeypatch, PORT="3000", SENDID_METRICS_PORT="3000")
+    assert line.startswith("SENDID_METRICS_PORT: must differ from PORT")
 
 
 def test_an_empty_app_token_means_http_mode(monkeypatch: pytest.MonkeyPatch) -> None:

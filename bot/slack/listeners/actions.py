@@ -8,6 +8,7 @@ they share (acknowledge, load the request, check who may act) is `interaction.re
 from __future__ import annotations
 
 from slack_bolt import App
+from slack_sdk.errors import SlackApiError
 
 from bot.domain.models import RequestState, SendIdRequest
 from bot.domain.policy import Policy, Refusal
@@ -18,6 +19,7 @@ from bot.slack.context import BotContext
 from bot.slack.form_metadata import ModalMetadata
 from bot.slack.listeners.interaction import request_button
 from bot.slack.views import ids, modals, texts
+from bot.slack.views.labels import state_name
 
 
 def register(app: App) -> None:
@@ -62,7 +64,7 @@ def approve(bot: BotContext, actor: Actor, request: SendIdRequest) -> None:
         return
     claim = bot.service.claim_approval(request.id, actor.user_id)
     if claim.won and claim.request is not None:
-        _create_and_report(bot, claim.request)
+        _create_and_report(bot, actor, claim.request)
     else:
         _tell_decided(bot, actor, claim.request)
     _refresh_home(bot, actor)
@@ -92,7 +94,7 @@ def retry(bot: BotContext, actor: Actor, request: SendIdRequest) -> None:
     if not claim.won or claim.request is None:
         bot.messenger.tell(actor, bot.t_for(actor.user_id)(Msg.RETRY_TAKEN))
         return
-    _create_and_report(bot, claim.request)
+    _create_and_report(bot, actor, claim.request)
 
 
 @request_button(Msg.DOING_CANCEL, may_cancel)
@@ -108,11 +110,11 @@ def cancel(bot: BotContext, actor: Actor, request: SendIdRequest) -> None:
 
 @request_button(Msg.DOING_RESULTS, may_see_results)
 def results(bot: BotContext, actor: Actor, request: SendIdRequest) -> None:
-    """A created send ID's results, privately."""
+    """A created send ID's results, privately, in the card's thread (where the button is)."""
     if request.state is not RequestState.CREATED:
         _tell_decided(bot, actor, request)
         return
-    bot.show_results(actor, request)
+    bot.show_results(actor, request, in_thread=True)
 
 
 @request_button(Msg.DOING_REPOST, may_repost, answer_in_dm=True)
@@ -157,10 +159,16 @@ def _quota_allows(bot: BotContext, actor: Actor, request: SendIdRequest) -> bool
     return False
 
 
-def _create_and_report(bot: BotContext, claimed: SendIdRequest) -> None:
+def _create_and_report(bot: BotContext, actor: Actor, claimed: SendIdRequest) -> None:
     bot.update_card(claimed)  # buttons go away at once
     final, quota = bot.service.create_in_braze(claimed)
-    bot.settle(final, quota)
+    try:
+        bot.settle(final, quota)
+    except SlackApiError:
+        # Braze has answered: "failed, try again" would be untrue. Say what became of it; the
+        # reply follows in the thread once Slack takes it (housekeeping tries again).
+        t = bot.t_for(actor.user_id)
+        bot.messenger.tell(actor, t(Msg.REPLY_DELAYED, state=state_name(t, final.state)))
 
 
 def _refresh_home(bot: BotContext, actor: Actor) -> None:

@@ -12,7 +12,7 @@ from bot.i18n import Msg, Translator
 from bot.slack import mrkdwn as md
 from bot.slack.views import ids
 from bot.slack.views.card import decision_buttons
-from bot.slack.views.elements import Block, section
+from bot.slack.views.elements import Block, context, section
 from bot.slack.views.labels import campaign_label, date, send_id_label
 from bot.slack.views.replies import BRAZE_MESSAGE_MAX, retry_row
 
@@ -116,3 +116,25 @@ def approver_dm(
         "elements": decision_buttons(t, request),
     }
     return text, [section(line), row]
+
+
+def outcome_dm(
+    t: Translator,
+    request: SendIdRequest,
+    text: str,
+    outcome: list[Block] | None,
+    *,
+    card_gone: bool = True,
+) -> tuple[str, list[Block]]:
+    """A request's outcome by DM, as its thread cannot take it (the card is gone, or Slack kept
+    refusing the reply): a line saying why it comes here, then the thread reply it replaces,
+    without buttons (they act only in the card's channel)."""
+    decided = md.user(request.decided_by) if request.decided_by else t(Msg.SOMEONE)
+    why = t(
+        Msg.LOST_CARD_DM if card_gone else Msg.LOST_REPLY_DM,
+        channel=md.channel(request.channel_id),
+        requester=md.user(request.requester_id),
+        approver=decided,
+    )
+    kept = [b for b in outcome or [section(text)] if b.get("type") != "actions"]
+    return f"{why} {text}", [context(why), *kept]

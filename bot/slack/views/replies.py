@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.domain.analytics import SEND_ANALYTICS_RETENTION_DAYS
 from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
 from bot.i18n import Msg, Translator
 from bot.slack import mrkdwn as md
@@ -67,14 +69,22 @@ def created_reply(
                 ),
             ],
         },
-        context(t(Msg.USAGE_HINT)),
+        section(f"{t(Msg.USAGE_HINT)}\n{next_call_snippet(request)}"),
+        context(t(Msg.CREATED_RESULTS_HINT, days=SEND_ANALYTICS_RETENTION_DAYS)),
         {
             "type": "actions",
             "block_id": ids.row_id(ids.RESULTS_ROW, request.id),
             "elements": [button(ids.RESULTS, t(Msg.BUTTON_RESULTS), request.id)],
         },
     ]
-    return t(Msg.CREATED_TEXT, send_id=send_id), blocks
+    return t(Msg.CREATED_TEXT, send_id=md.code(request.created_send_id, defused=True)), blocks
+
+
+def next_call_snippet(request: SendIdRequest) -> str:
+    """The JSON to put into the next Braze call, as a code block that copies exactly: JSON's
+    own escape for a backtick (so no ``` can close the block), Slack's for `<`, `>`, `&`."""
+    body = json.dumps({"campaign_id": request.campaign_id, "send_id": request.created_send_id})
+    return "```" + md.escape(body.replace("`", "\\u0060")) + "```"
 
 
 def failure_words(t: Translator, kind: FailureKind) -> str:

@@ -35,6 +35,11 @@ _REFUSALS = {
 }
 
 
+# Braze's messaging channel keys (/sends/data_series) that have words in the catalogues.
+CHANNEL_WORDS = {
+    m.value.removeprefix("stats.channel."): m for m in Msg if m.value.startswith("stats.channel.")
+}
+
 # Inline form errors are plain text and should stay short: the pending requests named at most.
 PENDING_NAMED_MAX = 5
 
@@ -125,6 +130,17 @@ def quota_text(
     )
 
 
+def number(t: Translator, value: int) -> str:
+    """A count as the reader's language writes it: 1,234 or 1.234."""
+    return f"{value:,}".replace(",", t(Msg.NUMBER_GROUPING))
+
+
+def channel_words(t: Translator, key: str) -> str:
+    """Braze's channel key (`ios_push`) in words (iOS push); an unknown key as Braze sent it."""
+    known = CHANNEL_WORDS.get(key)
+    return t(known) if known is not None else md.inert(key.replace("_", " "), 40)
+
+
 def stats_text(t: Translator, request: SendIdRequest, stats: SendStats) -> str:
     """A created send ID's results per messaging channel, from Braze's /sends/data_series."""
     if request.created_send_id is None:
@@ -145,19 +161,23 @@ def stats_text(t: Translator, request: SendIdRequest, stats: SendStats) -> str:
         lines.append(
             t(
                 Msg.STATS_LINE,
-                channel=md.escape(channel),
-                sent=f"{counts.sent:,}",
-                delivered=f"{counts.delivered:,}",
-                opens=f"{counts.opens:,}",
-                clicks=f"{counts.clicks:,}",
-                conversions=f"{counts.conversions:,}",
+                channel=channel_words(t, channel),
+                sent=number(t, counts.sent),
+                delivered=number(t, counts.delivered),
+                opens=number(t, counts.opens),
+                clicks=number(t, counts.clicks),
             )
         )
     if totals:
+        # Braze's day-level conversions, once: the channels' own would count them again.
         conversions = sum(d.conversions for d in stats.days)
         recipients = sum(d.unique_recipients for d in stats.days)
         lines.append(
-            t(Msg.STATS_TOTAL, conversions=f"{conversions:,}", recipients=f"{recipients:,}")
+            t(
+                Msg.STATS_TOTAL,
+                conversions=number(t, conversions),
+                recipients=number(t, recipients),
+            )
         )
     lines.append(t(Msg.STATS_RETENTION, days=SEND_ANALYTICS_RETENTION_DAYS))
     return "\n".join(lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 from slack_sdk.models.views import View
@@ -11,13 +12,14 @@ from bot.domain.models import RequestState
 from bot.domain.validation import check_form
 from bot.i18n import SUPPORTED_LANGUAGES, Translator
 from bot.slack import mrkdwn as md
-from bot.slack.views import card, ids, modals, texts
+from bot.slack.views import card, ids, modals, replies, texts
 from tests.support.constants import APPROVER, APPROVER_GROUP, CAMPAIGN, REQUESTER
 from tests.support.shown import valid_blocks
 from tests.unit.slack.test_blocks import (
     CREATED_AT,
     QUOTA,
     decided,
+    flat,
     make_request,
     mrkdwn_texts,
 )
@@ -154,3 +156,36 @@ def test_a_purpose_over_300_characters_is_refused_with_its_length(language: str)
     error = texts.problem_text(Translator(language), found["purpose"])
     assert "300" in error and "301" in error
     assert check_form(CAMPAIGN, None, "   ")[0].purpose is None
+
+
+# ---- the success reply: the JSON to use next -------------------------------------------------
+
+
+def snippet_of(blocks: list[dict[str, object]]) -> str:
+    (text,) = [t for t in mrkdwn_texts(blocks) if "```" in t]
+    return text.split("```")[1]
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+@pytest.mark.parametrize("send_id", ["bf-push-01", "a`b```c<d>&e", "https://x.example"])
+def test_the_created_reply_carries_the_json_for_the_next_call_exactly(
+    language: str, send_id: str
+) -> None:
+    request = decided(S.CREATED, created_send_id=send_id)
+    text, reply = replies.created_reply(Translator(language), request, QUOTA)
+    valid_blocks(reply)
+    snippet = snippet_of(reply)
+    assert "`" not in snippet
+    shown = snippet.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    assert json.loads(shown) == {"campaign_id": CAMPAIGN, "send_id": send_id}
+    assert "/campaigns/trigger/send" in flat(reply)
+    assert any("14" in t and "*" in t for t in mrkdwn_texts(reply))
+    assert "://" not in text  # the notification links nothing
+
+
+def test_the_created_reply_says_where_to_see_results_in_both_languages() -> None:
+    request = decided(S.CREATED, created_send_id="wave1")
+    english = flat(replies.created_reply(t, request, QUOTA)[1])
+    german = flat(replies.created_reply(de, request, QUOTA)[1])
+    assert "*Show results* below, for 14 days after the send" in english
+    assert "*Ergebnisse anzeigen*" in german and "14 Tage" in german
