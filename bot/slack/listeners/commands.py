@@ -134,7 +134,7 @@ def open_request_form(
     campaign_id: str,
     send_id: str,
     *,
-    ack: Callable[[], None] = lambda: None,
+    ack: Callable[[], object] = lambda: None,
 ) -> None:
     """Open the request form for `channel_id`, pre-filled, in answer to `actor`'s trigger (for
     `/sendid`, and for "Request again" on a card); `ack` acknowledges the command in between."""
