@@ -268,6 +268,7 @@ def test_submitting_faster_than_the_rate_limit_is_refused_with_when_to_try_again
     theirs = Submission(CHANNEL, OUTSIDER, CAMPAIGN, "theirs")
     assert scenario.driver.send_form(theirs).accepted_submission
     scenario.accepted.append(theirs)
+    wait_stored(scenario.store, theirs, scenario.known)  # its card posted after the answer
     assert ephemerals_to(scenario.slack, OUTSIDER) == []
     scenario.verdict(figures).assert_clean()
 
