@@ -7,6 +7,8 @@ they share (acknowledge, load the request, check who may act) is `interaction.re
 
 from __future__ import annotations
 
+import logging
+
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
@@ -22,6 +24,8 @@ from bot.slack.listeners.interaction import request_button
 from bot.slack.views import ids, modals, texts
 from bot.slack.views.card import may_be_asked_again
 from bot.slack.views.labels import state_name
+
+log = logging.getLogger("bot.slack")
 
 
 def register(app: App) -> None:
@@ -93,6 +97,10 @@ def reject(bot: BotContext, actor: Actor, request: SendIdRequest) -> None:
 @request_button(Msg.DOING_RETRY, may_retry)
 def retry(bot: BotContext, actor: Actor, request: SendIdRequest) -> None:
     """Call Braze again for a failed request; one retry at a time."""
+    if actor.click_key and not bot.service.notices.first_delivery(request.id, actor.click_key):
+        # The same click again (Slack re-delivered it): its first delivery is answered.
+        log.info("retry click delivered again; ignored", extra={"request_id": request.id})
+        return
     if request.state is not RequestState.FAILED:
         _tell_decided(bot, actor, request)
         return
