@@ -278,6 +278,9 @@ def test_submitting_faster_than_the_rate_limit_is_refused_with_when_to_try_again
     theirs = Submission(CHANNEL, OUTSIDER, CAMPAIGN, "theirs")
     assert scenario.driver.send_form(theirs).accepted_submission
     scenario.accepted.append(theirs)
+    wait_stored(
+        scenario.store, theirs, scenario.known
+    )  # its card is up (the bot works after the ack)
     assert ephemerals_to(scenario.slack, OUTSIDER) == []
     scenario.verdict(figures).assert_clean()
 
@@ -437,8 +440,9 @@ def test_the_home_tab_shows_a_private_channels_requests_only_to_its_members(
 def test_a_deleted_card_and_a_refused_thread_reply_end_in_the_truth_by_dm(
     scenario: Scenario, figures: Figures
 ) -> None:
-    """A deleted card approved in the App Home, a thread reply Slack keeps refusing: the truth by
-    DM, the reply given up after a bounded number of attempts, counted in /metrics."""
+    """Deleted card approved in the App Home; thread reply refused 5 times: the truth by DM.
+
+    The reply is given up after a bounded number of attempts, counted in /metrics."""
     driver, slack = scenario.driver, scenario.slack
     lost, refused = scenario.request("card_deleted"), scenario.request("reply_refused")
     assert lost.card_ts is not None
