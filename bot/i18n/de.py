@@ -343,6 +343,9 @@ GERMAN: dict[Msg, str] = {
         "nichts gespeichert. Bitte schließen und dort neu beginnen, wo du es geöffnet hast."
     ),
     Msg.BUTTON_CANCEL: "Anfrage zurückziehen",
+    Msg.CANCEL_MINE: "Meine Anfrage zurückziehen (nur Anfragende)",
+    Msg.BUTTON_REQUEST_AGAIN: "Erneut anfordern",
+    Msg.DOING_REQUEST_AGAIN: "das erneute Öffnen des Formulars",
     Msg.CONFIRM_CANCEL_TITLE: "Anfrage zurückziehen?",
     Msg.CONFIRM_CANCEL_TEXT: (
         "Danach kann niemand sie mehr freigeben. Mit /sendid kannst du neu anfragen."

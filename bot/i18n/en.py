@@ -293,6 +293,9 @@ ENGLISH: dict[Msg, str] = {
         "Close it and start again where you opened it."
     ),
     Msg.BUTTON_CANCEL: "Cancel request",
+    Msg.CANCEL_MINE: "Cancel my request (requester only)",
+    Msg.BUTTON_REQUEST_AGAIN: "Request again",
+    Msg.DOING_REQUEST_AGAIN: "opening the form again",
     Msg.CONFIRM_CANCEL_TITLE: "Cancel this request?",
     Msg.CONFIRM_CANCEL_TEXT: "Nobody can approve it afterwards. You can ask again with /sendid.",
     Msg.CANCELLED_REPLY: ":heavy_multiplication_x: {requester} cancelled this request.",

@@ -25,6 +25,23 @@ from bot.store.errors import translate_errors
 from bot.store.queries import Queries
 from bot.store.schema import signatures_table
 
+# Built once: building and hashing the statement for every request cost ~0.1 ms of CPU each.
+_SQLITE_INSERT = (
+    sqlite_insert(signatures_table)
+    .values(
+        signature=sa.bindparam("signature"), request_timestamp=sa.bindparam("request_timestamp")
+    )
+    .on_conflict_do_nothing(index_elements=[signatures_table.c.signature])
+)
+_POSTGRESQL_INSERT = (
+    postgresql_insert(signatures_table)
+    .values(
+        signature=sa.bindparam("signature"), request_timestamp=sa.bindparam("request_timestamp")
+    )
+    .on_conflict_do_nothing(index_elements=[signatures_table.c.signature])
+    .returning(signatures_table.c.signature)
+)
+
 
 @dataclass(eq=False)
 class _Waiting:
@@ -81,17 +98,11 @@ class SignatureRecords(Queries):
                 waiting.done = True
 
     def _insert(self, conn: Connection, signature: str, request_timestamp: int) -> bool:
-        insert = sqlite_insert if self._db.is_sqlite else postgresql_insert
-        statement = (
-            insert(signatures_table)
-            .values(signature=signature, request_timestamp=request_timestamp)
-            .on_conflict_do_nothing(index_elements=[signatures_table.c.signature])
-        )
+        values = {"signature": signature, "request_timestamp": request_timestamp}
         if self._db.is_sqlite:  # sqlite3 counts the rows an INSERT wrote (0: ignored)
-            return conn.execute(statement).rowcount == 1
+            return conn.execute(_SQLITE_INSERT, values).rowcount == 1
         # psycopg reports no row count here: the inserted row comes back, or none.
-        returned = conn.execute(statement.returning(signatures_table.c.signature))
-        return returned.first() is not None
+        return conn.execute(_POSTGRESQL_INSERT, values).first() is not None
 
     @translate_errors
     def forget_signature(self, signature: str) -> None:
