@@ -213,7 +213,7 @@ ENGLISH: dict[Msg, str] = {
     ),
     Msg.TOO_MANY_WORDS: (
         "Too many words. Usage: `/sendid`, `/sendid &lt;campaign_id&gt; [send_id]`, "
-        "`/sendid history`, `/sendid quota`."
+        "`/sendid history`, `/sendid quota`, `/sendid stats &lt;send_id&gt;`, `/sendid help`."
     ),
     Msg.COMMAND_FAILED: "Sorry, that failed (an internal error, logged for the admin). Try again.",
     Msg.HISTORY_EMPTY: "No send ID requests in this channel yet.",

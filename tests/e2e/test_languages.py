@@ -49,7 +49,7 @@ def test_with_sendid_language_de_everything_a_person_sees_is_german(
     assert "Sende-ID erstellt" in reply and "Freigegeben von" in reply
     assert "Send ID created" not in reply
     assert "Hilfe" in bot.command("help").json()["text"]
-    assert "Letzte Anfragen" in bot.command("history").json()["text"]
+    assert "Letzte Sende-ID-Anfragen" in bot.command("history").json()["text"]
     # No users.info lookups: one language is fixed for the whole workspace.
     assert slack.calls_to("users.info") == []
 
