@@ -127,7 +127,8 @@ GERMAN: dict[Msg, str] = {
     Msg.FAILED_BRAZE_SAID: "\n>Braze meldet: {message}",
     Msg.FAILED_RETRY_HINT: "Freigebende können es erneut versuchen.",
     # who is told what (issue 11): failures name who acts and what happens next
-    Msg.FAILED_RETRY_NEXT: "{approvers} kann es erneut versuchen.",
+    # One approver or several: "… kann es" would not fit both.
+    Msg.FAILED_RETRY_NEXT: "Erneut versuchen kann es: {approvers}.",
     Msg.FAILED_REJECTED_NEXT: (
         "{requester}, prüf Campaign und Sende-ID und stell die Anfrage dann mit `/sendid` neu."
     ),
@@ -138,8 +139,8 @@ GERMAN: dict[Msg, str] = {
         "muss niemand etwas tun."
     ),
     Msg.FAILED_QUOTA_NEXT: (
-        "Es wird {when} zurückgesetzt. Dann melde ich mich hier wieder, und {approvers} kann es "
-        "erneut versuchen; bis dahin muss niemand etwas tun."
+        "Es wird {when} zurückgesetzt. Dann melde ich mich hier wieder, und erneut versuchen "
+        "kann es dann: {approvers}. Bis dahin muss niemand etwas tun."
     ),
     Msg.UNKNOWN_HEAD: (
         ":grey_question: *Status unbekannt.* {requester}, Braze hat nicht rechtzeitig "

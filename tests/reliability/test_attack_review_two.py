@@ -428,8 +428,9 @@ def test_the_home_tab_shows_a_private_channels_requests_only_to_its_members(
 def test_a_deleted_card_and_a_refused_thread_reply_end_in_the_truth_by_dm(
     scenario: Scenario, figures: Figures
 ) -> None:
-    """A deleted card approved in the App Home, a thread reply Slack keeps refusing: the truth by
-    DM, the reply given up after a bounded number of attempts, counted in /metrics."""
+    """Deleted card approved in the App Home; thread reply refused 5 times: the truth by DM.
+
+    The reply is given up after a bounded number of attempts, counted in /metrics."""
     driver, slack = scenario.driver, scenario.slack
     lost, refused = scenario.request("card_deleted"), scenario.request("reply_refused")
     assert lost.card_ts is not None
