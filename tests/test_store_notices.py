@@ -23,13 +23,13 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         yield opened
 
 
-def a_request(store: Store) -> str:
+def a_request(store: Store, send_id: str = "wave") -> str:
     return store.create_request(
         channel_id="C1",
         workspace=DEFAULT_WORKSPACE,
         requester_id="U_REQ",
         campaign_id="cmp-1",
-        send_id="wave",
+        send_id=send_id,
         campaign_name=None,
         ttl=timedelta(hours=24),
         now=NOW,
@@ -67,3 +67,13 @@ def test_attempts_at_a_notice_are_counted_across_concurrent_writers(store: Store
     for thread in threads:
         thread.join()
     assert sorted(counts) == [1, 2, 3, 4, 5, 6]
+
+
+def test_a_requests_notices_are_listed_by_prefix_oldest_first(store: Store) -> None:
+    request_id = a_request(store)
+    store.claim_notice(request_id, "dmmsg:D1:1.1", NOW)
+    store.claim_notice(request_id, "dm:U1", NOW)
+    store.claim_notice(request_id, "dmmsg:D2:2.2", NOW + timedelta(seconds=1))
+    store.claim_notice(request_id, "dmmsg_%:x", NOW)  # a LIKE wildcard in a notice is literal
+    assert store.notices_of(request_id, "dmmsg:") == ["dmmsg:D1:1.1", "dmmsg:D2:2.2"]
+    assert store.notices_of(a_request(store, "wave2"), "dmmsg:") == []
