@@ -278,6 +278,8 @@ def test_submitting_faster_than_the_rate_limit_is_refused_with_when_to_try_again
     theirs = Submission(CHANNEL, OUTSIDER, CAMPAIGN, "theirs")
     assert scenario.driver.send_form(theirs).accepted_submission
     scenario.accepted.append(theirs)
+    # The card is posted after the acknowledgement: wait for it before taking stock.
+    wait_stored(scenario.store, theirs, set())
     assert ephemerals_to(scenario.slack, OUTSIDER) == []
     scenario.verdict(figures).assert_clean()
 
