@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from bot.domain.workspaces import DEFAULT_WORKSPACE
 from bot.store import Store
 from tests.support import databases
+from tests.support.records import new_request
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -24,16 +24,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 
 
 def a_request(store: Store) -> str:
-    return store.create_request(
-        channel_id="C1",
-        workspace=DEFAULT_WORKSPACE,
-        requester_id="U_REQ",
-        campaign_id="cmp-1",
-        send_id="wave",
-        campaign_name=None,
-        ttl=timedelta(hours=24),
-        now=NOW,
-    ).id
+    return new_request(store, send_id="wave", campaign_name=None, now=NOW).id
 
 
 def test_a_notice_is_taken_once_among_concurrent_claimers(store: Store) -> None:

@@ -113,6 +113,38 @@ class SendIdRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class NewRequest:
+    """A checked submission, for the repository to keep as a pending request."""
+
+    channel_id: str
+    workspace: str  # the Braze workspace of channel_id when it was submitted
+    requester_id: str
+    campaign_id: str
+    send_id: str | None  # None: Braze generates one
+    campaign_name: str | None
+    ttl: timedelta  # how long it stays pending
+    purpose: str | None = None
+    submission_key: str | None = None  # the form's view ID: one request per form
+
+    def pending(self, request_id: str, now: datetime) -> SendIdRequest:
+        """This request as stored under `request_id` at `now`: pending until its TTL ends."""
+        return SendIdRequest(
+            id=request_id,
+            channel_id=self.channel_id,
+            workspace=self.workspace,
+            requester_id=self.requester_id,
+            campaign_id=self.campaign_id,
+            send_id=self.send_id,
+            campaign_name=self.campaign_name,
+            purpose=self.purpose,
+            state=RequestState.PENDING,
+            created_at=now,
+            updated_at=now,
+            expires_at=now + self.ttl,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class AuditEntry:
     request_id: str
     workspace: str  # the request's Braze workspace

@@ -3,11 +3,13 @@ that every replica agrees: the DMs it sent (a button in a DM counts only for the
 sent it to), the "quota is back" notice (posted once per failure), and the attempts at a thread
 reply that keeps failing (given up after a bounded number).
 
-Notices are names per request: ``dm:<user>``, ``quota_back:<attempt>``, ``reply:<state>``.
+Notices are names per request: ``dm:<user>``, ``quota_back:<attempt>``, ``reply:<state>``,
+``click:<digest>``.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -66,3 +68,12 @@ class NoticeBook:
         up on it (REPLY_ATTEMPTS_MAX attempts)."""
         notice = f"reply:{request.state.value}:{request.attempts}"
         return self._store.count_notice(request.id, notice, self._clock()) >= REPLY_ATTEMPTS_MAX
+
+    # ---- clicks Slack delivers twice ------------------------------------------------------
+
+    def first_delivery(self, request_id: str, click_key: str) -> bool:
+        """False when this very click on the request was handled before, here or by another
+        replica. Slack delivers an interaction again when its acknowledgement came late (in
+        Socket Mode to any connection); a Retry handled twice would call Braze twice."""
+        digest = hashlib.sha256(click_key.encode()).hexdigest()[:40]
+        return self._store.claim_notice(request_id, f"click:{digest}", self._clock())

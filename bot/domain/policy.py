@@ -218,3 +218,10 @@ class Policy:
         if user_id == request.requester_id and not self.allow_self_approval:
             return Refusal.SELF_APPROVAL
         return None
+
+    def refusal_to_ask_again(
+        self, channel_id: str | None, request: SendIdRequest
+    ) -> Refusal | None:
+        """Anyone may ask again for what an ended request asked, in its own channel while
+        requests are permitted there (the form is checked again when it is submitted)."""
+        return self.refusal_to_see_results(channel_id, request)

@@ -9,11 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import ClassVar, Protocol
 
 from bot.domain.analytics import SendStats
-from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
+from bot.domain.models import (
+    FailureKind,
+    NewRequest,
+    QuotaSnapshot,
+    RequestState,
+    SendIdRequest,
+)
 
 
 @dataclass(frozen=True)
@@ -76,22 +82,10 @@ class RequestRepository(Protocol):
     """
 
     def create_request(
-        self,
-        *,
-        channel_id: str,
-        workspace: str,
-        requester_id: str,
-        campaign_id: str,
-        send_id: str | None,
-        campaign_name: str | None,
-        ttl: timedelta,
-        purpose: str | None = None,
-        now: datetime | None = None,
-        submission_key: str | None = None,
-        max_pending: int | None = None,
+        self, new: NewRequest, *, now: datetime | None = None, max_pending: int | None = None
     ) -> SendIdRequest:
-        """Store a new pending request of Braze `workspace`. Raises DuplicatePairError if a
-        live request holds the pair in that workspace, DuplicateSubmissionError if
+        """Store `new` as a pending request of its Braze workspace. Raises DuplicatePairError if
+        a live request holds the pair in that workspace, DuplicateSubmissionError if its
         `submission_key` already made a request, PendingLimitError if the requester already
         has `max_pending` pending requests (counted atomically with the insert, across threads
         and replicas)."""

@@ -28,7 +28,13 @@ from bot.domain.errors import (
 )
 from bot.domain.limits import NO_LIMITS, PersonLimits
 from bot.domain.lookups import CampaignLookups
-from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
+from bot.domain.models import (
+    FailureKind,
+    NewRequest,
+    QuotaSnapshot,
+    RequestState,
+    SendIdRequest,
+)
 from bot.domain.notices import NoticeBook
 from bot.domain.policy_file import (
     EMPTY_POLICY_FILE,
@@ -148,7 +154,7 @@ class SendIdService:
         if problem:
             return SubmitOutcome(problems={"campaign_id": problem})
         try:
-            request = self._store.create_request(
+            new = NewRequest(
                 channel_id=channel_id,
                 workspace=workspace,
                 requester_id=requester_id,
@@ -156,10 +162,11 @@ class SendIdService:
                 send_id=clean.send_id,
                 campaign_name=name,
                 ttl=rules.ttl or self.ttl,
-                submission_key=submission_key,
                 purpose=clean.purpose,
-                now=self.clock(),
-                max_pending=self.limits.max_pending,
+                submission_key=submission_key,
+            )
+            request = self._store.create_request(
+                new, now=self.clock(), max_pending=self.limits.max_pending
             )
         except PendingLimitError as full:
             # Lost a race with the person's own concurrent submissions: the store counted.

@@ -69,7 +69,7 @@ GERMAN: dict[Msg, str] = {
     Msg.GENERATED_BY_BRAZE: "_wird von Braze erzeugt_",
     Msg.SOMEONE: "jemandem",
     Msg.REASON_SUFFIX: " Begründung: {reason}",
-    Msg.STATUS_PENDING: ":hourglass_flowing_sand: Wartet auf Freigabe. Läuft ab: {expires}.",
+    Msg.STATUS_PENDING: ":hourglass_flowing_sand: Wartet auf Freigabe. Läuft {expires} ab.",
     Msg.STATUS_APPROVED: (
         ":gear: Freigegeben von {who} {when}; die Sende-ID wird in Braze erstellt …"
     ),
@@ -82,7 +82,7 @@ GERMAN: dict[Msg, str] = {
     Msg.STATUS_REJECTED: ":no_entry_sign: Abgelehnt von {who} {when}.{reason}",
     Msg.STATUS_EXPIRED: (
         ":hourglass: Abgelaufen: Niemand hat rechtzeitig entschieden. "
-        "Bei Bedarf `/sendid` erneut ausführen."
+        "Führ bei Bedarf `/sendid` erneut aus."
     ),
     Msg.STATUS_CANCELLED: ":heavy_multiplication_x: Zurückgezogen von {who}.",
     Msg.STATE_PENDING: "wartet",
@@ -102,13 +102,13 @@ GERMAN: dict[Msg, str] = {
     ),
     Msg.CONFIRM_RETRY_TITLE: "Trotzdem erneut versuchen?",
     Msg.CONFIRM_RETRY_TEXT: (
-        "Braze hat diese Sende-ID vielleicht schon erstellt. Erst erneut versuchen, nachdem "
-        "in Braze geprüft wurde, dass es sie nicht gibt."
+        "Braze hat diese Sende-ID vielleicht schon erstellt. Versuch es erst erneut, wenn du "
+        "in Braze geprüft hast, dass es sie nicht gibt."
     ),
-    Msg.QUOTA_UNKNOWN: "Heute verbleibendes Kontingent: unbekannt.",
-    Msg.QUOTA_LINE: "Heute verbleibendes Kontingent: {remaining}{limit}{reset}.",
+    Msg.QUOTA_UNKNOWN: "Heute noch frei: unbekannt.",
+    Msg.QUOTA_LINE: "Heute noch frei: {remaining}{limit}{reset}.",
     Msg.QUOTA_OF_LIMIT: " von {limit}",
-    Msg.QUOTA_RESETS: ", wird zurückgesetzt {when}",
+    Msg.QUOTA_RESETS: ", wird {when} zurückgesetzt",
     Msg.CREATED_TEXT: "Sende-ID erstellt: {send_id}",
     Msg.CREATED_HEAD: ":white_check_mark: *Sende-ID erstellt:* {send_id}",
     Msg.USAGE_HINT: (
@@ -127,7 +127,8 @@ GERMAN: dict[Msg, str] = {
     Msg.FAILED_BRAZE_SAID: "\n>Braze meldet: {message}",
     Msg.FAILED_RETRY_HINT: "Freigebende können es erneut versuchen.",
     # who is told what (issue 11): failures name who acts and what happens next
-    Msg.FAILED_RETRY_NEXT: "{approvers} kann es erneut versuchen.",
+    # One approver or several: "… kann es" would not fit both.
+    Msg.FAILED_RETRY_NEXT: "Erneut versuchen kann es: {approvers}.",
     Msg.FAILED_REJECTED_NEXT: (
         "{requester}, prüf Campaign und Sende-ID und stell die Anfrage dann mit `/sendid` neu."
     ),
@@ -138,8 +139,8 @@ GERMAN: dict[Msg, str] = {
         "muss niemand etwas tun."
     ),
     Msg.FAILED_QUOTA_NEXT: (
-        "Es wird {when} zurückgesetzt. Dann melde ich mich hier wieder, und {approvers} kann es "
-        "erneut versuchen; bis dahin muss niemand etwas tun."
+        "Es wird {when} zurückgesetzt. Dann melde ich mich hier wieder, und erneut versuchen "
+        "kann es dann: {approvers}. Bis dahin muss niemand etwas tun."
     ),
     Msg.UNKNOWN_HEAD: (
         ":grey_question: *Status unbekannt.* {requester}, Braze hat nicht rechtzeitig "
@@ -215,7 +216,7 @@ GERMAN: dict[Msg, str] = {
     ),
     Msg.FAILURE_OUTCOME_UNKNOWN: (
         "Braze hat nicht rechtzeitig geantwortet, das Ergebnis ist also unbekannt: Die "
-        "Sende-ID wurde vielleicht erstellt. Vor einem neuen Versuch in Braze prüfen"
+        "Sende-ID wurde vielleicht erstellt. Prüf vor einem neuen Versuch in Braze, ob es sie gibt"
     ),
     Msg.FAILURE_UNEXPECTED: (
         "Braze gab eine Antwort, die der Bot nicht lesen konnte; das Ergebnis ist unbekannt"
@@ -228,7 +229,7 @@ GERMAN: dict[Msg, str] = {
     Msg.REJECTED_REPLY: ":no_entry_sign: {who} hat diese Anfrage abgelehnt, {requester}.{reason}",
     Msg.EXPIRED_REPLY: (
         ":hourglass: Diese Anfrage ist abgelaufen: Niemand hat rechtzeitig entschieden. "
-        "{requester}, bei Bedarf `/sendid` erneut ausführen."
+        "{requester}, führ bei Bedarf `/sendid` erneut aus."
     ),
     Msg.NOT_PERMITTED: (
         "`/sendid` funktioniert hier nicht. Es funktioniert in diesen Channels: {channels}."
@@ -248,14 +249,14 @@ GERMAN: dict[Msg, str] = {
     ),
     Msg.TOO_MANY_WORDS: (
         "Zu viele Wörter. Verwendung: `/sendid`, `/sendid &lt;campaign_id&gt; [send_id]`, "
-        "`/sendid history`, `/sendid quota`."
+        "`/sendid history`, `/sendid quota`, `/sendid stats &lt;send_id&gt;`, `/sendid help`."
     ),
     Msg.COMMAND_FAILED: (
         "Das hat leider nicht geklappt (ein interner Fehler, für den Admin protokolliert). "
-        "Bitte erneut versuchen."
+        "Versuch es erneut."
     ),
-    Msg.HISTORY_EMPTY: "In diesem Channel gibt es noch keine Anfragen für Sende-IDs.",
-    Msg.HISTORY_TITLE: "*Letzte Anfragen für Sende-IDs in diesem Channel:*",
+    Msg.HISTORY_EMPTY: "In diesem Channel gibt es noch keine Sende-ID-Anfragen.",
+    Msg.HISTORY_TITLE: "*Letzte Sende-ID-Anfragen in diesem Channel:*",
     Msg.HISTORY_LINE: "• {when} {requester} {campaign} → {send_id}: *{state}*",
     Msg.QUOTA_NOTHING_KNOWN: (
         "Über das heutige Braze-Kontingent an Sende-IDs ist noch nichts bekannt (höchstens 100 "
@@ -266,14 +267,13 @@ GERMAN: dict[Msg, str] = {
     Msg.IN_WORKSPACE: "Braze-Workspace *{workspace}*: {text}",
     Msg.QUOTA_REPORT: "{line}{used_up} (Stand laut Braze: {seen})",
     Msg.REFUSAL_CHANNEL: (
-        "In diesem Channel sind Anfragen für Sende-IDs nicht erlaubt. Sie funktionieren in: "
-        "{channels}"
+        "In diesem Channel sind Sende-ID-Anfragen nicht erlaubt. Sie funktionieren in: {channels}"
     ),
     Msg.REFUSAL_WRONG_CHANNEL: (
         "Dieser Button gehört zu einer Anfrage in einem anderen Channel; nichts wurde geändert."
     ),
     Msg.REFUSAL_NOT_APPROVER: (
-        "Nur Freigebende können über Anfragen für Sende-IDs entscheiden; nichts wurde geändert."
+        "Nur Freigebende können über Sende-ID-Anfragen entscheiden; nichts wurde geändert."
     ),
     Msg.REFUSAL_SELF_APPROVAL: (
         "Du hast diese Anfrage gestellt, daher muss eine andere freigebende Person entscheiden."
@@ -287,17 +287,17 @@ GERMAN: dict[Msg, str] = {
     Msg.ALREADY_APPROVED: "Bereits freigegeben von {who}{when}; nichts wurde geändert.",
     Msg.ALREADY_REJECTED: "Bereits abgelehnt von {who}{when}; nichts wurde geändert.",
     Msg.ALREADY_EXPIRED: (
-        "Diese Anfrage ist abgelaufen; nichts wurde geändert. Mit `/sendid` neu anfragen."
+        "Diese Anfrage ist abgelaufen; nichts wurde geändert. Frag mit `/sendid` neu an."
     ),
     Msg.ALREADY_CANCELLED: "Diese Anfrage wurde zurückgezogen; nichts wurde geändert.",
     Msg.ALREADY_PENDING: "Diese Anfrage wartet noch auf Freigabe.",
     Msg.APPROVERS_UNREADABLE: (
-        "Ich konnte nicht prüfen, wer freigeben darf ({error}). Nichts wurde geändert; bitte "
-        "in einer Minute erneut versuchen."
+        "Ich konnte nicht prüfen, wer freigeben darf ({error}). Nichts wurde geändert; "
+        "versuch es in einer Minute erneut."
     ),
     Msg.ACTION_FAILED: (
         "Leider ist {what} fehlgeschlagen. Nichts ist verloren: Die Anfrage behält "
-        "ihren Zustand. Bitte erneut versuchen oder einen Admin bitten, die Logs des Bots "
+        "ihren Zustand. Versuch es erneut oder bitte einen Admin, die Logs des Bots "
         "anzusehen."
     ),
     Msg.DOING_APPROVE: "das Freigeben der Anfrage",
@@ -316,39 +316,42 @@ GERMAN: dict[Msg, str] = {
         "Karte vorerst abgelehnt; der Bot postet sie dort, sobald Slack sie annimmt."
     ),
     Msg.REPOST_DONE: "Die Karte ist gepostet.",
-    Msg.CARD_SAVED: "Deine Anfrage einer Sende-ID für Campaign {campaign} ist gespeichert. {fix}",
+    Msg.CARD_SAVED: "Deine Sende-ID-Anfrage für Campaign {campaign} ist gespeichert. {fix}",
     Msg.CARD_NOT_IN_CHANNEL: (
         "Ich bin nicht Mitglied von {channel} und konnte die Karte dort nicht posten. Lade mich "
         "dort mit `/invite @Send ID bot` ein und klicke dann auf *Erneut posten*."
     ),
     Msg.CARD_SLACK_REFUSED: (
-        "Slack hat das Posten der Karte abgelehnt ({error}). Bitte *Erneut posten* versuchen."
+        "Slack hat das Posten der Karte abgelehnt ({error}). Versuch es mit *Erneut posten*."
     ),
     Msg.FORM_WRONG_CHANNEL: (
-        "Dieses Formular gehört zu keinem erlaubten Channel. Bitte schließen und /sendid in "
-        "einem erlaubten Channel ausführen."
+        "Dieses Formular gehört zu keinem erlaubten Channel. Schließ es und führ /sendid in "
+        "einem erlaubten Channel aus."
     ),
     Msg.FORM_SAVE_FAILED: (
         "Der Bot konnte diese Anfrage nicht speichern (ein interner Fehler, für den Admin "
-        "protokolliert). Nichts wurde erstellt; bitte erneut versuchen."
+        "protokolliert). Nichts wurde erstellt; versuch es erneut."
     ),
     Msg.FORM_UNKNOWN_REQUEST: "Unbekannte Anfrage.",
     Msg.FORM_APPROVERS_UNREADABLE: (
-        "Ich konnte nicht prüfen, wer freigeben darf; bitte erneut versuchen."
+        "Ich konnte nicht prüfen, wer freigeben darf; versuch es erneut."
     ),
     # attack review, part two: sealed forms
     Msg.FORM_NOT_VERIFIED: (
         "Dieses Formular ließ sich nicht als das hier vom Bot geöffnete bestätigen, daher wurde "
-        "nichts gespeichert. Bitte schließen und dort neu beginnen, wo du es geöffnet hast."
+        "nichts gespeichert. Schließ es und fang dort neu an, wo du es geöffnet hast."
     ),
     Msg.BUTTON_CANCEL: "Anfrage zurückziehen",
+    Msg.CANCEL_MINE: "Meine Anfrage zurückziehen (nur Anfragende)",
+    Msg.BUTTON_REQUEST_AGAIN: "Erneut anfordern",
+    Msg.DOING_REQUEST_AGAIN: "das erneute Öffnen des Formulars",
     Msg.CONFIRM_CANCEL_TITLE: "Anfrage zurückziehen?",
     Msg.CONFIRM_CANCEL_TEXT: (
         "Danach kann niemand sie mehr freigeben. Mit /sendid kannst du neu anfragen."
     ),
     Msg.CANCELLED_REPLY: ":heavy_multiplication_x: {requester} hat diese Anfrage zurückgezogen.",
     Msg.REMINDER_REPLY: (
-        ":bell: Wartet noch auf Freigabe: {approvers}. Diese Anfrage läuft ab: {expires}."
+        ":bell: Wartet noch auf Freigabe: {approvers}. Diese Anfrage läuft {expires} ab."
     ),
     # approvers reached at request time, and the result when the card is gone
     Msg.NOTIFY_MENTION: (
@@ -399,14 +402,14 @@ GERMAN: dict[Msg, str] = {
     Msg.STATS_FORBIDDEN: (
         "Ergebnisse können nicht angezeigt werden: Dem Braze-API-Schlüssel des Bots fehlt die "
         "Berechtigung `sends.data_series`. Ein Admin kann sie in Braze hinzufügen "
-        "(Settings → APIs and Identifiers)."
+        "(Einstellungen > APIs und Bezeichner)."
     ),
     Msg.STATS_NO_DATA: (
         "Braze hat keine Ergebnisse für diese Sende-ID ({message}). Ergebnisse erscheinen, "
         "sobald die ersten Nachrichten mit dieser Sende-ID versendet sind, und nur 14 Tage lang."
     ),
     Msg.STATS_UNAVAILABLE: (
-        "Braze war für die Ergebnisse nicht erreichbar; bitte in einer Minute erneut versuchen."
+        "Braze war für die Ergebnisse nicht erreichbar; versuch es in einer Minute erneut."
     ),
     Msg.STATS_UNKNOWN_SEND_ID: (
         "Dieser Bot hat in diesem Channel keine Sende-ID {send_id} erstellt."
@@ -436,7 +439,7 @@ GERMAN: dict[Msg, str] = {
         ":lock: {count} weitere warten in privaten Channels, in denen du nicht Mitglied bist "
         "(oder deren Mitglieder der Bot nicht lesen konnte). Ihre Karten sind in diesen Channels."
     ),
-    Msg.PROBLEM_CAMPAIGN_MISSING: "Bitte die API-Kennung der Campaign eingeben.",
+    Msg.PROBLEM_CAMPAIGN_MISSING: "Gib die API-Kennung der Campaign ein.",
     Msg.PROBLEM_CAMPAIGN_MALFORMED: (
         "Das ist keine Campaign-ID von Braze. Kopiere die API-Kennung von der Seite der "
         "Campaign in Braze: 36 Zeichen wie 1a2b3c4d-0000-4000-8000-123456789abc."
@@ -479,7 +482,7 @@ GERMAN: dict[Msg, str] = {
         "nutze einen anderen Channel."
     ),
     Msg.PROBLEM_CAMPAIGN_ARCHIVED: (
-        "Diese Campaign ist in Braze archiviert; bitte dearchivieren oder eine andere wählen."
+        "Diese Campaign ist in Braze archiviert; stell sie wieder her oder wähl eine andere."
     ),
     # attack review, part two: per-person limits (inline form errors: plain text)
     Msg.PROBLEM_TOO_MANY_PENDING: (
@@ -489,7 +492,7 @@ GERMAN: dict[Msg, str] = {
         "erneut."
     ),
     Msg.PROBLEM_SUBMITTING_TOO_FAST: (
-        "Du hast in der letzten Minute zu viele Anfrageformulare gesendet. Bitte in {seconds} s "
-        "erneut versuchen."
+        "Du hast in der letzten Minute zu viele Anfrageformulare gesendet. Versuch es in "
+        "{seconds} s erneut."
     ),
 }

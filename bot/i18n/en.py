@@ -213,7 +213,7 @@ ENGLISH: dict[Msg, str] = {
     ),
     Msg.TOO_MANY_WORDS: (
         "Too many words. Usage: `/sendid`, `/sendid &lt;campaign_id&gt; [send_id]`, "
-        "`/sendid history`, `/sendid quota`."
+        "`/sendid history`, `/sendid quota`, `/sendid stats &lt;send_id&gt;`, `/sendid help`."
     ),
     Msg.COMMAND_FAILED: "Sorry, that failed (an internal error, logged for the admin). Try again.",
     Msg.HISTORY_EMPTY: "No send ID requests in this channel yet.",
@@ -293,6 +293,9 @@ ENGLISH: dict[Msg, str] = {
         "Close it and start again where you opened it."
     ),
     Msg.BUTTON_CANCEL: "Cancel request",
+    Msg.CANCEL_MINE: "Cancel my request (requester only)",
+    Msg.BUTTON_REQUEST_AGAIN: "Request again",
+    Msg.DOING_REQUEST_AGAIN: "opening the form again",
     Msg.CONFIRM_CANCEL_TITLE: "Cancel this request?",
     Msg.CONFIRM_CANCEL_TEXT: "Nobody can approve it afterwards. You can ask again with /sendid.",
     Msg.CANCELLED_REPLY: ":heavy_multiplication_x: {requester} cancelled this request.",

@@ -174,6 +174,9 @@ class Msg(enum.StrEnum):
     FORM_NOT_VERIFIED = "form.not_verified"
     # cancel, reminder
     BUTTON_CANCEL = "button.cancel"
+    CANCEL_MINE = "button.cancel_mine"
+    BUTTON_REQUEST_AGAIN = "button.request_again"
+    DOING_REQUEST_AGAIN = "doing.request_again"
     CONFIRM_CANCEL_TITLE = "confirm.cancel.title"
     CONFIRM_CANCEL_TEXT = "confirm.cancel.text"
     CANCELLED_REPLY = "reply.cancelled"

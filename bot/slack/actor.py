@@ -20,6 +20,9 @@ class Actor:
     # Clicked in the bot's DM (an approver's or admin's notice): it counts as made in the
     # request's own channel, like the App Home, and is answered there by DM.
     from_dm: bool = False
+    # This very click: Slack delivers an interaction again (in Socket Mode possibly to another
+    # replica) when its acknowledgement was late; the same click keeps the same key.
+    click_key: str = ""
 
     @classmethod
     def from_body(cls, body: dict[str, Any]) -> Actor:
@@ -32,12 +35,14 @@ class Actor:
         channel_id = None if from_home else _channel_id(channel) or body.get("channel_id")
         # Direct-message conversation IDs start with D; the bot's DM is never a permitted channel.
         from_dm = isinstance(channel_id, str) and channel_id.startswith("D")
+        user_id = str(user.get("id") or body.get("user_id") or "")
         return cls(
-            user_id=str(user.get("id") or body.get("user_id") or ""),
+            user_id=user_id,
             channel_id=None if from_dm else channel_id,
             from_home=from_home,
             trigger_id=str(body.get("trigger_id") or ""),
             from_dm=from_dm,
+            click_key=_click_key(user_id, body.get("actions")),
         )
 
     @classmethod
@@ -56,6 +61,17 @@ class Actor:
     def channel_for(self, request: SendIdRequest) -> str | None:
         """Where the click counts as made: the request's own channel for App Home clicks."""
         return request.channel_id if self.from_home or self.from_dm else self.channel_id
+
+
+def _click_key(user_id: str, actions: object) -> str:
+    """Who clicked which button when (Slack's `action_ts`), or "" where Slack gave no time."""
+    if not isinstance(actions, list) or not actions or not isinstance(actions[0], dict):
+        return ""
+    action = actions[0]
+    clicked_at = action.get("action_ts")
+    if not isinstance(clicked_at, str) or not clicked_at:
+        return ""
+    return f"{user_id}|{action.get('action_id')}|{action.get('value')}|{clicked_at}"
 
 
 def _channel_id(channel: object) -> str | None:

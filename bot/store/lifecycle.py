@@ -11,7 +11,7 @@ import enum
 import hashlib
 import secrets
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Final, Literal
 
 import sqlalchemy as sa
@@ -19,7 +19,13 @@ from sqlalchemy import exc
 from sqlalchemy.engine import Connection, RowMapping
 
 from bot.domain.errors import DuplicatePairError, DuplicateSubmissionError, PendingLimitError
-from bot.domain.models import ALLOWED_TRANSITIONS, FailureKind, RequestState, SendIdRequest
+from bot.domain.models import (
+    ALLOWED_TRANSITIONS,
+    FailureKind,
+    NewRequest,
+    RequestState,
+    SendIdRequest,
+)
 from bot.store.audit_trail import insert_audit
 from bot.store.errors import StoreError, UnknownRequestError, translate_errors
 from bot.store.queries import Queries, pending_of, update_of
@@ -62,51 +68,27 @@ def _requester_lock_key(requester_id: str) -> int:
 class RequestLifecycle(Queries):
     @translate_errors
     def create_request(
-        self,
-        *,
-        channel_id: str,
-        workspace: str,
-        requester_id: str,
-        campaign_id: str,
-        send_id: str | None,
-        campaign_name: str | None,
-        ttl: timedelta,
-        purpose: str | None = None,
-        now: datetime | None = None,
-        submission_key: str | None = None,
-        max_pending: int | None = None,
+        self, new: NewRequest, *, now: datetime | None = None, max_pending: int | None = None
     ) -> SendIdRequest:
-        """Store a new pending request of Braze `workspace`, or raise DuplicatePairError if the
-        pair is held in that workspace, DuplicateSubmissionError if `submission_key` (the form's
-        view ID) already made one, or PendingLimitError if the requester already has
+        """Store `new` as a pending request of its Braze workspace, or raise DuplicatePairError
+        if the pair is held in that workspace, DuplicateSubmissionError if its `submission_key`
+        (the form's view ID) already made one, or PendingLimitError if the requester already has
         `max_pending` pending requests (in any workspace).
 
         The cap is counted inside the insert's transaction, with the requester's inserts
         serialised (SQLite: the write lock taken at BEGIN; PostgreSQL: an advisory lock per
         requester), so concurrent submissions on any thread or replica cannot exceed it."""
         now = utcnow() if now is None else aware(now)
-        key = pair_key(workspace, campaign_id, send_id)
+        key = pair_key(new.workspace, new.campaign_id, new.send_id)
+        submission_key = new.submission_key
         # A few rounds: after a unique violation the holder may free the pair before we look it
         # up (then inserting again is right), and a random ID may (very rarely) collide.
         for _ in range(5):
-            request = SendIdRequest(
-                id="r" + secrets.token_hex(6),
-                channel_id=channel_id,
-                workspace=workspace,
-                requester_id=requester_id,
-                campaign_id=campaign_id,
-                send_id=send_id,
-                campaign_name=campaign_name,
-                purpose=purpose,
-                state=RequestState.PENDING,
-                created_at=now,
-                updated_at=now,
-                expires_at=now + ttl,
-            )
+            request = new.pending("r" + secrets.token_hex(6), now)
             try:
                 with self._db.write() as conn:
                     if max_pending is not None:
-                        self._check_pending_cap(conn, requester_id, submission_key, max_pending)
+                        self._check_pending_cap(conn, new.requester_id, submission_key, max_pending)
                     conn.execute(
                         requests_table.insert().values(
                             **request_row(request), pair_key=key, submission_key=submission_key
@@ -115,10 +97,10 @@ class RequestLifecycle(Queries):
                     insert_audit(
                         conn,
                         request.id,
-                        workspace,
+                        new.workspace,
                         None,
                         RequestState.PENDING,
-                        requester_id,
+                        new.requester_id,
                         now,
                         "requested",
                     )

@@ -15,10 +15,12 @@ from tests.support.constants import (
     APPROVER_GROUP,
     CAMPAIGN,
     CANCEL,
+    CANCEL_MENU,
     CHANNEL,
     GROUP_APPROVER,
     OUTSIDER,
     REJECT,
+    REQUEST_AGAIN,
     REQUESTER,
 )
 from tests.support.driver import SlackDriver
@@ -33,13 +35,14 @@ def test_the_requester_can_cancel_their_own_pending_request(
 ) -> None:
     request = bot.request(CAMPAIGN, "cancel_1")
     cancel = [b for b in buttons(bot.card_posts(CHANNEL)[-1].params["blocks"])][-1]
-    assert cancel["action_id"] == CANCEL and "confirm" in cancel
-    bot.click(CANCEL, request.id, user=REQUESTER)
+    assert cancel["action_id"] == CANCEL_MENU and "confirm" in cancel
+    bot.choose(CANCEL_MENU, request.id, user=REQUESTER)
     cancelled = wait_for_state(bot.store, request.id, RequestState.CANCELLED)
     assert cancelled.decided_by == REQUESTER
     assert "cancelled this request" in bot.wait_for_thread_reply(request)[0].params["text"]
     card = bot.slack.messages_in(CHANNEL)[0]
-    assert buttons(card["blocks"]) == [] and "Cancelled" in all_text(card)
+    assert [b["action_id"] for b in buttons(card["blocks"])] == [REQUEST_AGAIN]
+    assert "cancelled" in all_text(card)
     # The pair is free again, and nobody can approve the cancelled request.
     bot.click(APPROVE, request.id, user=APPROVER)
     bot.wait_for_ephemeral(APPROVER, "cancelled")
@@ -60,7 +63,8 @@ def test_the_requester_cancels_a_pending_request_from_the_home_tab(bot: SlackDri
     bot.home_click(CANCEL, pending.id, user=REQUESTER)
     wait_for_state(bot.store, pending.id, RequestState.CANCELLED, announced=True)
     # The card and the home tab both show it.
-    assert buttons(bot.slack.messages_in(CHANNEL)[0]["blocks"]) == []
+    card_controls = buttons(bot.slack.messages_in(CHANNEL)[0]["blocks"])
+    assert [b["action_id"] for b in card_controls] == [REQUEST_AGAIN]
     refreshed = bot.slack.wait_for_calls("views.publish", published + 1)[-1].params["view"]
     assert [b for b in buttons(refreshed["blocks"]) if b["action_id"] == CANCEL] == []
     # Someone else's request cannot be cancelled from their home tab either.

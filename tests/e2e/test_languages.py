@@ -34,10 +34,11 @@ def test_with_sendid_language_de_everything_a_person_sees_is_german(
     request = bot.request(CAMPAIGN, "welle_1")
     card = bot.card_posts(CHANNEL)[-1].params
     assert "Sende-ID-Anfrage: wartet auf Freigabe" in all_text(card)
-    buttons = [
-        e["text"]["text"] for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]
-    ]
-    assert buttons == ["Freigeben", "Ablehnen", "Anfrage zurückziehen"]
+    controls = [e for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [e["text"]["text"] for e in controls[:2]] == ["Freigeben", "Ablehnen"]
+    assert (
+        controls[2]["options"][0]["text"]["text"] == "Meine Anfrage zurückziehen (nur Anfragende)"
+    )
 
     bot.click(APPROVE, request.id, user=OUTSIDER)
     assert "Nur Freigebende" in bot.wait_for_ephemeral(OUTSIDER, "Nur").params["text"]
@@ -48,7 +49,7 @@ def test_with_sendid_language_de_everything_a_person_sees_is_german(
     assert "Sende-ID erstellt" in reply and "Freigegeben von" in reply
     assert "Send ID created" not in reply
     assert "Hilfe" in bot.command("help").json()["text"]
-    assert "Letzte Anfragen" in bot.command("history").json()["text"]
+    assert "Letzte Sende-ID-Anfragen" in bot.command("history").json()["text"]
     # No users.info lookups: one language is fixed for the whole workspace.
     assert slack.calls_to("users.info") == []
 

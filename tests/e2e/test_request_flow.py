@@ -8,7 +8,7 @@ from tests.support.constants import (
     APPROVE,
     CAMPAIGN,
     CAMPAIGN_NAME,
-    CANCEL,
+    CANCEL_MENU,
     CHANNEL,
     OTHER_CHANNEL,
     REJECT,
@@ -75,7 +75,8 @@ def test_submitting_a_valid_form_posts_an_approval_card_with_both_buttons(bot: S
     assert CAMPAIGN in text and "spring_wave_1" in text and f"<@{REQUESTER}>" in text
     buttons = [e for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]]
     approve, reject, cancel = buttons
-    assert cancel["action_id"] == CANCEL
+    # Cancel is the requester's: in the card's menu, not a button for everyone.
+    assert (cancel["type"], cancel["action_id"]) == ("overflow", CANCEL_MENU)
     assert (approve["action_id"], approve["style"], approve["value"]) == (
         APPROVE,
         "primary",

@@ -23,14 +23,22 @@ import pytest
 
 from bot.domain.models import RequestState
 from bot.store import Store
-from tests.standins.braze import BrazeStandIn
+from tests.standins.braze import CREATE_PATH, BrazeStandIn
 from tests.standins.slack import SlackStandIn
 from tests.standins.socket_mode import SocketModeStandIn
 from tests.support import slack_requests as sr
 from tests.support.bots import bot_env
-from tests.support.constants import APP_TOKEN, APPROVE, APPROVER, CAMPAIGN, CHANNEL, REQUESTER
+from tests.support.constants import (
+    APP_TOKEN,
+    APPROVE,
+    APPROVER,
+    CAMPAIGN,
+    CHANNEL,
+    REQUESTER,
+    RETRY,
+)
 from tests.support.processes import Processes
-from tests.support.waits import newest_with_card, wait_for_state
+from tests.support.waits import newest_with_card, wait_for_state, wait_until
 
 pytestmark = pytest.mark.postgres
 
@@ -103,6 +111,71 @@ def test_an_envelope_re_delivered_to_another_replica_makes_no_second_request_car
                 (RequestState.PENDING, RequestState.APPROVED),
                 (RequestState.APPROVED, RequestState.CREATED),
             ]
+        finally:
+            codes = [replica.stop() for replica in replicas]
+            store.close()
+    assert codes == [0, 0], "\n".join(replica.log_text() for replica in replicas)
+
+
+def test_a_retry_click_re_delivered_after_the_retry_failed_calls_braze_no_more(
+    slack: SlackStandIn, braze: BrazeStandIn, postgres_url: str, processes: Processes
+) -> None:
+    # Slack re-delivers a click whose acknowledgement came late; by then the first delivery's
+    # retry may have failed again, so the request is FAILED once more and the state alone
+    # would let the same click retry a second time.
+    env = bot_env(
+        slack.url, braze.url, postgres_url, SLACK_APP_TOKEN=APP_TOKEN, SLACK_SIGNING_SECRET=""
+    )
+    store = Store(postgres_url)
+    with SocketModeStandIn(slack) as socket_mode:
+        replicas = [processes.bot(env, name) for name in ("replica-a", "replica-b")]
+        try:
+            for replica in replicas:
+                replica.start(wait=False)
+            for replica in replicas:
+                replica.wait_ready()
+            socket_mode.wait_for_connection(count=2)
+            a, b = [link for link in socket_mode.links if link.healthy]
+            command = sr.slash_command("", user_id=REQUESTER, channel_id=CHANNEL)
+            socket_mode.wait_for_ack(socket_mode.send_envelope("slash_commands", command, link=a))
+            view = slack.wait_for_calls("views.open", 1)[0].params["view"]
+            submission = sr.view_submission(
+                view, {"campaign_id": CAMPAIGN, "send_id": "again_1"}, user_id=REQUESTER
+            )
+            socket_mode.wait_for_ack(socket_mode.send_envelope("interactive", submission, link=a))
+            request = newest_with_card(store, CHANNEL)
+
+            # Braze is unavailable for the approval and for the first retry (every attempt).
+            braze.fail_next(CREATE_PATH, 503, times=100)
+            approve = sr.button_click(APPROVE, request.id, user_id=APPROVER, channel_id=CHANNEL)
+            socket_mode.wait_for_ack(socket_mode.send_envelope("interactive", approve, link=a))
+            wait_for_state(store, request.id, RequestState.FAILED)
+            calls_after_approval = len(braze.create_calls())
+            retry = sr.button_click(RETRY, request.id, user_id=APPROVER, channel_id=CHANNEL)
+            socket_mode.wait_for_ack(socket_mode.send_envelope("interactive", retry, link=a))
+            failed_again = wait_until(
+                lambda: (
+                    (r := store.get(request.id)) is not None
+                    and r.state is RequestState.FAILED
+                    and r.attempts == 2
+                )
+            )
+            assert failed_again
+            calls_after_retry = len(braze.create_calls())
+            assert calls_after_retry > calls_after_approval
+
+            # Braze is back; the same retry click arrives again on the other replica.
+            braze.clear_injections()
+            again = socket_mode.send_envelope("interactive", retry, link=b, retry_attempt=1)
+            socket_mode.wait_for_ack(again)
+            time.sleep(1.5)  # a second retry would have called Braze by now
+
+            assert len(braze.create_calls()) == calls_after_retry
+            final = store.get(request.id)
+            assert final is not None and final.state is RequestState.FAILED
+            assert final.attempts == 2
+            retries = [e for e in store.audit(request.id) if e.detail == "retry"]
+            assert len(retries) == 1
         finally:
             codes = [replica.stop() for replica in replicas]
             store.close()

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.reliability.harness import WATCH, Figures, Scenario
+from tests.reliability.harness import WATCH, Figures, Scenario, TwoReplicas
 from tests.standins.braze import BrazeStandIn
 from tests.standins.slack import SlackStandIn
 from tests.support import databases
@@ -117,3 +117,17 @@ def shared_database_url(tmp_path: Path) -> Iterator[tuple[str, str]]:
         return
     fail_if_required(reason, databases.REQUIRE_POSTGRES_ENV)
     yield "sqlite", databases.sqlite_url(tmp_path)
+
+
+@pytest.fixture
+def two_replicas(
+    slack: SlackStandIn,
+    braze: BrazeStandIn,
+    processes: Processes,
+    shared_database_url: tuple[str, str],
+    figures: Figures,
+) -> TwoReplicas:
+    """Two bot processes to start on one shared database; the figures name its backend."""
+    backend, database_url = shared_database_url
+    figures.notes["database"] = backend
+    return TwoReplicas(slack, braze, processes, database_url)

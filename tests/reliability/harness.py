@@ -7,6 +7,8 @@ and the in-process scenario the fault tests drive.
   received and every answer the bot gave, so that the last test can prove no secret leaked.
   :func:`watched_driver` and the suite's ``processes`` fixture hand it what they see.
 * :class:`Scenario`: a running bot, a driver and the submissions it accepted, checked at the end.
+* :class:`TwoReplicas`: two ``python -m bot`` processes on one database, for the races between
+  replicas.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from tests.reliability import invariants
 from tests.reliability.invariants import COUNTED, Verdict
 from tests.standins.braze import BrazeStandIn
 from tests.standins.slack import SlackCall, SlackStandIn
-from tests.support.bots import InProcessBots, braze_stand_in, slack_stand_in
+from tests.support.bots import InProcessBots, bot_env, braze_stand_in, slack_stand_in
 from tests.support.constants import (
     APPROVE,
     APPROVER,
@@ -43,6 +45,7 @@ from tests.support.constants import (
     SECRETS,
 )
 from tests.support.driver import Answer, SlackDriver
+from tests.support.processes import Processes
 from tests.support.waits import Submission, wait_settled, wait_stored
 
 REPORT_ENV = "RELIABILITY_REPORT"
@@ -263,6 +266,21 @@ def watched_bots(database_url: str, *, daily_limit: int = 100) -> Iterator[InPro
         WATCH.watch_slack(slack)
         WATCH.watch_braze(braze)
         yield bots
+
+
+@dataclass
+class TwoReplicas:
+    """Two bot processes, not yet started, on one database (PostgreSQL when reachable)."""
+
+    slack: SlackStandIn
+    braze: BrazeStandIn
+    processes: Processes
+    database_url: str
+
+    def start(self, **settings: str) -> list[str]:
+        """Starts both with the default settings changed by `settings`: their URLs."""
+        env = bot_env(self.slack.url, self.braze.url, self.database_url, **settings)
+        return [self.processes.bot(env, f"replica-{n}").start().url for n in range(2)]
 
 
 # ---- the in-process scenario ------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Every attack gets a 4xx or a clear private answer; never a 5xx, a traceback in the answer or
 the log, a change in the store, a Braze call, or anything visible in a channel. The bot runs
-in-process (its real cheroot server); the store holds real requests for the attacks to aim at:
+in-process (its real waitress server); the store holds real requests for the attacks to aim at:
 a pending one in each permitted channel and a failed one that may be retried.
 """
 

@@ -24,7 +24,14 @@ import pytest
 
 from bot.domain.models import RequestState, SendIdRequest
 from bot.store import Store
-from tests.reliability.harness import Figures, Scenario, check_consistency, watched_driver
+from tests.reliability.harness import (
+    Figures,
+    Scenario,
+    TwoReplicas,
+    check_consistency,
+    watched_driver,
+)
+from tests.reliability.invariants import Verdict
 from tests.standins.braze import CREATE_PATH, BrazeStandIn
 from tests.standins.slack import SlackStandIn
 from tests.support import slack_requests as sr
@@ -203,6 +210,25 @@ def retry_twice(
     return replay.status, extra, retried_by(driver.store, request.id)
 
 
+def replayed_retry(
+    urls: list[str],
+    database_url: str,
+    slack: SlackStandIn,
+    braze: BrazeStandIn,
+    send_id: str,
+    between: Callable[[], object],
+    figures: Figures,
+) -> tuple[tuple[int, int, int], Verdict]:
+    """A failed request, its Retry replayed as :func:`retry_twice` does, first to ``urls[0]``
+    then to ``urls[1]``: what :func:`retry_twice` returns, and the consistency check after it."""
+    with Store(database_url) as store, watched_driver(urls, slack, store=store) as driver:
+        request = failed_request(driver, braze, send_id)
+        outcome = retry_twice(driver, braze, request, between, figures)
+        figures.take_http(driver)
+        accepted = [Submission(CHANNEL, request.requester_id, CAMPAIGN, send_id)]
+        return outcome, check_consistency(figures, store, braze, slack, accepted)
+
+
 def test_a_signed_retry_replayed_after_a_restart_is_refused(
     bot: ServerProcess,
     slack: SlackStandIn,
@@ -211,44 +237,29 @@ def test_a_signed_retry_replayed_after_a_restart_is_refused(
     figures: Figures,
 ) -> None:
     """A signed Retry click replayed after a restart (in Slack's window): 409, no Braze call."""
-    with Store(database_url) as store, watched_driver([bot.url, bot.url], slack, store=store) as d:
-        request = failed_request(d, braze, "replay_restart")
-        status, extra, retries = retry_twice(d, braze, request, bot.restart, figures)
-        figures.take_http(d)
-        accepted = [Submission(CHANNEL, request.requester_id, CAMPAIGN, "replay_restart")]
-        verdict = check_consistency(figures, store, braze, slack, accepted)
+    urls = [bot.url, bot.url]
+    outcome, verdict = replayed_retry(
+        urls, database_url, slack, braze, "replay_restart", bot.restart, figures
+    )
     figures.notes["before the fix (measured at f4f5622)"] = (
         "200, 3 more Braze create calls, a second retry credited to the approver"
     )
-    assert (status, extra, retries) == (409, 0, 1)
+    assert outcome == (409, 0, 1)
     verdict.assert_clean()
 
 
 def test_a_signed_retry_replayed_to_another_replica_is_refused(
-    slack: SlackStandIn,
-    braze: BrazeStandIn,
-    shared_database_url: tuple[str, str],
-    processes: Processes,
-    figures: Figures,
+    slack: SlackStandIn, braze: BrazeStandIn, two_replicas: TwoReplicas, figures: Figures
 ) -> None:
     """A signed Retry click replayed to a second replica on one database: 409, no Braze call."""
-    backend, database_url = shared_database_url
-    figures.notes["database"] = backend
-    env = bot_env(slack.url, braze.url, database_url)
-    replicas = [processes.bot(env, f"replica-{n}").start() for n in range(2)]
-    with (
-        Store(database_url) as store,
-        watched_driver([r.url for r in replicas], slack, store=store) as d,
-    ):
-        request = failed_request(d, braze, "replay_replica")
-        status, extra, retries = retry_twice(d, braze, request, lambda: None, figures)
-        figures.take_http(d)
-        accepted = [Submission(CHANNEL, request.requester_id, CAMPAIGN, "replay_replica")]
-        verdict = check_consistency(figures, store, braze, slack, accepted)
+    urls = two_replicas.start()
+    outcome, verdict = replayed_retry(
+        urls, two_replicas.database_url, slack, braze, "replay_replica", lambda: None, figures
+    )
     figures.notes["before the fix (measured at f4f5622)"] = (
         "200, Braze called again, a second retry credited to the approver"
     )
-    assert (status, extra, retries) == (409, 0, 1)
+    assert outcome == (409, 0, 1)
     verdict.assert_clean()
 
 

@@ -25,13 +25,14 @@ from tests.ops.test_metrics import Scrape
 from tests.reliability.harness import (
     Figures,
     Scenario,
+    TwoReplicas,
     check_consistency,
     ephemerals_to,
     watched_driver,
 )
 from tests.standins.braze import BrazeStandIn
 from tests.standins.slack import SlackCall, SlackStandIn
-from tests.support.bots import PRODUCTION_LIMITS, InProcessBots, bot_env, clean_env
+from tests.support.bots import PRODUCTION_LIMITS, InProcessBots, clean_env
 from tests.support.constants import (
     APPROVE,
     APPROVER,
@@ -170,26 +171,15 @@ def refused_with(answer: Answer, words: str) -> bool:
 
 
 def test_one_persons_burst_of_submissions_on_two_replicas_stores_at_most_the_cap(
-    slack: SlackStandIn,
-    braze: BrazeStandIn,
-    shared_database_url: tuple[str, str],
-    processes: Processes,
-    figures: Figures,
+    slack: SlackStandIn, braze: BrazeStandIn, two_replicas: TwoReplicas, figures: Figures
 ) -> None:
     """60 forms by one person at once, spread over two processes: 5 stored, 55 refused inline."""
-    backend, database_url = shared_database_url
-    figures.notes["database"] = backend
     # The default cap; the rate limit out of the way: this is the cap's race, across replicas.
-    env = bot_env(
-        slack.url,
-        braze.url,
-        database_url,
-        SENDID_MAX_PENDING_PER_USER=str(CAP),
-        SENDID_SUBMISSIONS_PER_MINUTE="1000",
+    replicas = two_replicas.start(
+        SENDID_MAX_PENDING_PER_USER=str(CAP), SENDID_SUBMISSIONS_PER_MINUTE="1000"
     )
-    replicas = [processes.bot(env, f"replica-{n}").start() for n in range(2)]
-    store = Store(database_url)
-    driver = watched_driver([r.url for r in replicas], slack, store=store, timeout=30)
+    store = Store(two_replicas.database_url)
+    driver = watched_driver(replicas, slack, store=store, timeout=30)
     try:
         forms = [driver.open_form() for _ in range(BURST)]
         submissions = [Submission(CHANNEL, REQUESTER, CAMPAIGN, f"burst_{n}") for n in range(BURST)]
@@ -278,8 +268,7 @@ def test_submitting_faster_than_the_rate_limit_is_refused_with_when_to_try_again
     theirs = Submission(CHANNEL, OUTSIDER, CAMPAIGN, "theirs")
     assert scenario.driver.send_form(theirs).accepted_submission
     scenario.accepted.append(theirs)
-    # The card is posted after the acknowledgement: wait for it before taking stock.
-    wait_stored(scenario.store, theirs, set())
+    wait_stored(scenario.store, theirs, scenario.known)  # its card posted after the answer
     assert ephemerals_to(scenario.slack, OUTSIDER) == []
     scenario.verdict(figures).assert_clean()
 
@@ -439,8 +428,9 @@ def test_the_home_tab_shows_a_private_channels_requests_only_to_its_members(
 def test_a_deleted_card_and_a_refused_thread_reply_end_in_the_truth_by_dm(
     scenario: Scenario, figures: Figures
 ) -> None:
-    """A deleted card approved in the App Home, a thread reply Slack keeps refusing: the truth by
-    DM, the reply given up after a bounded number of attempts, counted in /metrics."""
+    """Deleted card approved in the App Home; thread reply refused 5 times: the truth by DM.
+
+    The reply is given up after a bounded number of attempts, counted in /metrics."""
     driver, slack = scenario.driver, scenario.slack
     lost, refused = scenario.request("card_deleted"), scenario.request("reply_refused")
     assert lost.card_ts is not None

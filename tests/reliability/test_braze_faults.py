@@ -1,6 +1,6 @@
 """Braze misbehaving under a running bot: refused connections, 5xx, answers too late, 429.
 
-Each scenario drives the bot's real HTTP endpoint (in-process cheroot server, short Braze
+Each scenario drives the bot's real HTTP endpoint (in-process waitress server, short Braze
 timeouts) against the loopback Braze stand-in with faults injected, then runs the consistency
 check: every Braze creation belongs to exactly one request that is created or failed as outcome
 unknown, every decided request has its thread reply, every audit trail is whole.

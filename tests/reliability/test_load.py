@@ -20,12 +20,16 @@ from collections import Counter
 from bot.domain.models import RequestState, SendIdRequest
 from bot.store import Store
 from tests.reliability import invariants
-from tests.reliability.harness import Figures, check_consistency, long_run, watched_driver
+from tests.reliability.harness import (
+    Figures,
+    TwoReplicas,
+    check_consistency,
+    long_run,
+    watched_driver,
+)
 from tests.standins.braze import BrazeStandIn
 from tests.standins.slack import SlackStandIn
-from tests.support.bots import bot_env
 from tests.support.constants import APPROVE, CAMPAIGN, OUTSIDER
-from tests.support.processes import Processes
 from tests.support.waits import Submission, wait_for_state, wait_settled, wait_stored
 
 CHANNELS = tuple(f"C0LOAD{n:02d}" for n in range(1, 9))
@@ -57,30 +61,19 @@ class Pool:
 
 
 def test_concurrent_users_on_two_processes_sharing_one_database(
-    slack: SlackStandIn,
-    braze: BrazeStandIn,
-    shared_database_url: tuple[str, str],
-    processes: Processes,
-    figures: Figures,
+    slack: SlackStandIn, braze: BrazeStandIn, two_replicas: TwoReplicas, figures: Figures
 ) -> None:
     """Concurrent requesters and approvers on two processes, one database; then 50 clicks."""
-    backend, database_url = shared_database_url
     users, operations = (40, 50) if long_run() else (16, 15)
-    figures.notes["database"] = backend
     figures.notes["users x operations"] = f"{users} x {operations}"
     braze.daily_limit = 1_000_000
     braze.set_remaining(1_000_000)
     braze.set_latency(0.02)
-    env = bot_env(
-        slack.url,
-        braze.url,
-        database_url,
-        SENDID_ALLOWED_CHANNELS=",".join(CHANNELS),
-        SENDID_APPROVERS=",".join(APPROVERS),
+    replicas = two_replicas.start(
+        SENDID_ALLOWED_CHANNELS=",".join(CHANNELS), SENDID_APPROVERS=",".join(APPROVERS)
     )
-    replicas = [processes.bot(env, f"replica-{n}").start() for n in range(2)]
-    driver = watched_driver([r.url for r in replicas], slack, timeout=30)
-    store = Store(database_url)
+    driver = watched_driver(replicas, slack, timeout=30)
+    store = Store(two_replicas.database_url)
     pool = Pool()
     accepted: list[Submission] = []
     known: set[str] = set()
@@ -163,7 +156,7 @@ def test_concurrent_users_on_two_processes_sharing_one_database(
         target = wait_stored(store, storm_submission, known)
         barrier = threading.Barrier(STORM)
         statuses: list[int] = []
-        storm_driver = watched_driver([r.url for r in replicas], slack, timeout=30)
+        storm_driver = watched_driver(replicas, slack, timeout=30)
 
         def click(n: int) -> None:
             barrier.wait()

@@ -281,6 +281,12 @@ class SlackDriver:
         answer = self.post(sr.payload_body(payload), replica=replica)
         return _with_trigger(answer, payload["trigger_id"])
 
+    def choose(self, action_id: str, value: str, *, user: str, channel: str = CHANNEL) -> Answer:
+        """An option of an overflow menu on a message in `channel`, picked."""
+        payload = sr.overflow_choice(action_id, value, user_id=user, channel_id=channel)
+        answer = self.post(sr.payload_body(payload))
+        return _with_trigger(answer, payload["trigger_id"])
+
     def event(self, payload: dict[str, Any], *, replica: int | None = None) -> Answer:
         """An Events API callback (JSON)."""
         return self.post(

@@ -1,7 +1,8 @@
 """Requests stored straight through the Store, for the tests of the store and of what reads it.
 
-``new_request(store, send_id="wave2", now=...)``: the keyword arguments are those of
-``Store.create_request``; what a test leaves out is the same ordinary request every time.
+``new_request(store, send_id="wave2", now=...)``: the keyword arguments are the fields of
+:class:`NewRequest` and those of ``Store.create_request``; what a test leaves out is the same
+ordinary request every time.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from bot.domain.models import SendIdRequest
+from bot.domain.models import NewRequest, SendIdRequest
 from bot.domain.workspaces import DEFAULT_WORKSPACE
 from bot.store import Store
 
@@ -33,4 +34,6 @@ ORDINARY: Final[dict[str, Any]] = {
 def new_request(store: Store, **fields: Any) -> SendIdRequest:
     """Store a pending request: the ordinary one with `fields` changed (or added, e.g.
     ``submission_key``, ``max_pending``)."""
-    return store.create_request(**(ORDINARY | fields))
+    values = ORDINARY | fields
+    now, max_pending = values.pop("now"), values.pop("max_pending", None)
+    return store.create_request(NewRequest(**values), now=now, max_pending=max_pending)

@@ -121,6 +121,20 @@ def button_click(
     }
 
 
+def overflow_choice(
+    action_id: str, value: str, *, user_id: str, channel_id: str, message_ts: str = "1.1"
+) -> dict[str, Any]:
+    """An option picked from an overflow menu ("⋯") on a message: the option's value."""
+    payload = button_click(
+        action_id, value, user_id=user_id, channel_id=channel_id, message_ts=message_ts
+    )
+    (action,) = payload["actions"]
+    del action["value"]
+    action["type"] = "overflow"
+    action["selected_option"] = {"text": {"type": "plain_text", "text": "…"}, "value": value}
+    return payload
+
+
 def app_home_opened(user_id: str, tab: str = "home") -> dict[str, Any]:
     return {
         "token": "legacy-verification-token",

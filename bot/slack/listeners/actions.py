@@ -7,6 +7,8 @@ they share (acknowledge, load the request, check who may act) is `interaction.re
 
 from __future__ import annotations
 
+import logging
+
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
@@ -17,9 +19,13 @@ from bot.i18n import Msg
 from bot.slack.actor import Actor
 from bot.slack.context import BotContext
 from bot.slack.form_metadata import ModalMetadata
+from bot.slack.listeners.commands import open_request_form
 from bot.slack.listeners.interaction import request_button
 from bot.slack.views import ids, modals, texts
+from bot.slack.views.card import may_be_asked_again
 from bot.slack.views.labels import state_name
+
+log = logging.getLogger("bot.slack")
 
 
 def register(app: App) -> None:
@@ -27,6 +33,8 @@ def register(app: App) -> None:
     app.action(ids.REJECT)(reject)
     app.action(ids.RETRY)(retry)
     app.action(ids.CANCEL)(cancel)
+    app.action(ids.CANCEL_MENU)(cancel)
+    app.action(ids.REQUEST_AGAIN)(request_again)
     app.action(ids.RESULTS)(results)
     app.action(ids.REPOST)(repost)
 
@@ -44,6 +52,10 @@ def may_retry(policy: Policy, actor: Actor, request: SendIdRequest) -> Refusal |
 
 def may_cancel(policy: Policy, actor: Actor, request: SendIdRequest) -> Refusal | None:
     return policy.refusal_to_cancel(actor.user_id, actor.channel_for(request), request)
+
+
+def may_ask_again(policy: Policy, actor: Actor, request: SendIdRequest) -> Refusal | None:
+    return policy.refusal_to_ask_again(actor.channel_id, request)
 
 
 def may_see_results(policy: Policy, actor: Actor, request: SendIdRequest) -> Refusal | None:
@@ -85,6 +97,10 @@ def reject(bot: BotContext, actor: Actor, request: SendIdRequest) -> None:
 @request_button(Msg.DOING_RETRY, may_retry)
 def retry(bot: BotContext, actor: Actor, request: SendIdRequest) -> None:
     """Call Braze again for a failed request; one retry at a time."""
+    if actor.click_key and not bot.service.notices.first_delivery(request.id, actor.click_key):
+        # The same click again (Slack re-delivered it): its first delivery is answered.
+        log.info("retry click delivered again; ignored", extra={"request_id": request.id})
+        return
     if request.state is not RequestState.FAILED:
         _tell_decided(bot, actor, request)
         return
@@ -106,6 +122,15 @@ def cancel(bot: BotContext, actor: Actor, request: SendIdRequest) -> None:
     else:
         bot.settle(claim.request)
     _refresh_home(bot, actor)
+
+
+@request_button(Msg.DOING_REQUEST_AGAIN, may_ask_again)
+def request_again(bot: BotContext, actor: Actor, request: SendIdRequest) -> None:
+    """Open the form pre-filled with what an ended request asked for; the clicker requests."""
+    if not may_be_asked_again(request):
+        _tell_decided(bot, actor, request)
+        return
+    open_request_form(bot, actor, request.channel_id, request.campaign_id, request.send_id or "")
 
 
 @request_button(Msg.DOING_RESULTS, may_see_results)

@@ -124,35 +124,49 @@ def open_form(typed: Invocation) -> None:
     campaign_id = typed.words[0] if typed.words else ""
     send_id = typed.words[1] if len(typed.words) > 1 else ""
     with reporting(bot, actor, Msg.DOING_OPEN_FORM):
-        # The form is built before the acknowledgement (a fraction of a millisecond) so that
-        # views.open follows it at once: the answer's sending would otherwise interrupt the
-        # building, and the form would reach Slack a GIL switch (up to 5 ms) later.
-        try:
-            example = bot.rules_for(typed.channel_id).send_id_example
-            sealed = bot.forms.seal(
-                ModalMetadata(typed.channel_id), form=ids.REQUEST_MODAL, user_id=actor.user_id
+        open_request_form(bot, actor, typed.channel_id, campaign_id, send_id, ack=typed.ack)
+
+
+def open_request_form(
+    bot: BotContext,
+    actor: Actor,
+    channel_id: str,
+    campaign_id: str,
+    send_id: str,
+    *,
+    ack: Callable[[], object] = lambda: None,
+) -> None:
+    """Open the request form for `channel_id`, pre-filled, in answer to `actor`'s trigger (for
+    `/sendid`, and for "Request again" on a card); `ack` acknowledges the command in between."""
+    # The form is built before the acknowledgement (a fraction of a millisecond) so that
+    # views.open follows it at once: the answer's sending would otherwise interrupt the
+    # building, and the form would reach Slack a GIL switch (up to 5 ms) later.
+    try:
+        example = bot.rules_for(channel_id).send_id_example
+        sealed = bot.forms.seal(
+            ModalMetadata(channel_id), form=ids.REQUEST_MODAL, user_id=actor.user_id
+        )
+
+        def form(t: Translator) -> dict[str, Any]:
+            return modals.request_modal(
+                t, channel_id, campaign_id, send_id, example, private_metadata=sealed
             )
 
-            def form(t: Translator) -> dict[str, Any]:
-                return modals.request_modal(
-                    t, typed.channel_id, campaign_id, send_id, example, private_metadata=sealed
-                )
-
-            # The form opens at once, in the person's language if known, else in the workspace
-            # language, relabelled when users.info has told theirs (looked up only after
-            # views.open, so that it does not compete with the form): waiting for it first
-            # made every new marketer's form a Slack round trip later.
-            shown = bot.languages.known(actor.user_id)
-            view = form(shown)
-        finally:
-            typed.ack()  # the trigger_id stays valid for 3 s; views.open is fast
-        opened = bot.messenger.open_modal(actor.trigger_id, view)
-        now, later = bot.languages.now_and_later(actor.user_id)
-        relabel = partial(_relabel, bot, opened, shown, form)
-        if later is None:
-            relabel(now)  # known meanwhile (another of their requests looked it up)
-        else:
-            later.add_done_callback(lambda lookup: relabel(lookup.result()))
+        # The form opens at once, in the person's language if known, else in the workspace
+        # language, relabelled when users.info has told theirs (looked up only after
+        # views.open, so that it does not compete with the form): waiting for it first
+        # made every new marketer's form a Slack round trip later.
+        shown = bot.languages.known(actor.user_id)
+        view = form(shown)
+    finally:
+        ack()  # the trigger_id stays valid for 3 s; views.open is fast
+    opened = bot.messenger.open_modal(actor.trigger_id, view)
+    now, later = bot.languages.now_and_later(actor.user_id)
+    relabel = partial(_relabel, bot, opened, shown, form)
+    if later is None:
+        relabel(now)  # known meanwhile (another of their requests looked it up)
+    else:
+        later.add_done_callback(lambda lookup: relabel(lookup.result()))
 
 
 def _relabel(

@@ -60,8 +60,12 @@ def reporting(bot: BotContext, actor: Actor, doing: Msg) -> Iterator[None]:
 
 
 def request_id_of(action: dict[str, Any]) -> str | None:
-    """The request ID a button carries, if it looks like one (values come from the client)."""
+    """The request ID a button (or overflow option) carries, if it looks like one (values come
+    from the client)."""
     value = action.get("value")
+    selected = action.get("selected_option")  # an overflow menu's choice
+    if value is None and isinstance(selected, dict):
+        value = selected.get("value")
     if isinstance(value, str) and 0 < len(value) <= REQUEST_ID_MAX and value.isalnum():
         return value
     return None

@@ -42,6 +42,8 @@ TEXT_CAMPAIGN_MAX = 80
 APPROVERS_SHOWN_MAX = 10
 # The form takes 300 characters; an older or edited row is cut to what a card can hold.
 PURPOSE_SHOWN_MAX = 500
+# States that end a request without a send ID (a failure only when no retry can mend it).
+AGAIN_STATES = frozenset({RequestState.REJECTED, RequestState.EXPIRED, RequestState.CANCELLED})
 # States whose card still shows the quota: the decision (or a retry) spends it.
 QUOTA_STATES = frozenset({RequestState.PENDING, RequestState.APPROVED, RequestState.FAILED})
 
@@ -139,6 +141,20 @@ def decision_buttons(t: Translator, request: SendIdRequest) -> list[dict[str, An
     ]
 
 
+def cancel_menu(t: Translator, request: SendIdRequest) -> dict[str, Any]:
+    """The card's "⋯" menu with the requester's Cancel: approvers see Approve and Reject as the
+    card's buttons; anyone else who picks it is told privately that it is the requester's."""
+    option = {"text": plain_text(t(Msg.CANCEL_MINE)), "value": request.id}
+    return {
+        "type": "overflow",
+        "action_id": ids.CANCEL_MENU,
+        "options": [option],
+        "confirm": confirmation(
+            t, Msg.CONFIRM_CANCEL_TITLE, Msg.CONFIRM_CANCEL_TEXT, Msg.BUTTON_CANCEL
+        ),
+    }
+
+
 def cancel_button(t: Translator, request: SendIdRequest) -> dict[str, Any]:
     """The requester's Cancel (with a confirmation), on the card and in their App Home."""
     return button(
@@ -167,10 +183,27 @@ def approval_card(
             {
                 "type": "actions",
                 "block_id": ids.row_id(ids.DECISION_ROW, request.id),
-                "elements": [*decision_buttons(t, request), cancel_button(t, request)],
+                "elements": [*decision_buttons(t, request), cancel_menu(t, request)],
+            }
+        )
+    elif may_be_asked_again(request):
+        again = button(ids.REQUEST_AGAIN, t(Msg.BUTTON_REQUEST_AGAIN), request.id)
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": ids.row_id(ids.AGAIN_ROW, request.id),
+                "elements": [again],
             }
         )
     return blocks
+
+
+def may_be_asked_again(request: SendIdRequest) -> bool:
+    """Whether the request ended without a send ID for good: rejected, expired, cancelled, or
+    failed in a way no retry can mend. Then the card offers "Request again"."""
+    if request.state is RequestState.FAILED:
+        return request.failure_kind is not None and not request.failure_kind.retry_allowed
+    return request.state in AGAIN_STATES
 
 
 def card_not_posted_dm(

@@ -16,6 +16,11 @@ RETRY: Final = "sendid_retry"
 REPOST: Final = "sendid_repost"
 CANCEL: Final = "sendid_cancel"
 RESULTS: Final = "sendid_results"
+# The card's "Request again" (rejected, expired, cancelled, failed for good): the form, pre-filled.
+REQUEST_AGAIN: Final = "sendid_request_again"
+# The card's overflow menu with "Cancel my request": the requester's, refused to anyone else.
+# (Cards before it had a CANCEL button everyone saw; those still work.)
+CANCEL_MENU: Final = "sendid_cancel_menu"
 
 # ---- modals (callback_id) -----------------------------------------------------------------------
 REQUEST_MODAL: Final = "sendid_request"
@@ -35,6 +40,7 @@ HOME_DECISION_ROW: Final = "home"
 HOME_MINE_ROW: Final = "home_mine"
 RESULTS_ROW: Final = "results"
 RETRY_ROW: Final = "retry"
+AGAIN_ROW: Final = "again"
 
 
 def row_id(row: str, request_id: str) -> str:

@@ -100,12 +100,29 @@ def test_approve_asks_for_confirmation_and_reject_does_not() -> None:
     assert "confirm" not in found[ids.REJECT]
 
 
-@pytest.mark.parametrize("state", [s for s in RequestState if s is not S.PENDING])
-def test_a_card_has_no_buttons_once_the_request_left_pending(state: RequestState) -> None:
-    request = decided(state, created_send_id="wave1" if state is S.CREATED else None)
-    shown = card.approval_card(t, request)
-    assert buttons(shown) == []
-    assert all(b["type"] != "actions" for b in shown)
+@pytest.mark.parametrize(
+    ("state", "kind", "offered"),
+    [
+        (S.PENDING, None, [ids.APPROVE, ids.REJECT, ids.CANCEL_MENU]),
+        (S.APPROVED, None, []),
+        (S.CREATED, None, []),
+        (S.FAILED, FailureKind.UNAVAILABLE, []),  # a retry can mend it: Retry in the thread
+        (S.FAILED, FailureKind.AUTH, []),  # an admin can mend it
+        (S.FAILED, FailureKind.REJECTED_BY_BRAZE, [ids.REQUEST_AGAIN]),  # failed for good
+        (S.REJECTED, None, [ids.REQUEST_AGAIN]),
+        (S.EXPIRED, None, [ids.REQUEST_AGAIN]),
+        (S.CANCELLED, None, [ids.REQUEST_AGAIN]),
+    ],
+)
+def test_which_controls_a_card_offers_in_each_state(
+    state: RequestState, kind: FailureKind | None, offered: list[str]
+) -> None:
+    request = decided(state, failure_kind=kind, created_send_id="wave1")
+    for tr in (t, Translator("de")):
+        shown = card.approval_card(tr, request)
+        controls = [e for b in shown if b["type"] == "actions" for e in b["elements"]]
+        assert [c["action_id"] for c in controls] == offered
+        assert all(c.get("value", request.id) == request.id for c in controls)
 
 
 def test_the_card_shows_campaign_name_and_id_send_id_requester_and_time() -> None:

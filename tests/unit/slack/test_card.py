@@ -8,16 +8,19 @@ import json
 import pytest
 from slack_sdk.models.views import View
 
+from bot.domain import problems
 from bot.domain.models import RequestState
 from bot.domain.validation import check_form
-from bot.i18n import SUPPORTED_LANGUAGES, Translator
+from bot.i18n import CATALOGUES, SUPPORTED_LANGUAGES, Msg, Translator
 from bot.slack import mrkdwn as md
-from bot.slack.views import card, ids, modals, replies, texts
+from bot.slack.listeners import commands
+from bot.slack.views import card, ids, labels, modals, replies, texts
 from tests.support.constants import APPROVER, APPROVER_GROUP, CAMPAIGN, REQUESTER
 from tests.support.shown import valid_blocks
 from tests.unit.slack.test_blocks import (
     CREATED_AT,
     QUOTA,
+    RESET_AT,
     decided,
     flat,
     make_request,
@@ -189,3 +192,29 @@ def test_the_created_reply_says_where_to_see_results_in_both_languages() -> None
     german = flat(replies.created_reply(de, request, QUOTA)[1])
     assert "*Show results* below, for 14 days after the send" in english
     assert "*Ergebnisse anzeigen*" in german and "14 Tage" in german
+
+
+# ---- German, and the usage line ---------------------------------------------------------------
+
+
+def test_german_puts_the_date_where_german_does_and_says_heute_noch_frei() -> None:
+    line = labels.quota_line(de, QUOTA)
+    assert line == f"Heute noch frei: 99 von 100, wird {labels.date(de, RESET_AT)} zurückgesetzt."
+    used_up = dataclasses.replace(QUOTA, remaining=0)
+    problem = texts.problem_text(de, problems.quota_problem(used_up, CREATED_AT), rich=True)
+    assert problem.endswith(f"es wird {labels.date(de, RESET_AT)} zurückgesetzt.")
+
+
+def test_german_says_du_and_names_brazes_german_menu() -> None:
+    german = " ".join(CATALOGUES["de"].values())
+    assert "Sie " not in german.replace("Sie funktionieren", "").replace(". Sie ", ". ")
+    assert "Bitte " not in german and "bitte erneut" not in german
+    assert "Einstellungen > APIs und Bezeichner" in german and "Settings" not in german
+    assert "Anfrage einer Sende-ID" not in german
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_the_usage_line_lists_every_sub_command(language: str) -> None:
+    usage = Translator(language)(Msg.TOO_MANY_WORDS)
+    for word in [*commands.ANYWHERE, *commands.IN_PERMITTED_CHANNELS]:
+        assert f"`/sendid {word}" in usage, word
