@@ -199,6 +199,30 @@ class ReplyMetrics:
         self.failures.labels(outcome=outcome).inc()
 
 
+class RefusedRequestMetrics:
+    """Requests to the Slack endpoint refused before Bolt saw them, by why: the trace an attack
+    (or a misconfigured proxy) leaves. Counted, not logged: a flood of forgeries must not flood
+    the logs too."""
+
+    REASONS = ("unsigned", "forged", "replayed", "malformed")
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.refused = Counter(
+            "sendid_slack_requests_refused",
+            "Requests to /slack/events refused before the bot acted on them: unsigned (no or "
+            "malformed signature headers), forged (the signature does not verify, or is "
+            "outside Slack's 5-minute window), replayed (answered before, by any replica), "
+            "malformed (signed, but not a body Slack sends)",
+            ["reason"],
+            registry=registry,
+        )
+        for reason in self.REASONS:
+            self.refused.labels(reason=reason)  # shown at 0 from the start
+
+    def count(self, reason: str) -> None:
+        self.refused.labels(reason=reason).inc()
+
+
 class SocketModeCollector(Collector):
     """This process's Socket Mode connection, read at each scrape."""
 
@@ -231,6 +255,7 @@ class Metrics:
         self.registry.register(StoreCollector(store, workspaces))
         self.braze = BrazeMetrics(self.registry)
         self.replies = ReplyMetrics(self.registry)
+        self.refused_requests = RefusedRequestMetrics(self.registry)
         ProcessCollector(registry=self.registry)
         PlatformCollector(registry=self.registry)
         GCCollector(registry=self.registry)

@@ -137,7 +137,12 @@ class BotRuntime:
         if secret is None:
             raise ConfigurationError(["SLACK_SIGNING_SECRET: required in HTTP mode"])
         # Answered signatures in the database: a replay is refused by every replica.
-        return SlackEndpoint(self.app, secret.get_secret_value(), ReplayGuard(self.store))
+        return SlackEndpoint(
+            self.app,
+            secret.get_secret_value(),
+            ReplayGuard(self.store),
+            on_refused=self.metrics.refused_requests.count,
+        )
 
     def _connect_socket_mode(self, app_token: str) -> SocketModeConnection:
         connection = SocketModeConnection(

@@ -27,6 +27,15 @@ def _split_ids(value: object) -> object:
     return value
 
 
+def _not_a_placeholder(token: SecretStr) -> SecretStr:
+    """Refuse `xoxb-...` and the like (.env.example's placeholders): start-up would otherwise
+    fail later, talking to Slack, with a less helpful message."""
+    rest = token.get_secret_value().partition("-")[2]
+    if not rest.strip(".-* "):
+        raise ValueError("is still a placeholder: paste the token from your Slack app's settings")
+    return token
+
+
 class Settings(BaseSettings):
     """Everything the bot needs to run. Secrets are `SecretStr`, so they never print by accident."""
 
@@ -79,7 +88,7 @@ class Settings(BaseSettings):
     def _bot_token_shape(cls, value: SecretStr) -> SecretStr:
         if not value.get_secret_value().startswith("xoxb-"):
             raise ValueError("must be a bot token starting with xoxb-")
-        return value
+        return _not_a_placeholder(value)
 
     @field_validator("slack_app_token")
     @classmethod
@@ -88,7 +97,7 @@ class Settings(BaseSettings):
             return None
         if not value.get_secret_value().startswith("xapp-"):
             raise ValueError("must be an app-level token starting with xapp-")
-        return value
+        return _not_a_placeholder(value)
 
     @field_validator("slack_signing_secret")
     @classmethod

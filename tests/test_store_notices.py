@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,8 +23,8 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         yield opened
 
 
-def a_request(store: Store) -> str:
-    return new_request(store, send_id="wave", campaign_name=None, now=NOW).id
+def a_request(store: Store, send_id: str = "wave") -> str:
+    return new_request(store, send_id=send_id, campaign_name=None, now=NOW).id
 
 
 def test_a_notice_is_taken_once_among_concurrent_claimers(store: Store) -> None:
@@ -58,3 +58,13 @@ def test_attempts_at_a_notice_are_counted_across_concurrent_writers(store: Store
     for thread in threads:
         thread.join()
     assert sorted(counts) == [1, 2, 3, 4, 5, 6]
+
+
+def test_a_requests_notices_are_listed_by_prefix_oldest_first(store: Store) -> None:
+    request_id = a_request(store)
+    store.claim_notice(request_id, "dmmsg:D1:1.1", NOW)
+    store.claim_notice(request_id, "dm:U1", NOW)
+    store.claim_notice(request_id, "dmmsg:D2:2.2", NOW + timedelta(seconds=1))
+    store.claim_notice(request_id, "dmmsg_%:x", NOW)  # a LIKE wildcard in a notice is literal
+    assert store.notices_of(request_id, "dmmsg:") == ["dmmsg:D1:1.1", "dmmsg:D2:2.2"]
+    assert store.notices_of(a_request(store, "wave2"), "dmmsg:") == []

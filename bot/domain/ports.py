@@ -182,6 +182,10 @@ class RequestRepository(Protocol):
         """Whether `notice` was taken for the request."""
         ...
 
+    def notices_of(self, request_id: str, prefix: str) -> list[str]:
+        """The request's notices that start with `prefix`, oldest first."""
+        ...
+
     def count_notice(self, request_id: str, notice: str, now: datetime) -> int:
         """Count one more attempt at `notice`; the attempts so far, this one included."""
         ...

@@ -5,6 +5,7 @@ answer GET and HEAD only (405 otherwise, with an Allow header)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.http.server import MAX_BODY_BYTES
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 EVENTS_PATH = "/slack/events"
 METRICS_PATH = "/metrics"
 _READ_ONLY = ("GET", "HEAD")
+_PLAIN_TEXT = "text/plain; charset=utf-8"
 
 # Given the request's Accept header, the exposition body and its Content-Type.
 MetricsRenderer = Callable[[str | None], tuple[bytes, str]]
@@ -28,7 +30,7 @@ def _send(
     start_response: StartResponse,
     status: str,
     body: bytes,
-    content_type: str,
+    content_type: str = _PLAIN_TEXT,
     extra: list[tuple[str, str]] | None = None,
 ) -> list[bytes]:
     headers = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
@@ -37,22 +39,14 @@ def _send(
     return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
 
 
-def _plain(
-    environ: WSGIEnvironment,
-    start_response: StartResponse,
-    status: str,
-    text: str,
-    extra: list[tuple[str, str]] | None = None,
-) -> list[bytes]:
-    return _send(environ, start_response, status, text.encode(), "text/plain; charset=utf-8", extra)
-
-
 def _not_read_only(environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes] | None:
     """405 unless the method is GET or HEAD."""
     if environ.get("REQUEST_METHOD", "GET") in _READ_ONLY:
         return None
     allow = [("Allow", ", ".join(_READ_ONLY))]
-    return _plain(environ, start_response, "405 Method Not Allowed", "GET or HEAD only\n", allow)
+    return _send(
+        environ, start_response, "405 Method Not Allowed", b"GET or HEAD only\n", extra=allow
+    )
 
 
 def _metrics(
@@ -71,26 +65,21 @@ def metrics_app(render: MetricsRenderer) -> Callable[[WSGIEnvironment, StartResp
     def app(environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
         if environ.get("PATH_INFO", "") == METRICS_PATH:
             return _metrics(render, environ, start_response)
-        return _plain(environ, start_response, "404 Not Found", "not found\n")
+        return _send(environ, start_response, "404 Not Found", b"not found\n")
 
     return app
 
 
+@dataclass(frozen=True)
 class WebApp:
     """Routes requests; the Slack endpoint exists only in HTTP mode, `/metrics` only when
     `metrics` is given (not when it has a port of its own)."""
 
-    def __init__(
-        self,
-        slack: SlackEndpoint | None,
-        not_ready: NotReady,
-        metrics: MetricsRenderer | None = None,
-    ) -> None:
-        # Not Bolt's own WSGI adapter: forged, replayed and malformed requests are refused before
-        # Bolt parses anything.
-        self._slack = slack
-        self._not_ready = not_ready
-        self._metrics = metrics
+    # Not Bolt's own WSGI adapter: forged, replayed and malformed requests are refused before
+    # Bolt parses anything.
+    slack: SlackEndpoint | None
+    not_ready: NotReady
+    metrics: MetricsRenderer | None = None
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -98,28 +87,26 @@ class WebApp:
             refused = _not_read_only(environ, start_response)
             if refused is not None:
                 return refused
-            problem = None if path == "/healthz" else self._not_ready()
+            problem = None if path == "/healthz" else self.not_ready()
             if problem is not None:
-                return _plain(environ, start_response, "503 Service Unavailable", f"{problem}\n")
-            return _plain(
-                environ, start_response, "200 OK", "ok\n" if path == "/healthz" else "ready\n"
+                body = f"{problem}\n".encode()
+                return _send(environ, start_response, "503 Service Unavailable", body)
+            return _send(
+                environ, start_response, "200 OK", b"ok\n" if path == "/healthz" else b"ready\n"
             )
-        if path == METRICS_PATH and self._metrics is not None:
-            return _metrics(self._metrics, environ, start_response)
-        if path == EVENTS_PATH and self._slack is not None:
+        if path == METRICS_PATH and self.metrics is not None:
+            return _metrics(self.metrics, environ, start_response)
+        if path == EVENTS_PATH and self.slack is not None:
             if environ.get("REQUEST_METHOD") != "POST":
-                return _plain(
-                    environ,
-                    start_response,
-                    "405 Method Not Allowed",
-                    "POST only\n",
-                    [("Allow", "POST")],
+                allow = [("Allow", "POST")]
+                return _send(
+                    environ, start_response, "405 Method Not Allowed", b"POST only\n", extra=allow
                 )
             try:
                 length = int(environ.get("CONTENT_LENGTH") or 0)
             except ValueError:
-                return _plain(environ, start_response, "400 Bad Request", "bad Content-Length\n")
+                return _send(environ, start_response, "400 Bad Request", b"bad Content-Length\n")
             if length > MAX_BODY_BYTES:
-                return _plain(environ, start_response, "413 Content Too Large", "body too large\n")
-            return self._slack(environ, start_response)
-        return _plain(environ, start_response, "404 Not Found", "not found\n")
+                return _send(environ, start_response, "413 Content Too Large", b"body too large\n")
+            return self.slack(environ, start_response)
+        return _send(environ, start_response, "404 Not Found", b"not found\n")

@@ -26,7 +26,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Final, Protocol
 
 from slack_bolt import App, BoltRequest
@@ -126,24 +126,35 @@ class SlackEndpoint:
     """WSGI app for `POST /slack/events`: unsigned or forged → 401, replay → 409, malformed →
     400/415, the rest → Bolt."""
 
-    def __init__(self, app: App, signing_secret: str, replays: ReplayGuard | None = None) -> None:
+    def __init__(
+        self,
+        app: App,
+        signing_secret: str,
+        replays: ReplayGuard | None = None,
+        on_refused: Callable[[str], None] = lambda reason: None,
+    ) -> None:
         self._app = app
         self._verifier = SignatureVerifier(signing_secret)
         self._replays = replays or ReplayGuard()
+        # Told why each refused request was refused (unsigned, forged, replayed, malformed).
+        self._on_refused = on_refused
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         headers = _headers(environ)
         timestamp = headers.get("x-slack-request-timestamp") or ""
         signature = _SIGNATURE.fullmatch(headers.get("x-slack-signature") or "")
         if signature is None or not _TIMESTAMP.fullmatch(timestamp):
+            self._on_refused("unsigned")
             return _answer(start_response, 401, "invalid request")
         length = int(environ.get("CONTENT_LENGTH") or 0)
         try:
             # Slack signs UTF-8 text; its verifier cannot check anything else.
             text = (environ["wsgi.input"].read(length) if length > 0 else b"").decode("utf-8")
         except UnicodeDecodeError:
+            self._on_refused("malformed")
             return _answer(start_response, 400, "malformed request")
         if not self._verifier.is_valid(text, timestamp, signature.group(0)):
+            self._on_refused("forged")
             return _answer(start_response, 401, "invalid request")
 
         digest = signature.group(1).lower()
@@ -153,6 +164,7 @@ class SlackEndpoint:
             log.exception("replay memory unavailable")
             return _answer(start_response, 503, "try again")
         if not first:
+            self._on_refused("replayed")
             return _answer(start_response, 409, "replayed request")
         try:
             response = self._dispatch(environ, headers, text)
@@ -166,11 +178,13 @@ class SlackEndpoint:
     def _dispatch(self, environ: WSGIEnvironment, headers: dict[str, str], text: str) -> _Response:
         content_type = (headers.get("content-type") or "").split(";")[0].strip().lower()
         if content_type not in _CONTENT_TYPES:
+            self._on_refused("malformed")
             return _Response(415, {}, "unsupported content type\n")
         try:
             body = parse(text, content_type)
             check_shape(body)
         except (ValueError, RecursionError):  # Malformed, JSON and Unicode errors among them
+            self._on_refused("malformed")
             return _Response(400, {}, "malformed request\n")
         # Bolt takes a parsed body only in its Socket Mode flavour; switched back to HTTP mode with
         # the raw text, it dispatches on our parse (the signature was verified above).

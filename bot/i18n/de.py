@@ -247,6 +247,12 @@ GERMAN: dict[Msg, str] = {
         "Bleibt die Sende-ID leer, erzeugt Braze eine. Freigebende klicken auf der Karte auf "
         "*Freigeben*; das Ergebnis erscheint im Thread der Karte."
     ),
+    Msg.UNKNOWN_WORD: (
+        "{word} ist weder ein Unterbefehl noch eine Kampagnen-ID (Kampagnen-IDs sehen so aus: "
+        "`3f1c9e2a-5b7d-4c8e-9a10-1b2c3d4e5f60`). Verwendung: `/sendid`, "
+        "`/sendid &lt;campaign_id&gt; [send_id]`, `/sendid history`, `/sendid quota`, "
+        "`/sendid stats &lt;send_id&gt;`, `/sendid help`."
+    ),
     Msg.TOO_MANY_WORDS: (
         "Zu viele Wörter. Verwendung: `/sendid`, `/sendid &lt;campaign_id&gt; [send_id]`, "
         "`/sendid history`, `/sendid quota`, `/sendid stats &lt;send_id&gt;`, `/sendid help`."

@@ -211,6 +211,12 @@ ENGLISH: dict[Msg, str] = {
         "Leave the send ID blank and Braze generates one. Approvers click *Approve* on the "
         "card; the result is posted in the card's thread."
     ),
+    Msg.UNKNOWN_WORD: (
+        "{word} is neither a sub-command nor a campaign ID (campaign IDs look like "
+        "`3f1c9e2a-5b7d-4c8e-9a10-1b2c3d4e5f60`). Usage: `/sendid`, "
+        "`/sendid &lt;campaign_id&gt; [send_id]`, `/sendid history`, `/sendid quota`, "
+        "`/sendid stats &lt;send_id&gt;`, `/sendid help`."
+    ),
     Msg.TOO_MANY_WORDS: (
         "Too many words. Usage: `/sendid`, `/sendid &lt;campaign_id&gt; [send_id]`, "
         "`/sendid history`, `/sendid quota`, `/sendid stats &lt;send_id&gt;`, `/sendid help`."

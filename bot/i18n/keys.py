@@ -129,6 +129,7 @@ class Msg(enum.StrEnum):
     # slash command answers
     NOT_PERMITTED = "command.not_permitted"
     HELP = "command.help"
+    UNKNOWN_WORD = "command.unknown_word"
     TOO_MANY_WORDS = "command.too_many_words"
     COMMAND_FAILED = "command.failed"
     HISTORY_EMPTY = "history.empty"

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
@@ -161,6 +162,22 @@ def build_context(
     )
 
 
+class _SameTokenTwice(logging.Filter):
+    """Drop Bolt's warning that `token` is unused because `client` was given: Bolt reads
+    SLACK_BOT_TOKEN from the environment itself, and that is the very token our client holds.
+    A warning on every start would train admins to ignore warnings."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+def _bolt_logger() -> logging.Logger:
+    logger = logging.getLogger("bot.bolt")
+    if not any(isinstance(f, _SameTokenTwice) for f in logger.filters):
+        logger.addFilter(_SameTokenTwice())
+    return logger
+
+
 def build_app(
     settings: Settings,
     service: SendIdService,
@@ -183,7 +200,7 @@ def build_app(
         listener_executor=ThreadPoolExecutor(
             max_workers=LISTENER_THREADS, thread_name_prefix="listener"
         ),
-        logger=logging.getLogger("bot.bolt"),
+        logger=_bolt_logger(),
     )
     ctx = build_context(
         settings, service, client, policy_file, secrets=secrets, key_variables=key_variables

@@ -141,6 +141,9 @@ class BotContext:
             )
             self.count_reply_failure("given_up")
             announced = self.notifier.deliver_by_dm(request, quota, people, card_gone=False)
+        # DMs with buttons about it (approvers', admins') show the outcome instead, before any
+        # new admin DM below is sent.
+        self.notifier.close_dms(request)
         if announced:
             self.service.record_reply(request.id, request.state)
             if failed and request.failure_kind is not None and request.failure_kind.needs_admin:

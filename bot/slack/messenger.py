@@ -195,21 +195,34 @@ class Messenger:
                 log.warning("ephemeral not delivered (%s); sending a DM", slack_error(error))
         self.client.chat_postMessage(channel=actor.user_id, text=text, blocks=shown)
 
-    def dm(self, user_id: str, text: str, message_blocks: list[Any] | None = None) -> bool:
+    def dm(
+        self, user_id: str, text: str, message_blocks: list[Any] | None = None
+    ) -> tuple[str, str] | None:
         """A direct message from the bot (chat:write: posting to a user ID opens the DM). Its
-        text went through the scrubber like every private answer. False when Slack refused it
-        (logged): one person's closed DM must not keep the others from being told."""
+        text went through the scrubber like every private answer. Where it landed (the DM's
+        channel and ts), or None when Slack refused it (logged): one person's closed DM must
+        not keep the others from being told."""
         kwargs: dict[str, Any] = {"channel": user_id, "text": self.scrub(text)}
         if message_blocks:
             kwargs["blocks"] = message_blocks
         try:
-            self.client.chat_postMessage(unfurl_links=False, unfurl_media=False, **kwargs)
+            response = self.client.chat_postMessage(
+                unfurl_links=False, unfurl_media=False, **kwargs
+            )
         except SlackApiError as error:
             log.warning(
                 "direct message not delivered: %s", slack_error(error), extra={"user": user_id}
             )
-            return False
-        return True
+            return None
+        return str(response.get("channel") or user_id), str(response.get("ts") or "")
+
+    def close_dm(self, channel: str, ts: str, text: str) -> None:
+        """Replace a DM's buttons with what became of its request (logged when Slack refuses:
+        a stale button still answers who decided)."""
+        try:
+            self.client.chat_update(channel=channel, ts=ts, text=text, blocks=[section(text)])
+        except SlackApiError as error:
+            log.warning("direct message not closed: %s", slack_error(error))
 
     def permalink(self, request: SendIdRequest) -> str | None:
         """The card's permalink (chat.getPermalink, no scope needed), or None."""

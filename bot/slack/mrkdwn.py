@@ -41,6 +41,11 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def unescape(text: str) -> str:
+    """Undo Slack's escaping of `&`, `<` and `>` in text it sends (a slash command's words)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def fold(text: str) -> str:
     """`text` on one line: line breaks, control and format characters (bidi overrides,
     zero-width) become spaces, runs of spaces one."""

@@ -21,6 +21,7 @@ from bot.domain.service import SendIdService
 from bot.slack.language import Languages
 from bot.slack.messenger import Messenger
 from bot.slack.views import notices, replies
+from bot.slack.views.card import status_line
 from bot.slack.views.replies import Addressees
 
 log = logging.getLogger("bot.slack")
@@ -129,7 +130,7 @@ class Notifier:
             text, blocks = notices.approver_dm(self.languages.for_user(user_id), request, permalink)
             # Remembered first: the approver may click the moment the DM arrives.
             self.service.notices.record_dm(request.id, user_id)
-            self.messenger.dm(user_id, text, blocks)
+            self._remember(request, self.messenger.dm(user_id, text, blocks))
 
     def tell_admins(self, request: SendIdRequest) -> int:
         """DM each admin what broke in the bot's Braze setup, with the Retry only they get.
@@ -147,9 +148,22 @@ class Notifier:
             text, blocks = notices.admin_setup_dm(t, request, setting, permalink)
             # Remembered first: the admin may click Retry the moment the DM arrives.
             self.service.notices.record_dm(request.id, user_id)
-            told += self.messenger.dm(user_id, text, blocks)
+            sent = self.messenger.dm(user_id, text, blocks)
+            self._remember(request, sent)
+            told += sent is not None
         log.info("%d admin(s) told of a setup failure", told, extra={"request_id": request.id})
         return told
+
+    def _remember(self, request: SendIdRequest, sent: tuple[str, str] | None) -> None:
+        if sent is not None and sent[1]:
+            self.service.notices.record_dm_message(request.id, *sent)
+
+    def close_dms(self, request: SendIdRequest) -> None:
+        """The request is decided (or settled): every DM with its buttons shows what became of
+        it instead, so nobody keeps a button that can no longer act."""
+        for channel, ts in self.service.notices.dm_messages(request.id):
+            t = self.languages.channel
+            self.messenger.close_dm(channel, ts, status_line(t, request))
 
     def deliver_by_dm(
         self,

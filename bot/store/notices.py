@@ -41,6 +41,17 @@ class NoticeRecords(Queries):
         return found is not None
 
     @translate_errors
+    def notices_of(self, request_id: str, prefix: str) -> list[str]:
+        with self._db.connect() as conn:
+            rows = conn.execute(
+                sa.select(notices_table.c.notice)
+                .where(notices_table.c.request_id == request_id)
+                .where(notices_table.c.notice.startswith(prefix, autoescape=True))
+                .order_by(notices_table.c.at, notices_table.c.notice)
+            )
+            return [str(row[0]) for row in rows]
+
+    @translate_errors
     def count_notice(self, request_id: str, notice: str, now: datetime) -> int:
         """One more attempt at `notice` (atomically); how many there have been, this one too."""
         insert = sqlite_insert if self._db.is_sqlite else postgresql_insert

@@ -40,6 +40,20 @@ def test_sendid_with_arguments_prefills_the_form(bot: SlackDriver) -> None:
     assert inputs["send_id"]["initial_value"] == "wave_1"
 
 
+def test_sendid_prefills_what_the_person_typed_not_slacks_escaping_of_it(bot: SlackDriver) -> None:
+    # Slack sends `&`, `<` and `>` in a command's text escaped, as in messages.
+    view = bot.open_form(f"{CAMPAIGN} spring&amp;summer&lt;3&gt;")
+    inputs = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+    assert inputs["send_id"]["initial_value"] == "spring&summer<3>"
+
+
+def test_a_mistyped_sub_command_gets_the_usage_and_no_form(bot: SlackDriver) -> None:
+    body = bot.command("status").json()
+    assert "`status` is neither a sub-command nor a campaign ID" in body["text"]
+    assert "`/sendid history`" in body["text"]
+    bot.slack.assert_no_call("views.open")
+
+
 def test_a_channel_that_is_not_permitted_gets_a_private_answer_and_no_form(
     bot: SlackDriver,
 ) -> None:

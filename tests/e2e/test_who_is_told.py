@@ -49,6 +49,12 @@ def wait_for_dm(slack: SlackStandIn, user: str) -> dict[str, Any]:
     return valid_message(call.params)
 
 
+def dm_closed(slack: SlackStandIn, user: str) -> dict[str, Any]:
+    """The update that took the buttons off the bot's DM to `user` (checked against Block Kit)."""
+    call = slack.wait_for_call("chat.update", predicate=lambda c: c.params["channel"] == user)
+    return valid_message(call.params)
+
+
 def failed_by_braze(
     bot: SlackDriver, braze: BrazeStandIn, status: int, send_id: str
 ) -> tuple[SendIdRequest, dict[str, Any]]:
@@ -110,6 +116,7 @@ def test_only_an_admin_can_retry_a_setup_failure_and_does_so_from_the_dm(
     bot.click(RETRY, failed.id, user=ADMIN, channel=ADMIN_DM)
     done = wait_for_state(bot.store, failed.id, RequestState.CREATED, announced=True)
     assert done.created_send_id == "setup_retry"
+    assert buttons(dm_closed(bot.slack, ADMIN)["blocks"]) == []  # no Retry left to press
     assert len(braze.create_calls()) == 2
     assert "`setup_retry`" in all_text(bot.wait_for_thread_reply(failed, 2)[1].params)
 
@@ -279,6 +286,10 @@ def test_with_notify_dm_each_approver_gets_a_dm_with_the_cards_link_and_its_butt
     # Approve in the DM: the same checks, the same one Braze call; the second click hears who.
     bot.click(APPROVE, request.id, user=APPROVER, channel="D0APPROVER")
     wait_for_state(bot.store, request.id, RequestState.CREATED, announced=True)
+    # Decided: every approver's DM shows the outcome instead of its buttons.
+    for user in (APPROVER, GROUP_APPROVER):
+        closed = dm_closed(bot.slack, user)
+        assert buttons(closed["blocks"]) == [] and "`dmed`" in closed["text"]
     bot.click(APPROVE, request.id, user=GROUP_APPROVER, channel="D0LEAD")
     answer = bot.slack.wait_for_call(
         "chat.postMessage",

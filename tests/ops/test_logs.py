@@ -71,6 +71,8 @@ def test_json_is_the_default_one_object_per_line_with_request_channel_and_user(
     assert any(e["logger"] == "bot.braze" and "/sends/id/create" in e["message"] for e in entries)
     for secret in SECRETS.values():
         assert secret not in text
+    # A healthy start and request warn about nothing: admins alert on warnings.
+    assert [e["message"] for e in entries if e["level"] in ("WARNING", "ERROR")] == []
 
 
 def test_text_format_is_for_people_and_still_names_the_request(

@@ -176,3 +176,21 @@ def test_with_a_metrics_port_metrics_are_served_there_and_not_on_the_main_port(
     assert bot.get("/healthz").status == 200
     # The metrics port serves nothing else.
     assert httpx.get(f"http://127.0.0.1:{metrics_port}/healthz", timeout=5).status_code == 404
+
+
+def test_requests_refused_before_the_bot_acted_are_counted_by_why(bot: SlackDriver) -> None:
+    command = sr.form_body(sr.slash_command("help", user_id=REQUESTER, channel_id=CHANNEL))
+    assert bot.post(command, signed=False).status == 401
+    assert bot.post(command, secret="not-the-signing-secret").status == 401
+    assert bot.post(command, timestamp=int(time.time()) - 600).status == 401  # outside the window
+    signed_at = int(time.time())
+    assert bot.post(command, timestamp=signed_at).status == 200
+    assert bot.post(command, timestamp=signed_at).status == 409  # the same signature again
+    assert bot.post(b"{not json", content_type="application/json").status == 400
+
+    scrape = Scrape(bot.url)
+    refused = "sendid_slack_requests_refused_total"
+    assert scrape.value(refused, reason="unsigned") == 1
+    assert scrape.value(refused, reason="forged") == 2
+    assert scrape.value(refused, reason="replayed") == 1
+    assert scrape.value(refused, reason="malformed") == 1

@@ -17,6 +17,7 @@ import dataclasses
 import json
 import logging
 import os
+import socket
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -247,6 +248,18 @@ class Watch:
 
 
 WATCH = Watch()
+
+
+def read_to_the_end(conn: socket.socket) -> tuple[int, bytes]:
+    """What the bot answers on a raw connection, read until it closes it (or goes quiet, or
+    resets it): (its status, 0 if it sent none; every byte it sent)."""
+    data = b""
+    try:
+        while chunk := conn.recv(65536):
+            data += chunk
+    except OSError:  # a timeout or a reset ends the answer; what came before it is all there is
+        pass
+    return int(data.split(b" ", 2)[1]) if data.startswith(b"HTTP/") else 0, data
 
 
 def watched_driver(urls: str | list[str], slack: SlackStandIn, **options: Any) -> SlackDriver:

@@ -27,6 +27,7 @@ from tests.reliability.harness import (
     WATCH,
     Figures,
     check_consistency,
+    read_to_the_end,
     watched_bots,
     watched_driver,
 )
@@ -192,13 +193,7 @@ def raw_post(arena: Arena, head: str, body: bytes = b"") -> Answer:
     port = int(arena.bot.url.rsplit(":", 1)[1])
     with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
         conn.sendall(head.encode() + b"\r\n\r\n" + body)
-        data = b""
-        try:
-            while chunk := conn.recv(65536):
-                data += chunk
-        except TimeoutError:
-            pass
-    status = int(data.split(b" ", 2)[1]) if data.startswith(b"HTTP/") else 0
+        status, data = read_to_the_end(conn)
     WATCH.take_response(data)
     return Answer(status, data.partition(b"\r\n\r\n")[2])
 

@@ -29,6 +29,7 @@ from tests.reliability.harness import (
     Scenario,
     TwoReplicas,
     check_consistency,
+    read_to_the_end,
     watched_driver,
 )
 from tests.reliability.invariants import Verdict
@@ -56,7 +57,6 @@ def send_raw(port: int, data: bytes, timeout: float = 20) -> tuple[int, int, flo
     the client got onto the wire before the bot stopped taking them; seconds to the end)."""
     started = time.monotonic()
     sent = 0
-    response = b""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as conn:
         view = memoryview(data)
         try:
@@ -64,12 +64,7 @@ def send_raw(port: int, data: bytes, timeout: float = 20) -> tuple[int, int, flo
                 sent += conn.send(view[sent : sent + 65536])
         except OSError:  # reset or broken pipe: the bot refused and closed
             pass
-        try:
-            while chunk := conn.recv(65536):
-                response += chunk
-        except OSError:
-            pass
-    status = int(response.split(b" ", 2)[1]) if response.startswith(b"HTTP/") else 0
+        status, _ = read_to_the_end(conn)
     return status, sent, time.monotonic() - started
 
 

@@ -223,6 +223,8 @@ def test_every_missing_variable_gets_its_own_line() -> None:
         ("SLACK_API_URL", "ftp://slack.com/api/"),
         ("SLACK_API_URL", "http://slack.com/api/"),
         ("SLACK_API_URL", "slack.com"),
+        ("SLACK_BOT_TOKEN", "xoxb-..."),  # .env.example's placeholders, left in
+        ("SLACK_APP_TOKEN", "xapp-..."),
         ("BRAZE_API_KEY", "  "),
         ("BRAZE_REST_ENDPOINT", "rest.iad-01.braze.com"),
         ("BRAZE_REST_ENDPOINT", "http://rest.iad-01.braze.com"),

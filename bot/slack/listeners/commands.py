@@ -61,7 +61,8 @@ SubCommand = Callable[[Invocation], None]
 def sendid(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     bot = bot_context(context)
     actor = Actor.from_command(command)
-    words = str(command.get("text") or "").split()
+    # Slack sends `&`, `<` and `>` escaped: `spring&summer` arrives as `spring&amp;summer`.
+    words = md.unescape(str(command.get("text") or "")).split()
     # The locale as far as known: no users.info call competes with the acknowledgement.
     typed = Invocation(bot, ack, actor, words, bot.languages.known(actor.user_id))
     first = words[0].lower() if words else ""
@@ -119,6 +120,10 @@ def open_form(typed: Invocation) -> None:
     """`/sendid [campaign_id [send_id]]`: the request form, pre-filled with what was typed."""
     if len(typed.words) > 2:
         typed.answer(typed.t(Msg.TOO_MANY_WORDS))
+        return
+    if typed.words and typed.words[0].isalpha():
+        # A mistyped sub-command (`/sendid status`), not a campaign ID: those have digits.
+        typed.answer(typed.t(Msg.UNKNOWN_WORD, word=md.code(typed.words[0])))
         return
     bot, actor = typed.bot, typed.actor
     campaign_id = typed.words[0] if typed.words else ""
