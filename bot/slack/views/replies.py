@@ -130,7 +130,10 @@ def failed_reply(
     offer_retry = kind.retry_allowed and not kind.needs_admin
     if kind is FailureKind.OUTCOME_UNKNOWN:
         head = t(Msg.UNKNOWN_HEAD, **named)
-        next_step = t(Msg.UNKNOWN_NEXT, approvers=approvers or t(Msg.SOMEONE))
+        # Without a send ID of our own, a retry cannot ask for "the same" one: Braze makes a
+        # new one, and one it may have made the first time stays unused.
+        unknown_next = Msg.UNKNOWN_NEXT if request.send_id else Msg.UNKNOWN_NEXT_GENERATED
+        next_step = t(unknown_next, approvers=approvers or t(Msg.SOMEONE))
     else:
         words = t(Msg.FAILED_SETUP_WORDS) if kind.needs_admin else failure_words(t, kind)
         detail = ""
@@ -166,9 +169,8 @@ def retry_row(t: Translator, request: SendIdRequest) -> Block:
     kind = request.failure_kind or FailureKind.UNEXPECTED
     retry = button(ids.RETRY, t(Msg.BUTTON_RETRY), request.id)
     if kind.retry_needs_confirmation:
-        retry["confirm"] = confirmation(
-            t, Msg.CONFIRM_RETRY_TITLE, Msg.CONFIRM_RETRY_TEXT, Msg.BUTTON_RETRY
-        )
+        text = Msg.CONFIRM_RETRY_TEXT if request.send_id else Msg.CONFIRM_RETRY_TEXT_GENERATED
+        retry["confirm"] = confirmation(t, Msg.CONFIRM_RETRY_TITLE, text, Msg.BUTTON_RETRY)
     return {
         "type": "actions",
         "block_id": ids.row_id(ids.RETRY_ROW, request.id),
