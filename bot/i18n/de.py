@@ -113,7 +113,7 @@ GERMAN: dict[Msg, str] = {
     Msg.QUOTA_LINE: "Heute noch frei: {remaining}{limit}{reset}.",
     Msg.QUOTA_OF_LIMIT: " von {limit}",
     Msg.QUOTA_RESETS: ", wird {when} zurückgesetzt",
-    Msg.CREATED_TEXT: "Sende-ID erstellt: {send_id}",
+    Msg.CREATED_TEXT: "{requester}, deine Sende-ID {send_id} für {campaign} ist erstellt",
     Msg.CREATED_HEAD: ":white_check_mark: *Sende-ID erstellt:* {send_id}",
     Msg.USAGE_HINT: (
         "Gib sie im Body von `/campaigns/trigger/send` (oder `/messages/send`) an, damit Braze "

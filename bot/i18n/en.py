@@ -100,7 +100,7 @@ ENGLISH: dict[Msg, str] = {
     Msg.QUOTA_LINE: "Quota left today: {remaining}{limit}{reset}.",
     Msg.QUOTA_OF_LIMIT: " of {limit}",
     Msg.QUOTA_RESETS: ", resets {when}",
-    Msg.CREATED_TEXT: "Send ID created: {send_id}",
+    Msg.CREATED_TEXT: "{requester}, your send ID {send_id} for {campaign} is created",
     Msg.CREATED_HEAD: ":white_check_mark: *Send ID created:* {send_id}",
     Msg.USAGE_HINT: (
         "Use it in the body of `/campaigns/trigger/send` (or `/messages/send`) so Braze tracks "

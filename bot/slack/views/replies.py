@@ -12,6 +12,7 @@ from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRe
 from bot.i18n import Msg, Translator
 from bot.slack import mrkdwn as md
 from bot.slack.views import ids
+from bot.slack.views.card import campaign_words
 from bot.slack.views.elements import Block, button, confirmation, context, field, section
 from bot.slack.views.labels import (
     campaign_label,
@@ -77,7 +78,13 @@ def created_reply(
             "elements": [button(ids.RESULTS, t(Msg.BUTTON_RESULTS), request.id)],
         },
     ]
-    return t(Msg.CREATED_TEXT, send_id=md.code(request.created_send_id, defused=True)), blocks
+    text = t(
+        Msg.CREATED_TEXT,
+        requester=md.user(request.requester_id),
+        send_id=md.code(request.created_send_id, defused=True),
+        campaign=campaign_words(request),
+    )
+    return text, blocks
 
 
 def next_call_snippet(request: SendIdRequest) -> str:

@@ -174,7 +174,10 @@ def test_card_text_is_a_sentence_naming_requester_and_campaign() -> None:
 def test_the_created_reply_gives_the_send_id_people_quota_and_usage_hint() -> None:
     request = decided(S.CREATED, created_send_id="a<b>&c")
     text, reply = replies.created_reply(t, request, QUOTA)
-    assert text == "Send ID created: `a&lt;b&gt;&amp;c`"
+    assert text == (
+        f"<@{REQUESTER}>, your send ID `a&lt;b&gt;&amp;c` for Spring Sale &lt;VIP&gt; &amp; "
+        "friends is created"
+    )
     texts = mrkdwn_texts(reply)
     assert any("`a&lt;b&gt;&amp;c`" in t for t in texts)
     assert f"*Requested by*\n<@{REQUESTER}>" in texts
