@@ -12,7 +12,6 @@ transient failure and end as ``BrazeUnavailable``.
 from __future__ import annotations
 
 import ipaddress
-import json
 import logging
 import random
 import time
@@ -24,6 +23,7 @@ from urllib.parse import quote
 
 import httpx
 
+from bot.braze.answers import braze_text
 from bot.braze.errors import (
     BrazeAuthError,
     BrazeEndpointNotFound,
@@ -34,7 +34,6 @@ from bot.braze.errors import (
     BrazeRequestRejected,
     BrazeUnavailable,
     BrazeUnexpectedResponse,
-    clip,
 )
 from bot.braze.quota import parse_quota, retry_after
 from bot.braze.retry import DEFAULT_RETRY, RetryPolicy
@@ -64,31 +63,6 @@ CallObserver = Callable[[str, str, str, float], None]
 
 def _snake(name: str) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
-
-
-def _braze_text(response: httpx.Response) -> str:
-    """Braze's own words from an answer: its message plus its errors, if any."""
-    fallback = f"HTTP {response.status_code} {response.reason_phrase}".strip()
-    try:
-        body = response.json()
-    except ValueError:
-        return fallback
-    if not isinstance(body, dict):
-        return fallback
-    parts: list[str] = []
-    message = body.get("message")
-    if isinstance(message, str) and message.strip():
-        parts.append(message.strip())
-    errors = body.get("errors")
-    if isinstance(errors, list | tuple) and errors:
-        rendered = [
-            e if isinstance(e, str) else json.dumps(e, ensure_ascii=False, default=str)
-            for e in errors
-        ]
-        parts.append("; ".join(rendered))
-    elif isinstance(errors, str) and errors.strip():
-        parts.append(errors.strip())
-    return clip(": ".join(parts)) if parts else fallback
 
 
 def _is_loopback(host: str) -> bool:
@@ -308,14 +282,14 @@ class BrazeHttp:
             # and created the send ID behind it. Never sent again on its own; a person decides.
             raise self.error(
                 BrazeOutcomeUnknown,
-                f"{_braze_text(response)}; Braze may have acted on the request behind the gateway",
+                f"{braze_text(response)}; Braze may have acted on the request behind the gateway",
                 path,
                 status=status,
                 quota=quota,
             )
         if status >= 500:
             error = self.error(
-                BrazeUnavailable, _braze_text(response), path, status=status, quota=quota
+                BrazeUnavailable, braze_text(response), path, status=status, quota=quota
             )
             raise _Retryable(error)
         raise self._status_error(response, quota, path)
@@ -324,7 +298,7 @@ class BrazeHttp:
         self, response: httpx.Response, quota: QuotaSnapshot | None, path: str
     ) -> BrazeError:
         status = response.status_code
-        text = _braze_text(response)
+        text = braze_text(response)
         if status == 429:
             now = datetime.now(UTC)
             # Read the reset time even where the snapshot itself is not kept (other endpoints).
@@ -370,7 +344,7 @@ class BrazeHttp:
         if not isinstance(payload, dict) or payload.get("message") != "success":
             raise self.error(
                 BrazeUnexpectedResponse,
-                _braze_text(response)
+                braze_text(response)
                 if isinstance(payload, dict) and payload.get("message")
                 else f'no "success" message (HTTP {response.status_code})',
                 path,
