@@ -101,6 +101,10 @@ GERMAN: dict[Msg, str] = {
         "Braze wird einmal aufgerufen, und die Sende-ID zählt zum heutigen Kontingent an Sende-IDs."
     ),
     Msg.CONFIRM_RETRY_TITLE: "Trotzdem erneut versuchen?",
+    Msg.CONFIRM_RETRY_TEXT_GENERATED: (
+        "Braze hat für diese Anfrage vielleicht schon eine Sende-ID erzeugt. Ein neuer Versuch "
+        "fordert eine neue, andere an und kostet eine Einheit des heutigen Kontingents."
+    ),
     Msg.CONFIRM_RETRY_TEXT: (
         "Braze hat diese Sende-ID vielleicht schon erstellt. Versuch es erst erneut, wenn du "
         "in Braze geprüft hast, dass es sie nicht gibt."
@@ -109,7 +113,7 @@ GERMAN: dict[Msg, str] = {
     Msg.QUOTA_LINE: "Heute noch frei: {remaining}{limit}{reset}.",
     Msg.QUOTA_OF_LIMIT: " von {limit}",
     Msg.QUOTA_RESETS: ", wird {when} zurückgesetzt",
-    Msg.CREATED_TEXT: "Sende-ID erstellt: {send_id}",
+    Msg.CREATED_TEXT: "{requester}, deine Sende-ID {send_id} für {campaign} ist erstellt",
     Msg.CREATED_HEAD: ":white_check_mark: *Sende-ID erstellt:* {send_id}",
     Msg.USAGE_HINT: (
         "Gib sie im Body von `/campaigns/trigger/send` (oder `/messages/send`) an, damit Braze "
@@ -143,9 +147,14 @@ GERMAN: dict[Msg, str] = {
         "kann es dann: {approvers}. Bis dahin muss niemand etwas tun."
     ),
     Msg.UNKNOWN_HEAD: (
-        ":grey_question: *Status unbekannt.* {requester}, Braze hat nicht rechtzeitig "
-        "geantwortet, daher wurde die Sende-ID {send_id} für {campaign} vielleicht erstellt, "
-        "vielleicht nicht."
+        ":grey_question: *Status unbekannt.* {requester}, die Antwort von Braze kam nicht an "
+        "(Zeitüberschreitung oder ein Gateway-Fehler), daher wurde die Sende-ID {send_id} für "
+        "{campaign} vielleicht erstellt, vielleicht nicht."
+    ),
+    Msg.UNKNOWN_NEXT_GENERATED: (
+        "{approvers}: Braze hat vielleicht eine Sende-ID erzeugt, die nie beim Bot angekommen "
+        "ist. Ein neuer Versuch lässt Braze eine neue, andere Sende-ID erzeugen und kostet eine "
+        "Einheit des heutigen Kontingents; eine beim ersten Mal erzeugte bleibt ungenutzt."
     ),
     Msg.UNKNOWN_NEXT: (
         "{approvers}: Prüf in Braze, ob es sie gibt, und versuch es nur erneut, wenn nicht. Ein "

@@ -88,6 +88,10 @@ ENGLISH: dict[Msg, str] = {
         "Braze is called once and the send ID counts against today's quota of send IDs."
     ),
     Msg.CONFIRM_RETRY_TITLE: "Retry although it may exist?",
+    Msg.CONFIRM_RETRY_TEXT_GENERATED: (
+        "Braze may already have generated a send ID for this request. A retry asks for a new, "
+        "different one and costs one unit of today's quota."
+    ),
     Msg.CONFIRM_RETRY_TEXT: (
         "Braze may already have created this send ID. Retry only after checking in Braze "
         "that it does not exist."
@@ -96,7 +100,7 @@ ENGLISH: dict[Msg, str] = {
     Msg.QUOTA_LINE: "Quota left today: {remaining}{limit}{reset}.",
     Msg.QUOTA_OF_LIMIT: " of {limit}",
     Msg.QUOTA_RESETS: ", resets {when}",
-    Msg.CREATED_TEXT: "Send ID created: {send_id}",
+    Msg.CREATED_TEXT: "{requester}, your send ID {send_id} for {campaign} is created",
     Msg.CREATED_HEAD: ":white_check_mark: *Send ID created:* {send_id}",
     Msg.USAGE_HINT: (
         "Use it in the body of `/campaigns/trigger/send` (or `/messages/send`) so Braze tracks "
@@ -126,8 +130,14 @@ ENGLISH: dict[Msg, str] = {
         "nobody needs to do anything."
     ),
     Msg.UNKNOWN_HEAD: (
-        ":grey_question: *Status unknown.* {requester}, Braze did not answer in time, so send "
-        "ID {send_id} for {campaign} may or may not have been created."
+        ":grey_question: *Status unknown.* {requester}, Braze's answer did not arrive (it timed "
+        "out or a gateway failed), so send ID {send_id} for {campaign} may or may not have been "
+        "created."
+    ),
+    Msg.UNKNOWN_NEXT_GENERATED: (
+        "{approvers}: Braze may have generated a send ID that never reached the bot. A retry "
+        "asks Braze for a new, different send ID and costs one unit of today's quota; one "
+        "generated the first time stays unused."
     ),
     Msg.UNKNOWN_NEXT: (
         "{approvers}: check in Braze whether it exists and retry only if it does not. A retry "

@@ -79,6 +79,7 @@ class Msg(enum.StrEnum):
     CONFIRM_APPROVE_TITLE = "confirm.approve.title"
     CONFIRM_APPROVE_TEXT = "confirm.approve.text"
     CONFIRM_RETRY_TITLE = "confirm.retry.title"
+    CONFIRM_RETRY_TEXT_GENERATED = "confirm.retry_text_generated"
     CONFIRM_RETRY_TEXT = "confirm.retry.text"
     # quota
     QUOTA_UNKNOWN = "quota.unknown"
@@ -101,6 +102,7 @@ class Msg(enum.StrEnum):
     FAILED_SETUP_NEXT = "reply.failed.setup_next"
     FAILED_QUOTA_NEXT = "reply.failed.quota_next"
     UNKNOWN_HEAD = "reply.unknown.head"
+    UNKNOWN_NEXT_GENERATED = "reply.unknown_next_generated"
     UNKNOWN_NEXT = "reply.unknown.next"
     QUOTA_BACK_TEXT = "reply.quota_back.text"
     QUOTA_BACK_REPLY = "reply.quota_back"

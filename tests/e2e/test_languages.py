@@ -84,6 +84,15 @@ def test_private_answers_follow_the_readers_locale_while_the_card_uses_the_works
     assert sorted(set(looked_up)) == sorted(looked_up)
 
 
+def test_a_new_persons_first_private_answer_is_already_in_their_language(
+    bots: InProcessBots, slack: SlackStandIn
+) -> None:
+    slack.users[REQUESTER] = {"locale": "de-DE"}
+    bot = bots.start()
+    assert "Unterbefehl" in bot.command("status", user=REQUESTER).json()["text"]
+    assert len(slack.calls_to("users.info")) == 1
+
+
 def test_the_main_flow_in_english_shows_no_german(bots: InProcessBots) -> None:
     bot = bots.start(sendid_language="en")
     request = bot.request(CAMPAIGN, "english_1")

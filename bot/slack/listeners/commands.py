@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -29,13 +29,15 @@ log = logging.getLogger("bot.slack")
 
 COMMAND = "/sendid"
 HISTORY_LENGTH = 10
+# How long a text answer waits for a new person's locale (users.info): well inside Slack's 3 s.
+TEXT_ANSWER_LOCALE_WAIT = 1.0
 
 
 def register(app: App) -> None:
     app.command(COMMAND)(sendid)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass
 class Invocation:
     """One `/sendid …`, as a sub-command needs it."""
 
@@ -43,8 +45,13 @@ class Invocation:
     ack: Ack
     actor: Actor
     words: list[str]
-    # For answers in the acknowledgement: never waits for users.info (Slack allows 3 s).
-    t: Translator
+
+    @cached_property
+    def t(self) -> Translator:
+        """The reader's language for a text answer in the acknowledgement. A new person's
+        locale is waited for briefly (Slack allows 3 s for the acknowledgement), so that even
+        the first answer is in their language; the form never asks for this."""
+        return self.bot.languages.for_user(self.actor.user_id, timeout=TEXT_ANSWER_LOCALE_WAIT)
 
     @property
     def channel_id(self) -> str:
@@ -63,8 +70,7 @@ def sendid(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     actor = Actor.from_command(command)
     # Slack sends `&`, `<` and `>` escaped: `spring&summer` arrives as `spring&amp;summer`.
     words = md.unescape(str(command.get("text") or "")).split()
-    # The locale as far as known: no users.info call competes with the acknowledgement.
-    typed = Invocation(bot, ack, actor, words, bot.languages.known(actor.user_id))
+    typed = Invocation(bot, ack, actor, words)
     first = words[0].lower() if words else ""
     if first in ANYWHERE:
         ANYWHERE[first](typed)

@@ -83,13 +83,18 @@ def status_line(t: Translator, request: SendIdRequest) -> str:
 def card_text(t: Translator, request: SendIdRequest) -> str:
     """The card's notification text: one sentence a person would write ("Mia asks for a send
     ID for Black Friday 2026 Push"), foreign text inert."""
-    name = md.inert(request.campaign_name or "", TEXT_CAMPAIGN_MAX)
     return t(
         Msg(f"card.text.{request.state.value}"),
         requester=md.user(request.requester_id),
-        campaign=name or md.code(request.campaign_id),
+        campaign=campaign_words(request),
         who=decided_by(t, request),
     )
+
+
+def campaign_words(request: SendIdRequest) -> str:
+    """The campaign as a notification names it: its name, else its ID."""
+    name = md.inert(request.campaign_name or "", TEXT_CAMPAIGN_MAX)
+    return name or md.code(request.campaign_id)
 
 
 def header(t: Translator, request: SendIdRequest) -> Block:

@@ -12,6 +12,7 @@ from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRe
 from bot.i18n import Msg, Translator
 from bot.slack import mrkdwn as md
 from bot.slack.views import ids
+from bot.slack.views.card import campaign_words
 from bot.slack.views.elements import Block, button, confirmation, context, field, section
 from bot.slack.views.labels import (
     campaign_label,
@@ -77,7 +78,13 @@ def created_reply(
             "elements": [button(ids.RESULTS, t(Msg.BUTTON_RESULTS), request.id)],
         },
     ]
-    return t(Msg.CREATED_TEXT, send_id=md.code(request.created_send_id, defused=True)), blocks
+    text = t(
+        Msg.CREATED_TEXT,
+        requester=md.user(request.requester_id),
+        send_id=md.code(request.created_send_id, defused=True),
+        campaign=campaign_words(request),
+    )
+    return text, blocks
 
 
 def next_call_snippet(request: SendIdRequest) -> str:
@@ -123,7 +130,10 @@ def failed_reply(
     offer_retry = kind.retry_allowed and not kind.needs_admin
     if kind is FailureKind.OUTCOME_UNKNOWN:
         head = t(Msg.UNKNOWN_HEAD, **named)
-        next_step = t(Msg.UNKNOWN_NEXT, approvers=approvers or t(Msg.SOMEONE))
+        # Without a send ID of our own, a retry cannot ask for "the same" one: Braze makes a
+        # new one, and one it may have made the first time stays unused.
+        unknown_next = Msg.UNKNOWN_NEXT if request.send_id else Msg.UNKNOWN_NEXT_GENERATED
+        next_step = t(unknown_next, approvers=approvers or t(Msg.SOMEONE))
     else:
         words = t(Msg.FAILED_SETUP_WORDS) if kind.needs_admin else failure_words(t, kind)
         detail = ""
@@ -159,9 +169,8 @@ def retry_row(t: Translator, request: SendIdRequest) -> Block:
     kind = request.failure_kind or FailureKind.UNEXPECTED
     retry = button(ids.RETRY, t(Msg.BUTTON_RETRY), request.id)
     if kind.retry_needs_confirmation:
-        retry["confirm"] = confirmation(
-            t, Msg.CONFIRM_RETRY_TITLE, Msg.CONFIRM_RETRY_TEXT, Msg.BUTTON_RETRY
-        )
+        text = Msg.CONFIRM_RETRY_TEXT if request.send_id else Msg.CONFIRM_RETRY_TEXT_GENERATED
+        retry["confirm"] = confirmation(t, Msg.CONFIRM_RETRY_TITLE, text, Msg.BUTTON_RETRY)
     return {
         "type": "actions",
         "block_id": ids.row_id(ids.RETRY_ROW, request.id),

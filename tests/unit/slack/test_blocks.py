@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from bot.domain import problems
@@ -173,7 +174,10 @@ def test_card_text_is_a_sentence_naming_requester_and_campaign() -> None:
 def test_the_created_reply_gives_the_send_id_people_quota_and_usage_hint() -> None:
     request = decided(S.CREATED, created_send_id="a<b>&c")
     text, reply = replies.created_reply(t, request, QUOTA)
-    assert text == "Send ID created: `a&lt;b&gt;&amp;c`"
+    assert text == (
+        f"<@{REQUESTER}>, your send ID `a&lt;b&gt;&amp;c` for Spring Sale &lt;VIP&gt; &amp; "
+        "friends is created"
+    )
     texts = mrkdwn_texts(reply)
     assert any("`a&lt;b&gt;&amp;c`" in t for t in texts)
     assert f"*Requested by*\n<@{REQUESTER}>" in texts
@@ -284,6 +288,23 @@ def test_an_unknown_outcome_is_headed_status_unknown_and_says_what_a_retry_costs
     assert head in flat(reply) and cost in flat(reply) and "<@U0BEA>" in text
     (retry,) = buttons(reply)
     assert "confirm" in retry
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_an_unknown_outcome_of_a_generated_send_id_says_a_retry_makes_a_different_one(
+    language: str,
+) -> None:
+    tr = Translator(language)
+    request = decided(S.FAILED, send_id=None, failure_kind=FailureKind.OUTCOME_UNKNOWN)
+    _, reply = replies.failed_reply(tr, request, None, replies.Addressees(approvers="<@U0BEA>"))
+    for block in reply:
+        Block.parse(block).validate_json()  # type: ignore[union-attr]
+    different = {"en": "a new, different send ID", "de": "eine neue, andere Sende-ID"}[language]
+    same = {"en": "the same send ID", "de": "derselben Sende-ID"}[language]
+    assert different in flat(reply) and same not in flat(reply)
+    (retry,) = buttons(reply)
+    asks = {"en": "a new, different one", "de": "eine neue, andere"}[language]
+    assert asks in retry["confirm"]["text"]["text"]
 
 
 def test_the_rejected_reply_names_rejecter_requester_and_escaped_reason() -> None:
