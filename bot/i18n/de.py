@@ -257,7 +257,7 @@ GERMAN: dict[Msg, str] = {
         "*Freigeben*; das Ergebnis erscheint im Thread der Karte."
     ),
     Msg.UNKNOWN_WORD: (
-        "{word} ist weder ein Unterbefehl noch eine Kampagnen-ID (Kampagnen-IDs sehen so aus: "
+        "{word} ist weder ein Unterbefehl noch eine Campaign-ID (Campaign-IDs sehen so aus: "
         "`3f1c9e2a-5b7d-4c8e-9a10-1b2c3d4e5f60`). Verwendung: `/sendid`, "
         "`/sendid &lt;campaign_id&gt; [send_id]`, `/sendid history`, `/sendid quota`, "
         "`/sendid stats &lt;send_id&gt;`, `/sendid help`."
