@@ -28,13 +28,7 @@ from bot.domain.errors import (
 )
 from bot.domain.limits import NO_LIMITS, PersonLimits
 from bot.domain.lookups import CampaignLookups
-from bot.domain.models import (
-    FailureKind,
-    NewRequest,
-    QuotaSnapshot,
-    RequestState,
-    SendIdRequest,
-)
+from bot.domain.models import FailureKind, NewRequest, QuotaSnapshot, RequestState, SendIdRequest
 from bot.domain.notices import NoticeBook
 from bot.domain.policy_file import (
     EMPTY_POLICY_FILE,
@@ -44,20 +38,10 @@ from bot.domain.policy_file import (
 )
 from bot.domain.ports import BrazeGateway, GatewayError, RequestRepository
 from bot.domain.problems import Problem
+from bot.domain.sweeps import SYSTEM_ACTOR, Sweeps
 from bot.domain.validation import check_form
 
 log = logging.getLogger("bot.service")
-
-SYSTEM_ACTOR = "system"
-
-# The states whose outcome is replied in the request's thread.
-ANNOUNCED_STATES = (
-    RequestState.CREATED,
-    RequestState.FAILED,
-    RequestState.REJECTED,
-    RequestState.EXPIRED,
-    RequestState.CANCELLED,
-)
 
 
 def utcnow() -> datetime:
@@ -81,7 +65,7 @@ class Claim:
     request: SendIdRequest | None
 
 
-class SendIdService:
+class SendIdService(Sweeps):
     def __init__(
         self,
         store: RequestRepository,
@@ -301,78 +285,6 @@ class SendIdService:
             requester_id,
             "cancelled by the requester",
         )
-
-    def take_due_reminders(self) -> list[SendIdRequest]:
-        """Pending requests past half their time to live, each handed out once (atomically)."""
-        now = self.clock()
-        due = []
-        for request in self._store.in_state(RequestState.PENDING):
-            halfway = request.created_at + (request.expires_at - request.created_at) / 2
-            due_now = request.reminded_at is None and request.card_ts and now >= halfway
-            # claim_reminder is atomic: of several replicas, exactly one sends it.
-            if due_now and self._store.claim_reminder(request.id, now):
-                due.append(request)
-        return due
-
-    def expire_if_due(self, request: SendIdRequest) -> SendIdRequest | None:
-        if request.state is not RequestState.PENDING or request.expires_at > self.clock():
-            return None
-        return self._store.transition(
-            request.id,
-            RequestState.PENDING,
-            RequestState.EXPIRED,
-            actor_id=SYSTEM_ACTOR,
-            detail="not decided in time",
-            now=self.clock(),
-        )
-
-    def expire_due(self) -> list[SendIdRequest]:
-        expired = []
-        for request in self._store.due_for_expiry(self.clock()):
-            done = self.expire_if_due(request)
-            if done is not None:
-                expired.append(done)
-        return expired
-
-    def recover_stale_approvals(self, older_than: timedelta) -> list[SendIdRequest]:
-        """Move approvals whose Braze call was interrupted (a crash) to failed/outcome unknown.
-
-        `approved` means "Braze call in flight". A claim older than any Braze call can last
-        (timeouts and retries are bounded far below `older_than`) belongs to a process that died
-        between claiming and recording Braze's answer. Braze may or may not have created the ID,
-        so only a person may retry, after checking.
-        """
-        cutoff = self.clock() - older_than
-        recovered = []
-        for request in self._store.in_state(RequestState.APPROVED):
-            if request.updated_at > cutoff:
-                continue  # possibly still in flight in another replica
-            failed = self._store.transition(
-                request.id,
-                RequestState.APPROVED,
-                RequestState.FAILED,
-                actor_id=SYSTEM_ACTOR,
-                detail="outcome_unknown: interrupted while calling Braze (bot restarted)",
-                now=self.clock(),
-                failure_kind=FailureKind.OUTCOME_UNKNOWN,
-                failure_message="The bot stopped while calling Braze.",
-            )
-            if failed is not None:
-                log.warning("interrupted approval recovered", extra={"request_id": request.id})
-                recovered.append(failed)
-        return recovered
-
-    def take_unshown(self, older_than: timedelta) -> list[SendIdRequest]:
-        """Pending requests stored over `older_than` ago that nobody has seen (a crash before
-        the card), each handed out once; `give_back_unshown` returns one whose showing failed."""
-        return self._store.claim_unshown(self.clock() - older_than)
-
-    def give_back_unshown(self, request_id: str) -> None:
-        self._store.mark_announced(request_id, None)
-
-    def lost_replies(self, older_than: timedelta) -> list[SendIdRequest]:
-        """Requests whose outcome was never replied in their thread, `older_than` after it."""
-        return self._store.unannounced(ANNOUNCED_STATES, self.clock() - older_than)
 
     # ---- results ----------------------------------------------------------------------------
 

@@ -1,0 +1,106 @@
+"""The use cases housekeeping runs on a schedule: reminders, expiry, recovery of approvals a
+crash interrupted, and finding cards and replies that never reached Slack. Part of
+:class:`bot.domain.service.SendIdService` (a base class, so housekeeping still has the one entry
+point); kept apart because none of it is a person's action.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from bot.domain.models import FailureKind, RequestState, SendIdRequest
+from bot.domain.ports import RequestRepository
+
+log = logging.getLogger("bot.service")
+
+SYSTEM_ACTOR = "system"
+
+# The states whose outcome is replied in the request's thread.
+ANNOUNCED_STATES = (
+    RequestState.CREATED,
+    RequestState.FAILED,
+    RequestState.REJECTED,
+    RequestState.EXPIRED,
+    RequestState.CANCELLED,
+)
+
+
+class Sweeps:
+    """What housekeeping asks of the service; `SendIdService` provides the store and clock."""
+
+    _store: RequestRepository
+    clock: Callable[[], datetime]
+
+    def take_due_reminders(self) -> list[SendIdRequest]:
+        """Pending requests past half their time to live, each handed out once (atomically)."""
+        now = self.clock()
+        due = []
+        for request in self._store.in_state(RequestState.PENDING):
+            halfway = request.created_at + (request.expires_at - request.created_at) / 2
+            due_now = request.reminded_at is None and request.card_ts and now >= halfway
+            # claim_reminder is atomic: of several replicas, exactly one sends it.
+            if due_now and self._store.claim_reminder(request.id, now):
+                due.append(request)
+        return due
+
+    def expire_if_due(self, request: SendIdRequest) -> SendIdRequest | None:
+        if request.state is not RequestState.PENDING or request.expires_at > self.clock():
+            return None
+        return self._store.transition(
+            request.id,
+            RequestState.PENDING,
+            RequestState.EXPIRED,
+            actor_id=SYSTEM_ACTOR,
+            detail="not decided in time",
+            now=self.clock(),
+        )
+
+    def expire_due(self) -> list[SendIdRequest]:
+        expired = []
+        for request in self._store.due_for_expiry(self.clock()):
+            done = self.expire_if_due(request)
+            if done is not None:
+                expired.append(done)
+        return expired
+
+    def recover_stale_approvals(self, older_than: timedelta) -> list[SendIdRequest]:
+        """Move approvals whose Braze call was interrupted (a crash) to failed/outcome unknown.
+
+        `approved` means "Braze call in flight". A claim older than any Braze call can last
+        (timeouts and retries are bounded far below `older_than`) belongs to a process that died
+        between claiming and recording Braze's answer. Braze may or may not have created the ID,
+        so only a person may retry, after checking.
+        """
+        cutoff = self.clock() - older_than
+        recovered = []
+        for request in self._store.in_state(RequestState.APPROVED):
+            if request.updated_at > cutoff:
+                continue  # possibly still in flight in another replica
+            failed = self._store.transition(
+                request.id,
+                RequestState.APPROVED,
+                RequestState.FAILED,
+                actor_id=SYSTEM_ACTOR,
+                detail="outcome_unknown: interrupted while calling Braze (bot restarted)",
+                now=self.clock(),
+                failure_kind=FailureKind.OUTCOME_UNKNOWN,
+                failure_message="The bot stopped while calling Braze.",
+            )
+            if failed is not None:
+                log.warning("interrupted approval recovered", extra={"request_id": request.id})
+                recovered.append(failed)
+        return recovered
+
+    def take_unshown(self, older_than: timedelta) -> list[SendIdRequest]:
+        """Pending requests stored over `older_than` ago that nobody has seen (a crash before
+        the card), each handed out once; `give_back_unshown` returns one whose showing failed."""
+        return self._store.claim_unshown(self.clock() - older_than)
+
+    def give_back_unshown(self, request_id: str) -> None:
+        self._store.mark_announced(request_id, None)
+
+    def lost_replies(self, older_than: timedelta) -> list[SendIdRequest]:
+        """Requests whose outcome was never replied in their thread, `older_than` after it."""
+        return self._store.unannounced(ANNOUNCED_STATES, self.clock() - older_than)
