@@ -27,7 +27,7 @@ from bot.domain.models import RequestState
 from bot.store import Store
 from tests.standins.braze import CREATE_PATH, BrazeStandIn
 from tests.standins.slack import SlackStandIn
-from tests.standins.socket_mode import SocketModeStandIn
+from tests.standins.socket_mode import Link, SocketModeStandIn
 from tests.support import slack_requests as sr
 from tests.support.bots import bot_env
 from tests.support.constants import (
@@ -48,9 +48,9 @@ pytestmark = pytest.mark.postgres
 @contextmanager
 def two_replicas(
     slack: SlackStandIn, braze: BrazeStandIn, postgres_url: str, processes: Processes
-) -> Iterator[tuple[Store, SocketModeStandIn]]:
-    """Two `python -m bot` in Socket Mode on `postgres_url`, each connected; both must stop
-    cleanly afterwards."""
+) -> Iterator[tuple[Store, SocketModeStandIn, Link, Link]]:
+    """Two `python -m bot` in Socket Mode on `postgres_url`, each connected (their links to
+    the stand-in: a and b); both must stop cleanly afterwards."""
     env = bot_env(
         slack.url, braze.url, postgres_url, SLACK_APP_TOKEN=APP_TOKEN, SLACK_SIGNING_SECRET=""
     )
@@ -63,7 +63,8 @@ def two_replicas(
             for replica in replicas:
                 replica.wait_ready()  # ready: database answers and Socket Mode is connected
             socket_mode.wait_for_connection(count=2)
-            yield store, socket_mode
+            a, b = [link for link in socket_mode.links if link.healthy]
+            yield store, socket_mode, a, b
         finally:
             codes = [replica.stop() for replica in replicas]
             store.close()
@@ -73,9 +74,7 @@ def two_replicas(
 def test_an_envelope_re_delivered_to_another_replica_makes_no_second_request_card_or_braze_call(
     slack: SlackStandIn, braze: BrazeStandIn, postgres_url: str, processes: Processes
 ) -> None:
-    with two_replicas(slack, braze, postgres_url, processes) as (store, socket_mode):
-        a, b = [link for link in socket_mode.links if link.healthy]
-
+    with two_replicas(slack, braze, postgres_url, processes) as (store, socket_mode, a, b):
         # /sendid on A, delivered again on B: at most a second form, nothing stored.
         command = sr.slash_command("", user_id=REQUESTER, channel_id=CHANNEL)
         socket_mode.wait_for_ack(socket_mode.send_envelope("slash_commands", command, link=a))
@@ -135,8 +134,7 @@ def test_a_retry_click_re_delivered_after_the_retry_failed_calls_braze_no_more(
     # Slack re-delivers a click whose acknowledgement came late; by then the first delivery's
     # retry may have failed again, so the request is FAILED once more and the state alone
     # would let the same click retry a second time.
-    with two_replicas(slack, braze, postgres_url, processes) as (store, socket_mode):
-        a, b = [link for link in socket_mode.links if link.healthy]
+    with two_replicas(slack, braze, postgres_url, processes) as (store, socket_mode, a, b):
         command = sr.slash_command("", user_id=REQUESTER, channel_id=CHANNEL)
         socket_mode.wait_for_ack(socket_mode.send_envelope("slash_commands", command, link=a))
         view = slack.wait_for_calls("views.open", 1)[0].params["view"]

@@ -66,16 +66,23 @@ class Submission:
         """Keep the modal open, with each error under its field (block ID)."""
         self.ack(response_action="errors", errors=errors)
 
+    def verified(self, error_block: str) -> ModalMetadata | None:
+        """Where the form was opened, if its seal holds; else None, and the form says so under
+        `error_block` (edited, for another form or person, or by an older version)."""
+        if self.meta is None:
+            self.show_errors({error_block: self.t(Msg.FORM_NOT_VERIFIED)})
+        return self.meta
+
 
 def submit_request(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
 ) -> None:
     """Validate and store the request, then post its approval card."""
     form = Submission.of(ids.REQUEST_MODAL, ack, body, view, context)
-    bot, t, meta = form.bot, form.t, form.meta
+    meta = form.verified(ids.CAMPAIGN_BLOCK)
     if meta is None:
-        form.show_errors({ids.CAMPAIGN_BLOCK: t(Msg.FORM_NOT_VERIFIED)})
         return
+    bot, t = form.bot, form.t
     # Sealed where it was opened, but the channel may have lost its permission since.
     if not bot.policy.channel_permitted(meta.channel_id):
         form.show_errors({ids.CAMPAIGN_BLOCK: t(Msg.FORM_WRONG_CHANNEL)})
@@ -112,10 +119,10 @@ def submit_reject(
 ) -> None:
     """Reject the request, with the reason typed (if any)."""
     form = Submission.of(ids.REJECT_MODAL, ack, body, view, context)
-    bot, t, meta = form.bot, form.t, form.meta
+    meta = form.verified(ids.REASON_BLOCK)
     if meta is None:
-        form.show_errors({ids.REASON_BLOCK: t(Msg.FORM_NOT_VERIFIED)})
         return
+    bot, t = form.bot, form.t
     request = bot.service.get_request(meta.request_id) if meta.request_id else None
     if request is None:
         form.show_errors({ids.REASON_BLOCK: t(Msg.FORM_UNKNOWN_REQUEST)})

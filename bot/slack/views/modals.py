@@ -53,15 +53,13 @@ def request_modal(
         placeholder=plain_text(t(Msg.MODAL_PURPOSE_PLACEHOLDER)),
     )
     where = context(t(Msg.MODAL_REQUEST_CONTEXT, channel=md.channel(channel_id)))
-    return {
-        "type": "modal",
-        "callback_id": ids.REQUEST_MODAL,
-        "private_metadata": private_metadata,
-        "title": plain_text(t(Msg.MODAL_REQUEST_TITLE)),
-        "submit": plain_text(t(Msg.MODAL_REQUEST_SUBMIT)),
-        "close": plain_text(t(Msg.MODAL_CANCEL)),
-        "blocks": [campaign, send, purpose, where],
-    }
+    return _modal(
+        t,
+        ids.REQUEST_MODAL,
+        private_metadata,
+        (Msg.MODAL_REQUEST_TITLE, Msg.MODAL_REQUEST_SUBMIT, Msg.MODAL_CANCEL),
+        [campaign, send, purpose, where],
+    )
 
 
 def reject_modal(t: Translator, *, private_metadata: str) -> dict[str, Any]:
@@ -69,15 +67,13 @@ def reject_modal(t: Translator, *, private_metadata: str) -> dict[str, Any]:
     reason = _free_text(
         ids.REASON_BLOCK, t(Msg.MODAL_REASON_LABEL), t(Msg.MODAL_REASON_HINT), max_length=REASON_MAX
     )
-    return {
-        "type": "modal",
-        "callback_id": ids.REJECT_MODAL,
-        "private_metadata": private_metadata,
-        "title": plain_text(t(Msg.MODAL_REJECT_TITLE)),
-        "submit": plain_text(t(Msg.MODAL_REJECT_SUBMIT)),
-        "close": plain_text(t(Msg.MODAL_BACK)),
-        "blocks": [reason],
-    }
+    return _modal(
+        t,
+        ids.REJECT_MODAL,
+        private_metadata,
+        (Msg.MODAL_REJECT_TITLE, Msg.MODAL_REJECT_SUBMIT, Msg.MODAL_BACK),
+        [reason],
+    )
 
 
 def _free_text(block_id: str, label: str, hint: str, **element: Any) -> Block:
@@ -110,4 +106,24 @@ def _text_field(
         "label": plain_text(label),
         "element": text_input,
         "hint": plain_text(hint),
+    }
+
+
+def _modal(
+    t: Translator,
+    callback_id: str,
+    private_metadata: str,
+    words: tuple[Msg, Msg, Msg],
+    blocks: list[Any],
+) -> dict[str, Any]:
+    """A modal form; `words`: its title, submit and close buttons' texts."""
+    title, submit, close = (plain_text(t(msg)) for msg in words)
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "private_metadata": private_metadata,
+        "title": title,
+        "submit": submit,
+        "close": close,
+        "blocks": blocks,
     }
