@@ -142,6 +142,7 @@ class BotRuntime:
             secret.get_secret_value(),
             ReplayGuard(self.store),
             on_refused=self.metrics.refused_requests.count,
+            load=self.ctx.load,
         )
 
     def _connect_socket_mode(self, app_token: str) -> SocketModeConnection:

@@ -117,3 +117,22 @@ def test_housekeeping_forgets_signatures_past_slacks_window(bots: InProcessBots)
     assert bot.runtime.housekeeping.run_once() == []
     assert store.remember_signature("0" * 64, now)
     assert not store.remember_signature("1" * 64, now)
+
+
+@pytest.mark.postgres
+def test_the_replay_memory_keeps_answering_after_the_database_cut_its_connection() -> None:
+    with databases.isolated_postgres_url() as url, Store(url) as store:
+        assert store.remember_signature("0" * 64, NOW)
+        # The database restarts (or an admin ends idle sessions): every connection of this
+        # schema's users is cut, the one the replay memory keeps among them.
+        databases.end_sessions_of(url)
+        assert store.remember_signature("1" * 64, NOW)
+        assert not store.remember_signature("0" * 64, NOW)  # what was kept is still kept
+        assert store.signatures_kept() == 2
+
+
+def test_a_kept_signature_is_visible_to_every_other_connection_at_once(database_url: str) -> None:
+    with Store(database_url) as writer, Store(database_url) as reader:
+        assert writer.remember_signature(SIGNATURE, NOW)
+        assert reader.signatures_kept() == 1
+        assert not reader.remember_signature(SIGNATURE, NOW)

@@ -34,6 +34,7 @@ from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from slack_sdk.signature import SignatureVerifier
 
 from bot.http.slack_payloads import check_shape, parse
+from bot.slack.load import AnswerLoad
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -132,14 +133,21 @@ class SlackEndpoint:
         signing_secret: str,
         replays: ReplayGuard | None = None,
         on_refused: Callable[[str], None] = lambda reason: None,
+        load: AnswerLoad | None = None,
     ) -> None:
         self._app = app
+        # Counts the requests being answered: work nobody waits for stands aside meanwhile.
+        self._load = load or AnswerLoad()
         self._verifier = SignatureVerifier(signing_secret)
         self._replays = replays or ReplayGuard()
         # Told why each refused request was refused (unsigned, forged, replayed, malformed).
         self._on_refused = on_refused
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        with self._load.answering():
+            return self._answer(environ, start_response)
+
+    def _answer(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         headers = _headers(environ)
         timestamp = headers.get("x-slack-request-timestamp") or ""
         signature = _SIGNATURE.fullmatch(headers.get("x-slack-signature") or "")

@@ -30,8 +30,10 @@ from bot.logs import Scrubber
 from bot.settings import Settings
 from bot.slack.context import BotContext, provide_bot_context
 from bot.slack.form_metadata import FormSeal
+from bot.slack.keep_alive import KeepAliveWebClient
 from bot.slack.language import Languages
 from bot.slack.listeners import register_listeners
+from bot.slack.load import AnswerLoad
 from bot.slack.messenger import Messenger, slack_error
 from bot.slack.notifier import Notifier
 
@@ -44,7 +46,7 @@ LISTENER_THREADS = 64
 
 def build_web_client(settings: Settings) -> WebClient:
     """Every Slack client the bot creates honours SLACK_API_URL."""
-    client = WebClient(
+    client = KeepAliveWebClient(
         token=settings.slack_bot_token.get_secret_value(),
         base_url=settings.slack_api_url,
         timeout=10,
@@ -146,7 +148,10 @@ def build_context(
         if admins
         else None,
     )
-    languages = Languages(settings.sendid_language, locale_fetcher(client))
+    load = AnswerLoad()
+    languages = Languages(
+        settings.sendid_language, locale_fetcher(client), wait_until_calm=load.wait_until_calm
+    )
     scrub = Scrubber(settings.secret_values() if secrets is None else secrets)
     messenger = Messenger(client, languages, scrub)
     return BotContext(
@@ -159,6 +164,7 @@ def build_context(
             policy, messenger, languages, service, key_variables or {}, policy_file.rules_for
         ),
         rules_for=policy_file.rules_for,
+        load=load,
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from slack_bolt import BoltContext, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
@@ -23,6 +23,7 @@ from bot.i18n import Translator
 from bot.slack.actor import Actor
 from bot.slack.form_metadata import FormSeal
 from bot.slack.language import Languages
+from bot.slack.load import AnswerLoad
 from bot.slack.messenger import CardGone, CardUpdate, Messenger
 from bot.slack.notifier import Notifier
 from bot.slack.prompt_ack import PromptAck
@@ -53,6 +54,8 @@ class BotContext:
     # retry, given_up. The runtime wires it to its metrics.
     count_reply_failure: Callable[[str], object] = lambda outcome: None
     rules_for: Callable[[str], ChannelRules] = EMPTY_POLICY_FILE.rules_for
+    # Slack requests being answered: the HTTP endpoint counts them, unhurried work waits.
+    load: AnswerLoad = field(default_factory=AnswerLoad)
 
     def t_for(self, user_id: str, *, wait: bool = True, timeout: float = 3.0) -> Translator:
         """The translator for a private answer to `user_id` (`wait=False` in ack paths)."""

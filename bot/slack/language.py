@@ -19,6 +19,9 @@ log = logging.getLogger("bot.slack")
 
 LOOKUP_WAIT_SECONDS = 3.0
 LOOKUP_THREADS = 4
+# A lookup nobody waits for (the form is open, to be relabelled) waits this long at most for
+# the bot to finish answering Slack first (bot.slack.load).
+CALM_WAIT_SECONDS = 1.0
 
 
 class Languages:
@@ -28,8 +31,10 @@ class Languages:
         fetch_locale: Callable[[str], str | None],
         ttl_seconds: float = 3600.0,
         clock: Callable[[], float] = time.monotonic,
+        wait_until_calm: Callable[[float], object] = lambda longest: None,
     ) -> None:
         self._fixed = fixed
+        self._wait_until_calm = wait_until_calm
         self._fetch_locale = fetch_locale
         self._ttl = ttl_seconds
         self._clock = clock
@@ -67,9 +72,12 @@ class Languages:
             return hit[1]
         return self.channel
 
-    def now_and_later(self, user_id: str) -> tuple[Translator, Future[Translator] | None]:
+    def now_and_later(
+        self, user_id: str, *, unhurried: bool = False
+    ) -> tuple[Translator, Future[Translator] | None]:
         """The translator to use at once, and, when that is only the workspace language
-        standing in for a locale not known yet, the lookup under way (else None)."""
+        standing in for a locale not known yet, the lookup under way (else None).
+        `unhurried`: nobody waits for the lookup, it may wait until the bot is calm."""
         if self._fixed:
             return self.channel, None
         with self._lock:
@@ -78,11 +86,13 @@ class Languages:
                 return hit[1], None
             lookup = self._inflight.get(user_id)
             if lookup is None:
-                lookup = self._pool.submit(self._look_up, user_id)
+                lookup = self._pool.submit(self._look_up, user_id, unhurried)
                 self._inflight[user_id] = lookup
         return self.channel, lookup
 
-    def _look_up(self, user_id: str) -> Translator:
+    def _look_up(self, user_id: str, unhurried: bool = False) -> Translator:
+        if unhurried:
+            self._wait_until_calm(CALM_WAIT_SECONDS)
         try:
             translator = Translator(language_of(self._fetch_locale(user_id)))
         except Exception as error:

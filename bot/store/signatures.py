@@ -13,34 +13,34 @@ time" for exactly one of them.
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Connection
 
 from bot.store.errors import translate_errors
 from bot.store.queries import Queries
 from bot.store.schema import signatures_table
 
-# Built once: building and hashing the statement for every request cost ~0.1 ms of CPU each.
-_SQLITE_INSERT = (
-    sqlite_insert(signatures_table)
-    .values(
-        signature=sa.bindparam("signature"), request_timestamp=sa.bindparam("request_timestamp")
+# Rows per INSERT: 2 parameters each, far below SQLite's and PostgreSQL's limits.
+_ROWS_PER_STATEMENT = 200
+
+
+@functools.cache
+def _insert_sql(rows: int, placeholder: str) -> str:
+    """INSERT of `rows` signatures that skips those already kept and returns the new ones.
+
+    Driver-level SQL, built once per row count: one statement per batch instead of one per
+    request, and no SQLAlchemy compilation on the acknowledgement's path (it cost ~0.3 ms of
+    CPU per request). SQLite has had ON CONFLICT … RETURNING since 3.35."""
+    values = ", ".join([f"({placeholder}, {placeholder})"] * rows)
+    table = signatures_table.name
+    # Only the table's own name and placeholders go into the text; the values are parameters.
+    return (
+        f"INSERT INTO {table} (signature, request_timestamp) VALUES {values} "  # noqa: S608
+        "ON CONFLICT (signature) DO NOTHING RETURNING signature"
     )
-    .on_conflict_do_nothing(index_elements=[signatures_table.c.signature])
-)
-_POSTGRESQL_INSERT = (
-    postgresql_insert(signatures_table)
-    .values(
-        signature=sa.bindparam("signature"), request_timestamp=sa.bindparam("request_timestamp")
-    )
-    .on_conflict_do_nothing(index_elements=[signatures_table.c.signature])
-    .returning(signatures_table.c.signature)
-)
 
 
 @dataclass(eq=False)
@@ -85,24 +85,24 @@ class SignatureRecords(Queries):
         return mine.first
 
     def _write_batch(self, batch: list[_Waiting]) -> None:
+        # A signature given twice in one batch is written (and "first time") once.
+        unique = list({w.signature: w for w in reversed(batch)}.values())
+        placeholder = "?" if self._db.is_sqlite else "%s"
         try:
-            with self._db.write() as conn:
-                firsts = [self._insert(conn, w.signature, w.request_timestamp) for w in batch]
-            for waiting, first in zip(batch, firsts, strict=True):
-                waiting.first = first
+            kept: set[str] = set()
+            for at in range(0, len(unique), _ROWS_PER_STATEMENT):
+                rows = unique[at : at + _ROWS_PER_STATEMENT]
+                parameters = tuple(v for w in rows for v in (w.signature, w.request_timestamp))
+                returned = self._db.run_alone(_insert_sql(len(rows), placeholder), parameters)
+                kept.update(str(signature) for (signature,) in returned)
+            for waiting in unique:
+                waiting.first = waiting.signature in kept
         except BaseException as error:  # every caller in the batch learns it failed
             for waiting in batch:
                 waiting.error = error
         finally:
             for waiting in batch:
                 waiting.done = True
-
-    def _insert(self, conn: Connection, signature: str, request_timestamp: int) -> bool:
-        values = {"signature": signature, "request_timestamp": request_timestamp}
-        if self._db.is_sqlite:  # sqlite3 counts the rows an INSERT wrote (0: ignored)
-            return conn.execute(_SQLITE_INSERT, values).rowcount == 1
-        # psycopg reports no row count here: the inserted row comes back, or none.
-        return conn.execute(_POSTGRESQL_INSERT, values).first() is not None
 
     @translate_errors
     def forget_signature(self, signature: str) -> None:

@@ -19,7 +19,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 import psycopg
 import pytest
@@ -75,10 +75,24 @@ def isolated_postgres_url() -> Iterator[str]:
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
     separator = "&" if "?" in base else "?"
     try:
-        yield f"{base}{separator}options={quote(f'-csearch_path={schema}')}"
+        # Named after the schema: its sessions can be found (end_sessions_of).
+        options = quote(f"-csearch_path={schema}")
+        yield f"{base}{separator}options={options}&application_name={schema}"
     finally:
         with psycopg.connect(_libpq_url(base), autocommit=True, connect_timeout=3) as conn:
             conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+
+
+def end_sessions_of(url: str) -> int:
+    """Cut every session opened with `url` (from :func:`isolated_postgres_url`), as a database
+    restart would; how many were cut."""
+    name = parse_qs(urlsplit(url).query)["application_name"][0]
+    with psycopg.connect(_libpq_url(postgres_base_url()), autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
+            (name,),
+        ).fetchall()
+    return len(rows)
 
 
 def sqlite_url(directory: Path) -> str:

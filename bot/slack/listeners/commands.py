@@ -164,15 +164,16 @@ def open_request_form(
             )
 
         # The form opens at once, in the person's language if known, else in the workspace
-        # language, relabelled when users.info has told theirs (looked up only after
-        # views.open, so that it does not compete with the form): waiting for it first
-        # made every new marketer's form a Slack round trip later.
+        # language, relabelled when users.info has told theirs (looked up after views.open,
+        # once the bot has answered every Slack request in progress, so that it does not
+        # compete with them): waiting for it first made every new marketer's form a Slack
+        # round trip later.
         shown = bot.languages.known(actor.user_id)
         view = form(shown)
     finally:
         ack()  # the trigger_id stays valid for 3 s; views.open is fast
     opened = bot.messenger.open_modal(actor.trigger_id, view)
-    now, later = bot.languages.now_and_later(actor.user_id)
+    now, later = bot.languages.now_and_later(actor.user_id, unhurried=True)
     relabel = partial(_relabel, bot, opened, shown, form)
     if later is None:
         relabel(now)  # known meanwhile (another of their requests looked it up)

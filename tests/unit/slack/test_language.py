@@ -6,6 +6,7 @@ import threading
 import time
 
 from bot.slack.language import Languages
+from bot.slack.load import AnswerLoad
 
 
 class LocaleDirectory:
@@ -107,3 +108,26 @@ def test_now_and_later_with_a_fixed_language_has_nothing_to_wait_for() -> None:
     languages = Languages("de", LocaleDirectory({"U1": "en-US"}))
     now, later = languages.now_and_later("U1")
     assert now.language == "de" and later is None
+
+
+def test_an_unhurried_lookup_waits_until_no_slack_request_is_being_answered() -> None:
+    load = AnswerLoad(settle=0.01)
+    directory = LocaleDirectory({"U1": "de-DE"})
+    languages = Languages(None, directory, wait_until_calm=load.wait_until_calm)
+    with load.answering():
+        _, later = languages.now_and_later("U1", unhurried=True)
+        time.sleep(0.2)
+        assert directory.lookups == []  # a request is still being answered
+    assert later is not None and later.result(timeout=3).language == "de"
+    assert directory.lookups == ["U1"]
+
+
+def test_a_lookup_someone_waits_for_does_not_wait_for_calm() -> None:
+    load = AnswerLoad()
+    languages = Languages(
+        None, LocaleDirectory({"U1": "de-DE"}), wait_until_calm=load.wait_until_calm
+    )
+    with load.answering():
+        started = time.monotonic()
+        assert languages.for_user("U1", timeout=3).language == "de"
+        assert time.monotonic() - started < 0.5

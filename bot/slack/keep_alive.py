@@ -1,0 +1,165 @@
+"""Slack Web API calls over kept-alive connections.
+
+slack_sdk's `WebClient` opens a new connection for every call (``urllib.request.urlopen``):
+TCP (and TLS) set-up, a new opener, header parsing through the email package. On the path
+of every `/sendid` that cost ~0.4 ms of CPU of the ~0.7 ms a `views.open` takes — more than
+anything else the bot adds to bare Bolt. :class:`KeepAliveWebClient` is the same client (same
+methods, retry handlers, errors, responses) with only the innermost step replaced: the request
+goes over an idle connection from a small pool when there is one.
+
+A kept connection the server has meanwhile closed is found before it is used (it reads as
+ready: EOF) and dropped. If one still fails before a single byte of the answer arrived — the
+server closed it just as the request went out — the request is sent once more on a new
+connection: a server closes only idle connections, so it never saw this request. Proxies
+(`WebClient.proxy`) keep slack_sdk's own path.
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+import select
+import ssl
+import threading
+import time
+import urllib.error
+from collections import deque
+from typing import Any, Final
+from urllib.parse import urlsplit
+from urllib.request import Request
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackRequestError
+
+# Idle connections kept per server; more than the listener threads rarely pays.
+MAX_IDLE: Final = 32
+# A connection idle longer than this is closed rather than reused (servers drop idle ones).
+IDLE_SECONDS: Final = 30.0
+# Failures that mean a reused connection was closed by the server before it answered.
+_STALE: Final = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
+
+
+def _closed_by_peer(connection: http.client.HTTPConnection) -> bool:
+    """True if an idle connection has something to read: EOF (closed) or stray bytes."""
+    sock = connection.sock
+    if sock is None:
+        return True
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
+
+
+class ConnectionPool:
+    """Idle HTTP(S) connections by (scheme, host, port), thread-safe."""
+
+    def __init__(self, ssl_context: ssl.SSLContext | None, timeout: float) -> None:
+        self._ssl = ssl_context
+        self._timeout = timeout
+        self._idle: dict[tuple[str, str, int], deque[tuple[http.client.HTTPConnection, float]]]
+        self._idle = {}
+        self._lock = threading.Lock()
+
+    def request(
+        self, url: str, body: bytes | None, headers: dict[str, str]
+    ) -> tuple[int, str, http.client.HTTPMessage, bytes]:
+        """POST `body` to `url`; status, reason, headers and the whole body of the answer."""
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme not in ("http", "https") or not parts.hostname:
+            raise SlackRequestError(f"Invalid URL detected: {url}")
+        key = (scheme, parts.hostname, parts.port or (443 if scheme == "https" else 80))
+        target = parts.path or "/"
+        if parts.query:
+            target = f"{target}?{parts.query}"
+        connection, reused = self._take(key)
+        try:
+            return self._exchange(key, connection, target, body, headers)
+        except _STALE:
+            connection.close()
+            if not reused:
+                raise
+        # The server closed the kept connection as this request went out: it never saw it.
+        return self._exchange(key, self._connect(key), target, body, headers)
+
+    def _exchange(
+        self,
+        key: tuple[str, str, int],
+        connection: http.client.HTTPConnection,
+        target: str,
+        body: bytes | None,
+        headers: dict[str, str],
+    ) -> tuple[int, str, http.client.HTTPMessage, bytes]:
+        try:
+            connection.request("POST", target, body=body, headers=headers)
+            response = connection.getresponse()
+            data = response.read()
+        except BaseException:
+            connection.close()
+            raise
+        if response.will_close:
+            connection.close()
+        else:
+            self._give_back(key, connection)
+        return response.status, response.reason, response.msg, data
+
+    def _take(self, key: tuple[str, str, int]) -> tuple[http.client.HTTPConnection, bool]:
+        now = time.monotonic()
+        with self._lock:
+            idle = self._idle.get(key)
+            while idle:
+                connection, since = idle.pop()
+                if now - since <= IDLE_SECONDS and not _closed_by_peer(connection):
+                    return connection, True
+                connection.close()
+        return self._connect(key), False
+
+    def _give_back(self, key: tuple[str, str, int], connection: http.client.HTTPConnection) -> None:
+        with self._lock:
+            idle = self._idle.setdefault(key, deque())
+            if len(idle) < MAX_IDLE:
+                idle.append((connection, time.monotonic()))
+                return
+        connection.close()
+
+    def _connect(self, key: tuple[str, str, int]) -> http.client.HTTPConnection:
+        scheme, host, port = key
+        if scheme == "https":
+            context = self._ssl or ssl.create_default_context()
+            return http.client.HTTPSConnection(host, port, timeout=self._timeout, context=context)
+        # http.client sets TCP_NODELAY: its separate header and body writes are not held back.
+        return http.client.HTTPConnection(host, port, timeout=self._timeout)
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, {}
+        for connections in idle.values():
+            for connection, _ in connections:
+                connection.close()
+
+
+class KeepAliveWebClient(WebClient):
+    """slack_sdk's `WebClient`, its HTTP requests sent over kept-alive connections."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pool = ConnectionPool(self.ssl, float(self.timeout))
+
+    def _perform_urllib_http_request_internal(self, url: str, req: Request) -> dict[str, Any]:
+        if self.proxy is not None:
+            return super()._perform_urllib_http_request_internal(url, req)
+        data = req.data if isinstance(req.data, bytes) else None
+        headers = {name: str(value) for name, value in req.header_items()}
+        status, reason, response_headers, body = self._pool.request(url, data, headers)
+        if status >= 400:
+            # slack_sdk's retry handlers and error responses expect urllib's HTTPError here.
+            raise urllib.error.HTTPError(url, status, reason, response_headers, io.BytesIO(body))
+        if response_headers.get_content_type() == "application/gzip":
+            return {"status": status, "headers": response_headers, "body": body}
+        charset = response_headers.get_content_charset() or "utf-8"
+        return {"status": status, "headers": response_headers, "body": body.decode(charset)}
+
+    def close(self) -> None:
+        """Close the kept connections."""
+        self._pool.close()
