@@ -34,7 +34,7 @@ from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from slack_sdk.signature import SignatureVerifier
 
 from bot.http.slack_payloads import check_shape, parse
-from bot.slack.load import AnswerLoad
+from bot.load import AnswerLoad
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment

@@ -26,6 +26,7 @@ from bot.domain.policy import (
 )
 from bot.domain.policy_file import EMPTY_POLICY_FILE, PolicyFile, approver_set
 from bot.domain.service import SendIdService
+from bot.load import AnswerLoad
 from bot.logs import Scrubber
 from bot.settings import Settings
 from bot.slack.context import BotContext, provide_bot_context
@@ -33,7 +34,6 @@ from bot.slack.form_metadata import FormSeal
 from bot.slack.keep_alive import KeepAliveWebClient
 from bot.slack.language import Languages
 from bot.slack.listeners import register_listeners
-from bot.slack.load import AnswerLoad
 from bot.slack.messenger import Messenger, slack_error
 from bot.slack.notifier import Notifier
 

@@ -20,10 +20,10 @@ from bot.domain.policy_file import EMPTY_POLICY_FILE, ChannelRules
 from bot.domain.ports import GatewayError
 from bot.domain.service import SendIdService
 from bot.i18n import Translator
+from bot.load import AnswerLoad
 from bot.slack.actor import Actor
 from bot.slack.form_metadata import FormSeal
 from bot.slack.language import Languages
-from bot.slack.load import AnswerLoad
 from bot.slack.messenger import CardGone, CardUpdate, Messenger
 from bot.slack.notifier import Notifier
 from bot.slack.prompt_ack import PromptAck

@@ -20,7 +20,7 @@ log = logging.getLogger("bot.slack")
 LOOKUP_WAIT_SECONDS = 3.0
 LOOKUP_THREADS = 4
 # A lookup nobody waits for (the form is open, to be relabelled) waits this long at most for
-# the bot to finish answering Slack first (bot.slack.load).
+# the bot to finish answering Slack first (bot.load).
 CALM_WAIT_SECONDS = 1.0
 
 

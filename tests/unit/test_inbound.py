@@ -52,7 +52,6 @@ def test_the_shapes_slack_sends_pass(body: dict[str, object]) -> None:
         {"type": "view_submission", "user": {"id": "U1"}, "view": {"callback_id": "x"}},
         {"type": "event_callback", "event": None},
         {"command": "/sendid", "user_id": "U1", "channel_id": "C1", "trigger_id": ""},
-        {"command": "/sendid", "user_id": "U1", "channel_id": "C1", "trigger_id": "t\x00"},
         {
             "command": "/sendid",
             "user_id": "U1",
@@ -65,6 +64,25 @@ def test_the_shapes_slack_sends_pass(body: dict[str, object]) -> None:
 def test_malformed_shapes_are_refused(body: dict[str, object]) -> None:
     with pytest.raises(Malformed):
         check_shape(body)
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (urlencode(sr.slash_command("\x00", user_id="U1", channel_id="C1")), None),
+        (urlencode({"payload": json.dumps({"type": "block_actions", "x": ["a\x00"]})}), None),
+        (urlencode({"payload": '{"type": "view_submission", "k\\u0000": 1}'}), None),
+        (json.dumps({"type": "event_callback", "event": {"text": "\x00"}}), "application/json"),
+    ],
+)
+def test_a_nul_character_anywhere_is_refused(body: str, content_type: str | None) -> None:
+    with pytest.raises(Malformed):
+        parse(body, content_type)
+
+
+def test_an_escaped_backslash_before_u0000_is_text_not_a_nul_character() -> None:
+    payload = {"type": "block_actions", "text": "C:\\u0000"}
+    assert parse(urlencode({"payload": json.dumps(payload)}), None) == payload
 
 
 def test_a_signature_is_refused_again_within_the_window_only(

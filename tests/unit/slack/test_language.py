@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
+from bot.load import AnswerLoad
 from bot.slack.language import Languages
-from bot.slack.load import AnswerLoad
 
 
 class LocaleDirectory:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from bot.slack.load import AnswerLoad
+from bot.load import AnswerLoad
 
 
 def test_with_nothing_being_answered_it_is_calm_after_the_settling_moment() -> None:
