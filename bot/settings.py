@@ -27,11 +27,14 @@ def _split_ids(value: object) -> object:
     return value
 
 
-def _not_a_placeholder(token: SecretStr) -> SecretStr:
-    """Refuse `xoxb-...` and the like (.env.example's placeholders): start-up would otherwise
-    fail later, talking to Slack, with a less helpful message."""
-    rest = token.get_secret_value().partition("-")[2]
-    if not rest.strip(".-* "):
+def _slack_token(token: SecretStr, prefix: str, kind: str) -> SecretStr:
+    """A Slack token of `kind`, which starts with `prefix`. `xoxb-...` and the like
+    (.env.example's placeholders) are refused too: start-up would otherwise fail later, talking
+    to Slack, with a less helpful message."""
+    secret = token.get_secret_value()
+    if not secret.startswith(prefix):
+        raise ValueError(f"must be {kind} starting with {prefix}")
+    if not secret.partition("-")[2].strip(".-* "):
         raise ValueError("is still a placeholder: paste the token from your Slack app's settings")
     return token
 
@@ -86,18 +89,14 @@ class Settings(BaseSettings):
     @field_validator("slack_bot_token")
     @classmethod
     def _bot_token_shape(cls, value: SecretStr) -> SecretStr:
-        if not value.get_secret_value().startswith("xoxb-"):
-            raise ValueError("must be a bot token starting with xoxb-")
-        return _not_a_placeholder(value)
+        return _slack_token(value, "xoxb-", "a bot token")
 
     @field_validator("slack_app_token")
     @classmethod
     def _app_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None or not value.get_secret_value():
             return None
-        if not value.get_secret_value().startswith("xapp-"):
-            raise ValueError("must be an app-level token starting with xapp-")
-        return _not_a_placeholder(value)
+        return _slack_token(value, "xapp-", "an app-level token")
 
     @field_validator("slack_signing_secret")
     @classmethod

@@ -8,7 +8,7 @@ import pytest
 
 from bot.domain import problems
 from bot.domain.models import FailureKind, RequestState
-from bot.i18n import CATALOGUES, ENGLISH_TRANSLATOR, Msg, Translator, language_of
+from bot.i18n import CATALOGUES, ENGLISH_TRANSLATOR, Msg, Translator, de, en, language_of
 
 
 def placeholders(text: str) -> set[str]:
@@ -18,6 +18,13 @@ def placeholders(text: str) -> set[str]:
 @pytest.mark.parametrize("language", sorted(CATALOGUES))
 def test_every_key_exists_in_every_catalogue(language: str) -> None:
     assert set(CATALOGUES[language]) == set(Msg)
+
+
+def test_a_text_stands_in_one_half_of_a_catalogue_and_in_the_same_half_in_every_language() -> None:
+    # Posted (card, replies, DMs) or answered to one person (forms, answers, App Home).
+    assert not set(en.POSTED) & set(en.ANSWERS)
+    assert not set(de.POSTED) & set(de.ANSWERS)
+    assert (set(de.POSTED), set(de.ANSWERS)) == (set(en.POSTED), set(en.ANSWERS))
 
 
 @pytest.mark.parametrize("msg", list(Msg))

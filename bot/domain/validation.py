@@ -36,8 +36,11 @@ def campaign_id_problem(campaign_id: str) -> Problem | None:
     return None
 
 
-def normalise_send_id(raw: str | None) -> str | None:
-    # Only surrounding whitespace is trimmed: inner characters are the user's, kept exactly.
+def normalise_optional(raw: str | None) -> str | None:
+    """The send ID or purpose as typed, less surrounding whitespace; blank is None.
+
+    Only surrounding whitespace is trimmed: inner characters are the user's, kept exactly (a
+    purpose is free text, shown inert and folded)."""
     value = (raw or "").strip()
     return value or None
 
@@ -52,12 +55,6 @@ def send_id_problem(send_id: str | None) -> Problem | None:
     return None
 
 
-def normalise_purpose(raw: str | None) -> str | None:
-    # Free text: surrounding whitespace goes, the rest is kept (it is shown inert, folded).
-    value = (raw or "").strip()
-    return value or None
-
-
 def purpose_problem(purpose: str | None) -> Problem | None:
     if purpose is not None and len(purpose) > PURPOSE_MAX:
         return Problem(problems.PURPOSE_TOO_LONG, {"maximum": PURPOSE_MAX, "length": len(purpose)})
@@ -70,8 +67,8 @@ def check_form(
     """Normalise the fields; return the clean values and a field → problem map (empty if fine)."""
     clean = CleanInput(
         normalise_campaign_id(raw_campaign_id),
-        normalise_send_id(raw_send_id),
-        normalise_purpose(raw_purpose),
+        normalise_optional(raw_send_id),
+        normalise_optional(raw_purpose),
     )
     found: dict[str, Problem] = {}
     if problem := campaign_id_problem(clean.campaign_id):

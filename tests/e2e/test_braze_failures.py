@@ -9,7 +9,15 @@ import pytest
 
 from bot.domain.models import FailureKind, RequestState, SendIdRequest
 from tests.standins.braze import CREATE_PATH, BrazeStandIn
-from tests.support.constants import APPROVE, APPROVER, BRAZE_KEY, CAMPAIGN, GROUP_APPROVER, RETRY
+from tests.support.constants import (
+    APPROVE,
+    APPROVER,
+    BRAZE_KEY,
+    CAMPAIGN,
+    GROUP_APPROVER,
+    RETRY,
+    SETUP_FAILURES,
+)
 from tests.support.driver import SlackDriver
 from tests.support.shown import all_text, buttons
 from tests.support.waits import stored, wait_for_state
@@ -38,14 +46,7 @@ def test_a_400_shows_brazes_message_escaped_and_offers_no_retry(
     assert len(braze.create_calls()) == 1
 
 
-@pytest.mark.parametrize(
-    ("status", "kind", "setting"),
-    [
-        (401, FailureKind.AUTH, "BRAZE_API_KEY"),
-        (403, FailureKind.PERMISSION, "sends.id.create"),
-        (404, FailureKind.NOT_FOUND, "BRAZE_REST_ENDPOINT"),
-    ],
-)
+@pytest.mark.parametrize(("status", "kind", "setting"), SETUP_FAILURES)
 def test_configuration_errors_tell_admins_what_to_check_and_never_the_key(
     bot: SlackDriver, braze: BrazeStandIn, status: int, kind: FailureKind, setting: str
 ) -> None:
@@ -84,12 +85,7 @@ def test_approvals_wait_while_the_quota_is_known_to_be_exhausted(
 ) -> None:
     waiting = bot.request(CAMPAIGN, "waiting_1")
     reset = int(time.time()) + 3600
-    braze.fail_next(
-        CREATE_PATH,
-        429,
-        {"message": "rate limited"},
-        headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset)},
-    )
+    braze.quota_used_up_until(reset)
     _, final, _ = approve_and_wait(bot, "quota_4", RequestState.FAILED)
     assert final.failure_kind is FailureKind.QUOTA
     bot.click(APPROVE, waiting.id, user=APPROVER)

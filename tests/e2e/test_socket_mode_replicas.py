@@ -20,6 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 
@@ -71,17 +72,25 @@ def two_replicas(
     assert codes == [0, 0], "\n".join(replica.log_text() for replica in replicas)
 
 
+def open_form(
+    slack: SlackStandIn, socket_mode: SocketModeStandIn, link: Link
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """`/sendid` from the requester in CHANNEL on `link`, acknowledged: the command's payload
+    (to deliver again) and the form the bot opened."""
+    command = sr.slash_command("", user_id=REQUESTER, channel_id=CHANNEL)
+    socket_mode.wait_for_ack(socket_mode.send_envelope("slash_commands", command, link=link))
+    view: dict[str, Any] = slack.wait_for_calls("views.open", 1)[0].params["view"]
+    return command, view
+
+
 def test_an_envelope_re_delivered_to_another_replica_makes_no_second_request_card_or_braze_call(
     slack: SlackStandIn, braze: BrazeStandIn, postgres_url: str, processes: Processes
 ) -> None:
     with two_replicas(slack, braze, postgres_url, processes) as (store, socket_mode, a, b):
         # /sendid on A, delivered again on B: at most a second form, nothing stored.
-        command = sr.slash_command("", user_id=REQUESTER, channel_id=CHANNEL)
-        socket_mode.wait_for_ack(socket_mode.send_envelope("slash_commands", command, link=a))
+        command, view = open_form(slack, socket_mode, a)
         again = socket_mode.send_envelope("slash_commands", command, link=b, retry_attempt=1)
         socket_mode.wait_for_ack(again)
-        forms = slack.wait_for_calls("views.open", 1)
-        view = forms[0].params["view"]
         assert len(slack.calls_to("views.open")) <= 2
         assert store.recent_in_channel(CHANNEL, 5) == []
 
@@ -135,9 +144,7 @@ def test_a_retry_click_re_delivered_after_the_retry_failed_calls_braze_no_more(
     # retry may have failed again, so the request is FAILED once more and the state alone
     # would let the same click retry a second time.
     with two_replicas(slack, braze, postgres_url, processes) as (store, socket_mode, a, b):
-        command = sr.slash_command("", user_id=REQUESTER, channel_id=CHANNEL)
-        socket_mode.wait_for_ack(socket_mode.send_envelope("slash_commands", command, link=a))
-        view = slack.wait_for_calls("views.open", 1)[0].params["view"]
+        _, view = open_form(slack, socket_mode, a)
         submission = sr.view_submission(
             view, {"campaign_id": CAMPAIGN, "send_id": "again_1"}, user_id=REQUESTER
         )

@@ -27,6 +27,7 @@ from tests.support.constants import (
     REJECT,
     REQUESTER,
     RETRY,
+    SETUP_FAILURES,
 )
 from tests.support.driver import SlackDriver
 from tests.support.shown import all_text, buttons, valid_message
@@ -71,21 +72,14 @@ def failed_by_braze(
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize(
-    ("status", "kind", "detail"),
-    [
-        (401, FailureKind.AUTH, "`BRAZE_API_KEY`"),
-        (403, FailureKind.PERMISSION, "`sends.id.create`"),
-        (404, FailureKind.NOT_FOUND, "`BRAZE_REST_ENDPOINT`"),
-    ],
-)
+@pytest.mark.parametrize(("status", "kind", "setting"), SETUP_FAILURES)
 def test_a_setup_failure_tells_the_thread_in_plain_words_and_the_admins_the_detail(
     bots: InProcessBots,
     braze: BrazeStandIn,
     language: str,
     status: int,
     kind: FailureKind,
-    detail: str,
+    setting: str,
 ) -> None:
     bot = bots.start(sendid_admins=ADMIN, sendid_language=language)
     failed, reply = failed_by_braze(bot, braze, status, f"setup_{status}")
@@ -97,7 +91,7 @@ def test_a_setup_failure_tells_the_thread_in_plain_words_and_the_admins_the_deta
     assert buttons(reply.get("blocks")) == []
     # The admin's DM has the technical detail and the only Retry.
     dm = wait_for_dm(bot.slack, ADMIN)
-    assert detail in all_text(dm)
+    assert f"`{setting}`" in all_text(dm)
     assert [b["action_id"] for b in buttons(dm["blocks"])] == [RETRY]
     assert dms_to(bot.slack, APPROVER) == dms_to(bot.slack, REQUESTER) == []
 

@@ -106,12 +106,7 @@ def test_the_second_workspaces_quota_is_its_own(
     bot: SlackDriver, braze: BrazeStandIn, braze_eu: BrazeStandIn
 ) -> None:
     reset = int(time.time()) + 3600
-    braze_eu.fail_next(
-        CREATE_PATH,
-        429,
-        {"message": "rate limited"},
-        headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset)},
-    )
+    braze_eu.quota_used_up_until(reset)
     approved(bot, "eu_quota_1", CHANNEL, RequestState.FAILED)
     assert bot.store.quota(EU) is not None and bot.store.quota(DEFAULT_WORKSPACE) is None
 

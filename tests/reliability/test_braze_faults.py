@@ -132,16 +132,7 @@ def test_braze_answering_429_with_reset_headers(scenario: Scenario, figures: Fig
     """Braze answers 429 with X-RateLimit-Reset: approvals wait for the reset, then succeed."""
     first, waiting = scenario.request("quota_1"), scenario.request("quota_2")
     reset = int(time.time()) + 2
-    scenario.braze.fail_next(
-        CREATE_PATH,
-        429,
-        {"message": "rate limited"},
-        headers={
-            "X-RateLimit-Limit": "100",
-            "x-ratelimit-remaining": "0",
-            "x-ratelimit-reset": str(reset),
-        },
-    )
+    scenario.braze.quota_used_up_until(reset)
     figures.fault("HTTP 429 with reset headers", 1)
     scenario.approve(first)
     (failed,) = scenario.settle([first])

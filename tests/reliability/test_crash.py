@@ -24,8 +24,6 @@ from bot.store import Store
 from tests.reliability import invariants
 from tests.reliability.harness import CHANNELS, Figures, check_consistency, long_run, watched_driver
 from tests.reliability.invariants import DECIDED
-from tests.standins.braze import BrazeStandIn
-from tests.standins.slack import SlackStandIn
 from tests.support.bots import InProcessBots, bot_env
 from tests.support.constants import APPROVE, APPROVER, CAMPAIGN, CHANNEL, REQUESTER
 from tests.support.driver import SlackDriver
@@ -60,14 +58,11 @@ def final_sweep(bots: InProcessBots) -> SlackDriver:
 
 
 def test_sigkill_at_random_moments_of_the_approval_path(
-    bots: InProcessBots,
-    slack: SlackStandIn,
-    braze: BrazeStandIn,
-    database_url: str,
-    processes: Processes,
-    figures: Figures,
+    bots: InProcessBots, processes: Processes, figures: Figures
 ) -> None:
     """SIGKILL at a random moment after approvals were clicked; restart; repeat."""
+    # The processes use the stand-ins and the database of the in-process bots.
+    slack, braze, database_url = bots.slack, bots.braze, bots.database_url
     rng_seed = seed()
     rng = random.Random(rng_seed)
     figures.notes["seed (RELIABILITY_SEED)"] = rng_seed
@@ -164,15 +159,11 @@ def test_sigkill_at_random_moments_of_the_approval_path(
 
 @pytest.mark.parametrize("moment", ["before the card is posted", "while the card is posted"])
 def test_sigkill_while_a_request_is_being_stored_and_shown(
-    bots: InProcessBots,
-    slack: SlackStandIn,
-    braze: BrazeStandIn,
-    database_url: str,
-    processes: Processes,
-    figures: Figures,
-    moment: str,
+    bots: InProcessBots, processes: Processes, figures: Figures, moment: str
 ) -> None:
     """SIGKILL between storing a request and posting its card: the request still shows up."""
+    # The processes use the stand-ins and the database of the in-process bots.
+    slack, braze, database_url = bots.slack, bots.braze, bots.database_url
     # At DEBUG level: the Slack client logs its requests, a good test for the secrets scrubber.
     env = bot_env(slack.url, braze.url, database_url, LOG_LEVEL="DEBUG")
     process = processes.bot(env).start()

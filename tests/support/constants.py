@@ -7,6 +7,7 @@ here; the unit tests of ``bot.slack`` read ``ids`` itself, the module they test.
 
 from __future__ import annotations
 
+from bot.domain.models import FailureKind
 from bot.slack.views import ids
 
 # What the bot puts on its buttons (action_id) and forms (callback_id).
@@ -46,3 +47,11 @@ OUTSIDER = "U0OUTSIDER"
 CAMPAIGN = "3f1c9e2a-5b7d-4c8e-9a10-1b2c3d4e5f60"
 CAMPAIGN_NAME = "Spring Sale <VIP> & friends"
 UNKNOWN_CAMPAIGN = "00000000-0000-4000-8000-000000000000"
+
+# Braze refusing the bot's setup: the status, the failure it is, and a setting the admins are
+# told to check (never the channel).
+SETUP_FAILURES = [
+    (401, FailureKind.AUTH, "BRAZE_API_KEY"),
+    (403, FailureKind.PERMISSION, "sends.id.create"),
+    (404, FailureKind.NOT_FOUND, "BRAZE_REST_ENDPOINT"),
+]

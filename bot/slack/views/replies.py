@@ -11,18 +11,9 @@ from bot.domain.analytics import SEND_ANALYTICS_RETENTION_DAYS
 from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
 from bot.i18n import Msg, Translator
 from bot.slack import mrkdwn as md
-from bot.slack.views import ids
+from bot.slack.views import ids, labels
 from bot.slack.views.card import campaign_words
 from bot.slack.views.elements import Block, button, confirmation, context, field, section
-from bot.slack.views.labels import (
-    campaign_label,
-    date,
-    decided_by,
-    quota_line,
-    reason_suffix,
-    send_id_label,
-    shown_workspace,
-)
 
 # Braze's message is quoted, not a novel.
 BRAZE_MESSAGE_MAX = 400
@@ -60,13 +51,13 @@ def created_reply(
         {
             "type": "section",
             "fields": [
-                field(f"{t(Msg.FIELD_CAMPAIGN)}\n{campaign_label(request)}"),
+                field(f"{t(Msg.FIELD_CAMPAIGN)}\n{labels.campaign_label(request)}"),
                 field(f"{t(Msg.FIELD_REQUESTED_BY)}\n{md.user(request.requester_id)}"),
-                field(f"{t(Msg.FIELD_APPROVED_BY)}\n{decided_by(t, request)}"),
+                field(f"{t(Msg.FIELD_APPROVED_BY)}\n{labels.decided_by(t, request)}"),
                 # The quota of the request's own Braze workspace (named unless the default).
                 field(
                     f"{t(Msg.FIELD_QUOTA)}\n"
-                    f"{quota_line(t, quota, shown_workspace(request.workspace))}"
+                    f"{labels.quota_line(t, quota, labels.shown_workspace(request.workspace))}"
                 ),
             ],
         },
@@ -121,8 +112,8 @@ def failed_reply(
     kind = request.failure_kind or FailureKind.UNEXPECTED
     named = {
         "requester": md.user(request.requester_id),
-        "send_id": send_id_label(t, request),
-        "campaign": campaign_label(request),
+        "send_id": labels.send_id_label(t, request),
+        "campaign": labels.campaign_label(request),
     }
     approvers = people.approvers
     retry_next = t(Msg.FAILED_RETRY_NEXT, approvers=approvers) if approvers else ""
@@ -153,7 +144,7 @@ def failed_reply(
             offer_retry = False
             next_step = t(
                 Msg.FAILED_QUOTA_NEXT,
-                when=date(t, people.quota_back_at),
+                when=labels.date(t, people.quota_back_at),
                 approvers=approvers or t(Msg.SOMEONE),
             )
     # The notification text is the message itself: it names the same people, so they are told.
@@ -189,9 +180,9 @@ def quota_back_reply(
 def rejected_reply(t: Translator, request: SendIdRequest) -> str:
     return t(
         Msg.REJECTED_REPLY,
-        who=decided_by(t, request),
+        who=labels.decided_by(t, request),
         requester=md.user(request.requester_id),
-        reason=reason_suffix(t, request),
+        reason=labels.reason_suffix(t, request),
     )
 
 
@@ -207,4 +198,6 @@ def reminder_reply(
     t: Translator, request: SendIdRequest, user_ids: Sequence[str], group_ids: Sequence[str]
 ) -> str:
     mentions = [md.user(u) for u in user_ids] + [md.usergroup(g) for g in group_ids]
-    return t(Msg.REMINDER_REPLY, approvers=" ".join(mentions), expires=date(t, request.expires_at))
+    return t(
+        Msg.REMINDER_REPLY, approvers=" ".join(mentions), expires=labels.date(t, request.expires_at)
+    )

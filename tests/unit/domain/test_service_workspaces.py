@@ -4,7 +4,7 @@ on loopback, each knowing only its own key; a real Store and real BrazeClients."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
 
 import httpx
@@ -14,7 +14,7 @@ from bot.braze import BrazeClient, RetryPolicy
 from bot.braze.errors import BrazeAuthError
 from bot.domain import problems as codes
 from bot.domain.models import FailureKind, RequestState, SendIdRequest
-from bot.domain.policy_file import parse_policy
+from bot.domain.policy_file import EMPTY_POLICY_FILE, ChannelRules, parse_policy
 from bot.domain.service import SendIdService
 from bot.domain.workspaces import DEFAULT_WORKSPACE
 from bot.store import Store
@@ -73,6 +73,24 @@ def gateways(braze: BrazeStandIn, braze_eu: BrazeStandIn) -> Iterator[dict[str, 
 @pytest.fixture
 def service(store: Store, gateways: dict[str, BrazeClient]) -> SendIdService:
     return SendIdService(store, gateways, ttl=TTL, lookup_timeout=1.0, rules_for=RULES)
+
+
+Restart = Callable[..., SendIdService]
+
+
+@pytest.fixture
+def restart(store: Store, gateways: dict[str, BrazeClient]) -> Restart:
+    """The bot restarted on the same database with other settings: only the Braze `workspaces`
+    named (default: both) and the policy file's `rules_for` (default: none)."""
+
+    def restarted(
+        workspaces: Sequence[str] = (DEFAULT_WORKSPACE, EU),
+        rules_for: Callable[[str], ChannelRules] = EMPTY_POLICY_FILE.rules_for,
+    ) -> SendIdService:
+        kept = {name: gateways[name] for name in workspaces}
+        return SendIdService(store, kept, ttl=TTL, rules_for=rules_for)
+
+    return restarted
 
 
 def submit(service: SendIdService, channel_id: str, send_id: str | None = "wave1") -> SendIdRequest:
@@ -137,20 +155,11 @@ def test_a_channel_of_the_default_workspace_still_calls_only_the_default_workspa
 
 
 def test_a_later_policy_change_never_sends_an_earlier_requests_call_elsewhere(
-    service: SendIdService,
-    store: Store,
-    gateways: dict[str, BrazeClient],
-    braze: BrazeStandIn,
-    braze_eu: BrazeStandIn,
+    service: SendIdService, restart: Restart, braze: BrazeStandIn, braze_eu: BrazeStandIn
 ) -> None:
     request = submit(service, CHANNEL)
     # The bot restarts with CHANNEL moved back to the default workspace.
-    moved = SendIdService(
-        store,
-        gateways,
-        ttl=TTL,
-        rules_for=parse_policy("", permitted_channels=(CHANNEL,)).rules_for,
-    )
+    moved = restart(rules_for=parse_policy("", permitted_channels=(CHANNEL,)).rules_for)
     assert moved.workspace_for(CHANNEL) == DEFAULT_WORKSPACE
     final, _ = moved.create_in_braze(approved(moved, request))
     assert final.state is S.CREATED and final.workspace == EU
@@ -188,16 +197,12 @@ def test_the_same_pair_may_be_requested_once_in_each_workspace(service: SendIdSe
 
 
 def test_a_request_whose_workspace_is_no_longer_configured_fails_without_calling_braze(
-    service: SendIdService,
-    store: Store,
-    gateways: dict[str, BrazeClient],
-    braze: BrazeStandIn,
-    braze_eu: BrazeStandIn,
+    service: SendIdService, restart: Restart, braze: BrazeStandIn, braze_eu: BrazeStandIn
 ) -> None:
     request = submit(service, CHANNEL)
     calls_before = len(braze_eu.calls)
     # The bot restarts without the eu workspace (its section was removed from the file).
-    without_eu = SendIdService(store, {DEFAULT_WORKSPACE: gateways[DEFAULT_WORKSPACE]}, ttl=TTL)
+    without_eu = restart(workspaces=(DEFAULT_WORKSPACE,))
     final, quota = without_eu.create_in_braze(approved(without_eu, request))
     assert final.state is S.FAILED
     assert final.failure_kind is FailureKind.WORKSPACE_UNKNOWN

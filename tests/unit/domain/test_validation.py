@@ -14,7 +14,7 @@ from bot.domain.validation import (
     campaign_id_problem,
     check_form,
     normalise_campaign_id,
-    normalise_send_id,
+    normalise_optional,
     send_id_problem,
 )
 from tests.support.constants import CAMPAIGN
@@ -142,7 +142,7 @@ def test_control_characters_whitespace_and_non_ascii_in_a_send_id_are_refused(
 
 @pytest.mark.parametrize("raw", [None, "", "   ", "\t\n"])
 def test_a_blank_send_id_means_braze_generates_one(raw: str | None) -> None:
-    assert normalise_send_id(raw) is None
+    assert normalise_optional(raw) is None
     clean, problems = check_form(CAMPAIGN, raw)
     assert problems == {}
     assert clean == CleanInput(CAMPAIGN, None)
