@@ -69,6 +69,14 @@ def test_a_decided_request_frees_its_place(store: Store) -> None:
         submit(store, CAP + 2)
 
 
+def test_the_pending_count_counts_only_the_persons_requests_still_waiting(store: Store) -> None:
+    made = [submit(store, n) for n in range(3)]
+    submit(store, 0, "U_OTHER")
+    assert store.transition(made[0].id, S.PENDING, S.CANCELLED, actor_id="U_REQ")
+    assert store.pending_count("U_REQ") == len(store.pending_of("U_REQ")) == 2
+    assert store.pending_count("U_NOBODY") == 0
+
+
 def test_without_a_cap_nothing_is_counted(store: Store) -> None:
     for n in range(CAP + 3):
         submit(store, n, cap=None)

@@ -69,19 +69,21 @@ class PersonLimits:
     rate: SubmissionRateLimit | None = None
 
     def refusal(
-        self, requester_id: str, pending_of: Callable[[str], list[SendIdRequest]]
+        self,
+        requester_id: str,
+        pending_count: Callable[[str], int],
+        pending_of: Callable[[str], list[SendIdRequest]],
     ) -> Problem | None:
         """Why `requester_id` may not submit now (too fast, or the cap reached), counting this
-        submission against the rate. `pending_of` reads their pending requests."""
+        submission against the rate. `pending_count` counts their pending requests,
+        `pending_of` reads them (only to say which, when the cap is reached)."""
         if self.rate is not None:
             wait = self.rate.admit(requester_id)
             if wait is not None:
                 return problems.too_fast(wait)
-        if self.max_pending is not None:
-            # An early answer, before any Braze lookup; the store holds the line on races.
-            pending = pending_of(requester_id)
-            if len(pending) >= self.max_pending:
-                return self.over_cap(pending)
+        # An early answer, before any Braze lookup; the store holds the line on races.
+        if self.max_pending is not None and pending_count(requester_id) >= self.max_pending:
+            return self.over_cap(pending_of(requester_id))
         return None
 
     def over_cap(self, pending: list[SendIdRequest]) -> Problem:

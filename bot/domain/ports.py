@@ -95,6 +95,10 @@ class RequestRepository(Protocol):
         """The person's pending requests (in every workspace), oldest first."""
         ...
 
+    def pending_count(self, requester_id: str) -> int:
+        """How many requests the person has pending (in every workspace)."""
+        ...
+
     def get(self, request_id: str) -> SendIdRequest | None: ...
 
     def pair_holder(

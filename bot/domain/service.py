@@ -114,7 +114,8 @@ class SendIdService(Sweeps):
         raw_purpose: str | None = None,
     ) -> SubmitOutcome:
         # The person's own limits come first: no form they send could pass them.
-        if limited := self.limits.refusal(requester_id, self._store.pending_of):
+        store = self._store
+        if limited := self.limits.refusal(requester_id, store.pending_count, store.pending_of):
             log.info("submission refused by a per-person limit", extra={"user": requester_id})
             return SubmitOutcome(problems={"campaign_id": limited})
         clean, found = check_form(raw_campaign_id, raw_send_id, raw_purpose)

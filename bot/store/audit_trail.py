@@ -26,16 +26,19 @@ def insert_audit(
     detail: str,
 ) -> None:
     """Write one audit row inside the caller's transaction (the one that changed the request)."""
+    # Values as parameters, not in the statement: the statement is then the same every time
+    # and compiled once (`.values(...)` made SQLAlchemy build and key a new one each call).
     conn.execute(
-        audit_log.insert().values(
-            request_id=request_id,
-            workspace=workspace,
-            from_state=None if from_state is None else from_state.value,
-            to_state=to_state.value,
-            actor_id=actor_id,
-            at=at,
-            detail=detail,
-        )
+        audit_log.insert(),
+        {
+            "request_id": request_id,
+            "workspace": workspace,
+            "from_state": None if from_state is None else from_state.value,
+            "to_state": to_state.value,
+            "actor_id": actor_id,
+            "at": at,
+            "detail": detail,
+        },
     )
 
 

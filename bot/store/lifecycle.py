@@ -28,7 +28,7 @@ from bot.domain.models import (
 )
 from bot.store.audit_trail import insert_audit
 from bot.store.errors import StoreError, UnknownRequestError, translate_errors
-from bot.store.queries import Queries, pending_of, update_of
+from bot.store.queries import Queries, pending_count_of, pending_of, update_of
 from bot.store.schema import (
     PAIR_SEPARATOR,
     REQUEST_COLUMNS,
@@ -89,11 +89,8 @@ class RequestLifecycle(Queries):
                 with self._db.write() as conn:
                     if max_pending is not None:
                         self._check_pending_cap(conn, new.requester_id, submission_key, max_pending)
-                    conn.execute(
-                        requests_table.insert().values(
-                            **request_row(request), pair_key=key, submission_key=submission_key
-                        )
-                    )
+                    row = request_row(request) | {"pair_key": key, "submission_key": submission_key}
+                    conn.execute(requests_table.insert(), row)  # compiled once: see insert_audit
                     insert_audit(
                         conn,
                         request.id,
@@ -136,9 +133,9 @@ class RequestLifecycle(Queries):
             if earlier is not None:
                 raise DuplicateSubmissionError(str(earlier))
         # READ COMMITTED: this statement sees every insert committed before the lock was ours.
-        pending = [to_request(row) for row in conn.execute(pending_of(requester_id)).mappings()]
-        if len(pending) >= cap:
-            raise PendingLimitError(pending)
+        if conn.execute(pending_count_of(requester_id)).scalar_one() >= cap:
+            rows = conn.execute(pending_of(requester_id)).mappings()
+            raise PendingLimitError([to_request(row) for row in rows])
 
     def _made_by_submission(self, submission_key: str) -> str | None:
         with self._db.connect() as conn:

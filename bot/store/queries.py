@@ -21,6 +21,16 @@ def pending_of(requester_id: str) -> sa.Select[Any]:
     )
 
 
+def pending_count_of(requester_id: str) -> sa.Select[Any]:
+    """How many pending requests the person has (the per-person cap, without loading them)."""
+    return (
+        sa.select(sa.func.count())
+        .select_from(requests_table)
+        .where(requests_table.c.requester_id == requester_id)
+        .where(requests_table.c.state == RequestState.PENDING.value)
+    )
+
+
 def update_of(request_id: str) -> sa.Update:
     """An UPDATE of the one request `request_id` (conditions on its state go in ``.where``)."""
     return requests_table.update().where(requests_table.c.id == request_id)

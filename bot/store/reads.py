@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from bot.domain.models import FailureKind, RequestState, SendIdRequest
 from bot.store.errors import translate_errors
-from bot.store.queries import Queries, pending_of
+from bot.store.queries import Queries, pending_count_of, pending_of
 from bot.store.schema import REQUEST_COLUMNS, requests_table
 
 
@@ -48,6 +48,12 @@ class RequestReads(Queries):
     def pending_of(self, requester_id: str) -> list[SendIdRequest]:
         """The person's pending requests, oldest first (the per-person cap)."""
         return self._requests(pending_of(requester_id))
+
+    @translate_errors
+    def pending_count(self, requester_id: str) -> int:
+        """How many requests the person has pending (the per-person cap, before loading any)."""
+        with self._db.connect() as conn:
+            return int(conn.execute(pending_count_of(requester_id)).scalar_one())
 
     @translate_errors
     def in_state(self, state: RequestState) -> list[SendIdRequest]:

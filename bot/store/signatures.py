@@ -6,9 +6,17 @@ the same signature exactly one is told "first time", whatever the timing.
 Every Slack request remembers its signature before it is answered, so this write is on the path
 of every acknowledgement. One transaction each (one commit, one fsync, one SQLite writer at a
 time) made a burst of 100 requests queue ~0.5 s for it alone; so concurrent callers' signatures
-go into one transaction together (group commit, :class:`_GroupCommit`): each caller still gets
+go into one statement together (group commit, :class:`_GroupCommit`): each caller still gets
 its answer only once its row is committed, and a signature given twice in one batch is "first
 time" for exactly one of them.
+
+The commit does not wait for the disk (``Database.run_unsynced``): every replica sees it at once
+and a restart of the bot keeps it, but a crash of the machine itself may lose the last moment's
+signatures, so a replay of those few requests would pass this check. That is a deliberate
+trade: this memory is the first line of defence, not the last. What a replay could do twice is
+guarded durably elsewhere: a decision or a Retry only by a conditional state transition and a
+per-click claim (``request_notices``), a submission by its unique view ID, a form by Slack's
+single-use trigger ID.
 """
 
 from __future__ import annotations
@@ -93,7 +101,7 @@ class SignatureRecords(Queries):
             for at in range(0, len(unique), _ROWS_PER_STATEMENT):
                 rows = unique[at : at + _ROWS_PER_STATEMENT]
                 parameters = tuple(v for w in rows for v in (w.signature, w.request_timestamp))
-                returned = self._db.run_alone(_insert_sql(len(rows), placeholder), parameters)
+                returned = self._db.run_unsynced(_insert_sql(len(rows), placeholder), parameters)
                 kept.update(str(signature) for (signature,) in returned)
             for waiting in unique:
                 waiting.first = waiting.signature in kept
