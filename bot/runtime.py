@@ -22,9 +22,10 @@ from bot.housekeeping import (
     housekeeping_jobs,
     interval_for,
 )
+from bot.http.replays import REPLAY_WINDOW_SECONDS, ReplayGuard
 from bot.http.routes import WebApp, metrics_app
 from bot.http.server import HttpServer
-from bot.http.slack_endpoint import REPLAY_WINDOW_SECONDS, ReplayGuard, SlackEndpoint
+from bot.http.slack_endpoint import SlackEndpoint
 from bot.metrics import Metrics
 from bot.slack.app import build_app
 from bot.socket_mode import AppTokenRefused, SocketModeConnection, SocketModeTiming
@@ -101,6 +102,7 @@ class BotRuntime:
         self.http: HttpServer | None = None
         self.metrics_http: HttpServer | None = None  # SENDID_METRICS_PORT set
         self.socket_mode: SocketModeConnection | None = None
+        self.replays: ReplayGuard | None = None  # HTTP mode
 
     def start(self, host: str = "0.0.0.0", port: int | None = None) -> BotRuntime:  # noqa: S104
         """Connect (Socket Mode) and serve HTTP on PORT (Slack events only in HTTP mode; health
@@ -137,10 +139,11 @@ class BotRuntime:
         if secret is None:
             raise ConfigurationError(["SLACK_SIGNING_SECRET: required in HTTP mode"])
         # Answered signatures in the database: a replay is refused by every replica.
+        self.replays = ReplayGuard(self.store)
         return SlackEndpoint(
             self.app,
             secret.get_secret_value(),
-            ReplayGuard(self.store),
+            self.replays,
             on_refused=self.metrics.refused_requests.count,
             load=self.ctx.load,
         )
@@ -192,6 +195,8 @@ class BotRuntime:
         if self.metrics_http is not None:
             self.metrics_http.stop()
         self.housekeeping.stop()
+        if self.replays is not None:
+            self.replays.close()  # the commands answered last reach the database too
         # Let clicks already being handled (a Braze call in flight) finish and record their outcome.
         self.app.listener_runner.listener_executor.shutdown(wait=True)
         self.braze.close()

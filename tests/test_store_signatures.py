@@ -3,6 +3,7 @@ signature is answered once, by whichever replica gets it first, and forgotten wh
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -10,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.http.slack_endpoint import REPLAY_WINDOW_SECONDS, ReplayGuard
+from bot.http.replays import REPLAY_WINDOW_SECONDS, ReplayGuard
 from bot.store import Store
 from tests.support import databases
 from tests.support.bots import InProcessBots
+from tests.support.waits import wait_until
 
 SIGNATURE = "a" * 64
 NOW = 1_764_000_000
@@ -136,3 +138,47 @@ def test_a_kept_signature_is_visible_to_every_other_connection_at_once(database_
         assert writer.remember_signature(SIGNATURE, NOW)
         assert reader.signatures_kept() == 1
         assert not reader.remember_signature(SIGNATURE, NOW)
+
+
+def test_a_slash_command_is_refused_here_at_once_and_by_another_replica_once_written(
+    database_url: str,
+) -> None:
+    with Store(database_url) as one, Store(database_url) as other:
+        here, there = ReplayGuard(one, write_behind=60), ReplayGuard(other)
+        assert here.first_time(SIGNATURE, NOW, before_answer=False)
+        assert not here.first_time(SIGNATURE, NOW, before_answer=False)  # in memory at once
+        here.flush()
+        assert not there.first_time(SIGNATURE, NOW)
+        here.close()
+
+
+def test_a_slash_commands_signature_reaches_the_database_moments_after_its_answer(
+    store: Store,
+) -> None:
+    guard = ReplayGuard(store, write_behind=0.01)
+    for n in range(20):  # a burst: written together
+        assert guard.first_time(f"{n:064x}", NOW, before_answer=False)
+    wait_until(lambda: store.signatures_kept() == 20, timeout=5)
+    guard.close()
+
+
+def test_a_graceful_stop_writes_the_signatures_still_behind(store: Store) -> None:
+    guard = ReplayGuard(store, write_behind=60)
+    assert guard.first_time(SIGNATURE, NOW, before_answer=False)
+    assert store.signatures_kept() == 0
+    guard.close()
+    assert store.signatures_kept() == 1
+    assert not store.remember_signature(SIGNATURE, NOW)
+
+
+def test_a_command_two_replicas_answered_before_either_wrote_it_is_logged(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with Store(database_url) as one, Store(database_url) as other:
+        first, second = ReplayGuard(one, write_behind=60), ReplayGuard(other, write_behind=60)
+        assert first.first_time(SIGNATURE, NOW, before_answer=False)
+        assert second.first_time(SIGNATURE, NOW, before_answer=False)
+        first.close()
+        with caplog.at_level(logging.WARNING, logger="bot.web"):
+            second.close()
+    assert "answered by two replicas" in caplog.text

@@ -7,12 +7,12 @@ why). In this order, so that nothing unverified is ever remembered or parsed:
 1. the signature headers: ``v0=`` and exactly 64 hex digits, a timestamp of digits; else 401;
 2. the HMAC over the raw body and the timestamp window (``slack_sdk``'s ``SignatureVerifier``,
    what Bolt itself uses): 401 unless valid; Bolt is built not to check it a second time;
-3. replays: a signature already answered is refused (409). Only verified signatures are
-   remembered, in the database every replica shares (:class:`ReplayGuard`), so a replay is
-   refused by any replica and after restarts; one answered 5xx is forgotten (Slack retries);
-4. the body: 415 for a content type Slack never sends, 400 if malformed (a body that is not
-   UTF-8 even before 2: Slack signs UTF-8 text, its verifier checks nothing else); the rest
-   to Bolt.
+3. the body: 415 for a content type Slack never sends, 400 if malformed (a body that is not
+   UTF-8 even before 2: Slack signs UTF-8 text, its verifier checks nothing else);
+4. replays: a signature already answered is refused (409). Only verified signatures are
+   remembered, in the database every replica shares (:mod:`bot.http.replays`, which says when),
+   so a replay is refused by any replica and after restarts; one answered 5xx is forgotten
+   (Slack retries); the rest to Bolt.
 
 Why replays matter inside Slack's five-minute window: the state transitions are conditional, so
 a replayed click cannot decide twice, but a replayed form submission with a blank send ID would
@@ -23,16 +23,14 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final
 
 from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from slack_sdk.signature import SignatureVerifier
 
+from bot.http.replays import ReplayGuard
 from bot.http.slack_payloads import check_shape, parse
 from bot.load import AnswerLoad
 
@@ -41,68 +39,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("bot.web")
 
-# Slack refuses requests older than this; a replay can only matter inside it.
-REPLAY_WINDOW_SECONDS: Final = 5 * 60
-# Signatures kept in this process as well (a replay is refused without asking the database);
-# only verified ones, so bounded by what Slack sends, and at most this many.
-REPLAY_MEMORY: Final = 50_000
 # Slack sends nothing else.
 _CONTENT_TYPES: Final = frozenset({"application/x-www-form-urlencoded", "application/json"})
 _SIGNATURE: Final = re.compile(r"v0=([0-9a-fA-F]{64})")
 _TIMESTAMP: Final = re.compile(r"[0-9]{1,12}")
-
-
-class SignatureLedger(Protocol):
-    """Where answered signatures are kept for every replica (the store)."""
-
-    def remember_signature(self, signature: str, request_timestamp: int) -> bool: ...
-
-    def forget_signature(self, signature: str) -> None: ...
-
-
-class ReplayGuard:
-    """Signatures answered within the replay window: in `ledger` (the database, shared by every
-    replica and kept across restarts; the truth) and, as a fast path for replays of what this
-    process answered, in memory (thread-safe, bounded)."""
-
-    def __init__(
-        self,
-        ledger: SignatureLedger | None = None,
-        window: float = REPLAY_WINDOW_SECONDS,
-        capacity: int = REPLAY_MEMORY,
-    ) -> None:
-        self._ledger = ledger
-        self._window = window
-        self._capacity = capacity
-        self._seen: OrderedDict[str, float] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def first_time(self, signature: str, request_timestamp: int = 0) -> bool:
-        """Remember `signature` (verified); False if it was already answered within the window."""
-        now = time.monotonic()
-        with self._lock:
-            while self._seen:
-                oldest, seen_at = next(iter(self._seen.items()))
-                if now - seen_at <= self._window and len(self._seen) < self._capacity:
-                    break
-                del self._seen[oldest]
-            if signature in self._seen:
-                return False
-        # Outside the lock: of two threads (or replicas) with the same signature, the database
-        # tells exactly one "first time".
-        if self._ledger is not None and not self._ledger.remember_signature(
-            signature, request_timestamp
-        ):
-            return False
-        with self._lock:  # only what this process answered: another's forget() reaches here
-            self._seen[signature] = now
-        return True
-
-    def forget(self, signature: str) -> None:
-        with self._lock:
-            self._seen.pop(signature, None)
-        if self._ledger is not None:
-            self._ledger.forget_signature(signature)
 
 
 def _headers(environ: WSGIEnvironment) -> dict[str, str]:
@@ -165,9 +105,24 @@ class SlackEndpoint:
             self._on_refused("forged")
             return _answer(start_response, 401, "invalid request")
 
+        content_type = (headers.get("content-type") or "").split(";")[0].strip().lower()
+        if content_type not in _CONTENT_TYPES:
+            self._on_refused("malformed")
+            return _answer(start_response, 415, "unsupported content type")
+        try:
+            body = parse(text, content_type)
+            check_shape(body)
+        except (ValueError, RecursionError):  # Malformed, JSON and Unicode errors among them
+            self._on_refused("malformed")
+            return _answer(start_response, 400, "malformed request")
+
         digest = signature.group(1).lower()
         try:
-            first = self._replays.first_time(digest, int(timestamp))
+            # A slash command (no payload type) is remembered by the database just after its
+            # answer, anything else before it (bot.http.replays says why).
+            first = self._replays.first_time(
+                digest, int(timestamp), before_answer=body.get("command") is None
+            )
         except Exception:  # the database: without it the bot cannot answer anyway
             log.exception("replay memory unavailable")
             return _answer(start_response, 503, "try again")
@@ -175,7 +130,7 @@ class SlackEndpoint:
             self._on_refused("replayed")
             return _answer(start_response, 409, "replayed request")
         try:
-            response = self._dispatch(environ, headers, text)
+            response = self._dispatch(environ, headers, text, body)
         except BaseException:
             self._forget(digest)
             raise
@@ -183,17 +138,9 @@ class SlackEndpoint:
             self._forget(digest)  # not answered: Slack's retry must get through
         return response.send(start_response)
 
-    def _dispatch(self, environ: WSGIEnvironment, headers: dict[str, str], text: str) -> _Response:
-        content_type = (headers.get("content-type") or "").split(";")[0].strip().lower()
-        if content_type not in _CONTENT_TYPES:
-            self._on_refused("malformed")
-            return _Response(415, {}, "unsupported content type\n")
-        try:
-            body = parse(text, content_type)
-            check_shape(body)
-        except (ValueError, RecursionError):  # Malformed, JSON and Unicode errors among them
-            self._on_refused("malformed")
-            return _Response(400, {}, "malformed request\n")
+    def _dispatch(
+        self, environ: WSGIEnvironment, headers: dict[str, str], text: str, body: dict[str, Any]
+    ) -> _Response:
         # Bolt takes a parsed body only in its Socket Mode flavour; switched back to HTTP mode with
         # the raw text, it dispatches on our parse (the signature was verified above).
         bolt_headers: dict[str, str | Sequence[str]] = dict(headers)

@@ -17,7 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from bot.store.errors import StoreError
+from bot.store.kept import KeptConnection
 
 _SQLITE_BUSY_TIMEOUT_MS: Final = 30_000
 _PG_CONNECT_TIMEOUT_S: Final = 10
@@ -48,9 +48,11 @@ class Database:
         # UPDATE … RETURNING: PostgreSQL always, SQLite from 3.35 (the dialect checks the library
         # version). Without it the row is re-read inside the same, already write-locked transaction.
         self.update_returning = bool(self.engine.dialect.update_returning)
-        # The DBAPI connection kept for run_unsynced(), and who may use it.
-        self._kept: Any = None
-        self._kept_lock = threading.Lock()
+        # Kept connections for the statements every Slack request runs (bot.store.kept).
+        self._unsynced = KeptConnection(
+            self.engine, setup=self._no_waiting_for_disk, serialise=self._sqlite_writer
+        )
+        self._reader = KeptConnection(self.engine, setup=lambda cursor: None)
 
     def display_url(self) -> str:
         """The URL without its password, for messages."""
@@ -69,62 +71,19 @@ class Database:
                 yield conn
 
     def run_unsynced(self, sql: str, parameters: Sequence[Any]) -> list[tuple[Any, ...]]:
-        """Run one driver-level statement in its own transaction; the rows it returns. The
-        commit does not wait for the disk: once it returns, every connection (every replica)
-        sees the write and a crash of this process cannot undo it, but a crash of the machine
-        (or of the PostgreSQL server) within a moment may.
+        """Run one driver-level write statement in its own transaction; the rows it returns.
+        The commit does not wait for the disk: once it returns, every connection (every
+        replica) sees the write and a crash of this process cannot undo it, but a crash of the
+        machine (or of the PostgreSQL server) within a moment may.
 
-        Only for the one write every Slack request makes before it is answered (the replay
-        memory), which is not the last line of defence (see bot.store.signatures): waiting for
-        the disk put an fsync (0.4 ms typical, 7 ms at p99) before every answer and held
-        SQLite's one write lock meanwhile. It runs on a DBAPI connection kept for it (outside
-        the pool, so its setting reaches no other query), without SQLAlchemy's checkout,
-        transaction and event machinery (twice the statement's own CPU, ~0.27 ms on SQLite).
-        A kept connection found dead when the statement is sent (the database restarted) is
-        replaced once; nothing was written on it."""
-        with self._sqlite_writer, self._kept_lock:
-            for fresh in (self._kept is None, True):
-                connection = self._kept or self._unsynced_connection()
-                self._kept = connection
-                cursor = connection.cursor()
-                try:
-                    cursor.execute(sql, parameters)
-                    rows = [tuple(row) for row in cursor.fetchall()]
-                except self.engine.dialect.loaded_dbapi.Error as error:
-                    gone = self.engine.dialect.is_disconnect(error, connection, cursor)
-                    self._drop_kept()
-                    if fresh or not gone:
-                        raise StoreError(f"database error: {error!r}") from error
-                    continue
-                finally:
-                    cursor.close()
-                try:
-                    connection.commit()  # SQLite: autocommit mode, the statement committed itself
-                except self.engine.dialect.loaded_dbapi.Error as error:
-                    self._drop_kept()
-                    raise StoreError(f"database error: {error!r}") from error
-                return rows
-        raise AssertionError("unreachable")  # pragma: no cover
+        Only for the replay memory (see bot.store.signatures: not the last line of defence):
+        waiting for the disk put an fsync (0.4 ms typical, 7 ms at p99) before answers and held
+        SQLite's one write lock meanwhile. On a kept connection (bot.store.kept)."""
+        return self._unsynced.run(sql, parameters)
 
-    def _unsynced_connection(self) -> Any:
-        connection = self.engine.raw_connection()
-        connection.detach()  # never back into the pool: the setting below is for it alone
-        cursor = connection.cursor()
-        try:
-            if self.is_sqlite:  # WAL: the commit is written, the fsync left to later commits
-                cursor.execute("PRAGMA synchronous = NORMAL")
-            else:
-                cursor.execute("SET synchronous_commit = off")
-                connection.commit()
-        finally:
-            cursor.close()
-        return connection
-
-    def _drop_kept(self) -> None:
-        connection, self._kept = self._kept, None
-        if connection is not None:
-            with contextlib.suppress(Exception):
-                connection.invalidate()
+    def run_kept(self, sql: str, parameters: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """Run one driver-level read statement on a kept connection (bot.store.kept)."""
+        return self._reader.run(sql, parameters)
 
     def ping(self) -> bool:
         """True when the database answers ``SELECT 1``. Never raises (used by GET /readyz)."""
@@ -134,12 +93,15 @@ class Database:
         except Exception:
             return False
 
+    def _no_waiting_for_disk(self, cursor: Any) -> None:
+        if self.is_sqlite:  # WAL: the commit is written, the fsync left to later commits
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        else:
+            cursor.execute("SET synchronous_commit = off")
+
     def close(self) -> None:
-        with self._kept_lock:
-            kept, self._kept = self._kept, None
-        if kept is not None:
-            with contextlib.suppress(Exception):
-                kept.close()
+        self._unsynced.close()
+        self._reader.close()
         self.engine.dispose()
 
 

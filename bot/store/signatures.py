@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -33,6 +34,9 @@ from bot.store.schema import signatures_table
 
 # Rows per INSERT: 2 parameters each, far below SQLite's and PostgreSQL's limits.
 _ROWS_PER_STATEMENT = 200
+
+
+_SELECT_SQL = f"SELECT 1 FROM {signatures_table.name} WHERE signature = {{}}"  # noqa: S608
 
 
 @functools.cache
@@ -72,12 +76,16 @@ class _GroupCommit:
 class SignatureRecords(Queries):
     _group_commit: _GroupCommit
 
-    @translate_errors
-    def remember_signature(self, signature: str, request_timestamp: int) -> bool:
-        """Keep `signature`; False if it was already kept (a replay)."""
+    def _group(self) -> _GroupCommit:
         group = self.__dict__.get("_group_commit")
         if group is None:  # first use: setdefault keeps one however many threads race here
             group = self.__dict__.setdefault("_group_commit", _GroupCommit())
+        return group
+
+    @translate_errors
+    def remember_signature(self, signature: str, request_timestamp: int) -> bool:
+        """Keep `signature`; False if it was already kept (a replay)."""
+        group = self._group()
         mine = _Waiting(signature, request_timestamp)
         with group.pending_lock:
             group.pending.append(mine)
@@ -91,6 +99,24 @@ class SignatureRecords(Queries):
         if mine.error is not None:
             raise mine.error
         return mine.first
+
+    @translate_errors
+    def signature_kept(self, signature: str) -> bool:
+        """Whether `signature` is kept (answered already), without keeping it."""
+        placeholder = "?" if self._db.is_sqlite else "%s"
+        return bool(self._db.run_kept(_SELECT_SQL.format(placeholder), (signature,)))
+
+    @translate_errors
+    def remember_signatures(self, signatures: Sequence[tuple[str, int]]) -> set[str]:
+        """Keep each (signature, request timestamp) in one go; those that were kept already."""
+        batch = [_Waiting(signature, timestamp) for signature, timestamp in signatures]
+        with self._group().writing:
+            self._write_batch(batch)
+        for waiting in batch:
+            if waiting.error is not None:
+                raise waiting.error
+        firsts = {w.signature for w in batch if w.first}
+        return {w.signature for w in batch if w.signature not in firsts}
 
     def _write_batch(self, batch: list[_Waiting]) -> None:
         # A signature given twice in one batch is written (and "first time") once.

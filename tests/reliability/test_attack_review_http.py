@@ -137,7 +137,8 @@ def test_forged_signatures_are_refused_without_being_remembered(
     body = sr.form_body(sr.slash_command("help", user_id=APPROVER, channel_id=CHANNEL))
     headers = {"Content-Type": FORM, **sr.signature_headers(SIGNING_SECRET, body)}
     assert driver.send(body, headers).status == 200
-    kept = store.signatures_kept()
+    # A slash command's signature is written just after its answer (bot.http.replays).
+    kept = wait_until(lambda: store.signatures_kept() or None, timeout=5)
     forged = [
         driver.send(body, {**headers, "X-Slack-Signature": f"v0={secrets.token_hex(32)}"}).status
         for _ in range(1000)
@@ -301,3 +302,44 @@ def test_health_and_metrics_refuse_other_methods_and_unsigned_requests_get_401(
     assert set(answers.values()) == {405} and allow == {"GET, HEAD"}, answers
     assert unsigned == [401] * 4
     assert (on_main, on_own) == (404, 200)
+
+
+def signed_command() -> tuple[bytes, dict[str, str]]:
+    """A signed `/sendid` as Slack sends it: its body and headers."""
+    body = sr.form_body(sr.slash_command("", user_id=APPROVER, channel_id=CHANNEL))
+    return body, {"Content-Type": FORM, **sr.signature_headers(SIGNING_SECRET, body)}
+
+
+def test_a_signed_slash_command_replayed_after_a_restart_is_refused(
+    bot: ServerProcess, slack: SlackStandIn, database_url: str, figures: Figures
+) -> None:
+    """Its signature reaches the database just after the answer; a graceful stop writes what
+    is still behind, so the restarted bot refuses the replay."""
+    body, headers = signed_command()
+    with watched_driver(bot.url, slack) as driver:
+        assert driver.send(body, headers).status == 200
+        assert driver.send(body, headers).status == 409  # this process: refused at once
+        bot.restart()
+        replay = driver.send(body, headers)
+        figures.take_http(driver)
+    figures.bad_inputs += 2
+    figures.notes["replay after the restart answered"] = replay.status
+    assert replay.status == 409
+    assert len(slack.calls_to("views.open")) == 1
+
+
+def test_a_signed_slash_command_replayed_to_another_replica_is_refused_once_written(
+    slack: SlackStandIn, two_replicas: TwoReplicas, figures: Figures
+) -> None:
+    """Another replica learns a command's signature moments after its answer (write-behind)."""
+    urls = two_replicas.start()
+    body, headers = signed_command()
+    with Store(two_replicas.database_url) as store, watched_driver(urls, slack) as driver:
+        assert driver.send(body, headers, replica=0).status == 200
+        wait_until(lambda: store.signatures_kept() >= 1, timeout=5)
+        replay = driver.send(body, headers, replica=1)
+        figures.take_http(driver)
+    figures.bad_inputs += 1
+    figures.notes["replay to the other replica answered"] = replay.status
+    assert replay.status == 409
+    assert len(slack.calls_to("views.open")) == 1

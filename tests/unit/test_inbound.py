@@ -8,8 +8,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.http import slack_endpoint
-from bot.http.slack_endpoint import ReplayGuard
+from bot.http import replays
+from bot.http.replays import ReplayGuard
 from bot.http.slack_payloads import Malformed, check_shape, parse
 from tests.support import slack_requests as sr
 from tests.support.constants import APPROVE
@@ -89,7 +89,7 @@ def test_a_signature_is_refused_again_within_the_window_only(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     now = [1000.0]
-    monkeypatch.setattr(slack_endpoint.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(replays.time, "monotonic", lambda: now[0])
     guard = ReplayGuard(window=300, capacity=3)
     assert guard.first_time("a") and not guard.first_time("a")
     now[0] += 301
