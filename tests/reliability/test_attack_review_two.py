@@ -231,6 +231,8 @@ def test_one_persons_burst_of_submissions_on_two_replicas_stores_at_most_the_cap
         again = Submission(CHANNEL, REQUESTER, CAMPAIGN, "after_cancel")
         assert driver.send_form(again).accepted_submission
         accepted.append(again)
+        for late_one in (other, again):  # their cards follow the answers
+            wait_stored(store, late_one, known)
         figures.notes["accepted again after a Cancel in the Home tab"] = 1
         figures.take_http(driver)
         check_consistency(figures, store, braze, slack, accepted).assert_clean()
