@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
@@ -82,62 +83,71 @@ class ConnectionCountingServer(HttpStandIn[LoopbackHTTPServer]):
         return f"http://127.0.0.1:{self._require_port()}/api/"
 
 
-def test_successive_calls_travel_over_one_connection() -> None:
+Counted = tuple[ConnectionCountingServer, KeepAliveWebClient]
+
+
+@pytest.fixture
+def counted() -> Iterator[Counted]:
+    """A connection-counting server and a client of it."""
     with ConnectionCountingServer() as server:
         client = KeepAliveWebClient(token=BOT_TOKEN, base_url=server.url)
-        for _ in range(5):
-            assert client.auth_test()["ok"] is True
+        yield server, client
         client.close()
+
+
+def test_successive_calls_travel_over_one_connection(counted: Counted) -> None:
+    server, client = counted
+    for _ in range(5):
+        assert client.auth_test()["ok"] is True
     assert len(server.connections) == 1
 
 
-def test_a_connection_the_server_closed_while_idle_is_replaced_without_failing_the_call() -> None:
-    with ConnectionCountingServer() as server:
-        client = KeepAliveWebClient(token=BOT_TOKEN, base_url=server.url)
-        assert client.auth_test()["ok"] is True
-        server.drop_connections()
-        assert client.auth_test()["ok"] is True
-        client.close()
+def _drop_idle(server: ConnectionCountingServer) -> None:
+    server.drop_connections()
+
+
+def _hang_up_on_the_next_request(server: ConnectionCountingServer) -> None:
+    server.hang_ups = 1
+
+
+@pytest.mark.parametrize("drop", [_drop_idle, _hang_up_on_the_next_request])
+def test_a_kept_connection_the_server_closed_is_replaced_without_failing_the_call(
+    counted: Counted, drop: Callable[[ConnectionCountingServer], None]
+) -> None:
+    """Closed while idle (found before use), or just as the request went out (sent once more,
+    on a new connection: the server never saw it)."""
+    server, client = counted
+    assert client.auth_test()["ok"] is True
+    drop(server)
+    assert client.auth_test()["ok"] is True
     assert len(server.connections) == 2
 
 
-def test_a_kept_connection_closed_as_the_request_went_out_is_retried_once_on_a_new_one() -> None:
-    with ConnectionCountingServer() as server:
-        client = KeepAliveWebClient(token=BOT_TOKEN, base_url=server.url)
-        assert client.auth_test()["ok"] is True
-        server.hang_ups = 1
-        assert client.auth_test()["ok"] is True
-        client.close()
-    assert len(server.connections) == 2
-
-
-def test_a_server_that_keeps_hanging_up_fails_the_call_after_slack_sdks_one_retry() -> None:
-    with ConnectionCountingServer() as server:
-        client = KeepAliveWebClient(token=BOT_TOKEN, base_url=server.url)
-        server.hang_ups = 2
-        with pytest.raises(ConnectionError):
-            client.auth_test()
-        client.close()
+def test_a_server_that_keeps_hanging_up_fails_the_call_after_slack_sdks_one_retry(
+    counted: Counted,
+) -> None:
+    server, client = counted
+    server.hang_ups = 2
+    with pytest.raises(ConnectionError):
+        client.auth_test()
     # New connections are not retried by the pool; slack_sdk's own retry handler tries once more.
     assert len(server.connections) == 2
 
 
-def test_concurrent_calls_each_get_a_connection_and_all_succeed() -> None:
-    with ConnectionCountingServer() as server:
-        client = KeepAliveWebClient(token=BOT_TOKEN, base_url=server.url)
-        results: list[bool] = []
+def test_concurrent_calls_each_get_a_connection_and_all_succeed(counted: Counted) -> None:
+    server, client = counted
+    results: list[bool] = []
 
-        def call() -> None:
-            results.append(bool(client.auth_test()["ok"]))
+    def call() -> None:
+        results.append(bool(client.auth_test()["ok"]))
 
-        threads = [threading.Thread(target=call) for _ in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        for _ in range(8):  # then one after the other: the kept connections are reused
-            call()
-        client.close()
+    threads = [threading.Thread(target=call) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for _ in range(8):  # then one after the other: the kept connections are reused
+        call()
     assert results == [True] * 16
     assert len(server.connections) <= 8
 
