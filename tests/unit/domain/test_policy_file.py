@@ -403,8 +403,16 @@ def test_each_kind_of_problem_is_reported_in_one_line(text: str, line: str) -> N
     assert problems_of(text) == [line]
 
 
-def test_a_missing_file_is_reported_with_its_path(tmp_path: Path) -> None:
-    path = tmp_path / "nope.toml"
+@pytest.fixture
+def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """`tmp_path` as the working directory, as a relative path: problem lines show a path of
+    over 80 characters shortened, and a test's temporary directory can be that long."""
+    monkeypatch.chdir(tmp_path)
+    return Path()
+
+
+def test_a_missing_file_is_reported_with_its_path(here: Path) -> None:
+    path = here / "nope.toml"
     with pytest.raises(PolicyFileError) as caught:
         load_policy_file(path, permitted_channels=PERMITTED)
     assert caught.value.problems == [f"{S}: {path}: file not found"]
@@ -424,10 +432,10 @@ def test_a_directory_is_not_a_policy_file(tmp_path: Path) -> None:
     ],
 )
 def test_an_unreadable_file_is_reported(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: OSError, said: str
+    here: Path, monkeypatch: pytest.MonkeyPatch, error: OSError, said: str
 ) -> None:
     # Simulated: the tests may run as root, who can read a file whatever its mode.
-    path = tmp_path / "policy.toml"
+    path = here / "policy.toml"
     path.write_text("[defaults]\n")
 
     def refuse(_self: Path) -> bytes:
@@ -442,8 +450,8 @@ def test_an_unreadable_file_is_reported(
 @pytest.mark.skipif(
     not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root can read any file"
 )
-def test_a_file_without_read_permission_is_reported(tmp_path: Path) -> None:
-    path = tmp_path / "policy.toml"
+def test_a_file_without_read_permission_is_reported(here: Path) -> None:
+    path = here / "policy.toml"
     path.write_text("[defaults]\n")
     path.chmod(0)
     with pytest.raises(PolicyFileError) as caught:
@@ -451,8 +459,8 @@ def test_a_file_without_read_permission_is_reported(tmp_path: Path) -> None:
     assert caught.value.problems == [f"{S}: {path}: permission denied"]
 
 
-def test_a_file_that_is_not_utf8_is_reported(tmp_path: Path) -> None:
-    path = tmp_path / "policy.toml"
+def test_a_file_that_is_not_utf8_is_reported(here: Path) -> None:
+    path = here / "policy.toml"
     path.write_bytes(b"[defaults]\n# caf\xe9\n")
     with pytest.raises(PolicyFileError) as caught:
         load_policy_file(path, permitted_channels=PERMITTED)
