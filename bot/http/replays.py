@@ -91,12 +91,9 @@ class ReplayGuard:
                 del self._seen[oldest]
             if signature in self._seen:
                 return False
-            if not before_answer:
-                self._seen[signature] = now
+            if not before_answer or self._ledger is None:
+                self._seen[signature] = now  # decided here: of two threads, one is first
         if self._ledger is None:
-            if before_answer:
-                with self._lock:
-                    self._seen[signature] = now
             return True
         if not before_answer:
             # Answered by another replica, or before a restart? A read, without a write lock.
