@@ -27,7 +27,7 @@ from bot.domain.policy import (
 from bot.domain.policy_file import EMPTY_POLICY_FILE, PolicyFile, approver_set
 from bot.domain.service import SendIdService
 from bot.load import AnswerLoad
-from bot.logs import Scrubber
+from bot.logs import Scrubber, pinned_logger
 from bot.settings import Settings
 from bot.slack.context import BotContext, provide_bot_context
 from bot.slack.form_metadata import FormSeal
@@ -50,6 +50,7 @@ def build_web_client(settings: Settings) -> WebClient:
         token=settings.slack_bot_token.get_secret_value(),
         base_url=settings.slack_api_url,
         timeout=10,
+        logger=pinned_logger("bot.slack.web"),
     )
     # Slack's 429 (with Retry-After) and 5xx are transient: retry a little, then give up loudly.
     client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
@@ -178,7 +179,7 @@ class _SameTokenTwice(logging.Filter):
 
 
 def _bolt_logger() -> logging.Logger:
-    logger = logging.getLogger("bot.bolt")
+    logger = pinned_logger("bot.bolt")
     if not any(isinstance(f, _SameTokenTwice) for f in logger.filters):
         logger.addFilter(_SameTokenTwice())
     return logger

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -10,12 +11,14 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
 
+from bot.logs import pinned_logger
 from bot.slack.keep_alive import KeepAliveWebClient
 from tests.standins.server import HttpStandIn, LoopbackHTTPServer
 from tests.standins.slack import SlackStandIn
@@ -36,13 +39,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("content-length") or 0))
-        if self.server.stand_in.hang_up_now():
+        answer = self.server.stand_in.answer_now()
+        if answer == "hang up":
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return
-        body = json.dumps({"ok": True}).encode()
+        plain = answer == "plain text"  # as a proxy's error page would be
+        body = b"<html>Bad gateway</html>" if plain else json.dumps({"ok": True}).encode()
         self.send_response(200)
-        self.send_header("content-type", "application/json; charset=utf-8")
+        content_type = "text/html" if plain else "application/json; charset=utf-8"
+        self.send_header("content-type", content_type)
         self.send_header("content-length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -56,6 +62,8 @@ class ConnectionCountingServer(HttpStandIn[LoopbackHTTPServer]):
         super().__init__()
         self.connections: list[socket.socket] = []
         self.hang_ups = 0  # requests to answer by closing the connection instead
+        self.plain_text_answers = 0  # requests to answer 200 with HTML instead of JSON
+        self.requests = 0
         self._lock = threading.Lock()
 
     def _listen(self, port: int) -> tuple[LoopbackHTTPServer, int]:
@@ -66,12 +74,17 @@ class ConnectionCountingServer(HttpStandIn[LoopbackHTTPServer]):
         with self._lock:
             self.connections.append(connection)
 
-    def hang_up_now(self) -> bool:
+    def answer_now(self) -> str:
+        """How to answer the request that just arrived: "hang up", "plain text" or "ok"."""
         with self._lock:
+            self.requests += 1
             if self.hang_ups:
                 self.hang_ups -= 1
-                return True
-            return False
+                return "hang up"
+            if self.plain_text_answers:
+                self.plain_text_answers -= 1
+                return "plain text"
+            return "ok"
 
     def drop_connections(self) -> None:
         with self._lock:
@@ -188,3 +201,70 @@ def test_a_server_that_is_not_listening_fails_the_call_at_once() -> None:
     client = KeepAliveWebClient(token=BOT_TOKEN, base_url=f"http://127.0.0.1:{port}/api/")
     with pytest.raises(ConnectionRefusedError):
         client.auth_test()
+
+
+def test_a_json_call_answers_exactly_what_slack_sdks_own_client_answers(
+    slack: SlackStandIn,
+) -> None:
+    view = {"type": "modal", "title": {"type": "plain_text", "text": "Send ID"}, "blocks": []}
+    ours = _client(slack).views_open(trigger_id="1.2.3", view=view)
+    theirs = WebClient(token=BOT_TOKEN, base_url=slack.url).views_open(
+        trigger_id="1.2.3", view=view
+    )
+    assert _without_ids(ours.data) == _without_ids(theirs.data)
+    assert ours["view"]["title"]["text"] == "Send ID"
+    assert (ours.status_code, ours.api_url, ours.http_verb) == (200, theirs.api_url, "POST")
+    assert ours.req_args["json"] == {"trigger_id": "1.2.3", "view": view}
+    sent = slack.calls_to("views.open")
+    assert [(c.params, c.token) for c in sent] == [
+        ({"trigger_id": "1.2.3", "view": view}, BOT_TOKEN)
+    ] * 2
+
+
+def _without_ids(answer: Any) -> Any:
+    """Slack's answer to views.open without what differs on every call (the view's ID)."""
+    return {
+        **answer,
+        "view": {
+            k: v for k, v in answer["view"].items() if k not in ("id", "hash", "root_view_id")
+        },
+    }
+
+
+def test_a_form_encoded_call_still_travels_through_slack_sdks_own_path(
+    slack: SlackStandIn,
+) -> None:
+    response = _client(slack).users_info(user="U0REQUESTER", include_locale=True)
+    assert response["ok"] is True
+    assert len(slack.calls_to("users.info")) == 1
+
+
+def test_a_call_slack_answers_with_something_other_than_json_fails_as_slack_sdk_fails_it(
+    counted: Counted,
+) -> None:
+    server, client = counted
+    server.plain_text_answers = 1
+    with pytest.raises(SlackApiError) as raised:
+        client.chat_postMessage(channel="C1", text="hello")
+    assert "non-JSON" in str(raised.value.response["error"])
+    assert server.requests == 1  # not sent again
+
+
+def test_a_pinned_logger_keeps_slack_sdk_from_formatting_debug_lines_nobody_reads(
+    slack: SlackStandIn,
+) -> None:
+    formatted: list[object] = []
+    logging.getLogger("bot.test.web").setLevel(logging.INFO)
+    for logger in (
+        logging.getLogger("bot.test.web.unpinned"),
+        pinned_logger("bot.test.web.pinned"),
+    ):
+        logger.debug = lambda message, *args, **kwargs: formatted.append(message)  # type: ignore[method-assign]
+        client = KeepAliveWebClient(token=BOT_TOKEN, base_url=slack.url, logger=logger)
+        client.users_info(user="U0REQUESTER")
+        client.chat_postMessage(channel="C1", text="hello")
+        if logger.name.endswith(".unpinned"):
+            assert formatted, "slack_sdk formats debug lines on a logger left at NOTSET"
+            formatted.clear()
+    assert formatted == []
+    assert pinned_logger("bot.test.web.pinned").level == logging.INFO
