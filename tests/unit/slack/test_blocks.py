@@ -20,6 +20,7 @@ from bot.domain.workspaces import DEFAULT_WORKSPACE
 from bot.i18n import CATALOGUES, SUPPORTED_LANGUAGES, Msg, Translator
 from bot.slack import mrkdwn as md
 from bot.slack.views import card, home, ids, labels, modals, replies, texts
+from bot.slack.views.elements import plain_text
 from tests.support.constants import (
     APPROVER,
     CAMPAIGN,
@@ -422,6 +423,23 @@ def test_a_very_long_prefill_is_cut_to_what_slack_accepts() -> None:
     fields = inputs(modals.request_modal(t, CHANNEL, "c" * 400, "s" * 400, private_metadata=META))
     assert fields[ids.CAMPAIGN_BLOCK]["initial_value"] == "c" * 150
     assert fields[ids.SEND_ID_BLOCK]["initial_value"] == "s" * 150
+
+
+def test_each_request_form_carries_its_own_metadata_and_the_same_form_otherwise() -> None:
+    first = modals.request_modal(t, CHANNEL, CAMPAIGN, private_metadata="sealed-for-one")
+    second = modals.request_modal(t, CHANNEL, CAMPAIGN, private_metadata="sealed-for-two")
+    assert (first["private_metadata"], second["private_metadata"]) == (
+        "sealed-for-one",
+        "sealed-for-two",
+    )
+    assert {**first, "private_metadata": ""} == {**second, "private_metadata": ""}
+    first["title"] = plain_text("changed")  # a copy: the next form is as built
+    assert (
+        modals.request_modal(t, CHANNEL, CAMPAIGN, private_metadata=META)["title"]
+        == second["title"]
+    )
+    german = modals.request_modal(Translator("de"), CHANNEL, CAMPAIGN, private_metadata=META)
+    assert german["title"] != second["title"]
 
 
 def test_the_request_modal_names_its_channel_and_carries_the_metadata_as_given() -> None:

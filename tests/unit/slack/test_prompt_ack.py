@@ -51,3 +51,14 @@ def test_an_acknowledgement_before_the_read_is_there_at_once() -> None:
     ack()
     started = time.monotonic()
     assert ack.response is not None and time.monotonic() - started < 0.05
+
+
+def test_a_second_acknowledgement_replaces_the_answer_and_every_read_returns_at_once() -> None:
+    ack = PromptAck()
+    ack(text="first")
+    assert "first" in str(ack.response.body if ack.response else "")
+    ack(text="second")  # Bolt keeps the last; nothing is released twice
+    for _ in range(3):
+        started = time.monotonic()
+        assert "second" in str(ack.response.body if ack.response else "")
+        assert time.monotonic() - started < 0.05
