@@ -10,9 +10,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from bot.http.replays import REPLAY_WINDOW_SECONDS, ReplayGuard
 from bot.store import Store
+from bot.store.errors import StoreError
+from bot.store.schema import signatures_table
 from tests.support import databases
 from tests.support.bots import InProcessBots
 from tests.support.waits import wait_until
@@ -99,6 +102,53 @@ def test_a_burst_of_threads_is_written_together_and_each_signature_is_first_exac
     assert len(firsts) == len(signatures)
     assert sorted(s for s, first in firsts if first) == sorted(set(signatures))
     assert store.signatures_kept() == 20
+
+
+def test_a_burst_of_lookups_each_learns_whether_its_own_signature_is_kept(
+    store: Store,
+) -> None:
+    # 60 threads at once, looked up together (group read): each answer is its own signature's.
+    kept = [f"{i:064x}" for i in range(0, 40, 2)]
+    assert store.remember_signatures([(s, NOW) for s in kept]) == set()
+    asked = [f"{i:064x}" for i in range(40)] + kept  # some asked twice in one burst
+    answers: list[tuple[str, bool]] = []
+    start = threading.Barrier(len(asked))
+
+    def look_up(signature: str) -> None:
+        start.wait()
+        answers.append((signature, store.signature_kept(signature)))
+
+    threads = [threading.Thread(target=look_up, args=(s,)) for s in asked]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(answers) == sorted((s, s in kept) for s in asked)
+
+
+def test_a_lookup_the_database_cannot_answer_fails_every_caller_of_its_batch(
+    database_url: str,
+) -> None:
+    with Store(database_url) as store, Store(database_url) as admin:
+        assert not store.signature_kept(SIGNATURE)  # its connection is open
+        with admin._db.write() as conn:  # the table is gone: no lookup can be answered
+            conn.execute(sa.text(f"DROP TABLE {signatures_table.name}"))
+        failures: list[BaseException] = []
+        start = threading.Barrier(8)
+
+        def look_up() -> None:
+            start.wait()
+            try:
+                store.signature_kept(SIGNATURE)
+            except StoreError as error:
+                failures.append(error)
+
+        threads = [threading.Thread(target=look_up) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert len(failures) == 8  # none told "not kept"
 
 
 def test_the_guard_refuses_what_another_replica_answered(database_url: str) -> None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -36,7 +36,12 @@ from bot.store.schema import signatures_table
 _ROWS_PER_STATEMENT = 200
 
 
-_SELECT_SQL = f"SELECT 1 FROM {signatures_table.name} WHERE signature = {{}}"  # noqa: S608
+@functools.cache
+def _select_sql(rows: int, placeholder: str) -> str:
+    """SELECT of those of `rows` signatures that are kept (driver-level, built once per count)."""
+    marks = ", ".join([placeholder] * rows)
+    table = signatures_table.name
+    return f"SELECT signature FROM {table} WHERE signature IN ({marks})"  # noqa: S608
 
 
 @functools.cache
@@ -60,7 +65,7 @@ class _Waiting:
     signature: str
     request_timestamp: int
     done: bool = False
-    first: bool = False
+    first: bool = False  # written by this batch (a write), or kept already (a read)
     error: BaseException | None = None
 
 
@@ -74,37 +79,45 @@ class _GroupCommit:
 
 
 class SignatureRecords(Queries):
-    _group_commit: _GroupCommit
-
-    def _group(self) -> _GroupCommit:
-        group = self.__dict__.get("_group_commit")
+    def _group(self, name: str = "_group_commit") -> _GroupCommit:
+        group = self.__dict__.get(name)
         if group is None:  # first use: setdefault keeps one however many threads race here
-            group = self.__dict__.setdefault("_group_commit", _GroupCommit())
+            group = self.__dict__.setdefault(name, _GroupCommit())
         return group
 
-    @translate_errors
-    def remember_signature(self, signature: str, request_timestamp: int) -> bool:
-        """Keep `signature`; False if it was already kept (a replay)."""
-        group = self._group()
-        mine = _Waiting(signature, request_timestamp)
+    def _together(
+        self, group: _GroupCommit, mine: _Waiting, run: Callable[[list[_Waiting]], None]
+    ) -> None:
+        """Run `mine` in a batch: whoever holds `group.writing` runs every one pending at that
+        moment in one statement; a caller whose entry a batch took meanwhile just reads its
+        answer. Raises what the batch raised."""
         with group.pending_lock:
             group.pending.append(mine)
-        # Whoever holds `writing` writes every signature pending at that moment, in one
-        # transaction; a caller whose signature a writer took meanwhile just reads its answer.
         with group.writing:
             if not mine.done:
                 with group.pending_lock:
                     batch, group.pending = group.pending, []
-                self._write_batch(batch)
+                run(batch)
         if mine.error is not None:
             raise mine.error
+
+    @translate_errors
+    def remember_signature(self, signature: str, request_timestamp: int) -> bool:
+        """Keep `signature`; False if it was already kept (a replay)."""
+        mine = _Waiting(signature, request_timestamp)
+        self._together(self._group(), mine, self._write_batch)
         return mine.first
 
     @translate_errors
     def signature_kept(self, signature: str) -> bool:
-        """Whether `signature` is kept (answered already), without keeping it."""
-        placeholder = "?" if self._db.is_sqlite else "%s"
-        return bool(self._db.run_kept(_SELECT_SQL.format(placeholder), (signature,)))
+        """Whether `signature` is kept (answered already), without keeping it.
+
+        Concurrent lookups go into one statement as well (a group read): one each made the
+        threads of a burst queue for the kept connection and then for the GIL after every
+        database call, ~14 thread switches and ~0.1 ms of CPU per `/sendid` (BENCHMARKS.md)."""
+        mine = _Waiting(signature, 0)
+        self._together(self._group("_group_read"), mine, self._read_batch)
+        return mine.first
 
     @translate_errors
     def remember_signatures(self, signatures: Sequence[tuple[str, int]]) -> set[str]:
@@ -117,6 +130,24 @@ class SignatureRecords(Queries):
                 raise waiting.error
         firsts = {w.signature for w in batch if w.first}
         return {w.signature for w in batch if w.signature not in firsts}
+
+    def _read_batch(self, batch: list[_Waiting]) -> None:
+        unique = list(dict.fromkeys(w.signature for w in batch))
+        placeholder = "?" if self._db.is_sqlite else "%s"
+        try:
+            kept: set[str] = set()
+            for at in range(0, len(unique), _ROWS_PER_STATEMENT):
+                rows = unique[at : at + _ROWS_PER_STATEMENT]
+                returned = self._db.run_kept(_select_sql(len(rows), placeholder), tuple(rows))
+                kept.update(str(signature) for (signature,) in returned)
+            for waiting in batch:
+                waiting.first = waiting.signature in kept
+        except BaseException as error:  # every caller in the batch learns it failed
+            for waiting in batch:
+                waiting.error = error
+        finally:
+            for waiting in batch:
+                waiting.done = True
 
     def _write_batch(self, batch: list[_Waiting]) -> None:
         # A signature given twice in one batch is written (and "first time") once.
