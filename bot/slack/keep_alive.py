@@ -21,13 +21,17 @@ same `SlackApiError`) without the copies, the request objects and the retry book
 around them, ~0.15 ms of CPU of a `views.open`'s ~0.4 ms. Anything else — another status, a
 connection error — goes on through slack_sdk's own path as the outcome of its first attempt
 (nothing is sent twice), and its retry handlers decide as before.
+
+Such a call can also be started (:meth:`KeepAliveWebClient.start_json_call`) and its answer
+read later: over a kept connection the request is sent at once, so `/sendid` acknowledges
+after its form's `views.open` is on its way, not before (bot.slack.messenger.open_modal).
 """
 
 from __future__ import annotations
 
 import http.client
 import io
-import json
+import json as jsonlib
 import select
 import ssl
 import threading
@@ -97,6 +101,12 @@ class ConnectionPool:
 
     def request(self, url: str, body: bytes | None, headers: dict[str, str]) -> _Answer:
         """POST `body` to `url`; status, reason, headers and the whole body of the answer."""
+        return self.start(url, body, headers).finish()
+
+    def start(self, url: str, body: bytes | None, headers: dict[str, str]) -> Exchange:
+        """POST `body` to `url` over a kept connection now; the answer is read by `finish()`.
+        Without an idle kept connection, connecting and sending wait for `finish()` too: what
+        the caller does in between (the command's acknowledgement) never waits for a connect."""
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
         if scheme not in ("http", "https") or not parts.hostname:
@@ -105,26 +115,16 @@ class ConnectionPool:
         target = parts.path or "/"
         if parts.query:
             target = f"{target}?{parts.query}"
-        connection, reused = self._take(key)
-        try:
-            return self._exchange(key, connection, target, body, headers)
-        except _STALE:
-            connection.close()
-            if not reused:
-                raise
-        # The server closed the kept connection as this request went out: it never saw it.
-        return self._exchange(key, self._connect(key), target, body, headers)
+        exchange = Exchange(self, key, target, body, headers)
+        kept = self._take(key)
+        if kept is not None:
+            exchange.send(kept)
+        return exchange
 
-    def _exchange(
-        self,
-        key: tuple[str, str, int],
-        connection: http.client.HTTPConnection,
-        target: str,
-        body: bytes | None,
-        headers: dict[str, str],
+    def _receive(
+        self, key: tuple[str, str, int], connection: http.client.HTTPConnection
     ) -> _Answer:
         try:
-            connection.request("POST", target, body=body, headers=headers)
             response = connection.getresponse()
             data = response.read()
         except BaseException:
@@ -136,7 +136,8 @@ class ConnectionPool:
             self._give_back(key, connection)
         return response.status, response.reason, response.msg, data
 
-    def _take(self, key: tuple[str, str, int]) -> tuple[http.client.HTTPConnection, bool]:
+    def _take(self, key: tuple[str, str, int]) -> http.client.HTTPConnection | None:
+        """An idle kept connection to `key` that the server has not closed, if there is one."""
         now = time.monotonic()
         with self._lock:
             idle = self._idle.get(key)
@@ -144,11 +145,11 @@ class ConnectionPool:
                 connection, since = idle.pop()
                 idle_for = now - since
                 if idle_for < CHECK_AFTER_SECONDS:
-                    return connection, True
+                    return connection
                 if idle_for <= IDLE_SECONDS and not _closed_by_peer(connection):
-                    return connection, True
+                    return connection
                 connection.close()
-        return self._connect(key), False
+        return None
 
     def _give_back(self, key: tuple[str, str, int], connection: http.client.HTTPConnection) -> None:
         with self._lock:
@@ -174,6 +175,86 @@ class ConnectionPool:
                 connection.close()
 
 
+class Exchange:
+    """One request of a :class:`ConnectionPool`: sent (over a kept connection) or not yet."""
+
+    def __init__(
+        self,
+        pool: ConnectionPool,
+        key: tuple[str, str, int],
+        target: str,
+        body: bytes | None,
+        headers: dict[str, str],
+    ) -> None:
+        self._pool, self._key, self._target = pool, key, target
+        self._body, self._headers = body, headers
+        self._kept: http.client.HTTPConnection | None = None  # sent on it, answer not read
+
+    def send(self, kept: http.client.HTTPConnection) -> None:
+        try:
+            kept.request("POST", self._target, body=self._body, headers=self._headers)
+        except _STALE:
+            kept.close()  # closed by the server while idle: `finish` sends on a new one
+            return
+        except BaseException:
+            kept.close()
+            raise
+        self._kept = kept
+
+    def finish(self) -> _Answer:
+        """The answer: status, reason, headers and the whole body."""
+        if self._kept is not None:
+            try:
+                return self._pool._receive(self._key, self._kept)
+            except _STALE:
+                pass  # the server closed the kept connection as the request went out: it
+                # never saw it, so it is sent once more on a new connection
+        connection = self._pool._connect(self._key)
+        try:
+            connection.request("POST", self._target, body=self._body, headers=self._headers)
+        except BaseException:
+            connection.close()
+            raise
+        return self._pool._receive(self._key, connection)
+
+
+class PendingCall:
+    """A Web API call sent by :meth:`KeepAliveWebClient.start_json_call`, its answer not read."""
+
+    def __init__(
+        self,
+        client: KeepAliveWebClient,
+        api_method: str,
+        body: dict[str, Any],
+        url: str,
+        headers: dict[str, str],
+        exchange: Exchange | None,
+    ) -> None:
+        self._client, self._api_method, self._body = client, api_method, body
+        self._url, self._headers, self._exchange = url, headers, exchange
+
+    def result(self) -> SlackResponse:
+        """Slack's response, checked as slack_sdk checks it (raises `SlackApiError`)."""
+        client = self._client
+        outcome: SlackResponse | _Outcome | None = None
+        if self._exchange is not None:
+            try:
+                outcome = client._checked(
+                    self._exchange.finish(), self._url, self._headers, self._body
+                )
+            except _STALE as error:  # on a new connection: slack_sdk's handlers retry those
+                outcome = error
+            if isinstance(outcome, SlackResponse):
+                return outcome
+        # Not a 200 (or not a plain call): slack_sdk's path takes this as its first attempt's
+        # outcome (nothing is sent twice), so its retry handlers and errors are as always.
+        client._first.outcome = outcome
+        try:
+            return WebClient.api_call(client, self._api_method, json=self._body)
+        finally:
+            client._first.outcome = None
+
+
 class KeepAliveWebClient(WebClient):
     """slack_sdk's `WebClient`, its HTTP requests sent over kept-alive connections."""
 
@@ -196,53 +277,52 @@ class KeepAliveWebClient(WebClient):
         headers: dict[str, str] | None = None,
         auth: dict[str, str] | None = None,
     ) -> SlackResponse:
-        plain = json is not None and not (files or data or params or headers or auth)
-        if plain and self.proxy is None and not self.default_params:
-            outcome = self._send_json(api_method, json or {})
-            if isinstance(outcome, SlackResponse):
-                return outcome
-            # Not a 200: slack_sdk's path takes this as its first attempt's outcome (nothing is
-            # sent twice), so its retry handlers and errors are what they always were.
-            self._first.outcome = outcome
-        try:
-            return super().api_call(
-                api_method,
-                http_verb=http_verb,
-                files=files,
-                data=data,
-                params=params,
-                json=json,
-                headers=headers,
-                auth=auth,
-            )
-        finally:
-            self._first.outcome = None
+        if json is not None and not (files or data or params or headers or auth):
+            return self.start_json_call(api_method, json).result()
+        return super().api_call(
+            api_method,
+            http_verb=http_verb,
+            files=files,
+            data=data,
+            params=params,
+            json=json,
+            headers=headers,
+            auth=auth,
+        )
 
-    def _send_json(self, api_method: str, body: dict[str, Any]) -> SlackResponse | _Outcome:
-        """POST `body` to `api_method`: the checked response if Slack answered 200 with JSON,
-        else what came back (or the connection error) for slack_sdk's path to go on from."""
+    def start_json_call(self, api_method: str, body: dict[str, Any]) -> PendingCall:
+        """Send `body` to `api_method` now if a kept connection is idle (else when the answer is
+        asked for); `.result()` reads and checks the answer. What the caller does in between
+        happens once the request is on its way: `/sendid` acknowledges there, so that its form
+        is not held up by the acknowledgement's sending (BENCHMARKS.md)."""
         url = self._urls.get(api_method)
         if url is None:
             url = self._urls[api_method] = _get_url(self.base_url, api_method)
-        request_headers = self._build_urllib_request_headers(
+        headers = self._build_urllib_request_headers(
             token=self.token or "", has_json=True, has_files=False, additional_headers={}
         )
-        try:
-            answer = self._pool.request(url, json.dumps(body).encode(), request_headers)
-        except _STALE as error:  # on a new connection: slack_sdk's handlers retry those
-            return error
+        exchange = None
+        if self.proxy is None and not self.default_params:
+            exchange = self._pool.start(url, jsonlib.dumps(body).encode(), headers)
+        return PendingCall(self, api_method, body, url, headers, exchange)
+
+    def _checked(
+        self, answer: _Answer, url: str, headers: dict[str, str], body: dict[str, Any]
+    ) -> SlackResponse | _Answer:
+        """The checked response if Slack answered 200 with JSON, else the answer as it came."""
         status, _, response_headers, raw = answer
         if status != 200:
             return answer
         try:
-            data = json.loads(raw.decode(_charset(response_headers.get("Content-Type") or "")))
+            charset = _charset(response_headers.get("Content-Type") or "")
+            data = jsonlib.loads(raw.decode(charset))
         except (UnicodeDecodeError, LookupError, ValueError):
             return answer
         return SlackResponse(
             client=self,
             http_verb="POST",
             api_url=url,
-            req_args={"headers": request_headers, "json": body, "params": {}, "data": {}},
+            req_args={"headers": headers, "json": body, "params": {}, "data": {}},
             data=data,
             headers=dict(response_headers),
             status_code=status,

@@ -149,9 +149,9 @@ def open_request_form(
 ) -> None:
     """Open the request form for `channel_id`, pre-filled, in answer to `actor`'s trigger (for
     `/sendid`, and for "Request again" on a card); `ack` acknowledges the command in between."""
-    # The form is built before the acknowledgement (a fraction of a millisecond) so that
-    # views.open follows it at once: the answer's sending would otherwise interrupt the
-    # building, and the form would reach Slack a GIL switch (up to 5 ms) later.
+    # The form is built and its views.open sent before the acknowledgement leaves (a fraction
+    # of a millisecond): the answer's sending would otherwise come first, and in a burst every
+    # form would wait for the answers of all the commands before it (BENCHMARKS.md).
     try:
         example = bot.rules_for(channel_id).send_id_example
         sealed = bot.forms.seal(
@@ -170,9 +170,10 @@ def open_request_form(
         # round trip later.
         shown = bot.languages.known(actor.user_id)
         view = form(shown)
-    finally:
-        ack()  # the trigger_id stays valid for 3 s; views.open is fast
-    opened = bot.messenger.open_modal(actor.trigger_id, view)
+    except BaseException:
+        ack()  # whatever went wrong, the command is answered (reporting says what)
+        raise
+    opened = bot.messenger.open_modal(actor.trigger_id, view, then=ack)
     now, later = bot.languages.now_and_later(actor.user_id, unhurried=True)
     relabel = partial(_relabel, bot, opened, shown, form)
     if later is None:

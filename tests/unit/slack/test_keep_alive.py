@@ -6,6 +6,7 @@ import json
 import logging
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -20,9 +21,12 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.logs import pinned_logger
 from bot.slack.keep_alive import KeepAliveWebClient
+from bot.slack.language import Languages
+from bot.slack.messenger import Messenger
 from tests.standins.server import HttpStandIn, LoopbackHTTPServer
 from tests.standins.slack import SlackStandIn
 from tests.support.constants import BOT_TOKEN
+from tests.support.waits import wait_until
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -268,3 +272,41 @@ def test_a_pinned_logger_keeps_slack_sdk_from_formatting_debug_lines_nobody_read
             formatted.clear()
     assert formatted == []
     assert pinned_logger("bot.test.web.pinned").level == logging.INFO
+
+
+def test_a_request_started_on_a_kept_connection_is_on_its_way_before_its_answer_is_read(
+    counted: Counted,
+) -> None:
+    server, client = counted
+    client.auth_test()  # leaves a kept connection
+    pending = client.start_json_call("views.open", {"trigger_id": "1.2.3", "view": {}})
+    wait_until(lambda: server.requests == 2, timeout=5)  # arrived: nobody read the answer yet
+    assert pending.result()["ok"] is True
+    assert len(server.connections) == 1
+
+
+def test_without_a_kept_connection_a_started_request_connects_only_when_its_answer_is_read(
+    counted: Counted,
+) -> None:
+    server, client = counted
+    pending = client.start_json_call("views.open", {"trigger_id": "1.2.3", "view": {}})
+    time.sleep(0.05)
+    assert (len(server.connections), server.requests) == (0, 0)  # no connect held anyone up
+    assert pending.result()["ok"] is True
+    assert server.requests == 1
+
+
+def test_opening_a_form_runs_what_comes_next_once_it_is_sent_and_even_if_sending_fails(
+    counted: Counted,
+) -> None:
+    server, client = counted
+    client.auth_test()
+    messenger = Messenger(client, Languages(None, lambda user_id: None))
+    arrived_by_then: list[int] = []
+    opened = messenger.open_modal("1.2.3", {}, then=lambda: arrived_by_then.append(server.requests))
+    assert opened is not None and len(arrived_by_then) == 1
+    server.hang_ups = 3  # the kept connection, a new one, slack_sdk's retry: the call fails
+    ran: list[str] = []
+    with pytest.raises(Exception):  # noqa: B017 - how it fails is slack_sdk's; that `then` ran is ours
+        messenger.open_modal("4.5.6", {}, then=lambda: ran.append("acknowledged"))
+    assert ran == ["acknowledged"]
