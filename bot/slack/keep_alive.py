@@ -11,8 +11,7 @@ A kept connection idle for a while that the server has meanwhile closed is found
 is used (it reads as ready: EOF) and dropped. If one still fails before a single byte of the
 answer arrived — the server closed it just as the request went out — the request is sent
 once more on a new connection: a server closes only idle connections, so it never saw this
-request. Proxies
-(`WebClient.proxy`) keep slack_sdk's own path.
+request. Proxies (`WebClient.proxy`) keep slack_sdk's own path.
 
 A call with a JSON body (`views.open`, `chat.postMessage`, … — everything on the path of a
 `/sendid` or an approval) skips slack_sdk's layers in between when Slack answers 200: the
