@@ -8,10 +8,12 @@ methods, retry handlers, errors, responses) with only the innermost step replace
 goes over an idle connection from a small pool when there is one.
 
 A kept connection idle for a while that the server has meanwhile closed is found before it
-is used (it reads as ready: EOF) and dropped. If one still fails before a single byte of the
-answer arrived — the server closed it just as the request went out — the request is sent
-once more on a new connection: a server closes only idle connections, so it never saw this
-request. Proxies (`WebClient.proxy`) keep slack_sdk's own path.
+is used (it reads as ready: EOF) and dropped. If sending on a kept connection fails, the
+request never left and goes out on a new connection. If the answer does not come, nothing is
+sent again here: the server may have read the request before dropping the connection, so
+slack_sdk's retry handlers decide, as they do for its own client (sending it once more here as
+well made three attempts where slack_sdk makes two). Proxies (`WebClient.proxy`) keep
+slack_sdk's own path.
 
 A call with a JSON body (`views.open`, `chat.postMessage`, … — everything on the path of a
 `/sendid` or an approval) skips slack_sdk's layers in between when Slack answers 200: the
@@ -203,11 +205,7 @@ class Exchange:
     def finish(self) -> _Answer:
         """The answer: status, reason, headers and the whole body."""
         if self._kept is not None:
-            try:
-                return self._pool._receive(self._key, self._kept)
-            except _STALE:
-                pass  # the server closed the kept connection as the request went out: it
-                # never saw it, so it is sent once more on a new connection
+            return self._pool._receive(self._key, self._kept)
         connection = self._pool._connect(self._key)
         try:
             connection.request("POST", self._target, body=self._body, headers=self._headers)

@@ -131,8 +131,8 @@ def _hang_up_on_the_next_request(server: ConnectionCountingServer) -> None:
 def test_a_kept_connection_the_server_closed_is_replaced_without_failing_the_call(
     counted: Counted, drop: Callable[[ConnectionCountingServer], None]
 ) -> None:
-    """Closed while idle (found before use), or just as the request went out (sent once more,
-    on a new connection: the server never saw it)."""
+    """Closed while idle (found before use), or just as the request went out (slack_sdk's
+    one retry sends it again, on a new connection)."""
     server, client = counted
     assert client.auth_test()["ok"] is True
     drop(server)
@@ -149,6 +149,26 @@ def test_a_server_that_keeps_hanging_up_fails_the_call_after_slack_sdks_one_retr
         client.auth_test()
     # New connections are not retried by the pool; slack_sdk's own retry handler tries once more.
     assert len(server.connections) == 2
+
+
+def test_a_request_the_server_read_and_then_dropped_is_sent_as_often_as_slack_sdk_sends_it(
+    counted: Counted,
+) -> None:
+    # The server reads each request, then hangs up without answering: it may have acted on
+    # it, so only slack_sdk's one retry sends it again, as for slack_sdk's own client.
+    server, client = counted
+    sent: dict[str, int] = {}
+    for name, sender in (
+        ("slack_sdk", WebClient(token=BOT_TOKEN, base_url=server.url)),
+        ("ours", client),
+    ):
+        sender.auth_test()  # ours keeps this connection
+        before = server.requests
+        server.hang_ups = 2
+        with pytest.raises(ConnectionError):
+            sender.chat_postMessage(channel="C1", text="hello")
+        sent[name] = server.requests - before
+    assert sent == {"slack_sdk": 2, "ours": 2}
 
 
 def test_concurrent_calls_each_get_a_connection_and_all_succeed(counted: Counted) -> None:
@@ -305,7 +325,7 @@ def test_opening_a_form_runs_what_comes_next_once_it_is_sent_and_even_if_sending
     arrived_by_then: list[int] = []
     opened = messenger.open_modal("1.2.3", {}, then=lambda: arrived_by_then.append(server.requests))
     assert opened is not None and len(arrived_by_then) == 1
-    server.hang_ups = 3  # the kept connection, a new one, slack_sdk's retry: the call fails
+    server.hang_ups = 2  # the kept connection, then slack_sdk's retry: the call fails
     ran: list[str] = []
     with pytest.raises(Exception):  # noqa: B017 - how it fails is slack_sdk's; that `then` ran is ours
         messenger.open_modal("4.5.6", {}, then=lambda: ran.append("acknowledged"))
