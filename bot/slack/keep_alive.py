@@ -16,7 +16,8 @@ well made three attempts where slack_sdk makes two). Proxies (`WebClient.proxy`)
 slack_sdk's own path.
 
 A call with a JSON body (`views.open`, `chat.postMessage`, … — everything on the path of a
-`/sendid` or an approval) skips slack_sdk's layers in between when Slack answers 200: the
+`/sendid` or an approval) or with form fields (`users.info`, …) skips slack_sdk's layers in
+between when Slack answers 200: the
 body is sent and the answer read and checked (`SlackResponse.validate`: the same response, the
 same `SlackApiError`) without the copies, the request objects and the retry bookkeeping
 around them, ~0.15 ms of CPU of a `views.open`'s ~0.4 ms. Anything else — another status, a
@@ -40,13 +41,13 @@ import time
 import urllib.error
 from collections import deque
 from typing import Any, Final
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 from urllib.request import Request
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackRequestError
 from slack_sdk.web import SlackResponse
-from slack_sdk.web.internal_utils import _get_url
+from slack_sdk.web.internal_utils import _get_url, convert_bool_to_0_or_1
 
 # Idle connections kept per server; more than the listener threads rarely pays.
 MAX_IDLE: Final = 32
@@ -216,19 +217,19 @@ class Exchange:
 
 
 class PendingCall:
-    """A Web API call sent by :meth:`KeepAliveWebClient.start_json_call`, its answer not read."""
+    """A Web API call sent by :meth:`KeepAliveWebClient.start_json_call` (or its form-encoded
+    twin), its answer not read."""
 
     def __init__(
         self,
         client: KeepAliveWebClient,
         api_method: str,
-        body: dict[str, Any],
-        url: str,
-        headers: dict[str, str],
+        arguments: dict[str, Any],
+        req_args: dict[str, Any],
         exchange: Exchange | None,
     ) -> None:
-        self._client, self._api_method, self._body = client, api_method, body
-        self._url, self._headers, self._exchange = url, headers, exchange
+        self._client, self._api_method, self._arguments = client, api_method, arguments
+        self._req_args, self._exchange = req_args, exchange
 
     def result(self) -> SlackResponse:
         """Slack's response, checked as slack_sdk checks it (raises `SlackApiError`)."""
@@ -236,9 +237,7 @@ class PendingCall:
         outcome: SlackResponse | _Outcome | None = None
         if self._exchange is not None:
             try:
-                outcome = client._checked(
-                    self._exchange.finish(), self._url, self._headers, self._body
-                )
+                outcome = client._checked(self._exchange.finish(), self._req_args)
             except _STALE as error:  # on a new connection: slack_sdk's handlers retry those
                 outcome = error
             if isinstance(outcome, SlackResponse):
@@ -247,7 +246,7 @@ class PendingCall:
         # outcome (nothing is sent twice), so its retry handlers and errors are as always.
         client._first.outcome = outcome
         try:
-            return WebClient.api_call(client, self._api_method, json=self._body)
+            return WebClient.api_call(client, self._api_method, **self._arguments)
         finally:
             client._first.outcome = None
 
@@ -274,8 +273,13 @@ class KeepAliveWebClient(WebClient):
         headers: dict[str, str] | None = None,
         auth: dict[str, str] | None = None,
     ) -> SlackResponse:
-        if json is not None and not (files or data or params or headers or auth):
-            return self.start_json_call(api_method, json).result()
+        if not (files or headers or auth):
+            if json is not None and not (data or params) and "token" not in json:
+                return self.start_json_call(api_method, json).result()
+            form = {k: v for k, v in {**(params or {}), **(data or {})}.items() if v is not None}
+            if json is None and form and "token" not in form:
+                arguments = {"http_verb": http_verb, "params": params, "data": data}
+                return self._start(api_method, arguments, form=form).result()
         return super().api_call(
             api_method,
             http_verb=http_verb,
@@ -292,20 +296,42 @@ class KeepAliveWebClient(WebClient):
         asked for); `.result()` reads and checks the answer. What the caller does in between
         happens once the request is on its way: `/sendid` acknowledges there, so that its form
         is not held up by the acknowledgement's sending (BENCHMARKS.md)."""
+        return self._start(api_method, {"json": body}, json=body)
+
+    def _start(
+        self,
+        api_method: str,
+        arguments: dict[str, Any],
+        *,
+        json: dict[str, Any] | None = None,
+        form: dict[str, Any] | None = None,
+    ) -> PendingCall:
+        """Send a JSON body or form fields as slack_sdk would; `arguments`: slack_sdk's
+        `api_call` arguments for the same call, should its path have to take over."""
         url = self._urls.get(api_method)
         if url is None:
             url = self._urls[api_method] = _get_url(self.base_url, api_method)
         headers = self._build_urllib_request_headers(
-            token=self.token or "", has_json=True, has_files=False, additional_headers={}
+            token=self.token or "",
+            has_json=json is not None,
+            has_files=False,
+            additional_headers={},
         )
+        req_args: dict[str, Any]
+        if json is not None:
+            payload = jsonlib.dumps(json).encode()
+            req_args = {"headers": headers, "json": json, "params": {}, "data": {}}
+        else:
+            fields = convert_bool_to_0_or_1(form) or {}
+            payload = urlencode(fields).encode()
+            req_args = {"headers": headers, "json": None, "params": fields, "data": {}}
         exchange = None
         if self.proxy is None and not self.default_params:
-            exchange = self._pool.start(url, jsonlib.dumps(body).encode(), headers)
-        return PendingCall(self, api_method, body, url, headers, exchange)
+            exchange = self._pool.start(url, payload, headers)
+        req_args["url"] = url
+        return PendingCall(self, api_method, arguments, req_args, exchange)
 
-    def _checked(
-        self, answer: _Answer, url: str, headers: dict[str, str], body: dict[str, Any]
-    ) -> SlackResponse | _Answer:
+    def _checked(self, answer: _Answer, req_args: dict[str, Any]) -> SlackResponse | _Answer:
         """The checked response if Slack answered 200 with JSON, else the answer as it came."""
         status, _, response_headers, raw = answer
         if status != 200:
@@ -315,11 +341,12 @@ class KeepAliveWebClient(WebClient):
             data = jsonlib.loads(raw.decode(charset))
         except (UnicodeDecodeError, LookupError, ValueError):
             return answer
+        arguments = {k: v for k, v in req_args.items() if k != "url"}
         return SlackResponse(
             client=self,
             http_verb="POST",
-            api_url=url,
-            req_args={"headers": headers, "json": body, "params": {}, "data": {}},
+            api_url=req_args["url"],
+            req_args=arguments,
             data=data,
             headers=dict(response_headers),
             status_code=status,

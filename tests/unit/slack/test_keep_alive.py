@@ -255,12 +255,31 @@ def _without_ids(answer: Any) -> Any:
     }
 
 
-def test_a_form_encoded_call_still_travels_through_slack_sdks_own_path(
+def test_a_form_encoded_call_answers_exactly_what_slack_sdks_own_client_answers(
     slack: SlackStandIn,
 ) -> None:
-    response = _client(slack).users_info(user="U0REQUESTER", include_locale=True)
-    assert response["ok"] is True
-    assert len(slack.calls_to("users.info")) == 1
+    ours = _client(slack).users_info(user="U0REQUESTER", include_locale=True)
+    theirs = WebClient(token=BOT_TOKEN, base_url=slack.url).users_info(
+        user="U0REQUESTER", include_locale=True
+    )
+    assert (ours.data, ours.status_code, ours.api_url) == (
+        theirs.data,
+        theirs.status_code,
+        theirs.api_url,
+    )
+    assert ours.req_args["params"] == {"user": "U0REQUESTER", "include_locale": "1"}
+    sent = slack.calls_to("users.info")
+    assert [(c.params, c.token) for c in sent] == [
+        ({"user": "U0REQUESTER", "include_locale": "1"}, BOT_TOKEN)
+    ] * 2
+
+
+def test_a_rate_limited_form_encoded_call_is_retried_as_slack_sdk_retries_it(
+    slack: SlackStandIn,
+) -> None:
+    slack.fail_next("users.info", "ratelimited", status=429, retry_after=0)
+    assert _client(slack).users_info(user="U0REQUESTER")["ok"] is True
+    assert len(slack.calls_to("users.info")) == 2
 
 
 def test_a_call_slack_answers_with_something_other_than_json_fails_as_slack_sdk_fails_it(
@@ -285,8 +304,7 @@ def test_a_pinned_logger_keeps_slack_sdk_from_formatting_debug_lines_nobody_read
     ):
         logger.debug = lambda message, *args, **kwargs: formatted.append(message)  # type: ignore[method-assign]
         client = KeepAliveWebClient(token=BOT_TOKEN, base_url=slack.url, logger=logger)
-        client.users_info(user="U0REQUESTER")
-        client.chat_postMessage(channel="C1", text="hello")
+        client.auth_test()  # no arguments: slack_sdk's own path, whose debug lines these are
         if logger.name.endswith(".unpinned"):
             assert formatted, "slack_sdk formats debug lines on a logger left at NOTSET"
             formatted.clear()
