@@ -25,6 +25,7 @@ import functools
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -132,36 +133,43 @@ class SignatureRecords(Queries):
         return {w.signature for w in batch if w.signature not in firsts}
 
     def _read_batch(self, batch: list[_Waiting]) -> None:
-        unique = list(dict.fromkeys(w.signature for w in batch))
-        placeholder = "?" if self._db.is_sqlite else "%s"
-        try:
-            kept: set[str] = set()
-            for at in range(0, len(unique), _ROWS_PER_STATEMENT):
-                rows = unique[at : at + _ROWS_PER_STATEMENT]
-                returned = self._db.run_kept(_select_sql(len(rows), placeholder), tuple(rows))
-                kept.update(str(signature) for (signature,) in returned)
-            for waiting in batch:
-                waiting.first = waiting.signature in kept
-        except BaseException as error:  # every caller in the batch learns it failed
-            for waiting in batch:
-                waiting.error = error
-        finally:
-            for waiting in batch:
-                waiting.done = True
+        unique = list({w.signature: w for w in batch}.values())
+
+        def select(rows: list[_Waiting], placeholder: str) -> list[tuple[Any, ...]]:
+            sql = _select_sql(len(rows), placeholder)
+            return self._db.run_kept(sql, tuple(w.signature for w in rows))
+
+        self._in_statements(batch, unique, select, answered=batch)
 
     def _write_batch(self, batch: list[_Waiting]) -> None:
         # A signature given twice in one batch is written (and "first time") once.
         unique = list({w.signature: w for w in reversed(batch)}.values())
+
+        def insert(rows: list[_Waiting], placeholder: str) -> list[tuple[Any, ...]]:
+            parameters = tuple(v for w in rows for v in (w.signature, w.request_timestamp))
+            return self._db.run_unsynced(_insert_sql(len(rows), placeholder), parameters)
+
+        self._in_statements(batch, unique, insert, answered=unique)
+
+    def _in_statements(
+        self,
+        batch: list[_Waiting],
+        unique: list[_Waiting],
+        statement: Callable[[list[_Waiting], str], list[tuple[Any, ...]]],
+        *,
+        answered: list[_Waiting],
+    ) -> None:
+        """Run `statement` over `unique` (at most _ROWS_PER_STATEMENT rows each); each of
+        `answered` is `first` if its signature came back. Every caller in `batch` is done
+        afterwards, and learns the error if there was one."""
         placeholder = "?" if self._db.is_sqlite else "%s"
         try:
-            kept: set[str] = set()
+            returned: set[str] = set()
             for at in range(0, len(unique), _ROWS_PER_STATEMENT):
                 rows = unique[at : at + _ROWS_PER_STATEMENT]
-                parameters = tuple(v for w in rows for v in (w.signature, w.request_timestamp))
-                returned = self._db.run_unsynced(_insert_sql(len(rows), placeholder), parameters)
-                kept.update(str(signature) for (signature,) in returned)
-            for waiting in unique:
-                waiting.first = waiting.signature in kept
+                returned.update(str(signature) for (signature,) in statement(rows, placeholder))
+            for waiting in answered:
+                waiting.first = waiting.signature in returned
         except BaseException as error:  # every caller in the batch learns it failed
             for waiting in batch:
                 waiting.error = error
