@@ -49,8 +49,9 @@ from slack_sdk.errors import SlackRequestError
 from slack_sdk.web import SlackResponse
 from slack_sdk.web.internal_utils import _get_url, convert_bool_to_0_or_1
 
-# Idle connections kept per server; more than the listener threads rarely pays.
-MAX_IDLE: Final = 32
+# Idle connections kept per server: one per listener thread (bot.slack.app), so a burst of
+# forms finds a kept connection for each instead of connecting (more would never be used).
+MAX_IDLE: Final = 64
 # A connection idle longer than this is closed rather than reused (servers drop idle ones).
 IDLE_SECONDS: Final = 30.0
 # A connection idle for less than this is used without looking whether the server closed it:
