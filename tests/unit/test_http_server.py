@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.http.server import MAX_HEADER_BYTES, HttpServer
+from bot.http.server import BUSY_TASKS, MAX_HEADER_BYTES, HttpServer
 
 
 def slow_app(release: threading.Event) -> Any:
@@ -127,3 +127,31 @@ def test_a_stop_refuses_new_connections_at_once_and_answers_the_request_in_fligh
     in_flight.join(5)
     stopping.join(5)
     assert answers == [200] and not stopping.is_alive()
+
+
+def test_while_many_requests_are_being_worked_on_the_server_keeps_answering_the_rest(
+    release: threading.Event,
+) -> None:
+    # Busy (the loop pauses a moment after each pass): new connections, requests and answers
+    # still go through, and the stop still waits for the requests in flight.
+    server = HttpServer(slow_app(release), "127.0.0.1", 0, threads=BUSY_TASKS + 4).start()
+    url = f"http://127.0.0.1:{server.port}"
+    answers: list[int] = []
+
+    def ask_slow() -> None:
+        answers.append(httpx.get(f"{url}/slow", timeout=10).status_code)
+
+    slow = [threading.Thread(target=ask_slow) for _ in range(BUSY_TASKS + 1)]
+    for thread in slow:
+        thread.start()
+    try:
+        time.sleep(0.3)  # every slow request is being worked on
+        quick = [httpx.get(f"{url}/healthz", timeout=2).status_code for _ in range(20)]
+        assert quick == [200] * 20
+        assert answers == []
+    finally:
+        release.set()
+        for thread in slow:
+            thread.join(5)
+        server.stop()
+    assert answers == [200] * (BUSY_TASKS + 1)
