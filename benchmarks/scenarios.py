@@ -62,7 +62,7 @@ class Plan:
 
 FULL = Plan(
     name="full",
-    bursts={1: 150, 10: 50, 50: 15, 100: 15},
+    bursts={1: 500, 10: 50, 50: 15, 100: 15},
     submit_bursts={1: 20, 10: 5, 50: 2},
     # Largest first: the first slow burst meets a bot that has not seen Braze slow yet.
     slow_bursts={50: 1, 10: 2, 1: 5},
