@@ -24,32 +24,34 @@ _FIELD_NAME: Final = re.compile(r"[\x21-\x39\x3b-\x7e]*")
 
 
 class ResponseHeaders(http.client.HTTPMessage):
-    """The header fields of a response, in order, as `HTTPMessage` holds them (every inherited
-    method works on them); the lookups a response needs answered from a dictionary."""
+    """The header fields of a response, in order, where `HTTPMessage` keeps them (so every
+    inherited method, a change included, works on them); the lookups a response needs compare
+    names without going through the email package's header policy."""
 
     def __init__(self, fields: list[tuple[str, str]]) -> None:
         super().__init__()
         self._headers = fields
-        self._by_name: dict[str, list[str]] = {}
-        for name, value in fields:
-            self._by_name.setdefault(name.lower(), []).append(value)
 
     def get(self, name: str, failobj: Any = None) -> Any:
-        values = self._by_name.get(name.lower())
-        return values[0] if values else failobj
+        wanted = name.lower()
+        for field, value in self._headers:
+            if field.lower() == wanted:
+                return value
+        return failobj
 
     def __getitem__(self, name: str) -> Any:
         return self.get(name)
 
     def get_all(self, name: str, failobj: Any = None) -> Any:
-        values = self._by_name.get(name.lower())
-        return list(values) if values else failobj
+        wanted = name.lower()
+        values = [value for field, value in self._headers if field.lower() == wanted]
+        return values or failobj
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name.lower() in self._by_name
+        return isinstance(name, str) and self.get(name) is not None
 
     def keys(self) -> list[str]:
-        return [name for name, _ in self._headers]
+        return [field for field, _ in self._headers]
 
     def values(self) -> list[str]:
         return [value for _, value in self._headers]

@@ -98,3 +98,24 @@ def test_a_header_section_over_http_clients_limits_is_refused_as_http_client_ref
     with pytest.raises(http.client.HTTPException) as theirs:
         _read(http.client.HTTPResponse, raw)
     assert type(ours.value) is type(theirs.value)
+
+
+def test_headers_changed_after_reading_behave_as_http_clients_own_do() -> None:
+    ours = _read_headers(LightResponse)
+    theirs = _read_headers(http.client.HTTPResponse)
+    for headers in (ours, theirs):
+        headers["X-Added"] = "1"
+        del headers["Content-Length"]
+        headers.replace_header("X-Slack-Req-Id", "changed")
+    assert ours.items() == theirs.items()
+    assert [ours.get(n) for n in ("x-added", "content-length", "x-slack-req-id")] == [
+        "1",
+        None,
+        "changed",
+    ]
+
+
+def _read_headers(response_class: type[http.client.HTTPResponse]) -> http.client.HTTPMessage:
+    response = response_class(_Socket(RESPONSES["json with a length"]), method="POST")  # type: ignore[arg-type]
+    response.begin()
+    return response.msg
