@@ -6,11 +6,14 @@ each one up through its header policy: ~0.1 ms of CPU per Slack call, about a qu
 http.client's own response — its `begin` is the standard library's code, run with only
 `parse_headers` bound to :func:`parse_headers` below — so the status line, chunking, lengths and
 keep-alive are read exactly as http.client reads them; only the headers come out as
-:class:`ResponseHeaders`, an `HTTPMessage` whose lookups are dictionary lookups.
+:class:`ResponseHeaders`, an `HTTPMessage` whose lookups skip the header policy. A header
+section with anything but plain `Name: value` lines goes through the email package as before,
+so even a malformed answer reads as http.client reads it (the tests compare them).
 """
 
 from __future__ import annotations
 
+import email.parser
 import http.client
 import re
 import types
@@ -19,8 +22,9 @@ from typing import Any, BinaryIO, Final
 # http.client's own limits on a response's header section.
 MAX_LINE: Final = 65536
 MAX_HEADERS: Final = 100
-# A field name as the email package recognises one (visible characters but the colon).
-_FIELD_NAME: Final = re.compile(r"[\x21-\x39\x3b-\x7e]*")
+# A plain header line: a name (visible characters but the colon), its value on the same line
+# (no carriage return inside), the line end. Its value as the email package gives it.
+_PLAIN_FIELD: Final = re.compile(rb"([\x21-\x39\x3b-\x7e]+):[ \t]*([^\r\n]*?)\r?\n")
 
 
 class ResponseHeaders(http.client.HTTPMessage):
@@ -60,30 +64,29 @@ class ResponseHeaders(http.client.HTTPMessage):
         return list(self._headers)
 
 
-def parse_headers(fp: BinaryIO, _class: object = None) -> ResponseHeaders:
+def parse_headers(fp: BinaryIO, _class: object = None) -> http.client.HTTPMessage:
     """Read a response's header section from `fp` (as http.client's `parse_headers` does,
-    with its limits), up to and including the blank line."""
-    lines: list[str] = []
+    with its limits), up to and including the blank line. Plain `Name: value` lines (all a
+    Slack answer has) are read here; a section with anything else in it (folded lines, bare
+    carriage returns, lines without a name) goes to the email package, as in http.client."""
+    lines: list[bytes] = []
     while True:
         raw = fp.readline(MAX_LINE + 1)
         if len(raw) > MAX_LINE:
             raise http.client.LineTooLong("header line")
         if raw in (b"\r\n", b"\n", b""):
             break
-        lines.append(raw.decode("iso-8859-1"))
+        lines.append(raw)
         if len(lines) > MAX_HEADERS:
             raise http.client.HTTPException(f"got more than {MAX_HEADERS} headers")
     fields: list[tuple[str, str]] = []
-    for line in lines:
-        if line[:1] in (" ", "\t") and fields:
-            # A folded line continues the field before it (kept as the email package keeps it).
-            name, value = fields[-1]
-            fields[-1] = (name, value + "\r\n" + line.rstrip("\r\n"))
-            continue
-        name, colon, value = line.partition(":")
-        if not colon or not _FIELD_NAME.fullmatch(name):
-            break  # to the email package the header section ends there
-        fields.append((name, value.lstrip(" \t").rstrip("\r\n")))
+    for raw in lines:
+        field = _PLAIN_FIELD.fullmatch(raw)
+        if field is None:
+            text = b"".join(lines).decode("iso-8859-1")
+            return email.parser.Parser(_class=http.client.HTTPMessage).parsestr(text)
+        name, value = field.groups()
+        fields.append((name.decode("iso-8859-1"), value.decode("iso-8859-1")))
     return ResponseHeaders(fields)
 
 

@@ -35,6 +35,17 @@ RESPONSES = {
     "a name with a space": (
         b"HTTP/1.1 200 OK\r\nX-Ok: 1\r\nBad Name: 2\r\nContent-Length: 12\r\n\r\n" + JSON_BODY
     ),
+    "a bare carriage return": (
+        b"HTTP/1.1 200 OK\r\nX-A: v\rX-B: w\r\nContent-Length: 12\r\n\r\n" + JSON_BODY
+    ),
+    "a from line": b"HTTP/1.1 200 OK\r\nFrom x\r\nContent-Length: 12\r\n\r\n" + JSON_BODY,
+    "a first line folded": (
+        b"HTTP/1.1 200 OK\r\n  stray\r\nContent-Length: 12\r\n\r\n" + JSON_BODY
+    ),
+    "an empty name": b"HTTP/1.1 200 OK\r\n: 1\r\nContent-Length: 12\r\n\r\n" + JSON_BODY,
+    "a fold after a bare newline": (
+        b"HTTP/1.1 200 OK\nX-Folded: one\n two\nContent-Length: 12\n\n" + JSON_BODY
+    ),
     "http/1.0 without a length": b"HTTP/1.0 503 Service Unavailable\r\nServer: x\r\n\r\nbusy",
     "no content": b"HTTP/1.1 204 No Content\r\nX-Empty:\r\n\r\n",
     "bare newlines": b"HTTP/1.1 200 OK\nContent-Length: 12\n\n" + JSON_BODY,
