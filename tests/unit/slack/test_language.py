@@ -131,3 +131,41 @@ def test_a_lookup_someone_waits_for_does_not_wait_for_calm() -> None:
         started = time.monotonic()
         assert languages.for_user("U1", timeout=3).language == "de"
         assert time.monotonic() - started < 0.5
+
+
+def test_a_text_answer_waiting_for_a_lookup_that_waits_for_calm_gets_the_locale_at_once() -> None:
+    # `/sendid` then `/sendid help` from a new person: the help answer keeps the bot busy, so
+    # the form's unhurried lookup would wait for calm until its wait ran out.
+    load = AnswerLoad()
+    directory = LocaleDirectory({"U1": "de-DE"})
+    languages = Languages(None, directory, wait_until_calm=load.wait_until_calm)
+    with load.answering():
+        _, unhurried = languages.now_and_later("U1", unhurried=True)
+        started = time.monotonic()
+        assert languages.for_user("U1", timeout=3).language == "de"
+        assert time.monotonic() - started < 0.5
+    assert unhurried is not None and unhurried.result(timeout=3).language == "de"
+    assert directory.lookups == ["U1"]  # the unhurried one found it known
+
+
+def test_a_lookup_someone_waits_for_is_not_queued_behind_unhurried_ones() -> None:
+    load = AnswerLoad()
+    people = {f"U{i}": "de-DE" for i in range(10)}
+    languages = Languages(None, LocaleDirectory(people), wait_until_calm=load.wait_until_calm)
+    with load.answering():  # every unhurried lookup waits for calm, filling their threads
+        for i in range(1, 10):
+            languages.now_and_later(f"U{i}", unhurried=True)
+        started = time.monotonic()
+        assert languages.for_user("U0", timeout=3).language == "de"
+        assert time.monotonic() - started < 0.5
+
+
+def test_an_answer_that_does_not_wait_leaves_an_unhurried_lookup_unhurried() -> None:
+    load = AnswerLoad()
+    directory = LocaleDirectory({"U1": "de-DE"})
+    languages = Languages(None, directory, wait_until_calm=load.wait_until_calm)
+    with load.answering():
+        languages.now_and_later("U1", unhurried=True)
+        assert languages.for_user("U1", wait=False).language == "en"
+        time.sleep(0.2)
+        assert directory.lookups == []  # still waiting for the bot to be calm
