@@ -54,9 +54,10 @@ from slack_sdk.web.internal_utils import _get_url, convert_bool_to_0_or_1
 
 from bot.slack.response_headers import LightResponse
 
-# Idle connections kept per server: one per listener thread (bot.slack.app), so a burst of
-# forms finds a kept connection for each instead of connecting (more would never be used).
-MAX_IDLE: Final = 64
+# Idle connections kept per server: more than the threads that call Slack at once (64
+# listeners, 8 locale lookups: bot.slack.app, bot.slack.language), so that in a burst no form's
+# views.open has to connect anew after its acknowledgement (with 64 kept, a few did).
+MAX_IDLE: Final = 100
 # A connection idle longer than this is closed rather than reused (servers drop idle ones).
 IDLE_SECONDS: Final = 30.0
 # A connection idle for less than this is used without looking whether the server closed it:
