@@ -22,7 +22,7 @@ from bot.housekeeping import (
     housekeeping_jobs,
     interval_for,
 )
-from bot.http.replays import REPLAY_WINDOW_SECONDS, ReplayGuard
+from bot.http.replays import REPLAY_WINDOW_SECONDS
 from bot.http.routes import WebApp, metrics_app
 from bot.http.server import HttpServer
 from bot.http.slack_endpoint import SlackEndpoint
@@ -102,7 +102,6 @@ class BotRuntime:
         self.http: HttpServer | None = None
         self.metrics_http: HttpServer | None = None  # SENDID_METRICS_PORT set
         self.socket_mode: SocketModeConnection | None = None
-        self.replays: ReplayGuard | None = None  # HTTP mode
 
     def start(self, host: str = "0.0.0.0", port: int | None = None) -> BotRuntime:  # noqa: S104
         """Connect (Socket Mode) and serve HTTP on PORT (Slack events only in HTTP mode; health
@@ -139,13 +138,11 @@ class BotRuntime:
         if secret is None:
             raise ConfigurationError(["SLACK_SIGNING_SECRET: required in HTTP mode"])
         # Answered signatures in the database: a replay is refused by every replica.
-        self.replays = ReplayGuard(self.store)
         return SlackEndpoint(
             self.app,
             secret.get_secret_value(),
-            self.replays,
+            self.store,
             on_refused=self.metrics.refused_requests.count,
-            load=self.ctx.load,
         )
 
     def _connect_socket_mode(self, app_token: str) -> SocketModeConnection:
@@ -195,8 +192,6 @@ class BotRuntime:
         if self.metrics_http is not None:
             self.metrics_http.stop()
         self.housekeeping.stop()
-        if self.replays is not None:
-            self.replays.close()  # the commands answered last reach the database too
         # Let clicks already being handled (a Braze call in flight) finish and record their outcome.
         self.app.listener_runner.listener_executor.shutdown(wait=True)
         self.braze.close()

@@ -10,9 +10,9 @@ why). In this order, so that nothing unverified is ever remembered or parsed:
 3. the body: 415 for a content type Slack never sends, 400 if malformed (a body that is not
    UTF-8 even before 2: Slack signs UTF-8 text, its verifier checks nothing else);
 4. replays: a signature already answered is refused (409). Only verified signatures are
-   remembered, in the database every replica shares (:mod:`bot.http.replays`, which says when),
-   so a replay is refused by any replica and after restarts; one answered 5xx is forgotten
-   (Slack retries); the rest to Bolt.
+   remembered, before Bolt sees the request, in the database every replica shares
+   (:mod:`bot.http.replays`), so a replay is refused by any replica and after restarts; one
+   answered 5xx is forgotten (Slack retries); the rest to Bolt.
 
 Why replays matter inside Slack's five-minute window: the state transitions are conditional, so
 a replayed click cannot decide twice, but a replayed form submission with a blank send ID would
@@ -30,9 +30,8 @@ from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from slack_sdk.signature import SignatureVerifier
 
-from bot.http.replays import ReplayGuard
+from bot.http.replays import SignatureLedger
 from bot.http.slack_payloads import check_shape, parse
-from bot.load import AnswerLoad
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -71,23 +70,16 @@ class SlackEndpoint:
         self,
         app: App,
         signing_secret: str,
-        replays: ReplayGuard | None = None,
+        replays: SignatureLedger,
         on_refused: Callable[[str], None] = lambda reason: None,
-        load: AnswerLoad | None = None,
     ) -> None:
         self._app = app
-        # Counts the requests being answered: work nobody waits for stands aside meanwhile.
-        self._load = load or AnswerLoad()
         self._verifier = SignatureVerifier(signing_secret)
-        self._replays = replays or ReplayGuard()
+        self._replays = replays
         # Told why each refused request was refused (unsigned, forged, replayed, malformed).
         self._on_refused = on_refused
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        with self._load.answering():
-            return self._answer(environ, start_response)
-
-    def _answer(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         headers = _headers(environ)
         timestamp = headers.get("x-slack-request-timestamp") or ""
         signature = _SIGNATURE.fullmatch(headers.get("x-slack-signature") or "")
@@ -118,11 +110,7 @@ class SlackEndpoint:
 
         digest = signature.group(1).lower()
         try:
-            # A slash command (no payload type) is remembered by the database just after its
-            # answer, anything else before it (bot.http.replays says why).
-            first = self._replays.first_time(
-                digest, int(timestamp), before_answer=body.get("command") is None
-            )
+            first = self._replays.remember_signature(digest, int(timestamp))
         except Exception:  # the database: without it the bot cannot answer anyway
             log.exception("replay memory unavailable")
             return _answer(start_response, 503, "try again")
@@ -130,7 +118,7 @@ class SlackEndpoint:
             self._on_refused("replayed")
             return _answer(start_response, 409, "replayed request")
         try:
-            response = self._dispatch(environ, headers, text, body)
+            response = self._dispatch(environ, headers, body)
         except BaseException:
             self._forget(digest)
             raise
@@ -139,10 +127,12 @@ class SlackEndpoint:
         return response.send(start_response)
 
     def _dispatch(
-        self, environ: WSGIEnvironment, headers: dict[str, str], text: str, body: dict[str, Any]
+        self, environ: WSGIEnvironment, headers: dict[str, str], body: dict[str, Any]
     ) -> _Response:
-        # Bolt takes a parsed body only in its Socket Mode flavour; switched back to HTTP mode with
-        # the raw text, it dispatches on our parse (the signature was verified above).
+        # Bolt takes an already parsed body only as a Socket Mode request (BoltRequest's
+        # documented `mode`): our parse, by field name, instead of Bolt's `parse_body`, which
+        # reads any form body containing the word "payload" as an interaction (bot.http.
+        # slack_payloads). The signature was verified above; nothing else differs for Bolt.
         bolt_headers: dict[str, str | Sequence[str]] = dict(headers)
         request = BoltRequest(
             body=body,
@@ -150,14 +140,12 @@ class SlackEndpoint:
             headers=bolt_headers,
             mode="socket_mode",
         )
-        request.mode = "http"
-        request.raw_body = text
         response = self._app.dispatch(request)
         return _Response(response.status, response.headers, response.body)
 
     def _forget(self, digest: str) -> None:
         try:
-            self._replays.forget(digest)
+            self._replays.forget_signature(digest)
         except Exception:
             log.exception("replay memory unavailable")
 

@@ -6,7 +6,9 @@ is not a JSON object, an empty `actions` list, a `view` that is a string, a body
 UTF-8 … each raised inside Bolt and became a 500 with a traceback, for anyone, signed or not.
 Bolt also decides "form or interactive payload" by looking for the *substring* ``payload``
 anywhere in a form body, so a slash command typed in a channel named ``#payload-team`` (or with
-``payload`` in its text) reached no listener at all.
+``payload`` in its text) reached no listener at all (`slack_bolt.request.internals.parse_body`;
+worth reporting at github.com/slackapi/bolt-python/issues; tests/reliability/test_abuse.py
+fails if Bolt parses our bodies again).
 
 :func:`parse` reads the body by field name; :func:`check_shape` checks the shape of the fields
 that Bolt and the listeners read. Only the request types this bot handles pass: slash

@@ -26,12 +26,10 @@ from bot.domain.policy import (
 )
 from bot.domain.policy_file import EMPTY_POLICY_FILE, PolicyFile, approver_set
 from bot.domain.service import SendIdService
-from bot.load import AnswerLoad
 from bot.logs import Scrubber, pinned_logger
 from bot.settings import Settings
 from bot.slack.context import BotContext, provide_bot_context
 from bot.slack.form_metadata import FormSeal
-from bot.slack.keep_alive import KeepAliveWebClient
 from bot.slack.language import Languages
 from bot.slack.listeners import register_listeners
 from bot.slack.messenger import Messenger, slack_error
@@ -46,7 +44,7 @@ LISTENER_THREADS = 64
 
 def build_web_client(settings: Settings) -> WebClient:
     """Every Slack client the bot creates honours SLACK_API_URL."""
-    client = KeepAliveWebClient(
+    client = WebClient(
         token=settings.slack_bot_token.get_secret_value(),
         base_url=settings.slack_api_url,
         timeout=10,
@@ -149,10 +147,7 @@ def build_context(
         if admins
         else None,
     )
-    load = AnswerLoad()
-    languages = Languages(
-        settings.sendid_language, locale_fetcher(client), wait_until_calm=load.wait_until_calm
-    )
+    languages = Languages(settings.sendid_language, locale_fetcher(client))
     scrub = Scrubber(settings.secret_values() if secrets is None else secrets)
     messenger = Messenger(client, languages, scrub)
     return BotContext(
@@ -165,7 +160,6 @@ def build_context(
             policy, messenger, languages, service, key_variables or {}, policy_file.rules_for
         ),
         rules_for=policy_file.rules_for,
-        load=load,
     )
 
 

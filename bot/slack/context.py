@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from slack_bolt import BoltContext, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
@@ -20,13 +20,11 @@ from bot.domain.policy_file import EMPTY_POLICY_FILE, ChannelRules
 from bot.domain.ports import GatewayError
 from bot.domain.service import SendIdService
 from bot.i18n import Translator
-from bot.load import AnswerLoad
 from bot.slack.actor import Actor
 from bot.slack.form_metadata import FormSeal
 from bot.slack.language import Languages
 from bot.slack.messenger import CardGone, CardUpdate, Messenger
 from bot.slack.notifier import Notifier
-from bot.slack.prompt_ack import PromptAck
 from bot.slack.views import home, texts
 from bot.slack.views.card import CardFacts
 
@@ -54,8 +52,6 @@ class BotContext:
     # retry, given_up. The runtime wires it to its metrics.
     count_reply_failure: Callable[[str], object] = lambda outcome: None
     rules_for: Callable[[str], ChannelRules] = EMPTY_POLICY_FILE.rules_for
-    # Slack requests being answered: the HTTP endpoint counts them, unhurried work waits.
-    load: AnswerLoad = field(default_factory=AnswerLoad)
 
     def t_for(self, user_id: str, *, wait: bool = True, timeout: float = 3.0) -> Translator:
         """The translator for a private answer to `user_id` (`wait=False` in ack paths)."""
@@ -185,12 +181,7 @@ class BotContext:
 
 
 class ProvideBotContext(Middleware):
-    """A global Bolt middleware handing `bot` to every listener through Bolt's `context`.
-
-    It also gives the request a `PromptAck` (the answer leaves when the listener acknowledges,
-    not at Bolt's next 10 ms poll). A `Middleware` subclass rather than a function: Bolt calls
-    a function middleware through its keyword-argument injection (inspecting its signature on
-    every request, ~0.1 ms of CPU each); this it calls directly."""
+    """A global Bolt middleware handing `bot` to every listener through Bolt's `context`."""
 
     def __init__(self, bot: BotContext) -> None:
         self._bot = bot
@@ -199,8 +190,6 @@ class ProvideBotContext(Middleware):
         self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
         req.context[_CONTEXT_KEY] = self._bot
-        if "ack" not in req.context:  # answered as soon as acknowledged (bot/slack/prompt_ack.py)
-            req.context["ack"] = PromptAck()
         return next()
 
 

@@ -16,7 +16,6 @@ from slack_sdk.errors import SlackApiError
 
 from bot.domain.models import QuotaSnapshot, SendIdRequest
 from bot.slack.actor import Actor
-from bot.slack.keep_alive import KeepAliveWebClient
 from bot.slack.language import Languages
 from bot.slack.views import card, replies
 from bot.slack.views.elements import section
@@ -242,24 +241,9 @@ class Messenger:
     def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
         self.client.views_publish(user_id=user_id, view=view)
 
-    def open_modal(
-        self, trigger_id: str, view: dict[str, Any], *, then: Callable[[], object] = lambda: None
-    ) -> OpenedView:
-        """Open `view`; `then` runs once the request is on its way, before Slack answers (it
-        always runs, even if sending failed). `/sendid` acknowledges there: its answer's sending
-        would otherwise hold the form back, in a burst for every form before it."""
-        client = self.client
-        if isinstance(client, KeepAliveWebClient):
-            try:
-                pending = client.start_json_call(
-                    "views.open", {"trigger_id": trigger_id, "view": view}
-                )
-            finally:
-                then()
-            response = pending.result()
-        else:
-            then()
-            response = client.views_open(trigger_id=trigger_id, view=view)
+    def open_modal(self, trigger_id: str, view: dict[str, Any]) -> OpenedView:
+        """Open `view` in answer to `trigger_id` (Slack allows 3 s from the click or command)."""
+        response = self.client.views_open(trigger_id=trigger_id, view=view)
         shown = response.get("view") or {}
         return OpenedView(str(shown.get("id") or ""), str(shown.get("hash") or ""))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Final
 
@@ -16,8 +16,6 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
-
-from bot.store.kept import KeptConnection
 
 _SQLITE_BUSY_TIMEOUT_MS: Final = 30_000
 _PG_CONNECT_TIMEOUT_S: Final = 10
@@ -48,11 +46,6 @@ class Database:
         # UPDATE … RETURNING: PostgreSQL always, SQLite from 3.35 (the dialect checks the library
         # version). Without it the row is re-read inside the same, already write-locked transaction.
         self.update_returning = bool(self.engine.dialect.update_returning)
-        # Kept connections for the statements every Slack request runs (bot.store.kept).
-        self._unsynced = KeptConnection(
-            self.engine, setup=self._no_waiting_for_disk, serialise=self._sqlite_writer
-        )
-        self._reader = KeptConnection(self.engine, setup=lambda cursor: None)
 
     def display_url(self) -> str:
         """The URL without its password, for messages."""
@@ -70,21 +63,6 @@ class Database:
             with conn.begin():
                 yield conn
 
-    def run_unsynced(self, sql: str, parameters: Sequence[Any]) -> list[tuple[Any, ...]]:
-        """Run one driver-level write statement in its own transaction; the rows it returns.
-        The commit does not wait for the disk: once it returns, every connection (every
-        replica) sees the write and a crash of this process cannot undo it, but a crash of the
-        machine (or of the PostgreSQL server) within a moment may.
-
-        Only for the replay memory (see bot.store.signatures: not the last line of defence):
-        waiting for the disk put an fsync (0.4 ms typical, 7 ms at p99) before answers and held
-        SQLite's one write lock meanwhile. On a kept connection (bot.store.kept)."""
-        return self._unsynced.run(sql, parameters)
-
-    def run_kept(self, sql: str, parameters: Sequence[Any]) -> list[tuple[Any, ...]]:
-        """Run one driver-level read statement on a kept connection (bot.store.kept)."""
-        return self._reader.run(sql, parameters)
-
     def ping(self) -> bool:
         """True when the database answers ``SELECT 1``. Never raises (used by GET /readyz)."""
         try:
@@ -93,15 +71,7 @@ class Database:
         except Exception:
             return False
 
-    def _no_waiting_for_disk(self, cursor: Any) -> None:
-        if self.is_sqlite:  # WAL: the commit is written, the fsync left to later commits
-            cursor.execute("PRAGMA synchronous = NORMAL")
-        else:
-            cursor.execute("SET synchronous_commit = off")
-
     def close(self) -> None:
-        self._unsynced.close()
-        self._reader.close()
         self.engine.dispose()
 
 

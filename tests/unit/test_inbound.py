@@ -1,5 +1,4 @@
-"""bot.http.slack_endpoint and slack_payloads: what reaches Bolt, parsed by field name;
-replays remembered within the window."""
+"""bot.http.slack_payloads: what reaches Bolt, parsed by field name, in the shapes it reads."""
 
 from __future__ import annotations
 
@@ -8,8 +7,6 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.http import replays
-from bot.http.replays import ReplayGuard
 from bot.http.slack_payloads import Malformed, check_shape, parse
 from tests.support import slack_requests as sr
 from tests.support.constants import APPROVE
@@ -83,24 +80,3 @@ def test_a_nul_character_anywhere_is_refused(body: str, content_type: str | None
 def test_an_escaped_backslash_before_u0000_is_text_not_a_nul_character() -> None:
     payload = {"type": "block_actions", "text": "C:\\u0000"}
     assert parse(urlencode({"payload": json.dumps(payload)}), None) == payload
-
-
-def test_a_signature_is_refused_again_within_the_window_only(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    now = [1000.0]
-    monkeypatch.setattr(replays.time, "monotonic", lambda: now[0])
-    guard = ReplayGuard(window=300, capacity=3)
-    assert guard.first_time("a") and not guard.first_time("a")
-    now[0] += 301
-    assert guard.first_time("a")
-    guard.forget("a")
-    assert guard.first_time("a")
-
-
-def test_the_replay_memory_is_bounded() -> None:
-    guard = ReplayGuard(window=300, capacity=3)
-    for signature in "abcd":
-        assert guard.first_time(signature)
-    assert guard.first_time("a")  # the oldest was forgotten to make room
-    assert not guard.first_time("d")

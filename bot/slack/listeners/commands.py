@@ -148,33 +148,25 @@ def open_request_form(
     ack: Callable[[], object] = lambda: None,
 ) -> None:
     """Open the request form for `channel_id`, pre-filled, in answer to `actor`'s trigger (for
-    `/sendid`, and for "Request again" on a card); `ack` acknowledges the command in between."""
-    # The form is built and its views.open sent before the acknowledgement leaves (a fraction
-    # of a millisecond): the answer's sending would otherwise come first, and in a burst every
-    # form would wait for the answers of all the commands before it (BENCHMARKS.md).
-    try:
-        example = bot.rules_for(channel_id).send_id_example
-        sealed = bot.forms.seal(
-            ModalMetadata(channel_id), form=ids.REQUEST_MODAL, user_id=actor.user_id
+    `/sendid`, and for "Request again" on a card); `ack` acknowledges the command first.
+
+    The form opens at once in the person's language if known, else in the workspace language,
+    and is relabelled when users.info has told theirs: waiting for it first would make every
+    new marketer's form a Slack round trip later."""
+    ack()
+    example = bot.rules_for(channel_id).send_id_example
+    sealed = bot.forms.seal(
+        ModalMetadata(channel_id), form=ids.REQUEST_MODAL, user_id=actor.user_id
+    )
+
+    def form(t: Translator) -> dict[str, Any]:
+        return modals.request_modal(
+            t, channel_id, campaign_id, send_id, example, private_metadata=sealed
         )
 
-        def form(t: Translator) -> dict[str, Any]:
-            return modals.request_modal(
-                t, channel_id, campaign_id, send_id, example, private_metadata=sealed
-            )
-
-        # The form opens at once, in the person's language if known, else in the workspace
-        # language, relabelled when users.info has told theirs (looked up after views.open,
-        # once the bot has answered every Slack request in progress, so that it does not
-        # compete with them): waiting for it first made every new marketer's form a Slack
-        # round trip later.
-        shown = bot.languages.known(actor.user_id)
-        view = form(shown)
-    except BaseException:
-        ack()  # whatever went wrong, the command is answered (reporting says what)
-        raise
-    opened = bot.messenger.open_modal(actor.trigger_id, view, then=ack)
-    now, later = bot.languages.now_and_later(actor.user_id, unhurried=True)
+    shown = bot.languages.known(actor.user_id)
+    opened = bot.messenger.open_modal(actor.trigger_id, form(shown))
+    now, later = bot.languages.now_and_later(actor.user_id)
     relabel = partial(_relabel, bot, opened, shown, form)
     if later is None:
         relabel(now)  # known meanwhile (another of their requests looked it up)

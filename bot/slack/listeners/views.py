@@ -24,8 +24,6 @@ log = logging.getLogger("bot.slack")
 
 # Slack's view IDs are short; anything longer is not one.
 SUBMISSION_KEY_MAX = 64
-# A new request's card waits at most this long for the bot to be done answering Slack.
-CARD_WAIT_SECONDS = 1.0
 
 
 def register(app: App) -> None:
@@ -112,11 +110,6 @@ def submit_request(
         )
         return
     ack()
-    # The form is closed and the request saved; the card can wait until the bot has answered
-    # the Slack requests in progress (at most a second): in a burst of submissions, posting
-    # cards competed for the one GIL with the others' acknowledgements, which Slack times out
-    # after 3 seconds (50 at once: p99 1.3-1.5 s, with this 1.2 s).
-    bot.load.wait_until_calm(CARD_WAIT_SECONDS)
     with reporting(bot, Actor(form.user_id, meta.channel_id), Msg.DOING_POST_CARD):
         bot.show_card(outcome.request)
 
