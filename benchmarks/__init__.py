@@ -39,9 +39,9 @@ p99. What is measured (section numbers as in BENCHMARKS.md):
    loop, doubling then bisecting);
 6. start-up time to ``GET /readyz`` = 200, and RSS idle, after the load and at its peak.
 
-It prints the figures, checks them against the targets of issues 5 and 13, and writes BENCHMARKS.md
-(plus ``--json`` for machines). The notes at the end of BENCHMARKS.md come from
-``benchmarks/NOTES.md``: what was changed because of the figures, and what stands in the way.
+It prints the figures, checks them against the targets (``report.py``), and writes BENCHMARKS.md
+(plus ``--json`` for machines). The note at the end of BENCHMARKS.md comes from
+``benchmarks/NOTES.md``: what is measured, how to read it, and the targets.
 
 The code: ``harness.py`` runs it all (``python -m benchmarks``), ``servers.py`` starts the
 servers (through the tests' process launcher, ``tests/support/processes.py``), ``scenarios.py``

@@ -1,4 +1,4 @@
-"""The report: the targets of issues 5 and 13 checked against the figures, and BENCHMARKS.md."""
+"""The report: the targets checked against the figures, and BENCHMARKS.md."""
 
 from __future__ import annotations
 
@@ -17,11 +17,14 @@ from benchmarks.results import (
 )
 from benchmarks.scenarios import SUSTAINED_P99_LIMIT, ms
 
-# Targets from issues 5 and 13 (on the 2-core reference machine); the ratios are to the floor,
-# bare Bolt on the fastest server measured.
-TARGET_ACK_RATIO = 1.2
-TARGET_VIEWS_OPEN_RATIO = 1.2
-TARGET_VIEWS_OPEN_P99_AT_50 = 0.5
+# Targets (on the 2-core reference machine); the ratios are to the floor, bare Bolt on the
+# fastest server measured. benchmarks/NOTES.md lists them for the reader: keep the two in step.
+TARGET_ACK_RATIO = 1.3
+TARGET_VIEWS_OPEN_RATIO = 1.35
+TARGET_VIEWS_OPEN_P99_AT_50 = 0.3
+# No acknowledgement and no views.open slower than this in the bursts of this size.
+TARGET_MAX_IN_LARGEST_BURST = 1.0
+LARGEST_BURST = "100"
 TARGET_SUBMIT_P99_SLOW = 1.5
 TARGET_APPROVAL_OVERHEAD_P50 = 0.025
 TARGET_RSS_MB = 120.0
@@ -58,6 +61,21 @@ def targets(results: Results) -> list[Target]:
                 f"<= {TARGET_VIEWS_OPEN_RATIO}x floor",
                 f"{times:.2f}x ({ms(both.bot.p99_steady)} vs {ms(both.baseline.p99_steady)})",
                 times <= TARGET_VIEWS_OPEN_RATIO,
+            )
+    for who, acks, all_opens in (
+        ("new users", results.command_ack, results.views_open),
+        ("returning users", results.command_ack_returning, results.views_open_returning),
+    ):
+        largest_ack, largest_open = acks.get(LARGEST_BURST), all_opens.get(LARGEST_BURST)
+        if largest_ack and largest_open:
+            ack_max, open_max = largest_ack.bot.max, largest_open.bot.max
+            add(
+                f"slowest /sendid ack and views.open, burst of {LARGEST_BURST}, {who}",
+                f"< {TARGET_MAX_IN_LARGEST_BURST:.0f} s",
+                f"{ms(ack_max)} / {ms(open_max)}",
+                ack_max < TARGET_MAX_IN_LARGEST_BURST
+                and open_max < TARGET_MAX_IN_LARGEST_BURST
+                and largest_ack.bot.errors == 0,
             )
     opens = results.views_open.get("50")
     if opens:

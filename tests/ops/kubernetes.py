@@ -24,7 +24,8 @@ from tests.support.prerequisites import skip_unless_required
 ROOT = Path(__file__).resolve().parents[2]
 KUBERNETES = ROOT / "deploy" / "kubernetes"
 REQUIRE_KUSTOMIZE_ENV = "SENDID_REQUIRE_KUSTOMIZE"
-# The oldest release the manifests are meant for (README) and the newest schemas bundled.
+# The oldest release the manifests are meant for (docs/operations.md) and the newest schemas
+# bundled.
 KUBERNETES_VERSIONS = ("1.25.0", kubernetes_validate.utils.latest_version())
 
 Manifest = dict[str, Any]

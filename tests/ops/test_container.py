@@ -48,7 +48,7 @@ COMPOSE = ROOT / "docker-compose.yml"
 # The test secrets, and how real Slack tokens begin: none may appear in a file we ship.
 SECRET_TEXTS = (*SECRETS.values(), "xoxb-", "xapp-")
 IMAGE_UID = 10001  # the Dockerfile's user; deploy/kubernetes runs the pod as this uid
-GRACE_SECONDS = 30  # README: "give the container 30 s before SIGKILL"
+GRACE_SECONDS = 30  # docs/operations.md: "give the container 30 s before SIGKILL"
 # Health checks every second instead of the image's 30 s (timing only: the command stays the
 # image's own HEALTHCHECK, `docker run` cannot change it with these flags).
 FAST_HEALTH = ("--health-interval", "1s", "--health-start-period", "10s", "--health-retries", "3")
@@ -192,7 +192,7 @@ def test_a_request_goes_from_slash_command_to_send_id_through_the_container(
     container = containers.run(bot_in_container(slack, braze))
     card_ts = request_and_approve(container, slack, "container_wave_1")
     assert_created_once_and_replied(slack, braze, card_ts, "container_wave_1")
-    # The image's default database: SQLite in its working directory, /data (README).
+    # The image's default database: SQLite in its working directory, /data (docs/operations.md).
     assert "sendid.db" in docker.docker("exec", container.id, "ls", "/data").split()
 
 

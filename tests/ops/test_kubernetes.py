@@ -166,7 +166,8 @@ def test_a_stopping_replica_gets_30_s_after_its_pre_stop_pause_before_sigkill(
     pod = pod_spec(overlay)
     pre_stop = pod["containers"][0]["lifecycle"]["preStop"]["exec"]["command"]
     assert pre_stop[0] == "sleep"
-    # README: Braze calls are bounded to about 20 s; "give the container 30 s before SIGKILL".
+    # docs/operations.md: Braze calls are bounded to about 20 s; "give the container 30 s before
+    # SIGKILL".
     # The grace period counts from before preStop, so it holds the pause plus those 30 s.
     assert pod["terminationGracePeriodSeconds"] >= 30 + int(pre_stop[1])
 
