@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Final
 
-from slack_bolt import App, BoltRequest
-from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
 from bot.http.replays import SignatureLedger
@@ -54,12 +54,22 @@ def _headers(environ: WSGIEnvironment) -> dict[str, str]:
     return headers
 
 
-def _answer(start_response: StartResponse, status: int, body: str) -> Iterable[bytes]:
-    response = WsgiHttpResponse(
-        status=status, headers={"content-type": ["text/plain; charset=utf-8"]}, body=body + "\n"
+def _send(
+    start_response: StartResponse, status: int, headers: Mapping[str, Sequence[str]], body: str
+) -> Iterable[bytes]:
+    data = body.encode("utf-8")
+    fields = [(name, value) for name, values in headers.items() for value in values]
+    fields = [f for f in fields if f[0].lower() != "content-length"]
+    start_response(
+        f"{status} {HTTPStatus(status).phrase}", [*fields, ("Content-Length", str(len(data)))]
     )
-    start_response(response.status, response.get_headers())
-    return response.get_body()
+    return [data]
+
+
+def _answer(start_response: StartResponse, status: int, body: str) -> Iterable[bytes]:
+    return _send(
+        start_response, status, {"Content-Type": ["text/plain; charset=utf-8"]}, body + "\n"
+    )
 
 
 class SlackEndpoint:
@@ -124,11 +134,12 @@ class SlackEndpoint:
             raise
         if response.status >= 500:
             self._forget(digest)  # not answered: Slack's retry must get through
-        return response.send(start_response)
+        answered = response.headers or {"Content-Type": ["text/plain; charset=utf-8"]}
+        return _send(start_response, response.status, answered, response.body)
 
     def _dispatch(
         self, environ: WSGIEnvironment, headers: dict[str, str], body: dict[str, Any]
-    ) -> _Response:
+    ) -> BoltResponse:
         # Bolt takes an already parsed body only as a Socket Mode request (BoltRequest's
         # documented `mode`): our parse, by field name, instead of Bolt's `parse_body`, which
         # reads any form body containing the word "payload" as an interaction (bot.http.
@@ -141,24 +152,10 @@ class SlackEndpoint:
             mode="socket_mode",
         )
         response = self._app.dispatch(request)
-        return _Response(response.status, response.headers, response.body)
+        return response
 
     def _forget(self, digest: str) -> None:
         try:
             self._replays.forget_signature(digest)
         except Exception:
             log.exception("replay memory unavailable")
-
-
-class _Response:
-    def __init__(self, status: int, headers: dict[str, Sequence[str]], body: str) -> None:
-        self.status = status
-        self._response = WsgiHttpResponse(
-            status=status,
-            headers=headers or {"content-type": ["text/plain; charset=utf-8"]},
-            body=body,
-        )
-
-    def send(self, start_response: StartResponse) -> Iterable[bytes]:
-        start_response(self._response.status, self._response.get_headers())
-        return self._response.get_body()

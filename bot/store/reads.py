@@ -11,6 +11,10 @@ from bot.store.errors import translate_errors
 from bot.store.queries import Queries, pending_count_of, pending_of
 from bot.store.schema import REQUEST_COLUMNS, requests_table
 
+# Values a row may hold that this version knows (a newer one may have written others).
+_STATES = frozenset(state.value for state in RequestState)
+_KINDS = frozenset(kind.value for kind in FailureKind)
+
 
 class RequestReads(Queries):
     @translate_errors
@@ -73,7 +77,7 @@ class RequestReads(Queries):
         )
         with self._db.connect() as conn:
             for state, count in conn.execute(statement):
-                if state in RequestState._value2member_map_:
+                if state in _STATES:
                     counts[RequestState(state)] = int(count)
         return counts
 
@@ -92,7 +96,7 @@ class RequestReads(Queries):
         )
         with self._db.connect() as conn:
             for workspace, kind, count in conn.execute(statement):
-                if kind in FailureKind._value2member_map_:
+                if kind in _KINDS:
                     by_kind = counts.setdefault(workspace, dict.fromkeys(FailureKind, 0))
                     by_kind[FailureKind(kind)] = int(count)
         return counts
