@@ -135,9 +135,9 @@ class Scan(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        foreign = []
-        for base in node.bases:
-            name = self._qualified(base)
+        foreign: list[str] = []
+        for expression in node.bases:
+            name = self._qualified(expression)
             if name is None:
                 continue
             if name.startswith(STDLIB_INTERNALS):
@@ -148,9 +148,9 @@ class Scan(ast.NodeVisitor):
                 foreign.append(name)
         for item in node.body:
             if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and _private(item.name):
-                for base in foreign:
-                    if hasattr(_resolve(base), item.name):
-                        self.found(item, f"{node.name}.{item.name} overrides {base}'s own")
+                for base_name in foreign:
+                    if hasattr(_resolve(base_name), item.name):
+                        self.found(item, f"{node.name}.{item.name} overrides {base_name}'s own")
         self.generic_visit(node)
 
     def _qualified(self, base: ast.expr) -> str | None:
