@@ -41,9 +41,9 @@ def healthcheck(timeout: float = 3.0) -> int:
 
 
 def set_aside_what_lives_forever() -> None:
-    """Move every object start-up made out of the garbage collector's sight: modules, the app,
-    the store live as long as the process, and a full collection walked them all, stalling
-    every request of a burst for 20-50 ms (BENCHMARKS.md). What is garbage now goes first."""
+    """Move every object start-up made out of the garbage collector's sight (`gc.freeze`):
+    modules, the app and the store live as long as the process, and a full collection would
+    walk them all while requests wait. What is garbage now goes first."""
     gc.collect()
     gc.freeze()
 

@@ -126,8 +126,8 @@ def pinned_logger(name: str) -> logging.Logger:
 
     slack_sdk and Bolt decide whether to format a debug line by the logger's *own* level
     (``logger.level <= DEBUG``), not by the level in effect: on a logger left at NOTSET they
-    format every request's body into a debug line that is then dropped (views.open's whole form
-    each time, ~0.07 ms of CPU per `/sendid`). Call it after :func:`configure_logging`."""
+    format every request's body into a debug line that is then dropped. Call it after
+    :func:`configure_logging`."""
     logger = logging.getLogger(name)
     logger.setLevel(logger.getEffectiveLevel())
     return logger
