@@ -412,13 +412,11 @@ def test_a_read_timeout_is_outcome_unknown_after_exactly_one_call(
     make_client: MakeClient, braze: BrazeStandIn, sleeps: SleepRecorder
 ) -> None:
     client = make_client(timeout=httpx.Timeout(2.0, read=0.3))
-    braze.delay_next(CREATE_PATH, 2.0)
+    braze.delay_next(CREATE_PATH, 60.0)  # held until the stand-in stops: only the timeout ends it
 
-    started = time.monotonic()
     with pytest.raises(errors.BrazeOutcomeUnknown) as caught:
         client.create_send_id(CAMPAIGN, "s1")
 
-    assert time.monotonic() - started < 1.5
     assert caught.value.status_code is None
     assert caught.value.failure_kind is FailureKind.OUTCOME_UNKNOWN
     assert "may have" in caught.value.message
@@ -554,13 +552,10 @@ def test_campaign_details_for_an_unknown_campaign_is_rejected(
 
 
 def test_campaign_details_honour_their_time_box(client: BrazeClient, braze: BrazeStandIn) -> None:
-    braze.delay_next(DETAILS_PATH, 5.0)
+    braze.delay_next(DETAILS_PATH, 60.0)  # held until the stand-in stops: only the box ends it
 
-    started = time.monotonic()
     with pytest.raises(errors.BrazeUnavailable):
         client.campaign_details(CAMPAIGN, timeout=0.5)
-
-    assert time.monotonic() - started < 1.0
 
 
 def test_campaign_details_retry_only_within_their_time_box(
@@ -570,12 +565,10 @@ def test_campaign_details_retry_only_within_their_time_box(
     client = make_client(retry=policy, sleep=time.sleep, rng=lambda: 1.0)
     braze.fail_next(DETAILS_PATH, 503, times=50)
 
-    started = time.monotonic()
     with pytest.raises(errors.BrazeUnavailable):
         client.campaign_details(CAMPAIGN, timeout=0.5)
 
-    assert time.monotonic() - started < 0.8
-    assert 2 <= len(braze.calls) < 50
+    assert 2 <= len(braze.calls) < 50  # 50 attempts would need 5 s of backoff
 
 
 def test_campaign_details_retry_a_transient_failure_inside_the_box(
@@ -925,13 +918,10 @@ def test_send_data_series_retries_a_read_timeout_as_it_has_no_side_effect(
 
 def test_send_data_series_honours_its_time_box(client: BrazeClient, braze: BrazeStandIn) -> None:
     braze.default_send_stats = TWO_DAYS
-    braze.delay_next(DATA_SERIES_PATH, 5.0)
+    braze.delay_next(DATA_SERIES_PATH, 60.0)  # held until the stand-in stops
 
-    started = time.monotonic()
     with pytest.raises(errors.BrazeUnavailable):
         client.send_data_series(CAMPAIGN, SEND, timeout=0.5)
-
-    assert time.monotonic() - started < 1.0
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import ssl
 import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -332,11 +331,10 @@ def test_a_slow_campaign_lookup_is_cut_short_and_the_request_goes_on_without_a_n
     service = SendIdService(
         store, {DEFAULT_WORKSPACE: client}, ttl=TTL, lookup_timeout=0.3, clock=clock
     )
-    braze.delay_next(DETAILS_PATH, 5.0)
-    started = time.monotonic()
+    # Held until the stand-in stops: only the time box can end the submission before that
+    # (had it waited, the lookup would have answered and named the campaign).
+    braze.delay_next(DETAILS_PATH, 60.0)
     request = submit(service)
-    elapsed = time.monotonic() - started
-    assert elapsed < 1.5, f"submit took {elapsed:.2f}s with a 0.3 s lookup time box"
     assert request.campaign_name is None
     assert request.state is S.PENDING
 
@@ -347,12 +345,11 @@ def test_after_a_lookup_that_braze_could_not_answer_later_forms_do_not_wait(
     service = SendIdService(
         store, {DEFAULT_WORKSPACE: client}, ttl=TTL, lookup_timeout=0.3, clock=clock
     )
-    braze.delay_next(DETAILS_PATH, 5.0, times=10)
+    braze.delay_next(DETAILS_PATH, 60.0, times=10)
     submit(service)
     details_calls = len([c for c in braze.calls if c.path == DETAILS_PATH])
-    started = time.monotonic()
     second = submit(service, send_id="wave_after_pause")
-    assert time.monotonic() - started < 0.2  # lookups are paused: no time box to wait out
+    # Lookups are paused: the second form asked Braze nothing, so had no time box to wait out.
     assert len([c for c in braze.calls if c.path == DETAILS_PATH]) == details_calls
     assert second.state is S.PENDING
 
