@@ -36,7 +36,6 @@ refusal (a workspace no channel uses) is in `PolicyFile.warnings`.
 
 from __future__ import annotations
 
-import math
 import re
 import tomllib
 from collections.abc import Collection, Mapping
@@ -44,21 +43,23 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from bot.domain import problems
 from bot.domain.errors import ConfigurationError
-from bot.domain.notify import DEFAULT_NOTIFY, parse_notify
+from bot.domain.notify import DEFAULT_NOTIFY, Notify
 from bot.domain.policy import CHANNEL_ID, USER_ID, USERGROUP_ID, ApproverSet
-from bot.domain.policy_lines import (
-    Report,
-    show,
-    show_list,
-    show_path,
-    toml_key,
-    type_name,
-    unknown_key_message,
-)
+from bot.domain.policy_lines import did_you_mean, show, show_list, show_path, toml_key, type_name
 from bot.domain.problems import Problem
 from bot.domain.validation import (
     CAMPAIGN_ID,
@@ -70,9 +71,9 @@ from bot.domain.validation import (
 from bot.domain.workspaces import (
     DEFAULT_WORKSPACE,
     WorkspaceSection,
-    parse_workspace_choice,
-    parse_workspaces,
-    unused_workspaces,
+    WorkspaceTable,
+    section_name,
+    workspace_choice,
 )
 
 # Problem codes this module introduces (texts live in bot.i18n as `problem.<code>`).
@@ -85,19 +86,7 @@ SOURCE = "SENDID_POLICY_FILE"
 MAX_TTL_HOURS = 24 * 30  # the same bound as SENDID_REQUEST_TTL_HOURS
 ANY_CAMPAIGN = "any"  # `campaigns = "any"`: no allow-list (lifts one set in [defaults])
 NO_PATTERN = ""  # `send_id_pattern = ""`: no naming rule (lifts one set in [defaults])
-
-TOP_LEVEL_KEYS = ("defaults", "channels", "workspaces")
-RULE_KEYS = (
-    "approvers",
-    "campaigns",
-    "send_id_pattern",
-    "send_id_example",
-    "ttl_hours",
-    "braze_workspace",
-    "notify",
-)
-
-_Fields = dict[str, Any]  # ChannelRules fields a table sets; None: explicitly "no restriction"
+APPROVER_ID = re.compile(f"{USER_ID.pattern}|{USERGROUP_ID.pattern}")
 
 
 @dataclass(frozen=True)
@@ -189,7 +178,218 @@ def approver_set(rules: ChannelRules, fallback: ApproverSet) -> ApproverSet:
     )
 
 
-# ---- reading and validating -------------------------------------------------------------------
+# ---- the file as written: pydantic models ------------------------------------------------------
+# A check's ValueError carries the problem line's text; `_problem_lines` words pydantic's own
+# errors (unknown key, wrong type, missing, out of range). The validation context holds the
+# permitted channels and the names of the file's workspace sections.
+
+
+def _ids(items: list[Any], clean: Any, shape: re.Pattern[str], what: str) -> list[str]:
+    """The items cleaned and deduplicated in order; ValueError naming those of another shape."""
+    bad = [item for item in items if not (isinstance(item, str) and shape.fullmatch(clean(item)))]
+    if bad:
+        raise ValueError(f"not {what}: {show_list(bad)}")
+    return list(dict.fromkeys(clean(item) for item in items))
+
+
+class RulesTable(BaseModel):
+    """One `[defaults]` or `[channels.<ID>]` table as written; every key optional."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    approvers: list[Any] | None = None
+    campaigns: list[Any] | None = None  # None when set: "any"
+    send_id_pattern: str | None = None
+    send_id_example: str | None = Field(None, validate_default=True)  # checked even when absent
+    ttl_hours: float | None = Field(None, gt=0, le=MAX_TTL_HOURS)
+    braze_workspace: str | None = None
+    notify: Notify | None = None
+
+    @field_validator("approvers")
+    @classmethod
+    def _approvers(cls, ids: list[Any]) -> list[str]:
+        if not ids:
+            raise ValueError("must not be empty (omit the key to use the defaults)")
+        return _ids(ids, str.strip, APPROVER_ID, "user IDs (U…/W…) or user group IDs (S…)")
+
+    @field_validator("campaigns", mode="before")
+    @classmethod
+    def _any_campaign(cls, value: object) -> object:
+        if value == ANY_CAMPAIGN:
+            return None
+        if isinstance(value, str):
+            raise ValueError(f"must be {_EXPECTED['campaigns']}, not {show(value)}")
+        return value
+
+    @field_validator("campaigns")
+    @classmethod
+    def _campaigns(cls, ids: list[Any] | None) -> list[str] | None:
+        if ids is not None and not ids:
+            raise ValueError(
+                f'must not be empty (write "{ANY_CAMPAIGN}" to allow every campaign, '
+                "or omit the key to use the defaults)"
+            )
+        what = "campaign IDs (UUIDs, 8-4-4-4-12 hex digits)"
+        return None if ids is None else _ids(ids, normalise_campaign_id, CAMPAIGN_ID, what)
+
+    @field_validator("send_id_pattern")
+    @classmethod
+    def _pattern(cls, pattern: str) -> str:
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise ValueError(f"not a valid regular expression ({error})") from None
+        return pattern
+
+    @field_validator("send_id_example")
+    @classmethod
+    def _example(cls, example: str | None, info: ValidationInfo) -> str | None:
+        pattern = info.data.get("send_id_pattern", ...)  # ...: a pattern with its own problem
+        if pattern is None and example is not None:
+            raise ValueError("given without send_id_pattern (set both in the same table)")
+        if pattern == NO_PATTERN and example is not None:
+            raise ValueError(
+                'not allowed with send_id_pattern = "" (no naming rule, nothing to exemplify)'
+            )
+        if pattern is None or pattern == NO_PATTERN:
+            return None
+        if example is None:
+            raise ValueError(
+                "missing (required with send_id_pattern: the request form shows it to users)"
+            )
+        if not example:
+            raise ValueError("must not be empty")
+        if (problem := send_id_problem(example)) is not None:
+            raise ValueError(
+                f"{show(example)} is not a valid send ID ({_SEND_ID_RULE[problem.code]})"
+            )
+        if pattern is not ... and re.fullmatch(pattern, example) is None:
+            raise ValueError(f"{show(example)} does not match send_id_pattern")
+        return example
+
+    @field_validator("braze_workspace")
+    @classmethod
+    def _workspace(cls, name: str, info: ValidationInfo) -> str:
+        return workspace_choice(name, info.context["workspaces"] if info.context else ())
+
+    def over(self, base: ChannelRules) -> ChannelRules:
+        """`base` with what this table sets in its place."""
+        found = {name: getattr(self, name) for name in self.model_fields_set}
+        if (pattern := found.pop("send_id_pattern", None)) is not None:
+            found["send_id_pattern"] = re.compile(pattern) if pattern else None
+            found["send_id_example"] = self.send_id_example
+        if (hours := found.pop("ttl_hours", None)) is not None:
+            found["ttl"] = timedelta(hours=hours)
+        if found.get("approvers") is not None:
+            found["approvers"] = tuple(found["approvers"])
+        if found.get("campaigns") is not None:
+            found["campaigns"] = frozenset(found["campaigns"])
+        return replace(base, **found)
+
+
+def _channel_id(channel_id: str, info: ValidationInfo) -> str:
+    """A `[channels.<ID>]` key: the ID of a permitted channel."""
+    if CHANNEL_ID.match(channel_id.upper()) and not CHANNEL_ID.match(channel_id):
+        upper = toml_key(channel_id.upper())
+        raise ValueError(f"not a channel ID (channel IDs are upper case: {upper})")
+    if not CHANNEL_ID.match(channel_id):
+        raise ValueError(
+            "not a channel ID (C… or G…, from the channel's details; channels are matched by "
+            "ID, not by name, and direct messages are never permitted)"
+        )
+    if channel_id not in (info.context["permitted"] if info.context else ()):
+        raise ValueError(
+            "not in SENDID_ALLOWED_CHANNELS (add the channel there, or remove this section)"
+        )
+    return channel_id
+
+
+class PolicyTables(BaseModel):
+    """The whole file as written."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    defaults: RulesTable = RulesTable()
+    channels: dict[Annotated[str, AfterValidator(_channel_id)], RulesTable] = {}
+    workspaces: dict[Annotated[str, AfterValidator(section_name)], WorkspaceTable] = {}
+
+
+_SEND_ID_RULE = {
+    problems.SEND_ID_TOO_LONG: f"at most {SEND_ID_MAX} characters",
+    problems.SEND_ID_CHARACTERS: "printable ASCII characters only, no spaces",
+}
+# What a key must be, for a value of the wrong type: "must be <this>, not a number".
+_EXPECTED = {
+    "defaults": "a table of settings",
+    "channels": "a table of channel sections such as [channels.C0123ABCD]",
+    "channels.*": "a table of settings",
+    "workspaces": "a table of workspace sections such as [workspaces.eu]",
+    "workspaces.*": "a table with rest_endpoint and api_key_env",
+    "approvers": 'a list of user IDs (U…/W…) and user group IDs (S…) such as ["U0123ABCD"]',
+    "campaigns": f'a list of campaign IDs, or "{ANY_CAMPAIGN}" for every campaign',
+    "send_id_pattern": "a regular expression in a string",
+    "send_id_example": "a string",
+    "ttl_hours": "a number of hours",
+    "braze_workspace": 'a workspace name in a string such as "eu"',
+    "rest_endpoint": "a URL in a string",
+    "api_key_env": "a variable name in a string",
+}
+_MISSING = {
+    "rest_endpoint": 'required, e.g. rest_endpoint = "https://rest.fra-01.braze.eu"',
+    "api_key_env": "required: the name of the environment variable that holds the workspace's "
+    'API key, e.g. api_key_env = "BRAZE_API_KEY_EU"',
+}
+
+
+def _problem_lines(error: ValidationError, document: dict[str, Any], source: str) -> list[str]:
+    """One line per problem, in file order: the TOML path, what is wrong, what is allowed."""
+    lines = []
+    for found in sorted(error.errors(), key=lambda found: _place(document, found["loc"])):
+        loc = [str(key) for key in found["loc"] if key != "[key]"]
+        kind, value, key, ctx = found["type"], found["input"], loc[-1], found.get("ctx", {})
+        if kind == "extra_forbidden":
+            model = (
+                PolicyTables
+                if len(loc) == 1
+                else {"workspaces": WorkspaceTable}.get(loc[0], RulesTable)
+            )
+            known = tuple(model.model_fields)
+            message = f"unknown key ({did_you_mean(key, known)}known: {', '.join(known)})"
+        elif kind == "missing":
+            message = f"missing ({_MISSING[key]})"
+        elif kind == "literal_error":
+            choices = ctx["expected"].replace("'", '"')  # '"mention", "dm" or "none"'
+            message = (
+                f"{show(value)} is not one of {choices.replace(' or ', ', ')}"
+                if isinstance(value, str)
+                else f"must be {choices} in a string, not {type_name(value)}"
+            )
+        elif kind.endswith("_type"):
+            table = len(loc) == 2 and loc[0] in ("channels", "workspaces")
+            message = (
+                f"must be {_EXPECTED[f'{loc[0]}.*' if table else key]}, not {type_name(value)}"
+            )
+        elif kind in ("greater_than", "less_than_equal"):  # ttl_hours, the one number
+            message = f"must be more than 0 and at most {MAX_TTL_HOURS} (30 days), not {value:g}"
+        elif kind == "value_error":
+            message = str(ctx["error"])
+        else:
+            message = found["msg"]
+        lines.append(f"{source}: {'.'.join(map(toml_key, loc))}: {message}")
+    return lines
+
+
+def _place(document: Any, loc: tuple[int | str, ...]) -> list[int]:
+    """Where `loc` is in the file: each key's place in its table (a key, then a missing key)."""
+    place = []
+    for key in loc:
+        keys = list(document) if isinstance(document, dict) else []
+        place.append(keys.index(key) if key in keys else -1 if key == "[key]" else len(keys))
+        document = document.get(key) if isinstance(document, dict) else None
+    return place
+
+
+# ---- reading ------------------------------------------------------------------------------------
 
 
 def load_policy_file(
@@ -226,221 +426,31 @@ def parse_policy(
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise PolicyFileError([f"{source}: not valid TOML: {error}"]) from None
-
-    lines: list[str] = []
-
-    def report(where: str, message: str) -> None:
-        lines.append(f"{source}: {where}: {message}")
-
-    for name in document:
-        if name not in TOP_LEVEL_KEYS:
-            report(toml_key(name), unknown_key_message(name, TOP_LEVEL_KEYS))
-
-    workspace_sections = document.get("workspaces", {})
-    workspaces = parse_workspaces(workspace_sections, report)
-    # A section whose own lines were reported still exists: naming it is not another problem.
-    defined = set(workspace_sections) if isinstance(workspace_sections, dict) else set()
-
-    defaults = ChannelRules()
-    if "defaults" in document:
-        overrides = _parse_rules(document["defaults"], "defaults", report, defined)
-        defaults = ChannelRules(**overrides)
-
     permitted = frozenset(permitted_channels)
-    channels: dict[str, ChannelRules] = {}
-    sections = document.get("channels", {})
-    if not isinstance(sections, dict):
-        report(
-            "channels",
-            "must be a table of channel sections such as [channels.C0123ABCD], "
-            f"not {type_name(sections)}",
-        )
-        sections = {}
-    for channel_id, table in sections.items():
-        where = f"channels.{toml_key(channel_id)}"
-        if not CHANNEL_ID.match(channel_id):
-            report(where, _bad_channel_message(channel_id))
-        elif channel_id not in permitted:
-            report(
-                where,
-                "not in SENDID_ALLOWED_CHANNELS (add the channel there, or remove this section)",
-            )
-        overrides = _parse_rules(table, where, report, defined)
-        channels[channel_id] = replace(defaults, **overrides)
+    # A section with problems of its own still exists: naming it is not another problem.
+    sections = document.get("workspaces")
+    context = {
+        "permitted": permitted,
+        "workspaces": set(sections if isinstance(sections, dict) else ()),
+    }
+    try:
+        tables = PolicyTables.model_validate(document, context=context)
+    except ValidationError as error:
+        raise PolicyFileError(_problem_lines(error, document, source)) from None
 
-    if lines:
-        raise PolicyFileError(lines)
-    policy = PolicyFile(
-        defaults=defaults,
-        channels=MappingProxyType(channels),
-        workspaces=MappingProxyType(workspaces),
-    )
+    defaults = tables.defaults.over(ChannelRules())
+    channels = {channel: table.over(defaults) for channel, table in tables.channels.items()}
+    workspaces = {
+        name: WorkspaceSection(name, table.rest_endpoint, table.api_key_env)
+        for name, table in tables.workspaces.items()
+    }
+    policy = PolicyFile(defaults, MappingProxyType(channels), MappingProxyType(workspaces))
     used = {policy.workspace_for(channel) for channel in permitted}
     warnings = tuple(
-        f"{source}: {where}: {text}" for where, text in unused_workspaces(workspaces, used)
+        f"{source}: workspaces.{name}: no channel uses this workspace "
+        f'(set braze_workspace = "{name}" '
+        "in [defaults] or in a channel's section, or remove the section)"
+        for name in workspaces
+        if name not in used
     )
     return replace(policy, warnings=warnings)
-
-
-def _parse_rules(table: object, where: str, report: Report, workspaces: Collection[str]) -> _Fields:
-    """The ChannelRules fields this table sets, valid ones only (problems go to `report`)."""
-    if not isinstance(table, dict):
-        report(where, f"must be a table of settings, not {type_name(table)}")
-        return {}
-    for name in table:
-        if name not in RULE_KEYS:
-            report(f"{where}.{toml_key(name)}", unknown_key_message(name, RULE_KEYS))
-    found: _Fields = {}
-    if "approvers" in table:
-        found.update(_parse_approvers(table["approvers"], f"{where}.approvers", report))
-    if "campaigns" in table:
-        found.update(_parse_campaigns(table["campaigns"], f"{where}.campaigns", report))
-    if "ttl_hours" in table:
-        found.update(_parse_ttl(table["ttl_hours"], f"{where}.ttl_hours", report))
-    found.update(_parse_pattern_and_example(table, where, report))
-    if "braze_workspace" in table:
-        at = f"{where}.braze_workspace"
-        if name := parse_workspace_choice(table["braze_workspace"], at, report, workspaces):
-            found["braze_workspace"] = name
-    if "notify" in table and (how := parse_notify(table["notify"], f"{where}.notify", report)):
-        found["notify"] = how
-    return found
-
-
-def _parse_approvers(value: object, where: str, report: Report) -> _Fields:
-    if not isinstance(value, list):
-        report(
-            where,
-            'must be a list of user IDs (U…/W…) and user group IDs (S…) such as ["U0123ABCD"], '
-            f"not {type_name(value)}",
-        )
-        return {}
-    if not value:
-        report(where, "must not be empty (omit the key to use the defaults)")
-        return {}
-    ids = [item.strip() for item in value if isinstance(item, str)]
-    bad = [item for item in value if not _is_approver_id(item)]
-    if bad:
-        report(where, f"not user IDs (U…/W…) or user group IDs (S…): {show_list(bad)}")
-        return {}
-    return {"approvers": tuple(dict.fromkeys(ids))}
-
-
-def _is_approver_id(item: object) -> bool:
-    if not isinstance(item, str):
-        return False
-    return bool(USER_ID.match(item.strip()) or USERGROUP_ID.match(item.strip()))
-
-
-def _parse_campaigns(value: object, where: str, report: Report) -> _Fields:
-    if value == ANY_CAMPAIGN:
-        return {"campaigns": None}
-    if not isinstance(value, list):
-        report(
-            where,
-            f'must be a list of campaign IDs, or "{ANY_CAMPAIGN}" for every campaign, '
-            f"not {show(value)}",
-        )
-        return {}
-    if not value:
-        report(
-            where,
-            f'must not be empty (write "{ANY_CAMPAIGN}" to allow every campaign, '
-            "or omit the key to use the defaults)",
-        )
-        return {}
-    ids = [normalise_campaign_id(item) for item in value if isinstance(item, str)]
-    bad = [
-        item
-        for item in value
-        if not (isinstance(item, str) and CAMPAIGN_ID.fullmatch(normalise_campaign_id(item)))
-    ]
-    if bad:
-        report(where, f"not campaign IDs (UUIDs, 8-4-4-4-12 hex digits): {show_list(bad)}")
-        return {}
-    return {"campaigns": frozenset(ids)}
-
-
-def _parse_ttl(value: object, where: str, report: Report) -> _Fields:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        report(where, f"must be a number of hours, not {type_name(value)}")
-        return {}
-    if not (math.isfinite(value) and 0 < value <= MAX_TTL_HOURS):
-        report(where, f"must be more than 0 and at most {MAX_TTL_HOURS} (30 days), not {value:g}")
-        return {}
-    return {"ttl": timedelta(hours=value)}
-
-
-def _parse_pattern_and_example(table: dict[str, Any], where: str, report: Report) -> _Fields:
-    has_pattern, has_example = "send_id_pattern" in table, "send_id_example" in table
-    if not has_pattern and not has_example:
-        return {}
-    raw_pattern, example = table.get("send_id_pattern"), table.get("send_id_example")
-
-    if not has_pattern:
-        report(
-            f"{where}.send_id_example",
-            "given without send_id_pattern (set both in the same table)",
-        )
-        return {}
-    if not isinstance(raw_pattern, str):
-        report(
-            f"{where}.send_id_pattern",
-            f"must be a regular expression in a string, not {type_name(raw_pattern)}",
-        )
-        return {}
-    if raw_pattern == NO_PATTERN:
-        if has_example:
-            report(
-                f"{where}.send_id_example",
-                'not allowed with send_id_pattern = "" (no naming rule, nothing to exemplify)',
-            )
-            return {}
-        return {"send_id_pattern": None, "send_id_example": None}
-
-    pattern: re.Pattern[str] | None
-    try:
-        pattern = re.compile(raw_pattern)
-    except re.error as error:
-        report(f"{where}.send_id_pattern", f"not a valid regular expression ({error})")
-        pattern = None
-
-    if not has_example:
-        report(
-            f"{where}.send_id_example",
-            "missing (required with send_id_pattern: the request form shows it to users)",
-        )
-        return {}
-    if not isinstance(example, str):
-        report(f"{where}.send_id_example", f"must be a string, not {type_name(example)}")
-        return {}
-    if not example:
-        report(f"{where}.send_id_example", "must not be empty")
-        return {}
-    if (problem := send_id_problem(example)) is not None:
-        report(
-            f"{where}.send_id_example",
-            f"{show(example)} is not a valid send ID ({_SEND_ID_RULE[problem.code]})",
-        )
-        return {}
-    if pattern is None:
-        return {}
-    if pattern.fullmatch(example) is None:
-        report(f"{where}.send_id_example", f"{show(example)} does not match send_id_pattern")
-        return {}
-    return {"send_id_pattern": pattern, "send_id_example": example}
-
-
-_SEND_ID_RULE = {
-    problems.SEND_ID_TOO_LONG: f"at most {SEND_ID_MAX} characters",
-    problems.SEND_ID_CHARACTERS: "printable ASCII characters only, no spaces",
-}
-
-
-def _bad_channel_message(channel_id: str) -> str:
-    if CHANNEL_ID.match(channel_id.upper()):
-        return f"not a channel ID (channel IDs are upper case: {toml_key(channel_id.upper())})"
-    return (
-        "not a channel ID (C… or G…, from the channel's details; channels are matched by ID, "
-        "not by name, and direct messages are never permitted)"
-    )

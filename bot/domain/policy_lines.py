@@ -1,7 +1,7 @@
 """Short, safe pieces of the policy file's problem lines: values shown as short quoted excerpts
 (control characters escaped), keys as they would be written in TOML, and "did you mean" hints.
 
-Shared by :mod:`bot.domain.policy_file` and :mod:`bot.domain.workspaces`, which report the
+Shared by :mod:`bot.domain.policy_file` and :mod:`bot.domain.workspaces`, which word the
 file's problems one line each.
 """
 
@@ -10,10 +10,8 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
-
-Report = Callable[[str, str], None]  # (where, message): one problem line of the file
 
 SHOW_MAX = 40  # characters of a value or key shown in a problem line
 LIST_MAX = 5  # bad list items shown in one line
@@ -66,7 +64,3 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
     same = [n for n in names if n.lower() == name.lower()]
     close = same or difflib.get_close_matches(name, names, n=1)
     return f"did you mean {close[0]}? " if close else ""
-
-
-def unknown_key_message(name: str, known: tuple[str, ...]) -> str:
-    return f"unknown key ({did_you_mean(name, known)}known: {', '.join(known)})"

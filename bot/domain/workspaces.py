@@ -15,27 +15,29 @@ The file never holds a key: whoever starts the bot reads the variables it names
 and its own metrics, and a request keeps the workspace it was made in for good, so a later change
 of the file never sends its approval or retry to another workspace.
 
-Pure domain: parsing and checking the file's workspace sections; problems go to a ``report``
-callback, one line each (see :mod:`bot.domain.policy_file`).
+Pure domain: the endpoint rules, and the pydantic checks of the file's workspace sections and
+names (a ``ValueError`` carries the problem line's text; see :mod:`bot.domain.policy_file`).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Final
 from urllib.parse import urlsplit
 
-from bot.domain.policy_lines import Report, did_you_mean, show, toml_key, type_name
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from bot.domain.policy_lines import did_you_mean, show
 
 DEFAULT_WORKSPACE: Final = "default"
 # Names show in metrics labels, log fields and Slack messages: short, and bare TOML keys.
 WORKSPACE_NAME: Final = re.compile(r"[A-Za-z0-9_-]{1,32}")
 # What an environment variable's name may be (POSIX: letters, digits, underscores).
 VARIABLE_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
-WORKSPACE_KEYS: Final = ("rest_endpoint", "api_key_env")
+NOT_A_NAME: Final = "not a workspace name (1-32 letters, digits, - or _)"
 
 
 @dataclass(frozen=True)
@@ -80,123 +82,55 @@ def normalise_rest_endpoint(url: str) -> str:
     return url.strip().rstrip("/")
 
 
-# ---- the policy file's sections ------------------------------------------------------------------
+# ---- the policy file's sections and names -------------------------------------------------------
 
 
-def parse_workspaces(value: object, report: Report) -> dict[str, WorkspaceSection]:
-    """The valid ``[workspaces.<name>]`` sections (problems go to ``report``)."""
-    if not isinstance(value, dict):
-        report(
-            "workspaces",
-            "must be a table of workspace sections such as [workspaces.eu], "
-            f"not {type_name(value)}",
-        )
-        return {}
-    found: dict[str, WorkspaceSection] = {}
-    for name, table in value.items():
-        where = f"workspaces.{toml_key(name)}"
-        if name == DEFAULT_WORKSPACE:
-            report(
-                where,
-                f'"{DEFAULT_WORKSPACE}" is the workspace of BRAZE_API_KEY and '
-                "BRAZE_REST_ENDPOINT and cannot be redefined; give this one another name",
+class WorkspaceTable(BaseModel):
+    """One ``[workspaces.<name>]`` table as written."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    rest_endpoint: str
+    api_key_env: str
+
+    @field_validator("rest_endpoint")
+    @classmethod
+    def _endpoint(cls, url: str) -> str:
+        if (problem := rest_endpoint_problem(url)) is not None:
+            raise ValueError(f"{show(url)} {problem}")
+        return normalise_rest_endpoint(url)
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _variable(cls, name: str) -> str:
+        if not VARIABLE_NAME.fullmatch(name):  # most likely the key itself: never echo it
+            raise ValueError(
+                "must be the NAME of an environment variable (letters, digits and _), such as "
+                "BRAZE_API_KEY_EU, never the key itself"
             )
-            continue
-        if not WORKSPACE_NAME.fullmatch(name):
-            report(where, "not a workspace name (1-32 letters, digits, - or _)")
-            continue
-        section = _parse_section(name, table, where, report)
-        if section is not None:
-            found[name] = section
-    return found
+        return name
 
 
-def _parse_section(name: str, table: object, where: str, report: Report) -> WorkspaceSection | None:
-    if not isinstance(table, dict):
-        report(where, f"must be a table with rest_endpoint and api_key_env, not {type_name(table)}")
-        return None
-    for key in table:
-        if key not in WORKSPACE_KEYS:
-            hint = did_you_mean(key, WORKSPACE_KEYS)
-            report(
-                f"{where}.{toml_key(key)}",
-                f"unknown key ({hint}known: {', '.join(WORKSPACE_KEYS)})",
-            )
-    endpoint = _parse_endpoint(table.get("rest_endpoint"), f"{where}.rest_endpoint", report)
-    variable = _parse_variable(table.get("api_key_env"), f"{where}.api_key_env", report)
-    if endpoint is None or variable is None:
-        return None
-    return WorkspaceSection(name=name, rest_endpoint=endpoint, api_key_env=variable)
-
-
-def _parse_endpoint(value: object, where: str, report: Report) -> str | None:
-    if value is None:
-        report(where, 'missing (required, e.g. rest_endpoint = "https://rest.fra-01.braze.eu")')
-        return None
-    if not isinstance(value, str):
-        report(where, f"must be a URL in a string, not {type_name(value)}")
-        return None
-    problem = rest_endpoint_problem(value)
-    if problem is not None:
-        report(where, f"{show(value)} {problem}")
-        return None
-    return normalise_rest_endpoint(value)
-
-
-def _parse_variable(value: object, where: str, report: Report) -> str | None:
-    if value is None:
-        report(
-            where,
-            "missing (required: the name of the environment variable that holds the "
-            'workspace\'s API key, e.g. api_key_env = "BRAZE_API_KEY_EU")',
+def section_name(name: str) -> str:
+    """A ``[workspaces.<name>]`` key: a workspace name other than "default"."""
+    if name == DEFAULT_WORKSPACE:
+        raise ValueError(
+            f'"{DEFAULT_WORKSPACE}" is the workspace of BRAZE_API_KEY and BRAZE_REST_ENDPOINT '
+            "and cannot be redefined; give this one another name"
         )
-        return None
-    if not isinstance(value, str):
-        report(where, f"must be a variable name in a string, not {type_name(value)}")
-        return None
-    if not VARIABLE_NAME.fullmatch(value):
-        # Most likely the key itself was pasted here: never echo it.
-        report(
-            where,
-            "must be the NAME of an environment variable (letters, digits and _), such as "
-            "BRAZE_API_KEY_EU, never the key itself",
-        )
-        return None
-    return value
+    if not WORKSPACE_NAME.fullmatch(name):
+        raise ValueError(NOT_A_NAME)
+    return name
 
 
-def parse_workspace_choice(
-    value: object, where: str, report: Report, known: Collection[str]
-) -> str | None:
+def workspace_choice(name: str, known: Collection[str]) -> str:
     """A ``braze_workspace`` value: "default" or the name of one of the ``known`` sections."""
-    if not isinstance(value, str):
-        report(where, f'must be a workspace name in a string such as "eu", not {type_name(value)}')
-        return None
-    if not WORKSPACE_NAME.fullmatch(value):
-        report(where, f"{show(value)} is not a workspace name (1-32 letters, digits, - or _)")
-        return None
-    if value != DEFAULT_WORKSPACE and value not in known:
+    if not WORKSPACE_NAME.fullmatch(name):
+        raise ValueError(f"{show(name)} is {NOT_A_NAME}")
+    if name != DEFAULT_WORKSPACE and name not in known:
         names = [DEFAULT_WORKSPACE, *sorted(known)]
-        report(
-            where,
-            f"unknown workspace {show(value)} ({did_you_mean(value, names)}known: "
-            f"{', '.join(names)}; add a [workspaces.<name>] section for a new one)",
+        raise ValueError(
+            f"unknown workspace {show(name)} ({did_you_mean(name, names)}known: "
+            f"{', '.join(names)}; add a [workspaces.<name>] section for a new one)"
         )
-        return None
-    return value
-
-
-def unused_workspaces(
-    sections: Mapping[str, WorkspaceSection], used: Collection[str]
-) -> list[tuple[str, str]]:
-    """``(where, message)`` for each section no permitted channel uses: a warning, not an
-    error (a workspace can be set up before its channels move to it)."""
-    return [
-        (
-            f"workspaces.{name}",
-            f'no channel uses this workspace (set braze_workspace = "{name}" in [defaults] or '
-            "in a channel's section, or remove the section)",
-        )
-        for name in sections
-        if name not in used
-    ]
+    return name
