@@ -1,44 +1,26 @@
-"""The per-channel policy file (`SENDID_POLICY_FILE`, TOML): parsing, validation, and its rules.
+"""The per-channel policy file (`SENDID_POLICY_FILE`, TOML): its checks and its rules.
 
-Pure domain: the caller reads the environment and hands in the path and the permitted channels.
-`policy.example.toml` in the repository root documents the format; in short:
+`policy.example.toml` documents the format: `[defaults]` and `[channels.<channel ID>]` (every key
+optional), and `[workspaces.<name>]` for each Braze workspace besides "default"
+(bot.domain.workspaces). Precedence, key by key: the channel's section, then `[defaults]`, then
+the environment (a `None` in ChannelRules means SENDID_APPROVERS or SENDID_REQUEST_TTL_HOURS for
+approvers and TTL, and "no restriction" for campaigns and the pattern). `send_id_pattern` and
+`send_id_example` always travel together, so a channel never shows another table's example for
+its own pattern; `braze_workspace` falls back to "default".
 
-    [defaults]                      # every key optional; applies to every permitted channel
-    approvers = ["U0123ABCD", "S0456EFGH"]
-    ttl_hours = 24
-    send_id_pattern = '^[a-z0-9_]{3,40}$'
-    send_id_example = "spring_sale_2026_wave1"
-    campaigns = ["3f1c9e2a-5b7d-4c8e-9a10-1b2c3d4e5f60"]
-
-    [channels.C0123456789]          # one section per channel that overrides something
-    approvers = ["U0AAAA111"]
-    campaigns = "any"               # lift the defaults' allow-list for this channel
-    send_id_pattern = ""            # lift the defaults' naming rule for this channel
-    braze_workspace = "eu"          # this channel's campaigns live in another Braze workspace
-    notify = "dm"                   # approvers get a DM with buttons ("mention" | "dm" | "none")
-
-    [workspaces.eu]                 # a Braze workspace besides "default" (see workspaces.py)
-    rest_endpoint = "https://rest.fra-01.braze.eu"
-    api_key_env = "BRAZE_API_KEY_EU"
-
-Precedence, field by field: the channel's section, then `[defaults]`, then the environment
-(`SENDID_APPROVERS`, `SENDID_REQUEST_TTL_HOURS`; a `None` in the resolved rules means "use the
-environment's value" for approvers and TTL, and "no restriction" for campaigns and the pattern).
-`send_id_pattern` and `send_id_example` always travel together, so a channel never shows another
-table's example for its own pattern. `braze_workspace` falls back to "default" (the environment's
-BRAZE_API_KEY and BRAZE_REST_ENDPOINT).
-
-Every problem in the file is collected, one line each, naming the variable and the key; lines
-show at most a short excerpt of any value. `PolicyFileError` is a `ConfigurationError`, so
-start-up reports it like any bad setting and exits with code 2. What is worth a warning but no
-refusal (a workspace no channel uses) is in `PolicyFile.warnings`.
+Pydantic models check the file as written. Every problem becomes one line naming the variable
+and the key, showing at most a short excerpt of any value. `PolicyFileError` is a
+`ConfigurationError`, so start-up prints the lines and exits with code 2. A workspace no channel
+uses is only worth a warning (`PolicyFile.warnings`).
 """
 
 from __future__ import annotations
 
+import difflib
+import json
 import re
 import tomllib
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
@@ -48,6 +30,7 @@ from typing import Annotated, Any
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -59,7 +42,6 @@ from bot.domain import problems
 from bot.domain.errors import ConfigurationError
 from bot.domain.notify import DEFAULT_NOTIFY, Notify
 from bot.domain.policy import CHANNEL_ID, USER_ID, USERGROUP_ID, ApproverSet
-from bot.domain.policy_lines import did_you_mean, show, show_list, show_path, toml_key, type_name
 from bot.domain.problems import Problem
 from bot.domain.validation import (
     CAMPAIGN_ID,
@@ -70,23 +52,21 @@ from bot.domain.validation import (
 )
 from bot.domain.workspaces import (
     DEFAULT_WORKSPACE,
+    WORKSPACE_NAME,
     WorkspaceSection,
-    WorkspaceTable,
-    section_name,
-    workspace_choice,
+    normalise_rest_endpoint,
+    rest_endpoint_problem,
 )
 
 # Problem codes this module introduces (texts live in bot.i18n as `problem.<code>`).
-SEND_ID_PATTERN = problems.SEND_ID_PATTERN  # params: example
-SEND_ID_REQUIRED = problems.SEND_ID_REQUIRED  # params: example
-CAMPAIGN_NOT_ALLOWED = problems.CAMPAIGN_NOT_ALLOWED  # no params
-CODES = (SEND_ID_PATTERN, SEND_ID_REQUIRED, CAMPAIGN_NOT_ALLOWED)
-
+CODES = (problems.SEND_ID_PATTERN, problems.SEND_ID_REQUIRED, problems.CAMPAIGN_NOT_ALLOWED)
 SOURCE = "SENDID_POLICY_FILE"
 MAX_TTL_HOURS = 24 * 30  # the same bound as SENDID_REQUEST_TTL_HOURS
 ANY_CAMPAIGN = "any"  # `campaigns = "any"`: no allow-list (lifts one set in [defaults])
-NO_PATTERN = ""  # `send_id_pattern = ""`: no naming rule (lifts one set in [defaults])
 APPROVER_ID = re.compile(f"{USER_ID.pattern}|{USERGROUP_ID.pattern}")
+VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")  # an environment variable's name
+SHOW_MAX, LIST_MAX = 40, 5  # characters of a value or key, bad list items, shown in a line
+BARE_KEY = re.compile(rf"[A-Za-z0-9_-]{{1,{SHOW_MAX}}}")  # a TOML key that needs no quotes
 
 
 @dataclass(frozen=True)
@@ -139,16 +119,13 @@ def send_id_pattern_problem(rules: ChannelRules, send_id: str | None) -> Problem
     With a pattern, a blank send ID is refused (`send_id_required`): the ID Braze would generate
     cannot follow the naming rule. Without a pattern, anything the general rules allow passes.
     """
-    pattern, example = rules.send_id_pattern, rules.send_id_example
-    if pattern is None:
+    pattern, params = rules.send_id_pattern, {"example": rules.send_id_example or ""}
+    if pattern is None or (send_id and send_id_problem(send_id) is not None):
         return None
-    params = MappingProxyType({"example": example or ""})
     if not send_id:
-        return Problem(SEND_ID_REQUIRED, params)
-    if send_id_problem(send_id) is not None:
-        return None
+        return Problem(problems.SEND_ID_REQUIRED, MappingProxyType(params))
     if pattern.fullmatch(send_id) is None:
-        return Problem(SEND_ID_PATTERN, params)
+        return Problem(problems.SEND_ID_PATTERN, MappingProxyType(params))
     return None
 
 
@@ -158,14 +135,10 @@ def campaign_allowed_problem(rules: ChannelRules, campaign_id: str) -> Problem |
     The ID is normalised like the form does. Check `validation.campaign_id_problem` first: a
     missing or malformed ID gives `None` here (that problem is reported there).
     """
-    if rules.campaigns is None:
-        return None
     campaign_id = normalise_campaign_id(campaign_id)
-    if campaign_id_problem(campaign_id) is not None:
+    if rules.campaigns is None or campaign_id_problem(campaign_id) is not None:
         return None
-    if campaign_id not in rules.campaigns:
-        return Problem(CAMPAIGN_NOT_ALLOWED)
-    return None
+    return None if campaign_id in rules.campaigns else Problem(problems.CAMPAIGN_NOT_ALLOWED)
 
 
 def approver_set(rules: ChannelRules, fallback: ApproverSet) -> ApproverSet:
@@ -178,18 +151,40 @@ def approver_set(rules: ChannelRules, fallback: ApproverSet) -> ApproverSet:
     )
 
 
-# ---- the file as written: pydantic models ------------------------------------------------------
-# A check's ValueError carries the problem line's text; `_problem_lines` words pydantic's own
-# errors (unknown key, wrong type, missing, out of range). The validation context holds the
-# permitted channels and the names of the file's workspace sections.
+# ---- the file as written: pydantic models -------------------------------------------------------
+# A check of ours raises ValueError with the problem line's text; `_problem_lines` words
+# pydantic's own errors. The validation context holds the permitted channels and the names of
+# the file's workspace sections.
 
 
-def _ids(items: list[Any], clean: Any, shape: re.Pattern[str], what: str) -> list[str]:
-    """The items cleaned and deduplicated in order; ValueError naming those of another shape."""
-    bad = [item for item in items if not (isinstance(item, str) and shape.fullmatch(clean(item)))]
-    if bad:
-        raise ValueError(f"not {what}: {show_list(bad)}")
-    return list(dict.fromkeys(clean(item) for item in items))
+def _ids(clean: Callable[[str], str], shape: re.Pattern[str], what: str, into: type) -> Any:
+    """A check of a list of IDs: each cleaned, kept once in order (`into` a tuple or a
+    frozenset); one line names the items of another shape. Not a list: the type's own error."""
+
+    def check(items: object) -> object:
+        if not isinstance(items, list):
+            return items
+        bad = [i for i in items if not (isinstance(i, str) and shape.fullmatch(clean(i)))]
+        if bad:
+            shown = ", ".join(map(show, bad[:LIST_MAX]))
+            more = f" and {len(bad) - LIST_MAX} more" if len(bad) > LIST_MAX else ""
+            raise ValueError(f"not {what}: {shown}{more}")
+        return into(dict.fromkeys(map(clean, items)))
+
+    return BeforeValidator(check)
+
+
+def _regex(pattern: object) -> object:
+    try:
+        return re.compile(pattern) if isinstance(pattern, str) else pattern
+    except re.error as error:
+        raise ValueError(f"not a valid regular expression ({error})") from None
+
+
+_APPROVERS = _ids(str.strip, APPROVER_ID, "user IDs (U…/W…) or user group IDs (S…)", tuple)
+_CAMPAIGNS = _ids(
+    normalise_campaign_id, CAMPAIGN_ID, "campaign IDs (UUIDs, 8-4-4-4-12 hex digits)", frozenset
+)
 
 
 class RulesTable(BaseModel):
@@ -197,61 +192,34 @@ class RulesTable(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    approvers: list[Any] | None = None
-    campaigns: list[Any] | None = None  # None when set: "any"
-    send_id_pattern: str | None = None
-    send_id_example: str | None = Field(None, validate_default=True)  # checked even when absent
-    ttl_hours: float | None = Field(None, gt=0, le=MAX_TTL_HOURS)
+    approvers: Annotated[tuple[str, ...], _APPROVERS] | None = Field(default=None, min_length=1)
+    campaigns: Annotated[frozenset[str], _CAMPAIGNS] | None = Field(default=None, min_length=1)
+    send_id_pattern: Annotated[re.Pattern[str], BeforeValidator(_regex)] | None = None
+    send_id_example: str | None = Field(default=None, validate_default=True)  # checked if absent
+    ttl_hours: float | None = Field(default=None, gt=0, le=MAX_TTL_HOURS)
     braze_workspace: str | None = None
     notify: Notify | None = None
 
-    @field_validator("approvers")
-    @classmethod
-    def _approvers(cls, ids: list[Any]) -> list[str]:
-        if not ids:
-            raise ValueError("must not be empty (omit the key to use the defaults)")
-        return _ids(ids, str.strip, APPROVER_ID, "user IDs (U…/W…) or user group IDs (S…)")
-
-    @field_validator("campaigns", mode="before")
+    @field_validator("campaigns", mode="before")  # "any": None, no allow-list
     @classmethod
     def _any_campaign(cls, value: object) -> object:
-        if value == ANY_CAMPAIGN:
-            return None
-        if isinstance(value, str):
+        if isinstance(value, str) and value != ANY_CAMPAIGN:
             raise ValueError(f"must be {_EXPECTED['campaigns']}, not {show(value)}")
-        return value
-
-    @field_validator("campaigns")
-    @classmethod
-    def _campaigns(cls, ids: list[Any] | None) -> list[str] | None:
-        if ids is not None and not ids:
-            raise ValueError(
-                f'must not be empty (write "{ANY_CAMPAIGN}" to allow every campaign, '
-                "or omit the key to use the defaults)"
-            )
-        what = "campaign IDs (UUIDs, 8-4-4-4-12 hex digits)"
-        return None if ids is None else _ids(ids, normalise_campaign_id, CAMPAIGN_ID, what)
-
-    @field_validator("send_id_pattern")
-    @classmethod
-    def _pattern(cls, pattern: str) -> str:
-        try:
-            re.compile(pattern)
-        except re.error as error:
-            raise ValueError(f"not a valid regular expression ({error})") from None
-        return pattern
+        return None if value == ANY_CAMPAIGN else value
 
     @field_validator("send_id_example")
     @classmethod
     def _example(cls, example: str | None, info: ValidationInfo) -> str | None:
-        pattern = info.data.get("send_id_pattern", ...)  # ...: a pattern with its own problem
-        if pattern is None and example is not None:
-            raise ValueError("given without send_id_pattern (set both in the same table)")
-        if pattern == NO_PATTERN and example is not None:
+        # `...`: the pattern has a problem of its own; "": the table lifts the naming rule.
+        pattern = info.data.get("send_id_pattern", ...)
+        lifted = pattern is not None and pattern is not ... and not pattern.pattern
+        if example is not None and (pattern is None or lifted):
             raise ValueError(
-                'not allowed with send_id_pattern = "" (no naming rule, nothing to exemplify)'
+                "given without send_id_pattern (set both in the same table)"
+                if pattern is None
+                else 'not allowed with send_id_pattern = "" (no naming rule, nothing to exemplify)'
             )
-        if pattern is None or pattern == NO_PATTERN:
+        if pattern is None or lifted:
             return None
         if example is None:
             raise ValueError(
@@ -260,31 +228,62 @@ class RulesTable(BaseModel):
         if not example:
             raise ValueError("must not be empty")
         if (problem := send_id_problem(example)) is not None:
-            raise ValueError(
-                f"{show(example)} is not a valid send ID ({_SEND_ID_RULE[problem.code]})"
-            )
-        if pattern is not ... and re.fullmatch(pattern, example) is None:
+            rule = _SEND_ID_RULES[problem.code]
+            raise ValueError(f"{show(example)} is not a valid send ID ({rule})")
+        if pattern is not ... and pattern.fullmatch(example) is None:
             raise ValueError(f"{show(example)} does not match send_id_pattern")
         return example
 
     @field_validator("braze_workspace")
     @classmethod
     def _workspace(cls, name: str, info: ValidationInfo) -> str:
-        return workspace_choice(name, info.context["workspaces"] if info.context else ())
+        known = info.context["workspaces"] if info.context else []
+        if not WORKSPACE_NAME.fullmatch(name):
+            raise ValueError(f"{show(name)} is {_NOT_A_WORKSPACE}")
+        if name != DEFAULT_WORKSPACE and name not in known:
+            names = [DEFAULT_WORKSPACE, *sorted(known)]
+            raise ValueError(
+                f"unknown workspace {show(name)} ({did_you_mean(name, names)}known: "
+                f"{', '.join(names)}; add a [workspaces.<name>] section for a new one)"
+            )
+        return name
 
     def over(self, base: ChannelRules) -> ChannelRules:
         """`base` with what this table sets in its place."""
         found = {name: getattr(self, name) for name in self.model_fields_set}
-        if (pattern := found.pop("send_id_pattern", None)) is not None:
-            found["send_id_pattern"] = re.compile(pattern) if pattern else None
-            found["send_id_example"] = self.send_id_example
-        if (hours := found.pop("ttl_hours", None)) is not None:
-            found["ttl"] = timedelta(hours=hours)
-        if found.get("approvers") is not None:
-            found["approvers"] = tuple(found["approvers"])
-        if found.get("campaigns") is not None:
-            found["campaigns"] = frozenset(found["campaigns"])
+        if "ttl_hours" in found:
+            found["ttl"] = timedelta(hours=found.pop("ttl_hours"))
+        if (pattern := found.get("send_id_pattern")) is not None:  # with its example, if any
+            found.update(send_id_pattern=pattern if pattern.pattern else None)
+            found.update(send_id_example=self.send_id_example)
         return replace(base, **found)
+
+
+class WorkspaceTable(BaseModel):
+    """One `[workspaces.<name>]` table as written: where the workspace is, and which variable
+    holds its key (never the key itself)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    rest_endpoint: str
+    api_key_env: str
+
+    @field_validator("rest_endpoint")
+    @classmethod
+    def _endpoint(cls, url: str) -> str:
+        if (problem := rest_endpoint_problem(url)) is not None:
+            raise ValueError(f"{show(url)} {problem}")
+        return normalise_rest_endpoint(url)
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _variable(cls, name: str) -> str:
+        if not VARIABLE_NAME.fullmatch(name):  # most likely the key itself: never echo it
+            raise ValueError(
+                "must be the NAME of an environment variable (letters, digits and _), such as "
+                "BRAZE_API_KEY_EU, never the key itself"
+            )
+        return name
 
 
 def _channel_id(channel_id: str, info: ValidationInfo) -> str:
@@ -304,6 +303,18 @@ def _channel_id(channel_id: str, info: ValidationInfo) -> str:
     return channel_id
 
 
+def _workspace_name(name: str) -> str:
+    """A `[workspaces.<name>]` key: a workspace name other than "default"."""
+    if name == DEFAULT_WORKSPACE:
+        raise ValueError(
+            f'"{DEFAULT_WORKSPACE}" is the workspace of BRAZE_API_KEY and BRAZE_REST_ENDPOINT '
+            "and cannot be redefined; give this one another name"
+        )
+    if not WORKSPACE_NAME.fullmatch(name):
+        raise ValueError(_NOT_A_WORKSPACE)
+    return name
+
+
 class PolicyTables(BaseModel):
     """The whole file as written."""
 
@@ -311,14 +322,17 @@ class PolicyTables(BaseModel):
 
     defaults: RulesTable = RulesTable()
     channels: dict[Annotated[str, AfterValidator(_channel_id)], RulesTable] = {}
-    workspaces: dict[Annotated[str, AfterValidator(section_name)], WorkspaceTable] = {}
+    workspaces: dict[Annotated[str, AfterValidator(_workspace_name)], WorkspaceTable] = {}
 
 
-_SEND_ID_RULE = {
+# ---- problem lines ------------------------------------------------------------------------------
+
+_NOT_A_WORKSPACE = "not a workspace name (1-32 letters, digits, - or _)"
+_SEND_ID_RULES = {
     problems.SEND_ID_TOO_LONG: f"at most {SEND_ID_MAX} characters",
     problems.SEND_ID_CHARACTERS: "printable ASCII characters only, no spaces",
 }
-# What a key must be, for a value of the wrong type: "must be <this>, not a number".
+# What a key must be, for a value of another type: "must be <this>, not a number".
 _EXPECTED = {
     "defaults": "a table of settings",
     "channels": "a table of channel sections such as [channels.C0123ABCD]",
@@ -334,31 +348,32 @@ _EXPECTED = {
     "rest_endpoint": "a URL in a string",
     "api_key_env": "a variable name in a string",
 }
-_MISSING = {
+_REQUIRED = {  # "missing (<this>)", and "must not be empty (<this>)"
     "rest_endpoint": 'required, e.g. rest_endpoint = "https://rest.fra-01.braze.eu"',
     "api_key_env": "required: the name of the environment variable that holds the workspace's "
     'API key, e.g. api_key_env = "BRAZE_API_KEY_EU"',
+    "approvers": "omit the key to use the defaults",
+    "campaigns": f'write "{ANY_CAMPAIGN}" to allow every campaign, or omit the key to use the '
+    "defaults",
 }
 
 
 def _problem_lines(error: ValidationError, document: dict[str, Any], source: str) -> list[str]:
-    """One line per problem, in file order: the TOML path, what is wrong, what is allowed."""
+    """One line per problem, in file order: the TOML key, what is wrong, what is allowed."""
     lines = []
     for found in sorted(error.errors(), key=lambda found: _place(document, found["loc"])):
         loc = [str(key) for key in found["loc"] if key != "[key]"]
-        kind, value, key, ctx = found["type"], found["input"], loc[-1], found.get("ctx", {})
+        kind, value, key = found["type"], found["input"], loc[-1]
         if kind == "extra_forbidden":
-            model = (
-                PolicyTables
-                if len(loc) == 1
-                else {"workspaces": WorkspaceTable}.get(loc[0], RulesTable)
-            )
-            known = tuple(model.model_fields)
+            model = RulesTable if len(loc) > 1 else PolicyTables
+            known = tuple((WorkspaceTable if loc[0] == "workspaces" else model).model_fields)
             message = f"unknown key ({did_you_mean(key, known)}known: {', '.join(known)})"
-        elif kind == "missing":
-            message = f"missing ({_MISSING[key]})"
-        elif kind == "literal_error":
-            choices = ctx["expected"].replace("'", '"')  # '"mention", "dm" or "none"'
+        elif kind in ("missing", "too_short"):
+            message = (
+                f"{'missing' if kind == 'missing' else 'must not be empty'} ({_REQUIRED[key]})"
+            )
+        elif kind == "literal_error":  # notify, in words like '"mention", "dm" or "none"'
+            choices = found.get("ctx", {})["expected"].replace("'", '"')
             message = (
                 f"{show(value)} is not one of {choices.replace(' or ', ', ')}"
                 if isinstance(value, str)
@@ -371,16 +386,14 @@ def _problem_lines(error: ValidationError, document: dict[str, Any], source: str
             )
         elif kind in ("greater_than", "less_than_equal"):  # ttl_hours, the one number
             message = f"must be more than 0 and at most {MAX_TTL_HOURS} (30 days), not {value:g}"
-        elif kind == "value_error":
-            message = str(ctx["error"])
-        else:
-            message = found["msg"]
+        else:  # a check of ours: its ValueError's text
+            message = str(found.get("ctx", {}).get("error", found["msg"]))
         lines.append(f"{source}: {'.'.join(map(toml_key, loc))}: {message}")
     return lines
 
 
 def _place(document: Any, loc: tuple[int | str, ...]) -> list[int]:
-    """Where `loc` is in the file: each key's place in its table (a key, then a missing key)."""
+    """Where `loc` is in the file: each key's place in its table (a missing key comes last)."""
     place = []
     for key in loc:
         keys = list(document) if isinstance(document, dict) else []
@@ -389,32 +402,53 @@ def _place(document: Any, loc: tuple[int | str, ...]) -> list[int]:
     return place
 
 
+def show(value: object) -> str:
+    """A short, quoted excerpt of a string (control characters escaped); else its type."""
+    if not isinstance(value, str):
+        return type_name(value)
+    text = value if len(value) <= SHOW_MAX else value[: SHOW_MAX - 1] + "…"
+    return json.dumps(text, ensure_ascii=False)
+
+
+def toml_key(name: str) -> str:
+    """A key as it would be written in TOML (quoted when not bare), shortened."""
+    return name if BARE_KEY.fullmatch(name) else show(name)
+
+
+def type_name(value: object) -> str:
+    names = {bool: "true/false", int: "a number", float: "a number", str: "a string"}
+    return {**names, list: "a list", dict: "a table"}.get(type(value), "a date or time")
+
+
+def did_you_mean(name: str, known: list[str] | tuple[str, ...]) -> str:
+    """ "did you mean x? " for the known name closest to `name` (first: the same but for case)."""
+    same = [n for n in known if n.lower() == name.lower()]
+    close = same or difflib.get_close_matches(name, known, n=1)
+    return f"did you mean {close[0]}? " if close else ""
+
+
 # ---- reading ------------------------------------------------------------------------------------
+
+_UNREADABLE = {
+    FileNotFoundError: "file not found",
+    IsADirectoryError: "is a directory, not a file",
+    PermissionError: "permission denied",
+}
 
 
 def load_policy_file(
     path: str | Path, *, permitted_channels: Collection[str], source: str = SOURCE
 ) -> PolicyFile:
     """Read and validate the file; raise PolicyFileError with one line per problem."""
-    path = Path(path)
-    shown = show_path(path)
+    shown = str(path) if len(str(path)) <= 80 else "…" + str(path)[-79:]
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise PolicyFileError([f"{source}: {shown}: file not found"]) from None
-    except IsADirectoryError:
-        raise PolicyFileError([f"{source}: {shown}: is a directory, not a file"]) from None
-    except PermissionError:
-        raise PolicyFileError([f"{source}: {shown}: permission denied"]) from None
+        text = Path(path).read_bytes().decode("utf-8-sig")  # the BOM some editors write is fine
     except OSError as error:
-        reason = error.strerror or type(error).__name__
-        raise PolicyFileError([f"{source}: {shown}: cannot read ({reason})"]) from None
-    try:
-        text = data.decode("utf-8-sig")  # tolerate the BOM some editors write
+        why = f"cannot read ({error.strerror or type(error).__name__})"
+        raise PolicyFileError([f"{source}: {shown}: {_UNREADABLE.get(type(error), why)}"]) from None
     except UnicodeDecodeError as error:
-        raise PolicyFileError(
-            [f"{source}: {shown}: not UTF-8 text (bad byte at offset {error.start})"]
-        ) from None
+        why = f"not UTF-8 text (bad byte at offset {error.start})"
+        raise PolicyFileError([f"{source}: {shown}: {why}"]) from None
     return parse_policy(text, permitted_channels=permitted_channels, source=source)
 
 
@@ -426,13 +460,10 @@ def parse_policy(
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise PolicyFileError([f"{source}: not valid TOML: {error}"]) from None
-    permitted = frozenset(permitted_channels)
-    # A section with problems of its own still exists: naming it is not another problem.
+    # A workspace section with problems of its own still exists: naming it is no other problem.
     sections = document.get("workspaces")
-    context = {
-        "permitted": permitted,
-        "workspaces": set(sections if isinstance(sections, dict) else ()),
-    }
+    known = list(sections) if isinstance(sections, dict) else []
+    context = {"permitted": frozenset(permitted_channels), "workspaces": known}
     try:
         tables = PolicyTables.model_validate(document, context=context)
     except ValidationError as error:
@@ -441,16 +472,14 @@ def parse_policy(
     defaults = tables.defaults.over(ChannelRules())
     channels = {channel: table.over(defaults) for channel, table in tables.channels.items()}
     workspaces = {
-        name: WorkspaceSection(name, table.rest_endpoint, table.api_key_env)
+        name: WorkspaceSection(name, **table.model_dump())
         for name, table in tables.workspaces.items()
     }
-    policy = PolicyFile(defaults, MappingProxyType(channels), MappingProxyType(workspaces))
-    used = {policy.workspace_for(channel) for channel in permitted}
+    used = {channels.get(channel, defaults).braze_workspace for channel in permitted_channels}
     warnings = tuple(
-        f"{source}: workspaces.{name}: no channel uses this workspace "
-        f'(set braze_workspace = "{name}" '
-        "in [defaults] or in a channel's section, or remove the section)"
+        f'{source}: workspaces.{name}: no channel uses this workspace (set braze_workspace = "'
+        f"{name}\" in [defaults] or in a channel's section, or remove the section)"
         for name in workspaces
         if name not in used
     )
-    return replace(policy, warnings=warnings)
+    return PolicyFile(defaults, MappingProxyType(channels), MappingProxyType(workspaces), warnings)

@@ -15,29 +15,21 @@ The file never holds a key: whoever starts the bot reads the variables it names
 and its own metrics, and a request keeps the workspace it was made in for good, so a later change
 of the file never sends its approval or retry to another workspace.
 
-Pure domain: the endpoint rules, and the pydantic checks of the file's workspace sections and
-names (a ``ValueError`` carries the problem line's text; see :mod:`bot.domain.policy_file`).
+Pure domain: what a workspace is and which REST endpoints it may have; the policy file's
+sections are checked in :mod:`bot.domain.policy_file`.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Final
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, field_validator
-
-from bot.domain.policy_lines import did_you_mean, show
-
 DEFAULT_WORKSPACE: Final = "default"
 # Names show in metrics labels, log fields and Slack messages: short, and bare TOML keys.
 WORKSPACE_NAME: Final = re.compile(r"[A-Za-z0-9_-]{1,32}")
-# What an environment variable's name may be (POSIX: letters, digits, underscores).
-VARIABLE_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
-NOT_A_NAME: Final = "not a workspace name (1-32 letters, digits, - or _)"
 
 
 @dataclass(frozen=True)
@@ -80,57 +72,3 @@ def rest_endpoint_problem(url: str) -> str | None:
 
 def normalise_rest_endpoint(url: str) -> str:
     return url.strip().rstrip("/")
-
-
-# ---- the policy file's sections and names -------------------------------------------------------
-
-
-class WorkspaceTable(BaseModel):
-    """One ``[workspaces.<name>]`` table as written."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-    rest_endpoint: str
-    api_key_env: str
-
-    @field_validator("rest_endpoint")
-    @classmethod
-    def _endpoint(cls, url: str) -> str:
-        if (problem := rest_endpoint_problem(url)) is not None:
-            raise ValueError(f"{show(url)} {problem}")
-        return normalise_rest_endpoint(url)
-
-    @field_validator("api_key_env")
-    @classmethod
-    def _variable(cls, name: str) -> str:
-        if not VARIABLE_NAME.fullmatch(name):  # most likely the key itself: never echo it
-            raise ValueError(
-                "must be the NAME of an environment variable (letters, digits and _), such as "
-                "BRAZE_API_KEY_EU, never the key itself"
-            )
-        return name
-
-
-def section_name(name: str) -> str:
-    """A ``[workspaces.<name>]`` key: a workspace name other than "default"."""
-    if name == DEFAULT_WORKSPACE:
-        raise ValueError(
-            f'"{DEFAULT_WORKSPACE}" is the workspace of BRAZE_API_KEY and BRAZE_REST_ENDPOINT '
-            "and cannot be redefined; give this one another name"
-        )
-    if not WORKSPACE_NAME.fullmatch(name):
-        raise ValueError(NOT_A_NAME)
-    return name
-
-
-def workspace_choice(name: str, known: Collection[str]) -> str:
-    """A ``braze_workspace`` value: "default" or the name of one of the ``known`` sections."""
-    if not WORKSPACE_NAME.fullmatch(name):
-        raise ValueError(f"{show(name)} is {NOT_A_NAME}")
-    if name != DEFAULT_WORKSPACE and name not in known:
-        names = [DEFAULT_WORKSPACE, *sorted(known)]
-        raise ValueError(
-            f"unknown workspace {show(name)} ({did_you_mean(name, names)}known: "
-            f"{', '.join(names)}; add a [workspaces.<name>] section for a new one)"
-        )
-    return name
