@@ -27,29 +27,14 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Annotated, Any
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-)
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, ValidationError
+from pydantic_core.core_schema import ValidationInfo
 
-from bot.domain import problems
+from bot.domain import problems, validation
 from bot.domain.errors import ConfigurationError
 from bot.domain.notify import DEFAULT_NOTIFY, Notify
 from bot.domain.policy import CHANNEL_ID, USER_ID, USERGROUP_ID, ApproverSet
 from bot.domain.problems import Problem
-from bot.domain.validation import (
-    CAMPAIGN_ID,
-    SEND_ID_MAX,
-    campaign_id_problem,
-    normalise_campaign_id,
-    send_id_problem,
-)
 from bot.domain.workspaces import (
     DEFAULT_WORKSPACE,
     WORKSPACE_NAME,
@@ -120,7 +105,7 @@ def send_id_pattern_problem(rules: ChannelRules, send_id: str | None) -> Problem
     cannot follow the naming rule. Without a pattern, anything the general rules allow passes.
     """
     pattern, params = rules.send_id_pattern, {"example": rules.send_id_example or ""}
-    if pattern is None or (send_id and send_id_problem(send_id) is not None):
+    if pattern is None or (send_id and validation.send_id_problem(send_id) is not None):
         return None
     if not send_id:
         return Problem(problems.SEND_ID_REQUIRED, MappingProxyType(params))
@@ -135,8 +120,8 @@ def campaign_allowed_problem(rules: ChannelRules, campaign_id: str) -> Problem |
     The ID is normalised like the form does. Check `validation.campaign_id_problem` first: a
     missing or malformed ID gives `None` here (that problem is reported there).
     """
-    campaign_id = normalise_campaign_id(campaign_id)
-    if rules.campaigns is None or campaign_id_problem(campaign_id) is not None:
+    campaign_id = validation.normalise_campaign_id(campaign_id)
+    if rules.campaigns is None or validation.campaign_id_problem(campaign_id) is not None:
         return None
     return None if campaign_id in rules.campaigns else Problem(problems.CAMPAIGN_NOT_ALLOWED)
 
@@ -165,10 +150,9 @@ def _ids(clean: Callable[[str], str], shape: re.Pattern[str], what: str, into: t
         if not isinstance(items, list):
             return items
         bad = [i for i in items if not (isinstance(i, str) and shape.fullmatch(clean(i)))]
+        more = f" and {len(bad) - LIST_MAX} more" if len(bad) > LIST_MAX else ""
         if bad:
-            shown = ", ".join(map(show, bad[:LIST_MAX]))
-            more = f" and {len(bad) - LIST_MAX} more" if len(bad) > LIST_MAX else ""
-            raise ValueError(f"not {what}: {shown}{more}")
+            raise ValueError(f"not {what}: {', '.join(map(show, bad[:LIST_MAX]))}{more}")
         return into(dict.fromkeys(map(clean, items)))
 
     return BeforeValidator(check)
@@ -181,72 +165,71 @@ def _regex(pattern: object) -> object:
         raise ValueError(f"not a valid regular expression ({error})") from None
 
 
+def _any_campaign(value: object) -> object:
+    if isinstance(value, str) and value != ANY_CAMPAIGN:
+        raise ValueError(f"must be {_EXPECTED['campaigns']}, not {show(value)}")
+    return None if value == ANY_CAMPAIGN else value
+
+
+def _example(example: str | None, info: ValidationInfo) -> str | None:
+    """With a pattern, and only then; `...`: a pattern with a problem of its own."""
+    pattern = info.data.get("send_id_pattern", ...)
+    lifted = pattern is not None and pattern is not ... and not pattern.pattern  # by ""
+    if (pattern is None or lifted) and example is None:
+        return None
+    if pattern is None:
+        why = "given without send_id_pattern (set both in the same table)"
+    elif lifted:
+        why = 'not allowed with send_id_pattern = "" (no naming rule, nothing to exemplify)'
+    elif example is None:
+        why = "missing (required with send_id_pattern: the request form shows it to users)"
+    elif not example:
+        why = "must not be empty"
+    elif problem := validation.send_id_problem(example):
+        rule = "printable ASCII characters only, no spaces"
+        if problem.code == problems.SEND_ID_TOO_LONG:
+            rule = f"at most {validation.SEND_ID_MAX} characters"
+        why = f"{show(example)} is not a valid send ID ({rule})"
+    elif pattern is not ... and pattern.fullmatch(example) is None:
+        why = f"{show(example)} does not match send_id_pattern"
+    else:
+        return example
+    raise ValueError(why)
+
+
+def _workspace(name: str, info: ValidationInfo) -> str:
+    known = info.context["workspaces"] if info.context else []
+    if not WORKSPACE_NAME.fullmatch(name):
+        raise ValueError(f"{show(name)} is {_NOT_A_WORKSPACE}")
+    if name != DEFAULT_WORKSPACE and name not in known:
+        names = [DEFAULT_WORKSPACE, *sorted(known)]
+        raise ValueError(
+            f"unknown workspace {show(name)} ({did_you_mean(name, names)}known: "
+            f"{', '.join(names)}; add a [workspaces.<name>] section for a new one)"
+        )
+    return name
+
+
 _APPROVERS = _ids(str.strip, APPROVER_ID, "user IDs (U…/W…) or user group IDs (S…)", tuple)
-_CAMPAIGNS = _ids(
-    normalise_campaign_id, CAMPAIGN_ID, "campaign IDs (UUIDs, 8-4-4-4-12 hex digits)", frozenset
-)
+_UUIDS = "campaign IDs (UUIDs, 8-4-4-4-12 hex digits)"
+_CAMPAIGNS = _ids(validation.normalise_campaign_id, validation.CAMPAIGN_ID, _UUIDS, frozenset)
 
 
-class RulesTable(BaseModel):
+class RulesTable(BaseModel, extra="forbid", strict=True):
     """One `[defaults]` or `[channels.<ID>]` table as written; every key optional."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
-
     approvers: Annotated[tuple[str, ...], _APPROVERS] | None = Field(default=None, min_length=1)
-    campaigns: Annotated[frozenset[str], _CAMPAIGNS] | None = Field(default=None, min_length=1)
+    campaigns: Annotated[  # "any": None, no allow-list
+        Annotated[frozenset[str], _CAMPAIGNS] | None, BeforeValidator(_any_campaign)
+    ] = Field(default=None, min_length=1)
     send_id_pattern: Annotated[re.Pattern[str], BeforeValidator(_regex)] | None = None
-    send_id_example: str | None = Field(default=None, validate_default=True)  # checked if absent
+    send_id_example: Annotated[str | None, AfterValidator(_example)] = Field(
+        default=None,
+        validate_default=True,  # checked when absent too
+    )
     ttl_hours: float | None = Field(default=None, gt=0, le=MAX_TTL_HOURS)
-    braze_workspace: str | None = None
+    braze_workspace: Annotated[str, AfterValidator(_workspace)] | None = None
     notify: Notify | None = None
-
-    @field_validator("campaigns", mode="before")  # "any": None, no allow-list
-    @classmethod
-    def _any_campaign(cls, value: object) -> object:
-        if isinstance(value, str) and value != ANY_CAMPAIGN:
-            raise ValueError(f"must be {_EXPECTED['campaigns']}, not {show(value)}")
-        return None if value == ANY_CAMPAIGN else value
-
-    @field_validator("send_id_example")
-    @classmethod
-    def _example(cls, example: str | None, info: ValidationInfo) -> str | None:
-        # `...`: the pattern has a problem of its own; "": the table lifts the naming rule.
-        pattern = info.data.get("send_id_pattern", ...)
-        lifted = pattern is not None and pattern is not ... and not pattern.pattern
-        if example is not None and (pattern is None or lifted):
-            raise ValueError(
-                "given without send_id_pattern (set both in the same table)"
-                if pattern is None
-                else 'not allowed with send_id_pattern = "" (no naming rule, nothing to exemplify)'
-            )
-        if pattern is None or lifted:
-            return None
-        if example is None:
-            raise ValueError(
-                "missing (required with send_id_pattern: the request form shows it to users)"
-            )
-        if not example:
-            raise ValueError("must not be empty")
-        if (problem := send_id_problem(example)) is not None:
-            rule = _SEND_ID_RULES[problem.code]
-            raise ValueError(f"{show(example)} is not a valid send ID ({rule})")
-        if pattern is not ... and pattern.fullmatch(example) is None:
-            raise ValueError(f"{show(example)} does not match send_id_pattern")
-        return example
-
-    @field_validator("braze_workspace")
-    @classmethod
-    def _workspace(cls, name: str, info: ValidationInfo) -> str:
-        known = info.context["workspaces"] if info.context else []
-        if not WORKSPACE_NAME.fullmatch(name):
-            raise ValueError(f"{show(name)} is {_NOT_A_WORKSPACE}")
-        if name != DEFAULT_WORKSPACE and name not in known:
-            names = [DEFAULT_WORKSPACE, *sorted(known)]
-            raise ValueError(
-                f"unknown workspace {show(name)} ({did_you_mean(name, names)}known: "
-                f"{', '.join(names)}; add a [workspaces.<name>] section for a new one)"
-            )
-        return name
 
     def over(self, base: ChannelRules) -> ChannelRules:
         """`base` with what this table sets in its place."""
@@ -259,42 +242,37 @@ class RulesTable(BaseModel):
         return replace(base, **found)
 
 
-class WorkspaceTable(BaseModel):
+def _endpoint(url: str) -> str:
+    if (problem := rest_endpoint_problem(url)) is not None:
+        raise ValueError(f"{show(url)} {problem}")
+    return normalise_rest_endpoint(url)
+
+
+def _variable(name: str) -> str:
+    if not VARIABLE_NAME.fullmatch(name):  # most likely the key itself: never echo it
+        raise ValueError(
+            "must be the NAME of an environment variable (letters, digits and _), such as "
+            "BRAZE_API_KEY_EU, never the key itself"
+        )
+    return name
+
+
+class WorkspaceTable(BaseModel, extra="forbid", strict=True):
     """One `[workspaces.<name>]` table as written: where the workspace is, and which variable
     holds its key (never the key itself)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-    rest_endpoint: str
-    api_key_env: str
-
-    @field_validator("rest_endpoint")
-    @classmethod
-    def _endpoint(cls, url: str) -> str:
-        if (problem := rest_endpoint_problem(url)) is not None:
-            raise ValueError(f"{show(url)} {problem}")
-        return normalise_rest_endpoint(url)
-
-    @field_validator("api_key_env")
-    @classmethod
-    def _variable(cls, name: str) -> str:
-        if not VARIABLE_NAME.fullmatch(name):  # most likely the key itself: never echo it
-            raise ValueError(
-                "must be the NAME of an environment variable (letters, digits and _), such as "
-                "BRAZE_API_KEY_EU, never the key itself"
-            )
-        return name
+    rest_endpoint: Annotated[str, AfterValidator(_endpoint)]
+    api_key_env: Annotated[str, AfterValidator(_variable)]
 
 
 def _channel_id(channel_id: str, info: ValidationInfo) -> str:
     """A `[channels.<ID>]` key: the ID of a permitted channel."""
-    if CHANNEL_ID.match(channel_id.upper()) and not CHANNEL_ID.match(channel_id):
-        upper = toml_key(channel_id.upper())
-        raise ValueError(f"not a channel ID (channel IDs are upper case: {upper})")
     if not CHANNEL_ID.match(channel_id):
         raise ValueError(
-            "not a channel ID (C… or G…, from the channel's details; channels are matched by "
-            "ID, not by name, and direct messages are never permitted)"
+            f"not a channel ID (channel IDs are upper case: {toml_key(channel_id.upper())})"
+            if CHANNEL_ID.match(channel_id.upper())
+            else "not a channel ID (C… or G…, from the channel's details; channels are matched "
+            "by ID, not by name, and direct messages are never permitted)"
         )
     if channel_id not in (info.context["permitted"] if info.context else ()):
         raise ValueError(
@@ -315,10 +293,8 @@ def _workspace_name(name: str) -> str:
     return name
 
 
-class PolicyTables(BaseModel):
+class PolicyTables(BaseModel, extra="forbid", strict=True):
     """The whole file as written."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
 
     defaults: RulesTable = RulesTable()
     channels: dict[Annotated[str, AfterValidator(_channel_id)], RulesTable] = {}
@@ -328,17 +304,12 @@ class PolicyTables(BaseModel):
 # ---- problem lines ------------------------------------------------------------------------------
 
 _NOT_A_WORKSPACE = "not a workspace name (1-32 letters, digits, - or _)"
-_SEND_ID_RULES = {
-    problems.SEND_ID_TOO_LONG: f"at most {SEND_ID_MAX} characters",
-    problems.SEND_ID_CHARACTERS: "printable ASCII characters only, no spaces",
-}
-# What a key must be, for a value of another type: "must be <this>, not a number".
+# What a key (or a table, by its model) must be: "must be <this>, not a number".
 _EXPECTED = {
-    "defaults": "a table of settings",
+    "RulesTable": "a table of settings",
+    "WorkspaceTable": "a table with rest_endpoint and api_key_env",
     "channels": "a table of channel sections such as [channels.C0123ABCD]",
-    "channels.*": "a table of settings",
     "workspaces": "a table of workspace sections such as [workspaces.eu]",
-    "workspaces.*": "a table with rest_endpoint and api_key_env",
     "approvers": 'a list of user IDs (U…/W…) and user group IDs (S…) such as ["U0123ABCD"]',
     "campaigns": f'a list of campaign IDs, or "{ANY_CAMPAIGN}" for every campaign',
     "send_id_pattern": "a regular expression in a string",
@@ -363,31 +334,28 @@ def _problem_lines(error: ValidationError, document: dict[str, Any], source: str
     lines = []
     for found in sorted(error.errors(), key=lambda found: _place(document, found["loc"])):
         loc = [str(key) for key in found["loc"] if key != "[key]"]
-        kind, value, key = found["type"], found["input"], loc[-1]
+        kind, value, key, ctx = found["type"], found["input"], loc[-1], found.get("ctx", {})
         if kind == "extra_forbidden":
-            model = RulesTable if len(loc) > 1 else PolicyTables
+            model = PolicyTables if len(loc) == 1 else RulesTable
             known = tuple((WorkspaceTable if loc[0] == "workspaces" else model).model_fields)
             message = f"unknown key ({did_you_mean(key, known)}known: {', '.join(known)})"
         elif kind in ("missing", "too_short"):
             message = (
                 f"{'missing' if kind == 'missing' else 'must not be empty'} ({_REQUIRED[key]})"
             )
-        elif kind == "literal_error":  # notify, in words like '"mention", "dm" or "none"'
-            choices = found.get("ctx", {})["expected"].replace("'", '"')
+        elif kind == "literal_error":  # notify; choices in words: '"mention", "dm" or "none"'
+            choices = ctx["expected"].replace("'", '"')
             message = (
                 f"{show(value)} is not one of {choices.replace(' or ', ', ')}"
                 if isinstance(value, str)
                 else f"must be {choices} in a string, not {type_name(value)}"
             )
         elif kind.endswith("_type"):
-            table = len(loc) == 2 and loc[0] in ("channels", "workspaces")
-            message = (
-                f"must be {_EXPECTED[f'{loc[0]}.*' if table else key]}, not {type_name(value)}"
-            )
+            message = f"must be {_EXPECTED[ctx.get('class_name', key)]}, not {type_name(value)}"
         elif kind in ("greater_than", "less_than_equal"):  # ttl_hours, the one number
             message = f"must be more than 0 and at most {MAX_TTL_HOURS} (30 days), not {value:g}"
         else:  # a check of ours: its ValueError's text
-            message = str(found.get("ctx", {}).get("error", found["msg"]))
+            message = str(ctx.get("error", found["msg"]))
         lines.append(f"{source}: {'.'.join(map(toml_key, loc))}: {message}")
     return lines
 

@@ -1,22 +1,12 @@
 """Braze workspaces: where (REST endpoint, API key) a channel's campaigns live.
 
-``default`` is the workspace of ``BRAZE_API_KEY`` and ``BRAZE_REST_ENDPOINT``. The policy file
-names any others, and a channel (or ``[defaults]``) picks one::
-
-    [workspaces.eu]
-    rest_endpoint = "https://rest.fra-01.braze.eu"
-    api_key_env = "BRAZE_API_KEY_EU"     # the NAME of the variable that holds the key
-
-    [channels.C0123456789]
-    braze_workspace = "eu"
-
-The file never holds a key: whoever starts the bot reads the variables it names
-(:mod:`bot.configuration`). Each workspace has its own daily quota, its own duplicate-pair rule
-and its own metrics, and a request keeps the workspace it was made in for good, so a later change
-of the file never sends its approval or retry to another workspace.
-
-Pure domain: what a workspace is and which REST endpoints it may have; the policy file's
-sections are checked in :mod:`bot.domain.policy_file`.
+``default`` is the workspace of ``BRAZE_API_KEY`` and ``BRAZE_REST_ENDPOINT``; the policy file
+(:mod:`bot.domain.policy_file`) names any others in ``[workspaces.<name>]`` sections, each with
+its ``rest_endpoint`` and ``api_key_env`` (the NAME of the variable holding its key: the file
+never holds a key), and a channel or ``[defaults]`` picks one with ``braze_workspace``. Each
+workspace has its own daily quota, duplicate-pair rule and metrics, and a request keeps the
+workspace it was made in for good, so a later change of the file never sends its approval or
+retry to another workspace.
 """
 
 from __future__ import annotations
