@@ -171,11 +171,12 @@ def _any_campaign(value: object) -> object:
     return None if value == ANY_CAMPAIGN else value
 
 
-def _example(example: str | None, info: ValidationInfo) -> str | None:
-    """With a pattern, and only then; `...`: a pattern with a problem of its own."""
+def _example(example: object, info: ValidationInfo) -> object:
+    """With a pattern, and only then (checked when absent too, before the type); `...`: a
+    pattern with a problem of its own."""
     pattern = info.data.get("send_id_pattern", ...)
     lifted = pattern is not None and pattern is not ... and not pattern.pattern  # by ""
-    if (pattern is None or lifted) and example is None:
+    if example is None and (pattern is None or lifted):
         return None
     if pattern is None:
         why = "given without send_id_pattern (set both in the same table)"
@@ -183,6 +184,8 @@ def _example(example: str | None, info: ValidationInfo) -> str | None:
         why = 'not allowed with send_id_pattern = "" (no naming rule, nothing to exemplify)'
     elif example is None:
         why = "missing (required with send_id_pattern: the request form shows it to users)"
+    elif not isinstance(example, str):
+        return example  # the type's own problem
     elif not example:
         why = "must not be empty"
     elif problem := validation.send_id_problem(example):
@@ -210,6 +213,7 @@ def _workspace(name: str, info: ValidationInfo) -> str:
     return name
 
 
+_EXAMPLE = BeforeValidator(_example)
 _APPROVERS = _ids(str.strip, APPROVER_ID, "user IDs (U…/W…) or user group IDs (S…)", tuple)
 _UUIDS = "campaign IDs (UUIDs, 8-4-4-4-12 hex digits)"
 _CAMPAIGNS = _ids(validation.normalise_campaign_id, validation.CAMPAIGN_ID, _UUIDS, frozenset)
@@ -223,10 +227,7 @@ class RulesTable(BaseModel, extra="forbid", strict=True):
         Annotated[frozenset[str], _CAMPAIGNS] | None, BeforeValidator(_any_campaign)
     ] = Field(default=None, min_length=1)
     send_id_pattern: Annotated[re.Pattern[str], BeforeValidator(_regex)] | None = None
-    send_id_example: Annotated[str | None, AfterValidator(_example)] = Field(
-        default=None,
-        validate_default=True,  # checked when absent too
-    )
+    send_id_example: Annotated[str | None, _EXAMPLE] = Field(default=None, validate_default=True)
     ttl_hours: float | None = Field(default=None, gt=0, le=MAX_TTL_HOURS)
     braze_workspace: Annotated[str, AfterValidator(_workspace)] | None = None
     notify: Notify | None = None
@@ -360,12 +361,16 @@ def _problem_lines(error: ValidationError, document: dict[str, Any], source: str
     return lines
 
 
-def _place(document: Any, loc: tuple[int | str, ...]) -> list[int]:
-    """Where `loc` is in the file: each key's place in its table (a missing key comes last)."""
-    place = []
+def _place(document: Any, loc: tuple[int | str, ...]) -> list[float]:
+    """Where `loc` is in the file: each key's place in its table (a missing key comes last, a
+    problem with the key itself before those of its value)."""
+    place: list[float] = []
     for key in loc:
         keys = list(document) if isinstance(document, dict) else []
-        place.append(keys.index(key) if key in keys else -1 if key == "[key]" else len(keys))
+        if key == "[key]":
+            place[-1] -= 0.5
+        else:
+            place.append(keys.index(key) if key in keys else len(keys))
         document = document.get(key) if isinstance(document, dict) else None
     return place
 
@@ -430,7 +435,11 @@ def parse_policy(
         raise PolicyFileError([f"{source}: not valid TOML: {error}"]) from None
     # A workspace section with problems of its own still exists: naming it is no other problem.
     sections = document.get("workspaces")
-    known = list(sections) if isinstance(sections, dict) else []
+    known = (
+        [name for name in sections if name != DEFAULT_WORKSPACE]
+        if isinstance(sections, dict)
+        else []
+    )
     context = {"permitted": frozenset(permitted_channels), "workspaces": known}
     try:
         tables = PolicyTables.model_validate(document, context=context)
