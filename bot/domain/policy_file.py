@@ -1,17 +1,14 @@
 """The per-channel policy file (`SENDID_POLICY_FILE`, TOML): its checks and its rules.
 
-`policy.example.toml` documents the format: `[defaults]` and `[channels.<channel ID>]` (every key
-optional), and `[workspaces.<name>]` for each Braze workspace besides "default"
-(bot.domain.workspaces). Precedence, key by key: the channel's section, then `[defaults]`, then
-the environment (a `None` in ChannelRules means SENDID_APPROVERS or SENDID_REQUEST_TTL_HOURS for
-approvers and TTL, and "no restriction" for campaigns and the pattern). `send_id_pattern` and
-`send_id_example` always travel together, so a channel never shows another table's example for
-its own pattern; `braze_workspace` falls back to "default".
+`policy.example.toml` documents the format. Precedence, key by key: the channel's section, then
+`[defaults]`, then the environment (`None` in ChannelRules: SENDID_APPROVERS and
+SENDID_REQUEST_TTL_HOURS for approvers and TTL, no restriction for campaigns and the pattern;
+`braze_workspace` falls back to "default"). A pattern always travels with its example.
 
-Pydantic models check the file as written. Every problem becomes one line naming the variable
-and the key, showing at most a short excerpt of any value. `PolicyFileError` is a
-`ConfigurationError`, so start-up prints the lines and exits with code 2. A workspace no channel
-uses is only worth a warning (`PolicyFile.warnings`).
+Pydantic models check the file as written; each problem becomes one line naming the variable and
+the TOML key, with at most a short excerpt of any value. `PolicyFileError` is a
+`ConfigurationError`: start-up prints the lines and exits with code 2. A workspace no channel
+uses is only a warning (`PolicyFile.warnings`).
 """
 
 from __future__ import annotations
@@ -137,14 +134,13 @@ def approver_set(rules: ChannelRules, fallback: ApproverSet) -> ApproverSet:
 
 
 # ---- the file as written: pydantic models -------------------------------------------------------
-# A check of ours raises ValueError with the problem line's text; `_problem_lines` words
-# pydantic's own errors. The validation context holds the permitted channels and the names of
-# the file's workspace sections.
+# Our checks raise ValueError with the problem line's text; `_problem_lines` words pydantic's own
+# errors. The validation context: the permitted channels, the file's workspace section names.
 
 
 def _ids(clean: Callable[[str], str], shape: re.Pattern[str], what: str, into: type) -> Any:
-    """A check of a list of IDs: each cleaned, kept once in order (`into` a tuple or a
-    frozenset); one line names the items of another shape. Not a list: the type's own error."""
+    """A list of IDs, cleaned and each kept once, `into` a tuple or frozenset; one line names the
+    items of another shape. Not a list: the type's own problem."""
 
     def check(items: object) -> object:
         if not isinstance(items, list):
@@ -159,6 +155,7 @@ def _ids(clean: Callable[[str], str], shape: re.Pattern[str], what: str, into: t
 
 
 def _regex(pattern: object) -> object:
+    """A string compiled (anything else: the type's own problem)."""
     try:
         return re.compile(pattern) if isinstance(pattern, str) else pattern
     except re.error as error:
@@ -166,6 +163,7 @@ def _regex(pattern: object) -> object:
 
 
 def _any_campaign(value: object) -> object:
+    """ "any": None, no allow-list; any other word is no list of campaign IDs."""
     if isinstance(value, str) and value != ANY_CAMPAIGN:
         raise ValueError(f"must be {_EXPECTED['campaigns']}, not {show(value)}")
     return None if value == ANY_CAMPAIGN else value
@@ -201,6 +199,7 @@ def _example(example: object, info: ValidationInfo) -> object:
 
 
 def _workspace(name: str, info: ValidationInfo) -> str:
+    """A `braze_workspace` value: "default" or the name of one of the file's sections."""
     known = info.context["workspaces"] if info.context else []
     if not WORKSPACE_NAME.fullmatch(name):
         raise ValueError(f"{show(name)} is {_NOT_A_WORKSPACE}")
@@ -223,7 +222,7 @@ class RulesTable(BaseModel, extra="forbid", strict=True):
     """One `[defaults]` or `[channels.<ID>]` table as written; every key optional."""
 
     approvers: Annotated[tuple[str, ...], _APPROVERS] | None = Field(default=None, min_length=1)
-    campaigns: Annotated[  # "any": None, no allow-list
+    campaigns: Annotated[  # "any" first, then a list
         Annotated[frozenset[str], _CAMPAIGNS] | None, BeforeValidator(_any_campaign)
     ] = Field(default=None, min_length=1)
     send_id_pattern: Annotated[re.Pattern[str], BeforeValidator(_regex)] | None = None
