@@ -9,23 +9,10 @@
 
 from __future__ import annotations
 
-from typing import Final
-
-from bot.domain.policy_lines import Report, show, type_name
+from typing import Final, Literal
 
 MENTION: Final = "mention"
 DM: Final = "dm"
 NONE: Final = "none"
-CHOICES: Final = (MENTION, DM, NONE)
+Notify = Literal["mention", "dm", "none"]  # the policy file's choices
 DEFAULT_NOTIFY: Final = MENTION
-
-
-def parse_notify(value: object, where: str, report: Report) -> str | None:
-    """A ``notify`` value, or None after reporting why it is not one."""
-    if not isinstance(value, str):
-        report(where, f'must be "mention", "dm" or "none" in a string, not {type_name(value)}')
-        return None
-    if value not in CHOICES:
-        report(where, f'{show(value)} is not one of "mention", "dm", "none"')
-        return None
-    return value

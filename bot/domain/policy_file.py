@@ -1,103 +1,54 @@
-"""The per-channel policy file (`SENDID_POLICY_FILE`, TOML): parsing, validation, and its rules.
+"""The per-channel policy file (`SENDID_POLICY_FILE`, TOML): its checks and its rules.
 
-Pure domain: the caller reads the environment and hands in the path and the permitted channels.
-`policy.example.toml` in the repository root documents the format; in short:
+`policy.example.toml` documents the format. Precedence, key by key: the channel's section, then
+`[defaults]`, then the environment (`None` in ChannelRules: SENDID_APPROVERS and
+SENDID_REQUEST_TTL_HOURS for approvers and TTL, no restriction for campaigns and the pattern;
+`braze_workspace` falls back to "default"). A pattern always travels with its example.
 
-    [defaults]                      # every key optional; applies to every permitted channel
-    approvers = ["U0123ABCD", "S0456EFGH"]
-    ttl_hours = 24
-    send_id_pattern = '^[a-z0-9_]{3,40}$'
-    send_id_example = "spring_sale_2026_wave1"
-    campaigns = ["3f1c9e2a-5b7d-4c8e-9a10-1b2c3d4e5f60"]
-
-    [channels.C0123456789]          # one section per channel that overrides something
-    approvers = ["U0AAAA111"]
-    campaigns = "any"               # lift the defaults' allow-list for this channel
-    send_id_pattern = ""            # lift the defaults' naming rule for this channel
-    braze_workspace = "eu"          # this channel's campaigns live in another Braze workspace
-    notify = "dm"                   # approvers get a DM with buttons ("mention" | "dm" | "none")
-
-    [workspaces.eu]                 # a Braze workspace besides "default" (see workspaces.py)
-    rest_endpoint = "https://rest.fra-01.braze.eu"
-    api_key_env = "BRAZE_API_KEY_EU"
-
-Precedence, field by field: the channel's section, then `[defaults]`, then the environment
-(`SENDID_APPROVERS`, `SENDID_REQUEST_TTL_HOURS`; a `None` in the resolved rules means "use the
-environment's value" for approvers and TTL, and "no restriction" for campaigns and the pattern).
-`send_id_pattern` and `send_id_example` always travel together, so a channel never shows another
-table's example for its own pattern. `braze_workspace` falls back to "default" (the environment's
-BRAZE_API_KEY and BRAZE_REST_ENDPOINT).
-
-Every problem in the file is collected, one line each, naming the variable and the key; lines
-show at most a short excerpt of any value. `PolicyFileError` is a `ConfigurationError`, so
-start-up reports it like any bad setting and exits with code 2. What is worth a warning but no
-refusal (a workspace no channel uses) is in `PolicyFile.warnings`.
+Pydantic models check the file as written; each problem becomes one line naming the variable and
+the TOML key, with at most a short excerpt of any value. `PolicyFileError` is a
+`ConfigurationError`: start-up prints the lines and exits with code 2. A workspace no channel
+uses is only a warning (`PolicyFile.warnings`).
 """
 
 from __future__ import annotations
 
-import math
+import difflib
+import json
 import re
 import tomllib
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Annotated, Any
 
-from bot.domain import problems
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, ValidationError
+from pydantic_core.core_schema import ValidationInfo
+
+from bot.domain import problems, validation
 from bot.domain.errors import ConfigurationError
-from bot.domain.notify import DEFAULT_NOTIFY, parse_notify
+from bot.domain.notify import DEFAULT_NOTIFY, Notify
 from bot.domain.policy import CHANNEL_ID, USER_ID, USERGROUP_ID, ApproverSet
-from bot.domain.policy_lines import (
-    Report,
-    show,
-    show_list,
-    show_path,
-    toml_key,
-    type_name,
-    unknown_key_message,
-)
 from bot.domain.problems import Problem
-from bot.domain.validation import (
-    CAMPAIGN_ID,
-    SEND_ID_MAX,
-    campaign_id_problem,
-    normalise_campaign_id,
-    send_id_problem,
-)
 from bot.domain.workspaces import (
     DEFAULT_WORKSPACE,
+    WORKSPACE_NAME,
     WorkspaceSection,
-    parse_workspace_choice,
-    parse_workspaces,
-    unused_workspaces,
+    normalise_rest_endpoint,
+    rest_endpoint_problem,
 )
 
 # Problem codes this module introduces (texts live in bot.i18n as `problem.<code>`).
-SEND_ID_PATTERN = problems.SEND_ID_PATTERN  # params: example
-SEND_ID_REQUIRED = problems.SEND_ID_REQUIRED  # params: example
-CAMPAIGN_NOT_ALLOWED = problems.CAMPAIGN_NOT_ALLOWED  # no params
-CODES = (SEND_ID_PATTERN, SEND_ID_REQUIRED, CAMPAIGN_NOT_ALLOWED)
-
+CODES = (problems.SEND_ID_PATTERN, problems.SEND_ID_REQUIRED, problems.CAMPAIGN_NOT_ALLOWED)
 SOURCE = "SENDID_POLICY_FILE"
 MAX_TTL_HOURS = 24 * 30  # the same bound as SENDID_REQUEST_TTL_HOURS
 ANY_CAMPAIGN = "any"  # `campaigns = "any"`: no allow-list (lifts one set in [defaults])
-NO_PATTERN = ""  # `send_id_pattern = ""`: no naming rule (lifts one set in [defaults])
-
-TOP_LEVEL_KEYS = ("defaults", "channels", "workspaces")
-RULE_KEYS = (
-    "approvers",
-    "campaigns",
-    "send_id_pattern",
-    "send_id_example",
-    "ttl_hours",
-    "braze_workspace",
-    "notify",
-)
-
-_Fields = dict[str, Any]  # ChannelRules fields a table sets; None: explicitly "no restriction"
+APPROVER_ID = re.compile(f"{USER_ID.pattern}|{USERGROUP_ID.pattern}")
+VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")  # an environment variable's name
+SHOW_MAX, LIST_MAX = 40, 5  # characters of a value or key, bad list items, shown in a line
+BARE_KEY = re.compile(rf"[A-Za-z0-9_-]{{1,{SHOW_MAX}}}")  # a TOML key that needs no quotes
 
 
 @dataclass(frozen=True)
@@ -150,16 +101,13 @@ def send_id_pattern_problem(rules: ChannelRules, send_id: str | None) -> Problem
     With a pattern, a blank send ID is refused (`send_id_required`): the ID Braze would generate
     cannot follow the naming rule. Without a pattern, anything the general rules allow passes.
     """
-    pattern, example = rules.send_id_pattern, rules.send_id_example
-    if pattern is None:
+    pattern, params = rules.send_id_pattern, {"example": rules.send_id_example or ""}
+    if pattern is None or (send_id and validation.send_id_problem(send_id) is not None):
         return None
-    params = MappingProxyType({"example": example or ""})
     if not send_id:
-        return Problem(SEND_ID_REQUIRED, params)
-    if send_id_problem(send_id) is not None:
-        return None
+        return Problem(problems.SEND_ID_REQUIRED, MappingProxyType(params))
     if pattern.fullmatch(send_id) is None:
-        return Problem(SEND_ID_PATTERN, params)
+        return Problem(problems.SEND_ID_PATTERN, MappingProxyType(params))
     return None
 
 
@@ -169,14 +117,10 @@ def campaign_allowed_problem(rules: ChannelRules, campaign_id: str) -> Problem |
     The ID is normalised like the form does. Check `validation.campaign_id_problem` first: a
     missing or malformed ID gives `None` here (that problem is reported there).
     """
-    if rules.campaigns is None:
+    campaign_id = validation.normalise_campaign_id(campaign_id)
+    if rules.campaigns is None or validation.campaign_id_problem(campaign_id) is not None:
         return None
-    campaign_id = normalise_campaign_id(campaign_id)
-    if campaign_id_problem(campaign_id) is not None:
-        return None
-    if campaign_id not in rules.campaigns:
-        return Problem(CAMPAIGN_NOT_ALLOWED)
-    return None
+    return None if campaign_id in rules.campaigns else Problem(problems.CAMPAIGN_NOT_ALLOWED)
 
 
 def approver_set(rules: ChannelRules, fallback: ApproverSet) -> ApproverSet:
@@ -189,32 +133,294 @@ def approver_set(rules: ChannelRules, fallback: ApproverSet) -> ApproverSet:
     )
 
 
-# ---- reading and validating -------------------------------------------------------------------
+# ---- the file as written: pydantic models -------------------------------------------------------
+# Our checks raise ValueError with the problem line's text; `_problem_lines` words pydantic's own
+# errors. The validation context: the permitted channels, the file's workspace section names.
+
+
+def _ids(clean: Callable[[str], str], shape: re.Pattern[str], what: str, into: type) -> Any:
+    """A list of IDs, cleaned and each kept once, `into` a tuple or frozenset; one line names the
+    items of another shape. Not a list: the type's own problem."""
+
+    def check(items: object) -> object:
+        if not isinstance(items, list):
+            return items
+        bad = [i for i in items if not (isinstance(i, str) and shape.fullmatch(clean(i)))]
+        more = f" and {len(bad) - LIST_MAX} more" if len(bad) > LIST_MAX else ""
+        if bad:
+            raise ValueError(f"not {what}: {', '.join(map(show, bad[:LIST_MAX]))}{more}")
+        return into(dict.fromkeys(map(clean, items)))
+
+    return BeforeValidator(check)
+
+
+def _regex(pattern: object) -> object:
+    """A string compiled (anything else: the type's own problem)."""
+    try:
+        return re.compile(pattern) if isinstance(pattern, str) else pattern
+    except re.error as error:
+        raise ValueError(f"not a valid regular expression ({error})") from None
+
+
+def _any_campaign(value: object) -> object:
+    """ "any": None, no allow-list; any other word is no list of campaign IDs."""
+    if isinstance(value, str) and value != ANY_CAMPAIGN:
+        raise ValueError(f"must be {_EXPECTED['campaigns']}, not {show(value)}")
+    return None if value == ANY_CAMPAIGN else value
+
+
+def _example(example: object, info: ValidationInfo) -> object:
+    """With a pattern, and only then (checked when absent too, before the type); `...`: a
+    pattern with a problem of its own."""
+    pattern = info.data.get("send_id_pattern", ...)
+    lifted = pattern is not None and pattern is not ... and not pattern.pattern  # by ""
+    if example is None and (pattern is None or lifted):
+        return None
+    if pattern is None:
+        why = "given without send_id_pattern (set both in the same table)"
+    elif lifted:
+        why = 'not allowed with send_id_pattern = "" (no naming rule, nothing to exemplify)'
+    elif example is None:
+        why = "missing (required with send_id_pattern: the request form shows it to users)"
+    elif not isinstance(example, str):
+        return example  # the type's own problem
+    elif not example:
+        why = "must not be empty"
+    elif problem := validation.send_id_problem(example):
+        rule = "printable ASCII characters only, no spaces"
+        if problem.code == problems.SEND_ID_TOO_LONG:
+            rule = f"at most {validation.SEND_ID_MAX} characters"
+        why = f"{show(example)} is not a valid send ID ({rule})"
+    elif pattern is not ... and pattern.fullmatch(example) is None:
+        why = f"{show(example)} does not match send_id_pattern"
+    else:
+        return example
+    raise ValueError(why)
+
+
+def _workspace(name: str, info: ValidationInfo) -> str:
+    """A `braze_workspace` value: "default" or the name of one of the file's sections."""
+    known = info.context["workspaces"] if info.context else []
+    if not WORKSPACE_NAME.fullmatch(name):
+        raise ValueError(f"{show(name)} is {_NOT_A_WORKSPACE}")
+    if name != DEFAULT_WORKSPACE and name not in known:
+        names = [DEFAULT_WORKSPACE, *sorted(known)]
+        raise ValueError(
+            f"unknown workspace {show(name)} ({did_you_mean(name, names)}known: "
+            f"{', '.join(names)}; add a [workspaces.<name>] section for a new one)"
+        )
+    return name
+
+
+_EXAMPLE = BeforeValidator(_example)
+_APPROVERS = _ids(str.strip, APPROVER_ID, "user IDs (U…/W…) or user group IDs (S…)", tuple)
+_UUIDS = "campaign IDs (UUIDs, 8-4-4-4-12 hex digits)"
+_CAMPAIGNS = _ids(validation.normalise_campaign_id, validation.CAMPAIGN_ID, _UUIDS, frozenset)
+
+
+class RulesTable(BaseModel, extra="forbid", strict=True):
+    """One `[defaults]` or `[channels.<ID>]` table as written; every key optional."""
+
+    approvers: Annotated[tuple[str, ...], _APPROVERS] | None = Field(default=None, min_length=1)
+    campaigns: Annotated[  # "any" first, then a list
+        Annotated[frozenset[str], _CAMPAIGNS] | None, BeforeValidator(_any_campaign)
+    ] = Field(default=None, min_length=1)
+    send_id_pattern: Annotated[re.Pattern[str], BeforeValidator(_regex)] | None = None
+    send_id_example: Annotated[str | None, _EXAMPLE] = Field(default=None, validate_default=True)
+    ttl_hours: float | None = Field(default=None, gt=0, le=MAX_TTL_HOURS)
+    braze_workspace: Annotated[str, AfterValidator(_workspace)] | None = None
+    notify: Notify | None = None
+
+    def over(self, base: ChannelRules) -> ChannelRules:
+        """`base` with what this table sets in its place."""
+        found = {name: getattr(self, name) for name in self.model_fields_set}
+        if "ttl_hours" in found:
+            found["ttl"] = timedelta(hours=found.pop("ttl_hours"))
+        if (pattern := found.get("send_id_pattern")) is not None:  # with its example, if any
+            found.update(send_id_pattern=pattern if pattern.pattern else None)
+            found.update(send_id_example=self.send_id_example)
+        return replace(base, **found)
+
+
+def _endpoint(url: str) -> str:
+    if (problem := rest_endpoint_problem(url)) is not None:
+        raise ValueError(f"{show(url)} {problem}")
+    return normalise_rest_endpoint(url)
+
+
+def _variable(name: str) -> str:
+    if not VARIABLE_NAME.fullmatch(name):  # most likely the key itself: never echo it
+        raise ValueError(
+            "must be the NAME of an environment variable (letters, digits and _), such as "
+            "BRAZE_API_KEY_EU, never the key itself"
+        )
+    return name
+
+
+class WorkspaceTable(BaseModel, extra="forbid", strict=True):
+    """One `[workspaces.<name>]` table as written: where the workspace is, and which variable
+    holds its key (never the key itself)."""
+
+    rest_endpoint: Annotated[str, AfterValidator(_endpoint)]
+    api_key_env: Annotated[str, AfterValidator(_variable)]
+
+
+def _channel_id(channel_id: str, info: ValidationInfo) -> str:
+    """A `[channels.<ID>]` key: the ID of a permitted channel."""
+    if not CHANNEL_ID.match(channel_id):
+        raise ValueError(
+            f"not a channel ID (channel IDs are upper case: {toml_key(channel_id.upper())})"
+            if CHANNEL_ID.match(channel_id.upper())
+            else "not a channel ID (C… or G…, from the channel's details; channels are matched "
+            "by ID, not by name, and direct messages are never permitted)"
+        )
+    if channel_id not in (info.context["permitted"] if info.context else ()):
+        raise ValueError(
+            "not in SENDID_ALLOWED_CHANNELS (add the channel there, or remove this section)"
+        )
+    return channel_id
+
+
+def _workspace_name(name: str) -> str:
+    """A `[workspaces.<name>]` key: a workspace name other than "default"."""
+    if name == DEFAULT_WORKSPACE:
+        raise ValueError(
+            f'"{DEFAULT_WORKSPACE}" is the workspace of BRAZE_API_KEY and BRAZE_REST_ENDPOINT '
+            "and cannot be redefined; give this one another name"
+        )
+    if not WORKSPACE_NAME.fullmatch(name):
+        raise ValueError(_NOT_A_WORKSPACE)
+    return name
+
+
+class PolicyTables(BaseModel, extra="forbid", strict=True):
+    """The whole file as written."""
+
+    defaults: RulesTable = RulesTable()
+    channels: dict[Annotated[str, AfterValidator(_channel_id)], RulesTable] = {}
+    workspaces: dict[Annotated[str, AfterValidator(_workspace_name)], WorkspaceTable] = {}
+
+
+# ---- problem lines ------------------------------------------------------------------------------
+
+_NOT_A_WORKSPACE = "not a workspace name (1-32 letters, digits, - or _)"
+# What a key (or a table, by its model) must be: "must be <this>, not a number".
+_EXPECTED = {
+    "RulesTable": "a table of settings",
+    "WorkspaceTable": "a table with rest_endpoint and api_key_env",
+    "channels": "a table of channel sections such as [channels.C0123ABCD]",
+    "workspaces": "a table of workspace sections such as [workspaces.eu]",
+    "approvers": 'a list of user IDs (U…/W…) and user group IDs (S…) such as ["U0123ABCD"]',
+    "campaigns": f'a list of campaign IDs, or "{ANY_CAMPAIGN}" for every campaign',
+    "send_id_pattern": "a regular expression in a string",
+    "send_id_example": "a string",
+    "ttl_hours": "a number of hours",
+    "braze_workspace": 'a workspace name in a string such as "eu"',
+    "rest_endpoint": "a URL in a string",
+    "api_key_env": "a variable name in a string",
+}
+_REQUIRED = {  # "missing (<this>)", and "must not be empty (<this>)"
+    "rest_endpoint": 'required, e.g. rest_endpoint = "https://rest.fra-01.braze.eu"',
+    "api_key_env": "required: the name of the environment variable that holds the workspace's "
+    'API key, e.g. api_key_env = "BRAZE_API_KEY_EU"',
+    "approvers": "omit the key to use the defaults",
+    "campaigns": f'write "{ANY_CAMPAIGN}" to allow every campaign, or omit the key to use the '
+    "defaults",
+}
+
+
+def _problem_lines(error: ValidationError, document: dict[str, Any], source: str) -> list[str]:
+    """One line per problem, in file order: the TOML key, what is wrong, what is allowed."""
+    lines = []
+    for found in sorted(error.errors(), key=lambda found: _place(document, found["loc"])):
+        loc = [str(key) for key in found["loc"] if key != "[key]"]
+        kind, value, key, ctx = found["type"], found["input"], loc[-1], found.get("ctx", {})
+        if kind == "extra_forbidden":
+            model = PolicyTables if len(loc) == 1 else RulesTable
+            known = tuple((WorkspaceTable if loc[0] == "workspaces" else model).model_fields)
+            message = f"unknown key ({did_you_mean(key, known)}known: {', '.join(known)})"
+        elif kind in ("missing", "too_short"):
+            message = (
+                f"{'missing' if kind == 'missing' else 'must not be empty'} ({_REQUIRED[key]})"
+            )
+        elif kind == "literal_error":  # notify; choices in words: '"mention", "dm" or "none"'
+            choices = ctx["expected"].replace("'", '"')
+            message = (
+                f"{show(value)} is not one of {choices.replace(' or ', ', ')}"
+                if isinstance(value, str)
+                else f"must be {choices} in a string, not {type_name(value)}"
+            )
+        elif kind.endswith("_type"):
+            message = f"must be {_EXPECTED[ctx.get('class_name', key)]}, not {type_name(value)}"
+        elif kind in ("greater_than", "less_than_equal"):  # ttl_hours, the one number
+            message = f"must be more than 0 and at most {MAX_TTL_HOURS} (30 days), not {value:g}"
+        else:  # a check of ours: its ValueError's text
+            message = str(ctx.get("error", found["msg"]))
+        lines.append(f"{source}: {'.'.join(map(toml_key, loc))}: {message}")
+    return lines
+
+
+def _place(document: Any, loc: tuple[int | str, ...]) -> list[float]:
+    """Where `loc` is in the file: each key's place in its table (a missing key comes last, a
+    problem with the key itself before those of its value)."""
+    place: list[float] = []
+    for key in loc:
+        keys = list(document) if isinstance(document, dict) else []
+        if key == "[key]":
+            place[-1] -= 0.5
+        else:
+            place.append(keys.index(key) if key in keys else len(keys))
+        document = document.get(key) if isinstance(document, dict) else None
+    return place
+
+
+def show(value: object) -> str:
+    """A short, quoted excerpt of a string (control characters escaped); else its type."""
+    if not isinstance(value, str):
+        return type_name(value)
+    text = value if len(value) <= SHOW_MAX else value[: SHOW_MAX - 1] + "…"
+    return json.dumps(text, ensure_ascii=False)
+
+
+def toml_key(name: str) -> str:
+    """A key as it would be written in TOML (quoted when not bare), shortened."""
+    return name if BARE_KEY.fullmatch(name) else show(name)
+
+
+def type_name(value: object) -> str:
+    names = {bool: "true/false", int: "a number", float: "a number", str: "a string"}
+    return {**names, list: "a list", dict: "a table"}.get(type(value), "a date or time")
+
+
+def did_you_mean(name: str, known: list[str] | tuple[str, ...]) -> str:
+    """ "did you mean x? " for the known name closest to `name` (first: the same but for case)."""
+    same = [n for n in known if n.lower() == name.lower()]
+    close = same or difflib.get_close_matches(name, known, n=1)
+    return f"did you mean {close[0]}? " if close else ""
+
+
+# ---- reading ------------------------------------------------------------------------------------
+
+_UNREADABLE = {
+    FileNotFoundError: "file not found",
+    IsADirectoryError: "is a directory, not a file",
+    PermissionError: "permission denied",
+}
 
 
 def load_policy_file(
     path: str | Path, *, permitted_channels: Collection[str], source: str = SOURCE
 ) -> PolicyFile:
     """Read and validate the file; raise PolicyFileError with one line per problem."""
-    path = Path(path)
-    shown = show_path(path)
+    shown = str(path) if len(str(path)) <= 80 else "…" + str(path)[-79:]
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise PolicyFileError([f"{source}: {shown}: file not found"]) from None
-    except IsADirectoryError:
-        raise PolicyFileError([f"{source}: {shown}: is a directory, not a file"]) from None
-    except PermissionError:
-        raise PolicyFileError([f"{source}: {shown}: permission denied"]) from None
+        text = Path(path).read_bytes().decode("utf-8-sig")  # the BOM some editors write is fine
     except OSError as error:
-        reason = error.strerror or type(error).__name__
-        raise PolicyFileError([f"{source}: {shown}: cannot read ({reason})"]) from None
-    try:
-        text = data.decode("utf-8-sig")  # tolerate the BOM some editors write
+        why = f"cannot read ({error.strerror or type(error).__name__})"
+        raise PolicyFileError([f"{source}: {shown}: {_UNREADABLE.get(type(error), why)}"]) from None
     except UnicodeDecodeError as error:
-        raise PolicyFileError(
-            [f"{source}: {shown}: not UTF-8 text (bad byte at offset {error.start})"]
-        ) from None
+        why = f"not UTF-8 text (bad byte at offset {error.start})"
+        raise PolicyFileError([f"{source}: {shown}: {why}"]) from None
     return parse_policy(text, permitted_channels=permitted_channels, source=source)
 
 
@@ -226,221 +432,30 @@ def parse_policy(
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise PolicyFileError([f"{source}: not valid TOML: {error}"]) from None
-
-    lines: list[str] = []
-
-    def report(where: str, message: str) -> None:
-        lines.append(f"{source}: {where}: {message}")
-
-    for name in document:
-        if name not in TOP_LEVEL_KEYS:
-            report(toml_key(name), unknown_key_message(name, TOP_LEVEL_KEYS))
-
-    workspace_sections = document.get("workspaces", {})
-    workspaces = parse_workspaces(workspace_sections, report)
-    # A section whose own lines were reported still exists: naming it is not another problem.
-    defined = set(workspace_sections) if isinstance(workspace_sections, dict) else set()
-
-    defaults = ChannelRules()
-    if "defaults" in document:
-        overrides = _parse_rules(document["defaults"], "defaults", report, defined)
-        defaults = ChannelRules(**overrides)
-
-    permitted = frozenset(permitted_channels)
-    channels: dict[str, ChannelRules] = {}
-    sections = document.get("channels", {})
-    if not isinstance(sections, dict):
-        report(
-            "channels",
-            "must be a table of channel sections such as [channels.C0123ABCD], "
-            f"not {type_name(sections)}",
-        )
-        sections = {}
-    for channel_id, table in sections.items():
-        where = f"channels.{toml_key(channel_id)}"
-        if not CHANNEL_ID.match(channel_id):
-            report(where, _bad_channel_message(channel_id))
-        elif channel_id not in permitted:
-            report(
-                where,
-                "not in SENDID_ALLOWED_CHANNELS (add the channel there, or remove this section)",
-            )
-        overrides = _parse_rules(table, where, report, defined)
-        channels[channel_id] = replace(defaults, **overrides)
-
-    if lines:
-        raise PolicyFileError(lines)
-    policy = PolicyFile(
-        defaults=defaults,
-        channels=MappingProxyType(channels),
-        workspaces=MappingProxyType(workspaces),
+    # A workspace section with problems of its own still exists: naming it is no other problem.
+    sections = document.get("workspaces")
+    known = (
+        [name for name in sections if name != DEFAULT_WORKSPACE]
+        if isinstance(sections, dict)
+        else []
     )
-    used = {policy.workspace_for(channel) for channel in permitted}
-    warnings = tuple(
-        f"{source}: {where}: {text}" for where, text in unused_workspaces(workspaces, used)
-    )
-    return replace(policy, warnings=warnings)
-
-
-def _parse_rules(table: object, where: str, report: Report, workspaces: Collection[str]) -> _Fields:
-    """The ChannelRules fields this table sets, valid ones only (problems go to `report`)."""
-    if not isinstance(table, dict):
-        report(where, f"must be a table of settings, not {type_name(table)}")
-        return {}
-    for name in table:
-        if name not in RULE_KEYS:
-            report(f"{where}.{toml_key(name)}", unknown_key_message(name, RULE_KEYS))
-    found: _Fields = {}
-    if "approvers" in table:
-        found.update(_parse_approvers(table["approvers"], f"{where}.approvers", report))
-    if "campaigns" in table:
-        found.update(_parse_campaigns(table["campaigns"], f"{where}.campaigns", report))
-    if "ttl_hours" in table:
-        found.update(_parse_ttl(table["ttl_hours"], f"{where}.ttl_hours", report))
-    found.update(_parse_pattern_and_example(table, where, report))
-    if "braze_workspace" in table:
-        at = f"{where}.braze_workspace"
-        if name := parse_workspace_choice(table["braze_workspace"], at, report, workspaces):
-            found["braze_workspace"] = name
-    if "notify" in table and (how := parse_notify(table["notify"], f"{where}.notify", report)):
-        found["notify"] = how
-    return found
-
-
-def _parse_approvers(value: object, where: str, report: Report) -> _Fields:
-    if not isinstance(value, list):
-        report(
-            where,
-            'must be a list of user IDs (U…/W…) and user group IDs (S…) such as ["U0123ABCD"], '
-            f"not {type_name(value)}",
-        )
-        return {}
-    if not value:
-        report(where, "must not be empty (omit the key to use the defaults)")
-        return {}
-    ids = [item.strip() for item in value if isinstance(item, str)]
-    bad = [item for item in value if not _is_approver_id(item)]
-    if bad:
-        report(where, f"not user IDs (U…/W…) or user group IDs (S…): {show_list(bad)}")
-        return {}
-    return {"approvers": tuple(dict.fromkeys(ids))}
-
-
-def _is_approver_id(item: object) -> bool:
-    if not isinstance(item, str):
-        return False
-    return bool(USER_ID.match(item.strip()) or USERGROUP_ID.match(item.strip()))
-
-
-def _parse_campaigns(value: object, where: str, report: Report) -> _Fields:
-    if value == ANY_CAMPAIGN:
-        return {"campaigns": None}
-    if not isinstance(value, list):
-        report(
-            where,
-            f'must be a list of campaign IDs, or "{ANY_CAMPAIGN}" for every campaign, '
-            f"not {show(value)}",
-        )
-        return {}
-    if not value:
-        report(
-            where,
-            f'must not be empty (write "{ANY_CAMPAIGN}" to allow every campaign, '
-            "or omit the key to use the defaults)",
-        )
-        return {}
-    ids = [normalise_campaign_id(item) for item in value if isinstance(item, str)]
-    bad = [
-        item
-        for item in value
-        if not (isinstance(item, str) and CAMPAIGN_ID.fullmatch(normalise_campaign_id(item)))
-    ]
-    if bad:
-        report(where, f"not campaign IDs (UUIDs, 8-4-4-4-12 hex digits): {show_list(bad)}")
-        return {}
-    return {"campaigns": frozenset(ids)}
-
-
-def _parse_ttl(value: object, where: str, report: Report) -> _Fields:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        report(where, f"must be a number of hours, not {type_name(value)}")
-        return {}
-    if not (math.isfinite(value) and 0 < value <= MAX_TTL_HOURS):
-        report(where, f"must be more than 0 and at most {MAX_TTL_HOURS} (30 days), not {value:g}")
-        return {}
-    return {"ttl": timedelta(hours=value)}
-
-
-def _parse_pattern_and_example(table: dict[str, Any], where: str, report: Report) -> _Fields:
-    has_pattern, has_example = "send_id_pattern" in table, "send_id_example" in table
-    if not has_pattern and not has_example:
-        return {}
-    raw_pattern, example = table.get("send_id_pattern"), table.get("send_id_example")
-
-    if not has_pattern:
-        report(
-            f"{where}.send_id_example",
-            "given without send_id_pattern (set both in the same table)",
-        )
-        return {}
-    if not isinstance(raw_pattern, str):
-        report(
-            f"{where}.send_id_pattern",
-            f"must be a regular expression in a string, not {type_name(raw_pattern)}",
-        )
-        return {}
-    if raw_pattern == NO_PATTERN:
-        if has_example:
-            report(
-                f"{where}.send_id_example",
-                'not allowed with send_id_pattern = "" (no naming rule, nothing to exemplify)',
-            )
-            return {}
-        return {"send_id_pattern": None, "send_id_example": None}
-
-    pattern: re.Pattern[str] | None
+    context = {"permitted": frozenset(permitted_channels), "workspaces": known}
     try:
-        pattern = re.compile(raw_pattern)
-    except re.error as error:
-        report(f"{where}.send_id_pattern", f"not a valid regular expression ({error})")
-        pattern = None
+        tables = PolicyTables.model_validate(document, context=context)
+    except ValidationError as error:
+        raise PolicyFileError(_problem_lines(error, document, source)) from None
 
-    if not has_example:
-        report(
-            f"{where}.send_id_example",
-            "missing (required with send_id_pattern: the request form shows it to users)",
-        )
-        return {}
-    if not isinstance(example, str):
-        report(f"{where}.send_id_example", f"must be a string, not {type_name(example)}")
-        return {}
-    if not example:
-        report(f"{where}.send_id_example", "must not be empty")
-        return {}
-    if (problem := send_id_problem(example)) is not None:
-        report(
-            f"{where}.send_id_example",
-            f"{show(example)} is not a valid send ID ({_SEND_ID_RULE[problem.code]})",
-        )
-        return {}
-    if pattern is None:
-        return {}
-    if pattern.fullmatch(example) is None:
-        report(f"{where}.send_id_example", f"{show(example)} does not match send_id_pattern")
-        return {}
-    return {"send_id_pattern": pattern, "send_id_example": example}
-
-
-_SEND_ID_RULE = {
-    problems.SEND_ID_TOO_LONG: f"at most {SEND_ID_MAX} characters",
-    problems.SEND_ID_CHARACTERS: "printable ASCII characters only, no spaces",
-}
-
-
-def _bad_channel_message(channel_id: str) -> str:
-    if CHANNEL_ID.match(channel_id.upper()):
-        return f"not a channel ID (channel IDs are upper case: {toml_key(channel_id.upper())})"
-    return (
-        "not a channel ID (C… or G…, from the channel's details; channels are matched by ID, "
-        "not by name, and direct messages are never permitted)"
+    defaults = tables.defaults.over(ChannelRules())
+    channels = {channel: table.over(defaults) for channel, table in tables.channels.items()}
+    workspaces = {
+        name: WorkspaceSection(name, **table.model_dump())
+        for name, table in tables.workspaces.items()
+    }
+    used = {channels.get(channel, defaults).braze_workspace for channel in permitted_channels}
+    warnings = tuple(
+        f'{source}: workspaces.{name}: no channel uses this workspace (set braze_workspace = "'
+        f"{name}\" in [defaults] or in a channel's section, or remove the section)"
+        for name in workspaces
+        if name not in used
     )
+    return PolicyFile(defaults, MappingProxyType(channels), MappingProxyType(workspaces), warnings)

@@ -8,8 +8,11 @@ import tomllib
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.domain import policy_file as pf
 from bot.domain.errors import ConfigurationError
@@ -541,6 +544,43 @@ def test_a_policy_file_error_is_a_configuration_error_so_start_up_exits_with_cod
         parse("[defaults]\nttl_hours = 0\n[channels.C0ELSEWHERE]\n")
     assert str(caught.value) == "\n".join(caught.value.problems)
     assert len(caught.value.problems) == 2
+
+
+# Any shape a TOML file can have, with keys and values near the real ones.
+_KEYS = [
+    *pf.PolicyTables.model_fields,
+    *pf.RulesTable.model_fields,
+    *pf.WorkspaceTable.model_fields,
+]
+_NAMES = st.sampled_from([*_KEYS, CHANNEL, "c0low", "#name", "default", "eu", "e u", "x"])
+_SCALARS = st.one_of(
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.text(max_size=8),
+    st.dates(),
+    st.sampled_from(
+        ["any", "", "(", "eu", "dm", "U0LEAD", CAMPAIGN, "https://rest.iad-01.braze.com"]
+    ),
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_NAMES, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(_NAMES, _VALUES, max_size=4))
+def test_any_document_gives_a_policy_or_one_clear_line_per_problem(document: dict) -> None:
+    with mock.patch.object(pf.tomllib, "loads", return_value=document):
+        try:
+            parse("")
+        except PolicyFileError as error:
+            assert error.problems
+            for line in error.problems:
+                assert line.startswith(f"{S}: ")
+                assert "Input should" not in line and "Value error" not in line  # all worded
 
 
 # ---- the naming rule at submit ------------------------------------------------------------------
