@@ -13,8 +13,6 @@ uses is only a warning (`PolicyFile.warnings`).
 
 from __future__ import annotations
 
-import difflib
-import json
 import re
 import tomllib
 from collections.abc import Callable, Collection, Mapping
@@ -24,13 +22,20 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, ValidationError
-from pydantic_core.core_schema import ValidationInfo
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    ValidationError,
+    ValidationInfo,
+)
 
 from bot.domain import problems, validation
 from bot.domain.errors import ConfigurationError
 from bot.domain.notify import DEFAULT_NOTIFY, Notify
 from bot.domain.policy import CHANNEL_ID, USER_ID, USERGROUP_ID, ApproverSet
+from bot.domain.policy_words import did_you_mean, show, toml_key, type_name
 from bot.domain.problems import Problem
 from bot.domain.workspaces import (
     DEFAULT_WORKSPACE,
@@ -47,8 +52,7 @@ MAX_TTL_HOURS = 24 * 30  # the same bound as SENDID_REQUEST_TTL_HOURS
 ANY_CAMPAIGN = "any"  # `campaigns = "any"`: no allow-list (lifts one set in [defaults])
 APPROVER_ID = re.compile(f"{USER_ID.pattern}|{USERGROUP_ID.pattern}")
 VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")  # an environment variable's name
-SHOW_MAX, LIST_MAX = 40, 5  # characters of a value or key, bad list items, shown in a line
-BARE_KEY = re.compile(rf"[A-Za-z0-9_-]{{1,{SHOW_MAX}}}")  # a TOML key that needs no quotes
+LIST_MAX = 5  # bad list items shown in a line
 
 
 @dataclass(frozen=True)
@@ -372,31 +376,6 @@ def _place(document: Any, loc: tuple[int | str, ...]) -> list[float]:
             place.append(keys.index(key) if key in keys else len(keys))
         document = document.get(key) if isinstance(document, dict) else None
     return place
-
-
-def show(value: object) -> str:
-    """A short, quoted excerpt of a string (control characters escaped); else its type."""
-    if not isinstance(value, str):
-        return type_name(value)
-    text = value if len(value) <= SHOW_MAX else value[: SHOW_MAX - 1] + "…"
-    return json.dumps(text, ensure_ascii=False)
-
-
-def toml_key(name: str) -> str:
-    """A key as it would be written in TOML (quoted when not bare), shortened."""
-    return name if BARE_KEY.fullmatch(name) else show(name)
-
-
-def type_name(value: object) -> str:
-    names = {bool: "true/false", int: "a number", float: "a number", str: "a string"}
-    return {**names, list: "a list", dict: "a table"}.get(type(value), "a date or time")
-
-
-def did_you_mean(name: str, known: list[str] | tuple[str, ...]) -> str:
-    """ "did you mean x? " for the known name closest to `name` (first: the same but for case)."""
-    same = [n for n in known if n.lower() == name.lower()]
-    close = same or difflib.get_close_matches(name, known, n=1)
-    return f"did you mean {close[0]}? " if close else ""
 
 
 # ---- reading ------------------------------------------------------------------------------------
