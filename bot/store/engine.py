@@ -43,6 +43,14 @@ class Database:
             threading.Lock() if self.is_sqlite else contextlib.nullcontext()
         )
         self.engine = _sqlite_engine(self.url) if self.is_sqlite else _postgresql_engine(self.url)
+        # For writes that need not wait for the disk (`write(wait_for_disk=False)`). SQLite sets
+        # that per connection, so such writes get connections of their own (an in-memory
+        # database has no disk to wait for, and must stay one engine to stay one database).
+        self._unsynced = (
+            _sqlite_engine(self.url, synchronous="NORMAL")
+            if self.is_sqlite and not _in_memory(self.url)
+            else self.engine
+        )
         # UPDATE … RETURNING: PostgreSQL always, SQLite from 3.35 (the dialect checks the library
         # version). Without it the row is re-read inside the same, already write-locked transaction.
         self.update_returning = bool(self.engine.dialect.update_returning)
@@ -56,11 +64,20 @@ class Database:
         return self.engine.connect()
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
-        """A write transaction: committed on success, rolled back on any exception."""
-        with self._sqlite_writer, self.engine.connect() as conn:
+    def write(self, *, wait_for_disk: bool = True) -> Iterator[Connection]:
+        """A write transaction: committed on success, rolled back on any exception.
+
+        `wait_for_disk=False`: the commit returns before the disk has it. Every connection (every
+        replica) sees the write at once and a crash of the bot cannot undo it; a crash of the
+        machine (or of the PostgreSQL server) a moment later may."""
+        with (
+            self._sqlite_writer,
+            (self.engine if wait_for_disk else self._unsynced).connect() as conn,
+        ):
             conn.execution_options(**{_IMMEDIATE: True})
             with conn.begin():
+                if not wait_for_disk and not self.is_sqlite:
+                    conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
                 yield conn
 
     def ping(self) -> bool:
@@ -72,6 +89,7 @@ class Database:
             return False
 
     def close(self) -> None:
+        self._unsynced.dispose()
         self.engine.dispose()
 
 
@@ -84,11 +102,15 @@ def _postgresql_engine(url: URL) -> Engine:
     return sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args)
 
 
-def _sqlite_engine(url: URL) -> Engine:
+def _in_memory(url: URL) -> bool:
+    return url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
+
+
+def _sqlite_engine(url: URL, synchronous: str | None = None) -> Engine:
     # File databases get a QueuePool and check_same_thread=False from the dialect (sized here
     # so that a burst of Slack handler threads waits on SQLite's lock, not on the pool);
     # :memory: gets one connection per thread. The sqlite3 timeout is the busy timeout.
-    in_memory = url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
+    in_memory = _in_memory(url)
     pool_options: dict[str, Any] = {} if in_memory else {"pool_size": 5, "max_overflow": 20}
     engine = sa.create_engine(
         url, connect_args={"timeout": _SQLITE_BUSY_TIMEOUT_MS / 1000}, **pool_options
@@ -105,6 +127,8 @@ def _sqlite_engine(url: URL) -> Engine:
             # WAL: readers never block the writer and vice versa; persistent once set.
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA foreign_keys = ON")
+            if synchronous is not None:  # FULL otherwise: a commit waits for the disk
+                cursor.execute(f"PRAGMA synchronous = {synchronous}")
         finally:
             cursor.close()
 

@@ -2,7 +2,13 @@
 
 Insert-if-absent is one statement under the primary key, in its own committed transaction, so
 of two replicas (or threads) given the same signature exactly one is told "first time",
-whatever the timing, and a restart forgets nothing.
+whatever the timing, and a restart of the bot forgets nothing.
+
+The commit does not wait for the disk (every Slack request makes one, so that wait would sit on
+every acknowledgement): a crash of the machine itself may lose the last moment's signatures.
+This memory is the first line of defence, not the last: a decision or a Retry happens only
+through a conditional state transition, a submission once per Slack view ID, a form once per
+Slack's single-use trigger ID.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ class SignatureRecords(Queries):
             .on_conflict_do_nothing(index_elements=[signatures_table.c.signature])
             .returning(signatures_table.c.signature)
         )
-        with self._db.write() as conn:
+        with self._db.write(wait_for_disk=False) as conn:
             return conn.execute(statement).first() is not None
 
     @translate_errors
