@@ -12,12 +12,14 @@ ENV PATH="$VIRTUAL_ENV/bin:$PATH"
 WORKDIR /src
 # A venv without pip: the base image's pip installs into it, so the final image carries no pip.
 RUN python -m venv --without-pip "$VIRTUAL_ENV"
-# Dependencies first, read from pyproject.toml alone: this layer is rebuilt only when they change.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; print('\n'.join(p['dependencies'] + p['optional-dependencies']['postgres']))" > requirements.txt \
-    && pip --python "$VIRTUAL_ENV/bin/python" install -r requirements.txt
-# Then the bot itself; its dependencies are all in place already.
-COPY README.md ./
+# Dependencies first, from the lock alone: requirements/postgres.txt is the bot's dependencies
+# and its postgres extra at the versions in uv.lock, with each file's sha256 (./scripts/lock
+# exports it). pip installs nothing whose hash is not there, nor a package the file lacks. This
+# layer is rebuilt only when that file changes.
+COPY requirements/postgres.txt ./requirements.txt
+RUN pip --python "$VIRTUAL_ENV/bin/python" install --require-hashes -r requirements.txt
+# Then the bot itself, without dependencies: they are all in place already, from the lock.
+COPY pyproject.toml README.md ./
 COPY bot ./bot
 RUN pip --python "$VIRTUAL_ENV/bin/python" install --no-deps .
 

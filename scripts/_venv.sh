@@ -1,5 +1,9 @@
-# Sourced by scripts/run and scripts/test: make .venv exist and hold what pyproject.toml asks for.
-# Idempotent: it reinstalls only when pyproject.toml changed since the last install.
+# Sourced by the scripts with the extras they need (scripts/test: test,dev; scripts/run: postgres):
+# make .venv exist and hold the locked versions of what pyproject.toml asks for. For each extra,
+# requirements/<extra>.txt (exported from uv.lock by scripts/lock) is installed with every file's
+# hash checked, then the bot itself, editable, with --no-deps: nothing comes from outside the lock.
+# Idempotent: it reinstalls only when pyproject.toml or one of those files changed since the last
+# install.
 set -eu
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
@@ -12,10 +16,22 @@ fi
 if [ ! -x "$VENV/bin/python" ]; then
   "$PYTHON" -m venv "$VENV"
 fi
+LOCKED=()  # the files
+INSTALL=()  # pip's arguments: -r FILE for each
+for extra in ${EXTRAS//,/ }; do
+  if [ ! -f "$ROOT/requirements/$extra.txt" ]; then
+    echo "requirements/$extra.txt is missing: is '$extra' an extra in pyproject.toml? (./scripts/lock)" >&2
+    exit 1
+  fi
+  LOCKED+=("$ROOT/requirements/$extra.txt")
+  INSTALL+=(-r "$ROOT/requirements/$extra.txt")
+done
 STAMP="$VENV/.installed-$EXTRAS"
-WANT="$("$VENV/bin/python" -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest())' "$ROOT/pyproject.toml")"
+WANT="$("$VENV/bin/python" -c 'import hashlib,sys; print(hashlib.sha256(b"".join(open(f,"rb").read() for f in sys.argv[1:])).hexdigest())' "$ROOT/pyproject.toml" "${LOCKED[@]}")"
 if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT[$EXTRAS]"
+  # Hashes are required: a file whose sha256 is not in the lock, or a package the lock lacks, fails.
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --require-hashes \
+    "${INSTALL[@]}"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -e "$ROOT"
   echo "$WANT" > "$STAMP"
 fi

@@ -96,14 +96,18 @@ def test_the_image_is_slim_runs_as_a_non_root_user_and_checks_its_health() -> No
 
 
 def test_dependencies_install_in_their_own_layer_before_the_code_is_copied() -> None:
+    """From the lock's requirements/postgres.txt alone (tests/test_lock.py checks that it is the
+    lock's, installed with hashes required): a change to the code or to pyproject.toml's other
+    sections reuses the dependency layer."""
     build = dockerfile.parse(DOCKERFILE)[0]
     steps = [(i.keyword, i.args) for i in build.instructions]
-    copy_pyproject = next(n for n, (k, a) in enumerate(steps) if k == "COPY" and "pyproject" in a)
+    copy_lock = next(n for n, (k, a) in enumerate(steps) if k == "COPY" and "requirements/" in a)
     install_deps = next(n for n, (k, a) in enumerate(steps) if k == "RUN" and "-r " in a)
     copy_code = next(n for n, (k, a) in enumerate(steps) if k == "COPY" and a.startswith("bot"))
-    assert copy_pyproject < install_deps < copy_code
-    # Nothing but pyproject.toml reaches the dependency layer.
-    assert all(k != "COPY" or "pyproject" in a for k, a in steps[:install_deps])
+    assert copy_lock < install_deps < copy_code
+    # Nothing but the lock's file reaches the dependency layer.
+    copied = [a.split()[:-1] for k, a in steps[:install_deps] if k == "COPY"]
+    assert copied == [["requirements/postgres.txt"]]
 
 
 def test_no_secret_is_baked_into_the_dockerfile() -> None:
@@ -241,11 +245,13 @@ def test_only_what_the_image_needs_reaches_the_docker_build_context(
     image: docker.Image, tmp_path: Path
 ) -> None:
     """The real .dockerignore, applied by Docker itself to a context holding what a
-    developer's checkout has: secrets, git, a venv, a local database, tests, bytecode."""
+    developer's checkout has: secrets, git, a venv, a local database, tests, bytecode, the lock
+    (only its runtime file, requirements/postgres.txt, is needed)."""
     context = tmp_path / "context"
     files = [
         ".env", ".git/config", ".venv/bin/python", "sendid.db", "tests/conftest.py",
         "bot/__pycache__/app.cpython-311.pyc", "pyproject.toml", "README.md", "bot/__main__.py",
+        "uv.lock", "requirements/test.txt", "requirements/postgres.txt", "scripts/lock",
     ]  # fmt: skip
     for name in files:
         (context / name).parent.mkdir(parents=True, exist_ok=True)
@@ -261,7 +267,8 @@ def test_only_what_the_image_needs_reaches_the_docker_build_context(
     found = docker.docker("run", "--rm", listing.id, "cat", "/context.txt").split()
     docker.docker("rmi", listing.id, check=False)
     assert sorted(found) == ["/context/README.md", "/context/bot/__main__.py",
-                             "/context/pyproject.toml"]  # fmt: skip
+                             "/context/pyproject.toml",
+                             "/context/requirements/postgres.txt"]  # fmt: skip
 
 
 # -- docker-compose.yml -------------------------------------------------------------------------
