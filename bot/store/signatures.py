@@ -13,6 +13,8 @@ Slack's single-use trigger ID.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -21,19 +23,31 @@ from bot.store.queries import Queries
 from bot.store.schema import signatures_table
 
 
+def _remember(dialect: Any) -> sa.Insert:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING: a row back means "first time"."""
+    insert: Any = dialect.insert(signatures_table)
+    statement: sa.Insert = (
+        insert.values(
+            signature=sa.bindparam("signature"), request_timestamp=sa.bindparam("timestamp")
+        )
+        .on_conflict_do_nothing(index_elements=[signatures_table.c.signature])
+        .returning(signatures_table.c.signature)
+    )
+    return statement
+
+
+# Built once: every Slack request runs one.
+_REMEMBER = {"sqlite": _remember(sqlite), "postgresql": _remember(postgresql)}
+
+
 class SignatureRecords(Queries):
     @translate_errors
     def remember_signature(self, signature: str, request_timestamp: int) -> bool:
         """Keep `signature`; False if it was already kept (a replay)."""
-        dialect = sqlite if self._db.is_sqlite else postgresql
-        statement = (
-            dialect.insert(signatures_table)
-            .values(signature=signature, request_timestamp=request_timestamp)
-            .on_conflict_do_nothing(index_elements=[signatures_table.c.signature])
-            .returning(signatures_table.c.signature)
-        )
+        statement = _REMEMBER["sqlite" if self._db.is_sqlite else "postgresql"]
+        parameters = {"signature": signature, "timestamp": request_timestamp}
         with self._db.write(wait_for_disk=False) as conn:
-            return conn.execute(statement).first() is not None
+            return conn.execute(statement, parameters).first() is not None
 
     @translate_errors
     def forget_signature(self, signature: str) -> None:
