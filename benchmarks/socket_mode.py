@@ -12,10 +12,10 @@ acknowledged again (the figure that counts: Slack's users are served again). Eve
 
 Clients:
 
-* ``bot``: the bot itself (``BotRuntime``, its production ``SocketModeTiming``: built-in client,
-  ping every 2 s, watchdog deadline 7 s);
-* ``builtin-10``: Bolt's ``SocketModeHandler`` as shipped (built-in client, ping every 10 s),
-  what the bot used before; ``builtin-2``: the same with a 2 s ping, no watchdog;
+* ``bot``: the bot itself (``BotRuntime``, its production ``SocketModeTiming``: Bolt's
+  ``SocketModeHandler`` with the built-in client, ping every 2 s);
+* ``builtin-10``: Bolt's ``SocketModeHandler`` as shipped (built-in client, ping every 10 s);
+  ``builtin-2``: the same with a 2 s ping, a bare Bolt app (what the bot runs, without the bot);
 * ``websockets-2``, ``aiohttp-2``, ``websocket-client-2``: slack_sdk's other clients through
   Bolt's adapters, ping every 2 s; only where their library is installed (the bot does not
   depend on them). A client that is not back within ``--give-up`` seconds shows as "never".

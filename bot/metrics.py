@@ -237,13 +237,14 @@ class SocketModeCollector(Collector):
         status = self._status()
         yield GaugeMetricFamily(
             "sendid_socket_mode_connected",
-            "1 while this process has a Socket Mode connection to Slack that answers pings",
+            "1 while this process's Socket Mode client holds a connection to Slack (a dead one "
+            "until the client notices: within about 12 s)",
             value=1 if status.connected else 0,
         )
         reconnects = CounterMetricFamily(
             "sendid_socket_mode_reconnects",
-            "New Socket Mode connections after the first, by why the previous one was replaced: "
-            "refresh (Slack asked), closed (dropped), silent (stopped answering pings)",
+            "New Socket Mode connections after the first, by why: refresh (Slack asked), "
+            "lost (the previous one was closed by the peer or stopped answering pings)",
             labels=["reason"],
         )
         for reason in REASONS:

@@ -8,7 +8,6 @@ import time
 from datetime import timedelta
 
 import httpx
-from slack_sdk import WebClient
 
 from bot.braze import BrazeClient, BrazeClients, RetryPolicy
 from bot.configuration import Configuration
@@ -150,7 +149,7 @@ class BotRuntime:
             self.app,
             app_token,
             # apps.connections.open must go to SLACK_API_URL too (GovSlack, tests).
-            WebClient(base_url=self.settings.slack_api_url),
+            self.settings.slack_api_url,
             self.socket_mode_timing,
         )
         try:
@@ -163,6 +162,9 @@ class BotRuntime:
                     "the connections:write scope (Basic Information → App-Level Tokens)"
                 ]
             ) from None
+        except BaseException:  # Slack unreachable: the process exits, its supervisor restarts it
+            connection.close()
+            raise
         self.metrics.watch_socket_mode(connection.status)
         return connection
 

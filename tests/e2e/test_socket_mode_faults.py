@@ -1,9 +1,10 @@
 """Socket Mode when the network misbehaves: Slack's refresh, a dropped TCP connection, a silently
 lost one; what /readyz, /metrics and the log say meanwhile; a refused app token.
 
-The bot runs with short ping and watchdog intervals (``FAST_SOCKET_MODE``); a reconnection is
-expected within the watchdog's deadline plus a generous margin, never at a precise moment. The
-production figures are measured in ``benchmarks/`` (BENCHMARKS.md).
+Most tests run the bot with a short ping interval (``FAST_SOCKET_MODE``) and wait for a
+reconnection with a generous timeout, never for a precise moment. One runs it as in production
+(a ping every 2 s) and holds slack_sdk's built-in client to what the bot relies on it for:
+serving again within 20 s after a drop or a stall (about 12 s and 9 s, ``benchmarks/``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import httpx
 import pytest
 
 from bot.runtime import BotRuntime
+from bot.socket_mode import REASONS, SocketModeTiming
 from tests.ops.test_metrics import Scrape
 from tests.standins.braze import BrazeStandIn
 from tests.standins.slack import SlackStandIn
@@ -26,8 +28,11 @@ from tests.support.constants import APP_TOKEN, CHANNEL, REQUESTER
 from tests.support.processes import Processes
 from tests.support.waits import wait_until
 
-# A loaded CI machine is slow, never wrong: the margin only bounds how long a failure takes.
-RECONNECT_WITHIN = FAST_SOCKET_MODE.pong_deadline + 2 * FAST_SOCKET_MODE.ping_interval + 5.0
+# A loaded CI machine is slow, never wrong: this only bounds how long a failure takes (the
+# client finds a dead connection within about 6 pings of 0.5 s).
+RECONNECT_WITHIN = 15.0
+# What the bot promises with its production ping interval: commands are served again this soon.
+SERVED_AGAIN_WITHIN = 20.0
 
 
 def help_is_acknowledged(socket_mode: SocketModeStandIn, link: Link) -> str:
@@ -64,9 +69,9 @@ def socket_log(caplog: pytest.LogCaptureFixture, level: int = logging.INFO) -> l
 @pytest.mark.parametrize(
     ("fault", "reason", "why"),
     [
-        ("refresh", "refresh", "Slack asked (refresh_requested)"),
-        ("drop", "closed", "the connection was closed by the peer"),
-        ("stall", "silent", "no answer to pings for"),
+        ("refresh", "refresh", "Slack asked for a new connection (refresh_requested)"),
+        ("drop", "lost", "the connection was lost"),
+        ("stall", "lost", "the connection was lost"),
     ],
 )
 def test_after_a_fault_the_bot_connects_anew_and_acknowledges_commands_again(
@@ -93,11 +98,8 @@ def test_after_a_fault_the_bot_connects_anew_and_acknowledges_commands_again(
     )
     metrics = scrape(runtime)
     assert metrics.value("sendid_socket_mode_connected") == 1
-    others = [r for r in ("refresh", "closed", "silent") if r != reason]
-    assert [metrics.value("sendid_socket_mode_reconnects_total", reason=r) for r in others] == [
-        0,
-        0,
-    ]
+    others = [r for r in REASONS if r != reason]
+    assert [metrics.value("sendid_socket_mode_reconnects_total", reason=r) for r in others] == [0]
     # One line per reconnection, saying why.
     reconnected = [line for line in socket_log(caplog) if "reconnected" in line]
     assert len(reconnected) == 1 and why in reconnected[0], reconnected
@@ -115,7 +117,7 @@ def test_readyz_says_not_ready_while_no_connection_is_open_and_ready_again_after
     answer = once_not_ready(runtime)
     assert answer.status_code == 503 and "no Socket Mode connection to Slack" in answer.text
     assert scrape(runtime).value("sendid_socket_mode_connected") == 0
-    assert len(slack.calls_to("apps.connections.open")) >= 2  # it keeps trying, with backoff
+    wait_until(lambda: len(slack.calls_to("apps.connections.open")) >= 3)  # it keeps trying
 
     slack.clear_failures("apps.connections.open")
     socket_mode.wait_for_new_connection(old, timeout=RECONNECT_WITHIN)
@@ -151,18 +153,22 @@ def test_an_app_token_revoked_while_running_is_logged_once_and_reported_on_ready
     runtime, socket_mode = socket_bot
     caplog.set_level(logging.INFO, logger="bot.socket_mode")
     slack.revoked_tokens.add(APP_TOKEN)
-    socket_mode.drop(socket_mode.wait_for_connection())
+    old = socket_mode.drop(socket_mode.wait_for_connection())
 
     answer = once_not_ready(runtime)
     assert answer.status_code == 503
     assert "Slack refused the app token (token_revoked)" in answer.text
-    # Retrying cannot help, so it is slow, and said once.
+    # The client keeps asking (once per ping); the bot says it once.
     tries = len(slack.calls_to("apps.connections.open"))
-    time.sleep(3 * FAST_SOCKET_MODE.backoff_max)
-    assert len(slack.calls_to("apps.connections.open")) <= tries + 3
+    wait_until(lambda: len(slack.calls_to("apps.connections.open")) >= tries + 3)
     errors = socket_log(caplog, logging.ERROR)
     assert len(errors) == 1 and "token_revoked" in errors[0] and "SLACK_APP_TOKEN" in errors[0]
     assert APP_TOKEN not in "\n".join(r.getMessage() for r in caplog.records)
+
+    # Accepted again (a new token would need a restart; this one is Slack changing its mind).
+    slack.revoked_tokens.discard(APP_TOKEN)
+    socket_mode.wait_for_new_connection(old, timeout=RECONNECT_WITHIN)
+    wait_until(lambda: readyz(runtime).status_code == 200)
 
 
 def test_start_up_with_a_refused_app_token_exits_2_with_one_clear_line(
@@ -188,3 +194,21 @@ def test_start_up_with_a_refused_app_token_exits_2_with_one_clear_line(
     assert "Traceback" not in done.stderr and "not-this-apps-token" not in done.stderr
     # Not a retry loop: Slack was asked once.
     assert len(slack.calls_to("apps.connections.open")) == 1
+
+
+@pytest.mark.parametrize("fault", ["drop", "stall"])
+def test_with_the_production_ping_interval_commands_are_served_again_within_20_s(
+    fault: str, slack: SlackStandIn, braze: BrazeStandIn, database_url: str
+) -> None:
+    with socket_mode_bot(slack, braze, database_url, SocketModeTiming()) as (_, socket_mode):
+        old = socket_mode.wait_for_connection()
+        assert "/sendid" in help_is_acknowledged(socket_mode, old)
+
+        faulted = time.monotonic()
+        getattr(socket_mode, fault)(old)
+        new = socket_mode.wait_for_new_connection(old, timeout=SERVED_AGAIN_WITHIN)
+        assert "/sendid" in help_is_acknowledged(socket_mode, new)
+        served_again_after = time.monotonic() - faulted
+
+    print(f"{fault}: commands served again after {served_again_after:.1f} s")
+    assert served_again_after < SERVED_AGAIN_WITHIN
