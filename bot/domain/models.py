@@ -41,11 +41,6 @@ ALLOWED_TRANSITIONS: dict[RequestState, frozenset[RequestState]] = {
     RequestState.CANCELLED: frozenset(),
 }
 
-DECIDED_STATES = frozenset(
-    {RequestState.APPROVED, RequestState.CREATED, RequestState.FAILED, RequestState.REJECTED}
-)
-
-
 class FailureKind(enum.StrEnum):
     """Why a request is ``failed``; decides whether a Retry makes sense."""
 
