@@ -41,6 +41,7 @@ from bot.domain.workspaces import (
     DEFAULT_WORKSPACE,
     WORKSPACE_NAME,
     WorkspaceSection,
+    key_variable_problem,
     normalise_rest_endpoint,
     rest_endpoint_problem,
 )
@@ -258,6 +259,8 @@ def _variable(name: str) -> str:
             "must be the NAME of an environment variable (letters, digits and _), such as "
             "BRAZE_API_KEY_EU, never the key itself"
         )
+    if (problem := key_variable_problem(name)) is not None:
+        raise ValueError(problem)
     return name
 
 

@@ -436,3 +436,14 @@ def test_the_database_password_is_among_the_secrets_the_log_scrubber_removes() -
     )
     assert "db-pass-w0rd" in settings.secret_values()
     assert "xoxb-token-value" in settings.secret_values()
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    ["https://evil.example", "https://rest.iad-01.braze.com.evil.example", "https://10.0.0.5"],
+)
+def test_braze_rest_endpoint_must_be_a_braze_rest_host(
+    monkeypatch: pytest.MonkeyPatch, endpoint: str
+) -> None:
+    (line,) = problems(monkeypatch, BRAZE_REST_ENDPOINT=endpoint)
+    assert line.startswith("BRAZE_REST_ENDPOINT: is not a Braze REST endpoint (Braze's REST hosts")
