@@ -91,6 +91,7 @@ class BotRuntime:
             key_variables={w.name: w.key_variable for w in configuration.workspaces.values()},
         )
         self.ctx.count_reply_failure = self.metrics.replies.count
+        self.ctx.count_refused_request = self.metrics.refused_requests.count
         jobs = housekeeping_jobs(
             self.ctx,
             stale_claim=timedelta(seconds=settings.sendid_stale_claim_seconds),

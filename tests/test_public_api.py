@@ -42,6 +42,7 @@ PUBLIC_MODULES = frozenset(
         "slack_sdk.socket_mode.client",
         "slack_sdk.socket_mode.request",
         "slack_sdk.socket_mode.response",
+        "slack_sdk.webhook",  # WebhookClient: answers through an interaction's response_url
         "sqlalchemy",
         "sqlalchemy.dialects",
         "sqlalchemy.dialects.postgresql",

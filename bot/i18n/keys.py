@@ -147,6 +147,7 @@ class Msg(enum.StrEnum):
     REFUSAL_SELF_APPROVAL = "refusal.self_approval"
     REFUSAL_NOT_REQUESTER = "refusal.not_requester"
     REFUSAL_NOT_ADMIN = "refusal.not_admin"
+    REFUSAL_FOREIGN = "refusal.foreign"
     ALREADY_UNKNOWN = "already.unknown"
     ALREADY_APPROVED = "already.approved"
     ALREADY_REJECTED = "already.rejected"

@@ -7,15 +7,28 @@ file) and counts what came of it; the counts that must be zero are in RELIABILIT
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from bot.configuration import load_configuration
 from bot.domain.errors import ConfigurationError
+from bot.domain.models import RequestState
 from bot.settings import load_settings
-from tests.reliability.harness import Figures
-from tests.standins.braze import BrazeStandIn
+from tests.reliability.harness import Figures, Scenario
+from tests.standins.braze import CREATE_PATH, BrazeStandIn
+from tests.support import slack_requests as sr
 from tests.support.bots import bot_env, bot_settings
-from tests.support.constants import CHANNEL, PRIVATE_CHANNEL
+from tests.support.constants import (
+    APPROVE,
+    APPROVER,
+    CANCEL,
+    CHANNEL,
+    PRIVATE_CHANNEL,
+    REJECT,
+    REQUESTER,
+    RETRY,
+)
 from tests.support.processes import Processes
+from tests.support.waits import stored, wait_for_state
 
 # ---- item 2: a Braze key goes to Braze only ------------------------------------------------------
 
@@ -134,3 +147,80 @@ def test_policy_files_that_send_a_key_elsewhere_are_refused_at_start_up(
     assert accepted == [] and sent == []
     assert result.returncode == 2 and "workspaces.x.api_key_env" in result.stderr
     assert STOLEN not in result.stderr
+
+
+# ---- item 3: another Slack team, app or enterprise -----------------------------------------------
+
+OTHER_TEAM = "T0OTHER"
+# What a click and a /sendid carry when they come from elsewhere (the command spells it flat).
+FOREIGN: list[tuple[str, dict[str, Any], dict[str, str]]] = [
+    ("another team (a second installation)", {"team": {"id": OTHER_TEAM}}, {"team_id": OTHER_TEAM}),
+    ("another app", {"api_app_id": "A0OTHERAPP"}, {"api_app_id": "A0OTHERAPP"}),
+    (
+        "an enterprise the bot is not in",
+        {"enterprise": {"id": "E0ORG", "name": "Org"}},
+        {"enterprise_id": "E0ORG"},
+    ),
+    (
+        "a Slack Connect guest in the permitted channel",
+        {"user": {"team_id": OTHER_TEAM}},
+        {"user_team_id": OTHER_TEAM},
+    ),
+    (
+        "an org-wide installation",
+        {"is_enterprise_install": True},
+        {"is_enterprise_install": "true"},
+    ),
+]
+
+
+def changed(payload: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    for key, value in changes.items():
+        merged = {**payload[key], **value} if isinstance(payload.get(key), dict) else value
+        payload[key] = merged
+    return payload
+
+
+def test_signed_requests_from_another_team_app_or_enterprise_change_nothing(
+    scenario: Scenario, figures: Figures
+) -> None:
+    """Signed clicks, commands and forms from another team, app or enterprise: refused privately."""
+    driver, slack = scenario.driver, scenario.slack
+    waiting = scenario.request("foreign_1")
+    failed = scenario.request("foreign_2")
+    scenario.braze.fail_next(CREATE_PATH, status=401, body={"message": "Invalid API key"})
+    scenario.approve(failed)
+    wait_for_state(scenario.store, failed.id, RequestState.FAILED)
+    before = {r.id: stored(scenario.store, r.id).state for r in (waiting, failed)}
+    creates = len(scenario.braze.create_calls())
+    answers = 0
+    for _, click_changes, command_changes in FOREIGN:
+        for action, request, user in (
+            (APPROVE, waiting, APPROVER),
+            (REJECT, waiting, APPROVER),
+            (CANCEL, waiting, REQUESTER),
+            (RETRY, failed, APPROVER),
+        ):
+            click = sr.button_click(action, request.id, user_id=user, channel_id=CHANNEL)
+            click["response_url"] = slack.response_url(f"foreign-{answers}")
+            driver.post(sr.payload_body(changed(click, click_changes)))
+            answers += 1
+        command = sr.slash_command("", user_id=REQUESTER, channel_id=CHANNEL)
+        driver.post(sr.form_body({**command, **command_changes}))
+    refusals = slack.wait_for_calls("response_url", answers)
+    after = {r.id: stored(scenario.store, r.id).state for r in (waiting, failed)}
+    changed_states = sum(before[i] is not after[i] for i in before)
+    figures.bad_inputs += answers + len(FOREIGN)
+    figures.count("foreign_approvals", changed_states)
+    figures.count("state_changes", len(scenario.braze.create_calls()) - creates)
+    figures.notes["foreign clicks refused through response_url"] = len(refusals)
+    figures.notes["forms opened for a foreign /sendid"] = len(slack.calls_to("views.open")) - 2
+    figures.notes["before the fix (measured at 7707aad)"] = (
+        "both requests changed state: the pending one approved and created by the first foreign "
+        "Approve, the failed one created by a foreign Retry; 5 of 5 foreign /sendid opened the form"
+    )
+    assert changed_states == 0 and len(scenario.braze.create_calls()) == creates
+    scenario.approve(waiting)  # the bot's own team still decides
+    wait_for_state(scenario.store, waiting.id, RequestState.CREATED)
+    scenario.verdict(figures)
+    assert len(slack.calls_to("views.open")) == 2  # the two forms of the bot's own requests

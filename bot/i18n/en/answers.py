@@ -73,6 +73,12 @@ ANSWERS: dict[Msg, str] = {
         "Only the bot's admins can retry this request: its Braze connection needs fixing "
         "first. Nothing was changed."
     ),
+    Msg.REFUSAL_FOREIGN: (
+        "This Send ID bot serves only its own Slack workspace, and this came from another "
+        "workspace, app or organisation: nothing was changed. For a send ID, a member of the "
+        "bot's workspace requests it there with `/sendid`, or your Slack admin installs the bot "
+        "for your workspace."
+    ),
     Msg.ALREADY_UNKNOWN: "I do not know that request any more; nothing was changed.",
     Msg.ALREADY_APPROVED: "Already approved by {who}{when}; nothing was changed.",
     Msg.ALREADY_REJECTED: "Already rejected by {who}{when}; nothing was changed.",
