@@ -29,6 +29,7 @@ PUBLIC_MODULES = frozenset(
         "prometheus_client.registry",  # Collector, the custom collector's base
         "pydantic",
         "pydantic_settings",
+        "re2",  # google-re2: compile, Options, error (its README)
         "slack_bolt",
         "slack_bolt.adapter.socket_mode",
         "slack_bolt.middleware",
