@@ -158,6 +158,13 @@ POSTED: dict[Msg, str] = {
         "Freigebende wissen aus dem Thread, dass sich ein Admin darum kümmert; bis dahin können "
         "nur Admins es erneut versuchen."
     ),
+    Msg.ADMIN_SETUP_OUTSIDE: (
+        ":wrench: *Die Braze-Verbindung des Bots braucht dich.* Eine Sende-ID-Anfrage in "
+        "{channel}, einem privaten Channel, in dem du nicht bist, wurde freigegeben, aber Braze "
+        "hat den Aufruf abgewiesen; was sie enthält, bleibt in diesem Channel. {detail} Sobald "
+        "es behoben ist, klickt ein Admin, der Mitglied des Channels ist, im Thread der Anfrage "
+        "auf *Erneut versuchen* (lass dich aufnehmen oder frag eines der Mitglieder)."
+    ),
     Msg.ADMIN_AUTH: (
         "Braze hat den API-Schlüssel in {variable} nicht akzeptiert (HTTP 401). Prüf, ob es ein "
         "gültiger REST-API-Schlüssel dieses Braze-Workspaces ist und ob {endpoint} die Instanz "

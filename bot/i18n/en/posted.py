@@ -136,6 +136,12 @@ POSTED: dict[Msg, str] = {
         "({card}) and answers in its thread. The requester and approvers were told in the "
         "thread that an admin is on it; only admins can retry until then."
     ),
+    Msg.ADMIN_SETUP_OUTSIDE: (
+        ":wrench: *The bot's Braze connection needs you.* A send ID request in {channel}, a "
+        "private channel you are not in, was approved, but Braze refused the call; what it asks "
+        "for stays in that channel. {detail} Once it is fixed, an admin who is a member of the "
+        "channel presses *Retry* in the request's thread (ask to be added, or ask one of them)."
+    ),
     Msg.ADMIN_AUTH: (
         "Braze did not accept the API key in {variable} (HTTP 401). Check that it is a valid "
         "REST API key of this Braze workspace and that {endpoint} is the workspace's instance."
