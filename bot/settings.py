@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.database_url import url_secrets
 from bot.domain.errors import ConfigurationError
 from bot.domain.policy import CHANNEL_ID, USER_ID, USERGROUP_ID
 from bot.domain.workspaces import is_loopback, normalise_rest_endpoint, rest_endpoint_problem
@@ -231,11 +232,8 @@ class Settings(BaseSettings):
             self.braze_api_key,
         )
         values = [s.get_secret_value() for s in secrets if s is not None and s.get_secret_value()]
-        # A database password inside SENDID_DATABASE_URL is a secret too.
-        password = urlsplit(self.sendid_database_url).password
-        if password:
-            values.append(password)
-        return values
+        # Credentials inside SENDID_DATABASE_URL (its password, ?password=…) are secrets too.
+        return values + url_secrets(self.sendid_database_url)
 
 
 def describe_validation_error(error: ValidationError) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import exc
 from sqlalchemy.engine import URL
 
+from bot.database_url import MASK, url_secrets
 from bot.store.audit_trail import AuditTrail
 from bot.store.engine import Database
 from bot.store.errors import StoreError
@@ -34,9 +35,10 @@ class Store(
             ensure_schema(self._db)
         except exc.DBAPIError as error:
             self._db.close()
-            raise StoreError(
-                f"cannot open database {self._db.display_url()}: {error.orig!r}"
-            ) from error
+            why = repr(error.orig)
+            for secret in url_secrets(self._db.url.render_as_string(hide_password=False)):
+                why = why.replace(secret, MASK)  # a driver may echo what it was given
+            raise StoreError(f"cannot open database {self._db.display_url()}: {why}") from error
         except BaseException:
             self._db.close()
             raise

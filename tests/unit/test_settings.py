@@ -447,3 +447,26 @@ def test_braze_rest_endpoint_must_be_a_braze_rest_host(
 ) -> None:
     (line,) = problems(monkeypatch, BRAZE_REST_ENDPOINT=endpoint)
     assert line.startswith("BRAZE_REST_ENDPOINT: is not a Braze REST endpoint (Braze's REST hosts")
+
+
+def test_every_credential_of_the_database_url_is_among_the_secrets_the_scrubber_removes() -> None:
+    """Issue 24, item 6: a password in the query string (and its percent-encoded spelling)."""
+    from bot.settings import load_settings
+
+    settings = load_settings(
+        _env_file=None,
+        slack_bot_token="xoxb-token-value",
+        slack_signing_secret="signing-secret-value",
+        braze_api_key="braze-key-value",
+        braze_rest_endpoint="https://rest.iad-01.braze.com",
+        sendid_allowed_channels="C0CAMPAIGNS",
+        sendid_approvers="U0APPROVER",
+        sendid_database_url=(
+            "postgresql://bot:user%40pass@db.internal/sendid?sslmode=require"
+            "&password=query%2Dpass&sslpassword=key-pass-1"
+        ),
+    )
+    secrets = settings.secret_values()
+    for value in ("user@pass", "user%40pass", "query-pass", "query%2Dpass", "key-pass-1"):
+        assert value in secrets
+    assert "require" not in secrets
