@@ -121,6 +121,7 @@ class RequestRepository(Protocol):
         created_send_id: str | None = ...,
         failure_kind: FailureKind | None = ...,
         failure_message: str | None = ...,
+        expires_at: datetime = ...,
     ) -> SendIdRequest | None:
         """Move the request to `to_state` if it is in one of `from_states`, with its audit row;
         None if it was not (someone else won). Fields left out stay as they are."""
@@ -152,6 +153,10 @@ class RequestRepository(Protocol):
 
     def due_for_expiry(self, now: datetime) -> list[SendIdRequest]:
         """Pending requests whose deadline has passed."""
+        ...
+
+    def unretried_setup_failures(self, now: datetime) -> list[SendIdRequest]:
+        """Requests failed by a setup failure whose deadline to be retried has passed."""
         ...
 
     def claim_reminder(self, request_id: str, now: datetime) -> bool:

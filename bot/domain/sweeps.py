@@ -58,9 +58,22 @@ class Sweeps:
         )
 
     def expire_due(self) -> list[SendIdRequest]:
+        """Expire every overdue pending request, and every setup failure nobody retried in time
+        (its pair is freed, so the same send ID can be asked for again)."""
         expired = []
         for request in self._store.due_for_expiry(self.clock()):
             done = self.expire_if_due(request)
+            if done is not None:
+                expired.append(done)
+        for request in self._store.unretried_setup_failures(self.clock()):
+            done = self._store.transition(
+                request.id,
+                RequestState.FAILED,
+                RequestState.EXPIRED,
+                actor_id=SYSTEM_ACTOR,
+                detail="setup failure not retried in time",
+                now=self.clock(),
+            )
             if done is not None:
                 expired.append(done)
         return expired

@@ -129,6 +129,7 @@ class Msg(enum.StrEnum):
     IN_WORKSPACE = "common.in_workspace"
     REJECTED_REPLY = "reply.rejected"
     EXPIRED_REPLY = "reply.expired"
+    EXPIRED_UNRETRIED_REPLY = "reply.expired_unretried"
     # slash command answers
     NOT_PERMITTED = "command.not_permitted"
     HELP = "command.help"

@@ -187,6 +187,13 @@ class Notifier:
                 is not None
             )
         log.info("%d admin(s) told of a setup failure", told, extra={"request_id": request.id})
+        if not told:
+            # A group over GROUP_DM_LIMIT, or nobody reachable: the thread's reply mentions the
+            # admins and carries the Retry every admin may press.
+            log.warning(
+                "setup failure: no admin reached by DM; the request's thread has their Retry",
+                extra={"request_id": request.id},
+            )
         return told
 
     def _remember(self, request: SendIdRequest, sent: tuple[str, str] | None) -> None:

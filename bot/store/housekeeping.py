@@ -8,7 +8,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from bot.domain.models import RequestState, SendIdRequest
+from bot.domain.models import SETUP_FAILURES, RequestState, SendIdRequest
 from bot.store.errors import translate_errors
 from bot.store.queries import Queries, update_of
 from bot.store.schema import REQUEST_COLUMNS, aware, requests_table
@@ -22,6 +22,19 @@ class HousekeepingQueries(Queries):
             sa.select(*REQUEST_COLUMNS)
             .where(requests_table.c.state == RequestState.PENDING.value)
             .where(requests_table.c.expires_at <= aware(now))
+            .order_by(requests_table.c.expires_at, requests_table.c.id)
+        )
+
+    @translate_errors
+    def unretried_setup_failures(self, now: datetime) -> list[SendIdRequest]:
+        """Requests failed by a setup failure (bot.domain.models.SETUP_FAILURES) whose deadline
+        to be retried (``expires_at``) has passed, oldest first; the (state, expires_at) index
+        finds them."""
+        return self._requests(
+            sa.select(*REQUEST_COLUMNS)
+            .where(requests_table.c.state == RequestState.FAILED.value)
+            .where(requests_table.c.expires_at <= aware(now))
+            .where(requests_table.c.failure_kind.in_([kind.value for kind in SETUP_FAILURES]))
             .order_by(requests_table.c.expires_at, requests_table.c.id)
         )
 

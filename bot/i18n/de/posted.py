@@ -113,9 +113,11 @@ POSTED: dict[Msg, str] = {
     ),
     Msg.FAILED_SETUP_WORDS: "die Verbindung des Bots zu Braze braucht einen Admin",
     Msg.FAILED_SETUP_NEXT: (
-        "{admins}: Die Details stehen in deinen Direktnachrichten. Sobald es behoben ist, "
-        "versucht es ein Admin dort erneut, und das Ergebnis erscheint in diesem Thread; sonst "
-        "muss niemand etwas tun."
+        "{admins}: Die Details stehen in deinen Direktnachrichten (und in den Logs des Bots). "
+        "Sobald es behoben ist, klickt ein Admin hier oder in seiner Nachricht auf *Erneut "
+        "versuchen* (nur Admins können das), und das Ergebnis erscheint in diesem Thread; sonst "
+        "muss niemand etwas tun. Ohne neuen Versuch bis {until} läuft die Anfrage ab, und ihre "
+        "Sende-ID kann neu angefragt werden."
     ),
     Msg.FAILED_QUOTA_NEXT: (
         "Es wird {when} zurückgesetzt. Dann melde ich mich hier wieder, und erneut versuchen "
@@ -218,6 +220,12 @@ POSTED: dict[Msg, str] = {
         "Workspace wieder eintragen"
     ),
     Msg.REJECTED_REPLY: ":no_entry_sign: {who} hat diese Anfrage abgelehnt, {requester}.{reason}",
+    Msg.EXPIRED_UNRETRIED_REPLY: (
+        ":hourglass: Diese Anfrage ist abgelaufen: Die Braze-Verbindung des Bots wurde nicht "
+        "behoben und niemand hat es rechtzeitig erneut versucht, daher wurde keine Sende-ID "
+        "erstellt, und diese ist wieder frei. {requester}, frag mit *Erneut anfordern* oder "
+        "`/sendid` neu an, sobald ein Admin sagt, dass es funktioniert."
+    ),
     Msg.EXPIRED_REPLY: (
         ":hourglass: Diese Anfrage ist abgelaufen: Niemand hat rechtzeitig entschieden. "
         "{requester}, führ bei Bedarf `/sendid` erneut aus."
