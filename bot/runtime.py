@@ -98,6 +98,11 @@ class BotRuntime:
             lost_reply_after=lost_reply_after,
             lost_card_after=lost_card_after,
             forget_old_signatures=None if settings.socket_mode else self._forget_old_signatures,
+            retention=(
+                None
+                if settings.sendid_retention_days is None
+                else timedelta(days=settings.sendid_retention_days)
+            ),
         )
         self.housekeeping = Scheduler(jobs, sweep_every or interval_for(ttl))
         self.http: HttpServer | None = None

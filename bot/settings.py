@@ -76,6 +76,10 @@ class Settings(BaseSettings):
     sendid_max_pending_per_user: int = Field(default=5, ge=1, le=1000)
     sendid_submissions_per_minute: int = Field(default=10, ge=1, le=1000)
     sendid_database_url: str = "sqlite:///sendid.db"
+    # Ended requests (with their audit rows, logged first, and notices) are deleted this many
+    # days after their last change; unset: kept for ever. At least 30: the duplicate-pair rule
+    # and /sendid stats need a created request, and Braze keeps send analytics 14 days.
+    sendid_retention_days: int | None = Field(default=None, ge=30, le=36500)
     # Advanced: an approval claimed longer ago than this, still without Braze's answer, was
     # interrupted by a crash; it must exceed the longest Braze call (bounded well below 60 s).
     sendid_stale_claim_seconds: float = Field(default=120.0, ge=1, le=3600)
@@ -107,9 +111,9 @@ class Settings(BaseSettings):
             return None
         return value
 
-    @field_validator("sendid_metrics_port", mode="before")
+    @field_validator("sendid_metrics_port", "sendid_retention_days", mode="before")
     @classmethod
-    def _blank_port_is_unset(cls, value: object) -> object:
+    def _blank_is_unset(cls, value: object) -> object:
         # `SENDID_METRICS_PORT=` (a template's empty line) means "not set".
         return None if isinstance(value, str) and not value.strip() else value
 

@@ -15,6 +15,7 @@ from bot.store.migrations import ensure_schema
 from bot.store.notices import NoticeRecords
 from bot.store.quota import QuotaRecords
 from bot.store.reads import RequestReads
+from bot.store.retention import RetentionQueries
 from bot.store.signatures import SignatureRecords
 
 
@@ -26,6 +27,7 @@ class Store(
     AuditTrail,
     NoticeRecords,
     SignatureRecords,
+    RetentionQueries,
 ):
     """Thread-safe; share one instance per process. Replicas share state through the database."""
 

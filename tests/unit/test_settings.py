@@ -31,6 +31,7 @@ ALL_VARIABLES = (
     "SENDID_LANGUAGE",
     "PORT",
     "SENDID_METRICS_PORT",
+    "SENDID_RETENTION_DAYS",
     "LOG_LEVEL",
     "LOG_FORMAT",
 )
@@ -470,3 +471,17 @@ def test_every_credential_of_the_database_url_is_among_the_secrets_the_scrubber_
     for value in ("user@pass", "user%40pass", "query-pass", "query%2Dpass", "key-pass-1"):
         assert value in secrets
     assert "require" not in secrets
+
+
+def test_the_retention_is_unset_by_default_and_at_least_30_days(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 24, item 7: SENDID_RETENTION_DAYS (unset, or blank: keep everything)."""
+    set_env(monkeypatch, REQUIRED_HTTP)
+    assert load_settings(_env_file=None).sendid_retention_days is None
+    monkeypatch.setenv("SENDID_RETENTION_DAYS", " ")
+    assert load_settings(_env_file=None).sendid_retention_days is None
+    monkeypatch.setenv("SENDID_RETENTION_DAYS", "90")
+    assert load_settings(_env_file=None).sendid_retention_days == 90
+    (line,) = problems(monkeypatch, SENDID_RETENTION_DAYS="7")
+    assert line.startswith("SENDID_RETENTION_DAYS: ") and "30" in line
