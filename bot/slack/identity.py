@@ -39,6 +39,13 @@ log = logging.getLogger("bot.slack")
 _RESPONSE_URL_LOG = logging.getLogger("bot.slack.response_url")
 _RESPONSE_URL_LOG.setLevel(logging.CRITICAL)
 
+# What a refused request came from, by `BotIdentity.foreign`'s reason (for the log line).
+_WHAT = {
+    "app": "app",
+    "enterprise": "enterprise",
+    "team": "team or installation",
+    "user_team": "team's member (Slack Connect or another workspace)",
+}
 # Where a refused form shows why (the first input of each of the bot's forms).
 _FORM_ERROR_BLOCK = {ids.REQUEST_MODAL: ids.CAMPAIGN_BLOCK, ids.REJECT_MODAL: ids.REASON_BLOCK}
 
@@ -118,8 +125,8 @@ class OwnTeamOnly(Middleware):
             return next()
         self._counted("foreign")
         log.warning(
-            "request from another Slack %s refused",
-            why.replace("_", " "),
+            "Slack request from another %s refused",
+            _WHAT[why],
             extra={
                 "team": str(context.team_id),
                 "enterprise": str(context.enterprise_id),

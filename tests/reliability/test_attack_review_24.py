@@ -17,6 +17,7 @@ from bot.domain.models import RequestState
 from bot.domain.naming_rules import naming_rule
 from bot.settings import load_settings
 from tests.reliability.harness import Figures, Scenario
+from tests.reliability.seeding import seed_ended_requests, time_housekeeping_queries
 from tests.standins.braze import CREATE_PATH, BrazeStandIn
 from tests.support import slack_requests as sr
 from tests.support.bots import InProcessBots, bot_env, bot_settings
@@ -26,6 +27,7 @@ from tests.support.constants import (
     CAMPAIGN,
     CANCEL,
     CHANNEL,
+    GROUP_APPROVER,
     PRIVATE_CHANNEL,
     REJECT,
     REQUESTER,
@@ -33,6 +35,7 @@ from tests.support.constants import (
 )
 from tests.support.driver import SlackDriver
 from tests.support.processes import Processes
+from tests.support.shown import buttons
 from tests.support.waits import stored, wait_for_state
 
 # ---- item 2: a Braze key goes to Braze only ------------------------------------------------------
@@ -324,3 +327,97 @@ def timed_get(bot: SlackDriver, path: str) -> tuple[float, int]:
     started = time.monotonic()
     status = bot.get(path).status
     return time.monotonic() - started, status
+
+
+# ---- item 4: a private channel's requests reach only its members ---------------------------------
+
+ELSEWHERE = "U0ELSEWHERE"  # approves everywhere, is no member of PRIVATE_CHANNEL
+MEMBERS = {APPROVER, GROUP_APPROVER}  # the approvers who are members of PRIVATE_CHANNEL
+
+
+def test_a_private_channels_request_reaches_no_non_member_by_dm_or_click(
+    bots: InProcessBots, tmp_path: Path, figures: Figures
+) -> None:
+    """notify = "dm" in a private channel: only members are DMed; a non-member's clicks fail."""
+    path = tmp_path / "policy.toml"
+    path.write_text('[defaults]\nnotify = "dm"\n', encoding="utf-8")
+    bot = bots.start(
+        sendid_policy_file=str(path),
+        sendid_approvers=f"{APPROVER},S0APPROVERS,{ELSEWHERE}",
+        sendid_admins=f"{APPROVER},{ELSEWHERE}",
+    )
+    slack = bot.slack
+    request = bot.request(CAMPAIGN, "private_24", channel=PRIVATE_CHANNEL)
+    slack.wait_for_calls("chat.postMessage", 2, lambda c: c.params["channel"] in MEMBERS)
+    for action in (APPROVE, REJECT):
+        bot.home_click(action, request.id, user=ELSEWHERE)
+    bot.runtime.service.notices.record_dm(request.id, ELSEWHERE)  # a DM sent before the rule
+    bot.click(APPROVE, request.id, user=ELSEWHERE, channel="D0ELSEWHERE")
+    slack.wait_for_calls("chat.postMessage", 3, lambda c: c.params["channel"] == ELSEWHERE)
+    decided_by_outsider = int(stored(bot.store, request.id).state is not RequestState.PENDING)
+    told = [
+        c.params for c in slack.calls_to("chat.postMessage") if c.params["channel"] == ELSEWHERE
+    ]
+    leaked = sum("private_24" in str(params) or CAMPAIGN in str(params) for params in told)
+    figures.bad_inputs += 3
+    figures.count("state_changes", decided_by_outsider)
+    figures.notes["DMs showing the request to a non-member"] = leaked
+    figures.notes["non-member clicks (App Home, DM) that acted"] = decided_by_outsider
+    figures.notes["before the fix (as issue 24 reports it)"] = (
+        "the non-member approver was DMed requester, campaign and send ID; their App Home "
+        "Approve succeeded"
+    )
+    bot.home_click(APPROVE, request.id, user=APPROVER)
+    wait_for_state(bot.store, request.id, RequestState.CREATED, announced=True)
+    figures.take_http(bot)
+    assert leaked == 0 and decided_by_outsider == 0
+
+
+# ---- item 5: admins in a large group always have a working Retry ---------------------------------
+
+
+def test_admins_in_a_large_group_retry_a_setup_failure_from_the_thread(
+    bots: InProcessBots, braze: BrazeStandIn, figures: Figures
+) -> None:
+    """SENDID_ADMINS a group of 25, Braze 401: the thread's Retry works for them alone."""
+    members = [f"U0ADMIN{n:02d}" for n in range(25)]
+    bots.slack.usergroups["S0ADMINS"] = members
+    bot = bots.start(sendid_admins="S0ADMINS")
+    braze.fail_next(CREATE_PATH, 401, {"message": "Invalid API key"})
+    request = bot.request(CAMPAIGN, "admins_25")
+    bot.click(APPROVE, request.id, user=APPROVER)
+    wait_for_state(bot.store, request.id, RequestState.FAILED, announced=True)
+    reply = bot.wait_for_thread_reply(request)[0].params
+    retries = [b for b in buttons(reply.get("blocks")) if b["action_id"] == RETRY]
+    bot.click(RETRY, request.id, user=APPROVER)  # not an admin: refused
+    bot.wait_for_ephemeral(APPROVER, "Only the bot's admins")
+    refused_ok = stored(bot.store, request.id).state is RequestState.FAILED
+    bot.click(RETRY, request.id, user=members[-1])
+    done = wait_for_state(bot.store, request.id, RequestState.CREATED, announced=True)
+    figures.faults["HTTP 401 from /sends/id/create"] += 1
+    figures.notes["Retry buttons in the thread"] = len(retries)
+    figures.notes["admins DMed (group over the DM limit)"] = len(
+        [c for c in bot.slack.calls_to("chat.postMessage") if c.params["channel"] in members]
+    )
+    figures.notes["before the fix (as issue 24 reports it)"] = (
+        "no DM, no Retry anywhere; the same send ID refused as in progress for ever"
+    )
+    figures.take_http(bot)
+    assert retries and refused_ok and done.created_send_id == "admins_25"
+
+
+# ---- item 7: housekeeping reads only what it acts on ---------------------------------------------
+
+
+def test_housekeeping_rounds_stay_short_with_100000_stored_requests(
+    tmp_path: Path, figures: Figures
+) -> None:
+    """100,000 stored requests (50,000 failed long ago): one housekeeping round's queries."""
+    url = f"sqlite:///{tmp_path / 'big.db'}"
+    seed_ended_requests(url, 100_000)
+    timings = time_housekeeping_queries(url)
+    figures.notes.update({f"{name} (s)": round(seconds, 4) for name, seconds in timings.items()})
+    figures.notes["before the fix (measured at 7707aad, same seeding)"] = (
+        "quota is back 1.553 s, lost replies 0.071 s (PostgreSQL: 1.491 s, 0.028 s)"
+    )
+    assert max(timings.values()) < 1.0
