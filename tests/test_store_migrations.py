@@ -350,5 +350,9 @@ def test_upgrading_adds_the_indexes_housekeeping_reads_through(database_url: str
         names = {index["name"] for index in sa.inspect(engine).get_indexes("requests")}
     finally:
         engine.dispose()
-    assert {"ix_requests_state_updated", "ix_requests_unannounced"} <= names
+    assert {
+        "ix_requests_state_kind_updated",
+        "ix_requests_state_updated",
+        "ix_requests_unannounced",
+    } <= names
     assert schema_versions(database_url) == list(range(3, SCHEMA_VERSION + 1))

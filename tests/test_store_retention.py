@@ -151,5 +151,9 @@ def test_housekeeping_finds_its_work_through_indexes_on_a_new_and_an_upgraded_da
         names = {index["name"] for index in sa.inspect(engine).get_indexes("requests")}
     finally:
         engine.dispose()
-    assert {"ix_requests_state_updated", "ix_requests_unannounced"} <= names
+    assert {
+        "ix_requests_state_kind_updated",
+        "ix_requests_state_updated",
+        "ix_requests_unannounced",
+    } <= names
     assert SCHEMA_VERSION == 7

@@ -28,15 +28,18 @@ class HousekeepingQueries(Queries):
     @translate_errors
     def unretried_setup_failures(self, now: datetime) -> list[SendIdRequest]:
         """Requests failed by a setup failure (bot.domain.models.SETUP_FAILURES) whose deadline
-        to be retried (``expires_at``) has passed, oldest first; the (state, expires_at) index
-        finds them."""
-        return self._requests(
+        to be retried (``expires_at``) has passed, the oldest failure first. The database reads
+        only the setup failures still failed (ix_requests_state_kind_updated: they expire, so
+        they are few); the deadline is compared here, as a condition on it would have SQLite
+        walk (state, expires_at) through every old failure instead."""
+        failed = self._requests(
             sa.select(*REQUEST_COLUMNS)
             .where(requests_table.c.state == RequestState.FAILED.value)
-            .where(requests_table.c.expires_at <= aware(now))
             .where(requests_table.c.failure_kind.in_([kind.value for kind in SETUP_FAILURES]))
-            .order_by(requests_table.c.expires_at, requests_table.c.id)
+            .order_by(requests_table.c.failure_kind, requests_table.c.updated_at)
         )
+        due = [request for request in failed if request.expires_at <= aware(now)]
+        return sorted(due, key=lambda request: (request.updated_at, request.id))
 
     @translate_errors
     def claim_reminder(self, request_id: str, now: datetime) -> bool:
@@ -84,7 +87,7 @@ class HousekeepingQueries(Queries):
     def quota_failures_since(self, since: datetime) -> list[SendIdRequest]:
         """Requests failed on Braze's quota, last changed after `since`, whose failure reply is
         posted (what "the quota is back" announces), oldest first. Filtered by the database
-        through ix_requests_state_updated: older failures are never read."""
+        through ix_requests_state_kind_updated: older failures are never read."""
         return self._requests(
             sa.select(*REQUEST_COLUMNS)
             .where(requests_table.c.state == RequestState.FAILED.value)

@@ -71,10 +71,11 @@ MIGRATIONS: Final[dict[int, tuple[Step, ...]]] = {
         "ALTER TABLE requests ADD COLUMN purpose TEXT",
     ),
     7: (
-        # Housekeeping reads only what it acts on, however many requests are stored: recent
-        # quota failures, what is past the retention period, and the requests whose thread
-        # reply is missing.
-        "CREATE INDEX ix_requests_state_updated ON requests (state, updated_at, failure_kind)",
+        # Housekeeping reads only what it acts on, however many requests are stored: failures
+        # of a kind (recent quota failures, unretried setup failures), what is past the
+        # retention period, and the requests whose thread reply is missing.
+        "CREATE INDEX ix_requests_state_kind_updated ON requests (state, failure_kind, updated_at)",
+        "CREATE INDEX ix_requests_state_updated ON requests (state, updated_at)",
         f"CREATE INDEX ix_requests_unannounced ON requests (state, updated_at) WHERE {UNANNOUNCED}",
     ),
 }

@@ -25,7 +25,8 @@ class RetentionQueries(Queries):
         oldest first, with their audit rows and notices, in one transaction; return each one's
         audit trail as the audit export's rows (``at`` as ISO 8601 text), oldest first.
 
-        Replicas never delete the same request twice: PostgreSQL locks the rows it takes and
+        Read through ix_requests_state_updated: only what is due. Replicas never delete the
+        same request twice: PostgreSQL locks the rows it takes and
         skips those another replica has locked; SQLite serialises writers."""
         ended = [state.value for state in states]
         due = sa.and_(

@@ -128,10 +128,11 @@ requests_table = sa.Table(
     sa.Index("ix_requests_state_expires", "state", "expires_at"),
     # A person's pending requests, counted inside every insert (the per-person cap).
     sa.Index("ix_requests_requester_state", "requester_id", "state"),
-    # Housekeeping's rounds read only what they act on: the recent quota failures (the quota
-    # is back) and what is past the retention period; and the requests whose thread reply is
-    # missing (a partial index: few rows).
-    sa.Index("ix_requests_state_updated", "state", "updated_at", "failure_kind"),
+    # Housekeeping's rounds read only what they act on: failures of a kind (the quota is
+    # back; setup failures nobody retried), what is past the retention period, and the
+    # requests whose thread reply is missing (a partial index: few rows).
+    sa.Index("ix_requests_state_kind_updated", "state", "failure_kind", "updated_at"),
+    sa.Index("ix_requests_state_updated", "state", "updated_at"),
     sa.Index(
         "ix_requests_unannounced",
         "state",

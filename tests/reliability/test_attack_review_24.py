@@ -198,7 +198,7 @@ def test_signed_requests_from_another_team_app_or_enterprise_change_nothing(
     failed = scenario.request("foreign_2")
     scenario.braze.fail_next(CREATE_PATH, status=401, body={"message": "Invalid API key"})
     scenario.approve(failed)
-    wait_for_state(scenario.store, failed.id, RequestState.FAILED)
+    wait_for_state(scenario.store, failed.id, RequestState.FAILED, announced=True)
     before = {r.id: stored(scenario.store, r.id).state for r in (waiting, failed)}
     creates = len(scenario.braze.create_calls())
     answers = 0
@@ -229,7 +229,7 @@ def test_signed_requests_from_another_team_app_or_enterprise_change_nothing(
     )
     assert changed_states == 0 and len(scenario.braze.create_calls()) == creates
     scenario.approve(waiting)  # the bot's own team still decides
-    wait_for_state(scenario.store, waiting.id, RequestState.CREATED)
+    wait_for_state(scenario.store, waiting.id, RequestState.CREATED, announced=True)
     scenario.verdict(figures)
     assert len(slack.calls_to("views.open")) == 2  # the two forms of the bot's own requests
 
