@@ -1,6 +1,11 @@
 """Everything start-up checks before anything connects: the settings, the policy file, and each
 Braze workspace's endpoint and key.
 
+A Braze key goes only to the endpoint it was configured with: a key variable named by two
+workspaces with different endpoints, ``BRAZE_API_KEY`` named for another endpoint than
+``BRAZE_REST_ENDPOINT``, or one key value under two variables for different endpoints is refused
+(Braze keys belong to one instance, so a legitimate setup never needs it).
+
 :func:`load_configuration` raises :class:`~bot.domain.errors.ConfigurationError` with one line
 per problem (``python -m bot`` prints them and exits with code 2). A workspace's key is read from
 the environment variable its ``api_key_env`` names, or from the ``.env`` file like every setting
@@ -26,14 +31,15 @@ from bot.domain.policy_file import (
     PolicyFileError,
     load_policy_file,
 )
-from bot.domain.workspaces import DEFAULT_WORKSPACE, WorkspaceSection
+from bot.domain.workspaces import (
+    DEFAULT_KEY_VARIABLE,
+    DEFAULT_WORKSPACE,
+    WorkspaceSection,
+    same_endpoint,
+)
 from bot.settings import Settings
 
 log = logging.getLogger("bot.configuration")
-
-DEFAULT_KEY_VARIABLE = "BRAZE_API_KEY"
-# The bot's own settings: naming one as a workspace key would send it to Braze.
-_OWN_SETTINGS = frozenset(name.upper() for name in Settings.model_fields) - {DEFAULT_KEY_VARIABLE}
 
 
 @dataclass(frozen=True)
@@ -110,9 +116,41 @@ def load_configuration(
             api_key=SecretStr(key),
             key_variable=section.api_key_env,
         )
+    problems += _keys_sent_elsewhere(list(workspaces.values()))
     if problems:
         raise PolicyFileError(problems)
     return Configuration(settings, policy_file, MappingProxyType(workspaces))
+
+
+def _keys_sent_elsewhere(workspaces: list[BrazeWorkspace]) -> list[str]:
+    """One line for each workspace whose key (by variable or by value) an earlier workspace
+    sends to another endpoint: a key is never pointed at a second endpoint."""
+    problems = []
+    for index, workspace in enumerate(workspaces):
+        for earlier in workspaces[:index]:
+            if same_endpoint(workspace.rest_endpoint, earlier.rest_endpoint):
+                continue
+            variable = workspace.key_variable
+            if variable == earlier.key_variable:
+                why = f"{variable} is already the key of"
+            elif workspace.api_key.get_secret_value() == earlier.api_key.get_secret_value():
+                why = f"{variable} holds the same key as {earlier.key_variable}, the key of"
+            else:
+                continue
+            owner = (
+                "BRAZE_REST_ENDPOINT"
+                if earlier.name == DEFAULT_WORKSPACE
+                else f"workspace {earlier.name}"
+            )
+            suggested = f"{DEFAULT_KEY_VARIABLE}_{workspace.name.upper().replace('-', '_')}"
+            problems.append(
+                f"{SOURCE}: workspaces.{workspace.name}.api_key_env: {why} {owner} "
+                f"({earlier.rest_endpoint}); a Braze key is never sent to another endpoint "
+                f"({workspace.rest_endpoint}): give workspace {workspace.name} its own key, in "
+                f"its own variable such as {suggested}"
+            )
+            break
+    return problems
 
 
 def _workspace_key(
@@ -120,8 +158,6 @@ def _workspace_key(
 ) -> tuple[str, str | None]:
     """(the key, or "") and why it cannot be used (None: it can). Never shows the value."""
     name = section.api_key_env
-    if name.upper() in _OWN_SETTINGS:
-        return "", f"{name} is one of the bot's own settings, not a Braze API key"
     value = variables.get(name)
     if value is None:
         return "", (

@@ -111,6 +111,11 @@ def post_lost_cards(ctx: BotContext, older_than: timedelta = LOST_CARD_AFTER) ->
     return len(taken)
 
 
+def forget_ended(ctx: BotContext, retention: timedelta) -> int:
+    """Delete what ended longer than `retention` ago, its audit trail logged first."""
+    return ctx.service.forget_ended(retention)
+
+
 def _settle_quietly(ctx: BotContext, request: SendIdRequest) -> None:
     # One request's Slack failure must not stop the job; the next round tries again.
     try:
@@ -135,15 +140,21 @@ def housekeeping_jobs(
     lost_reply_after: timedelta = LOST_REPLY_AFTER,
     lost_card_after: timedelta = LOST_CARD_AFTER,
     forget_old_signatures: Callable[[], object] | None = None,
+    retention: timedelta | None = None,
 ) -> list[Job]:
     """The bot's jobs, in the order a round runs them: settle what a crash left in flight
     before expiring, remind before re-posting, cards last; then (HTTP mode) forget the Slack
-    signatures that have left Slack's replay window."""
-    signatures = (
+    signatures that have left Slack's replay window, and (with SENDID_RETENTION_DAYS) delete
+    the requests past the retention period."""
+    last = (
         [Job("forget Slack signatures past the replay window", forget_old_signatures)]
         if forget_old_signatures is not None
         else []
     )
+    if retention is not None:
+        last.append(
+            Job("delete requests past the retention period", lambda: forget_ended(ctx, retention))
+        )
     return [
         Job(
             "recover interrupted approvals",
@@ -154,7 +165,7 @@ def housekeeping_jobs(
         Job("announce the quota is back", lambda: announce_quota_back(ctx)),
         Job("re-post lost replies", lambda: repost_lost_replies(ctx, lost_reply_after)),
         Job("post lost cards", lambda: post_lost_cards(ctx, lost_card_after)),
-        *signatures,
+        *last,
     ]
 
 

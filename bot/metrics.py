@@ -208,7 +208,7 @@ class RefusedRequestMetrics:
     (or a misconfigured proxy) leaves. Counted, not logged: a flood of forgeries must not flood
     the logs too."""
 
-    REASONS = ("unsigned", "forged", "replayed", "malformed")
+    REASONS = ("unsigned", "forged", "replayed", "malformed", "foreign")
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self.refused = Counter(
@@ -216,7 +216,8 @@ class RefusedRequestMetrics:
             "Requests to /slack/events refused before the bot acted on them: unsigned (no or "
             "malformed signature headers), forged (the signature does not verify, or is "
             "outside Slack's 5-minute window), replayed (answered before, by any replica), "
-            "malformed (signed, but not a body Slack sends)",
+            "malformed (signed, but not a body Slack sends), foreign (from another Slack team, "
+            "app or enterprise than the bot's own: refused privately, in either mode)",
             ["reason"],
             registry=registry,
         )

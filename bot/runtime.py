@@ -90,12 +90,18 @@ class BotRuntime:
             key_variables={w.name: w.key_variable for w in configuration.workspaces.values()},
         )
         self.ctx.count_reply_failure = self.metrics.replies.count
+        self.ctx.count_refused_request = self.metrics.refused_requests.count
         jobs = housekeeping_jobs(
             self.ctx,
             stale_claim=timedelta(seconds=settings.sendid_stale_claim_seconds),
             lost_reply_after=lost_reply_after,
             lost_card_after=lost_card_after,
             forget_old_signatures=None if settings.socket_mode else self._forget_old_signatures,
+            retention=(
+                None
+                if settings.sendid_retention_days is None
+                else timedelta(days=settings.sendid_retention_days)
+            ),
         )
         self.housekeeping = Scheduler(jobs, sweep_every or interval_for(ttl))
         self.http: HttpServer | None = None

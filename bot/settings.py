@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.database_url import url_secrets
 from bot.domain.errors import ConfigurationError
 from bot.domain.policy import CHANNEL_ID, USER_ID, USERGROUP_ID
 from bot.domain.workspaces import is_loopback, normalise_rest_endpoint, rest_endpoint_problem
@@ -75,6 +76,10 @@ class Settings(BaseSettings):
     sendid_max_pending_per_user: int = Field(default=5, ge=1, le=1000)
     sendid_submissions_per_minute: int = Field(default=10, ge=1, le=1000)
     sendid_database_url: str = "sqlite:///sendid.db"
+    # Ended requests (with their audit rows, logged first, and notices) are deleted this many
+    # days after their last change; unset: kept for ever. At least 30: the duplicate-pair rule
+    # and /sendid stats need a created request, and Braze keeps send analytics 14 days.
+    sendid_retention_days: int | None = Field(default=None, ge=30, le=36500)
     # Advanced: an approval claimed longer ago than this, still without Braze's answer, was
     # interrupted by a crash; it must exceed the longest Braze call (bounded well below 60 s).
     sendid_stale_claim_seconds: float = Field(default=120.0, ge=1, le=3600)
@@ -106,9 +111,9 @@ class Settings(BaseSettings):
             return None
         return value
 
-    @field_validator("sendid_metrics_port", mode="before")
+    @field_validator("sendid_metrics_port", "sendid_retention_days", mode="before")
     @classmethod
-    def _blank_port_is_unset(cls, value: object) -> object:
+    def _blank_is_unset(cls, value: object) -> object:
         # `SENDID_METRICS_PORT=` (a template's empty line) means "not set".
         return None if isinstance(value, str) and not value.strip() else value
 
@@ -231,11 +236,8 @@ class Settings(BaseSettings):
             self.braze_api_key,
         )
         values = [s.get_secret_value() for s in secrets if s is not None and s.get_secret_value()]
-        # A database password inside SENDID_DATABASE_URL is a secret too.
-        password = urlsplit(self.sendid_database_url).password
-        if password:
-            values.append(password)
-        return values
+        # Credentials inside SENDID_DATABASE_URL (its password, ?password=…) are secrets too.
+        return values + url_secrets(self.sendid_database_url)
 
 
 def describe_validation_error(error: ValidationError) -> list[str]:

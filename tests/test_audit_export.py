@@ -409,6 +409,18 @@ def test_an_unreachable_database_is_one_line_and_exit_1(processes: Processes) ->
     assert "Traceback" not in done.stderr
 
 
+def test_a_password_in_the_urls_query_string_is_not_printed(processes: Processes) -> None:
+    """Issue 24, item 6: before, the error line printed `?password=hunter2secret` as written."""
+    url = "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2&password=hunter2secret"
+
+    done = run_audit(processes, ["--since", "2025-03-01"], url)
+
+    assert done.returncode == 1
+    (line,) = done.stderr.splitlines()
+    assert "hunter2secret" not in line
+    assert "?connect_timeout=2&password=***" in line
+
+
 @pytest.mark.parametrize("url", ["not a url", "mysql://admin:hunter2secret@db.example/sendid"])
 def test_an_unusable_database_url_is_one_line_exit_2_without_the_password(
     url: str, processes: Processes

@@ -107,3 +107,30 @@ def test_the_scheduler_repeats_its_rounds_in_the_background_until_stopped() -> N
 
 def test_stopping_a_scheduler_that_never_started_is_harmless() -> None:
     Scheduler([Job("explodes", explode)], interval=0.05).stop()
+
+
+def test_with_a_retention_the_bots_rounds_delete_what_ended_before_it(
+    bots: InProcessBots, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 24, item 7: SENDID_RETENTION_DAYS reaches housekeeping; unset, nothing is deleted."""
+    from datetime import UTC, datetime, timedelta
+
+    from tests.support.records import new_request
+
+    keeping = bots.start(runtime_options=QUIET)
+    long_ago = datetime.now(UTC) - timedelta(days=31)
+    old = new_request(keeping.store, send_id="long_ago", now=long_ago)
+    keeping.store.transition(
+        old.id, RequestState.PENDING, RequestState.EXPIRED, actor_id="system", now=long_ago
+    )
+    assert keeping.runtime.housekeeping.run_once() == []
+    assert keeping.store.get(old.id) is not None  # no retention: kept for ever
+
+    with caplog.at_level(logging.INFO, logger="bot.retention"):  # start-up runs a round
+        forgetting = bots.start(runtime_options=QUIET, sendid_retention_days=30)
+    young = forgetting.request(CAMPAIGN, "this_month")
+    assert forgetting.runtime.housekeeping.run_once() == []
+    assert forgetting.store.get(old.id) is None and forgetting.store.audit(old.id) == []
+    assert stored(forgetting.store, young.id).state is RequestState.PENDING
+    (trail,) = [r.__dict__["audit"] for r in caplog.records if r.name == "bot.retention"]
+    assert [row["to_state"] for row in trail] == ["pending", "expired"]

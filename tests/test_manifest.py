@@ -32,6 +32,7 @@ METHOD_SCOPES: dict[str, str | tuple[str, ...] | None] = {
     "conversations_info": ("channels:read", "groups:read"),
     "conversations_members": ("channels:read", "groups:read"),
     "auth_test": None,
+    "bots_info": "users:read",  # the app ID of the bot user (start-up: whose requests to take)
 }
 
 

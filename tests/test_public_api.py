@@ -29,6 +29,7 @@ PUBLIC_MODULES = frozenset(
         "prometheus_client.registry",  # Collector, the custom collector's base
         "pydantic",
         "pydantic_settings",
+        "re2",  # google-re2: compile, Options, error (its README)
         "slack_bolt",
         "slack_bolt.adapter.socket_mode",
         "slack_bolt.middleware",
@@ -43,6 +44,7 @@ PUBLIC_MODULES = frozenset(
         "slack_sdk.socket_mode.client",
         "slack_sdk.socket_mode.request",
         "slack_sdk.socket_mode.response",
+        "slack_sdk.webhook",  # WebhookClient: answers through an interaction's response_url
         "sqlalchemy",
         "sqlalchemy.dialects",
         "sqlalchemy.dialects.postgresql",

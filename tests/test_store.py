@@ -737,6 +737,26 @@ def test_opening_an_unreachable_database_does_not_reveal_the_password() -> None:
     assert "hunter2" not in str(refused.value)
 
 
+@pytest.mark.parametrize(
+    "credentials",
+    [
+        "?password=hunter2-in-query",
+        "?sslmode=disable&password=hunter2-in-query",
+        "?PASSWORD=hunter2-in-query",
+        "?sslpassword=hunter2-in-query",
+        "?passfile=/run/secrets/hunter2-in-query",
+        "?password=hunter2%2Din%2Dquery",
+    ],
+)
+def test_a_password_in_the_query_string_is_masked_in_the_store_error(credentials: str) -> None:
+    """Issue 24, item 6: before, only a password written as user:password@ was masked."""
+    with pytest.raises(StoreError) as refused:
+        Store(f"postgresql://postgres@127.0.0.1:{_closed_port()}/test{credentials}")
+    shown = str(refused.value)
+    assert "hunter2" not in shown
+    assert "=***" in shown and "cannot open database postgresql+psycopg://postgres@127" in shown
+
+
 def test_opening_a_sqlite_file_in_a_missing_directory_raises_a_store_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError):
         Store(f"sqlite:///{tmp_path / 'missing' / 'sendid.db'}")

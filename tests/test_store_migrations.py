@@ -336,3 +336,23 @@ def test_upgrading_gives_old_requests_no_purpose_and_new_ones_keep_theirs(
         stored = upgraded.get(new.id)
         assert stored is not None and stored.purpose == "Second wave\nEU only"
     assert 6 in schema_versions(database_url)
+
+
+def test_upgrading_adds_the_indexes_housekeeping_reads_through(database_url: str) -> None:
+    """Version 7 (issue 24): the quota-is-back job, retention and lost replies read only what
+    they act on; an upgraded database gets the same indexes as a new one."""
+    write_version_3_database(database_url)
+    with Store(database_url) as upgraded:
+        failed = upgraded.quota_failures_since(NOW - timedelta(days=1))
+        assert failed == []  # rfailed failed on availability, not on the quota
+    engine = sa.create_engine(normalise_url(database_url))
+    try:
+        names = {index["name"] for index in sa.inspect(engine).get_indexes("requests")}
+    finally:
+        engine.dispose()
+    assert {
+        "ix_requests_state_kind_updated",
+        "ix_requests_state_updated",
+        "ix_requests_unannounced",
+    } <= names
+    assert schema_versions(database_url) == list(range(3, SCHEMA_VERSION + 1))

@@ -3,6 +3,7 @@
     pending → approved → created | failed
     pending → rejected | expired | cancelled
     failed  → approved            (retry)
+    failed  → expired             (a setup failure nobody retried in time: frees its pair)
 
 ``approved`` means "approval claimed, Braze call in flight".
 """
@@ -34,12 +35,13 @@ ALLOWED_TRANSITIONS: dict[RequestState, frozenset[RequestState]] = {
         }
     ),
     RequestState.APPROVED: frozenset({RequestState.CREATED, RequestState.FAILED}),
-    RequestState.FAILED: frozenset({RequestState.APPROVED}),
+    RequestState.FAILED: frozenset({RequestState.APPROVED, RequestState.EXPIRED}),
     RequestState.CREATED: frozenset(),
     RequestState.REJECTED: frozenset(),
     RequestState.EXPIRED: frozenset(),
     RequestState.CANCELLED: frozenset(),
 }
+
 
 class FailureKind(enum.StrEnum):
     """Why a request is ``failed``; decides whether a Retry makes sense."""
@@ -68,10 +70,10 @@ class FailureKind(enum.StrEnum):
         """A setup failure (key refused, permission missing, wrong instance, workspace gone):
         nothing an approver does can help until an admin fixes the bot's Braze connection, so
         only admins are offered a retry."""
-        return self in _SETUP_FAILURES
+        return self in SETUP_FAILURES
 
 
-_SETUP_FAILURES = frozenset(
+SETUP_FAILURES = frozenset(
     {
         FailureKind.AUTH,
         FailureKind.PERMISSION,
@@ -93,6 +95,8 @@ class SendIdRequest:
     state: RequestState
     created_at: datetime  # timezone-aware UTC
     updated_at: datetime
+    # Pending: when it expires undecided. Failed by a setup failure: when it expires unretried
+    # (the request's time to live again, counted from the failure).
     expires_at: datetime
     card_ts: str | None = None  # ts of the approval card in channel_id
     decided_by: str | None = None  # approver (or rejecter / canceller) user ID

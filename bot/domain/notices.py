@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
+from bot.domain.models import QuotaSnapshot, SendIdRequest
 from bot.domain.ports import RequestRepository
 
 # A quota failure older than this is not announced when the quota comes back: the requester
@@ -58,13 +58,8 @@ class NoticeBook:
         says whether a workspace's quota is still used up; another workspace never matters."""
         now = self._clock()
         back = []
-        for request in self._store.in_state(RequestState.FAILED):
-            waiting = (
-                request.failure_kind is FailureKind.QUOTA
-                and request.announced_state is RequestState.FAILED
-                and request.updated_at > now - QUOTA_BACK_WITHIN
-            )
-            if not waiting or exhausted(request.workspace) is not None:
+        for request in self._store.quota_failures_since(now - QUOTA_BACK_WITHIN):
+            if exhausted(request.workspace) is not None:
                 continue
             if self._store.claim_notice(request.id, f"quota_back:{request.attempts}", now):
                 back.append(request)

@@ -27,6 +27,9 @@ class Refusal(enum.StrEnum):
     SELF_APPROVAL = "self_approval"
     NOT_REQUESTER = "not_requester"
     NOT_ADMIN = "not_admin"  # a retry only an admin may make (the bot's Braze setup failed)
+    # Acting from outside a private channel (App Home, DM) on its request, without being a
+    # member (or with membership unknown)
+    NOT_MEMBER = "not_member"
 
 
 class MembershipLookupError(Exception):
@@ -160,6 +163,16 @@ class Policy:
         its members). Raises MembershipLookupError when that cannot be found out."""
         audience = self._channel_audience(channel_id)
         return audience is None or user_id in audience
+
+    def refusal_from_outside(self, user_id: str, request: SendIdRequest) -> Refusal | None:
+        """Why `user_id` may not act on `request` from outside its channel (the App Home, a
+        DM): a private channel's requests are for its members only, and membership that cannot
+        be read counts as none (what the request says stays in its channel)."""
+        try:
+            readable = self.may_read_channel(user_id, request.channel_id)
+        except MembershipLookupError:
+            readable = False
+        return None if readable else Refusal.NOT_MEMBER
 
     def refusal_to_cancel(
         self, user_id: str, channel_id: str | None, request: SendIdRequest

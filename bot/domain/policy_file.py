@@ -27,12 +27,14 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     Field,
+    PlainValidator,
     ValidationError,
     ValidationInfo,
 )
 
 from bot.domain import problems, validation
 from bot.domain.errors import ConfigurationError
+from bot.domain.naming_rules import NamingRule, naming_rule
 from bot.domain.notify import DEFAULT_NOTIFY, Notify
 from bot.domain.policy import CHANNEL_ID, USER_ID, USERGROUP_ID, ApproverSet
 from bot.domain.policy_words import did_you_mean, show, toml_key, type_name
@@ -41,6 +43,7 @@ from bot.domain.workspaces import (
     DEFAULT_WORKSPACE,
     WORKSPACE_NAME,
     WorkspaceSection,
+    key_variable_problem,
     normalise_rest_endpoint,
     rest_endpoint_problem,
 )
@@ -61,7 +64,7 @@ class ChannelRules:
 
     approvers: tuple[str, ...] | None = None  # user (U…/W…) and user group (S…) IDs
     campaigns: frozenset[str] | None = None  # lower-cased campaign UUIDs; None: any campaign
-    send_id_pattern: re.Pattern[str] | None = None  # applied with fullmatch
+    send_id_pattern: NamingRule | None = None  # RE2, applied with fullmatch
     send_id_example: str | None = None  # set exactly when send_id_pattern is
     ttl: timedelta | None = None
     braze_workspace: str = DEFAULT_WORKSPACE  # where the channel's campaigns live
@@ -158,12 +161,11 @@ def _ids(clean: Callable[[str], str], shape: re.Pattern[str], what: str, into: t
     return BeforeValidator(check)
 
 
-def _regex(pattern: object) -> object:
-    """A string compiled (anything else: the type's own problem)."""
-    try:
-        return re.compile(pattern) if isinstance(pattern, str) else pattern
-    except re.error as error:
-        raise ValueError(f"not a valid regular expression ({error})") from None
+def _regex(pattern: object) -> NamingRule:
+    """A string compiled with RE2, in linear time (bot.domain.naming_rules)."""
+    if not isinstance(pattern, str):
+        raise ValueError(f"must be {_EXPECTED['send_id_pattern']}, not {type_name(pattern)}")
+    return naming_rule(pattern)
 
 
 def _any_campaign(value: object) -> object:
@@ -229,7 +231,7 @@ class RulesTable(BaseModel, extra="forbid", strict=True):
     campaigns: Annotated[  # "any" first, then a list
         Annotated[frozenset[str], _CAMPAIGNS] | None, BeforeValidator(_any_campaign)
     ] = Field(default=None, min_length=1)
-    send_id_pattern: Annotated[re.Pattern[str], BeforeValidator(_regex)] | None = None
+    send_id_pattern: Annotated[NamingRule, PlainValidator(_regex)] | None = None
     send_id_example: Annotated[str | None, _EXAMPLE] = Field(default=None, validate_default=True)
     ttl_hours: float | None = Field(default=None, gt=0, le=MAX_TTL_HOURS)
     braze_workspace: Annotated[str, AfterValidator(_workspace)] | None = None
@@ -258,6 +260,8 @@ def _variable(name: str) -> str:
             "must be the NAME of an environment variable (letters, digits and _), such as "
             "BRAZE_API_KEY_EU, never the key itself"
         )
+    if (problem := key_variable_problem(name)) is not None:
+        raise ValueError(problem)
     return name
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 from bot.domain.analytics import SendStats
 from bot.domain.models import (
@@ -121,6 +121,7 @@ class RequestRepository(Protocol):
         created_send_id: str | None = ...,
         failure_kind: FailureKind | None = ...,
         failure_message: str | None = ...,
+        expires_at: datetime = ...,
     ) -> SendIdRequest | None:
         """Move the request to `to_state` if it is in one of `from_states`, with its audit row;
         None if it was not (someone else won). Fields left out stay as they are."""
@@ -152,6 +153,21 @@ class RequestRepository(Protocol):
 
     def due_for_expiry(self, now: datetime) -> list[SendIdRequest]:
         """Pending requests whose deadline has passed."""
+        ...
+
+    def quota_failures_since(self, since: datetime) -> list[SendIdRequest]:
+        """Requests failed on the quota after `since` whose failure reply is posted."""
+        ...
+
+    def delete_ended_before(
+        self, cutoff: datetime, states: Iterable[RequestState], limit: int
+    ) -> list[list[dict[str, Any]]]:
+        """Delete up to `limit` requests in `states` last changed before `cutoff`, with their
+        audit rows and notices; each one's audit trail (the export's rows), oldest first."""
+        ...
+
+    def unretried_setup_failures(self, now: datetime) -> list[SendIdRequest]:
+        """Requests failed by a setup failure whose deadline to be retried has passed."""
         ...
 
     def claim_reminder(self, request_id: str, now: datetime) -> bool:

@@ -329,6 +329,10 @@ class SendIdService(Sweeps):
                 )
             if quota is not None:
                 self._store.record_quota(workspace, quota)
+            # A setup failure waits for an admin's retry for the request's time to live again;
+            # then it expires (housekeeping), freeing its pair: Braze created nothing.
+            ttl = request.expires_at - request.created_at
+            deadline = self.clock() + ttl if kind.needs_admin else request.expires_at
             failed = self._store.transition(
                 request.id,
                 RequestState.APPROVED,
@@ -338,6 +342,7 @@ class SendIdService(Sweeps):
                 now=self.clock(),
                 failure_kind=kind,
                 failure_message=error.message,
+                expires_at=deadline,
             )
             log.warning(
                 "braze create failed",

@@ -14,8 +14,21 @@ from bot.domain.models import FailureKind, RequestState, SendIdRequest
 from bot.domain.ports import RequestRepository
 
 log = logging.getLogger("bot.service")
+# Each request deleted after the retention period leaves its audit trail here, first.
+retention_log = logging.getLogger("bot.retention")
 
 SYSTEM_ACTOR = "system"
+# Requests deleted per housekeeping round once past the retention period (a backlog goes over
+# several rounds; each round stays short).
+RETENTION_BATCH = 500
+# The states a request ends in; only these are ever deleted.
+ENDED_STATES = (
+    RequestState.CREATED,
+    RequestState.FAILED,
+    RequestState.REJECTED,
+    RequestState.EXPIRED,
+    RequestState.CANCELLED,
+)
 
 # The states whose outcome is replied in the request's thread.
 ANNOUNCED_STATES = (
@@ -58,9 +71,22 @@ class Sweeps:
         )
 
     def expire_due(self) -> list[SendIdRequest]:
+        """Expire every overdue pending request, and every setup failure nobody retried in time
+        (its pair is freed, so the same send ID can be asked for again)."""
         expired = []
         for request in self._store.due_for_expiry(self.clock()):
             done = self.expire_if_due(request)
+            if done is not None:
+                expired.append(done)
+        for request in self._store.unretried_setup_failures(self.clock()):
+            done = self._store.transition(
+                request.id,
+                RequestState.FAILED,
+                RequestState.EXPIRED,
+                actor_id=SYSTEM_ACTOR,
+                detail="setup failure not retried in time",
+                now=self.clock(),
+            )
             if done is not None:
                 expired.append(done)
         return expired
@@ -100,6 +126,21 @@ class Sweeps:
 
     def give_back_unshown(self, request_id: str) -> None:
         self._store.mark_announced(request_id, None)
+
+    def forget_ended(self, retention: timedelta) -> int:
+        """Delete the requests that ended (last changed) more than `retention` ago, with their
+        audit rows and notices, up to RETENTION_BATCH a call; returns how many. Each one's
+        audit trail goes to the log first, as one line (logger ``bot.retention``, field
+        ``audit``: the rows `python -m bot audit --format json` prints): the export that
+        outlives the database. Pending and approved requests are never deleted."""
+        cutoff = self.clock() - retention
+        trails = self._store.delete_ended_before(cutoff, ENDED_STATES, RETENTION_BATCH)
+        for trail in trails:
+            retention_log.info(
+                "audit trail of a request deleted after the retention period",
+                extra={"request_id": trail[0]["request_id"] if trail else "", "audit": trail},
+            )
+        return len(trails)
 
     def lost_replies(self, older_than: timedelta) -> list[SendIdRequest]:
         """Requests whose outcome was never replied in their thread, `older_than` after it."""

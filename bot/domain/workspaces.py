@@ -32,7 +32,25 @@ class WorkspaceSection:
     api_key_env: str
 
 
-# ---- Braze REST endpoints ------------------------------------------------------------------------
+# ---- Braze REST endpoints and keys ---------------------------------------------------------------
+
+# Braze's documented REST hosts, one per instance: the only places a Braze key is ever sent
+# (plus loopback, for tests and a local proxy). docs/operations.md maps dashboards to them.
+BRAZE_REST_HOSTS: Final = frozenset(
+    [f"rest.iad-{n:02d}.braze.com" for n in range(1, 9)]
+    + [
+        "rest.us-10.braze.com",
+        "rest.fra-01.braze.eu",
+        "rest.fra-02.braze.eu",
+        "rest.au-01.braze.com",
+        "rest.id-01.braze.com",
+        "rest.jp-01.braze.com",
+        "rest.kr-01.braze.com",
+    ]
+)
+# The variables a Braze key may be read from: BRAZE_API_KEY, or BRAZE_API_KEY_<SUFFIX>.
+KEY_VARIABLE: Final = re.compile(r"BRAZE_API_KEY(?:_[A-Z0-9][A-Z0-9_]{0,99})?")
+DEFAULT_KEY_VARIABLE: Final = "BRAZE_API_KEY"
 
 
 def is_loopback(host: str | None) -> bool:
@@ -48,17 +66,50 @@ def is_loopback(host: str | None) -> bool:
 
 
 def rest_endpoint_problem(url: str) -> str | None:
-    """Why ``url`` cannot be a Braze REST endpoint (None: it can). HTTPS only, except on
-    loopback (tests, a local proxy): the key travels in every request's header."""
+    """Why ``url`` cannot be a Braze REST endpoint (None: it can). One of Braze's documented
+    REST hosts over https (default port), or loopback (tests, a local proxy; plain http allowed
+    there): the key travels in every request's header, so no other host ever gets it."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("https", "http") or not parts.hostname:
         return "must be a URL such as https://rest.iad-01.braze.com"
-    if parts.scheme == "http" and not is_loopback(parts.hostname):
-        return "must use https (plain http is allowed only for loopback)"
     if parts.path not in ("", "/") or parts.query or parts.fragment:
         return "must be the instance's base URL, without a path"
+    if is_loopback(parts.hostname):
+        return None
+    if parts.scheme == "http":
+        return "must use https (plain http is allowed only for loopback)"
+    try:
+        default_port = parts.port in (None, 443)
+    except ValueError:  # not a number
+        default_port = False
+    braze_host = parts.hostname in BRAZE_REST_HOSTS and parts.username is None
+    if not (braze_host and default_port):
+        return (
+            "is not a Braze REST endpoint (Braze's REST hosts are rest.iad-01 … rest.iad-08"
+            ".braze.com, rest.us-10.braze.com, rest.fra-01.braze.eu, rest.fra-02.braze.eu, "
+            "rest.au-01.braze.com, rest.id-01.braze.com, rest.jp-01.braze.com and "
+            "rest.kr-01.braze.com; the API key is sent to no other host)"
+        )
     return None
+
+
+def key_variable_problem(name: str) -> str | None:
+    """Why the variable ``name`` cannot hold a Braze key (None: it can). Only variables named
+    for Braze keys: naming any other (a cloud secret, a database password) would send its value
+    to Braze in every request's header."""
+    if KEY_VARIABLE.fullmatch(name):
+        return None
+    return (
+        f"{name} is not a Braze key variable: name it {DEFAULT_KEY_VARIABLE}_<SUFFIX> (capitals, "
+        "digits and _), such as BRAZE_API_KEY_EU; the bot sends a workspace's key to Braze "
+        "with every call, so it reads no other variable"
+    )
 
 
 def normalise_rest_endpoint(url: str) -> str:
     return url.strip().rstrip("/")
+
+
+def same_endpoint(one: str, other: str) -> bool:
+    """Whether two valid endpoints name the same place (scheme and host case aside)."""
+    return normalise_rest_endpoint(one).lower() == normalise_rest_endpoint(other).lower()

@@ -29,6 +29,7 @@ from bot.logs import Scrubber, pinned_logger
 from bot.settings import Settings
 from bot.slack.context import BotContext, provide_bot_context
 from bot.slack.form_metadata import FormSeal
+from bot.slack.identity import BotIdentity, OwnTeamOnly, read_identity
 from bot.slack.language import Languages
 from bot.slack.listeners import register_listeners
 from bot.slack.messenger import Messenger, slack_error
@@ -55,10 +56,16 @@ def build_web_client(settings: Settings) -> WebClient:
     return client
 
 
-def group_member_fetcher(client: WebClient) -> Any:
+def group_member_fetcher(client: WebClient, team_id: str | None = None) -> Any:
+    """`team_id`: the bot's team on Enterprise Grid, where usergroups.users.list needs it (with
+    an org-level token); None elsewhere."""
+
     def fetch(group_id: str) -> list[str]:
         try:
-            response = client.usergroups_users_list(usergroup=group_id)
+            if team_id:
+                response = client.usergroups_users_list(usergroup=group_id, team_id=team_id)
+            else:
+                response = client.usergroups_users_list(usergroup=group_id)
         except SlackApiError as error:
             raise MembershipLookupError(f"usergroups.users.list: {slack_error(error)}") from error
         return [str(u) for u in response.get("users") or []]
@@ -123,16 +130,19 @@ def build_context(
     *,
     secrets: Sequence[str] | None = None,
     key_variables: Mapping[str, str] | None = None,
+    identity: BotIdentity | None = None,
 ) -> BotContext:
     """`secrets`: every secret to scrub from what the bot passes on (by default the settings';
     the runtime gives every Braze workspace's key too). `key_variables`: each workspace's key
-    variable name, for the admins' DM."""
+    variable name, for the admins' DM. `identity`: who the bot is in Slack (its team on
+    Enterprise Grid is passed to usergroups.users.list)."""
+    grid_team = identity.team_id if identity is not None and identity.enterprise_id else None
     default_approvers = ApproverSet(settings.approver_user_ids, settings.approver_group_ids)
     admins = settings.sendid_admins
     policy = Policy(
         allowed_channels=settings.sendid_allowed_channels,
         approvers=default_approvers,
-        group_members=CachedGroupMembers(group_member_fetcher(client), ttl_seconds=60),
+        group_members=CachedGroupMembers(group_member_fetcher(client, grid_team), ttl_seconds=60),
         allow_self_approval=settings.sendid_allow_self_approval,
         channel_approvers={
             channel: approver_set(policy_file.rules_for(channel), default_approvers)
@@ -203,8 +213,23 @@ def build_app(
         ),
         logger=_bolt_logger(),
     )
+    identity = read_identity(client)
     ctx = build_context(
-        settings, service, client, policy_file, secrets=secrets, key_variables=key_variables
+        settings,
+        service,
+        client,
+        policy_file,
+        secrets=secrets,
+        key_variables=key_variables,
+        identity=identity,
+    )
+    # First: a request from another team, app or enterprise reaches nothing else.
+    app.middleware(
+        OwnTeamOnly(
+            identity,
+            ctx.languages.known,
+            counted=lambda reason: ctx.count_refused_request(reason),
+        )
     )
     app.middleware(provide_bot_context(ctx))
     register_listeners(app)

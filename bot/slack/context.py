@@ -51,6 +51,9 @@ class BotContext:
     # Counts a thread reply Slack refused, by what happened next (/metrics): card_gone,
     # retry, given_up. The runtime wires it to its metrics.
     count_reply_failure: Callable[[str], object] = lambda outcome: None
+    # Counts a Slack request refused by the bot itself (/metrics): foreign (another team, app
+    # or enterprise). The runtime wires it to its metrics.
+    count_refused_request: Callable[[str], object] = lambda reason: None
     rules_for: Callable[[str], ChannelRules] = EMPTY_POLICY_FILE.rules_for
 
     def t_for(self, user_id: str, *, wait: bool = True, timeout: float = 3.0) -> Translator:

@@ -5,6 +5,11 @@ Names come from the policy: a channel's approvers, and the admins (SENDID_ADMINS
 channel's approvers where it is unset). A user group is mentioned as a group; where people get
 a DM, a group's members get one each only up to `GROUP_DM_LIMIT`, beyond which the group is
 mentioned instead, so one setting can never make the bot DM a whole company.
+
+A DM about a request shows what its channel says, so it goes only to people who can read that
+channel (a private channel: its members; unknown membership counts as none): an approver who is
+not a member gets no DM, an admin who is not gets one that says what to fix and nothing of the
+request.
 """
 
 from __future__ import annotations
@@ -37,6 +42,10 @@ class Recipients:
 
     user_ids: tuple[str, ...]
     mentioned_groups: tuple[str, ...]
+    # Left out of `user_ids` because they cannot read the request's channel (not members of a
+    # private one), or because its members could not be read (`members_unknown`).
+    outsiders: tuple[str, ...] = ()
+    members_unknown: bool = False
 
 
 class Notifier:
@@ -84,8 +93,11 @@ class Notifier:
             quota_back_at=exhausted.effective_reset if exhausted is not None else None,
         )
 
-    def recipients(self, people: ApproverSet, leave_out: str | None = None) -> Recipients:
-        """The people to DM: the users, and the members of each group up to GROUP_DM_LIMIT."""
+    def recipients(
+        self, people: ApproverSet, leave_out: str | None = None, channel_id: str | None = None
+    ) -> Recipients:
+        """The people to DM: the users, and the members of each group up to GROUP_DM_LIMIT;
+        with `channel_id`, only those who can read that channel (see the module)."""
         users = set(people.user_ids)
         too_large = []
         for group in sorted(people.group_ids):
@@ -100,7 +112,15 @@ class Notifier:
             else:
                 users |= members
         users.discard(leave_out or "")
-        return Recipients(tuple(sorted(users)), tuple(too_large))
+        if channel_id is None:
+            return Recipients(tuple(sorted(users)), tuple(too_large))
+        try:
+            outsiders = {u for u in users if not self.policy.may_read_channel(u, channel_id)}
+        except MembershipLookupError as error:
+            log.warning("channel members unreadable, no DM shows its requests: %s", error)
+            return Recipients((), tuple(too_large), tuple(sorted(users)), members_unknown=True)
+        readers = tuple(sorted(users - outsiders))
+        return Recipients(readers, tuple(too_large), tuple(sorted(outsiders)))
 
     # ---- telling --------------------------------------------------------------------------
 
@@ -117,11 +137,17 @@ class Notifier:
         card's thread instead."""
         if self.rules_for(request.channel_id).notify != notify.DM:
             return
-        reached = self.recipients(self.deciders(request), leave_out=request.requester_id)
+        deciders = self.deciders(request)
+        reached = self.recipients(deciders, request.requester_id, request.channel_id)
         self._dm_approvers(request, reached.user_ids)
-        if reached.mentioned_groups:
+        # In the card's thread instead (only the channel's readers see it): groups too large to
+        # DM, and everyone when the channel's members could not be read.
+        users = sorted(deciders.user_ids) if reached.members_unknown else []
+        groups = sorted(deciders.group_ids) if reached.members_unknown else []
+        groups = groups or list(reached.mentioned_groups)
+        if users or groups:
             t = self.languages.channel
-            text = notices.approvers_mentioned(t, request, [], reached.mentioned_groups)
+            text = notices.approvers_mentioned(t, request, users, groups)
             self.messenger.reply(request, text)
 
     def _dm_approvers(self, request: SendIdRequest, user_ids: tuple[str, ...]) -> None:
@@ -143,7 +169,10 @@ class Notifier:
         )
         permalink = self.messenger.permalink(request)
         told = 0
-        for user_id in self.recipients(self.policy.admins_for(request.channel_id)).user_ids:
+        admins = self.recipients(
+            self.policy.admins_for(request.channel_id), None, request.channel_id
+        )
+        for user_id in admins.user_ids:
             t = self.languages.for_user(user_id)
             text, blocks = notices.admin_setup_dm(t, request, setting, permalink)
             # Remembered first: the admin may click Retry the moment the DM arrives.
@@ -151,7 +180,20 @@ class Notifier:
             sent = self.messenger.dm(user_id, text, blocks)
             self._remember(request, sent)
             told += sent is not None
+        for user_id in admins.outsiders:  # what to fix, nothing of the request, no button
+            t = self.languages.for_user(user_id)
+            told += (
+                self.messenger.dm(user_id, *notices.admin_setup_dm_outside(t, request, setting))
+                is not None
+            )
         log.info("%d admin(s) told of a setup failure", told, extra={"request_id": request.id})
+        if not told:
+            # A group over GROUP_DM_LIMIT, or nobody reachable: the thread's reply mentions the
+            # admins and carries the Retry every admin may press.
+            log.warning(
+                "setup failure: no admin reached by DM; the request's thread has their Retry",
+                extra={"request_id": request.id},
+            )
         return told
 
     def _remember(self, request: SendIdRequest, sent: tuple[str, str] | None) -> None:

@@ -42,6 +42,25 @@ def insert_audit(
     )
 
 
+def export_select() -> sa.Select[Any]:
+    """Audit rows joined with their request: the columns of `python -m bot audit`."""
+    return sa.select(
+        audit_log.c.request_id,
+        requests_table.c.channel_id,
+        audit_log.c.workspace,
+        requests_table.c.campaign_id,
+        requests_table.c.send_id,
+        requests_table.c.created_send_id,
+        requests_table.c.purpose,
+        requests_table.c.requester_id,
+        audit_log.c.from_state,
+        audit_log.c.to_state,
+        audit_log.c.actor_id,
+        audit_log.c.at,
+        audit_log.c.detail,
+    ).join(requests_table, requests_table.c.id == audit_log.c.request_id)
+
+
 class AuditTrail(Queries):
     @translate_errors
     def audit(self, request_id: str) -> list[AuditEntry]:
@@ -69,22 +88,7 @@ class AuditTrail(Queries):
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         statement = (
-            sa.select(
-                audit_log.c.request_id,
-                requests_table.c.channel_id,
-                audit_log.c.workspace,
-                requests_table.c.campaign_id,
-                requests_table.c.send_id,
-                requests_table.c.created_send_id,
-                requests_table.c.purpose,
-                requests_table.c.requester_id,
-                audit_log.c.from_state,
-                audit_log.c.to_state,
-                audit_log.c.actor_id,
-                audit_log.c.at,
-                audit_log.c.detail,
-            )
-            .join(requests_table, requests_table.c.id == audit_log.c.request_id)
+            export_select()
             .where(audit_log.c.at >= aware(since))
             .order_by(audit_log.c.at, audit_log.c.id)
         )

@@ -17,6 +17,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from bot.database_url import masked
+
 _SQLITE_BUSY_TIMEOUT_MS: Final = 30_000
 _PG_CONNECT_TIMEOUT_S: Final = 10
 # Execution option read by the SQLite "begin" hook: write transactions take the write lock up front.
@@ -56,8 +58,9 @@ class Database:
         self.update_returning = bool(self.engine.dialect.update_returning)
 
     def display_url(self) -> str:
-        """The URL without its password, for messages."""
-        return self.url.render_as_string(hide_password=True)
+        """The URL without its password or any other credential (bot.database_url), for
+        messages."""
+        return masked(self.url.render_as_string(hide_password=False))
 
     def connect(self) -> Connection:
         """A connection for reads (use as a context manager)."""

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from bot.domain.models import RequestState, SendIdRequest
+from bot.domain.models import SETUP_FAILURES, FailureKind, RequestState, SendIdRequest
 from bot.store.errors import translate_errors
 from bot.store.queries import Queries, update_of
 from bot.store.schema import REQUEST_COLUMNS, aware, requests_table
@@ -24,6 +24,22 @@ class HousekeepingQueries(Queries):
             .where(requests_table.c.expires_at <= aware(now))
             .order_by(requests_table.c.expires_at, requests_table.c.id)
         )
+
+    @translate_errors
+    def unretried_setup_failures(self, now: datetime) -> list[SendIdRequest]:
+        """Requests failed by a setup failure (bot.domain.models.SETUP_FAILURES) whose deadline
+        to be retried (``expires_at``) has passed, the oldest failure first. The database reads
+        only the setup failures still failed (ix_requests_state_kind_updated: they expire, so
+        they are few); the deadline is compared here, as a condition on it would have SQLite
+        walk (state, expires_at) through every old failure instead."""
+        failed = self._requests(
+            sa.select(*REQUEST_COLUMNS)
+            .where(requests_table.c.state == RequestState.FAILED.value)
+            .where(requests_table.c.failure_kind.in_([kind.value for kind in SETUP_FAILURES]))
+            .order_by(requests_table.c.failure_kind, requests_table.c.updated_at)
+        )
+        due = [request for request in failed if request.expires_at <= aware(now)]
+        return sorted(due, key=lambda request: (request.updated_at, request.id))
 
     @translate_errors
     def claim_reminder(self, request_id: str, now: datetime) -> bool:
@@ -68,6 +84,20 @@ class HousekeepingQueries(Queries):
         return taken
 
     @translate_errors
+    def quota_failures_since(self, since: datetime) -> list[SendIdRequest]:
+        """Requests failed on Braze's quota, last changed after `since`, whose failure reply is
+        posted (what "the quota is back" announces), oldest first. Filtered by the database
+        through ix_requests_state_kind_updated: older failures are never read."""
+        return self._requests(
+            sa.select(*REQUEST_COLUMNS)
+            .where(requests_table.c.state == RequestState.FAILED.value)
+            .where(requests_table.c.failure_kind == FailureKind.QUOTA.value)
+            .where(requests_table.c.updated_at > aware(since))
+            .where(requests_table.c.announced_state == RequestState.FAILED.value)
+            .order_by(requests_table.c.updated_at, requests_table.c.id)
+        )
+
+    @translate_errors
     def unannounced(
         self, states: Iterable[RequestState], older_than: datetime
     ) -> list[SendIdRequest]:
@@ -75,9 +105,10 @@ class HousekeepingQueries(Queries):
         announced = requests_table.c.announced_state
         return self._requests(
             sa.select(*REQUEST_COLUMNS)
+            # UNANNOUNCED, the condition of the partial index ix_requests_unannounced
+            .where(sa.or_(announced.is_(None), announced != requests_table.c.state))
             .where(requests_table.c.state.in_([s.value for s in states]))
             .where(requests_table.c.updated_at < aware(older_than))
             .where(requests_table.c.card_ts.is_not(None))
-            .where(sa.or_(announced.is_(None), announced != requests_table.c.state))
             .order_by(requests_table.c.updated_at)
         )

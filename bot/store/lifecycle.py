@@ -197,6 +197,7 @@ class RequestLifecycle(Queries):
         created_send_id: str | Literal[_Unset.UNSET] | None = _UNSET,
         failure_kind: FailureKind | Literal[_Unset.UNSET] | None = _UNSET,
         failure_message: str | Literal[_Unset.UNSET] | None = _UNSET,
+        expires_at: datetime | Literal[_Unset.UNSET] = _UNSET,
     ) -> SendIdRequest | None:
         """Move a request to ``to_state`` if it is in one of ``from_states``; audit it.
 
@@ -249,6 +250,8 @@ class RequestLifecycle(Queries):
             values["failure_kind"] = None if failure_kind is None else failure_kind.value
         if failure_message is not _UNSET:
             values["failure_message"] = failure_message
+        if expires_at is not _UNSET:
+            values["expires_at"] = aware(expires_at)
 
         statement = (
             update_of(request_id)

@@ -13,9 +13,15 @@ import sqlalchemy as sa
 from bot.domain.workspaces import DEFAULT_WORKSPACE
 from bot.store.engine import Database
 from bot.store.errors import StoreError
-from bot.store.schema import PAIR_SEPARATOR, metadata, schema_version_table, utcnow
+from bot.store.schema import (
+    PAIR_SEPARATOR,
+    UNANNOUNCED,
+    metadata,
+    schema_version_table,
+    utcnow,
+)
 
-SCHEMA_VERSION: Final = 6
+SCHEMA_VERSION: Final = 7
 
 # A step: plain SQL, or a statement with bound parameters. New tables need no step: every
 # start runs metadata.create_all (below) before the steps, so a step may fill a new table.
@@ -63,6 +69,14 @@ MIGRATIONS: Final[dict[int, tuple[Step, ...]]] = {
     6: (
         # The optional purpose the requester typed in the form (shown on the card, audited).
         "ALTER TABLE requests ADD COLUMN purpose TEXT",
+    ),
+    7: (
+        # Housekeeping reads only what it acts on, however many requests are stored: failures
+        # of a kind (recent quota failures, unretried setup failures), what is past the
+        # retention period, and the requests whose thread reply is missing.
+        "CREATE INDEX ix_requests_state_kind_updated ON requests (state, failure_kind, updated_at)",
+        "CREATE INDEX ix_requests_state_updated ON requests (state, updated_at)",
+        f"CREATE INDEX ix_requests_unannounced ON requests (state, updated_at) WHERE {UNANNOUNCED}",
     ),
 }
 

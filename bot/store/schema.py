@@ -22,6 +22,11 @@ from bot.domain.models import AuditEntry, FailureKind, RequestState, SendIdReque
 PAIR_SEPARATOR: Final = "\x1f"
 
 
+# The requests whose state's thread reply is not recorded as posted (housekeeping re-posts it);
+# the partial index ix_requests_unannounced holds just these.
+UNANNOUNCED: Final = "announced_state IS NULL OR announced_state <> state"
+
+
 def pair_key(workspace: str, campaign_id: str, send_id: str | None) -> str | None:
     """The value of ``pair_key`` for a request holding this pair in this workspace (None:
     Braze generates the send ID, so there is no pair to hold)."""
@@ -123,6 +128,18 @@ requests_table = sa.Table(
     sa.Index("ix_requests_state_expires", "state", "expires_at"),
     # A person's pending requests, counted inside every insert (the per-person cap).
     sa.Index("ix_requests_requester_state", "requester_id", "state"),
+    # Housekeeping's rounds read only what they act on: failures of a kind (the quota is
+    # back; setup failures nobody retried), what is past the retention period, and the
+    # requests whose thread reply is missing (a partial index: few rows).
+    sa.Index("ix_requests_state_kind_updated", "state", "failure_kind", "updated_at"),
+    sa.Index("ix_requests_state_updated", "state", "updated_at"),
+    sa.Index(
+        "ix_requests_unannounced",
+        "state",
+        "updated_at",
+        sqlite_where=sa.text(UNANNOUNCED),
+        postgresql_where=sa.text(UNANNOUNCED),
+    ),
 )
 
 audit_log = sa.Table(

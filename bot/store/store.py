@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import exc
 from sqlalchemy.engine import URL
 
+from bot.database_url import MASK, url_secrets
 from bot.store.audit_trail import AuditTrail
 from bot.store.engine import Database
 from bot.store.errors import StoreError
@@ -14,6 +15,7 @@ from bot.store.migrations import ensure_schema
 from bot.store.notices import NoticeRecords
 from bot.store.quota import QuotaRecords
 from bot.store.reads import RequestReads
+from bot.store.retention import RetentionQueries
 from bot.store.signatures import SignatureRecords
 
 
@@ -25,6 +27,7 @@ class Store(
     AuditTrail,
     NoticeRecords,
     SignatureRecords,
+    RetentionQueries,
 ):
     """Thread-safe; share one instance per process. Replicas share state through the database."""
 
@@ -34,9 +37,10 @@ class Store(
             ensure_schema(self._db)
         except exc.DBAPIError as error:
             self._db.close()
-            raise StoreError(
-                f"cannot open database {self._db.display_url()}: {error.orig!r}"
-            ) from error
+            why = repr(error.orig)
+            for secret in url_secrets(self._db.url.render_as_string(hide_password=False)):
+                why = why.replace(secret, MASK)  # a driver may echo what it was given
+            raise StoreError(f"cannot open database {self._db.display_url()}: {why}") from error
         except BaseException:
             self._db.close()
             raise

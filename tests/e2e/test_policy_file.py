@@ -127,3 +127,58 @@ def test_a_broken_policy_file_stops_start_up_with_exit_code_2_and_one_line_each(
     assert any("C0NOTLISTED" in line and "SENDID_ALLOWED_CHANNELS" in line for line in lines)
     assert any("send_id_pattern" in line and "regular expression" in line for line in lines)
     assert not (tmp_path / "x.db").exists()  # stopped before touching the database
+
+
+# ---- issue 24, item 1: a naming rule can never freeze a replica ---------------------------------
+
+
+def test_a_pattern_that_backtracks_explosively_answers_the_form_and_health_stays_up(
+    bots: InProcessBots, tmp_path: Path
+) -> None:
+    """Before, the form's submission below never returned (Python's re on 64 characters), and
+    /healthz and every other request of the replica waited behind it."""
+    path = tmp_path / "policy.toml"
+    path.write_text(
+        f"[channels.{CHANNEL}]\nsend_id_pattern = '^([a-z0-9]+_?)+$'\n"
+        "send_id_example = 'spring_sale_1'\n"
+    )
+    bot = bots.start(sendid_policy_file=str(path))
+    view = bot.open_form()
+    answer = bot.submit(view, {"campaign_id": CAMPAIGN, "send_id": "a" * 63 + "!"})
+    assert "naming rule" in answer.json()["errors"]["send_id"]
+    assert bot.get("/healthz").status == 200
+    accepted = bot.submit(bot.open_form(), {"campaign_id": CAMPAIGN, "send_id": "spring_sale_2"})
+    assert accepted.accepted_submission
+
+
+@pytest.mark.parametrize(
+    ("pattern", "reason"),
+    [
+        ("(crm)_\\1", "invalid escape sequence: \\1"),
+        ("crm_(?=[a-z])[a-z0-9]+", "invalid perl operator: (?="),
+    ],
+)
+def test_a_pattern_re2_cannot_run_stops_start_up_with_one_line_naming_the_key(
+    tmp_path: Path, processes: Processes, pattern: str, reason: str
+) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text(
+        f"[channels.{CHANNEL}]\nsend_id_pattern = '{pattern}'\nsend_id_example = 'crm_crm'\n"
+    )
+    unreachable = "http://127.0.0.1:9"
+    env = bot_env(
+        unreachable,
+        unreachable,
+        f"sqlite:///{tmp_path / 'x.db'}",
+        SENDID_ALLOWED_CHANNELS=CHANNEL,
+        SENDID_POLICY_FILE=str(path),
+    )
+    result = processes.run_bot(env=env)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and "re2.cc" not in result.stderr
+    (line,) = [line for line in result.stderr.splitlines() if line.strip()]
+    assert line.startswith(
+        f"sendid-bot: configuration error: SENDID_POLICY_FILE: channels.{CHANNEL}.send_id_pattern: "
+        f"is not a pattern RE2 can run (RE2: {reason}"
+    )
+    assert not (tmp_path / "x.db").exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 
 from bot.domain.models import RequestState
+from bot.i18n import Msg, Translator
 from bot.runtime import BotRuntime
 from tests.standins.braze import BrazeStandIn
 from tests.standins.slack import SlackStandIn
@@ -61,6 +62,21 @@ def test_socket_mode_refuses_other_channels_in_the_ack_itself(
     )
     ack = socket_mode.wait_for_ack(envelope)
     assert "does not work here" in ack["payload"]["text"]
+    slack.assert_no_call("views.open")
+
+
+def test_socket_mode_refuses_another_teams_command_in_the_ack_itself(
+    socket_bot: tuple[BotRuntime, SocketModeStandIn], slack: SlackStandIn
+) -> None:
+    """Issue 24: the same check as in HTTP mode (bot.slack.identity), before any listener."""
+    _, socket_mode = socket_bot
+    command = sr.slash_command("", user_id=REQUESTER, channel_id=CHANNEL)
+    command["team_id"] = "T0OTHER"
+    ack = socket_mode.wait_for_ack(socket_mode.send_envelope("slash_commands", command))
+    assert ack["payload"] == {
+        "response_type": "ephemeral",
+        "text": Translator("en")(Msg.REFUSAL_FOREIGN),
+    }
     slack.assert_no_call("views.open")
 
 

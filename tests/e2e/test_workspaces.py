@@ -325,3 +325,51 @@ def test_a_request_whose_workspace_was_removed_fails_in_its_thread_without_calli
     )
     assert f"[workspaces.{EU}]" in all_text(dm.params)
     assert len(braze_eu.calls) == before and braze.create_calls() == []
+
+
+def test_start_up_refuses_to_send_a_secret_to_a_host_or_from_a_variable_not_braze_s(
+    tmp_path: Path, processes: Processes, slack: SlackStandIn, braze_eu: BrazeStandIn
+) -> None:
+    """Issue 24: before, the bot started with this file and sent AWS_SECRET_ACCESS_KEY's value
+    to the stand-in as `Authorization: Bearer …` with the first form's campaign lookup."""
+    aws_secret = "aws-secret-access-key-0123456789"
+    text = (
+        f'[workspaces.x]\nrest_endpoint = "{braze_eu.url}"\napi_key_env = "AWS_SECRET_ACCESS_KEY"\n'
+        '\n[workspaces.y]\nrest_endpoint = "https://evil.example"\n'
+        'api_key_env = "BRAZE_API_KEY_Y"\n'
+        f'\n[channels.{CHANNEL}]\nbraze_workspace = "x"\n'
+        f'[channels.{PRIVATE_CHANNEL}]\nbraze_workspace = "y"\n'
+    )
+    env = unreachable_env(
+        tmp_path, text, AWS_SECRET_ACCESS_KEY=aws_secret, BRAZE_API_KEY_Y="y-key-0123456789"
+    )
+    env["SLACK_API_URL"] = slack.url
+    result = processes.run_bot(env=env)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert configuration_errors(result.stderr) == [
+        "sendid-bot: configuration error: SENDID_POLICY_FILE: workspaces.x.api_key_env: "
+        "AWS_SECRET_ACCESS_KEY is not a Braze key variable: name it BRAZE_API_KEY_<SUFFIX> "
+        "(capitals, digits and _), such as BRAZE_API_KEY_EU; the bot sends a workspace's key to "
+        "Braze with every call, so it reads no other variable",
+        'sendid-bot: configuration error: SENDID_POLICY_FILE: workspaces.y.rest_endpoint: "https:'
+        "//evil.example\" is not a Braze REST endpoint (Braze's REST hosts are rest.iad-01 … "
+        "rest.iad-08.braze.com, rest.us-10.braze.com, rest.fra-01.braze.eu, rest.fra-02.braze.eu, "
+        "rest.au-01.braze.com, rest.id-01.braze.com, rest.jp-01.braze.com and "
+        "rest.kr-01.braze.com; the API key is sent to no other host)",
+    ]
+    assert aws_secret not in result.stderr
+    assert braze_eu.calls == [] and slack.calls == []
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_start_up_refuses_braze_api_key_pointed_at_another_endpoint(
+    tmp_path: Path, processes: Processes
+) -> None:
+    text = policy("https://rest.fra-01.braze.eu").replace(KEY_VARIABLE, "BRAZE_API_KEY")
+    result = processes.run_bot(env=unreachable_env(tmp_path, text))
+    assert result.returncode == 2, result.stderr
+    (line,) = configuration_errors(result.stderr)
+    assert "workspaces.eu.api_key_env: BRAZE_API_KEY is already the key of BRAZE_REST_ENDPOINT" in (
+        line
+    )

@@ -146,3 +146,15 @@ thread.join()
     assert entries[1]["message"] == "uncaught exception in thread worker"
     assert "RuntimeError: key was [redacted]" in entries[1]["exception"]
     assert BRAZE_KEY not in result.stderr and result.stdout == ""
+
+
+def test_a_database_password_in_the_urls_query_string_never_reaches_the_start_up_error(
+    slack: SlackStandIn, braze: BrazeStandIn, processes: Processes
+) -> None:
+    """Issue 24, item 6: before, `python -m bot` printed `?password=…` as written."""
+    url = "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2&password=hunter2-query-secret"
+    result = processes.run_bot(env=bot_env(slack.url, braze.url, url))
+    assert result.returncode == 1, result.stderr
+    assert "hunter2-query-secret" not in result.stderr + result.stdout
+    (failed,) = [json.loads(line) for line in result.stderr.splitlines() if "start-up" in line]
+    assert "cannot open database" in failed["message"] and "password=***" in failed["message"]

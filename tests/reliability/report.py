@@ -29,6 +29,9 @@ MUST_BE_ZERO = (
     ("tracebacks", "tracebacks"),
     ("unescaped_markup", "unescaped mention/link"),
     ("leaked_secrets", "leaked secrets"),
+    ("secrets_to_other_hosts", "secrets sent to non-Braze hosts"),
+    ("foreign_approvals", "requests approved from another team"),
+    ("frozen_replicas", "replicas frozen by a pattern"),
 )
 GROUPS = {
     "braze_faults": "Braze faults",
@@ -39,6 +42,7 @@ GROUPS = {
     "properties": "Property-based attacks (Hypothesis, end to end)",
     "attack_review_two": "Attack review, part two — forms, limits, export",
     "attack_review_http": "Attack review, part two — HTTP: signatures, replays, endpoints",
+    "attack_review_24": "Policy editors, other Slack teams, time (issue 24)",
     "zz_secrets": "Secrets",
 }
 

@@ -33,6 +33,10 @@ BOT_USER_ID = "U0BOT"
 BOT_ID = "B0BOT"
 APP_ID = "A0TEST"
 
+# Where interactions' response_url points (``SlackStandIn.response_url``): what the bot posts
+# there is recorded as a call of the pseudo-method "response_url".
+RESPONSE_PATH = "/response/"
+
 # Form fields that Slack documents as JSON-encoded strings; decoded so that tests can assert on
 # them the same way whether the client sent a form or a JSON body.
 JSON_VALUED_FIELDS = frozenset({"blocks", "view", "attachments", "metadata"})
@@ -97,6 +101,10 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length > 0 else b""
+        if parts.path.startswith(RESPONSE_PATH) and self.command == "POST":
+            self.server.stand_in._take_response(parts.path, raw)
+            self._reply(200, {"ok": True}, {})
+            return
         if not parts.path.startswith("/api/") or parts.path.rstrip("/") == "/api":
             self._reply(404, {"ok": False, "error": "unknown_method"}, {})
             return
@@ -150,6 +158,11 @@ class SlackStandIn(HttpStandIn[LoopbackHTTPServer]):
         self.channels: dict[str, dict[str, Any]] = {}  # optional conversations.info overrides
         self.channel_members: dict[str, list[str]] = {}  # conversations.members (paginated)
         self.socket_mode_url: str | None = None
+        # What auth.test answers beyond team_id, user_id and bot_id (Enterprise Grid:
+        # enterprise_id, is_enterprise_install), and the team it names.
+        self.team_id = TEAM_ID
+        self.enterprise_id: str | None = None
+        self.is_enterprise_install = False
         self.revoked_tokens: set[str] = set()  # answered token_revoked
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
@@ -165,6 +178,21 @@ class SlackStandIn(HttpStandIn[LoopbackHTTPServer]):
     def url(self) -> str:
         """The Web API base URL (ends with "/api/"), for ``WebClient(base_url=...)``."""
         return f"http://127.0.0.1:{self._require_port()}/api/"
+
+    def response_url(self, name: str = "r") -> str:
+        """An interaction's response_url on this stand-in: posts to it are recorded as calls
+        of the pseudo-method "response_url" (the JSON body as params, plus its ``path``)."""
+        return f"http://127.0.0.1:{self._require_port()}{RESPONSE_PATH}{name}"
+
+    def _take_response(self, path: str, raw: bytes) -> None:
+        try:
+            body = json.loads(raw.decode("utf-8")) if raw else {}
+        except ValueError:
+            body = {"_raw_body": raw}
+        params = {**(body if isinstance(body, dict) else {"_body": body}), "path": path}
+        with self._changed:
+            self._calls.append(SlackCall("response_url", params, None, time.monotonic()))
+            self._changed.notify_all()
 
     def _listen(self, port: int) -> tuple[LoopbackHTTPServer, int]:
         server = LoopbackHTTPServer(port, _Handler, self)
@@ -374,6 +402,7 @@ class SlackStandIn(HttpStandIn[LoopbackHTTPServer]):
     def _handlers(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
         return {
             "auth.test": self._auth_test,
+            "bots.info": self._bots_info,
             "chat.postMessage": self._chat_post_message,
             "chat.update": self._chat_update,
             "chat.delete": self._chat_delete,
@@ -396,15 +425,34 @@ class SlackStandIn(HttpStandIn[LoopbackHTTPServer]):
     # ------------------------------------------------------------------ method handlers
 
     def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {
+        answer: dict[str, Any] = {
             "ok": True,
             "url": f"https://{TEAM_DOMAIN}.slack.com/",
             "team": "Send ID Test",
             "user": "sendid",
-            "team_id": TEAM_ID,
+            "team_id": self.team_id,
             "user_id": BOT_USER_ID,
             "bot_id": BOT_ID,
-            "is_enterprise_install": False,
+            "is_enterprise_install": self.is_enterprise_install,
+        }
+        if self.enterprise_id is not None:
+            answer["enterprise_id"] = self.enterprise_id
+        return answer
+
+    def _bots_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        if params.get("bot") != BOT_ID:
+            return {"ok": False, "error": "bot_not_found"}
+        return {
+            "ok": True,
+            "bot": {
+                "id": BOT_ID,
+                "deleted": False,
+                "name": "Send ID bot",
+                "updated": 1_700_000_000,
+                "app_id": APP_ID,
+                "user_id": BOT_USER_ID,
+                "icons": {"image_36": "https://a.slack-edge.com/80588/img/plugins/app/bot_36.png"},
+            },
         }
 
     def _chat_post_message(self, params: dict[str, Any]) -> dict[str, Any]:

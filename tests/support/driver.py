@@ -125,6 +125,8 @@ class SlackDriver:
         self.slowest: dict[str, float] = {}  # by kind of request
         self.sent = 0
         self.failures: list[str] = []  # 5xx and no-answer details
+        # Set: every request says it comes from this Enterprise Grid org (sr.in_enterprise).
+        self.enterprise_id: str | None = None
 
     @classmethod
     def dispatching(cls, runtime: BotRuntime, slack: SlackStandIn) -> SlackDriver:
@@ -248,6 +250,8 @@ class SlackDriver:
     ) -> Answer:
         """`/sendid <text>`; `fields` change the command's form fields."""
         form = sr.slash_command(text, user_id=user, channel_id=channel)
+        if self.enterprise_id is not None:  # as sr.in_enterprise does for a command
+            form["enterprise_id"] = self.enterprise_id
         form.update(fields)
         answer = self.post(sr.form_body(form), replica=replica)
         return _with_trigger(answer, form["trigger_id"])
@@ -261,7 +265,9 @@ class SlackDriver:
         replica: int | None = None,
     ) -> Answer:
         """Submit `view` (as the bot opened it) with block_id → typed value."""
-        payload = sr.view_submission(view, values, user_id=user)
+        payload = sr.in_enterprise(
+            sr.view_submission(view, values, user_id=user), self.enterprise_id
+        )
         return self.post(sr.payload_body(payload), replica=replica)
 
     def click(
@@ -277,6 +283,7 @@ class SlackDriver:
     ) -> Answer:
         """A button on a message in `channel`; `changes` replace top-level payload fields."""
         payload = sr.button_click(action_id, value, user_id=user, channel_id=channel, message_ts=ts)
+        sr.in_enterprise(payload, self.enterprise_id)
         payload.update(changes)
         answer = self.post(sr.payload_body(payload), replica=replica)
         return _with_trigger(answer, payload["trigger_id"])
@@ -284,18 +291,23 @@ class SlackDriver:
     def choose(self, action_id: str, value: str, *, user: str, channel: str = CHANNEL) -> Answer:
         """An option of an overflow menu on a message in `channel`, picked."""
         payload = sr.overflow_choice(action_id, value, user_id=user, channel_id=channel)
+        sr.in_enterprise(payload, self.enterprise_id)
         answer = self.post(sr.payload_body(payload))
         return _with_trigger(answer, payload["trigger_id"])
 
     def event(self, payload: dict[str, Any], *, replica: int | None = None) -> Answer:
         """An Events API callback (JSON)."""
+        payload = sr.in_enterprise(payload, self.enterprise_id)
         return self.post(
             json.dumps(payload).encode(), content_type="application/json", replica=replica
         )
 
     def home_click(self, action_id: str, value: str, *, user: str) -> Answer:
         """A button in the App Home tab."""
-        return self.post(sr.payload_body(sr.home_click(action_id, value, user_id=user)))
+        payload = sr.in_enterprise(
+            sr.home_click(action_id, value, user_id=user), self.enterprise_id
+        )
+        return self.post(sr.payload_body(payload))
 
     # ---- whole steps ----------------------------------------------------------------------
 

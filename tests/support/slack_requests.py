@@ -161,3 +161,18 @@ def home_click(action_id: str, value: str, *, user_id: str) -> dict[str, Any]:
     payload["container"] = {"type": "view", "view_id": "V0HOME"}
     payload["view"] = {"id": "V0HOME", "type": "home", "blocks": [], "state": {"values": {}}}
     return payload
+
+
+def in_enterprise(payload: dict[str, Any], enterprise_id: str | None) -> dict[str, Any]:
+    """`payload` as Slack sends it from a workspace of the Enterprise Grid org `enterprise_id`
+    (None: unchanged): a command's `enterprise_id` field, an event's, or an interaction's
+    `enterprise` and `team.enterprise_id`."""
+    if enterprise_id is None:
+        return payload
+    if "command" in payload or payload.get("type") == "event_callback":
+        payload["enterprise_id"] = enterprise_id
+        return payload
+    payload["enterprise"] = {"id": enterprise_id, "name": "Send ID Test Org"}
+    if isinstance(payload.get("team"), dict):
+        payload["team"] = {**payload["team"], "enterprise_id": enterprise_id}
+    return payload

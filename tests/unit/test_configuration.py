@@ -101,8 +101,9 @@ def test_naming_one_of_the_bots_own_settings_as_a_key_is_refused(tmp_path: Path)
     policy = USING_EU.replace("BRAZE_API_KEY_EU", "SLACK_BOT_TOKEN")
     lines = problems_of(tmp_path, policy, SLACK_BOT_TOKEN=BOT_TOKEN)
     assert lines == [
-        f"{S}: workspaces.eu.api_key_env: SLACK_BOT_TOKEN is one of the bot's own settings, "
-        "not a Braze API key"
+        f"{S}: workspaces.eu.api_key_env: SLACK_BOT_TOKEN is not a Braze key variable: name it "
+        "BRAZE_API_KEY_<SUFFIX> (capitals, digits and _), such as BRAZE_API_KEY_EU; the bot "
+        "sends a workspace's key to Braze with every call, so it reads no other variable"
     ]
 
 
@@ -152,3 +153,54 @@ def test_the_keys_are_read_from_the_environment_and_the_env_file_the_environment
     assert variables["BRAZE_API_KEY_EU"] == "from-the-environment"
     assert variables["BRAZE_API_KEY_US"] == "us-from-the-file"
     assert process_environment(tmp_path / "absent.env") == dict(os.environ)
+
+
+# ---- issue 24: a Braze key is never pointed at a second endpoint -------------------------------
+
+
+def test_one_key_variable_for_two_endpoints_is_refused(tmp_path: Path) -> None:
+    policy = (
+        USING_EU
+        + '[workspaces.us]\nrest_endpoint = "https://rest.iad-05.braze.com"\n'
+        + 'api_key_env = "BRAZE_API_KEY_EU"\n'
+        + f'[channels.{PRIVATE_CHANNEL}]\nbraze_workspace = "us"\n'
+    )
+    assert problems_of(tmp_path, policy, BRAZE_API_KEY_EU=BRAZE_KEY_EU) == [
+        f"{S}: workspaces.us.api_key_env: BRAZE_API_KEY_EU is already the key of workspace eu "
+        "(https://rest.fra-01.braze.eu); a Braze key is never sent to another endpoint "
+        "(https://rest.iad-05.braze.com): give workspace us its own key, in its own variable "
+        "such as BRAZE_API_KEY_US"
+    ]
+
+
+def test_braze_api_key_for_another_endpoint_than_braze_rest_endpoint_is_refused(
+    tmp_path: Path,
+) -> None:
+    policy = USING_EU.replace("BRAZE_API_KEY_EU", "BRAZE_API_KEY")
+    assert problems_of(tmp_path, policy, BRAZE_API_KEY=BRAZE_KEY) == [
+        f"{S}: workspaces.eu.api_key_env: BRAZE_API_KEY is already the key of BRAZE_REST_ENDPOINT "
+        "(https://rest.iad-01.braze.com); a Braze key is never sent to another endpoint "
+        "(https://rest.fra-01.braze.eu): give workspace eu its own key, in its own variable "
+        "such as BRAZE_API_KEY_EU"
+    ]
+
+
+def test_braze_api_key_with_braze_rest_endpoint_itself_is_accepted(tmp_path: Path) -> None:
+    policy = USING_EU.replace("BRAZE_API_KEY_EU", "BRAZE_API_KEY").replace(
+        "rest.fra-01.braze.eu", "REST.IAD-01.braze.com/"
+    )
+    configuration = configured(tmp_path, policy, BRAZE_API_KEY=BRAZE_KEY)
+    assert configuration.workspaces["eu"].api_key.get_secret_value() == BRAZE_KEY
+
+
+def test_the_same_key_under_another_variable_for_another_endpoint_is_refused_unshown(
+    tmp_path: Path,
+) -> None:
+    (line,) = problems_of(tmp_path, USING_EU, BRAZE_API_KEY_EU=BRAZE_KEY)
+    assert line == (
+        f"{S}: workspaces.eu.api_key_env: BRAZE_API_KEY_EU holds the same key as BRAZE_API_KEY, "
+        "the key of BRAZE_REST_ENDPOINT (https://rest.iad-01.braze.com); a Braze key is never "
+        "sent to another endpoint (https://rest.fra-01.braze.eu): give workspace eu its own key, "
+        "in its own variable such as BRAZE_API_KEY_EU"
+    )
+    assert BRAZE_KEY not in line

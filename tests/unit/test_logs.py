@@ -200,3 +200,15 @@ def test_configure_logging_replaces_earlier_handlers(root_restored: None) -> Non
     assert len(root.handlers) == 1
     assert isinstance(root.handlers[0].formatter, ScrubbingFormatter)
     assert root.level == logging.WARNING
+
+
+def test_a_database_url_with_credentials_in_its_query_is_scrubbed_from_log_lines() -> None:
+    """Issue 24, item 6: what bot.database_url finds is what the scrubber removes."""
+    from bot.database_url import masked, url_secrets
+    from bot.logs import REDACTED, Scrubber
+
+    url = "postgresql://bot@db/sendid?password=query-pass-1&sslpassword=key-pass-2"
+    line = Scrubber(url_secrets(url))(f"could not connect with {url}")
+    assert "query-pass-1" not in line and "key-pass-2" not in line
+    assert line.count(REDACTED) == 2
+    assert masked(url) == "postgresql://bot@db/sendid?password=***&sslpassword=***"

@@ -31,6 +31,7 @@ ALL_VARIABLES = (
     "SENDID_LANGUAGE",
     "PORT",
     "SENDID_METRICS_PORT",
+    "SENDID_RETENTION_DAYS",
     "LOG_LEVEL",
     "LOG_FORMAT",
 )
@@ -436,3 +437,51 @@ def test_the_database_password_is_among_the_secrets_the_log_scrubber_removes() -
     )
     assert "db-pass-w0rd" in settings.secret_values()
     assert "xoxb-token-value" in settings.secret_values()
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    ["https://evil.example", "https://rest.iad-01.braze.com.evil.example", "https://10.0.0.5"],
+)
+def test_braze_rest_endpoint_must_be_a_braze_rest_host(
+    monkeypatch: pytest.MonkeyPatch, endpoint: str
+) -> None:
+    (line,) = problems(monkeypatch, BRAZE_REST_ENDPOINT=endpoint)
+    assert line.startswith("BRAZE_REST_ENDPOINT: is not a Braze REST endpoint (Braze's REST hosts")
+
+
+def test_every_credential_of_the_database_url_is_among_the_secrets_the_scrubber_removes() -> None:
+    """Issue 24, item 6: a password in the query string (and its percent-encoded spelling)."""
+    from bot.settings import load_settings
+
+    settings = load_settings(
+        _env_file=None,
+        slack_bot_token="xoxb-token-value",
+        slack_signing_secret="signing-secret-value",
+        braze_api_key="braze-key-value",
+        braze_rest_endpoint="https://rest.iad-01.braze.com",
+        sendid_allowed_channels="C0CAMPAIGNS",
+        sendid_approvers="U0APPROVER",
+        sendid_database_url=(
+            "postgresql://bot:user%40pass@db.internal/sendid?sslmode=require"
+            "&password=query%2Dpass&sslpassword=key-pass-1"
+        ),
+    )
+    secrets = settings.secret_values()
+    for value in ("user@pass", "user%40pass", "query-pass", "query%2Dpass", "key-pass-1"):
+        assert value in secrets
+    assert "require" not in secrets
+
+
+def test_the_retention_is_unset_by_default_and_at_least_30_days(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 24, item 7: SENDID_RETENTION_DAYS (unset, or blank: keep everything)."""
+    set_env(monkeypatch, REQUIRED_HTTP)
+    assert load_settings(_env_file=None).sendid_retention_days is None
+    monkeypatch.setenv("SENDID_RETENTION_DAYS", " ")
+    assert load_settings(_env_file=None).sendid_retention_days is None
+    monkeypatch.setenv("SENDID_RETENTION_DAYS", "90")
+    assert load_settings(_env_file=None).sendid_retention_days == 90
+    (line,) = problems(monkeypatch, SENDID_RETENTION_DAYS="7")
+    assert line.startswith("SENDID_RETENTION_DAYS: ") and "30" in line

@@ -88,6 +88,18 @@ ANSWERS: dict[Msg, str] = {
         "Nur die Admins des Bots können diese Anfrage erneut versuchen: Zuerst muss ihre "
         "Braze-Verbindung behoben werden. Nichts wurde geändert."
     ),
+    Msg.REFUSAL_NOT_MEMBER: (
+        "Diese Anfrage ist in einem privaten Channel, und nur seine Mitglieder können außerhalb "
+        "des Channels darauf reagieren; ich konnte nicht bestätigen, dass du eins bist, daher "
+        "wurde nichts geändert. Ein Mitglied des Channels entscheidet auf ihrer Karte, oder "
+        "lass dich in den Channel aufnehmen."
+    ),
+    Msg.REFUSAL_FOREIGN: (
+        "Der Send ID bot arbeitet nur für seinen eigenen Slack-Workspace, und das kam aus "
+        "einem anderen Workspace, einer anderen App oder Organisation: Nichts wurde geändert. "
+        "Eine Sende-ID beantragt ein Mitglied des Bot-Workspaces dort mit `/sendid`, oder dein "
+        "Slack-Admin installiert den Bot für deinen Workspace."
+    ),
     Msg.ALREADY_UNKNOWN: "Diese Anfrage kenne ich nicht mehr; nichts wurde geändert.",
     Msg.ALREADY_APPROVED: "Bereits freigegeben von {who}{when}; nichts wurde geändert.",
     Msg.ALREADY_REJECTED: "Bereits abgelehnt von {who}{when}; nichts wurde geändert.",

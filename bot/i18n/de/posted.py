@@ -113,9 +113,11 @@ POSTED: dict[Msg, str] = {
     ),
     Msg.FAILED_SETUP_WORDS: "die Verbindung des Bots zu Braze braucht einen Admin",
     Msg.FAILED_SETUP_NEXT: (
-        "{admins}: Die Details stehen in deinen Direktnachrichten. Sobald es behoben ist, "
-        "versucht es ein Admin dort erneut, und das Ergebnis erscheint in diesem Thread; sonst "
-        "muss niemand etwas tun."
+        "{admins}: Die Details stehen in deinen Direktnachrichten (und in den Logs des Bots). "
+        "Sobald es behoben ist, klickt ein Admin hier oder in seiner Nachricht auf *Erneut "
+        "versuchen* (nur Admins können das), und das Ergebnis erscheint in diesem Thread; sonst "
+        "muss niemand etwas tun. Ohne neuen Versuch bis {until} läuft die Anfrage ab, und ihre "
+        "Sende-ID kann neu angefragt werden."
     ),
     Msg.FAILED_QUOTA_NEXT: (
         "Es wird {when} zurückgesetzt. Dann melde ich mich hier wieder, und erneut versuchen "
@@ -157,6 +159,13 @@ POSTED: dict[Msg, str] = {
         "Anfrage ({card}) noch einmal auf und antwortet in ihrem Thread. Anfragende und "
         "Freigebende wissen aus dem Thread, dass sich ein Admin darum kümmert; bis dahin können "
         "nur Admins es erneut versuchen."
+    ),
+    Msg.ADMIN_SETUP_OUTSIDE: (
+        ":wrench: *Die Braze-Verbindung des Bots braucht dich.* Eine Sende-ID-Anfrage in "
+        "{channel}, einem privaten Channel, in dem du nicht bist, wurde freigegeben, aber Braze "
+        "hat den Aufruf abgewiesen; was sie enthält, bleibt in diesem Channel. {detail} Sobald "
+        "es behoben ist, klickt ein Admin, der Mitglied des Channels ist, im Thread der Anfrage "
+        "auf *Erneut versuchen* (lass dich aufnehmen oder frag eines der Mitglieder)."
     ),
     Msg.ADMIN_AUTH: (
         "Braze hat den API-Schlüssel in {variable} nicht akzeptiert (HTTP 401). Prüf, ob es ein "
@@ -211,6 +220,12 @@ POSTED: dict[Msg, str] = {
         "Workspace wieder eintragen"
     ),
     Msg.REJECTED_REPLY: ":no_entry_sign: {who} hat diese Anfrage abgelehnt, {requester}.{reason}",
+    Msg.EXPIRED_UNRETRIED_REPLY: (
+        ":hourglass: Diese Anfrage ist abgelaufen: Die Braze-Verbindung des Bots wurde nicht "
+        "behoben und niemand hat es rechtzeitig erneut versucht, daher wurde keine Sende-ID "
+        "erstellt, und diese ist wieder frei. {requester}, frag mit *Erneut anfordern* oder "
+        "`/sendid` neu an, sobald ein Admin sagt, dass es funktioniert."
+    ),
     Msg.EXPIRED_REPLY: (
         ":hourglass: Diese Anfrage ist abgelaufen: Niemand hat rechtzeitig entschieden. "
         "{requester}, führ bei Bedarf `/sendid` erneut aus."

@@ -73,6 +73,17 @@ ANSWERS: dict[Msg, str] = {
         "Only the bot's admins can retry this request: its Braze connection needs fixing "
         "first. Nothing was changed."
     ),
+    Msg.REFUSAL_NOT_MEMBER: (
+        "This request is in a private channel, and only its members can act on it from outside "
+        "the channel; I could not confirm you are one, so nothing was changed. A member of the "
+        "channel decides it on its card, or ask to be added to the channel."
+    ),
+    Msg.REFUSAL_FOREIGN: (
+        "This Send ID bot serves only its own Slack workspace, and this came from another "
+        "workspace, app or organisation: nothing was changed. For a send ID, a member of the "
+        "bot's workspace requests it there with `/sendid`, or your Slack admin installs the bot "
+        "for your workspace."
+    ),
     Msg.ALREADY_UNKNOWN: "I do not know that request any more; nothing was changed.",
     Msg.ALREADY_APPROVED: "Already approved by {who}{when}; nothing was changed.",
     Msg.ALREADY_REJECTED: "Already rejected by {who}{when}; nothing was changed.",

@@ -100,8 +100,10 @@ POSTED: dict[Msg, str] = {
     ),
     Msg.FAILED_SETUP_WORDS: "the bot's connection to Braze needs an admin",
     Msg.FAILED_SETUP_NEXT: (
-        "{admins}: the details are in your direct messages. Once it is fixed, an admin retries "
-        "it there and the result appears in this thread; nobody else needs to do anything."
+        "{admins}: the details are in your direct messages (and the bot's logs). Once it is "
+        "fixed, an admin presses *Retry* here or in their message (only admins can) and the "
+        "result appears in this thread; nobody else needs to do anything. Not retried by "
+        "{until}, the request expires and its send ID can be asked for again."
     ),
     Msg.FAILED_QUOTA_NEXT: (
         "It resets {when}. Then I post here again and {approvers} can retry; until then "
@@ -135,6 +137,12 @@ POSTED: dict[Msg, str] = {
         "Once it is fixed, press *Retry* here: the bot calls Braze once more for this request "
         "({card}) and answers in its thread. The requester and approvers were told in the "
         "thread that an admin is on it; only admins can retry until then."
+    ),
+    Msg.ADMIN_SETUP_OUTSIDE: (
+        ":wrench: *The bot's Braze connection needs you.* A send ID request in {channel}, a "
+        "private channel you are not in, was approved, but Braze refused the call; what it asks "
+        "for stays in that channel. {detail} Once it is fixed, an admin who is a member of the "
+        "channel presses *Retry* in the request's thread (ask to be added, or ask one of them)."
     ),
     Msg.ADMIN_AUTH: (
         "Braze did not accept the API key in {variable} (HTTP 401). Check that it is a valid "
@@ -183,6 +191,11 @@ POSTED: dict[Msg, str] = {
         "so Braze was not called. An admin should add the workspace back"
     ),
     Msg.REJECTED_REPLY: ":no_entry_sign: {who} rejected this request, {requester}.{reason}",
+    Msg.EXPIRED_UNRETRIED_REPLY: (
+        ":hourglass: This request expired: the bot's Braze connection was not fixed and nobody "
+        "retried it in time, so no send ID was created and this one is free again. "
+        "{requester}, ask again with *Request again* or `/sendid` once an admin says it works."
+    ),
     Msg.EXPIRED_REPLY: (
         ":hourglass: This request expired: nobody decided in time. "
         "{requester}, run `/sendid` again if it is still needed."

@@ -43,11 +43,22 @@ def register(app: App) -> None:
 
 
 def may_decide(policy: Policy, actor: Actor, request: SendIdRequest) -> Refusal | None:
-    return policy.refusal_to_decide(actor.user_id, actor.channel_for(request), request)
+    refusal = policy.refusal_to_decide(actor.user_id, actor.channel_for(request), request)
+    return refusal or _from_outside(policy, actor, request)
 
 
 def may_retry(policy: Policy, actor: Actor, request: SendIdRequest) -> Refusal | None:
-    return policy.refusal_to_retry(actor.user_id, actor.channel_for(request), request)
+    refusal = policy.refusal_to_retry(actor.user_id, actor.channel_for(request), request)
+    return refusal or _from_outside(policy, actor, request)
+
+
+def _from_outside(policy: Policy, actor: Actor, request: SendIdRequest) -> Refusal | None:
+    """A click in the App Home or a DM counts as made in the request's channel only for those
+    who can read it (a private channel: its members); a click in the channel itself needs no
+    such check."""
+    if actor.from_home or actor.from_dm:
+        return policy.refusal_from_outside(actor.user_id, request)
+    return None
 
 
 def may_cancel(policy: Policy, actor: Actor, request: SendIdRequest) -> Refusal | None:

@@ -49,6 +49,33 @@ def admin_setup_dm(
 ) -> tuple[str, list[Block]]:
     """The admins' DM after Braze refused the bot's setup (401/403/404, or the request's
     workspace is gone): what to fix, where, and the Retry that only admins are offered."""
+    detail = _setup_detail(t, request, setting)
+    head = t(
+        Msg.ADMIN_SETUP_HEAD,
+        requester=md.user(request.requester_id),
+        campaign=campaign_label(request),
+        channel=md.channel(request.channel_id),
+        detail=detail,
+    )
+    next_step = t(
+        Msg.ADMIN_SETUP_NEXT, card=card_link(t, permalink) or md.channel(request.channel_id)
+    )
+    blocks = [section(head), section(next_step), retry_row(t, request)]
+    return t(Msg.ADMIN_SETUP_TEXT), blocks
+
+
+def admin_setup_dm_outside(
+    t: Translator, request: SendIdRequest, setting: KeySetting
+) -> tuple[str, list[Block]]:
+    """The same DM for an admin who cannot read the request's private channel: what to fix,
+    and nothing of the request (no requester, campaign or send ID, no button)."""
+    detail = _setup_detail(t, request, setting)
+    line = t(Msg.ADMIN_SETUP_OUTSIDE, channel=md.channel(request.channel_id), detail=detail)
+    return t(Msg.ADMIN_SETUP_TEXT), [section(line)]
+
+
+def _setup_detail(t: Translator, request: SendIdRequest, setting: KeySetting) -> str:
+    """What an admin fixes after a setup failure: the setting or permission, and Braze's words."""
     kind = request.failure_kind or FailureKind.AUTH
     workspace = md.escape(setting.workspace)
     if setting.workspace == DEFAULT_WORKSPACE:
@@ -64,18 +91,7 @@ def admin_setup_dm(
     if request.failure_message and kind is not FailureKind.WORKSPACE_UNKNOWN:
         message = md.inert(request.failure_message, BRAZE_MESSAGE_MAX)
         detail += t(Msg.FAILED_BRAZE_SAID, message=message)
-    head = t(
-        Msg.ADMIN_SETUP_HEAD,
-        requester=md.user(request.requester_id),
-        campaign=campaign_label(request),
-        channel=md.channel(request.channel_id),
-        detail=detail,
-    )
-    next_step = t(
-        Msg.ADMIN_SETUP_NEXT, card=card_link(t, permalink) or md.channel(request.channel_id)
-    )
-    blocks = [section(head), section(next_step), retry_row(t, request)]
-    return t(Msg.ADMIN_SETUP_TEXT), blocks
+    return detail
 
 
 def approvers_mentioned(

@@ -106,8 +106,9 @@ def failed_reply(
     people: Addressees | None = None,
 ) -> tuple[str, list[Block]]:
     """Why the send ID was not created, naming the requester and who acts next. A Retry button
-    only where an approver's retry can succeed now: never after Braze refused the input, never
-    for a setup failure (the admins retry from their DM), never while the quota is used up."""
+    only where a retry can succeed now: never after Braze refused the input, never while the
+    quota is used up; after a setup failure for the admins alone (checked on click), so that
+    one always has a working Retry, whether or not their DM reached them."""
     people = people or Addressees()
     kind = request.failure_kind or FailureKind.UNEXPECTED
     named = {
@@ -118,7 +119,7 @@ def failed_reply(
     approvers = people.approvers
     retry_next = t(Msg.FAILED_RETRY_NEXT, approvers=approvers) if approvers else ""
     retry_next = retry_next or t(Msg.FAILED_RETRY_HINT)
-    offer_retry = kind.retry_allowed and not kind.needs_admin
+    offer_retry = kind.retry_allowed
     if kind is FailureKind.OUTCOME_UNKNOWN:
         head = t(Msg.UNKNOWN_HEAD, **named)
         # Without a send ID of our own, a retry cannot ask for "the same" one: Braze makes a
@@ -139,7 +140,11 @@ def failed_reply(
         if kind is FailureKind.REJECTED_BY_BRAZE:
             next_step = t(Msg.FAILED_REJECTED_NEXT, requester=named["requester"])
         elif kind.needs_admin:
-            next_step = t(Msg.FAILED_SETUP_NEXT, admins=people.admins or t(Msg.SOMEONE))
+            next_step = t(
+                Msg.FAILED_SETUP_NEXT,
+                admins=people.admins or t(Msg.SOMEONE),
+                until=labels.date(t, request.expires_at),
+            )
         elif kind is FailureKind.QUOTA and people.quota_back_at is not None:
             offer_retry = False
             next_step = t(
@@ -187,7 +192,9 @@ def rejected_reply(t: Translator, request: SendIdRequest) -> str:
 
 
 def expired_reply(t: Translator, request: SendIdRequest) -> str:
-    return t(Msg.EXPIRED_REPLY, requester=md.user(request.requester_id))
+    """Pending and undecided, or failed (a setup failure) and not retried in time."""
+    words = Msg.EXPIRED_UNRETRIED_REPLY if request.failure_kind else Msg.EXPIRED_REPLY
+    return t(words, requester=md.user(request.requester_id))
 
 
 def cancelled_reply(t: Translator, request: SendIdRequest) -> str:

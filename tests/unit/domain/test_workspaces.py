@@ -106,14 +106,14 @@ def test_a_workspace_no_channel_uses_is_a_warning_not_an_error() -> None:
         ),
         pytest.param(
             '[workspaces.default]\nrest_endpoint = "https://rest.iad-01.braze.com"\n'
-            'api_key_env = "OTHER_KEY"\n',
+            'api_key_env = "BRAZE_API_KEY_OTHER"\n',
             f'{S}: workspaces.default: "default" is the workspace of BRAZE_API_KEY and '
             "BRAZE_REST_ENDPOINT and cannot be redefined; give this one another name",
             id="default-redefined",
         ),
         pytest.param(
             '[workspaces."e u"]\nrest_endpoint = "https://rest.fra-01.braze.eu"\n'
-            'api_key_env = "K"\n',
+            'api_key_env = "BRAZE_API_KEY_K"\n',
             f'{S}: workspaces."e u": not a workspace name (1-32 letters, digits, - or _)',
             id="bad-workspace-name",
         ),
@@ -190,7 +190,13 @@ def test_a_broken_workspace_section_is_reported_once_not_again_where_it_is_used(
 
 
 @pytest.mark.parametrize(
-    "url", ["http://127.0.0.1:8080", "http://localhost:9", "http://[::1]:80", "https://x.braze.eu"]
+    "url",
+    [
+        "http://127.0.0.1:8080",
+        "http://localhost:9",
+        "http://[::1]:80",
+        "https://rest.fra-02.braze.eu",
+    ],
 )
 def test_loopback_endpoints_may_use_plain_http(url: str) -> None:
     assert rest_endpoint_problem(url) is None
@@ -203,3 +209,66 @@ def test_the_example_file_maps_the_crm_channel_to_its_eu_workspace() -> None:
     assert policy.workspace_for("G0987654321") == DEFAULT_WORKSPACE
     assert policy.workspaces["eu"].api_key_env == "BRAZE_API_KEY_EU"
     assert policy.warnings == ()
+
+
+# ---- issue 24: a key goes only to Braze, and only from a Braze key's variable ------------------
+
+BRAZE_HOSTS = [f"rest.iad-0{n}.braze.com" for n in range(1, 9)] + [
+    "rest.us-10.braze.com",
+    "rest.fra-01.braze.eu",
+    "rest.fra-02.braze.eu",
+    "rest.au-01.braze.com",
+    "rest.id-01.braze.com",
+    "rest.jp-01.braze.com",
+    "rest.kr-01.braze.com",
+]
+
+
+@pytest.mark.parametrize("host", BRAZE_HOSTS)
+def test_every_documented_braze_rest_host_is_an_endpoint(host: str) -> None:
+    assert rest_endpoint_problem(f"https://{host}") is None
+    assert rest_endpoint_problem(f"https://{host.upper()}:443/") is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://evil.example",
+        "https://rest.iad-09.braze.com",  # no such instance
+        "https://rest.iad-01.braze.com.evil.example",
+        "https://evil.example/rest.iad-01.braze.com",
+        "https://rest.iad-01.braze.com@evil.example",
+        "https://user@rest.iad-01.braze.com",
+        "https://rest.iad-01.braze.com:8443",
+        "https://rest.iad-01.braze.com.",
+        "https://dashboard.braze.com",
+        "https://169.254.169.254",
+        "https://10.0.0.5",
+    ],
+)
+def test_any_other_host_is_refused_in_one_line_naming_the_toml_path(url: str) -> None:
+    text = f'[workspaces.x]\nrest_endpoint = "{url}"\napi_key_env = "BRAZE_API_KEY_X"\n'
+    (line,) = problems_of(text)
+    assert line.startswith(f"{S}: workspaces.x.rest_endpoint: ")
+    assert "not a Braze REST endpoint" in line or "without a path" in line
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["AWS_SECRET_ACCESS_KEY", "DATABASE_PASSWORD", "BRAZE_API_KEYS", "braze_api_key_eu", "HOME"],
+)
+def test_a_key_variable_not_named_for_a_braze_key_is_refused(name: str) -> None:
+    text = '[workspaces.x]\nrest_endpoint = "https://rest.fra-01.braze.eu"\n'
+    text += f'api_key_env = "{name}"\n'
+    assert problems_of(text) == [
+        f"{S}: workspaces.x.api_key_env: {name} is not a Braze key variable: name it "
+        "BRAZE_API_KEY_<SUFFIX> (capitals, digits and _), such as BRAZE_API_KEY_EU; the bot sends "
+        "a workspace's key to Braze with every call, so it reads no other variable"
+    ]
+
+
+@pytest.mark.parametrize("name", ["BRAZE_API_KEY", "BRAZE_API_KEY_EU", "BRAZE_API_KEY_2_BRAND"])
+def test_braze_key_variables_are_accepted(name: str) -> None:
+    text = '[workspaces.x]\nrest_endpoint = "https://rest.fra-01.braze.eu"\n'
+    text += f'api_key_env = "{name}"\n'
+    assert parse(text).workspaces["x"].api_key_env == name

@@ -207,21 +207,20 @@ def test_the_quota_line_says_unknown_when_nothing_is_known() -> None:
 
 
 @pytest.mark.parametrize("kind", list(FailureKind))
-def test_a_failed_reply_offers_retry_only_where_an_approvers_retry_can_succeed(
+def test_a_failed_reply_offers_retry_wherever_a_retry_can_succeed(
     kind: FailureKind,
 ) -> None:
+    """After a setup failure too (issue 24): the admins' Retry, checked on click."""
     request = decided(S.FAILED, failure_kind=kind, failure_message="nope")
     _, reply = replies.failed_reply(t, request, QUOTA)
     retry = buttons(reply)
-    if kind is FailureKind.REJECTED_BY_BRAZE or kind.needs_admin:
+    if kind is FailureKind.REJECTED_BY_BRAZE:
         assert retry == []
     else:
         assert [(b["action_id"], b["value"]) for b in retry] == [(ids.RETRY, request.id)]
 
 
-@pytest.mark.parametrize(
-    "kind", [k for k in FailureKind if k is not FailureKind.REJECTED_BY_BRAZE and not k.needs_admin]
-)
+@pytest.mark.parametrize("kind", [k for k in FailureKind if k is not FailureKind.REJECTED_BY_BRAZE])
 def test_retry_asks_for_confirmation_only_when_braze_may_have_created_it(
     kind: FailureKind,
 ) -> None:
@@ -262,7 +261,8 @@ def test_a_setup_failure_reply_names_the_admins_in_plain_words_and_no_setting(
     assert f"<@{REQUESTER}>" in text and "<!subteam^S0ADMINS>" in text
     assert "<@U0BEA>" not in shown  # approvers cannot help here
     assert not re.search(r"BRAZE_|SENDID_|sends\.id\.create|abc123", shown)
-    assert buttons(reply) == []
+    assert [b["action_id"] for b in buttons(reply)] == [ids.RETRY]  # the admins', on click
+    assert f"<!date^{int(request.expires_at.timestamp())}^" in text  # when it expires unretried
 
 
 def test_a_quota_failure_says_when_the_quota_resets_and_offers_no_retry_until_then() -> None:
