@@ -19,6 +19,7 @@ from typing import Unpack
 
 from bot.braze.analytics import days_from
 from bot.braze.errors import (
+    BrazeError,
     BrazePermissionError,
     BrazeSendStatsPermissionError,
     BrazeUnexpectedResponse,
@@ -56,23 +57,29 @@ class BrazeClient:
         body: dict[str, str] = {"campaign_id": campaign_id}
         if send_id is not None:
             body["send_id"] = send_id
-        response, quota = self._http.call(
+        response, quota, attempts = self._http.call(
             "POST", CREATE_PATH, json_body=body, idempotent=False, time_box=None, with_quota=True
         )
-        payload = self._http.success_payload(response, quota, CREATE_PATH)
+        try:
+            payload = self._http.success_payload(response, quota, CREATE_PATH)
+        except BrazeError as error:
+            error.attempts = attempts
+            raise
         returned = payload.get("send_id")
         if isinstance(returned, str) and returned:
-            return CreatedSendId(send_id=returned, quota=quota)
+            return CreatedSendId(send_id=returned, quota=quota, attempts=attempts)
         if send_id is not None and "send_id" not in payload:
             # Braze said "success" for the ID we chose but did not echo it back.
-            return CreatedSendId(send_id=send_id, quota=quota)
-        raise BrazeUnexpectedResponse(
+            return CreatedSendId(send_id=send_id, quota=quota, attempts=attempts)
+        unusable = BrazeUnexpectedResponse(
             'Braze said "success" but returned no usable send_id',
             status_code=response.status_code,
             quota=quota,
             path=CREATE_PATH,
             redact=self._http.secrets,
         )
+        unusable.attempts = attempts
+        raise unusable
 
     def campaign_details(
         self, campaign_id: str, *, timeout: float | None = None
@@ -89,7 +96,7 @@ class BrazeClient:
         """
         if timeout is not None and timeout <= 0:
             raise ValueError("timeout must be positive")
-        response, _ = self._http.call(
+        response, _, _ = self._http.call(
             "GET",
             DETAILS_PATH,
             params={"campaign_id": campaign_id},
@@ -133,7 +140,7 @@ class BrazeClient:
                 raise ValueError("ending_at must be timezone-aware")
             params["ending_at"] = ending_at.astimezone(UTC).isoformat(timespec="seconds")
         try:
-            response, _ = self._http.call(
+            response, _, _ = self._http.call(
                 "GET",
                 DATA_SERIES_PATH,
                 params=params,

@@ -1,12 +1,14 @@
 """HTTP to Braze: one pooled ``httpx.Client``, bounded retries, and every failure as one of the
 exceptions in :mod:`bot.braze.errors`.
 
-Retries only happen where they cannot create a second send ID: 5xx answers (Braze advises
-retrying them with exponential backoff), and connection failures where the request was
-certainly not sent (``httpx.ConnectError``, ``ConnectTimeout``, ``PoolTimeout``). A read timeout
-or a dropped connection after a non-idempotent request was sent becomes
-:class:`~bot.braze.errors.BrazeOutcomeUnknown` at once; idempotent calls retry it like any other
-transient failure and end as ``BrazeUnavailable``.
+A non-idempotent call (creating a send ID) is sent again automatically only where the request
+certainly never left: connection refused, a failed name lookup, a connect or pool timeout
+(``httpx.ConnectError``, ``ConnectTimeout``, ``PoolTimeout``). Everything after the request may
+have left — any 5xx answer (Braze, or a proxy in front of it, may have created the send ID before
+failing), a read or write timeout, a connection lost — becomes
+:class:`~bot.braze.errors.BrazeOutcomeUnknown` at once, and a person decides. Idempotent calls
+(lookups, results) retry 5xx and timeouts like any transient failure and end as
+``BrazeUnavailable``. Every outcome says how many HTTP attempts it took (``attempts``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import metadata
-from typing import Any, NoReturn, TypedDict
+from typing import Any, NamedTuple, NoReturn, TypedDict
 from urllib.parse import quote
 
 import httpx
@@ -74,17 +76,21 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-# Answers of a proxy or load balancer in front of Braze (Bad Gateway, Gateway Timeout): behind
-# them Braze may have done the work, so a non-idempotent call's outcome is unknown.
-GATEWAY_ERRORS = frozenset({502, 504})
-
-
 class _Retryable(Exception):
     """Internal: an attempt failed in a way that may be retried; carries the final error."""
 
     def __init__(self, error: BrazeError) -> None:
         super().__init__(str(error))
         self.error = error
+
+
+class Answered(NamedTuple):
+    """Braze's 2xx answer, the quota its headers report (only where asked for), and how many
+    HTTP attempts it took (1 unless a failure before the request left was retried)."""
+
+    response: httpx.Response
+    quota: QuotaSnapshot | None
+    attempts: int
 
 
 class HttpOptions(TypedDict, total=False):
@@ -175,10 +181,11 @@ class BrazeHttp:
         idempotent: bool,
         time_box: float | None,
         with_quota: bool,
-    ) -> tuple[httpx.Response, QuotaSnapshot | None]:
+    ) -> Answered:
         """Braze's 2xx answer to ``method path`` and the quota its headers report (only with
         ``with_quota``), after at most the retry policy's attempts, all within the optional
-        total ``time_box`` (seconds). Anything else raises a BrazeError."""
+        total ``time_box`` (seconds). Anything else raises a BrazeError whose ``attempts`` says
+        how many HTTP attempts were made."""
         started = time.monotonic()
         deadline = started + time_box if time_box is not None else None
         attempt = 0
@@ -186,7 +193,7 @@ class BrazeHttp:
         while True:
             attempt += 1
             try:
-                return self._attempt(
+                response, quota = self._attempt(
                     method,
                     path,
                     json_body=json_body,
@@ -196,7 +203,12 @@ class BrazeHttp:
                     with_quota=with_quota,
                     attempt=attempt,
                 )
+                return Answered(response, quota, attempt)
+            except BrazeError as error:
+                error.attempts = attempt
+                raise
             except _Retryable as failure:
+                failure.error.attempts = attempt
                 delay = self._retry.delay(attempt, self._rng())
                 now = time.monotonic()
                 elapsed = max(now - started, slept)
@@ -277,12 +289,12 @@ class BrazeHttp:
         status = response.status_code
         if 200 <= status < 300:
             return response, quota
-        if status in GATEWAY_ERRORS and not idempotent:
-            # A gateway (502/504) answered instead of Braze: the request may have reached Braze
-            # and created the send ID behind it. Never sent again on its own; a person decides.
+        if status >= 500 and not idempotent:
+            # The request arrived: Braze (or a gateway in front of it) may have created the send
+            # ID before failing. Never sent again on its own; a person decides.
             raise self.error(
                 BrazeOutcomeUnknown,
-                f"{braze_text(response)}; Braze may have acted on the request behind the gateway",
+                f"{braze_text(response)}; Braze may have acted on the request",
                 path,
                 status=status,
                 quota=quota,

@@ -26,6 +26,7 @@ from bot.domain.models import (
 class CreatedSendId:
     send_id: str
     quota: QuotaSnapshot | None  # what the answer said of the daily quota, if anything
+    attempts: int = 1  # HTTP attempts it took (more only after failures before sending)
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class GatewayError(Exception):
     with: the one table from errors to failure kinds. ``message`` is safe to show after
     escaping; ``status_code`` is the HTTP status (None without an answer); ``quota`` is what
     the answer's headers said of the daily quota; ``reset_at`` is when the quota is back, for
-    quota errors that say so.
+    quota errors that say so; ``attempts`` is how many HTTP attempts were made.
     """
 
     failure_kind: ClassVar[FailureKind] = FailureKind.UNEXPECTED
@@ -53,6 +54,7 @@ class GatewayError(Exception):
     status_code: int | None
     quota: QuotaSnapshot | None
     reset_at: datetime | None = None
+    attempts: int = 1
 
 
 class BrazeGateway(Protocol):

@@ -334,7 +334,7 @@ class SendIdService(Sweeps):
                 RequestState.APPROVED,
                 RequestState.FAILED,
                 actor_id=actor,
-                detail=f"{kind.value}: {error.message}"[:500],
+                detail=f"{kind.value}: attempts={error.attempts}; {error.message}"[:500],
                 now=self.clock(),
                 failure_kind=kind,
                 failure_message=error.message,
@@ -356,7 +356,7 @@ class SendIdService(Sweeps):
             RequestState.APPROVED,
             RequestState.CREATED,
             actor_id=actor,
-            detail=f"send ID created: {created.send_id}",
+            detail=f"send ID created: {created.send_id}; attempts={created.attempts}",
             now=self.clock(),
             created_send_id=created.send_id,
         )

@@ -94,29 +94,38 @@ def test_approvals_wait_while_the_quota_is_known_to_be_exhausted(
     assert len(braze.create_calls()) == 1
 
 
-def test_a_500_is_retried_with_backoff_and_then_succeeds(
-    bot: SlackDriver, braze: BrazeStandIn
+@pytest.mark.parametrize("status", [500, 503])
+def test_a_braze_that_created_and_then_answered_5xx_gets_one_create_and_a_person_decides(
+    bot: SlackDriver, braze: BrazeStandIn, status: int
 ) -> None:
-    braze.fail_next(CREATE_PATH, 500, {"message": "oops"})
-    _, final, reply = approve_and_wait(bot, "flaky_1", RequestState.CREATED)
-    assert final.created_send_id == "flaky_1"
-    assert len(braze.create_calls()) == 2
-    assert "`flaky_1`" in all_text(reply)
+    braze.create_then_fail_next(status)
+    request, final, reply = approve_and_wait(bot, f"made_{status}", RequestState.FAILED)
+    assert final.failure_kind is FailureKind.OUTCOME_UNKNOWN
+    assert braze.created == [(CAMPAIGN, f"made_{status}")]
+    assert len(braze.create_calls()) == 1
+    assert "Status unknown" in all_text(reply)
+    (retry,) = buttons(reply.get("blocks"))
+    assert retry["action_id"] == RETRY and "confirm" in retry
+    (approved, failed) = bot.store.audit(request.id)[1:]
+    assert approved.to_state is RequestState.APPROVED
+    assert failed.to_state is RequestState.FAILED and "attempts=1" in failed.detail
 
 
-def test_persistent_5xx_fails_with_a_retry_button_that_works(
+def test_braze_unreachable_fails_with_a_retry_button_that_works(
     bot: SlackDriver, braze: BrazeStandIn
 ) -> None:
-    braze.fail_next(CREATE_PATH, 503, {"message": "down"}, times=3)
+    braze.refuse_connections()
     request, final, reply = approve_and_wait(bot, "down_1", RequestState.FAILED)
     assert final.failure_kind is FailureKind.UNAVAILABLE
-    assert len(braze.create_calls()) == 3
+    assert "attempts=3" in bot.store.audit(request.id)[-1].detail
+    assert braze.create_calls() == []
     (retry,) = buttons(reply.get("blocks"))
     assert retry["action_id"] == RETRY and "confirm" not in retry
+    braze.accept_connections()
     bot.click(RETRY, request.id, user=GROUP_APPROVER)
-    done = wait_for_state(bot.store, request.id, RequestState.CREATED)
-    assert done.decided_by == GROUP_APPROVER
-    assert len(braze.create_calls()) == 4
+    wait_for_state(bot.store, request.id, RequestState.CREATED)
+    assert len(braze.create_calls()) == 1
+    assert "attempts=1" in bot.store.audit(request.id)[-1].detail
     assert "`down_1`" in all_text(bot.wait_for_thread_reply(request, 2)[1].params)
 
 
@@ -148,9 +157,9 @@ def test_a_gateway_error_on_create_is_status_unknown_with_a_confirmed_retry(
 
 
 def test_a_non_approver_cannot_retry(bot: SlackDriver, braze: BrazeStandIn) -> None:
-    braze.fail_next(CREATE_PATH, 503, {"message": "down"}, times=3)
+    braze.fail_next(CREATE_PATH, 503, {"message": "down"})
     request, _, _ = approve_and_wait(bot, "down_2", RequestState.FAILED)
     bot.click(RETRY, request.id, user="U0OUTSIDER")
     bot.wait_for_ephemeral("U0OUTSIDER", "Only approvers")
     assert stored(bot.store, request.id).state is RequestState.FAILED
-    assert len(braze.create_calls()) == 3
+    assert len(braze.create_calls()) == 1

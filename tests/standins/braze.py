@@ -18,9 +18,10 @@ over 127.0.0.1 to this server, which behaves like the two Braze endpoints the bo
 
 Anything else is ``404``. A wrong or missing key is ``401`` (the key is never echoed).
 
-Failures, delays and latency can be injected (:meth:`fail_next`, :meth:`delay_next`,
-:meth:`set_latency`), and :meth:`refuse_connections` closes the port so that clients see
-"connection refused" until :meth:`accept_connections` listens on the same port again.
+Failures, delays and latency can be injected (:meth:`fail_next`,
+:meth:`create_then_fail_next`, :meth:`delay_next`, :meth:`set_latency`), and
+:meth:`refuse_connections` closes the port so that clients see "connection refused" until
+:meth:`accept_connections` listens on the same port again.
 
 A call is recorded once its answer has been computed (state such as the quota is already
 updated) and *before* any injected delay and before the answer is written, so a request whose
@@ -77,6 +78,7 @@ class _Injection:
     status: int | None  # None: answer normally (after the delay); _DROP: hang up, no answer
     body: dict[str, Any] | str | None = None
     headers: dict[str, str | None] = field(default_factory=dict)
+    act_first: bool = False  # do the work (create the send ID), then answer `status`
 
 
 _Answer = tuple[int, dict[str, Any] | str, dict[str, str | None]]
@@ -321,6 +323,20 @@ class BrazeStandIn(HttpStandIn[_Server]):
             },
         )
 
+    def create_then_fail_next(
+        self,
+        status: int,
+        body: dict[str, Any] | str | None = None,
+        *,
+        times: int = 1,
+        delay: float = 0.0,
+    ) -> None:
+        """The next ``times`` creations are made (the send ID exists, the quota is spent), and
+        then answered with ``status`` — a Braze that failed after doing the work."""
+        if body is None:
+            body = {"message": HTTPStatus(status).phrase}
+        self._queue(CREATE_PATH, _Injection(times, delay, status, body, act_first=True))
+
     def drop_next(self, path: str, times: int = 1, *, delay: float = 0.0) -> None:
         """Read the next ``times`` requests to ``path`` (the quota is not touched), then close
         the connection without answering — a connection dropped after the request was sent."""
@@ -377,6 +393,8 @@ class BrazeStandIn(HttpStandIn[_Server]):
                 if injection.times <= 0:
                     queue.popleft()
                 delay += injection.delay
+            if injection is not None and injection.act_first:
+                self._respond(request, raw)
             if injection is not None and injection.status is not None:
                 status = injection.status
                 payload = (

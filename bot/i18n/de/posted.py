@@ -196,7 +196,8 @@ POSTED: dict[Msg, str] = {
     ),
     Msg.FAILURE_QUOTA: "Das heutige Braze-Kontingent an Sende-IDs ist aufgebraucht",
     Msg.FAILURE_UNAVAILABLE: (
-        "Braze war nicht erreichbar oder meldete einen Fehler, auch nach erneuten Versuchen"
+        "Der Bot hat Braze auch nach mehreren Versuchen nicht erreicht, die Anfrage wurde also "
+        "nie gesendet"
     ),
     Msg.FAILURE_OUTCOME_UNKNOWN: (
         "Braze hat nicht rechtzeitig geantwortet, das Ergebnis ist also unbekannt: Die "

@@ -172,7 +172,9 @@ POSTED: dict[Msg, str] = {
         "Braze answered 'not found' for the endpoint. An admin should check BRAZE_REST_ENDPOINT"
     ),
     Msg.FAILURE_QUOTA: "Today's Braze quota of send IDs is used up",
-    Msg.FAILURE_UNAVAILABLE: "Braze could not be reached or had an error, even after retrying",
+    Msg.FAILURE_UNAVAILABLE: (
+        "the bot could not reach Braze, even after retrying, so the request was never sent"
+    ),
     Msg.FAILURE_OUTCOME_UNKNOWN: (
         "Braze did not answer in time, so the outcome is unknown: the send ID may have been "
         "created. Check in Braze before retrying"

@@ -129,7 +129,7 @@ def approved(service: SendIdService, send_id: str | None = "wave1") -> SendIdReq
 
 
 def failed(service: SendIdService, braze: BrazeStandIn, status: int) -> SendIdRequest:
-    braze.fail_next(CREATE_PATH, status, times=3)
+    braze.fail_next(CREATE_PATH, status)
     final, _ = service.create_in_braze(approved(service))
     assert final.state is S.FAILED
     return final
@@ -476,8 +476,8 @@ def test_only_a_claimed_approval_may_call_braze(
         (403, FailureKind.PERMISSION, 1),
         (404, FailureKind.NOT_FOUND, 1),
         (429, FailureKind.QUOTA, 1),
-        (500, FailureKind.UNAVAILABLE, 3),
-        (503, FailureKind.UNAVAILABLE, 3),
+        (500, FailureKind.OUTCOME_UNKNOWN, 1),
+        (503, FailureKind.OUTCOME_UNKNOWN, 1),
     ],
 )
 def test_each_braze_error_status_maps_to_its_failure_kind(
@@ -488,7 +488,7 @@ def test_each_braze_error_status_maps_to_its_failure_kind(
     kind: FailureKind,
     calls: int,
 ) -> None:
-    braze.fail_next(CREATE_PATH, status, {"message": f"braze says {status}"}, times=3)
+    braze.fail_next(CREATE_PATH, status, {"message": f"braze says {status}"})
     final, _ = service.create_in_braze(approved(service))
     assert final.state is S.FAILED
     assert final.failure_kind is kind
@@ -500,14 +500,15 @@ def test_each_braze_error_status_maps_to_its_failure_kind(
     assert audit.detail.startswith(f"{kind.value}: ")
 
 
-def test_a_5xx_that_recovers_within_the_retries_creates_the_send_id(
-    service: SendIdService, braze: BrazeStandIn, sleeps: list[float]
+def test_a_5xx_is_never_sent_again_on_its_own(
+    service: SendIdService, store: Store, braze: BrazeStandIn, sleeps: list[float]
 ) -> None:
-    braze.fail_next(CREATE_PATH, 503, times=2)
+    braze.create_then_fail_next(503)
     final, _ = service.create_in_braze(approved(service))
-    assert final.state is S.CREATED
-    assert len(braze.create_calls()) == 3
-    assert len(sleeps) == 2
+    assert (final.state, final.failure_kind) == (S.FAILED, FailureKind.OUTCOME_UNKNOWN)
+    assert len(braze.create_calls()) == 1 and braze.created == [(CAMPAIGN, "wave1")]
+    assert sleeps == []
+    assert "attempts=1" in store.audit(final.id)[-1].detail
 
 
 def test_a_read_timeout_is_an_unknown_outcome_and_is_not_retried(
@@ -588,7 +589,7 @@ def test_a_429_without_a_reset_time_refuses_submissions_only_until_the_next_utc_
         (403, FailureKind.PERMISSION),
         (404, FailureKind.NOT_FOUND),
         (429, FailureKind.QUOTA),
-        (500, FailureKind.UNAVAILABLE),
+        (500, FailureKind.OUTCOME_UNKNOWN),
     ],
 )
 def test_a_retry_of_a_failure_that_may_pass_next_time_is_claimed(
