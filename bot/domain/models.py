@@ -65,8 +65,14 @@ class FailureKind(enum.StrEnum):
         return self is not FailureKind.REJECTED_BY_BRAZE
 
     @property
-    def retry_needs_confirmation(self) -> bool:
+    def may_have_created(self) -> bool:
+        """Braze may have created the send ID (the request may have reached it and no usable
+        answer came back): the outcome is unknown, never "not created"."""
         return self in (FailureKind.OUTCOME_UNKNOWN, FailureKind.UNEXPECTED)
+
+    @property
+    def retry_needs_confirmation(self) -> bool:
+        return self.may_have_created
 
     @property
     def needs_admin(self) -> bool:
@@ -110,6 +116,15 @@ class SendIdRequest:
     attempts: int = 0  # Braze create calls started for this request
     announced_state: RequestState | None = None  # the state whose thread reply was posted
     reminded_at: datetime | None = None  # when the half-TTL reminder went out
+
+    @property
+    def outcome_unknown(self) -> bool:
+        """Failed in a way that admits Braze may have created the send ID after all."""
+        return (
+            self.state is RequestState.FAILED
+            and self.failure_kind is not None
+            and self.failure_kind.may_have_created
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ import pytest
 
 from bot.domain.models import FailureKind, RequestState, SendIdRequest
 from tests.standins.braze import CREATE_PATH, BrazeStandIn
+from tests.support.bots import InProcessBots
 from tests.support.constants import (
     APPROVE,
     APPROVER,
@@ -19,7 +20,7 @@ from tests.support.constants import (
     SETUP_FAILURES,
 )
 from tests.support.driver import SlackDriver
-from tests.support.shown import all_text, buttons
+from tests.support.shown import all_text, buttons, valid_message
 from tests.support.waits import stored, wait_for_state
 
 
@@ -163,3 +164,29 @@ def test_a_non_approver_cannot_retry(bot: SlackDriver, braze: BrazeStandIn) -> N
     bot.wait_for_ephemeral("U0OUTSIDER", "Only approvers")
     assert stored(bot.store, request.id).state is RequestState.FAILED
     assert len(braze.create_calls()) == 1
+
+
+UNKNOWN_HEADER = {"en": "Send ID status unknown", "de": "Sende-ID: Status unbekannt"}
+NOT_CREATED = {"en": ("not created", "did not create"), "de": ("nicht erstellt",)}
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+@pytest.mark.parametrize("fault", ["gateway", "timeout"])
+def test_an_unknown_outcome_is_shown_as_unknown_on_the_card_in_its_header_and_notification(
+    bots: InProcessBots, braze: BrazeStandIn, language: str, fault: str
+) -> None:
+    bot = bots.start(sendid_language=language)
+    if fault == "gateway":
+        braze.fail_next(CREATE_PATH, 502, "<html><body>Bad Gateway</body></html>")
+    else:
+        braze.delay_next(CREATE_PATH, 2.0)  # the bot's read timeout is 1 s in tests
+    request, final, reply = approve_and_wait(bot, f"unknown_{fault}", RequestState.FAILED)
+    assert final.failure_kind is FailureKind.OUTCOME_UNKNOWN
+    card = [c for c in bot.slack.calls_to("chat.update") if c.params["ts"] == request.card_ts][-1]
+    shown = valid_message(card.params)
+    assert shown["blocks"][0]["text"]["text"] == UNKNOWN_HEADER[language]
+    said = all_text([shown, valid_message(reply)])
+    assert not any(words in said for words in NOT_CREATED[language]), said
+    assert ":grey_question:" in shown["text"] + all_text(shown["blocks"])
+    # What to do is said in words a person can act on: retry asks for the same send ID.
+    assert {"en": "this same send ID again", "de": "genau dieser Sende-ID"}[language] in said

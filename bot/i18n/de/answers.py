@@ -117,8 +117,9 @@ ANSWERS: dict[Msg, str] = {
         "versucht werden."
     ),
     Msg.REPLY_DELAYED: (
-        "Braze hat geantwortet: Die Anfrage ist *{state}*. Slack hat die Antwort im Thread der "
-        "Karte vorerst abgelehnt; der Bot postet sie dort, sobald Slack sie annimmt."
+        "Der Aufruf bei Braze ist vorbei: Die Anfrage ist jetzt *{state}*. Slack hat die "
+        "Antwort im Thread der Karte vorerst abgelehnt; der Bot postet sie dort, sobald Slack "
+        "sie annimmt."
     ),
     Msg.REPOST_DONE: "Die Karte ist gepostet.",
     Msg.CARD_SAVED: "Deine Sende-ID-Anfrage für Campaign {campaign} ist gespeichert. {fix}",

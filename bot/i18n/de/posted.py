@@ -14,6 +14,7 @@ POSTED: dict[Msg, str] = {
     Msg.CARD_HEADER_REJECTED: "Sende-ID-Anfrage abgelehnt",
     Msg.CARD_HEADER_EXPIRED: "Sende-ID-Anfrage abgelaufen",
     Msg.CARD_HEADER_CANCELLED: "Sende-ID-Anfrage zurückgezogen",
+    Msg.CARD_HEADER_UNKNOWN: "Sende-ID: Status unbekannt",
     Msg.CARD_TEXT_PENDING: "{requester} bittet um eine Sende-ID für {campaign}",
     Msg.CARD_TEXT_APPROVED: (
         "{who} hat die Sende-ID von {requester} für {campaign} freigegeben; "
@@ -30,6 +31,11 @@ POSTED: dict[Msg, str] = {
     ),
     Msg.CARD_TEXT_EXPIRED: "Die Sende-ID-Anfrage von {requester} für {campaign} ist abgelaufen",
     Msg.CARD_TEXT_CANCELLED: "{requester} hat die Sende-ID-Anfrage für {campaign} zurückgezogen",
+    Msg.CARD_TEXT_UNKNOWN: (
+        "Braze hat zur Sende-ID für {campaign}, um die {requester} gebeten hat, keine "
+        "verwertbare Antwort gegeben: Vielleicht gibt es sie, vielleicht nicht. Was jetzt zu tun "
+        "ist, steht im Thread"
+    ),
     Msg.FIELD_CAMPAIGN: "*Campaign*",
     Msg.FIELD_SEND_ID: "*Sende-ID*",
     Msg.FIELD_REQUESTED_BY: "*Angefordert von*",
@@ -60,6 +66,11 @@ POSTED: dict[Msg, str] = {
         "Führ bei Bedarf `/sendid` erneut aus."
     ),
     Msg.STATUS_CANCELLED: ":heavy_multiplication_x: Zurückgezogen von {who}.",
+    Msg.STATUS_UNKNOWN: (
+        ":grey_question: Freigegeben von {who}, aber Braze hat keine verwertbare Antwort "
+        "gegeben: Vielleicht gibt es die Sende-ID, vielleicht nicht. Was jetzt zu tun ist, steht "
+        "im Thread."
+    ),
     Msg.STATE_PENDING: "wartet",
     Msg.STATE_APPROVED: "freigegeben",
     Msg.STATE_CREATED: "erstellt",
@@ -67,6 +78,7 @@ POSTED: dict[Msg, str] = {
     Msg.STATE_REJECTED: "abgelehnt",
     Msg.STATE_EXPIRED: "abgelaufen",
     Msg.STATE_CANCELLED: "zurückgezogen",
+    Msg.STATE_UNKNOWN: "Status unbekannt",
     Msg.BUTTON_APPROVE: "Freigeben",
     Msg.BUTTON_REJECT: "Ablehnen",
     Msg.BUTTON_RETRY: "Erneut versuchen",
@@ -81,8 +93,9 @@ POSTED: dict[Msg, str] = {
         "fordert eine neue, andere an und kostet eine Einheit des heutigen Kontingents."
     ),
     Msg.CONFIRM_RETRY_TEXT: (
-        "Braze hat diese Sende-ID vielleicht schon erstellt. Versuch es erst erneut, wenn du "
-        "in Braze geprüft hast, dass es sie nicht gibt."
+        "Braze hat diese Sende-ID vielleicht schon erstellt. Ein neuer Versuch fragt Braze "
+        "noch einmal nach genau dieser Sende-ID, kann also keine zweite, andere erzeugen; er "
+        "kostet höchstens eine Einheit des heutigen Kontingents."
     ),
     Msg.QUOTA_UNKNOWN: "Heute noch frei: unbekannt.",
     Msg.QUOTA_LINE: "Heute noch frei: {remaining}{limit}{reset}.",
@@ -122,19 +135,22 @@ POSTED: dict[Msg, str] = {
         "kann es dann: {approvers}. Bis dahin muss niemand etwas tun."
     ),
     Msg.UNKNOWN_HEAD: (
-        ":grey_question: *Status unbekannt.* {requester}, die Antwort von Braze kam nicht an "
-        "(Zeitüberschreitung oder ein Gateway-Fehler), daher wurde die Sende-ID {send_id} für "
-        "{campaign} vielleicht erstellt, vielleicht nicht."
+        ":grey_question: *Status unbekannt.* {requester}, Braze hat keine verwertbare Antwort "
+        "gegeben (ein Fehler, eine Zeitüberschreitung oder eine abgebrochene Verbindung, "
+        "nachdem die Anfrage gesendet war). Die Sende-ID {send_id} für {campaign} wurde also "
+        "vielleicht erstellt, vielleicht nicht.{detail}"
     ),
     Msg.UNKNOWN_NEXT_GENERATED: (
         "{approvers}: Braze hat vielleicht eine Sende-ID erzeugt, die nie beim Bot angekommen "
-        "ist. Ein neuer Versuch lässt Braze eine neue, andere Sende-ID erzeugen und kostet eine "
+        "ist, und bietet keine Möglichkeit, sie nachzuschlagen. Wenn ihr die Sende-ID noch "
+        "braucht, versucht es erneut: Braze erzeugt dann eine neue, andere, das kostet eine "
         "Einheit des heutigen Kontingents; eine beim ersten Mal erzeugte bleibt ungenutzt."
     ),
     Msg.UNKNOWN_NEXT: (
-        "{approvers}: Prüf in Braze, ob es sie gibt, und versuch es nur erneut, wenn nicht. Ein "
-        "neuer Versuch fragt Braze noch einmal nach derselben Sende-ID und kostet höchstens "
-        "eine Einheit des heutigen Kontingents."
+        "{approvers}: Braze bietet keine Möglichkeit, eine Sende-ID nachzuschlagen, bevor sie "
+        "verwendet wird. Wenn ihr sie noch braucht, versucht es erneut: Der neue Versuch fragt "
+        "Braze noch einmal nach genau dieser Sende-ID, kann also keine zweite, andere erzeugen, "
+        "und kostet höchstens eine Einheit des heutigen Kontingents."
     ),
     Msg.QUOTA_BACK_TEXT: (
         "Das heutige Braze-Kontingent an Sende-IDs ist wieder frei: Diese Anfrage kann erneut "
@@ -200,8 +216,8 @@ POSTED: dict[Msg, str] = {
         "nie gesendet"
     ),
     Msg.FAILURE_OUTCOME_UNKNOWN: (
-        "Braze hat nicht rechtzeitig geantwortet, das Ergebnis ist also unbekannt: Die "
-        "Sende-ID wurde vielleicht erstellt. Prüf vor einem neuen Versuch in Braze, ob es sie gibt"
+        "Braze hat keine verwertbare Antwort gegeben, das Ergebnis ist also unbekannt: Die "
+        "Sende-ID wurde vielleicht erstellt"
     ),
     Msg.FAILURE_UNEXPECTED: (
         "Braze gab eine Antwort, die der Bot nicht lesen konnte; das Ergebnis ist unbekannt"

@@ -98,8 +98,8 @@ ANSWERS: dict[Msg, str] = {
     Msg.QUOTA_WAIT: "{problem} The request stays open until then.",
     Msg.RETRY_TAKEN: "Someone else is already retrying this request, or it cannot be retried.",
     Msg.REPLY_DELAYED: (
-        "Braze has answered: the request is *{state}*. Slack refused the reply in the card's "
-        "thread for now; the bot posts it there as soon as Slack takes it."
+        "The Braze call is over: the request is now *{state}*. Slack refused the reply in the "
+        "card's thread for now; the bot posts it there as soon as Slack takes it."
     ),
     Msg.REPOST_DONE: "Posted the approval card.",
     Msg.CARD_SAVED: "Your send ID request for campaign {campaign} is saved. {fix}",

@@ -14,6 +14,7 @@ POSTED: dict[Msg, str] = {
     Msg.CARD_HEADER_REJECTED: "Send ID request rejected",
     Msg.CARD_HEADER_EXPIRED: "Send ID request expired",
     Msg.CARD_HEADER_CANCELLED: "Send ID request cancelled",
+    Msg.CARD_HEADER_UNKNOWN: "Send ID status unknown",
     Msg.CARD_TEXT_PENDING: "{requester} asks for a send ID for {campaign}",
     Msg.CARD_TEXT_APPROVED: (
         "{who} approved {requester}'s send ID for {campaign}; creating it in Braze"
@@ -25,6 +26,10 @@ POSTED: dict[Msg, str] = {
     Msg.CARD_TEXT_REJECTED: "{who} rejected {requester}'s send ID request for {campaign}",
     Msg.CARD_TEXT_EXPIRED: "{requester}'s send ID request for {campaign} expired",
     Msg.CARD_TEXT_CANCELLED: "{requester} cancelled the send ID request for {campaign}",
+    Msg.CARD_TEXT_UNKNOWN: (
+        "Braze gave no usable answer about the send ID for {campaign} that {requester} asked "
+        "for: it may or may not exist. The thread says what to do"
+    ),
     Msg.FIELD_CAMPAIGN: "*Campaign*",
     Msg.FIELD_SEND_ID: "*Send ID*",
     Msg.FIELD_REQUESTED_BY: "*Requested by*",
@@ -50,6 +55,10 @@ POSTED: dict[Msg, str] = {
         ":hourglass: Expired: nobody decided in time. Run `/sendid` again if still needed."
     ),
     Msg.STATUS_CANCELLED: ":heavy_multiplication_x: Cancelled by {who}.",
+    Msg.STATUS_UNKNOWN: (
+        ":grey_question: Approved by {who}, but Braze gave no usable answer: the send ID may or "
+        "may not exist. The thread says what to do."
+    ),
     Msg.STATE_PENDING: "pending",
     Msg.STATE_APPROVED: "approved",
     Msg.STATE_CREATED: "created",
@@ -57,6 +66,7 @@ POSTED: dict[Msg, str] = {
     Msg.STATE_REJECTED: "rejected",
     Msg.STATE_EXPIRED: "expired",
     Msg.STATE_CANCELLED: "cancelled",
+    Msg.STATE_UNKNOWN: "status unknown",
     Msg.BUTTON_APPROVE: "Approve",
     Msg.BUTTON_REJECT: "Reject",
     Msg.BUTTON_RETRY: "Retry",
@@ -71,8 +81,9 @@ POSTED: dict[Msg, str] = {
         "different one and costs one unit of today's quota."
     ),
     Msg.CONFIRM_RETRY_TEXT: (
-        "Braze may already have created this send ID. Retry only after checking in Braze "
-        "that it does not exist."
+        "Braze may already have created this send ID. A retry asks Braze for the same send ID "
+        "again, so it cannot make a second, different one; it costs at most one unit of "
+        "today's quota."
     ),
     Msg.QUOTA_UNKNOWN: "Quota left today: unknown.",
     Msg.QUOTA_LINE: "Quota left today: {remaining}{limit}{reset}.",
@@ -108,18 +119,20 @@ POSTED: dict[Msg, str] = {
         "nobody needs to do anything."
     ),
     Msg.UNKNOWN_HEAD: (
-        ":grey_question: *Status unknown.* {requester}, Braze's answer did not arrive (it timed "
-        "out or a gateway failed), so send ID {send_id} for {campaign} may or may not have been "
-        "created."
+        ":grey_question: *Status unknown.* {requester}, Braze gave no usable answer (an error, a "
+        "timeout or a lost connection after the request was sent), so send ID {send_id} for "
+        "{campaign} may or may not have been created.{detail}"
     ),
     Msg.UNKNOWN_NEXT_GENERATED: (
-        "{approvers}: Braze may have generated a send ID that never reached the bot. A retry "
-        "asks Braze for a new, different send ID and costs one unit of today's quota; one "
-        "generated the first time stays unused."
+        "{approvers}: Braze may have generated a send ID that never reached the bot, and Braze "
+        "offers no way to look it up. If the send ID is still needed, retry: Braze generates a "
+        "new, different one, which costs one unit of today's quota; one generated the first "
+        "time stays unused."
     ),
     Msg.UNKNOWN_NEXT: (
-        "{approvers}: check in Braze whether it exists and retry only if it does not. A retry "
-        "asks Braze for the same send ID again and costs at most one unit of today's quota."
+        "{approvers}: Braze offers no way to look a send ID up before it is used. If it is "
+        "still needed, retry: the retry asks Braze for this same send ID again, so it cannot "
+        "make a second, different one, and costs at most one unit of today's quota."
     ),
     Msg.QUOTA_BACK_TEXT: "Today's Braze send ID quota is back: this request can be retried.",
     Msg.QUOTA_BACK_REPLY: (
@@ -176,10 +189,9 @@ POSTED: dict[Msg, str] = {
         "the bot could not reach Braze, even after retrying, so the request was never sent"
     ),
     Msg.FAILURE_OUTCOME_UNKNOWN: (
-        "Braze did not answer in time, so the outcome is unknown: the send ID may have been "
-        "created. Check in Braze before retrying"
+        "Braze gave no usable answer, so the outcome is unknown: the send ID may have been created"
     ),
-    Msg.FAILURE_UNEXPECTED: ("Braze gave an answer the bot could not read; the outcome is unknown"),
+    Msg.FAILURE_UNEXPECTED: "Braze gave an answer the bot could not read; the outcome is unknown",
     Msg.FAILURE_WORKSPACE_UNKNOWN: (
         "The Braze workspace this request was made in is no longer in the bot's policy file, "
         "so Braze was not called. An admin should add the workspace back"

@@ -23,7 +23,7 @@ from bot.slack.listeners.commands import open_request_form
 from bot.slack.listeners.interaction import request_button
 from bot.slack.views import ids, modals, texts
 from bot.slack.views.card import may_be_asked_again
-from bot.slack.views.labels import state_name
+from bot.slack.views.labels import request_state_name
 
 log = logging.getLogger("bot.slack")
 
@@ -193,7 +193,7 @@ def _create_and_report(bot: BotContext, actor: Actor, claimed: SendIdRequest) ->
         # Braze has answered: "failed, try again" would be untrue. Say what became of it; the
         # reply follows in the thread once Slack takes it (housekeeping tries again).
         t = bot.t_for(actor.user_id)
-        bot.messenger.tell(actor, t(Msg.REPLY_DELAYED, state=state_name(t, final.state)))
+        bot.messenger.tell(actor, t(Msg.REPLY_DELAYED, state=request_state_name(t, final)))
 
 
 def _refresh_home(bot: BotContext, actor: Actor) -> None:

@@ -71,6 +71,8 @@ def status_line(t: Translator, request: SendIdRequest) -> str:
         return t(Msg.STATUS_APPROVED, who=who, when=when)
     if state is RequestState.CREATED:
         return t(Msg.STATUS_CREATED, who=who, send_id=send_id_label(t, request))
+    if request.outcome_unknown:
+        return t(Msg.STATUS_UNKNOWN, who=who)
     if state is RequestState.FAILED:
         return t(Msg.STATUS_FAILED, who=who)
     if state is RequestState.REJECTED:
@@ -84,7 +86,9 @@ def card_text(t: Translator, request: SendIdRequest) -> str:
     """The card's notification text: one sentence a person would write ("Mia asks for a send
     ID for Black Friday 2026 Push"), foreign text inert."""
     return t(
-        Msg(f"card.text.{request.state.value}"),
+        Msg.CARD_TEXT_UNKNOWN
+        if request.outcome_unknown
+        else Msg(f"card.text.{request.state.value}"),
         requester=md.user(request.requester_id),
         campaign=campaign_words(request),
         who=decided_by(t, request),
@@ -98,7 +102,14 @@ def campaign_words(request: SendIdRequest) -> str:
 
 
 def header(t: Translator, request: SendIdRequest) -> Block:
-    return {"type": "header", "text": plain_text(t(Msg(f"card.header.{request.state.value}")))}
+    """The card's state at a glance; a failure that may have created the send ID says "status
+    unknown", never "not created"."""
+    key = (
+        Msg.CARD_HEADER_UNKNOWN
+        if request.outcome_unknown
+        else Msg(f"card.header.{request.state.value}")
+    )
+    return {"type": "header", "text": plain_text(t(key))}
 
 
 def approvers_label(t: Translator, facts: CardFacts) -> str:

@@ -36,6 +36,12 @@ def state_name(t: Translator, state: RequestState) -> str:
     return t(Msg(f"state.{state.value}"))
 
 
+def request_state_name(t: Translator, request: SendIdRequest) -> str:
+    """The request's state in a word or two: "status unknown" where it failed in a way that
+    admits Braze may have created the send ID."""
+    return t(Msg.STATE_UNKNOWN) if request.outcome_unknown else state_name(t, request.state)
+
+
 def channels_list(channel_ids: Sequence[str]) -> str:
     return ", ".join(md.channel(c) for c in channel_ids)
 
@@ -94,5 +100,5 @@ def request_line(t: Translator, line: Msg, request: SendIdRequest, *, short: boo
         channel=md.channel(request.channel_id),
         campaign=campaign_label(request),
         send_id=send_id_label(t, request),
-        state=state_name(t, request.state),
+        state=request_state_name(t, request),
     )

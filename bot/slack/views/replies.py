@@ -105,7 +105,8 @@ def failed_reply(
     quota: QuotaSnapshot | None,
     people: Addressees | None = None,
 ) -> tuple[str, list[Block]]:
-    """Why the send ID was not created, naming the requester and who acts next. A Retry button
+    """Why the send ID was not created (or that it may have been: status unknown), naming the
+    requester and who acts next. A Retry button
     only where an approver's retry can succeed now: never after Braze refused the input, never
     for a setup failure (the admins retry from their DM), never while the quota is used up."""
     people = people or Addressees()
@@ -119,21 +120,19 @@ def failed_reply(
     retry_next = t(Msg.FAILED_RETRY_NEXT, approvers=approvers) if approvers else ""
     retry_next = retry_next or t(Msg.FAILED_RETRY_HINT)
     offer_retry = kind.retry_allowed and not kind.needs_admin
-    if kind is FailureKind.OUTCOME_UNKNOWN:
-        head = t(Msg.UNKNOWN_HEAD, **named)
+    detail = ""
+    if request.failure_message and kind in (FailureKind.REJECTED_BY_BRAZE, FailureKind.UNEXPECTED):
+        message = md.inert(request.failure_message, BRAZE_MESSAGE_MAX)
+        detail = t(Msg.FAILED_BRAZE_SAID, message=message)
+    if kind.may_have_created:
+        # Never "not created": Braze may have created it (a 5xx, a timeout, an unreadable answer).
+        head = t(Msg.UNKNOWN_HEAD, detail=detail, **named)
         # Without a send ID of our own, a retry cannot ask for "the same" one: Braze makes a
         # new one, and one it may have made the first time stays unused.
         unknown_next = Msg.UNKNOWN_NEXT if request.send_id else Msg.UNKNOWN_NEXT_GENERATED
         next_step = t(unknown_next, approvers=approvers or t(Msg.SOMEONE))
     else:
         words = t(Msg.FAILED_SETUP_WORDS) if kind.needs_admin else failure_words(t, kind)
-        detail = ""
-        if request.failure_message and kind in (
-            FailureKind.REJECTED_BY_BRAZE,
-            FailureKind.UNEXPECTED,
-        ):
-            message = md.inert(request.failure_message, BRAZE_MESSAGE_MAX)
-            detail = t(Msg.FAILED_BRAZE_SAID, message=message)
         head = t(Msg.FAILED_HEAD, words=words, detail=detail, **named)
         next_step = retry_next
         if kind is FailureKind.REJECTED_BY_BRAZE:
