@@ -108,6 +108,7 @@ class SendIdRequest:
     card_ts: str | None = None  # ts of the approval card in channel_id
     decided_by: str | None = None  # approver (or rejecter / canceller) user ID
     decided_at: datetime | None = None
+    retried_by: str | None = None  # who clicked the last Retry; decided_by stays the approver
     reject_reason: str | None = None
     purpose: str | None = None  # what the requester typed it is for (optional, ≤ 300 chars)
     created_send_id: str | None = None  # what Braze returned

@@ -119,6 +119,7 @@ class RequestRepository(Protocol):
         detail: str = "",
         now: datetime | None = None,
         decided_by: str | None = ...,
+        retried_by: str | None = ...,
         reject_reason: str | None = ...,
         created_send_id: str | None = ...,
         failure_kind: FailureKind | None = ...,

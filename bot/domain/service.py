@@ -254,7 +254,9 @@ class SendIdService(Sweeps):
         )
         return Claim(won=won is not None, request=won or self._store.get(request_id))
 
-    def claim_retry(self, request_id: str, approver_id: str) -> Claim:
+    def claim_retry(self, request_id: str, retrier_id: str) -> Claim:
+        """Claim a failed request for another Braze call by `retrier_id`. The approver who
+        signed off stays `decided_by`; the retrier is `retried_by` (and the audit's actor)."""
         current = self._store.get(request_id)
         if (
             current is None
@@ -262,9 +264,16 @@ class SendIdService(Sweeps):
             or not current.failure_kind.retry_allowed
         ):
             return Claim(won=False, request=current)
-        return self._decide(
-            request_id, RequestState.FAILED, RequestState.APPROVED, approver_id, "retry"
+        won = self._store.transition(
+            request_id,
+            RequestState.FAILED,
+            RequestState.APPROVED,
+            actor_id=retrier_id,
+            detail="retry",
+            now=self.clock(),
+            retried_by=retrier_id,
         )
+        return Claim(won=won is not None, request=won or self._store.get(request_id))
 
     def reject(self, request_id: str, actor_id: str, reason: str | None) -> Claim:
         detail = f"rejected: {reason}" if reason else "rejected"
@@ -312,7 +321,8 @@ class SendIdService(Sweeps):
                 f"request {request.id} is {request.state.value}: only a claimed approval may "
                 "call Braze"
             )
-        actor = request.decided_by or SYSTEM_ACTOR
+        # Whoever's click made this call: the retrier, else the approver.
+        actor = request.retried_by or request.decided_by or SYSTEM_ACTOR
         # The workspace stored with the request, whatever the channel's workspace is now.
         workspace = request.workspace
         try:

@@ -61,6 +61,7 @@ class Msg(enum.StrEnum):
     GENERATED_BY_BRAZE = "card.generated"
     SOMEONE = "common.someone"
     REASON_SUFFIX = "common.reason"
+    RETRIED_BY = "common.retried_by"
     STATUS_PENDING = "status.pending"
     STATUS_APPROVED = "status.approved"
     STATUS_CREATED = "status.created"

@@ -193,6 +193,7 @@ class RequestLifecycle(Queries):
         detail: str = "",
         now: datetime | None = None,
         decided_by: str | Literal[_Unset.UNSET] | None = _UNSET,
+        retried_by: str | Literal[_Unset.UNSET] | None = _UNSET,
         reject_reason: str | Literal[_Unset.UNSET] | None = _UNSET,
         created_send_id: str | Literal[_Unset.UNSET] | None = _UNSET,
         failure_kind: FailureKind | Literal[_Unset.UNSET] | None = _UNSET,
@@ -241,6 +242,8 @@ class RequestLifecycle(Queries):
         if decided_by is not _UNSET:
             values["decided_by"] = decided_by
             values["decided_at"] = None if decided_by is None else now
+        if retried_by is not _UNSET:
+            values["retried_by"] = retried_by
         if reject_reason is not _UNSET:
             values["reject_reason"] = reject_reason
         if created_send_id is not _UNSET:

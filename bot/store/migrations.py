@@ -15,7 +15,7 @@ from bot.store.engine import Database
 from bot.store.errors import StoreError
 from bot.store.schema import PAIR_SEPARATOR, metadata, schema_version_table, utcnow
 
-SCHEMA_VERSION: Final = 6
+SCHEMA_VERSION: Final = 7
 
 # A step: plain SQL, or a statement with bound parameters. New tables need no step: every
 # start runs metadata.create_all (below) before the steps, so a step may fill a new table.
@@ -63,6 +63,10 @@ MIGRATIONS: Final[dict[int, tuple[Step, ...]]] = {
     6: (
         # The optional purpose the requester typed in the form (shown on the card, audited).
         "ALTER TABLE requests ADD COLUMN purpose TEXT",
+    ),
+    7: (
+        # Who clicked the last Retry: decided_by keeps the approver who signed off.
+        "ALTER TABLE requests ADD COLUMN retried_by VARCHAR(32)",
     ),
 }
 

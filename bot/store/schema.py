@@ -109,6 +109,8 @@ requests_table = sa.Table(
     sa.Column("card_ts", sa.String(32), nullable=True),
     sa.Column("decided_by", sa.String(32), nullable=True),
     sa.Column("decided_at", UTCDateTime, nullable=True),
+    # Who clicked the last Retry (decided_by stays the approver who signed off).
+    sa.Column("retried_by", sa.String(32), nullable=True),
     sa.Column("reject_reason", sa.Text, nullable=True),
     sa.Column("created_send_id", sa.String(128), nullable=True),
     sa.Column("failure_kind", sa.String(32), nullable=True),

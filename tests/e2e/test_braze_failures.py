@@ -124,10 +124,17 @@ def test_braze_unreachable_fails_with_a_retry_button_that_works(
     assert retry["action_id"] == RETRY and "confirm" not in retry
     braze.accept_connections()
     bot.click(RETRY, request.id, user=GROUP_APPROVER)
-    wait_for_state(bot.store, request.id, RequestState.CREATED)
+    done = wait_for_state(bot.store, request.id, RequestState.CREATED, announced=True)
     assert len(braze.create_calls()) == 1
     assert "attempts=1" in bot.store.audit(request.id)[-1].detail
-    assert "`down_1`" in all_text(bot.wait_for_thread_reply(request, 2)[1].params)
+    # The approver who signed off stays the approver; the retry is added, in the database too.
+    assert (done.decided_by, done.retried_by) == (APPROVER, GROUP_APPROVER)
+    retried = f"<@{APPROVER}>, retried by <@{GROUP_APPROVER}>"
+    created = valid_message(bot.wait_for_thread_reply(request, 2)[1].params)
+    assert "`down_1`" in all_text(created) and retried in all_text(created)
+    card = [c for c in bot.slack.calls_to("chat.update") if c.params["ts"] == request.card_ts][-1]
+    assert f"Created after approval by {retried}" in all_text(valid_message(card.params))
+    assert [e.actor_id for e in bot.store.audit(request.id)[-2:]] == [GROUP_APPROVER] * 2
 
 
 def test_a_read_timeout_is_outcome_unknown_without_automatic_retry(

@@ -49,6 +49,7 @@ POSTED: dict[Msg, str] = {
     Msg.CARD_MORE_APPROVERS: " und {count} weitere",
     Msg.GENERATED_BY_BRAZE: "_wird von Braze erzeugt_",
     Msg.SOMEONE: "jemandem",
+    Msg.RETRIED_BY: "{approver}, erneut versucht von {retrier}",
     Msg.REASON_SUFFIX: " Begründung: {reason}",
     Msg.STATUS_PENDING: ":hourglass_flowing_sand: Wartet auf Freigabe. Läuft {expires} ab.",
     Msg.STATUS_APPROVED: (

@@ -25,6 +25,7 @@ from bot.slack.views.elements import (
     section,
 )
 from bot.slack.views.labels import (
+    approved_by,
     campaign_label,
     date,
     decided_by,
@@ -64,17 +65,18 @@ NO_FACTS = CardFacts()
 def status_line(t: Translator, request: SendIdRequest) -> str:
     state = request.state
     who = decided_by(t, request)
+    approver = approved_by(t, request)
     when = date(t, request.decided_at) if request.decided_at else ""
     if state is RequestState.PENDING:
         return t(Msg.STATUS_PENDING, expires=date(t, request.expires_at))
     if state is RequestState.APPROVED:
-        return t(Msg.STATUS_APPROVED, who=who, when=when)
+        return t(Msg.STATUS_APPROVED, who=approver, when=when)
     if state is RequestState.CREATED:
-        return t(Msg.STATUS_CREATED, who=who, send_id=send_id_label(t, request))
+        return t(Msg.STATUS_CREATED, who=approver, send_id=send_id_label(t, request))
     if request.outcome_unknown:
-        return t(Msg.STATUS_UNKNOWN, who=who)
+        return t(Msg.STATUS_UNKNOWN, who=approver)
     if state is RequestState.FAILED:
-        return t(Msg.STATUS_FAILED, who=who)
+        return t(Msg.STATUS_FAILED, who=approver)
     if state is RequestState.REJECTED:
         return t(Msg.STATUS_REJECTED, who=who, when=when, reason=reason_suffix(t, request))
     if state is RequestState.EXPIRED:
@@ -91,7 +93,7 @@ def card_text(t: Translator, request: SendIdRequest) -> str:
         else Msg(f"card.text.{request.state.value}"),
         requester=md.user(request.requester_id),
         campaign=campaign_words(request),
-        who=decided_by(t, request),
+        who=approved_by(t, request),
     )
 
 

@@ -61,6 +61,15 @@ def decided_by(t: Translator, request: SendIdRequest) -> str:
     return md.user(request.decided_by) if request.decided_by else t(Msg.SOMEONE)
 
 
+def approved_by(t: Translator, request: SendIdRequest) -> str:
+    """Who approved it, and who clicked the last Retry where someone did: the approver who
+    signed off stays named."""
+    approver = decided_by(t, request)
+    if not request.retried_by:
+        return approver
+    return t(Msg.RETRIED_BY, approver=approver, retrier=md.user(request.retried_by))
+
+
 def reason_suffix(t: Translator, request: SendIdRequest) -> str:
     if not request.reject_reason:
         return ""

@@ -53,7 +53,7 @@ def created_reply(
             "fields": [
                 field(f"{t(Msg.FIELD_CAMPAIGN)}\n{labels.campaign_label(request)}"),
                 field(f"{t(Msg.FIELD_REQUESTED_BY)}\n{md.user(request.requester_id)}"),
-                field(f"{t(Msg.FIELD_APPROVED_BY)}\n{labels.decided_by(t, request)}"),
+                field(f"{t(Msg.FIELD_APPROVED_BY)}\n{labels.approved_by(t, request)}"),
                 # The quota of the request's own Braze workspace (named unless the default).
                 field(
                     f"{t(Msg.FIELD_QUOTA)}\n"

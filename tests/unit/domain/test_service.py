@@ -604,7 +604,8 @@ def test_a_retry_of_a_failure_that_may_pass_next_time_is_claimed(
     claim = service.claim_retry(request.id, GROUP_APPROVER)
     assert claim.won and claim.request is not None
     assert claim.request.state is S.APPROVED
-    assert claim.request.decided_by == GROUP_APPROVER
+    assert claim.request.decided_by == APPROVER  # who signed off stays the approver
+    assert claim.request.retried_by == GROUP_APPROVER
     assert claim.request.attempts == 2
     assert store.audit(request.id)[-1].detail == "retry"
     assert not service.claim_retry(request.id, APPROVER).won  # a second click loses
