@@ -14,12 +14,14 @@ and quota and duplicate pairs are per workspace.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from bot.domain import problems
 from bot.domain.analytics import SEND_ANALYTICS_RETENTION_DAYS, SendStats
+from bot.domain.creation import Creation
 from bot.domain.errors import (
     DuplicatePairError,
     DuplicateSubmissionError,
@@ -28,7 +30,7 @@ from bot.domain.errors import (
 )
 from bot.domain.limits import NO_LIMITS, PersonLimits
 from bot.domain.lookups import CampaignLookups
-from bot.domain.models import FailureKind, NewRequest, QuotaSnapshot, RequestState, SendIdRequest
+from bot.domain.models import NewRequest, QuotaSnapshot, RequestState, SendIdRequest
 from bot.domain.notices import NoticeBook
 from bot.domain.policy_file import (
     EMPTY_POLICY_FILE,
@@ -36,9 +38,9 @@ from bot.domain.policy_file import (
     campaign_allowed_problem,
     send_id_pattern_problem,
 )
-from bot.domain.ports import BrazeGateway, GatewayError, RequestRepository
+from bot.domain.ports import BrazeGateway, RequestRepository
 from bot.domain.problems import Problem
-from bot.domain.sweeps import SYSTEM_ACTOR, Sweeps
+from bot.domain.sweeps import Sweeps
 from bot.domain.validation import check_form
 
 log = logging.getLogger("bot.service")
@@ -65,7 +67,7 @@ class Claim:
     request: SendIdRequest | None
 
 
-class SendIdService(Sweeps):
+class SendIdService(Creation, Sweeps):
     def __init__(
         self,
         store: RequestRepository,
@@ -90,6 +92,12 @@ class SendIdService(Sweeps):
         self.limits = limits
         # Who was told what outside the thread (DMs, the quota-back notice, failing replies).
         self.notices = NoticeBook(store, lambda: self.clock())
+        # Set by stop(): work that waits for the database gives up (and says so).
+        self.stopping = threading.Event()
+
+    def stop(self) -> None:
+        """The bot is stopping: recording Braze's answers stops waiting for the database."""
+        self.stopping.set()
 
     def _gateway(self, workspace: str) -> BrazeGateway:
         gateway = self._gateways.get(workspace)
@@ -307,77 +315,3 @@ class SendIdService(Sweeps):
         return self._gateway(request.workspace).send_data_series(
             request.campaign_id, request.created_send_id, days=SEND_ANALYTICS_RETENTION_DAYS
         )
-
-    # ---- creation ---------------------------------------------------------------------------
-
-    def create_in_braze(self, request: SendIdRequest) -> tuple[SendIdRequest, QuotaSnapshot | None]:
-        """Call Braze once for a request this caller has claimed (state approved).
-
-        Returns the request in its final state (created or failed) and what is known of the quota.
-        """
-        if request.state is not RequestState.APPROVED:
-            # Calling Braze for anything else could create a send ID nobody approved.
-            raise ValueError(
-                f"request {request.id} is {request.state.value}: only a claimed approval may "
-                "call Braze"
-            )
-        # Whoever's click made this call: the retrier, else the approver.
-        actor = request.retried_by or request.decided_by or SYSTEM_ACTOR
-        # The workspace stored with the request, whatever the channel's workspace is now.
-        workspace = request.workspace
-        try:
-            created = self._gateway(workspace).create_send_id(request.campaign_id, request.send_id)
-        except GatewayError as error:
-            kind = error.failure_kind
-            quota = error.quota
-            if kind is FailureKind.QUOTA:
-                quota = QuotaSnapshot(
-                    limit=quota.limit if quota else None,
-                    remaining=0,
-                    reset_at=error.reset_at or (quota.reset_at if quota else None),
-                    observed_at=self.clock(),
-                )
-            if quota is not None:
-                self._store.record_quota(workspace, quota)
-            failed = self._store.transition(
-                request.id,
-                RequestState.APPROVED,
-                RequestState.FAILED,
-                actor_id=actor,
-                detail=f"{kind.value}: attempts={error.attempts}; {error.message}"[:500],
-                now=self.clock(),
-                failure_kind=kind,
-                failure_message=error.message,
-            )
-            log.warning(
-                "braze create failed",
-                extra={
-                    "request_id": request.id,
-                    "workspace": workspace,
-                    "failure": kind.value,
-                    "status": error.status_code,
-                },
-            )
-            return self._settled(request.id, failed), quota
-        if created.quota is not None:
-            self._store.record_quota(workspace, created.quota)
-        done = self._store.transition(
-            request.id,
-            RequestState.APPROVED,
-            RequestState.CREATED,
-            actor_id=actor,
-            detail=f"send ID created: {created.send_id}; attempts={created.attempts}",
-            now=self.clock(),
-            created_send_id=created.send_id,
-        )
-        log.info("send id created", extra={"request_id": request.id, "workspace": workspace})
-        return self._settled(request.id, done), created.quota
-
-    def _settled(self, request_id: str, won: SendIdRequest | None) -> SendIdRequest:
-        if won is not None:
-            return won
-        # Only possible if something outside this process moved the row (e.g. an admin).
-        current = self._store.get(request_id)
-        if current is None:
-            raise LookupError(f"request {request_id} vanished while its Braze call was recorded")
-        return current

@@ -171,6 +171,11 @@ class Msg(enum.StrEnum):
     RETRY_TAKEN = "retry.taken"
     REPLY_DELAYED = "reply.delayed"
     REPOST_DONE = "repost.done"
+    # the database is unreachable
+    DATABASE_DOWN = "database.down"
+    FORM_DATABASE_DOWN = "database.form"
+    DATABASE_LOST = "database.lost"
+    UNRECORDED_CREATION = "database.unrecorded_creation"
     CARD_SAVED = "card_not_posted.saved"
     CARD_NOT_IN_CHANNEL = "card_not_posted.not_in_channel"
     CARD_SLACK_REFUSED = "card_not_posted.refused"

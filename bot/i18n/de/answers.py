@@ -122,6 +122,26 @@ ANSWERS: dict[Msg, str] = {
         "sie annimmt."
     ),
     Msg.REPOST_DONE: "Die Karte ist gepostet.",
+    Msg.DATABASE_DOWN: (
+        "Ich erreiche meine Datenbank gerade nicht, deshalb wurde nichts geändert. Versuch es "
+        "in einer Minute noch einmal."
+    ),
+    Msg.FORM_DATABASE_DOWN: (
+        "Ich erreiche meine Datenbank gerade nicht, deshalb ist diese Anfrage vielleicht nicht "
+        "gespeichert. Versuch es in einer Minute noch einmal (wurde sie doch gespeichert, "
+        "erscheint ihre Karte im Channel)."
+    ),
+    Msg.DATABASE_LOST: (
+        "Während {what} lief, ist die Verbindung zu meiner Datenbank abgerissen. Was bis dahin "
+        "erledigt war, bleibt erledigt, und die Karte zeigt es, sobald ich die Datenbank "
+        "wieder erreiche; ändert sie sich nicht, versuch es in einer Minute noch einmal."
+    ),
+    Msg.UNRECORDED_CREATION: (
+        "Braze hat die Sende-ID {send_id} für diese Anfrage erstellt, aber meine Datenbank war "
+        "nicht erreichbar, bis ich mich beenden musste. Ich konnte sie deshalb nicht "
+        "speichern, und die Karte wird *Status unbekannt* zeigen. Die Sende-ID gibt es und "
+        "sie kann verwendet werden; die Admins finden sie in meinem Log."
+    ),
     Msg.CARD_SAVED: "Deine Sende-ID-Anfrage für Campaign {campaign} ist gespeichert. {fix}",
     Msg.CARD_NOT_IN_CHANNEL: (
         "Ich bin nicht Mitglied von {channel} und konnte die Karte dort nicht posten. Lade mich "

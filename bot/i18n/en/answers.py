@@ -102,6 +102,23 @@ ANSWERS: dict[Msg, str] = {
         "card's thread for now; the bot posts it there as soon as Slack takes it."
     ),
     Msg.REPOST_DONE: "Posted the approval card.",
+    Msg.DATABASE_DOWN: (
+        "I can't reach my database right now, so nothing was changed. Try again in a minute."
+    ),
+    Msg.FORM_DATABASE_DOWN: (
+        "I can't reach my database right now, so this request may not be saved. Try again in "
+        "a minute (if it was saved after all, its card shows up in the channel)."
+    ),
+    Msg.DATABASE_LOST: (
+        "I lost my database connection while {what}. Whatever was done before that stays "
+        "done, and the card shows it once I can reach the database again; if it does not "
+        "change, try again in a minute."
+    ),
+    Msg.UNRECORDED_CREATION: (
+        "Braze created send ID {send_id} for this request, but my database stayed unreachable "
+        "until I had to stop, so I could not record it, and the card will say *status "
+        "unknown*. The send ID exists and can be used; it is in my log for the admins."
+    ),
     Msg.CARD_SAVED: "Your send ID request for campaign {campaign} is saved. {fix}",
     Msg.CARD_NOT_IN_CHANNEL: (
         "I am not a member of {channel}, so I could not post the approval card there. "

@@ -12,10 +12,12 @@ import logging
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
+from bot.domain.errors import UnrecordedCreation
 from bot.domain.models import RequestState, SendIdRequest
 from bot.domain.policy import Policy, Refusal
 from bot.domain.problems import quota_problem
 from bot.i18n import Msg
+from bot.slack import mrkdwn as md
 from bot.slack.actor import Actor
 from bot.slack.context import BotContext
 from bot.slack.form_metadata import ModalMetadata
@@ -186,7 +188,13 @@ def _quota_allows(bot: BotContext, actor: Actor, request: SendIdRequest) -> bool
 
 def _create_and_report(bot: BotContext, actor: Actor, claimed: SendIdRequest) -> None:
     bot.update_card(claimed)  # buttons go away at once
-    final, quota = bot.service.create_in_braze(claimed)
+    try:
+        final, quota = bot.service.create_in_braze(claimed)
+    except UnrecordedCreation as lost:
+        # The bot is stopping with its database away: the send ID exists, unrecorded.
+        t = bot.t_for(actor.user_id)
+        bot.messenger.tell(actor, t(Msg.UNRECORDED_CREATION, send_id=md.code(lost.send_id)))
+        return
     try:
         bot.settle(final, quota)
     except SlackApiError:

@@ -15,6 +15,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
+from bot.domain.errors import StorageUnavailable
 from bot.i18n import Msg, Translator
 from bot.slack import mrkdwn as md
 from bot.slack.actor import Actor
@@ -208,6 +209,10 @@ def _answer_with(typed: Invocation, sub: str, build: Callable[[Invocation], str]
     """Answer in the acknowledgement with what `build` says, or that it failed."""
     try:
         text = build(typed)
+    except StorageUnavailable:
+        # A read: nothing was changed.
+        log.warning("/sendid %s: database unreachable", sub)
+        text = typed.t(Msg.DATABASE_DOWN)
     except Exception:
         log.exception("/sendid %s failed", sub, extra={"channel": typed.actor.channel_id})
         text = typed.t(Msg.COMMAND_FAILED)

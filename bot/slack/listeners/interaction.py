@@ -17,6 +17,7 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext
 
+from bot.domain.errors import StorageUnavailable
 from bot.domain.models import SendIdRequest
 from bot.domain.policy import MembershipLookupError, Policy, Refusal
 from bot.i18n import Msg
@@ -48,6 +49,12 @@ def reporting(bot: BotContext, actor: Actor, doing: Msg) -> Iterator[None]:
     except MembershipLookupError as error:
         t = bot.t_for(actor.user_id)
         bot.messenger.tell(actor, t(Msg.APPROVERS_UNREADABLE, error=md.inert(str(error), 200)))
+    except StorageUnavailable:
+        # Something may have been written before the database went: say only what is known.
+        log.exception("%s: database unreachable", doing.value, extra={"user": actor.user_id})
+        with contextlib.suppress(Exception):
+            t = bot.t_for(actor.user_id)
+            bot.messenger.tell(actor, t(Msg.DATABASE_LOST, what=t(doing)))
     except Exception:
         log.exception(
             "%s failed", doing.value, extra={"user": actor.user_id, "channel": actor.channel_id}
@@ -93,7 +100,13 @@ def request_button(
                 actor = actor.in_dm()
             with reporting(bot, actor, doing):
                 request_id = request_id_of(action)
-                request = bot.service.get_request(request_id) if request_id else None
+                try:
+                    request = bot.service.get_request(request_id) if request_id else None
+                except StorageUnavailable:
+                    # Nothing was written yet: that much is known.
+                    log.warning("database unreachable at a click", extra={"user": actor.user_id})
+                    bot.messenger.tell(actor, bot.t_for(actor.user_id)(Msg.DATABASE_DOWN))
+                    return
                 if request is None:
                     t = bot.t_for(actor.user_id)
                     bot.messenger.tell(actor, texts.already_decided_text(t, None))

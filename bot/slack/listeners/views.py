@@ -12,6 +12,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
+from bot.domain.errors import StorageUnavailable
 from bot.domain.policy import MembershipLookupError
 from bot.i18n import Msg, Translator
 from bot.slack.actor import Actor
@@ -97,6 +98,10 @@ def submit_request(
             # Slack's view ID: a replayed submission carries the same one.
             submission_key=str(view.get("id") or "")[:SUBMISSION_KEY_MAX] or None,
         )
+    except StorageUnavailable:
+        log.exception("saving a request failed: database unreachable", extra={"user": form.user_id})
+        form.show_errors({ids.CAMPAIGN_BLOCK: t(Msg.FORM_DATABASE_DOWN)})
+        return
     except Exception:
         log.exception("saving a request failed", extra={"user": form.user_id})
         form.show_errors({ids.CAMPAIGN_BLOCK: t(Msg.FORM_SAVE_FAILED)})
@@ -123,7 +128,11 @@ def submit_reject(
     if meta is None:
         return
     bot, t = form.bot, form.t
-    request = bot.service.get_request(meta.request_id) if meta.request_id else None
+    try:
+        request = bot.service.get_request(meta.request_id) if meta.request_id else None
+    except StorageUnavailable:
+        form.show_errors({ids.REASON_BLOCK: t(Msg.DATABASE_DOWN)})  # a read: nothing changed
+        return
     if request is None:
         form.show_errors({ids.REASON_BLOCK: t(Msg.FORM_UNKNOWN_REQUEST)})
         return

@@ -17,7 +17,8 @@ from bot.domain import problems as codes
 from bot.domain.limits import PersonLimits, SubmissionRateLimit
 from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
 from bot.domain.problems import Problem
-from bot.domain.service import SYSTEM_ACTOR, Claim, SendIdService, SubmitOutcome
+from bot.domain.service import Claim, SendIdService, SubmitOutcome
+from bot.domain.sweeps import SYSTEM_ACTOR
 from bot.domain.workspaces import DEFAULT_WORKSPACE
 from bot.store import Store
 from tests.standins.braze import CREATE_PATH, DATA_SERIES_PATH, DETAILS_PATH, BrazeStandIn

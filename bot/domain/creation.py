@@ -1,0 +1,201 @@
+"""Creating a send ID in Braze for a claimed approval, and recording what Braze said.
+
+Part of :class:`bot.domain.service.SendIdService` (a base class, like the sweeps): the one
+place that calls Braze's create and turns its answer into a transition.
+
+The contract: one claim is at most one Braze create call (the HTTP layer never re-sends a
+create that may have left). What Braze answered is recorded even while the database is
+unreachable: a created send ID is logged with its request *before* it is recorded, and the
+transition is tried again, with growing pauses, until it is written or the service stops (then
+logged as not recorded, and :class:`~bot.domain.errors.UnrecordedCreation` raised).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
+
+from bot.domain.errors import StorageUnavailable, UnrecordedCreation
+from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
+from bot.domain.ports import BrazeGateway, CreatedSendId, GatewayError, RequestRepository
+from bot.domain.sweeps import SYSTEM_ACTOR
+
+log = logging.getLogger("bot.service")
+
+T = TypeVar("T")
+
+# Pauses between attempts at recording Braze's answer while the database is unreachable: from
+# the first, doubling up to the longest (each with jitter), for as long as the service runs.
+RECORD_PAUSE_FIRST = 0.2
+RECORD_PAUSE_MAX = 30.0
+
+
+class Creation:
+    """What the service does with a claimed approval; `SendIdService` provides the rest."""
+
+    _store: RequestRepository
+    clock: Callable[[], datetime]
+    # Set when the bot stops: recording gives up (and says so) instead of waiting on.
+    stopping: threading.Event
+
+    def _gateway(self, workspace: str) -> BrazeGateway:
+        raise NotImplementedError
+
+    def create_in_braze(self, request: SendIdRequest) -> tuple[SendIdRequest, QuotaSnapshot | None]:
+        """Call Braze once for a request this caller has claimed (state approved).
+
+        Returns the request in its final state (created or failed) and what is known of the
+        quota. Raises UnrecordedCreation if Braze created the send ID but the service stopped
+        before the database took it.
+        """
+        if request.state is not RequestState.APPROVED:
+            # Calling Braze for anything else could create a send ID nobody approved.
+            raise ValueError(
+                f"request {request.id} is {request.state.value}: only a claimed approval may "
+                "call Braze"
+            )
+        # The workspace stored with the request, whatever the channel's workspace is now.
+        try:
+            created = self._gateway(request.workspace).create_send_id(
+                request.campaign_id, request.send_id
+            )
+        except GatewayError as error:
+            return self._record_failure(request, error)
+        return self._record_creation(request, created)
+
+    def _actor(self, request: SendIdRequest) -> str:
+        # Whoever's click made this call: the retrier, else the approver.
+        return request.retried_by or request.decided_by or SYSTEM_ACTOR
+
+    def _record_creation(
+        self, request: SendIdRequest, created: CreatedSendId
+    ) -> tuple[SendIdRequest, QuotaSnapshot | None]:
+        where = {
+            "request_id": request.id,
+            "campaign_id": request.campaign_id,
+            "send_id": created.send_id,
+            "workspace": request.workspace,
+        }
+        # Before anything is written: if the database never takes it, the log still has it.
+        log.info(
+            "braze created send ID %s for request %s (campaign %s); recording it",
+            created.send_id,
+            request.id,
+            request.campaign_id,
+            extra=where,
+        )
+
+        def record() -> SendIdRequest | None:
+            return self._store.transition(
+                request.id,
+                RequestState.APPROVED,
+                RequestState.CREATED,
+                actor_id=self._actor(request),
+                detail=f"send ID created: {created.send_id}; attempts={created.attempts}",
+                now=self.clock(),
+                created_send_id=created.send_id,
+            )
+
+        try:
+            done = self._until_recorded(f"send ID {created.send_id}", request.id, record)
+        except StorageUnavailable:
+            log.error(
+                "send ID %s was created in Braze for request %s (campaign %s) but is NOT "
+                "recorded: the database stayed unreachable until the bot stopped; record it by "
+                "hand",
+                created.send_id,
+                request.id,
+                request.campaign_id,
+                extra=where,
+            )
+            raise UnrecordedCreation(request.id, created.send_id) from None
+        self._keep_quota(request.workspace, created.quota)
+        log.info("send ID recorded", extra=where)
+        return self._settled(request.id, done), created.quota
+
+    def _record_failure(
+        self, request: SendIdRequest, error: GatewayError
+    ) -> tuple[SendIdRequest, QuotaSnapshot | None]:
+        kind = error.failure_kind
+        quota = error.quota
+        if kind is FailureKind.QUOTA:
+            quota = QuotaSnapshot(
+                limit=quota.limit if quota else None,
+                remaining=0,
+                reset_at=error.reset_at or (quota.reset_at if quota else None),
+                observed_at=self.clock(),
+            )
+        log.warning(
+            "braze create failed",
+            extra={
+                "request_id": request.id,
+                "workspace": request.workspace,
+                "failure": kind.value,
+                "status": error.status_code,
+            },
+        )
+
+        def record() -> SendIdRequest | None:
+            return self._store.transition(
+                request.id,
+                RequestState.APPROVED,
+                RequestState.FAILED,
+                actor_id=self._actor(request),
+                detail=f"{kind.value}: attempts={error.attempts}; {error.message}"[:500],
+                now=self.clock(),
+                failure_kind=kind,
+                failure_message=error.message,
+            )
+
+        # Not recorded by the time the bot stops: the claim stays in flight, and recovery
+        # makes it "status unknown" (never "not created").
+        failed = self._until_recorded(f"failure {kind.value}", request.id, record)
+        self._keep_quota(request.workspace, quota)
+        return self._settled(request.id, failed), quota
+
+    def _keep_quota(self, workspace: str, quota: QuotaSnapshot | None) -> None:
+        """Remember what Braze said of the quota; the outcome is recorded already, so a
+        database failure here only loses an observation (logged)."""
+        if quota is None:
+            return
+        try:
+            self._store.record_quota(workspace, quota)
+        except StorageUnavailable:
+            log.warning("quota observation not recorded (database unreachable)")
+
+    def _until_recorded(self, what: str, request_id: str, write: Callable[[], T]) -> T:
+        """`write()` until the database takes it; while it is unreachable, again after a pause
+        that doubles up to RECORD_PAUSE_MAX. Raises the last StorageUnavailable once the
+        service stops."""
+        pause = RECORD_PAUSE_FIRST
+        while True:
+            try:
+                return write()
+            except StorageUnavailable as error:
+                if self.stopping.is_set():
+                    raise
+                wait = pause * (0.5 + random.random() / 2)
+                log.warning(
+                    "%s of request %s not recorded yet (%s); trying again in %.1f s",
+                    what,
+                    request_id,
+                    type(error).__name__,
+                    wait,
+                    extra={"request_id": request_id},
+                )
+                if self.stopping.wait(wait):
+                    raise
+                pause = min(pause * 2, RECORD_PAUSE_MAX)
+
+    def _settled(self, request_id: str, won: SendIdRequest | None) -> SendIdRequest:
+        if won is not None:
+            return won
+        # Another replica or the recovery sweep moved the row meanwhile.
+        current = self._store.get(request_id)
+        if current is None:
+            raise LookupError(f"request {request_id} vanished while its Braze call was recorded")
+        return current
