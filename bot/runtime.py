@@ -65,6 +65,7 @@ class BotRuntime:
                     workspace.api_key.get_secret_value(),
                     timeout=braze_timeout,
                     retry=braze_retry or RetryPolicy(),
+                    create_deadline=settings.sendid_braze_create_deadline_seconds,
                     observer=self.metrics.braze.observer_for(workspace.name),
                     workspace=workspace.name,
                 )

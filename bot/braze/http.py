@@ -25,7 +25,8 @@ from urllib.parse import quote
 
 import httpx
 
-from bot.braze.answers import braze_text
+from bot.braze.answers import braze_text, describe_transport
+from bot.braze.deadline import SendGuard
 from bot.braze.errors import (
     BrazeAuthError,
     BrazeEndpointNotFound,
@@ -181,17 +182,21 @@ class BrazeHttp:
         idempotent: bool,
         time_box: float | None,
         with_quota: bool,
+        guard: SendGuard | None = None,
     ) -> Answered:
         """Braze's 2xx answer to ``method path`` and the quota its headers report (only with
         ``with_quota``), after at most the retry policy's attempts, all within the optional
         total ``time_box`` (seconds). Anything else raises a BrazeError whose ``attempts`` says
-        how many HTTP attempts were made."""
+        how many HTTP attempts were made. ``guard`` sees each attempt start sending and stops
+        the attempts once its caller gave up (:mod:`bot.braze.deadline`)."""
         started = time.monotonic()
         deadline = started + time_box if time_box is not None else None
         attempt = 0
         slept = 0.0
         while True:
             attempt += 1
+            if guard is not None:
+                guard.check()
             try:
                 response, quota = self._attempt(
                     method,
@@ -202,6 +207,7 @@ class BrazeHttp:
                     deadline=deadline,
                     with_quota=with_quota,
                     attempt=attempt,
+                    guard=guard,
                 )
                 return Answered(response, quota, attempt)
             except BrazeError as error:
@@ -248,39 +254,37 @@ class BrazeHttp:
         deadline: float | None,
         with_quota: bool,
         attempt: int,
+        guard: SendGuard | None,
     ) -> tuple[httpx.Response, QuotaSnapshot | None]:
-        timeout: httpx.Timeout | None = None
+        options: dict[str, Any] = {"json": json_body, "params": params}
         if deadline is not None:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise _Retryable(self.error(BrazeUnavailable, "the time box ran out", path))
-            timeout = httpx.Timeout(remaining)
+            options["timeout"] = httpx.Timeout(remaining)
+        if guard is not None:
+            options["extensions"] = {"trace": guard.trace}  # httpx's documented extension
         t0 = time.monotonic()
         try:
-            if timeout is None:
-                response = self._http.request(method, path, json=json_body, params=params)
-            else:
-                response = self._http.request(
-                    method, path, json=json_body, params=params, timeout=timeout
-                )
+            response = self._http.request(method, path, **options)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             self._log(method, path, None, t0, attempt, type(exc).__name__)
             # Certainly not sent: safe to retry even for POST.
-            error = self.error(BrazeUnavailable, self._describe_transport(exc), path)
+            error = self.error(BrazeUnavailable, describe_transport(exc), path)
             raise _Retryable(error) from exc
         except httpx.UnsupportedProtocol as exc:
             self._log(method, path, None, t0, attempt, type(exc).__name__)
-            self._raise(BrazeEndpointNotFound, self._describe_transport(exc), path, exc)
+            self._raise(BrazeEndpointNotFound, describe_transport(exc), path, exc)
         except httpx.HTTPError as exc:
             # Read/write timeouts, dropped connections, protocol errors: the request may
             # have reached Braze.
             self._log(method, path, None, t0, attempt, type(exc).__name__)
             if idempotent:
-                error = self.error(BrazeUnavailable, self._describe_transport(exc), path)
+                error = self.error(BrazeUnavailable, describe_transport(exc), path)
                 raise _Retryable(error) from exc
             self._raise(
                 BrazeOutcomeUnknown,
-                f"{self._describe_transport(exc)}; Braze may have acted on the request",
+                f"{describe_transport(exc)}; Braze may have acted on the request",
                 path,
                 exc,
             )
@@ -389,24 +393,6 @@ class BrazeHttp:
         quota: QuotaSnapshot | None = None,
     ) -> NoReturn:
         raise self.error(error_class, message, path, status=status, quota=quota) from cause
-
-    @staticmethod
-    def _describe_transport(exc: httpx.HTTPError) -> str:
-        kinds: list[tuple[type[httpx.HTTPError], str]] = [
-            (httpx.ConnectTimeout, "timed out connecting to Braze"),
-            (httpx.PoolTimeout, "no free connection to Braze in time"),
-            (httpx.ConnectError, "could not connect to Braze"),
-            (httpx.ReadTimeout, "timed out waiting for Braze's answer"),
-            (httpx.WriteTimeout, "timed out sending the request to Braze"),
-            (httpx.RemoteProtocolError, "Braze closed the connection without a proper answer"),
-            (httpx.ReadError, "the connection to Braze broke while reading the answer"),
-            (httpx.WriteError, "the connection to Braze broke while sending the request"),
-            (httpx.UnsupportedProtocol, "the Braze REST endpoint URL is not usable"),
-        ]
-        for kind, text in kinds:
-            if isinstance(exc, kind):
-                return text
-        return "the request to Braze failed"
 
     def _log(
         self,

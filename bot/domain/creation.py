@@ -8,6 +8,12 @@ create that may have left). What Braze answered is recorded even while the datab
 unreachable: a created send ID is logged with its request *before* it is recorded, and the
 transition is tried again, with growing pauses, until it is written or the service stops (then
 logged as not recorded, and :class:`~bot.domain.errors.UnrecordedCreation` raised).
+
+A success is recorded even when it comes late: after the create's deadline made the request
+*outcome unknown*, or after a recovery sweep did (failed as outcome unknown → created). Whoever
+records an outcome announces it; a caller whose outcome someone else recorded first does not
+(``CreateOutcome.recorded``), so nothing is said twice. Late successes go to
+``on_late_creation`` (the Slack layer announces them).
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import random
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from bot.domain.errors import StorageUnavailable, UnrecordedCreation
 from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
@@ -34,6 +40,19 @@ RECORD_PAUSE_FIRST = 0.2
 RECORD_PAUSE_MAX = 30.0
 
 
+class CreateOutcome(NamedTuple):
+    """The request as it ended, what is known of the quota, and whether this call recorded that
+    outcome (False: someone else moved the request first, and says what became of it)."""
+
+    request: SendIdRequest
+    quota: QuotaSnapshot | None
+    recorded: bool
+
+
+def _ignore_late(request: SendIdRequest, quota: QuotaSnapshot | None) -> None:
+    """Until the Slack layer hooks in: housekeeping re-posts the reply later."""
+
+
 class Creation:
     """What the service does with a claimed approval; `SendIdService` provides the rest."""
 
@@ -41,16 +60,23 @@ class Creation:
     clock: Callable[[], datetime]
     # Set when the bot stops: recording gives up (and says so) instead of waiting on.
     stopping: threading.Event
+    # Told of a success recorded after its caller gave up (the deadline): it announces it.
+    on_late_creation: Callable[[SendIdRequest, QuotaSnapshot | None], object] = _ignore_late
 
     def _gateway(self, workspace: str) -> BrazeGateway:
         raise NotImplementedError
 
     def create_in_braze(self, request: SendIdRequest) -> tuple[SendIdRequest, QuotaSnapshot | None]:
+        """:meth:`create_and_record`'s request and quota."""
+        outcome = self.create_and_record(request)
+        return outcome.request, outcome.quota
+
+    def create_and_record(self, request: SendIdRequest) -> CreateOutcome:
         """Call Braze once for a request this caller has claimed (state approved).
 
-        Returns the request in its final state (created or failed) and what is known of the
-        quota. Raises UnrecordedCreation if Braze created the send ID but the service stopped
-        before the database took it.
+        Returns the request in its final state (created or failed), what is known of the
+        quota, and whether this call recorded it. Raises UnrecordedCreation if Braze created
+        the send ID but the service stopped before the database took it.
         """
         if request.state is not RequestState.APPROVED:
             # Calling Braze for anything else could create a send ID nobody approved.
@@ -61,19 +87,26 @@ class Creation:
         # The workspace stored with the request, whatever the channel's workspace is now.
         try:
             created = self._gateway(request.workspace).create_send_id(
-                request.campaign_id, request.send_id
+                request.campaign_id,
+                request.send_id,
+                late=lambda late: self._record_late(request, late),
             )
         except GatewayError as error:
             return self._record_failure(request, error)
         return self._record_creation(request, created)
+
+    def _record_late(self, request: SendIdRequest, created: CreatedSendId) -> None:
+        outcome = self._record_creation(request, created, late=True)
+        if outcome.recorded:
+            self.on_late_creation(outcome.request, outcome.quota)
 
     def _actor(self, request: SendIdRequest) -> str:
         # Whoever's click made this call: the retrier, else the approver.
         return request.retried_by or request.decided_by or SYSTEM_ACTOR
 
     def _record_creation(
-        self, request: SendIdRequest, created: CreatedSendId
-    ) -> tuple[SendIdRequest, QuotaSnapshot | None]:
+        self, request: SendIdRequest, created: CreatedSendId, *, late: bool = False
+    ) -> CreateOutcome:
         where = {
             "request_id": request.id,
             "campaign_id": request.campaign_id,
@@ -82,22 +115,41 @@ class Creation:
         }
         # Before anything is written: if the database never takes it, the log still has it.
         log.info(
-            "braze created send ID %s for request %s (campaign %s); recording it",
+            "braze created send ID %s for request %s (campaign %s)%s; recording it",
             created.send_id,
             request.id,
             request.campaign_id,
+            " after the call gave up waiting" if late else "",
             extra=where,
         )
+        actor = self._actor(request)
+        detail = f"send ID created: {created.send_id}; attempts={created.attempts}"
 
         def record() -> SendIdRequest | None:
-            return self._store.transition(
+            done = self._store.transition(
                 request.id,
                 RequestState.APPROVED,
                 RequestState.CREATED,
-                actor_id=self._actor(request),
-                detail=f"send ID created: {created.send_id}; attempts={created.attempts}",
+                actor_id=actor,
+                detail=detail,
                 now=self.clock(),
                 created_send_id=created.send_id,
+                failure_kind=None,
+                failure_message=None,
+            )
+            if done is not None:
+                return done
+            # Marked outcome unknown meanwhile (the deadline, or a recovery sweep): the success
+            # still counts. The failure kind stays, so the reply says "created after all".
+            return self._store.transition(
+                request.id,
+                RequestState.FAILED,
+                RequestState.CREATED,
+                actor_id=actor,
+                detail=f"{detail}; Braze's answer came after the outcome was marked unknown",
+                now=self.clock(),
+                created_send_id=created.send_id,
+                failed_as=(FailureKind.OUTCOME_UNKNOWN,),
             )
 
         try:
@@ -114,12 +166,15 @@ class Creation:
             )
             raise UnrecordedCreation(request.id, created.send_id) from None
         self._keep_quota(request.workspace, created.quota)
-        log.info("send ID recorded", extra=where)
-        return self._settled(request.id, done), created.quota
+        if done is None:
+            log.warning(
+                "send ID %s not recorded: the request moved on", created.send_id, extra=where
+            )
+        else:
+            log.info("send ID recorded", extra=where)
+        return CreateOutcome(self._settled(request.id, done), created.quota, done is not None)
 
-    def _record_failure(
-        self, request: SendIdRequest, error: GatewayError
-    ) -> tuple[SendIdRequest, QuotaSnapshot | None]:
+    def _record_failure(self, request: SendIdRequest, error: GatewayError) -> CreateOutcome:
         kind = error.failure_kind
         quota = error.quota
         if kind is FailureKind.QUOTA:
@@ -155,7 +210,7 @@ class Creation:
         # makes it "status unknown" (never "not created").
         failed = self._until_recorded(f"failure {kind.value}", request.id, record)
         self._keep_quota(request.workspace, quota)
-        return self._settled(request.id, failed), quota
+        return CreateOutcome(self._settled(request.id, failed), quota, failed is not None)
 
     def _keep_quota(self, workspace: str, quota: QuotaSnapshot | None) -> None:
         """Remember what Braze said of the quota; the outcome is recorded already, so a

@@ -3,6 +3,7 @@
     pending → approved → created | failed
     pending → rejected | expired | cancelled
     failed  → approved            (retry)
+    failed  → created             (Braze's answer came after all: outcome unknown only)
 
 ``approved`` means "approval claimed, Braze call in flight".
 """
@@ -34,7 +35,8 @@ ALLOWED_TRANSITIONS: dict[RequestState, frozenset[RequestState]] = {
         }
     ),
     RequestState.APPROVED: frozenset({RequestState.CREATED, RequestState.FAILED}),
-    RequestState.FAILED: frozenset({RequestState.APPROVED}),
+    # failed → created: a success Braze reports after the request was marked outcome unknown.
+    RequestState.FAILED: frozenset({RequestState.APPROVED, RequestState.CREATED}),
     RequestState.CREATED: frozenset(),
     RequestState.REJECTED: frozenset(),
     RequestState.EXPIRED: frozenset(),

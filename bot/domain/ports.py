@@ -7,7 +7,7 @@ subclass :class:`GatewayError`). Dependencies point inward: adapters import the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar, Protocol
@@ -60,9 +60,16 @@ class GatewayError(Exception):
 class BrazeGateway(Protocol):
     """The Braze calls the domain makes; every failure raises a :class:`GatewayError`."""
 
-    def create_send_id(self, campaign_id: str, send_id: str | None = None) -> CreatedSendId:
+    def create_send_id(
+        self,
+        campaign_id: str,
+        send_id: str | None = None,
+        *,
+        late: Callable[[CreatedSendId], object] | None = None,
+    ) -> CreatedSendId:
         """Create a send ID (None: Braze generates one). Never retried once it may have
-        reached Braze unanswered (that failure is ``FailureKind.OUTCOME_UNKNOWN``)."""
+        reached Braze unanswered (that failure is ``FailureKind.OUTCOME_UNKNOWN``); where the
+        call gave up waiting, a success that arrives afterwards is handed to ``late``."""
         ...
 
     def campaign_details(
@@ -124,6 +131,7 @@ class RequestRepository(Protocol):
         created_send_id: str | None = ...,
         failure_kind: FailureKind | None = ...,
         failure_message: str | None = ...,
+        failed_as: Iterable[FailureKind] | None = None,
     ) -> SendIdRequest | None:
         """Move the request to `to_state` if it is in one of `from_states`, with its audit row;
         None if it was not (someone else won). Fields left out stay as they are."""

@@ -97,6 +97,7 @@ class Msg(enum.StrEnum):
     CREATED_HEAD = "reply.created.head"
     USAGE_HINT = "reply.created.usage"
     CREATED_RESULTS_HINT = "reply.created.results_hint"
+    CREATED_AFTER_ALL = "reply.created.after_all"
     FAILED_TEXT = "reply.failed.text"
     FAILED_HEAD = "reply.failed.head"
     FAILED_BRAZE_SAID = "reply.failed.braze_said"

@@ -149,7 +149,7 @@ def build_context(
     languages = Languages(settings.sendid_language, locale_fetcher(client))
     scrub = Scrubber(settings.secret_values() if secrets is None else secrets)
     messenger = Messenger(client, languages, scrub)
-    return BotContext(
+    bot = BotContext(
         policy=policy,
         service=service,
         messenger=messenger,
@@ -160,6 +160,9 @@ def build_context(
         ),
         rules_for=policy_file.rules_for,
     )
+    # A success Braze reports after the bot gave up waiting is shown as soon as it is recorded.
+    service.on_late_creation = bot.announce_late_creation
+    return bot
 
 
 class _SameTokenTwice(logging.Filter):

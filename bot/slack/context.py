@@ -7,13 +7,15 @@ by :func:`provide_bot_context` put it for every request.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from slack_bolt import BoltContext, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 from slack_sdk.errors import SlackApiError
 
+from bot.domain.errors import StorageUnavailable
 from bot.domain.models import QuotaSnapshot, RequestState, SendIdRequest
 from bot.domain.policy import MembershipLookupError, Policy, Refusal
 from bot.domain.policy_file import EMPTY_POLICY_FILE, ChannelRules
@@ -36,6 +38,8 @@ _CONTEXT_KEY = "sendid_bot"
 # How many requests the App Home lists: one screen, well within Slack's 100 blocks.
 HOME_TO_DECIDE = 20
 HOME_MINE = 10
+# Per-request settle locks kept at most (each is held only while one outcome is shown).
+SETTLE_LOCKS_MAX = 10_000
 
 
 @dataclass
@@ -52,6 +56,10 @@ class BotContext:
     # retry, given_up. The runtime wires it to its metrics.
     count_reply_failure: Callable[[str], object] = lambda outcome: None
     rules_for: Callable[[str], ChannelRules] = EMPTY_POLICY_FILE.rules_for
+    _settle_locks: dict[str, threading.Lock] = field(default_factory=dict, init=False, repr=False)
+    _settle_locks_lock: threading.Lock = field(
+        default_factory=threading.Lock, init=False, repr=False
+    )
 
     def t_for(self, user_id: str, *, wait: bool = True, timeout: float = 3.0) -> Translator:
         """The translator for a private answer to `user_id` (`wait=False` in ack paths)."""
@@ -114,6 +122,42 @@ class BotContext:
             text = texts.stats_text(t, request, stats)
         thread = request.card_ts if in_thread and actor.channel_id == request.channel_id else None
         self.messenger.tell(actor, text, thread_ts=thread)
+
+    def settle_latest(self, request: SendIdRequest, quota: QuotaSnapshot | None = None) -> None:
+        """:meth:`settle` `request`, unless it has moved on since (a late Braze answer recorded
+        meanwhile): then its newer state is announced by whoever recorded it. One at a time per
+        request in this process, so a late "created" is never followed by an older reply."""
+        with self._settle_lock(request.id):
+            try:
+                current = self.service.get_request(request.id) or request
+            except StorageUnavailable:
+                current = request
+            if current.state is not request.state:
+                log.info(
+                    "request moved on; its newer state is announced",
+                    extra={"request_id": request.id},
+                )
+                return
+            self.settle(request, quota)
+
+    def announce_late_creation(
+        self, request: SendIdRequest, quota: QuotaSnapshot | None = None
+    ) -> None:
+        """A success Braze reported after the bot gave up waiting (the service's
+        ``on_late_creation``): show it; housekeeping re-posts the reply if Slack refuses."""
+        try:
+            self.settle_latest(request, quota)
+        except Exception:
+            log.exception("late creation not announced yet", extra={"request_id": request.id})
+
+    def _settle_lock(self, request_id: str) -> threading.Lock:
+        with self._settle_locks_lock:
+            lock = self._settle_locks.get(request_id)
+            if lock is None:
+                if len(self._settle_locks) > SETTLE_LOCKS_MAX:
+                    self._settle_locks.clear()  # only ever held briefly; a fresh one is as good
+                lock = self._settle_locks[request_id] = threading.Lock()
+            return lock
 
     def settle(self, request: SendIdRequest, quota: QuotaSnapshot | None = None) -> None:
         """Show a decided request's state on its card and in its thread, and remember the reply.

@@ -198,6 +198,7 @@ class RequestLifecycle(Queries):
         created_send_id: str | Literal[_Unset.UNSET] | None = _UNSET,
         failure_kind: FailureKind | Literal[_Unset.UNSET] | None = _UNSET,
         failure_message: str | Literal[_Unset.UNSET] | None = _UNSET,
+        failed_as: Iterable[FailureKind] | None = None,
     ) -> SendIdRequest | None:
         """Move a request to ``to_state`` if it is in one of ``from_states``; audit it.
 
@@ -205,7 +206,8 @@ class RequestLifecycle(Queries):
         expected state (someone else won) or does not exist. Only the optional fields passed
         explicitly are written. Entering APPROVED counts an attempt and re-claims the pair
         (DuplicatePairError if, after a REJECTED_BY_BRAZE failure, another request took it).
-        Entering FAILED requires a failure_kind. Illegal transitions raise ValueError.
+        Entering FAILED requires a failure_kind. ``failed_as``: a request in FAILED matches only
+        if it failed as one of these kinds. Illegal transitions raise ValueError.
         """
         sources = (from_states,) if isinstance(from_states, RequestState) else tuple(from_states)
         if not sources:
@@ -258,6 +260,13 @@ class RequestLifecycle(Queries):
             .where(requests_table.c.state.in_([s.value for s in sources]))
             .values(**values)
         )
+        if failed_as is not None:
+            statement = statement.where(
+                sa.or_(
+                    requests_table.c.state != RequestState.FAILED.value,
+                    requests_table.c.failure_kind.in_([k.value for k in failed_as]),
+                )
+            )
         try:
             with self._db.write() as conn:
                 row: RowMapping | None

@@ -39,6 +39,8 @@ from tests.support.waits import (
 )
 
 STALE_CLAIM_SECONDS = 1.0
+# Below the stale claim, as settings require; the stand-in answers in milliseconds.
+CREATE_DEADLINE_SECONDS = 0.8
 
 
 def seed() -> int:
@@ -54,6 +56,7 @@ def final_sweep(bots: InProcessBots) -> SlackDriver:
             "sweep_every": 0.2,
         },
         sendid_stale_claim_seconds=STALE_CLAIM_SECONDS,
+        sendid_braze_create_deadline_seconds=CREATE_DEADLINE_SECONDS,
     )
 
 
@@ -67,7 +70,11 @@ def test_sigkill_at_random_moments_of_the_approval_path(
     rng = random.Random(rng_seed)
     figures.notes["seed (RELIABILITY_SEED)"] = rng_seed
     env = bot_env(
-        slack.url, braze.url, database_url, SENDID_STALE_CLAIM_SECONDS=str(STALE_CLAIM_SECONDS)
+        slack.url,
+        braze.url,
+        database_url,
+        SENDID_STALE_CLAIM_SECONDS=str(STALE_CLAIM_SECONDS),
+        SENDID_BRAZE_CREATE_DEADLINE_SECONDS=str(CREATE_DEADLINE_SECONDS),
     )
     braze.set_latency(0.3)  # a Braze call in flight for 0.3 s
     slack.set_latency(0.03)

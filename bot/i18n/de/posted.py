@@ -108,6 +108,11 @@ POSTED: dict[Msg, str] = {
         "Gib sie im Body von `/campaigns/trigger/send` (oder `/messages/send`) an, damit Braze "
         "diesen Versand getrennt auswertet:"
     ),
+    Msg.CREATED_AFTER_ALL: (
+        ":information_source: Die Antwort von Braze kam spät: Die Sende-ID wurde doch "
+        "erstellt. Das *Status unbekannt* oben gilt nicht mehr; niemand muss es erneut "
+        "versuchen."
+    ),
     Msg.CREATED_RESULTS_HINT: (
         "Mit *Ergebnisse anzeigen* unten siehst du, wie er läuft, {days} Tage lang nach dem "
         "Versand."

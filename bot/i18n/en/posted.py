@@ -96,6 +96,10 @@ POSTED: dict[Msg, str] = {
         "Use it in the body of `/campaigns/trigger/send` (or `/messages/send`) so Braze tracks "
         "this send on its own:"
     ),
+    Msg.CREATED_AFTER_ALL: (
+        ":information_source: Braze's answer came late: the send ID was created after all. "
+        "The *status unknown* above no longer applies; nobody needs to retry."
+    ),
     Msg.CREATED_RESULTS_HINT: (
         "See how it does with *Show results* below, for {days} days after the send."
     ),

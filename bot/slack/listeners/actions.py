@@ -189,14 +189,19 @@ def _quota_allows(bot: BotContext, actor: Actor, request: SendIdRequest) -> bool
 def _create_and_report(bot: BotContext, actor: Actor, claimed: SendIdRequest) -> None:
     bot.update_card(claimed)  # buttons go away at once
     try:
-        final, quota = bot.service.create_in_braze(claimed)
+        final, quota, recorded = bot.service.create_and_record(claimed)
     except UnrecordedCreation as lost:
         # The bot is stopping with its database away: the send ID exists, unrecorded.
         t = bot.t_for(actor.user_id)
         bot.messenger.tell(actor, t(Msg.UNRECORDED_CREATION, send_id=md.code(lost.send_id)))
         return
+    if not recorded:
+        # Someone else recorded the outcome first (a late answer, a recovery sweep) and says
+        # it: saying it again would post a second, maybe stale, reply.
+        log.info("outcome recorded elsewhere; not announced again", extra={"request_id": final.id})
+        return
     try:
-        bot.settle(final, quota)
+        bot.settle_latest(final, quota)
     except SlackApiError:
         # Braze has answered: "failed, try again" would be untrue. Say what became of it; the
         # reply follows in the thread once Slack takes it (housekeeping tries again).

@@ -46,8 +46,15 @@ def created_reply(
     if request.created_send_id is None:
         raise ValueError(f"request {request.id} has created no send ID to announce")
     send_id = md.code(request.created_send_id)
+    # Created after the thread said "status unknown" (Braze's answer came late): say so.
+    after_all = (
+        [context(t(Msg.CREATED_AFTER_ALL))]
+        if request.failure_kind is FailureKind.OUTCOME_UNKNOWN
+        else []
+    )
     blocks = [
         section(t(Msg.CREATED_HEAD, send_id=send_id)),
+        *after_all,
         {
             "type": "section",
             "fields": [
