@@ -40,10 +40,14 @@ LOST_CARD_AFTER = timedelta(minutes=5)
 
 
 def recover_interrupted_approvals(ctx: BotContext, older_than: timedelta = STALE_CLAIM) -> int:
-    """Finish approvals a crash interrupted: failed as outcome unknown, said in the thread."""
+    """Finish approvals a crash interrupted: failed as outcome unknown where Braze was called,
+    back to approvable where it was not; said on the card and in the thread."""
     recovered = ctx.service.recover_stale_approvals(older_than)
-    for request in recovered:
-        _settle_quietly(ctx, request)
+    for request, braze_called in recovered:
+        if braze_called:
+            _settle_quietly(ctx, request)
+        else:
+            ctx.show_undone(request)
     return len(recovered)
 
 

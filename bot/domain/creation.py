@@ -25,7 +25,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import NamedTuple, TypeVar
 
-from bot.domain.errors import StorageUnavailable, UnrecordedCreation
+from bot.domain.errors import NotCalled, StorageUnavailable, UnrecordedCreation
 from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
 from bot.domain.ports import BrazeGateway, CreatedSendId, GatewayError, RequestRepository
 from bot.domain.sweeps import SYSTEM_ACTOR
@@ -75,8 +75,10 @@ class Creation:
         """Call Braze once for a request this caller has claimed (state approved).
 
         Returns the request in its final state (created or failed), what is known of the
-        quota, and whether this call recorded it. Raises UnrecordedCreation if Braze created
-        the send ID but the service stopped before the database took it.
+        quota, and whether this call recorded it. The call's start is recorded first (only if
+        the claim still stands, so a claim recovery undid never calls Braze); NotCalled if that
+        cannot be written. Raises UnrecordedCreation if Braze created the send ID but the
+        service stopped before the database took it.
         """
         if request.state is not RequestState.APPROVED:
             # Calling Braze for anything else could create a send ID nobody approved.
@@ -84,6 +86,14 @@ class Creation:
                 f"request {request.id} is {request.state.value}: only a claimed approval may "
                 "call Braze"
             )
+        try:
+            started = self._store.start_call(request.id, self.clock())
+        except StorageUnavailable as error:
+            raise NotCalled(request.id) from error
+        if started is None:
+            # Undone meanwhile (recovery found it stuck before its call) and said so there.
+            log.warning("claim undone before its Braze call", extra={"request_id": request.id})
+            return CreateOutcome(self._settled(request.id, None), None, recorded=False)
         # The workspace stored with the request, whatever the channel's workspace is now.
         try:
             created = self._gateway(request.workspace).create_send_id(

@@ -48,6 +48,15 @@ class StorageUnavailable(Exception):
     unless it knows it had written nothing yet."""
 
 
+class NotCalled(Exception):
+    """A claimed approval's Braze call could not start (its start could not be recorded):
+    Braze was not called, nothing was created."""
+
+    def __init__(self, request_id: str) -> None:
+        super().__init__(f"Braze was not called for request {request_id}")
+        self.request_id = request_id
+
+
 class UnrecordedCreation(Exception):
     """Braze created `send_id` for the request, but the database stayed unreachable until the
     bot had to stop, so it is not recorded (it was logged with the request before)."""

@@ -4,6 +4,7 @@
     pending → rejected | expired | cancelled
     failed  → approved            (retry)
     failed  → created             (Braze's answer came after all: outcome unknown only)
+    approved → pending | failed   (the claim undone: Braze was never called)
 
 ``approved`` means "approval claimed, Braze call in flight".
 """
@@ -34,7 +35,11 @@ ALLOWED_TRANSITIONS: dict[RequestState, frozenset[RequestState]] = {
             RequestState.CANCELLED,
         }
     ),
-    RequestState.APPROVED: frozenset({RequestState.CREATED, RequestState.FAILED}),
+    # approved → pending: a first approval whose Braze call never started, undone (a retry's
+    # goes back to failed, with its earlier failure).
+    RequestState.APPROVED: frozenset(
+        {RequestState.CREATED, RequestState.FAILED, RequestState.PENDING}
+    ),
     # failed → created: a success Braze reports after the request was marked outcome unknown.
     RequestState.FAILED: frozenset({RequestState.APPROVED, RequestState.CREATED}),
     RequestState.CREATED: frozenset(),
@@ -116,7 +121,8 @@ class SendIdRequest:
     created_send_id: str | None = None  # what Braze returned
     failure_kind: FailureKind | None = None
     failure_message: str | None = None
-    attempts: int = 0  # Braze create calls started for this request
+    attempts: int = 0  # approvals and retries claimed for this request
+    calling_since: datetime | None = None  # when the claim's Braze call started (None: not yet)
     announced_state: RequestState | None = None  # the state whose thread reply was posted
     reminded_at: datetime | None = None  # when the half-TTL reminder went out
 

@@ -132,9 +132,15 @@ class RequestRepository(Protocol):
         failure_kind: FailureKind | None = ...,
         failure_message: str | None = ...,
         failed_as: Iterable[FailureKind] | None = None,
+        unstarted_only: bool = False,
     ) -> SendIdRequest | None:
         """Move the request to `to_state` if it is in one of `from_states`, with its audit row;
         None if it was not (someone else won). Fields left out stay as they are."""
+        ...
+
+    def start_call(self, request_id: str, now: datetime) -> SendIdRequest | None:
+        """Mark the claimed approval's Braze call as started, only if the request is still
+        approved with no call started; None otherwise (the claim was undone)."""
         ...
 
     def set_card(self, request_id: str, card_ts: str) -> None:

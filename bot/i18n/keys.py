@@ -196,6 +196,11 @@ class Msg(enum.StrEnum):
     CONFIRM_CANCEL_TEXT = "confirm.cancel.text"
     CANCELLED_REPLY = "reply.cancelled"
     REMINDER_REPLY = "reply.reminder"
+    # a claim undone: Braze was never called
+    NOT_CALLED_REPLY = "reply.not_called"
+    NOT_CALLED_APPROVE_AGAIN = "reply.not_called.approve_again"
+    NOT_CALLED_RETRY_AGAIN = "reply.not_called.retry_again"
+    NOT_CALLED_TOLD = "not_called.told"
     # approvers reached at request time, and the result when the card is gone
     NOTIFY_MENTION = "notify.mention"
     NOTIFY_DM_TEXT = "notify.dm.text"

@@ -27,7 +27,7 @@ from bot.slack.form_metadata import FormSeal
 from bot.slack.language import Languages
 from bot.slack.messenger import CardGone, CardUpdate, Messenger
 from bot.slack.notifier import Notifier
-from bot.slack.views import home, texts
+from bot.slack.views import home, replies, texts
 from bot.slack.views.card import CardFacts
 
 log = logging.getLogger("bot.slack")
@@ -192,6 +192,18 @@ class BotContext:
             if failed and request.failure_kind is not None and request.failure_kind.needs_admin:
                 # After the thread reply is recorded, so a re-post never DMs them twice.
                 self.notifier.tell_admins(request)
+
+    def show_undone(self, request: SendIdRequest) -> None:
+        """A claim undone before Braze was called: the card shows its state again (Approve
+        back for a first approval) and the thread says nothing was created and who acts."""
+        self.update_card(request)
+        text = replies.not_called_reply(
+            self.languages.channel, request, self.notifier.approver_mentions(request)
+        )
+        try:
+            self.messenger.reply(request, text)
+        except (SlackApiError, CardGone):
+            log.exception("undone claim not said in the thread", extra={"request_id": request.id})
 
     def card_facts(self, request: SendIdRequest) -> CardFacts:
         """What the card shows beyond the request: its channel's approvers, its workspace's

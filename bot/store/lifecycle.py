@@ -175,6 +175,26 @@ class RequestLifecycle(Queries):
                 raise UnknownRequestError(request_id)
 
     @translate_errors
+    def start_call(self, request_id: str, now: datetime) -> SendIdRequest | None:
+        """The claimed approval's Braze call starts now: only if the request is still approved
+        with no call started (the claim was not undone meanwhile). None otherwise."""
+        statement = (
+            update_of(request_id)
+            .where(requests_table.c.state == RequestState.APPROVED.value)
+            .where(requests_table.c.calling_since.is_(None))
+            .values(calling_since=aware(now), updated_at=aware(now))
+        )
+        with self._db.write() as conn:
+            if conn.execute(statement).rowcount != 1:
+                return None
+            row = (
+                conn.execute(sa.select(*REQUEST_COLUMNS).where(requests_table.c.id == request_id))
+                .mappings()
+                .one()
+            )
+            return to_request(row)
+
+    @translate_errors
     def mark_announced(self, request_id: str, state: RequestState | None) -> None:
         """Record that the thread reply for `state` has been posted (None: nothing posted)."""
         with self._db.write() as conn:
@@ -199,6 +219,7 @@ class RequestLifecycle(Queries):
         failure_kind: FailureKind | Literal[_Unset.UNSET] | None = _UNSET,
         failure_message: str | Literal[_Unset.UNSET] | None = _UNSET,
         failed_as: Iterable[FailureKind] | None = None,
+        unstarted_only: bool = False,
     ) -> SendIdRequest | None:
         """Move a request to ``to_state`` if it is in one of ``from_states``; audit it.
 
@@ -207,7 +228,8 @@ class RequestLifecycle(Queries):
         explicitly are written. Entering APPROVED counts an attempt and re-claims the pair
         (DuplicatePairError if, after a REJECTED_BY_BRAZE failure, another request took it).
         Entering FAILED requires a failure_kind. ``failed_as``: a request in FAILED matches only
-        if it failed as one of these kinds. Illegal transitions raise ValueError.
+        if it failed as one of these kinds; ``unstarted_only``: only while no Braze call has
+        started for the claim (calling_since is NULL). Illegal transitions raise ValueError.
         """
         sources = (from_states,) if isinstance(from_states, RequestState) else tuple(from_states)
         if not sources:
@@ -228,6 +250,7 @@ class RequestLifecycle(Queries):
         }
         if to_state is RequestState.APPROVED:
             values["attempts"] = requests_table.c.attempts + 1
+            values["calling_since"] = None  # this claim's Braze call has not started
             # Normally a no-op (the request already holds its pair); after a 400 freed it, a retry
             # must hold it again. NULL when send_id is NULL (NULL || x is NULL on both backends).
             values["pair_key"] = (
@@ -260,6 +283,8 @@ class RequestLifecycle(Queries):
             .where(requests_table.c.state.in_([s.value for s in sources]))
             .values(**values)
         )
+        if unstarted_only:
+            statement = statement.where(requests_table.c.calling_since.is_(None))
         if failed_as is not None:
             statement = statement.where(
                 sa.or_(

@@ -67,6 +67,9 @@ MIGRATIONS: Final[dict[int, tuple[Step, ...]]] = {
     7: (
         # Who clicked the last Retry: decided_by keeps the approver who signed off.
         "ALTER TABLE requests ADD COLUMN retried_by VARCHAR(32)",
+        # When the claimed approval's Braze call started (NULL: not yet): recovery tells a
+        # claim Braze never saw (back to approvable) from one whose outcome is unknown.
+        "ALTER TABLE requests ADD COLUMN calling_since TIMESTAMP",
     ),
 }
 

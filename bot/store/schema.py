@@ -116,6 +116,8 @@ requests_table = sa.Table(
     sa.Column("failure_kind", sa.String(32), nullable=True),
     sa.Column("failure_message", sa.Text, nullable=True),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    # When the claimed approval's Braze call started; NULL until then (reset by each claim).
+    sa.Column("calling_since", UTCDateTime, nullable=True),
     sa.Column("announced_state", sa.String(16), nullable=True),
     sa.Column("reminded_at", UTCDateTime, nullable=True),
     sa.Column("submission_key", sa.String(64), nullable=True),

@@ -17,6 +17,7 @@ import contextlib
 import copy
 import itertools
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -60,6 +61,7 @@ class _Failure:
 
 
 _Answer = tuple[int, dict[str, Any], dict[str, str]]  # status, JSON body, extra headers
+DROP = -1  # "status" of an injected failure that hangs up without answering
 
 
 def _truthy(value: Any) -> bool:
@@ -119,6 +121,12 @@ class _Handler(BaseHTTPRequestHandler):
         status, body, headers = self.server.stand_in._dispatch(
             method, params, self.headers.get("Authorization")
         )
+        if status == DROP:
+            # Hang up without answering: the client sees the connection go away.
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
         self._reply(status, body, headers)
 
     def _reply(self, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
@@ -307,6 +315,12 @@ class SlackStandIn(HttpStandIn[LoopbackHTTPServer]):
             self._failures.setdefault(method, []).append(
                 _Failure(error, times, status, retry_after, delay)
             )
+
+    def drop_next(self, method: str, *, times: int = 1) -> None:
+        """The next ``times`` calls to ``method`` are read (and recorded), then the connection
+        is closed without an answer: the client gets no Slack error, only a broken
+        connection (as with a timeout)."""
+        self.fail_next(method, "dropped", times=times, status=DROP)
 
     def clear_failures(self, method: str) -> None:
         """Forget the failures still queued for ``method``: it answers normally again."""

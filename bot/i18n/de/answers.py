@@ -101,9 +101,9 @@ ANSWERS: dict[Msg, str] = {
         "versuch es in einer Minute erneut."
     ),
     Msg.ACTION_FAILED: (
-        "Leider ist {what} fehlgeschlagen. Nichts ist verloren: Die Anfrage behält "
-        "ihren Zustand. Versuch es erneut oder bitte einen Admin, die Logs des Bots "
-        "anzusehen."
+        "Leider ist {what} fehlgeschlagen: ein interner Fehler, für die Admins protokolliert. "
+        "Die Karte zeigt, wo die Anfrage steht; versuch es erneut oder bitte einen Admin, die "
+        "Logs des Bots zu prüfen."
     ),
     Msg.DOING_APPROVE: "das Freigeben der Anfrage",
     Msg.DOING_REJECT: "das Ablehnen der Anfrage",
@@ -122,6 +122,11 @@ ANSWERS: dict[Msg, str] = {
         "sie annimmt."
     ),
     Msg.REPOST_DONE: "Die Karte ist gepostet.",
+    Msg.NOT_CALLED_TOLD: (
+        "Dein Klick ist nicht bis zu Braze gekommen (meine Datenbank war nicht erreichbar), es "
+        "wurde also nichts erstellt. Die Anfrage kehrt in ihren vorigen Zustand zurück, sofort "
+        "oder in ein paar Minuten, falls meine Datenbank weg bleibt; versuch es dann erneut."
+    ),
     Msg.DATABASE_DOWN: (
         "Ich erreiche meine Datenbank gerade nicht, deshalb wurde nichts geändert. Versuch es "
         "in einer Minute noch einmal."

@@ -248,6 +248,16 @@ POSTED: dict[Msg, str] = {
         "Danach kann niemand sie mehr freigeben. Mit /sendid kannst du neu anfragen."
     ),
     Msg.CANCELLED_REPLY: ":heavy_multiplication_x: {requester} hat diese Anfrage zurückgezogen.",
+    Msg.NOT_CALLED_REPLY: (
+        ":leftwards_arrow_with_hook: Die letzte Freigabe dieser Anfrage ist nie bei Braze "
+        "angekommen (der Bot wurde beendet oder Slack hat vor dem Aufruf nicht geantwortet), "
+        "es wurde also nichts erstellt. {next}"
+    ),
+    Msg.NOT_CALLED_APPROVE_AGAIN: (
+        "Die Anfrage wartet wieder auf Freigabe; freigeben kann sie auf der Karte: "
+        "{approvers}."
+    ),
+    Msg.NOT_CALLED_RETRY_AGAIN: "Wie zuvor erneut versuchen kann es: {approvers}.",
     Msg.REMINDER_REPLY: (
         ":bell: Wartet noch auf Freigabe: {approvers}. Diese Anfrage läuft {expires} ab."
     ),

@@ -86,8 +86,8 @@ ANSWERS: dict[Msg, str] = {
         "in a minute."
     ),
     Msg.ACTION_FAILED: (
-        "Sorry, {what} failed. Nothing was lost: the request keeps its state. "
-        "Try again, or ask an admin to check the bot's logs."
+        "Sorry, {what} failed: an internal error, logged for the admins. The card shows where "
+        "the request stands; try again, or ask an admin to check the bot's logs."
     ),
     Msg.DOING_APPROVE: "approving the request",
     Msg.DOING_REJECT: "rejecting the request",
@@ -102,6 +102,11 @@ ANSWERS: dict[Msg, str] = {
         "card's thread for now; the bot posts it there as soon as Slack takes it."
     ),
     Msg.REPOST_DONE: "Posted the approval card.",
+    Msg.NOT_CALLED_TOLD: (
+        "Your click did not get as far as Braze (my database was unreachable), so nothing was "
+        "created. The request goes back to where it was, at once or within a few minutes if "
+        "my database stays away; then try again."
+    ),
     Msg.DATABASE_DOWN: (
         "I can't reach my database right now, so nothing was changed. Try again in a minute."
     ),

@@ -215,6 +215,15 @@ POSTED: dict[Msg, str] = {
     Msg.CONFIRM_CANCEL_TITLE: "Cancel this request?",
     Msg.CONFIRM_CANCEL_TEXT: "Nobody can approve it afterwards. You can ask again with /sendid.",
     Msg.CANCELLED_REPLY: ":heavy_multiplication_x: {requester} cancelled this request.",
+    Msg.NOT_CALLED_REPLY: (
+        ":leftwards_arrow_with_hook: The last approval of this request never reached Braze "
+        "(the bot stopped, or Slack did not answer, before the call), so nothing was created. "
+        "{next}"
+    ),
+    Msg.NOT_CALLED_APPROVE_AGAIN: (
+        "It is waiting for approval again: {approvers}, approve it on the card."
+    ),
+    Msg.NOT_CALLED_RETRY_AGAIN: "{approvers} can retry it as before.",
     Msg.REMINDER_REPLY: (
         ":bell: Still waiting for an approver: {approvers}. This request expires {expires}."
     ),

@@ -12,7 +12,7 @@ import logging
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
-from bot.domain.errors import UnrecordedCreation
+from bot.domain.errors import NotCalled, StorageUnavailable, UnrecordedCreation
 from bot.domain.models import RequestState, SendIdRequest
 from bot.domain.policy import Policy, Refusal
 from bot.domain.problems import quota_problem
@@ -187,9 +187,26 @@ def _quota_allows(bot: BotContext, actor: Actor, request: SendIdRequest) -> bool
 
 
 def _create_and_report(bot: BotContext, actor: Actor, claimed: SendIdRequest) -> None:
-    bot.update_card(claimed)  # buttons go away at once
+    try:
+        bot.update_card(claimed)  # buttons go away at once
+    except Exception:
+        # Slack (or the quota read) failing must not stop an approval: the outcome shows on
+        # the card when it is settled.
+        log.exception("card not updated before the Braze call", extra={"request_id": claimed.id})
     try:
         final, quota, recorded = bot.service.create_and_record(claimed)
+    except NotCalled:
+        # Braze was not called: undo the claim now if the database lets us (recovery does it
+        # later otherwise), and say exactly that.
+        t = bot.t_for(actor.user_id)
+        bot.messenger.tell(actor, t(Msg.NOT_CALLED_TOLD))
+        try:
+            undone = bot.service.undo_claim(claimed, "its start could not be recorded")
+        except StorageUnavailable:
+            return
+        if undone is not None:
+            bot.show_undone(undone)
+        return
     except UnrecordedCreation as lost:
         # The bot is stopping with its database away: the send ID exists, unrecorded.
         t = bot.t_for(actor.user_id)

@@ -200,6 +200,17 @@ def cancelled_reply(t: Translator, request: SendIdRequest) -> str:
     return t(Msg.CANCELLED_REPLY, requester=md.user(request.requester_id))
 
 
+def not_called_reply(t: Translator, request: SendIdRequest, approvers: str) -> str:
+    """A claimed approval was undone because Braze was never called: back to approvable (or
+    retryable), naming who acts next."""
+    who = approvers or t(Msg.SOMEONE)
+    if request.state is RequestState.PENDING:
+        next_step = t(Msg.NOT_CALLED_APPROVE_AGAIN, approvers=who)
+    else:
+        next_step = t(Msg.NOT_CALLED_RETRY_AGAIN, approvers=who)
+    return t(Msg.NOT_CALLED_REPLY, next=next_step)
+
+
 def reminder_reply(
     t: Translator, request: SendIdRequest, user_ids: Sequence[str], group_ids: Sequence[str]
 ) -> str:

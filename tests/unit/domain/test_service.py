@@ -737,21 +737,28 @@ def test_an_expired_request_frees_its_pair_and_cannot_be_approved(
 # ---- recovery of interrupted approvals --------------------------------------------------------
 
 
+def calling(service: SendIdService, store: Store, send_id: str) -> SendIdRequest:
+    """A claimed approval whose Braze call has started (and whose process then died)."""
+    started = store.start_call(approved(service, send_id).id, service.clock())
+    assert started is not None
+    return started
+
+
 def test_recovery_only_fails_approvals_older_than_the_threshold(
     service: SendIdService, store: Store, braze: BrazeStandIn, clock: FakeClock
 ) -> None:
-    stale = approved(service, "stale")
+    stale = calling(service, store, "stale")
     clock.advance(seconds=100)
-    fresh = approved(service, "fresh")
+    fresh = calling(service, store, "fresh")
     pending = submit(service, "pending")
     created, _ = service.create_in_braze(approved(service, "created"))
-    clock.advance(seconds=50)  # stale claimed 150 s ago, fresh 50 s ago
+    clock.advance(seconds=50)  # stale called 150 s ago, fresh 50 s ago
 
     recovered = service.recover_stale_approvals(older_than=timedelta(seconds=120))
 
-    assert [r.id for r in recovered] == [stale.id]
-    assert recovered[0].state is S.FAILED
-    assert recovered[0].failure_kind is FailureKind.OUTCOME_UNKNOWN
+    assert [(r.request.id, r.braze_called) for r in recovered] == [(stale.id, True)]
+    assert recovered[0].request.state is S.FAILED
+    assert recovered[0].request.failure_kind is FailureKind.OUTCOME_UNKNOWN
     assert store.audit(stale.id)[-1].actor_id == SYSTEM_ACTOR
     assert stored(store, fresh.id).state is S.APPROVED
     assert stored(store, pending.id).state is S.PENDING
@@ -761,12 +768,35 @@ def test_recovery_only_fails_approvals_older_than_the_threshold(
 
 
 def test_a_recovered_approval_may_be_retried_by_a_person(
-    service: SendIdService, clock: FakeClock
+    service: SendIdService, store: Store, clock: FakeClock
 ) -> None:
-    stale = approved(service)
+    stale = calling(service, store, "wave1")
     clock.advance(minutes=10)
     service.recover_stale_approvals(older_than=timedelta(minutes=2))
     assert service.claim_retry(stale.id, APPROVER).won
+
+
+def test_a_claim_whose_braze_call_never_started_goes_back_to_approvable_not_unknown(
+    service: SendIdService, store: Store, braze: BrazeStandIn, clock: FakeClock
+) -> None:
+    first = approved(service, "first")
+    retried = failed(service, braze, 503)
+    assert service.claim_retry(retried.id, GROUP_APPROVER).won
+    clock.advance(minutes=10)
+
+    recovered = service.recover_stale_approvals(older_than=timedelta(minutes=2))
+
+    back = {r.request.id: r for r in recovered}
+    assert not any(r.braze_called for r in recovered)
+    assert back[first.id].request.state is S.PENDING
+    assert back[first.id].request.decided_by is None
+    assert back[retried.id].request.state is S.FAILED
+    assert back[retried.id].request.failure_kind is FailureKind.OUTCOME_UNKNOWN  # as before
+    assert back[retried.id].request.retried_by is None
+    assert len(braze.create_calls()) == 1  # the one that failed; recovery never calls Braze
+    # The undone claim cannot be started any more, and the request can be decided again.
+    assert store.start_call(first.id, clock()) is None
+    assert service.claim_approval(first.id, APPROVER).won
 
 
 # ---- reading requests and recording what people were shown -------------------------------------
