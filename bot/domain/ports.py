@@ -147,6 +147,10 @@ class RequestRepository(Protocol):
         """Remember where the request's approval card is (its message ts)."""
         ...
 
+    def set_card_if_unknown(self, request_id: str, card_ts: str) -> bool:
+        """Remember the card's ts where none is remembered yet; False if one already was."""
+        ...
+
     def mark_announced(self, request_id: str, state: RequestState | None) -> None:
         """Remember that the thread reply for `state` is posted (None: nothing posted)."""
         ...

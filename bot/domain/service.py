@@ -210,6 +210,12 @@ class SendIdService(Creation, Sweeps):
         """The request's approval card was posted (message `card_ts` in its channel)."""
         self._store.set_card(request_id, card_ts)
 
+    def card_seen(self, request: SendIdRequest, card_ts: str) -> SendIdRequest:
+        """Someone clicked the request's card (message `card_ts`) before its ts was recorded:
+        record it now (only where none is), and return the request as it is now."""
+        self._store.set_card_if_unknown(request.id, card_ts)
+        return self._store.get(request.id) or request
+
     def record_reply(self, request_id: str, state: RequestState) -> None:
         """The thread reply for `state` was posted; housekeeping re-posts replies never recorded."""
         self._store.mark_announced(request_id, state)

@@ -195,6 +195,17 @@ class RequestLifecycle(Queries):
             return to_request(row)
 
     @translate_errors
+    def set_card_if_unknown(self, request_id: str, card_ts: str) -> bool:
+        """Remember the card's ts where none is remembered yet; False if one already was."""
+        with self._db.write() as conn:
+            result = conn.execute(
+                update_of(request_id)
+                .where(requests_table.c.card_ts.is_(None))
+                .values(card_ts=card_ts)
+            )
+            return result.rowcount == 1
+
+    @translate_errors
     def mark_announced(self, request_id: str, state: RequestState | None) -> None:
         """Record that the thread reply for `state` has been posted (None: nothing posted)."""
         with self._db.write() as conn:

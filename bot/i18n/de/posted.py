@@ -254,8 +254,7 @@ POSTED: dict[Msg, str] = {
         "es wurde also nichts erstellt. {next}"
     ),
     Msg.NOT_CALLED_APPROVE_AGAIN: (
-        "Die Anfrage wartet wieder auf Freigabe; freigeben kann sie auf der Karte: "
-        "{approvers}."
+        "Die Anfrage wartet wieder auf Freigabe; freigeben kann sie auf der Karte: {approvers}."
     ),
     Msg.NOT_CALLED_RETRY_AGAIN: "Wie zuvor erneut versuchen kann es: {approvers}.",
     Msg.REMINDER_REPLY: (

@@ -71,7 +71,7 @@ def may_repost(policy: Policy, actor: Actor, request: SendIdRequest) -> Refusal 
 # ---- the listeners -------------------------------------------------------------------------------
 
 
-@request_button(Msg.DOING_APPROVE, may_decide)
+@request_button(Msg.DOING_APPROVE, may_decide, on_card=True)
 def approve(bot: BotContext, actor: Actor, request: SendIdRequest) -> None:
     """The first approval wins and calls Braze; later clicks hear who was first."""
     if not _still_pending(bot, actor, request) or not _quota_allows(bot, actor, request):
@@ -84,7 +84,7 @@ def approve(bot: BotContext, actor: Actor, request: SendIdRequest) -> None:
     _refresh_home(bot, actor)
 
 
-@request_button(Msg.DOING_REJECT, may_decide)
+@request_button(Msg.DOING_REJECT, may_decide, on_card=True)
 def reject(bot: BotContext, actor: Actor, request: SendIdRequest) -> None:
     """Ask for an optional reason; the rejection itself happens when the modal is submitted."""
     if not _still_pending(bot, actor, request):
@@ -115,7 +115,7 @@ def retry(bot: BotContext, actor: Actor, request: SendIdRequest) -> None:
     _create_and_report(bot, actor, claim.request)
 
 
-@request_button(Msg.DOING_CANCEL, may_cancel)
+@request_button(Msg.DOING_CANCEL, may_cancel, on_card=True)
 def cancel(bot: BotContext, actor: Actor, request: SendIdRequest) -> None:
     """The requester withdraws a pending request."""
     claim = bot.service.cancel(request.id, actor.user_id)

@@ -78,15 +78,22 @@ def request_id_of(action: dict[str, Any]) -> str | None:
     return None
 
 
+def _on_its_card(actor: Actor, request: SendIdRequest) -> bool:
+    """The click was on a message in the request's own channel (the card, for a card button)."""
+    return bool(actor.message_ts) and actor.channel_id == request.channel_id and not actor.from_dm
+
+
 def request_button(
-    doing: Msg, may_act: WhoMayAct, *, answer_in_dm: bool = False
+    doing: Msg, may_act: WhoMayAct, *, answer_in_dm: bool = False, on_card: bool = False
 ) -> Callable[[RequestHandler], ButtonListener]:
     """Make `handle(bot, actor, request)` a Bolt listener for a button naming a request.
 
     The listener acknowledges at once, reports any failure of `doing` privately, loads the
     request the button names and asks `may_act` whether the clicker may act on it; an unknown
     request or a refusal is answered privately and `handle` is not called. `answer_in_dm`:
-    the button lives in the bot's DM, so answers go there as messages.
+    the button lives in the bot's DM, so answers go there as messages. `on_card`: in a
+    channel the button lives on the request's card, so a click on it there tells where the
+    card is even before the bot recorded it (a click right after the card appeared).
     """
 
     def decorate(handle: RequestHandler) -> ButtonListener:
@@ -124,6 +131,8 @@ def request_button(
                 if refusal is not None:
                     bot.messenger.tell(actor, bot.refusal_text(bot.t_for(actor.user_id), refusal))
                     return
+                if on_card and request.card_ts is None and _on_its_card(actor, request):
+                    request = bot.service.card_seen(request, actor.message_ts)
                 handle(bot, actor, request)
 
         # Named after `handle` for Bolt's logs. Not functools.wraps: Bolt reads the parameters
