@@ -201,6 +201,8 @@ class BotRuntime:
         self.service.stop()
         # Let clicks already being handled (a Braze call in flight) finish and record their outcome.
         self.app.listener_runner.listener_executor.shutdown(wait=True)
+        # ...and what those listeners handed over (clicks, Braze calls, results).
+        self.ctx.work.close()
         self.unreachable.close()
         self.braze.close()
         self.store.close()

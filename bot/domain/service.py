@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.domain import problems
 from bot.domain.analytics import SEND_ANALYTICS_RETENTION_DAYS, SendStats
+from bot.domain.cache import SingleFlightCache
 from bot.domain.creation import Creation
 from bot.domain.errors import (
     DuplicatePairError,
@@ -44,6 +45,9 @@ from bot.domain.sweeps import Sweeps
 from bot.domain.validation import check_form
 
 log = logging.getLogger("bot.service")
+
+# How long Braze's results of one send ID are kept before they are asked for again.
+RESULTS_TTL_SECONDS = 60.0
 
 
 def utcnow() -> datetime:
@@ -94,6 +98,10 @@ class SendIdService(Creation, Sweeps):
         self.notices = NoticeBook(store, lambda: self.clock())
         # Set by stop(): work that waits for the database gives up (and says so).
         self.stopping = threading.Event()
+        # Braze's results change slowly and its answer can take seconds: one fetch serves all.
+        self._results: SingleFlightCache[tuple[str, str, str], SendStats] = SingleFlightCache(
+            RESULTS_TTL_SECONDS
+        )
 
     def stop(self) -> None:
         """The bot is stopping: recording Braze's answers stops waiting for the database."""
@@ -313,11 +321,17 @@ class SendIdService(Creation, Sweeps):
     # ---- results ----------------------------------------------------------------------------
 
     def send_results(self, request: SendIdRequest) -> SendStats:
-        """Braze's analytics of a created send ID over its retention window.
+        """Braze's analytics of a created send ID over its retention window, kept for
+        RESULTS_TTL_SECONDS and fetched once for everyone asking at the same time.
 
         Raises GatewayError."""
-        if request.created_send_id is None:
+        send_id = request.created_send_id
+        if send_id is None:
             raise ValueError(f"request {request.id} has created no send ID to show results of")
-        return self._gateway(request.workspace).send_data_series(
-            request.campaign_id, request.created_send_id, days=SEND_ANALYTICS_RETENTION_DAYS
+        gateway = self._gateway(request.workspace)
+        return self._results.get(
+            (request.workspace, request.campaign_id, send_id),
+            lambda: gateway.send_data_series(
+                request.campaign_id, send_id, days=SEND_ANALYTICS_RETENTION_DAYS
+            ),
         )

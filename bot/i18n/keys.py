@@ -235,6 +235,7 @@ class Msg(enum.StrEnum):
     STATS_UNAVAILABLE = "stats.unavailable"
     STATS_UNKNOWN_SEND_ID = "stats.unknown_send_id"
     STATS_USAGE = "stats.usage"
+    RESULTS_BUSY = "stats.busy"
     # App Home
     HOME_HEADER = "home.header"
     HOME_INTRO = "home.intro"

@@ -36,8 +36,8 @@ from bot.slack.notifier import Notifier
 
 log = logging.getLogger("bot.slack")
 
-# Listener threads wait on Braze (seconds, with retries); a generous pool keeps a few slow
-# approvals from delaying the acknowledgement of everything else.
+# Bolt's listener threads only acknowledge and hand slow work over (bot.slack.work), so each is
+# busy for milliseconds; form submissions, validated before their acknowledgement, the longest.
 LISTENER_THREADS = 64
 
 

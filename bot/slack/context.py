@@ -21,7 +21,7 @@ from bot.domain.policy import MembershipLookupError, Policy, Refusal
 from bot.domain.policy_file import EMPTY_POLICY_FILE, ChannelRules
 from bot.domain.ports import GatewayError
 from bot.domain.service import SendIdService
-from bot.i18n import Translator
+from bot.i18n import Msg, Translator
 from bot.slack.actor import Actor
 from bot.slack.form_metadata import FormSeal
 from bot.slack.language import Languages
@@ -29,6 +29,7 @@ from bot.slack.messenger import CardGone, CardUpdate, Messenger
 from bot.slack.notifier import Notifier
 from bot.slack.views import home, replies, texts
 from bot.slack.views.card import CardFacts
+from bot.slack.work import Work
 
 log = logging.getLogger("bot.slack")
 
@@ -56,6 +57,8 @@ class BotContext:
     # retry, given_up. The runtime wires it to its metrics.
     count_reply_failure: Callable[[str], object] = lambda outcome: None
     rules_for: Callable[[str], ChannelRules] = EMPTY_POLICY_FILE.rules_for
+    # Where the work after an acknowledgement runs (Bolt's own threads only acknowledge).
+    work: Work = field(default_factory=Work)
     _settle_locks: dict[str, threading.Lock] = field(default_factory=dict, init=False, repr=False)
     _settle_locks_lock: threading.Lock = field(
         default_factory=threading.Lock, init=False, repr=False
@@ -67,6 +70,10 @@ class BotContext:
 
     def refusal_text(self, t: Translator, refusal: Refusal) -> str:
         return texts.refusal_text(t, refusal, self.policy.allowed_channels)
+
+    def publish_home_soon(self, user_id: str) -> None:
+        """Publish `user_id`'s App Home off the request thread, coalesced per person."""
+        self.work.publish_home(user_id, self.publish_home)
 
     def publish_home(self, user_id: str) -> None:
         """Show `user_id` their App Home: own requests, what they may decide, quota, channels."""
@@ -110,8 +117,15 @@ class BotContext:
     def show_results(
         self, actor: Actor, request: SendIdRequest, *, in_thread: bool = False
     ) -> None:
-        """Tell `actor` privately how the created send ID is doing (Braze /sends/data_series);
-        `in_thread`: in the card's thread, where the Show results button is."""
+        """Tell `actor` privately how the created send ID is doing (Braze /sends/data_series),
+        on the results pool; `in_thread`: in the card's thread, where the Show results button
+        is. One lookup per person at a time: another is answered "still fetching"."""
+        if not self.work.run_results(
+            actor.user_id, lambda: self._show_results(actor, request, in_thread)
+        ):
+            self.messenger.tell(actor, self.t_for(actor.user_id)(Msg.RESULTS_BUSY))
+
+    def _show_results(self, actor: Actor, request: SendIdRequest, in_thread: bool) -> None:
         t = self.t_for(actor.user_id)
         try:
             stats = self.service.send_results(request)

@@ -127,6 +127,10 @@ ANSWERS: dict[Msg, str] = {
         "wurde also nichts erstellt. Die Anfrage kehrt in ihren vorigen Zustand zurück, sofort "
         "oder in ein paar Minuten, falls meine Datenbank weg bleibt; versuch es dann erneut."
     ),
+    Msg.RESULTS_BUSY: (
+        "Ich hole noch die Ergebnisse, nach denen du gerade gefragt hast; sie kommen hierher, "
+        "sobald Braze antwortet. Frag danach gern noch einmal."
+    ),
     Msg.DATABASE_DOWN: (
         "Ich erreiche meine Datenbank gerade nicht, deshalb wurde nichts geändert. Versuch es "
         "in einer Minute noch einmal."

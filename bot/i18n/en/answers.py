@@ -107,6 +107,10 @@ ANSWERS: dict[Msg, str] = {
         "created. The request goes back to where it was, at once or within a few minutes if "
         "my database stays away; then try again."
     ),
+    Msg.RESULTS_BUSY: (
+        "I am still fetching the results you asked for a moment ago; they come here as soon "
+        "as Braze answers. Ask again after that."
+    ),
     Msg.DATABASE_DOWN: (
         "I can't reach my database right now, so nothing was changed. Try again in a minute."
     ),

@@ -229,4 +229,4 @@ def _create_and_report(bot: BotContext, actor: Actor, claimed: SendIdRequest) ->
 def _refresh_home(bot: BotContext, actor: Actor) -> None:
     # A decision made in the App Home shows there at once (the card is updated by settle).
     if actor.from_home:
-        bot.publish_home(actor.user_id)
+        bot.publish_home_soon(actor.user_id)

@@ -3,7 +3,8 @@
 Slack wants every interaction acknowledged within 3 seconds, and what comes after the
 acknowledgement may wait on Slack (`usergroups.users.list` for the approver check, `users.info`
 for the reader's language) or on Braze. So a button listener acknowledges first, in Bolt's
-listener thread, and only then looks the request up and checks who may act. That is why
+listener thread, and hands the rest to the bot's own pool (:mod:`bot.slack.work`): it looks the
+request up and checks who may act there, so no acknowledgement waits behind slow work. That is why
 :func:`request_button` is a decorator and not Bolt listener middleware or a matcher: those run
 in the request thread before the listener, so before the acknowledgement.
 """
@@ -105,6 +106,10 @@ def request_button(
             actor = Actor.from_body(body)
             if answer_in_dm:
                 actor = actor.in_dm()
+            # Everything after the acknowledgement runs off Bolt's threads (bot.slack.work).
+            bot.work.run(doing.value, lambda: act(bot, actor, action))
+
+        def act(bot: BotContext, actor: Actor, action: dict[str, Any]) -> None:
             with reporting(bot, actor, doing):
                 request_id = request_id_of(action)
                 try:

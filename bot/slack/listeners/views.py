@@ -115,8 +115,13 @@ def submit_request(
         )
         return
     ack()
-    with reporting(bot, Actor(form.user_id, meta.channel_id), Msg.DOING_POST_CARD):
-        bot.show_card(outcome.request)
+    request, actor = outcome.request, Actor(form.user_id, meta.channel_id)
+
+    def post_card() -> None:
+        with reporting(bot, actor, Msg.DOING_POST_CARD):
+            bot.show_card(request)
+
+    bot.work.run("post card", post_card)
 
 
 def submit_reject(
@@ -148,9 +153,13 @@ def submit_reject(
     reason = (form.value(ids.REASON_BLOCK) or "").strip()[: modals.REASON_MAX] or None
     ack()
     actor = Actor(form.user_id, meta.channel_id)
-    with reporting(bot, actor, Msg.DOING_REJECT):
-        claim = bot.service.reject(request.id, form.user_id, reason)
-        if not claim.won or claim.request is None:
-            bot.messenger.tell(actor, texts.already_decided_text(t, claim.request))
-            return
-        bot.settle(claim.request)
+
+    def decide() -> None:
+        with reporting(bot, actor, Msg.DOING_REJECT):
+            claim = bot.service.reject(request.id, form.user_id, reason)
+            if not claim.won or claim.request is None:
+                bot.messenger.tell(actor, texts.already_decided_text(t, claim.request))
+                return
+            bot.settle(claim.request)
+
+    bot.work.run("reject", decide)
