@@ -151,8 +151,9 @@ class BrazePermissionError(BrazeConfigurationError):
     summary = "Braze refused the request for lack of permission"
     failure_kind = FailureKind.PERMISSION
     setting = (
-        "the permissions of BRAZE_API_KEY (sends.id.create; campaigns.details for names) "
-        "and the Braze plan"
+        "the permissions of BRAZE_API_KEY (sends.id.create; campaigns.details for names; a "
+        "key's permissions cannot be edited: create a new key, replace it, restart) and the "
+        "Braze plan"
     )
 
 

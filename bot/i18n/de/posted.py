@@ -187,8 +187,12 @@ POSTED: dict[Msg, str] = {
     ),
     Msg.ADMIN_PERMISSION: (
         "Dem API-Schlüssel in {variable} fehlt die Berechtigung `sends.id.create` (HTTP 403). "
-        "In Braze: Einstellungen > APIs und Bezeichner > der Schlüssel > Berechtigungen, "
-        "`sends.id.create` hinzufügen (und prüfen, ob der Tarif Sende-IDs enthält)."
+        "Die Berechtigungen eines Braze-Schlüssels lassen sich nach dem Anlegen nicht mehr "
+        "ändern: Leg in Braze unter Einstellungen > APIs und Bezeichner > API-Schlüssel einen "
+        "neuen Schlüssel mit `sends.id.create` an (dazu `campaigns.details` und "
+        "`sends.data_series`, falls der alte sie hatte), ersetz damit den alten in {variable} "
+        "und starte den Bot neu. Hat der Schlüssel die Berechtigung schon, frag bei Braze "
+        "nach, ob euer Tarif Sende-IDs enthält."
     ),
     Msg.ADMIN_NOT_FOUND: (
         "Braze kennt den Endpunkt in {endpoint} nicht (HTTP 404). Trag dort den REST-Endpunkt "
@@ -210,8 +214,10 @@ POSTED: dict[Msg, str] = {
         "BRAZE_API_KEY prüfen und ob BRAZE_REST_ENDPOINT die Braze-Instanz dieses Workspaces ist"
     ),
     Msg.FAILURE_PERMISSION: (
-        "Laut Braze darf der API-Schlüssel das nicht. Ein Admin sollte dem Schlüssel die "
-        "Berechtigung `sends.id.create` geben (und den Tarif prüfen)"
+        "Laut Braze darf der API-Schlüssel das nicht. Die Berechtigungen eines Schlüssels "
+        "lassen sich nicht ändern, deshalb muss ein Admin in Braze einen neuen Schlüssel mit "
+        "der Berechtigung `sends.id.create` anlegen, den alten damit ersetzen und den Bot neu "
+        "starten"
     ),
     Msg.FAILURE_NOT_FOUND: (
         "Braze kennt den aufgerufenen Endpunkt nicht. Ein Admin sollte BRAZE_REST_ENDPOINT prüfen"
@@ -308,8 +314,11 @@ POSTED: dict[Msg, str] = {
     Msg.STATS_RETENTION: "Braze bewahrt Versandanalysen {days} Tage nach dem Versand auf.",
     Msg.STATS_FORBIDDEN: (
         "Ergebnisse können nicht angezeigt werden: Dem Braze-API-Schlüssel des Bots fehlt die "
-        "Berechtigung `sends.data_series`. Ein Admin kann sie in Braze hinzufügen "
-        "(Einstellungen > APIs und Bezeichner)."
+        "Berechtigung `sends.data_series`. Die Berechtigungen eines Braze-Schlüssels lassen "
+        "sich nach dem Anlegen nicht mehr ändern, deshalb muss ein Admin in Braze "
+        "(Einstellungen > APIs und Bezeichner > API-Schlüssel) einen neuen Schlüssel mit "
+        "`sends.id.create`, `sends.data_series` und `campaigns.details` anlegen, den Schlüssel "
+        "des Bots damit ersetzen und den Bot neu starten."
     ),
     Msg.STATS_NO_DATA: (
         "Braze hat keine Ergebnisse für diese Sende-ID ({message}). Ergebnisse erscheinen, "

@@ -159,9 +159,12 @@ POSTED: dict[Msg, str] = {
         "REST API key of this Braze workspace and that {endpoint} is the workspace's instance."
     ),
     Msg.ADMIN_PERMISSION: (
-        "The API key in {variable} lacks the `sends.id.create` permission (HTTP 403). In Braze: "
-        "Settings > APIs and Identifiers > the key > Permissions, add `sends.id.create` (and "
-        "check that the plan includes send IDs)."
+        "The API key in {variable} lacks the `sends.id.create` permission (HTTP 403). A Braze "
+        "key's permissions cannot be changed once it exists: in Braze, under Settings > APIs "
+        "and Identifiers > API Keys, create a new key with `sends.id.create` (and "
+        "`campaigns.details` and `sends.data_series` if the old one had them), put it into "
+        "{variable} in place of the old one and restart the bot. If the key has the permission "
+        "already, ask Braze whether your plan includes send IDs."
     ),
     Msg.ADMIN_NOT_FOUND: (
         "Braze answered 'not found' (HTTP 404) for the endpoint in {endpoint}. Set it to the "
@@ -183,8 +186,9 @@ POSTED: dict[Msg, str] = {
         "BRAZE_REST_ENDPOINT is this workspace's Braze instance"
     ),
     Msg.FAILURE_PERMISSION: (
-        "Braze says the API key may not do this. An admin should give the key the "
-        "`sends.id.create` permission (and check the plan)"
+        "Braze says the API key may not do this. A key's permissions cannot be changed, so an "
+        "admin has to create a new Braze key with the `sends.id.create` permission, put it in "
+        "place of the old one and restart the bot"
     ),
     Msg.FAILURE_NOT_FOUND: (
         "Braze answered 'not found' for the endpoint. An admin should check BRAZE_REST_ENDPOINT"
@@ -271,7 +275,10 @@ POSTED: dict[Msg, str] = {
     Msg.STATS_RETENTION: "Braze keeps send analytics for {days} days after the send.",
     Msg.STATS_FORBIDDEN: (
         "Results cannot be shown: the bot's Braze API key lacks the `sends.data_series` "
-        "permission. An admin can add it in Braze (Settings → APIs and Identifiers)."
+        "permission. A Braze key's permissions cannot be changed once it exists, so an admin "
+        "has to create a new key in Braze (Settings → APIs and Identifiers → API Keys) with "
+        "`sends.id.create`, `sends.data_series` and `campaigns.details`, put it in place of the "
+        "bot's key and restart the bot."
     ),
     Msg.STATS_NO_DATA: (
         "Braze has no results for this send ID ({message}). Results appear after the first "
