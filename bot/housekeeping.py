@@ -103,12 +103,18 @@ def repost_lost_replies(ctx: BotContext, older_than: timedelta = LOST_REPLY_AFTE
     return len(lost)
 
 
-def post_lost_cards(ctx: BotContext, older_than: timedelta = LOST_CARD_AFTER) -> int:
-    """Post the cards of requests stored just before the bot stopped (nobody has seen them)."""
+def post_lost_cards(
+    ctx: BotContext, older_than: timedelta = LOST_CARD_AFTER, lease: timedelta | None = None
+) -> int:
+    """Post the cards of requests stored just before the bot stopped (nobody has seen them).
+    A post someone claimed less than `lease` ago (default: `older_than`) is theirs."""
     taken = ctx.service.take_unshown(older_than)
     for request in taken:
         try:
-            ctx.show_card(request)  # None: the requester was told in a DM
+            # "refused": the requester was told in a DM; "elsewhere": someone else is posting
+            # it (a Post again click, another replica), so it is not posted twice.
+            if ctx.show_card(request, lease if lease is not None else older_than) == "elsewhere":
+                ctx.service.give_back_unshown(request.id)
         except SlackApiError:
             log.exception("card not posted; will retry", extra={"request_id": request.id})
             ctx.service.give_back_unshown(request.id)

@@ -185,6 +185,15 @@ class RequestRepository(Protocol):
         gives one back."""
         ...
 
+    def claim_card_post(self, request_id: str, now: datetime, lease_since: datetime) -> bool:
+        """Take the posting of a pending request's card (no card yet, nobody posting since
+        `lease_since`); of concurrent posters exactly one wins."""
+        ...
+
+    def release_card_post(self, request_id: str) -> None:
+        """Let go of the card's posting (it was not posted)."""
+        ...
+
     def unannounced(
         self, states: Iterable[RequestState], older_than: datetime
     ) -> list[SendIdRequest]:

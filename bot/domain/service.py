@@ -48,6 +48,9 @@ log = logging.getLogger("bot.service")
 
 # How long Braze's results of one send ID are kept before they are asked for again.
 RESULTS_TTL_SECONDS = 60.0
+# A card post claimed this long ago without its card recorded belongs to a poster that died
+# (longer than a post can take with the Slack client's timeouts, retries and waits).
+CARD_POST_LEASE = timedelta(minutes=5)
 
 
 def utcnow() -> datetime:
@@ -213,6 +216,16 @@ class SendIdService(Creation, Sweeps):
         return self._store.find_created(channel_id, send_id)
 
     # ---- what people have been shown --------------------------------------------------------
+
+    def claim_card_post(self, request_id: str, lease: timedelta = CARD_POST_LEASE) -> bool:
+        """Take the posting of the request's card, like every other transition: of concurrent
+        posters (the form, housekeeping in any replica, a Post again click) one wins. A claim
+        older than `lease` has lapsed (its poster died); `release_card_post` gives it back."""
+        now = self.clock()
+        return self._store.claim_card_post(request_id, now, now - lease)
+
+    def release_card_post(self, request_id: str) -> None:
+        self._store.release_card_post(request_id)
 
     def record_card(self, request_id: str, card_ts: str) -> None:
         """The request's approval card was posted (message `card_ts` in its channel)."""

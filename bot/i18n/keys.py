@@ -172,6 +172,7 @@ class Msg(enum.StrEnum):
     RETRY_TAKEN = "retry.taken"
     REPLY_DELAYED = "reply.delayed"
     REPOST_DONE = "repost.done"
+    REPOST_UNDER_WAY = "repost.under_way"
     # the database is unreachable
     DATABASE_DOWN = "database.down"
     FORM_DATABASE_DOWN = "database.form"

@@ -10,6 +10,8 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from typing import Literal
 
 from slack_bolt import BoltContext, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
@@ -32,6 +34,9 @@ from bot.slack.views.card import CardFacts
 from bot.slack.work import Work
 
 log = logging.getLogger("bot.slack")
+
+# What became of an attempt to post a request's card.
+CardShown = Literal["posted", "refused", "elsewhere"]
 
 # Under this key in Bolt's per-request context.
 _CONTEXT_KEY = "sendid_bot"
@@ -233,21 +238,37 @@ class BotContext:
         """Show the request's current state on its card."""
         return self.messenger.update_card(request, self.card_facts(request))
 
-    def show_card(self, request: SendIdRequest) -> str | None:
-        """Post the request's approval card and remember where it is; None when Slack refused
-        it and the requester was told the fix instead (see `Messenger.post_card`)."""
+    def show_card(self, request: SendIdRequest, lease: timedelta | None = None) -> CardShown:
+        """Post the request's approval card and remember where it is: "posted"; "refused" when
+        Slack refused it and the requester was told the fix instead (see
+        `Messenger.post_card`); "elsewhere" when someone else is posting it (or has), so it is
+        never posted twice (`lease`: how long another's claim to post it holds; by default the
+        service's). Raises SlackApiError when Slack refused and the requester could not be told
+        either."""
+        claimed = (
+            self.service.claim_card_post(request.id)
+            if lease is None
+            else self.service.claim_card_post(request.id, lease)
+        )
+        if not claimed:
+            log.info("card posted by someone else", extra={"request_id": request.id})
+            return "elsewhere"
         mention = self.notifier.card_mentions(request)
-        ts = self.messenger.post_card(request, self.card_facts(request), mention)
-        if ts is not None:
-            self.service.record_card(request.id, ts)
-            try:
-                self.notifier.at_request_time(replace(request, card_ts=ts))
-            except (SlackApiError, MembershipLookupError, CardGone):
-                # The card is up and recorded; the half-TTL reminder mentions them later.
-                log.exception(
-                    "approvers not reached at request time", extra={"request_id": request.id}
-                )
-        return ts
+        try:
+            ts = self.messenger.post_card(request, self.card_facts(request), mention)
+        except BaseException:
+            self.service.release_card_post(request.id)
+            raise
+        if ts is None:
+            self.service.release_card_post(request.id)  # the requester may post it again
+            return "refused"
+        self.service.record_card(request.id, ts)
+        try:
+            self.notifier.at_request_time(replace(request, card_ts=ts))
+        except (SlackApiError, MembershipLookupError, CardGone):
+            # The card is up and recorded; the half-TTL reminder mentions them later.
+            log.exception("approvers not reached at request time", extra={"request_id": request.id})
+        return "posted"
 
 
 class ProvideBotContext(Middleware):

@@ -107,6 +107,8 @@ requests_table = sa.Table(
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Column("expires_at", UTCDateTime, nullable=False),
     sa.Column("card_ts", sa.String(32), nullable=True),
+    # Since when someone is posting the card (a claim; see HousekeepingQueries.claim_card_post).
+    sa.Column("card_posting_at", UTCDateTime, nullable=True),
     sa.Column("decided_by", sa.String(32), nullable=True),
     sa.Column("decided_at", UTCDateTime, nullable=True),
     # Who clicked the last Retry (decided_by stays the approver who signed off).
@@ -184,7 +186,9 @@ notices_table = sa.Table(
 
 # Columns that become SendIdRequest fields (everything but bookkeeping columns).
 REQUEST_COLUMNS: Final = tuple(
-    c for c in requests_table.c if c.name not in {"pair_key", "previous_state", "submission_key"}
+    c
+    for c in requests_table.c
+    if c.name not in {"pair_key", "previous_state", "submission_key", "card_posting_at"}
 )
 
 

@@ -122,6 +122,10 @@ ANSWERS: dict[Msg, str] = {
         "sie annimmt."
     ),
     Msg.REPOST_DONE: "Die Karte ist gepostet.",
+    Msg.REPOST_UNDER_WAY: (
+        "Die Karte wird schon gepostet (oder wurde es gerade): Schau im Channel nach. Sonst "
+        "ist nichts zu tun."
+    ),
     Msg.NOT_CALLED_TOLD: (
         "Dein Klick ist nicht bis zu Braze gekommen (meine Datenbank war nicht erreichbar), es "
         "wurde also nichts erstellt. Die Anfrage kehrt in ihren vorigen Zustand zurück, sofort "

@@ -102,6 +102,10 @@ ANSWERS: dict[Msg, str] = {
         "card's thread for now; the bot posts it there as soon as Slack takes it."
     ),
     Msg.REPOST_DONE: "Posted the approval card.",
+    Msg.REPOST_UNDER_WAY: (
+        "The approval card is being posted already (or just was): look for it in the channel. "
+        "Nothing more to do."
+    ),
     Msg.NOT_CALLED_TOLD: (
         "Your click did not get as far as Braze (my database was unreachable), so nothing was "
         "created. The request goes back to where it was, at once or within a few minutes if "

@@ -150,8 +150,11 @@ def repost(bot: BotContext, actor: Actor, request: SendIdRequest) -> None:
     if request.state is not RequestState.PENDING or request.card_ts is not None:
         _tell_decided(bot, actor, request)
         return
-    if bot.show_card(request) is not None:
+    shown = bot.show_card(request)
+    if shown == "posted":
         bot.messenger.tell(actor, bot.t_for(actor.user_id)(Msg.REPOST_DONE))
+    elif shown == "elsewhere":
+        bot.messenger.tell(actor, bot.t_for(actor.user_id)(Msg.REPOST_UNDER_WAY))
 
 
 # ---- steps the listeners share -------------------------------------------------------------------
