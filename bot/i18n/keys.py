@@ -269,4 +269,5 @@ class Msg(enum.StrEnum):
     PROBLEM_CAMPAIGN_NOT_ALLOWED = "problem.campaign_not_allowed"
     # attack review, part two: per-person limits
     PROBLEM_TOO_MANY_PENDING = "problem.too_many_pending"
+    PROBLEM_TOO_MANY_PENDING_ONE = "problem.too_many_pending.one"
     PROBLEM_SUBMITTING_TOO_FAST = "problem.submitting_too_fast"

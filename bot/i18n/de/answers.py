@@ -248,6 +248,12 @@ ANSWERS: dict[Msg, str] = {
         "Diese Campaign ist in Braze archiviert; stell sie wieder her oder wähl eine andere."
     ),
     # attack review, part two: per-person limits (inline form errors: plain text)
+    Msg.PROBLEM_TOO_MANY_PENDING_ONE: (
+        "Du hast schon eine Anfrage, die auf Freigabe wartet, und mehr als eine darf eine "
+        "Person nicht haben: {pending}. Zieh sie zurück (Anfrage zurückziehen auf ihrer Karte "
+        "oder im Home-Tab des Send ID bot) oder warte auf ihre Entscheidung und sende dann "
+        "erneut."
+    ),
     Msg.PROBLEM_TOO_MANY_PENDING: (
         "Du hast schon {count} Anfragen, die auf Freigabe warten, mehr darf eine Person nicht "
         "haben ({limit}): {pending}. Zieh eine zurück (Anfrage zurückziehen auf ihrer Karte "

@@ -218,6 +218,11 @@ ANSWERS: dict[Msg, str] = {
         "This campaign is archived in Braze; unarchive it or pick another."
     ),
     # attack review, part two: per-person limits (inline form errors: plain text)
+    Msg.PROBLEM_TOO_MANY_PENDING_ONE: (
+        "You already have a request waiting for an approver, and one is the most one person "
+        "may have: {pending}. Cancel it (Cancel request on its card, or in the Home tab of the "
+        "Send ID bot) or wait for its decision, then submit again."
+    ),
     Msg.PROBLEM_TOO_MANY_PENDING: (
         "You already have {count} requests waiting for an approver, the most one person may "
         "have ({limit}): {pending}. Cancel one (Cancel request on its card, or in the Home tab "
