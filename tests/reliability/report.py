@@ -29,6 +29,9 @@ MUST_BE_ZERO = (
     ("tracebacks", "tracebacks"),
     ("unescaped_markup", "unescaped mention/link"),
     ("leaked_secrets", "leaked secrets"),
+    ("second_creates", "Braze creates beyond one per approved request"),
+    ("unrecorded_creations", "send IDs created in Braze but not recorded"),
+    ("slow_acks", "acknowledgements over 3 s while slow work runs"),
 )
 GROUPS = {
     "braze_faults": "Braze faults",
@@ -39,6 +42,7 @@ GROUPS = {
     "properties": "Property-based attacks (Hypothesis, end to end)",
     "attack_review_two": "Attack review, part two — forms, limits, export",
     "attack_review_http": "Attack review, part two — HTTP: signatures, replays, endpoints",
+    "truth_under_faults": "What the bot says stays true under faults (issue 26)",
     "zz_secrets": "Secrets",
 }
 

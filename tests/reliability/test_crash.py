@@ -136,6 +136,13 @@ def test_sigkill_at_random_moments_of_the_approval_path(
             for r in store.in_state(RequestState.FAILED)
             if r.failure_kind is FailureKind.OUTCOME_UNKNOWN
         ]
+        # Claims whose Braze call had not started: back to approvable, nothing unknown.
+        undone = sum(
+            1
+            for r in invariants.all_requests(store)
+            for entry in store.audit(r.id)
+            if entry.detail.startswith("not called")
+        )
     assert process.stop() == 0
     # Replies a kill lost are re-posted by the sweeper; pending requests can still be approved.
     bot = final_sweep(bots)
@@ -151,6 +158,7 @@ def test_sigkill_at_random_moments_of_the_approval_path(
     figures.count("http_5xx", sum(n for s, n in http_statuses.items() if s >= 500))
     figures.notes["state of each request when its process was killed"] = dict(at_kill)
     figures.notes["approvals recovered as outcome unknown on restart"] = len(recovered)
+    figures.notes["approvals undone on restart (Braze never called)"] = undone
     figures.notes["pending after the kills, approved after restart"] = len(pending)
     verdict.assert_clean()
     # Each recovered approval says so in its thread, with a Retry that asks first.
