@@ -336,3 +336,29 @@ def test_upgrading_gives_old_requests_no_purpose_and_new_ones_keep_theirs(
         stored = upgraded.get(new.id)
         assert stored is not None and stored.purpose == "Second wave\nEU only"
     assert 6 in schema_versions(database_url)
+
+
+# ---- version 6 → 7: retries, Braze calls, card posts ------------------------------------------
+
+
+def test_upgrading_counts_a_claim_in_flight_as_calling_braze(database_url: str) -> None:
+    # An older bot may have called Braze for an approval in flight at the upgrade: recovery must
+    # call its outcome unknown, never send it back as "Braze was not called".
+    write_version_3_database(database_url)
+    engine = sa.create_engine(normalise_url(database_url))
+    try:
+        with engine.begin() as conn:
+            in_flight = v3_request(
+                "rflight", S.APPROVED, "wave9", holds_pair=True, decided_by="U_APP", attempts=1
+            )
+            conn.execute(requests_table.insert(), [in_flight])
+    finally:
+        engine.dispose()
+
+    with Store(database_url) as upgraded:
+        flight = upgraded.get("rflight")
+        assert flight is not None and flight.calling_since == flight.updated_at
+        assert flight.retried_by is None
+        pending = upgraded.get(str(V3_REQUESTS[0]["id"]))
+        assert pending is not None and pending.calling_since is None
+    assert 7 in schema_versions(database_url)

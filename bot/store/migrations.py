@@ -70,6 +70,9 @@ MIGRATIONS: Final[dict[int, tuple[Step, ...]]] = {
         # When the claimed approval's Braze call started (NULL: not yet): recovery tells a
         # claim Braze never saw (back to approvable) from one whose outcome is unknown.
         "ALTER TABLE requests ADD COLUMN calling_since TIMESTAMP",
+        # A claim in flight while the bot was upgraded may have called Braze already: it counts
+        # as calling since it was claimed (recovery then says "unknown", never "not called").
+        "UPDATE requests SET calling_since = updated_at WHERE state = 'approved'",
         # Since when someone is posting the request's card: one poster at a time, across
         # threads and replicas (the claim lapses after a while, in case the poster died).
         "ALTER TABLE requests ADD COLUMN card_posting_at TIMESTAMP",
