@@ -181,7 +181,7 @@ class Creation:
                 "send ID %s not recorded: the request moved on", created.send_id, extra=where
             )
         else:
-            log.info("send ID recorded", extra=where)
+            log.info("send id created", extra=where)  # recorded (name kept for log queries)
         return CreateOutcome(self._settled(request.id, done), created.quota, done is not None)
 
     def _record_failure(self, request: SendIdRequest, error: GatewayError) -> CreateOutcome:
