@@ -49,10 +49,6 @@ class CreateOutcome(NamedTuple):
     recorded: bool
 
 
-def _ignore_late(request: SendIdRequest, quota: QuotaSnapshot | None) -> None:
-    """Until the Slack layer hooks in: housekeeping re-posts the reply later."""
-
-
 class Creation:
     """What the service does with a claimed approval; `SendIdService` provides the rest."""
 
@@ -61,7 +57,7 @@ class Creation:
     # Set when the bot stops: recording gives up (and says so) instead of waiting on.
     stopping: threading.Event
     # Told of a success recorded after its caller gave up (the deadline): it announces it.
-    on_late_creation: Callable[[SendIdRequest, QuotaSnapshot | None], object] = _ignore_late
+    on_late_creation: Callable[[SendIdRequest, QuotaSnapshot | None], object]
 
     def _gateway(self, workspace: str) -> BrazeGateway:
         raise NotImplementedError

@@ -101,6 +101,9 @@ class SendIdService(Creation, Sweeps):
         self.notices = NoticeBook(store, lambda: self.clock())
         # Set by stop(): work that waits for the database gives up (and says so).
         self.stopping = threading.Event()
+        # A success Braze reports after the create gave up waiting; the Slack layer announces
+        # it (until it hooks in, housekeeping re-posts the reply).
+        self.on_late_creation = lambda request, quota: None
         # Braze's results change slowly and its answer can take seconds: one fetch serves all.
         self._results: SingleFlightCache[tuple[str, str, str], SendStats] = SingleFlightCache(
             RESULTS_TTL_SECONDS

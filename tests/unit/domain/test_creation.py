@@ -13,11 +13,11 @@ import pytest
 
 from bot.braze import BrazeClient, RetryPolicy
 from bot.domain.errors import UnrecordedCreation
-from bot.domain.models import RequestState, SendIdRequest
+from bot.domain.models import FailureKind, RequestState, SendIdRequest
 from bot.domain.service import SendIdService
 from bot.domain.workspaces import DEFAULT_WORKSPACE
 from bot.store import Store, StoreError
-from tests.standins.braze import BrazeStandIn
+from tests.standins.braze import CREATE_PATH, BrazeStandIn
 from tests.support.constants import APPROVER, BRAZE_KEY, CAMPAIGN, CHANNEL, REQUESTER
 
 
@@ -107,3 +107,28 @@ def test_a_created_send_id_the_bot_stops_before_recording_is_logged_as_not_recor
     assert created < lost
     assert "never_written" in lines[lost][1] and request.id in lines[lost][1]
     assert "NOT recorded" in lines[lost][1]
+
+
+def test_a_success_after_the_deadline_is_recorded_and_handed_on_once(
+    store: Store, braze: BrazeStandIn
+) -> None:
+    with BrazeClient(braze.url, BRAZE_KEY, create_deadline=0.3) as client:
+        service = SendIdService(store, {DEFAULT_WORKSPACE: client}, ttl=timedelta(hours=1))
+        late: list[SendIdRequest] = []
+        arrived = threading.Event()
+
+        def take(request: SendIdRequest, quota: object) -> None:
+            late.append(request)
+            arrived.set()
+
+        service.on_late_creation = take
+        braze.trickle_next(CREATE_PATH, 0.03)  # ~1.4 s in all, past the 0.3 s deadline
+        failed, _ = service.create_in_braze(claimed(service, "late_one"))
+        assert (failed.state, failed.failure_kind) == (
+            RequestState.FAILED,
+            FailureKind.OUTCOME_UNKNOWN,
+        )
+        assert arrived.wait(30)
+    assert [(r.state, r.created_send_id) for r in late] == [(RequestState.CREATED, "late_one")]
+    trail = [(e.from_state, e.to_state) for e in store.audit(failed.id)]
+    assert trail[-1] == (RequestState.FAILED, RequestState.CREATED)
