@@ -52,8 +52,7 @@ def test_braze_refusing_connections_for_a_while(scenario: Scenario, figures: Fig
 
 @pytest.mark.parametrize("status", [500, 503])
 def test_braze_answering_5xx(scenario: Scenario, figures: Figures, status: int) -> None:
-    """Braze answers 500/503 (before or after creating it): one create per approval, status
-    unknown, a confirmed Retry."""
+    """Braze answers 500/503, before or after creating: one create each, status unknown."""
     made, not_made, echo = (scenario.request(f"{status}_{n}") for n in ("made", "lost", "echo"))
     body: Any = "<html><body>Service Unavailable</body></html>" if status == 503 else None
     scenario.braze.create_then_fail_next(status, body)

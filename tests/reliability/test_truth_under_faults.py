@@ -64,7 +64,9 @@ def count_promises(figures: Figures, scenario: Scenario) -> None:
     figures.count("second_creates", beyond)
     figures.count("unrecorded_creations", unrecorded)
     per_request = [calls[(r.campaign_id, r.send_id)] for r in requests if r.attempts]
-    figures.notes["Braze creates per approved request"] = dict(sorted(Counter(per_request).items()))
+    figures.notes["approved requests by Braze create calls"] = {
+        f"{calls_made} call(s)": n for calls_made, n in sorted(Counter(per_request).items())
+    }
     assert beyond == 0 and unrecorded == 0, (beyond, unrecorded)
 
 
@@ -75,7 +77,7 @@ def known(scenario: Scenario, request: SendIdRequest) -> SendIdRequest:
 
 @pytest.mark.parametrize("status", [500, 502, 503])
 def test_braze_creates_then_answers_5xx(scenario: Scenario, figures: Figures, status: int) -> None:
-    """Braze creates the send ID, then answers 5xx: one create, status unknown, never re-sent."""
+    """Braze creates the send ID, then answers 5xx: one create, status unknown, not re-sent."""
     requests = [scenario.request(f"made_{status}_{n}") for n in range(3)]
     for request in requests:
         scenario.braze.create_then_fail_next(status)
@@ -93,8 +95,7 @@ def test_braze_creates_then_answers_5xx(scenario: Scenario, figures: Figures, st
 
 
 def test_a_trickled_answer_under_two_replicas(bots: InProcessBots, figures: Figures) -> None:
-    """Braze's 201 trickles in past the create deadline, a second replica sweeping: unknown
-    once, then created after all."""
+    """A 201 trickled past the create deadline, two replicas: unknown once, then created."""
     slow = {
         "sendid_braze_create_deadline_seconds": 1.0,
         "sendid_stale_claim_seconds": 1.5,
@@ -121,8 +122,7 @@ def test_a_trickled_answer_under_two_replicas(bots: InProcessBots, figures: Figu
 def test_the_database_goes_away_as_braze_creates(
     slack: SlackStandIn, braze: BrazeStandIn, figures: Figures
 ) -> None:
-    """The database goes away as Braze creates send IDs: logged, recorded once it is back;
-    meanwhile Slack gets 200 and the truth."""
+    """The database goes away as Braze creates: logged, recorded once back; Slack gets 200."""
     with (
         databases.proxied_postgres_url() as (proxy, url, _),
         InProcessBots(slack, braze, url) as bots,
@@ -151,8 +151,7 @@ def test_the_database_goes_away_as_braze_creates(
 
 
 def test_slow_results_hold_up_no_acknowledgement(bots: InProcessBots, figures: Figures) -> None:
-    """70 `/sendid stats` while Braze's results take long: no acknowledgement over 3 s, one
-    Braze results call, another approval and `/sendid help` answered at once."""
+    """70 `/sendid stats` on a hanging results endpoint: no acknowledgement waits, one call."""
     bot = bots.start(runtime_options={"braze_timeout": httpx.Timeout(2.0, read=10.0)})
     scenario = Scenario(bot, bots.braze)
     bots.braze.default_send_stats = []
