@@ -40,10 +40,14 @@ LOST_CARD_AFTER = timedelta(minutes=5)
 
 
 def recover_interrupted_approvals(ctx: BotContext, older_than: timedelta = STALE_CLAIM) -> int:
-    """Finish approvals a crash interrupted: failed as outcome unknown, said in the thread."""
+    """Finish approvals a crash interrupted: failed as outcome unknown where Braze was called,
+    back to approvable where it was not; said on the card and in the thread."""
     recovered = ctx.service.recover_stale_approvals(older_than)
-    for request in recovered:
-        _settle_quietly(ctx, request)
+    for request, braze_called in recovered:
+        if braze_called:
+            _settle_quietly(ctx, request)
+        else:
+            ctx.show_undone(request)
     return len(recovered)
 
 
@@ -99,12 +103,18 @@ def repost_lost_replies(ctx: BotContext, older_than: timedelta = LOST_REPLY_AFTE
     return len(lost)
 
 
-def post_lost_cards(ctx: BotContext, older_than: timedelta = LOST_CARD_AFTER) -> int:
-    """Post the cards of requests stored just before the bot stopped (nobody has seen them)."""
+def post_lost_cards(
+    ctx: BotContext, older_than: timedelta = LOST_CARD_AFTER, lease: timedelta | None = None
+) -> int:
+    """Post the cards of requests stored just before the bot stopped (nobody has seen them).
+    A post someone claimed less than `lease` ago (default: `older_than`) is theirs."""
     taken = ctx.service.take_unshown(older_than)
     for request in taken:
         try:
-            ctx.show_card(request)  # None: the requester was told in a DM
+            # "refused": the requester was told in a DM; "elsewhere": someone else is posting
+            # it (a Post again click, another replica), so it is not posted twice.
+            if ctx.show_card(request, lease if lease is not None else older_than) == "elsewhere":
+                ctx.service.give_back_unshown(request.id)
         except SlackApiError:
             log.exception("card not posted; will retry", extra={"request_id": request.id})
             ctx.service.give_back_unshown(request.id)

@@ -27,6 +27,7 @@ from bot.http.server import HttpServer
 from bot.http.slack_endpoint import SlackEndpoint
 from bot.metrics import Metrics
 from bot.slack.app import build_app
+from bot.slack.unreachable import DatabaseUnreachable
 from bot.socket_mode import AppTokenRefused, SocketModeConnection, SocketModeTiming
 from bot.store import Store
 
@@ -63,6 +64,7 @@ class BotRuntime:
                     workspace.api_key.get_secret_value(),
                     timeout=braze_timeout,
                     retry=braze_retry or RetryPolicy(),
+                    create_deadline=settings.sendid_braze_create_deadline_seconds,
                     observer=self.metrics.braze.observer_for(workspace.name),
                     workspace=workspace.name,
                 )
@@ -91,6 +93,8 @@ class BotRuntime:
         )
         self.ctx.count_reply_failure = self.metrics.replies.count
         self.ctx.count_refused_request = self.metrics.refused_requests.count
+        # What a Slack request hears when the database cannot even remember it.
+        self.unreachable = DatabaseUnreachable(self.ctx.messenger, self.ctx.languages)
         jobs = housekeeping_jobs(
             self.ctx,
             stale_claim=timedelta(seconds=settings.sendid_stale_claim_seconds),
@@ -148,6 +152,7 @@ class BotRuntime:
             secret.get_secret_value(),
             self.store,
             on_refused=self.metrics.refused_requests.count,
+            unavailable=self.unreachable.answer,
         )
 
     def _connect_socket_mode(self, app_token: str) -> SocketModeConnection:
@@ -200,8 +205,13 @@ class BotRuntime:
         if self.metrics_http is not None:
             self.metrics_http.stop()
         self.housekeeping.stop()
+        # Recording Braze's answers stops waiting for an unreachable database (and says so).
+        self.service.stop()
         # Let clicks already being handled (a Braze call in flight) finish and record their outcome.
         self.app.listener_runner.listener_executor.shutdown(wait=True)
+        # ...and what those listeners handed over (clicks, Braze calls, results).
+        self.ctx.work.close()
+        self.unreachable.close()
         self.braze.close()
         self.store.close()
         log.info("stopped")

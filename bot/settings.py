@@ -80,9 +80,12 @@ class Settings(BaseSettings):
     # days after their last change; unset: kept for ever. At least 30: the duplicate-pair rule
     # and /sendid stats need a created request, and Braze keeps send analytics 14 days.
     sendid_retention_days: int | None = Field(default=None, ge=30, le=36500)
-    # Advanced: an approval claimed longer ago than this, still without Braze's answer, was
-    # interrupted by a crash; it must exceed the longest Braze call (bounded well below 60 s).
-    sendid_stale_claim_seconds: float = Field(default=120.0, ge=1, le=3600)
+    # Advanced: the longest one Braze create may take in all (attempts, pauses, a trickled
+    # answer); past it the outcome is unknown (a success that still arrives is recorded).
+    sendid_braze_create_deadline_seconds: float = Field(default=30.0, gt=0, le=600)
+    # Advanced: an approval whose Braze call started longer ago than this, still without
+    # Braze's answer, was interrupted by a crash; it must exceed the create deadline.
+    sendid_stale_claim_seconds: float = Field(default=120.0, gt=0, le=3600)
     port: int = Field(default=3000, ge=0, le=65535)
     # Serve GET /metrics on this port instead of PORT (then PORT has no /metrics), so the port
     # Slack's requests reach need not expose it. Unset: /metrics on PORT.
@@ -204,6 +207,19 @@ class Settings(BaseSettings):
             raise ValueError(
                 "SLACK_SIGNING_SECRET: required in HTTP mode "
                 "(or set SLACK_APP_TOKEN for Socket Mode)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _stale_claim_outlasts_a_braze_call(self) -> Settings:
+        # A claim recovered while its call is still running would be reported twice (and its
+        # answer could not be told apart from a crash).
+        deadline = self.sendid_braze_create_deadline_seconds
+        if self.sendid_stale_claim_seconds <= deadline:
+            raise ValueError(
+                "SENDID_STALE_CLAIM_SECONDS: must be longer than "
+                f"SENDID_BRAZE_CREATE_DEADLINE_SECONDS ({deadline:g} s), the longest a Braze "
+                "create can take"
             )
         return self
 

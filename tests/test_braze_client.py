@@ -325,59 +325,47 @@ def test_a_429_without_a_reset_header_falls_back_to_retry_after(
 # -- 5xx and connection failures -------------------------------------------------------------
 
 
-def test_a_500_then_success_is_retried_and_succeeds_with_exactly_two_calls(
-    client: BrazeClient, braze: BrazeStandIn, sleeps: SleepRecorder
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_any_5xx_on_create_is_outcome_unknown_and_never_sent_again(
+    client: BrazeClient, braze: BrazeStandIn, sleeps: SleepRecorder, status: int
 ) -> None:
-    braze.fail_next(CREATE_PATH, 500)
-
-    created = client.create_send_id(CAMPAIGN, "s1")
-
-    assert created.send_id == "s1"
-    assert [c.status for c in braze.create_calls()] == [500, 201]
-    assert len(sleeps.delays) == 1
-    assert braze.created == [(CAMPAIGN, "s1")]
-
-
-def test_a_persistent_503_gives_up_after_max_attempts_with_braze_unavailable(
-    client: BrazeClient, braze: BrazeStandIn, sleeps: SleepRecorder
-) -> None:
-    braze.fail_next(CREATE_PATH, 503, {"message": "Service Unavailable"}, times=10)
-
-    with pytest.raises(errors.BrazeUnavailable) as caught:
-        client.create_send_id(CAMPAIGN, "s1")
-
-    assert caught.value.status_code == 503
-    assert caught.value.message == "Service Unavailable"
-    assert caught.value.failure_kind is FailureKind.UNAVAILABLE
-    assert len(braze.create_calls()) == FAST_RETRY.max_attempts
-    assert len(sleeps.delays) == FAST_RETRY.max_attempts - 1
-
-
-def test_a_proxy_error_page_in_html_is_reported_without_the_markup(
-    client: BrazeClient, braze: BrazeStandIn
-) -> None:
-    braze.fail_next(CREATE_PATH, 503, "<html><body><h1>503 Unavailable</h1></body></html>", times=3)
-
-    with pytest.raises(errors.BrazeUnavailable) as caught:
-        client.create_send_id(CAMPAIGN, "s1")
-
-    assert caught.value.message == "HTTP 503 Service Unavailable"
-
-
-@pytest.mark.parametrize("status", [502, 504])
-def test_a_gateway_error_on_create_is_outcome_unknown_and_never_sent_again(
-    client: BrazeClient, braze: BrazeStandIn, status: int
-) -> None:
-    # Behind a proxy's 502/504 Braze may have created the send ID: sending again could
-    # create a second (Braze-generated) one, so a person decides.
-    braze.fail_next(CREATE_PATH, status, "<html><body>Bad Gateway</body></html>", times=3)
+    # Braze (or a proxy in front of it) may have created the send ID and then failed: sending
+    # again could create a second one, so a person decides.
+    braze.fail_next(CREATE_PATH, status, {"message": "Service Unavailable"}, times=3)
 
     with pytest.raises(errors.BrazeOutcomeUnknown) as caught:
         client.create_send_id(CAMPAIGN, "s1")
 
     assert caught.value.failure_kind is FailureKind.OUTCOME_UNKNOWN
+    assert caught.value.status_code == status
     assert "may have acted" in caught.value.message
+    assert caught.value.attempts == 1
     assert len(braze.create_calls()) == 1
+    assert sleeps.delays == []
+
+
+def test_a_braze_that_created_the_send_id_and_then_answered_500_gets_one_create(
+    client: BrazeClient, braze: BrazeStandIn
+) -> None:
+    braze.create_then_fail_next(500)
+
+    with pytest.raises(errors.BrazeOutcomeUnknown):
+        client.create_send_id(CAMPAIGN, "s1")
+
+    assert braze.created == [(CAMPAIGN, "s1")]
+    assert len(braze.create_calls()) == 1
+
+
+def test_a_proxy_error_page_in_html_is_reported_without_the_markup(
+    client: BrazeClient, braze: BrazeStandIn
+) -> None:
+    braze.fail_next(CREATE_PATH, 503, "<html><body><h1>503 Unavailable</h1></body></html>")
+
+    with pytest.raises(errors.BrazeOutcomeUnknown) as caught:
+        client.create_send_id(CAMPAIGN, "s1")
+
+    assert caught.value.message.startswith("HTTP 503 Service Unavailable")
+    assert "<" not in caught.value.message
 
 
 def test_connection_refused_is_retried_then_reported_unavailable(
@@ -391,6 +379,7 @@ def test_connection_refused_is_retried_then_reported_unavailable(
     assert caught.value.status_code is None
     assert "could not connect" in caught.value.message
     assert len(sleeps.delays) == FAST_RETRY.max_attempts - 1
+    assert caught.value.attempts == FAST_RETRY.max_attempts
     assert braze.calls == []
 
 
@@ -405,6 +394,7 @@ def test_connection_refused_then_back_succeeds_on_the_retry(
     created = client.create_send_id(CAMPAIGN, "s1")
 
     assert created.send_id == "s1"
+    assert created.attempts == 2
     assert braze.created == [(CAMPAIGN, "warm-up"), (CAMPAIGN, "s1")]
 
 
@@ -463,13 +453,13 @@ def test_backoff_pauses_grow_exponentially_and_are_capped(
 ) -> None:
     policy = RetryPolicy(max_attempts=6, backoff_base=0.5, backoff_max=4.0)
     client = make_client(retry=policy, rng=lambda: 1.0)
-    braze.fail_next(CREATE_PATH, 503, times=6)
+    braze.fail_next(DATA_SERIES_PATH, 503, times=6)
 
     with pytest.raises(errors.BrazeUnavailable):
-        client.create_send_id(CAMPAIGN, "s1")
+        client.send_data_series(CAMPAIGN, "s1")
 
     assert sleeps.delays == [0.5, 1.0, 2.0, 4.0, 4.0]
-    assert len(braze.create_calls()) == 6
+    assert len(braze.data_series_calls()) == 6
 
 
 def test_backoff_pauses_are_jittered_within_their_ceilings(
@@ -477,15 +467,16 @@ def test_backoff_pauses_are_jittered_within_their_ceilings(
 ) -> None:
     policy = RetryPolicy(max_attempts=8, backoff_base=0.5, backoff_max=4.0, max_total=60.0)
     client = make_client(retry=policy)
-    braze.fail_next(CREATE_PATH, 500, times=8)
+    braze.refuse_connections()
 
-    with pytest.raises(errors.BrazeUnavailable):
+    with pytest.raises(errors.BrazeUnavailable) as caught:
         client.create_send_id(CAMPAIGN, "s1")
 
     assert len(sleeps.delays) == 7
     for attempt, delay in enumerate(sleeps.delays, start=1):
         assert 0.0 <= delay <= policy.ceiling(attempt) <= 4.0
     assert len(set(sleeps.delays)) > 1
+    assert caught.value.attempts == 8
 
 
 def test_retries_stop_before_the_total_budget_would_be_exceeded(
@@ -493,13 +484,13 @@ def test_retries_stop_before_the_total_budget_would_be_exceeded(
 ) -> None:
     policy = RetryPolicy(max_attempts=10, backoff_base=1.0, backoff_max=4.0, max_total=5.0)
     client = make_client(retry=policy, rng=lambda: 1.0)
-    braze.fail_next(CREATE_PATH, 503, times=10)
+    braze.fail_next(DATA_SERIES_PATH, 503, times=10)
 
     with pytest.raises(errors.BrazeUnavailable):
-        client.create_send_id(CAMPAIGN, "s1")
+        client.send_data_series(CAMPAIGN, "s1")
 
     assert sleeps.delays == [1.0, 2.0]  # another 4 s pause would bring the total past 5 s
-    assert len(braze.create_calls()) == 3
+    assert len(braze.data_series_calls()) == 3
 
 
 # -- campaign details ------------------------------------------------------------------------
@@ -595,14 +586,14 @@ def test_only_https_or_loopback_http_endpoints_are_accepted(url: str) -> None:
 def test_each_call_is_logged_without_the_key_or_headers(
     client: BrazeClient, braze: BrazeStandIn, caplog: pytest.LogCaptureFixture
 ) -> None:
-    braze.fail_next(CREATE_PATH, 500)
+    braze.fail_next(DETAILS_PATH, 500)
     caplog.set_level(logging.DEBUG, logger="bot.braze")
 
-    client.create_send_id(CAMPAIGN, "s1")
+    client.campaign_details(CAMPAIGN)
 
     lines = [r.getMessage() for r in caplog.records if r.name == "bot.braze"]
-    assert any("POST /sends/id/create status=500" in line and "attempt=1" in line for line in lines)
-    assert any("POST /sends/id/create status=201" in line and "attempt=2" in line for line in lines)
+    assert any("/campaigns/details status=500" in line and "attempt=1" in line for line in lines)
+    assert any("/campaigns/details status=200" in line and "attempt=2" in line for line in lines)
     assert all("latency_ms=" in line for line in lines if "status=" in line)
     assert not any(KEY in line or "Bearer" in line for line in lines)
 
@@ -611,10 +602,10 @@ def test_a_workspaces_client_names_its_workspace_in_every_log_line_never_its_key
     make_client: MakeClient, braze: BrazeStandIn, caplog: pytest.LogCaptureFixture
 ) -> None:
     client = make_client(workspace="eu")
-    braze.fail_next(CREATE_PATH, 500)
+    braze.fail_next(DETAILS_PATH, 500)
     caplog.set_level(logging.DEBUG, logger="bot.braze")
 
-    client.create_send_id(CAMPAIGN, "s1")
+    client.campaign_details(CAMPAIGN)
 
     records = [r for r in caplog.records if r.name == "bot.braze"]
     assert len(records) == 3  # the 500, the retry's announcement, the 201

@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 from slack_sdk import WebClient
 
-from bot.slack.listeners.commands import COMMAND
+from bot.slack.listeners.commands import ANYWHERE, COMMAND, IN_PERMITTED_CHANNELS
 from tests.support.prerequisites import skip_unless_required
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,3 +108,9 @@ def test_the_manifest_subscribes_to_exactly_the_events_the_code_listens_to() -> 
     events = set(manifest()["settings"]["event_subscriptions"]["bot_events"])
     assert events == listened
     assert manifest()["features"]["app_home"]["home_tab_enabled"] is True
+
+
+def test_the_commands_usage_hint_names_every_sub_command() -> None:
+    (command,) = [c for c in manifest()["features"]["slash_commands"] if c["command"] == COMMAND]
+    hint = command["usage_hint"]
+    assert {word for word in (*ANYWHERE, *IN_PERMITTED_CHANNELS) if word not in hint} == set()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import socket
 import sys
 import textwrap
@@ -762,59 +761,11 @@ def test_opening_a_sqlite_file_in_a_missing_directory_raises_a_store_error(tmp_p
         Store(f"sqlite:///{tmp_path / 'missing' / 'sendid.db'}")
 
 
-class _TcpProxy:
-    """Forwards 127.0.0.1:<port> to a target; stop() makes the database vanish mid-flight."""
-
-    def __init__(self, target: tuple[str, int]) -> None:
-        self.target = target
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port: int = self._listener.getsockname()[1]
-        self._sockets: list[socket.socket] = []
-        self._lock = threading.Lock()
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self._listener.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(self.target)
-            with self._lock:
-                self._sockets += [client, upstream]
-            for src, dst in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
-
-    @staticmethod
-    def _pump(src: socket.socket, dst: socket.socket) -> None:
-        try:
-            while data := src.recv(65536):
-                dst.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (src, dst):
-                with contextlib.suppress(OSError):
-                    s.shutdown(socket.SHUT_RDWR)
-
-    def stop(self) -> None:
-        # shutdown() first: close() alone does not wake a thread blocked in accept() on Linux,
-        # and that thread would keep the port open.
-        with contextlib.suppress(OSError):
-            self._listener.shutdown(socket.SHUT_RDWR)
-        self._listener.close()
-        with self._lock:
-            for s in self._sockets:
-                with contextlib.suppress(OSError):
-                    s.shutdown(socket.SHUT_RDWR)
-                s.close()
-
-
 @pytest.mark.postgres
 def test_ping_turns_false_without_raising_when_the_database_goes_away() -> None:
     with databases.isolated_postgres_url() as url:
         real = normalise_url(url)
-        proxy = _TcpProxy((real.host or "127.0.0.1", real.port or 5432))
+        proxy = databases.TcpProxy((real.host or "127.0.0.1", real.port or 5432))
         try:
             store = Store(real.set(port=proxy.port))
             assert store.ping() is True

@@ -338,8 +338,34 @@ def test_upgrading_gives_old_requests_no_purpose_and_new_ones_keep_theirs(
     assert 6 in schema_versions(database_url)
 
 
+# ---- version 6 → 7: retries, Braze calls, card posts ------------------------------------------
+
+
+def test_upgrading_counts_a_claim_in_flight_as_calling_braze(database_url: str) -> None:
+    # An older bot may have called Braze for an approval in flight at the upgrade: recovery must
+    # call its outcome unknown, never send it back as "Braze was not called".
+    write_version_3_database(database_url)
+    engine = sa.create_engine(normalise_url(database_url))
+    try:
+        with engine.begin() as conn:
+            in_flight = v3_request(
+                "rflight", S.APPROVED, "wave9", holds_pair=True, decided_by="U_APP", attempts=1
+            )
+            conn.execute(requests_table.insert(), [in_flight])
+    finally:
+        engine.dispose()
+
+    with Store(database_url) as upgraded:
+        flight = upgraded.get("rflight")
+        assert flight is not None and flight.calling_since == flight.updated_at
+        assert flight.retried_by is None
+        pending = upgraded.get(str(V3_REQUESTS[0]["id"]))
+        assert pending is not None and pending.calling_since is None
+    assert 7 in schema_versions(database_url)
+
+
 def test_upgrading_adds_the_indexes_housekeeping_reads_through(database_url: str) -> None:
-    """Version 7 (issue 24): the quota-is-back job, retention and lost replies read only what
+    """Version 8 (issue 24): the quota-is-back job, retention and lost replies read only what
     they act on; an upgraded database gets the same indexes as a new one."""
     write_version_3_database(database_url)
     with Store(database_url) as upgraded:

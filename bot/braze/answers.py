@@ -32,3 +32,22 @@ def braze_text(response: httpx.Response) -> str:
     elif isinstance(errors, str) and errors.strip():
         parts.append(errors.strip())
     return clip(": ".join(parts)) if parts else fallback
+
+
+def describe_transport(exc: httpx.HTTPError) -> str:
+    """What went wrong on the way to Braze, in words (no answer to quote)."""
+    kinds: list[tuple[type[httpx.HTTPError], str]] = [
+        (httpx.ConnectTimeout, "timed out connecting to Braze"),
+        (httpx.PoolTimeout, "no free connection to Braze in time"),
+        (httpx.ConnectError, "could not connect to Braze"),
+        (httpx.ReadTimeout, "timed out waiting for Braze's answer"),
+        (httpx.WriteTimeout, "timed out sending the request to Braze"),
+        (httpx.RemoteProtocolError, "Braze closed the connection without a proper answer"),
+        (httpx.ReadError, "the connection to Braze broke while reading the answer"),
+        (httpx.WriteError, "the connection to Braze broke while sending the request"),
+        (httpx.UnsupportedProtocol, "the Braze REST endpoint URL is not usable"),
+    ]
+    for kind, text in kinds:
+        if isinstance(exc, kind):
+            return text
+    return "the request to Braze failed"

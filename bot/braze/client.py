@@ -12,13 +12,15 @@ The client is thread-safe (one ``httpx.Client`` with a connection pool).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Unpack
 
 from bot.braze.analytics import days_from
+from bot.braze.deadline import SendGuard, within_deadline
 from bot.braze.errors import (
+    BrazeError,
     BrazePermissionError,
     BrazeSendStatsPermissionError,
     BrazeUnexpectedResponse,
@@ -39,40 +41,85 @@ class BrazeClient:
     """Sync client for the Braze endpoints the bot needs: the domain's
     :class:`~bot.domain.ports.BrazeGateway`."""
 
-    def __init__(self, base_url: str, api_key: str, **options: Unpack[HttpOptions]) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        create_deadline: float | None = None,
+        **options: Unpack[HttpOptions],
+    ) -> None:
         """``options`` (timeouts, retry policy, test seams, the metrics observer): see
-        :class:`~bot.braze.http.BrazeHttp`."""
+        :class:`~bot.braze.http.BrazeHttp`. ``create_deadline``: the longest a create may take
+        in all (attempts and pauses), in seconds; None: only the per-read timeouts bound it."""
+        if create_deadline is not None and create_deadline <= 0:
+            raise ValueError("create_deadline must be positive")
+        self._create_deadline = create_deadline
         self._http = BrazeHttp(base_url, api_key, **options)
 
     @property
     def base_url(self) -> str:
         return self._http.base_url
 
-    def create_send_id(self, campaign_id: str, send_id: str | None = None) -> CreatedSendId:
+    def create_send_id(
+        self,
+        campaign_id: str,
+        send_id: str | None = None,
+        *,
+        late: Callable[[CreatedSendId], object] | None = None,
+    ) -> CreatedSendId:
         """``POST /sends/id/create``; ``send_id=None`` lets Braze generate one.
 
-        Never retried once the request may have reached Braze without an answer.
+        Never retried once the request may have reached Braze without an answer. With a
+        ``create_deadline``, no call takes longer: past it, a request that may have left is
+        BrazeOutcomeUnknown and a success that still arrives goes to ``late``; one that never
+        left is BrazeUnavailable (:mod:`bot.braze.deadline`).
         """
+        if self._create_deadline is None:
+            return self._create(campaign_id, send_id, None)
+        return within_deadline(
+            lambda guard: self._create(campaign_id, send_id, guard),
+            self._create_deadline,
+            late=late,
+            path=CREATE_PATH,
+            redact=self._http.secrets,
+        )
+
+    def _create(
+        self, campaign_id: str, send_id: str | None, guard: SendGuard | None
+    ) -> CreatedSendId:
         body: dict[str, str] = {"campaign_id": campaign_id}
         if send_id is not None:
             body["send_id"] = send_id
-        response, quota = self._http.call(
-            "POST", CREATE_PATH, json_body=body, idempotent=False, time_box=None, with_quota=True
+        response, quota, attempts = self._http.call(
+            "POST",
+            CREATE_PATH,
+            json_body=body,
+            idempotent=False,
+            time_box=None,
+            with_quota=True,
+            guard=guard,
         )
-        payload = self._http.success_payload(response, quota, CREATE_PATH)
+        try:
+            payload = self._http.success_payload(response, quota, CREATE_PATH)
+        except BrazeError as error:
+            error.attempts = attempts
+            raise
         returned = payload.get("send_id")
         if isinstance(returned, str) and returned:
-            return CreatedSendId(send_id=returned, quota=quota)
+            return CreatedSendId(send_id=returned, quota=quota, attempts=attempts)
         if send_id is not None and "send_id" not in payload:
             # Braze said "success" for the ID we chose but did not echo it back.
-            return CreatedSendId(send_id=send_id, quota=quota)
-        raise BrazeUnexpectedResponse(
+            return CreatedSendId(send_id=send_id, quota=quota, attempts=attempts)
+        unusable = BrazeUnexpectedResponse(
             'Braze said "success" but returned no usable send_id',
             status_code=response.status_code,
             quota=quota,
             path=CREATE_PATH,
             redact=self._http.secrets,
         )
+        unusable.attempts = attempts
+        raise unusable
 
     def campaign_details(
         self, campaign_id: str, *, timeout: float | None = None
@@ -89,7 +136,7 @@ class BrazeClient:
         """
         if timeout is not None and timeout <= 0:
             raise ValueError("timeout must be positive")
-        response, _ = self._http.call(
+        response, _, _ = self._http.call(
             "GET",
             DETAILS_PATH,
             params={"campaign_id": campaign_id},
@@ -133,7 +180,7 @@ class BrazeClient:
                 raise ValueError("ending_at must be timezone-aware")
             params["ending_at"] = ending_at.astimezone(UTC).isoformat(timespec="seconds")
         try:
-            response, _ = self._http.call(
+            response, _, _ = self._http.call(
                 "GET",
                 DATA_SERIES_PATH,
                 params=params,

@@ -20,11 +20,13 @@ to failure kinds. ::
         │                           404 or a redirect: wrong URL, check BRAZE_REST_ENDPOINT
         │                                                                      → not_found
         ├── BrazeQuotaExceeded      429: .reset_at (aware UTC datetime | None)      → quota
-        ├── BrazeUnavailable        5xx, or connection refused / failed before the request
-        │                           was sent, after the bounded retries      → unavailable
-        ├── BrazeOutcomeUnknown     read timeout / connection dropped after the request was
-        │                           sent: Braze may have created it; never retried
-        │                           automatically                        → outcome_unknown
+        ├── BrazeUnavailable        connection refused / failed before the request was sent
+        │                           (and, for calls without side effects, 5xx and timeouts),
+        │                           after the bounded retries                → unavailable
+        ├── BrazeOutcomeUnknown     a create that may have reached Braze: any 5xx answer, a
+        │                           read or write timeout, a connection lost after sending,
+        │                           no whole answer within the deadline; Braze may have
+        │                           created it; never retried automatically → outcome_unknown
         └── BrazeUnexpectedResponse 2xx without message "success", or an unreadable body
                                                                                 → unexpected
 
@@ -44,6 +46,8 @@ Attributes every error carries:
     The Braze endpoint path that was called (no query string).
 ``failure_kind``
     The :class:`~bot.domain.models.FailureKind` this error maps to (class attribute; see above).
+``attempts``
+    How many HTTP attempts the call made before it failed (set by the HTTP layer).
 
 ``str(error)`` is a complete, plain sentence for logs and admins, e.g.
 ``Braze refused the API key (HTTP 401): Invalid API key — check BRAZE_API_KEY and
@@ -103,6 +107,7 @@ class BrazeError(GatewayError):
         self.status_code = status_code
         self.quota = quota
         self.path = path
+        self.attempts = 1
         super().__init__(scrub(self._describe(), secrets))
 
     def _describe(self) -> str:
@@ -146,8 +151,9 @@ class BrazePermissionError(BrazeConfigurationError):
     summary = "Braze refused the request for lack of permission"
     failure_kind = FailureKind.PERMISSION
     setting = (
-        "the permissions of BRAZE_API_KEY (sends.id.create; campaigns.details for names) "
-        "and the Braze plan"
+        "the permissions of BRAZE_API_KEY (sends.id.create; campaigns.details for names; a "
+        "key's permissions cannot be edited: create a new key, replace it, restart) and the "
+        "Braze plan"
     )
 
 
@@ -195,14 +201,16 @@ class BrazeQuotaExceeded(BrazeError):
 
 
 class BrazeUnavailable(BrazeError):
-    """5xx or no connection, after the bounded retries. Nothing was created; retry later."""
+    """No connection before the request left (or, for calls without side effects, 5xx and
+    timeouts), after the bounded retries. Nothing was created; retry later."""
 
     summary = "Braze is unavailable"
     failure_kind = FailureKind.UNAVAILABLE
 
 
 class BrazeOutcomeUnknown(BrazeError):
-    """The request was sent but no answer came back: Braze may or may not have acted on it."""
+    """The request may have reached Braze but no usable answer came back (a 5xx, a timeout, a
+    lost connection): Braze may or may not have acted on it."""
 
     summary = "Braze did not answer; the outcome is unknown"
     failure_kind = FailureKind.OUTCOME_UNKNOWN

@@ -1,12 +1,14 @@
 """HTTP to Braze: one pooled ``httpx.Client``, bounded retries, and every failure as one of the
 exceptions in :mod:`bot.braze.errors`.
 
-Retries only happen where they cannot create a second send ID: 5xx answers (Braze advises
-retrying them with exponential backoff), and connection failures where the request was
-certainly not sent (``httpx.ConnectError``, ``ConnectTimeout``, ``PoolTimeout``). A read timeout
-or a dropped connection after a non-idempotent request was sent becomes
-:class:`~bot.braze.errors.BrazeOutcomeUnknown` at once; idempotent calls retry it like any other
-transient failure and end as ``BrazeUnavailable``.
+A non-idempotent call (creating a send ID) is sent again automatically only where the request
+certainly never left: connection refused, a failed name lookup, a connect or pool timeout
+(``httpx.ConnectError``, ``ConnectTimeout``, ``PoolTimeout``). Everything after the request may
+have left — any 5xx answer (Braze, or a proxy in front of it, may have created the send ID before
+failing), a read or write timeout, a connection lost — becomes
+:class:`~bot.braze.errors.BrazeOutcomeUnknown` at once, and a person decides. Idempotent calls
+(lookups, results) retry 5xx and timeouts like any transient failure and end as
+``BrazeUnavailable``. Every outcome says how many HTTP attempts it took (``attempts``).
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import metadata
-from typing import Any, NoReturn, TypedDict
+from typing import Any, NamedTuple, NoReturn, TypedDict
 from urllib.parse import quote
 
 import httpx
 
-from bot.braze.answers import braze_text
+from bot.braze.answers import braze_text, describe_transport
+from bot.braze.deadline import SendGuard
 from bot.braze.errors import (
     BrazeAuthError,
     BrazeEndpointNotFound,
@@ -74,17 +77,21 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-# Answers of a proxy or load balancer in front of Braze (Bad Gateway, Gateway Timeout): behind
-# them Braze may have done the work, so a non-idempotent call's outcome is unknown.
-GATEWAY_ERRORS = frozenset({502, 504})
-
-
 class _Retryable(Exception):
     """Internal: an attempt failed in a way that may be retried; carries the final error."""
 
     def __init__(self, error: BrazeError) -> None:
         super().__init__(str(error))
         self.error = error
+
+
+class Answered(NamedTuple):
+    """Braze's 2xx answer, the quota its headers report (only where asked for), and how many
+    HTTP attempts it took (1 unless a failure before the request left was retried)."""
+
+    response: httpx.Response
+    quota: QuotaSnapshot | None
+    attempts: int
 
 
 class HttpOptions(TypedDict, total=False):
@@ -175,18 +182,23 @@ class BrazeHttp:
         idempotent: bool,
         time_box: float | None,
         with_quota: bool,
-    ) -> tuple[httpx.Response, QuotaSnapshot | None]:
+        guard: SendGuard | None = None,
+    ) -> Answered:
         """Braze's 2xx answer to ``method path`` and the quota its headers report (only with
         ``with_quota``), after at most the retry policy's attempts, all within the optional
-        total ``time_box`` (seconds). Anything else raises a BrazeError."""
+        total ``time_box`` (seconds). Anything else raises a BrazeError whose ``attempts`` says
+        how many HTTP attempts were made. ``guard`` sees each attempt start sending and stops
+        the attempts once its caller gave up (:mod:`bot.braze.deadline`)."""
         started = time.monotonic()
         deadline = started + time_box if time_box is not None else None
         attempt = 0
         slept = 0.0
         while True:
             attempt += 1
+            if guard is not None:
+                guard.check()
             try:
-                return self._attempt(
+                response, quota = self._attempt(
                     method,
                     path,
                     json_body=json_body,
@@ -195,8 +207,14 @@ class BrazeHttp:
                     deadline=deadline,
                     with_quota=with_quota,
                     attempt=attempt,
+                    guard=guard,
                 )
+                return Answered(response, quota, attempt)
+            except BrazeError as error:
+                error.attempts = attempt
+                raise
             except _Retryable as failure:
+                failure.error.attempts = attempt
                 delay = self._retry.delay(attempt, self._rng())
                 now = time.monotonic()
                 elapsed = max(now - started, slept)
@@ -236,39 +254,37 @@ class BrazeHttp:
         deadline: float | None,
         with_quota: bool,
         attempt: int,
+        guard: SendGuard | None,
     ) -> tuple[httpx.Response, QuotaSnapshot | None]:
-        timeout: httpx.Timeout | None = None
+        options: dict[str, Any] = {"json": json_body, "params": params}
         if deadline is not None:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise _Retryable(self.error(BrazeUnavailable, "the time box ran out", path))
-            timeout = httpx.Timeout(remaining)
+            options["timeout"] = httpx.Timeout(remaining)
+        if guard is not None:
+            options["extensions"] = {"trace": guard.trace}  # httpx's documented extension
         t0 = time.monotonic()
         try:
-            if timeout is None:
-                response = self._http.request(method, path, json=json_body, params=params)
-            else:
-                response = self._http.request(
-                    method, path, json=json_body, params=params, timeout=timeout
-                )
+            response = self._http.request(method, path, **options)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             self._log(method, path, None, t0, attempt, type(exc).__name__)
             # Certainly not sent: safe to retry even for POST.
-            error = self.error(BrazeUnavailable, self._describe_transport(exc), path)
+            error = self.error(BrazeUnavailable, describe_transport(exc), path)
             raise _Retryable(error) from exc
         except httpx.UnsupportedProtocol as exc:
             self._log(method, path, None, t0, attempt, type(exc).__name__)
-            self._raise(BrazeEndpointNotFound, self._describe_transport(exc), path, exc)
+            self._raise(BrazeEndpointNotFound, describe_transport(exc), path, exc)
         except httpx.HTTPError as exc:
             # Read/write timeouts, dropped connections, protocol errors: the request may
             # have reached Braze.
             self._log(method, path, None, t0, attempt, type(exc).__name__)
             if idempotent:
-                error = self.error(BrazeUnavailable, self._describe_transport(exc), path)
+                error = self.error(BrazeUnavailable, describe_transport(exc), path)
                 raise _Retryable(error) from exc
             self._raise(
                 BrazeOutcomeUnknown,
-                f"{self._describe_transport(exc)}; Braze may have acted on the request",
+                f"{describe_transport(exc)}; Braze may have acted on the request",
                 path,
                 exc,
             )
@@ -277,12 +293,12 @@ class BrazeHttp:
         status = response.status_code
         if 200 <= status < 300:
             return response, quota
-        if status in GATEWAY_ERRORS and not idempotent:
-            # A gateway (502/504) answered instead of Braze: the request may have reached Braze
-            # and created the send ID behind it. Never sent again on its own; a person decides.
+        if status >= 500 and not idempotent:
+            # The request arrived: Braze (or a gateway in front of it) may have created the send
+            # ID before failing. Never sent again on its own; a person decides.
             raise self.error(
                 BrazeOutcomeUnknown,
-                f"{braze_text(response)}; Braze may have acted on the request behind the gateway",
+                f"{braze_text(response)}; Braze may have acted on the request",
                 path,
                 status=status,
                 quota=quota,
@@ -377,24 +393,6 @@ class BrazeHttp:
         quota: QuotaSnapshot | None = None,
     ) -> NoReturn:
         raise self.error(error_class, message, path, status=status, quota=quota) from cause
-
-    @staticmethod
-    def _describe_transport(exc: httpx.HTTPError) -> str:
-        kinds: list[tuple[type[httpx.HTTPError], str]] = [
-            (httpx.ConnectTimeout, "timed out connecting to Braze"),
-            (httpx.PoolTimeout, "no free connection to Braze in time"),
-            (httpx.ConnectError, "could not connect to Braze"),
-            (httpx.ReadTimeout, "timed out waiting for Braze's answer"),
-            (httpx.WriteTimeout, "timed out sending the request to Braze"),
-            (httpx.RemoteProtocolError, "Braze closed the connection without a proper answer"),
-            (httpx.ReadError, "the connection to Braze broke while reading the answer"),
-            (httpx.WriteError, "the connection to Braze broke while sending the request"),
-            (httpx.UnsupportedProtocol, "the Braze REST endpoint URL is not usable"),
-        ]
-        for kind, text in kinds:
-            if isinstance(exc, kind):
-                return text
-        return "the request to Braze failed"
 
     def _log(
         self,

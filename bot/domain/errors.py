@@ -42,6 +42,31 @@ class DuplicateSubmissionError(Exception):
         self.existing_request_id = existing_request_id
 
 
+class StorageUnavailable(Exception):
+    """The database could not be reached, or could not finish what was asked (the store's
+    ``StoreError`` is one). Whether a write in flight took effect is unknown to the caller,
+    unless it knows it had written nothing yet."""
+
+
+class NotCalled(Exception):
+    """A claimed approval's Braze call could not start (its start could not be recorded):
+    Braze was not called, nothing was created."""
+
+    def __init__(self, request_id: str) -> None:
+        super().__init__(f"Braze was not called for request {request_id}")
+        self.request_id = request_id
+
+
+class UnrecordedCreation(Exception):
+    """Braze created `send_id` for the request, but the database stayed unreachable until the
+    bot had to stop, so it is not recorded (it was logged with the request before)."""
+
+    def __init__(self, request_id: str, send_id: str) -> None:
+        super().__init__(f"send ID {send_id} of request {request_id} created but not recorded")
+        self.request_id = request_id
+        self.send_id = send_id
+
+
 class UnknownWorkspaceError(GatewayError):
     """A request's Braze workspace is not configured (any more): the policy file that named it
     changed since. Braze is not called: sending the request to another workspace would create

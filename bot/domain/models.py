@@ -4,6 +4,8 @@
     pending → rejected | expired | cancelled
     failed  → approved            (retry)
     failed  → expired             (a setup failure nobody retried in time: frees its pair)
+    failed  → created             (Braze's answer came after all: outcome unknown only)
+    approved → pending | failed   (the claim undone: Braze was never called)
 
 ``approved`` means "approval claimed, Braze call in flight".
 """
@@ -34,8 +36,14 @@ ALLOWED_TRANSITIONS: dict[RequestState, frozenset[RequestState]] = {
             RequestState.CANCELLED,
         }
     ),
-    RequestState.APPROVED: frozenset({RequestState.CREATED, RequestState.FAILED}),
-    RequestState.FAILED: frozenset({RequestState.APPROVED, RequestState.EXPIRED}),
+    RequestState.APPROVED: frozenset(
+        {RequestState.CREATED, RequestState.FAILED, RequestState.PENDING}
+    ),
+    # failed → created: a success Braze reports after the request was marked outcome unknown;
+    # failed → expired: a setup failure nobody retried in time.
+    RequestState.FAILED: frozenset(
+        {RequestState.APPROVED, RequestState.CREATED, RequestState.EXPIRED}
+    ),
     RequestState.CREATED: frozenset(),
     RequestState.REJECTED: frozenset(),
     RequestState.EXPIRED: frozenset(),
@@ -62,8 +70,14 @@ class FailureKind(enum.StrEnum):
         return self is not FailureKind.REJECTED_BY_BRAZE
 
     @property
-    def retry_needs_confirmation(self) -> bool:
+    def may_have_created(self) -> bool:
+        """Braze may have created the send ID (the request may have reached it and no usable
+        answer came back): the outcome is unknown, never "not created"."""
         return self in (FailureKind.OUTCOME_UNKNOWN, FailureKind.UNEXPECTED)
+
+    @property
+    def retry_needs_confirmation(self) -> bool:
+        return self.may_have_created
 
     @property
     def needs_admin(self) -> bool:
@@ -101,14 +115,25 @@ class SendIdRequest:
     card_ts: str | None = None  # ts of the approval card in channel_id
     decided_by: str | None = None  # approver (or rejecter / canceller) user ID
     decided_at: datetime | None = None
+    retried_by: str | None = None  # who clicked the last Retry; decided_by stays the approver
     reject_reason: str | None = None
     purpose: str | None = None  # what the requester typed it is for (optional, ≤ 300 chars)
     created_send_id: str | None = None  # what Braze returned
     failure_kind: FailureKind | None = None
     failure_message: str | None = None
-    attempts: int = 0  # Braze create calls started for this request
+    attempts: int = 0  # approvals and retries claimed for this request
+    calling_since: datetime | None = None  # when the claim's Braze call started (None: not yet)
     announced_state: RequestState | None = None  # the state whose thread reply was posted
     reminded_at: datetime | None = None  # when the half-TTL reminder went out
+
+    @property
+    def outcome_unknown(self) -> bool:
+        """Failed in a way that admits Braze may have created the send ID after all."""
+        return (
+            self.state is RequestState.FAILED
+            and self.failure_kind is not None
+            and self.failure_kind.may_have_created
+        )
 
 
 @dataclass(frozen=True, slots=True)

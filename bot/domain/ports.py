@@ -7,7 +7,7 @@ subclass :class:`GatewayError`). Dependencies point inward: adapters import the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Protocol
@@ -26,6 +26,7 @@ from bot.domain.models import (
 class CreatedSendId:
     send_id: str
     quota: QuotaSnapshot | None  # what the answer said of the daily quota, if anything
+    attempts: int = 1  # HTTP attempts it took (more only after failures before sending)
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class GatewayError(Exception):
     with: the one table from errors to failure kinds. ``message`` is safe to show after
     escaping; ``status_code`` is the HTTP status (None without an answer); ``quota`` is what
     the answer's headers said of the daily quota; ``reset_at`` is when the quota is back, for
-    quota errors that say so.
+    quota errors that say so; ``attempts`` is how many HTTP attempts were made.
     """
 
     failure_kind: ClassVar[FailureKind] = FailureKind.UNEXPECTED
@@ -53,14 +54,22 @@ class GatewayError(Exception):
     status_code: int | None
     quota: QuotaSnapshot | None
     reset_at: datetime | None = None
+    attempts: int = 1
 
 
 class BrazeGateway(Protocol):
     """The Braze calls the domain makes; every failure raises a :class:`GatewayError`."""
 
-    def create_send_id(self, campaign_id: str, send_id: str | None = None) -> CreatedSendId:
+    def create_send_id(
+        self,
+        campaign_id: str,
+        send_id: str | None = None,
+        *,
+        late: Callable[[CreatedSendId], object] | None = None,
+    ) -> CreatedSendId:
         """Create a send ID (None: Braze generates one). Never retried once it may have
-        reached Braze unanswered (that failure is ``FailureKind.OUTCOME_UNKNOWN``)."""
+        reached Braze unanswered (that failure is ``FailureKind.OUTCOME_UNKNOWN``); where the
+        call gave up waiting, a success that arrives afterwards is handed to ``late``."""
         ...
 
     def campaign_details(
@@ -117,18 +126,30 @@ class RequestRepository(Protocol):
         detail: str = "",
         now: datetime | None = None,
         decided_by: str | None = ...,
+        retried_by: str | None = ...,
         reject_reason: str | None = ...,
         created_send_id: str | None = ...,
         failure_kind: FailureKind | None = ...,
         failure_message: str | None = ...,
         expires_at: datetime = ...,
+        failed_as: Iterable[FailureKind] | None = None,
+        unstarted_only: bool = False,
     ) -> SendIdRequest | None:
         """Move the request to `to_state` if it is in one of `from_states`, with its audit row;
         None if it was not (someone else won). Fields left out stay as they are."""
         ...
 
+    def start_call(self, request_id: str, now: datetime) -> SendIdRequest | None:
+        """Mark the claimed approval's Braze call as started, only if the request is still
+        approved with no call started; None otherwise (the claim was undone)."""
+        ...
+
     def set_card(self, request_id: str, card_ts: str) -> None:
         """Remember where the request's approval card is (its message ts)."""
+        ...
+
+    def set_card_if_unknown(self, request_id: str, card_ts: str) -> bool:
+        """Remember the card's ts where none is remembered yet; False if one already was."""
         ...
 
     def mark_announced(self, request_id: str, state: RequestState | None) -> None:
@@ -178,6 +199,15 @@ class RequestRepository(Protocol):
         """Take the pending requests stored before `older_than` that nobody has seen (no card,
         requester never told); each is taken once across replicas. ``mark_announced(id, None)``
         gives one back."""
+        ...
+
+    def claim_card_post(self, request_id: str, now: datetime, lease_since: datetime) -> bool:
+        """Take the posting of a pending request's card (no card yet, nobody posting since
+        `lease_since`); of concurrent posters exactly one wins."""
+        ...
+
+    def release_card_post(self, request_id: str) -> None:
+        """Let go of the card's posting (it was not posted)."""
         ...
 
     def unannounced(

@@ -14,12 +14,15 @@ and quota and duplicate pairs are per workspace.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from bot.domain import problems
 from bot.domain.analytics import SEND_ANALYTICS_RETENTION_DAYS, SendStats
+from bot.domain.cache import SingleFlightCache
+from bot.domain.creation import Creation
 from bot.domain.errors import (
     DuplicatePairError,
     DuplicateSubmissionError,
@@ -28,7 +31,7 @@ from bot.domain.errors import (
 )
 from bot.domain.limits import NO_LIMITS, PersonLimits
 from bot.domain.lookups import CampaignLookups
-from bot.domain.models import FailureKind, NewRequest, QuotaSnapshot, RequestState, SendIdRequest
+from bot.domain.models import NewRequest, QuotaSnapshot, RequestState, SendIdRequest
 from bot.domain.notices import NoticeBook
 from bot.domain.policy_file import (
     EMPTY_POLICY_FILE,
@@ -36,12 +39,18 @@ from bot.domain.policy_file import (
     campaign_allowed_problem,
     send_id_pattern_problem,
 )
-from bot.domain.ports import BrazeGateway, GatewayError, RequestRepository
+from bot.domain.ports import BrazeGateway, RequestRepository
 from bot.domain.problems import Problem
-from bot.domain.sweeps import SYSTEM_ACTOR, Sweeps
+from bot.domain.sweeps import Sweeps
 from bot.domain.validation import check_form
 
 log = logging.getLogger("bot.service")
+
+# How long Braze's results of one send ID are kept before they are asked for again.
+RESULTS_TTL_SECONDS = 60.0
+# A card post claimed this long ago without its card recorded belongs to a poster that died
+# (longer than a post can take with the Slack client's timeouts, retries and waits).
+CARD_POST_LEASE = timedelta(minutes=5)
 
 
 def utcnow() -> datetime:
@@ -65,7 +74,7 @@ class Claim:
     request: SendIdRequest | None
 
 
-class SendIdService(Sweeps):
+class SendIdService(Creation, Sweeps):
     def __init__(
         self,
         store: RequestRepository,
@@ -90,6 +99,19 @@ class SendIdService(Sweeps):
         self.limits = limits
         # Who was told what outside the thread (DMs, the quota-back notice, failing replies).
         self.notices = NoticeBook(store, lambda: self.clock())
+        # Set by stop(): work that waits for the database gives up (and says so).
+        self.stopping = threading.Event()
+        # A success Braze reports after the create gave up waiting; the Slack layer announces
+        # it (until it hooks in, housekeeping re-posts the reply).
+        self.on_late_creation = lambda request, quota: None
+        # Braze's results change slowly and its answer can take seconds: one fetch serves all.
+        self._results: SingleFlightCache[tuple[str, str, str], SendStats] = SingleFlightCache(
+            RESULTS_TTL_SECONDS
+        )
+
+    def stop(self) -> None:
+        """The bot is stopping: recording Braze's answers stops waiting for the database."""
+        self.stopping.set()
 
     def _gateway(self, workspace: str) -> BrazeGateway:
         gateway = self._gateways.get(workspace)
@@ -198,9 +220,25 @@ class SendIdService(Sweeps):
 
     # ---- what people have been shown --------------------------------------------------------
 
+    def claim_card_post(self, request_id: str, lease: timedelta = CARD_POST_LEASE) -> bool:
+        """Take the posting of the request's card, like every other transition: of concurrent
+        posters (the form, housekeeping in any replica, a Post again click) one wins. A claim
+        older than `lease` has lapsed (its poster died); `release_card_post` gives it back."""
+        now = self.clock()
+        return self._store.claim_card_post(request_id, now, now - lease)
+
+    def release_card_post(self, request_id: str) -> None:
+        self._store.release_card_post(request_id)
+
     def record_card(self, request_id: str, card_ts: str) -> None:
         """The request's approval card was posted (message `card_ts` in its channel)."""
         self._store.set_card(request_id, card_ts)
+
+    def card_seen(self, request: SendIdRequest, card_ts: str) -> SendIdRequest:
+        """Someone clicked the request's card (message `card_ts`) before its ts was recorded:
+        record it now (only where none is), and return the request as it is now."""
+        self._store.set_card_if_unknown(request.id, card_ts)
+        return self._store.get(request.id) or request
 
     def record_reply(self, request_id: str, state: RequestState) -> None:
         """The thread reply for `state` was posted; housekeeping re-posts replies never recorded."""
@@ -254,7 +292,9 @@ class SendIdService(Sweeps):
         )
         return Claim(won=won is not None, request=won or self._store.get(request_id))
 
-    def claim_retry(self, request_id: str, approver_id: str) -> Claim:
+    def claim_retry(self, request_id: str, retrier_id: str) -> Claim:
+        """Claim a failed request for another Braze call by `retrier_id`. The approver who
+        signed off stays `decided_by`; the retrier is `retried_by` (and the audit's actor)."""
         current = self._store.get(request_id)
         if (
             current is None
@@ -262,9 +302,16 @@ class SendIdService(Sweeps):
             or not current.failure_kind.retry_allowed
         ):
             return Claim(won=False, request=current)
-        return self._decide(
-            request_id, RequestState.FAILED, RequestState.APPROVED, approver_id, "retry"
+        won = self._store.transition(
+            request_id,
+            RequestState.FAILED,
+            RequestState.APPROVED,
+            actor_id=retrier_id,
+            detail="retry",
+            now=self.clock(),
+            retried_by=retrier_id,
         )
+        return Claim(won=won is not None, request=won or self._store.get(request_id))
 
     def reject(self, request_id: str, actor_id: str, reason: str | None) -> Claim:
         detail = f"rejected: {reason}" if reason else "rejected"
@@ -290,89 +337,17 @@ class SendIdService(Sweeps):
     # ---- results ----------------------------------------------------------------------------
 
     def send_results(self, request: SendIdRequest) -> SendStats:
-        """Braze's analytics of a created send ID over its retention window.
+        """Braze's analytics of a created send ID over its retention window, kept for
+        RESULTS_TTL_SECONDS and fetched once for everyone asking at the same time.
 
         Raises GatewayError."""
-        if request.created_send_id is None:
+        send_id = request.created_send_id
+        if send_id is None:
             raise ValueError(f"request {request.id} has created no send ID to show results of")
-        return self._gateway(request.workspace).send_data_series(
-            request.campaign_id, request.created_send_id, days=SEND_ANALYTICS_RETENTION_DAYS
+        gateway = self._gateway(request.workspace)
+        return self._results.get(
+            (request.workspace, request.campaign_id, send_id),
+            lambda: gateway.send_data_series(
+                request.campaign_id, send_id, days=SEND_ANALYTICS_RETENTION_DAYS
+            ),
         )
-
-    # ---- creation ---------------------------------------------------------------------------
-
-    def create_in_braze(self, request: SendIdRequest) -> tuple[SendIdRequest, QuotaSnapshot | None]:
-        """Call Braze once for a request this caller has claimed (state approved).
-
-        Returns the request in its final state (created or failed) and what is known of the quota.
-        """
-        if request.state is not RequestState.APPROVED:
-            # Calling Braze for anything else could create a send ID nobody approved.
-            raise ValueError(
-                f"request {request.id} is {request.state.value}: only a claimed approval may "
-                "call Braze"
-            )
-        actor = request.decided_by or SYSTEM_ACTOR
-        # The workspace stored with the request, whatever the channel's workspace is now.
-        workspace = request.workspace
-        try:
-            created = self._gateway(workspace).create_send_id(request.campaign_id, request.send_id)
-        except GatewayError as error:
-            kind = error.failure_kind
-            quota = error.quota
-            if kind is FailureKind.QUOTA:
-                quota = QuotaSnapshot(
-                    limit=quota.limit if quota else None,
-                    remaining=0,
-                    reset_at=error.reset_at or (quota.reset_at if quota else None),
-                    observed_at=self.clock(),
-                )
-            if quota is not None:
-                self._store.record_quota(workspace, quota)
-            # A setup failure waits for an admin's retry for the request's time to live again;
-            # then it expires (housekeeping), freeing its pair: Braze created nothing.
-            ttl = request.expires_at - request.created_at
-            deadline = self.clock() + ttl if kind.needs_admin else request.expires_at
-            failed = self._store.transition(
-                request.id,
-                RequestState.APPROVED,
-                RequestState.FAILED,
-                actor_id=actor,
-                detail=f"{kind.value}: {error.message}"[:500],
-                now=self.clock(),
-                failure_kind=kind,
-                failure_message=error.message,
-                expires_at=deadline,
-            )
-            log.warning(
-                "braze create failed",
-                extra={
-                    "request_id": request.id,
-                    "workspace": workspace,
-                    "failure": kind.value,
-                    "status": error.status_code,
-                },
-            )
-            return self._settled(request.id, failed), quota
-        if created.quota is not None:
-            self._store.record_quota(workspace, created.quota)
-        done = self._store.transition(
-            request.id,
-            RequestState.APPROVED,
-            RequestState.CREATED,
-            actor_id=actor,
-            detail=f"send ID created: {created.send_id}",
-            now=self.clock(),
-            created_send_id=created.send_id,
-        )
-        log.info("send id created", extra={"request_id": request.id, "workspace": workspace})
-        return self._settled(request.id, done), created.quota
-
-    def _settled(self, request_id: str, won: SendIdRequest | None) -> SendIdRequest:
-        if won is not None:
-            return won
-        # Only possible if something outside this process moved the row (e.g. an admin).
-        current = self._store.get(request_id)
-        if current is None:
-            raise LookupError(f"request {request_id} vanished while its Braze call was recorded")
-        return current

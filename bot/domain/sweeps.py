@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from bot.domain.models import FailureKind, RequestState, SendIdRequest
 from bot.domain.ports import RequestRepository
@@ -38,6 +39,14 @@ ANNOUNCED_STATES = (
     RequestState.EXPIRED,
     RequestState.CANCELLED,
 )
+
+
+class Recovered(NamedTuple):
+    """An interrupted approval as recovery left it, and whether its Braze call had started
+    (True: outcome unknown; False: back where it was before the claim, nothing created)."""
+
+    request: SendIdRequest
+    braze_called: bool
 
 
 class Sweeps:
@@ -91,19 +100,29 @@ class Sweeps:
                 expired.append(done)
         return expired
 
-    def recover_stale_approvals(self, older_than: timedelta) -> list[SendIdRequest]:
-        """Move approvals whose Braze call was interrupted (a crash) to failed/outcome unknown.
+    def recover_stale_approvals(self, older_than: timedelta) -> list[Recovered]:
+        """Settle approvals a crash interrupted (claimed or calling for over `older_than`).
 
-        `approved` means "Braze call in flight". A claim older than any Braze call can last
-        (timeouts and retries are bounded far below `older_than`) belongs to a process that died
-        between claiming and recording Braze's answer. Braze may or may not have created the ID,
-        so only a person may retry, after checking.
+        `approved` means "approval claimed, Braze call in flight". A call that started longer
+        ago than any Braze create can last (the create deadline is shorter than `older_than`)
+        belongs to a process that died before recording Braze's answer: Braze may or may not
+        have created the ID, so it becomes failed/outcome unknown and only a person may retry.
+        A claim whose call never started (the bot died, or a Slack call hung, before it) never
+        reached Braze: it goes back to where it was (:meth:`undo_claim`), nothing unknown.
         """
         cutoff = self.clock() - older_than
         recovered = []
         for request in self._store.in_state(RequestState.APPROVED):
             if request.updated_at > cutoff:
                 continue  # possibly still in flight in another replica
+            if request.calling_since is None:
+                undone = self.undo_claim(request, "interrupted before Braze was called")
+                if undone is not None:
+                    log.warning(
+                        "claim undone: Braze never called", extra={"request_id": request.id}
+                    )
+                    recovered.append(Recovered(undone, braze_called=False))
+                continue
             failed = self._store.transition(
                 request.id,
                 RequestState.APPROVED,
@@ -116,8 +135,36 @@ class Sweeps:
             )
             if failed is not None:
                 log.warning("interrupted approval recovered", extra={"request_id": request.id})
-                recovered.append(failed)
+                recovered.append(Recovered(failed, braze_called=True))
         return recovered
+
+    def undo_claim(self, request: SendIdRequest, why: str) -> SendIdRequest | None:
+        """A claimed approval whose Braze call never started goes back: a first approval to
+        pending (approvable again), a retry to its earlier failure (retryable again). Only while
+        no call has started (one that starts meanwhile wins); None if it did or moved on."""
+        if request.failure_kind is None:
+            return self._store.transition(
+                request.id,
+                RequestState.APPROVED,
+                RequestState.PENDING,
+                actor_id=SYSTEM_ACTOR,
+                detail=f"not called: {why}; waiting for approval again",
+                now=self.clock(),
+                decided_by=None,
+                unstarted_only=True,
+            )
+        return self._store.transition(
+            request.id,
+            RequestState.APPROVED,
+            RequestState.FAILED,
+            actor_id=SYSTEM_ACTOR,
+            detail=f"not called: {why}; back to {request.failure_kind.value}",
+            now=self.clock(),
+            failure_kind=request.failure_kind,
+            failure_message=request.failure_message,
+            retried_by=None,
+            unstarted_only=True,
+        )
 
     def take_unshown(self, older_than: timedelta) -> list[SendIdRequest]:
         """Pending requests stored over `older_than` ago that nobody has seen (a crash before

@@ -12,7 +12,9 @@ why). In this order, so that nothing unverified is ever remembered or parsed:
 4. replays: a signature already answered is refused (409). Only verified signatures are
    remembered, before Bolt sees the request, in the database every replica shares
    (:mod:`bot.http.replays`), so a replay is refused by any replica and after restarts; one
-   answered 5xx is forgotten (Slack retries); the rest to Bolt.
+   answered 5xx is forgotten (Slack retries); the rest to Bolt. When the database cannot take
+   the signature, nothing has run: the ``unavailable`` answer (a 200 telling the person so,
+   :mod:`bot.slack.unreachable`) goes back, else 503.
 
 Why replays matter inside Slack's five-minute window: the state transitions are conditional, so
 a replayed click cannot decide twice, but a replayed form submission with a blank send ID would
@@ -82,12 +84,15 @@ class SlackEndpoint:
         signing_secret: str,
         replays: SignatureLedger,
         on_refused: Callable[[str], None] = lambda reason: None,
+        unavailable: Callable[[dict[str, Any]], BoltResponse | None] = lambda body: None,
     ) -> None:
         self._app = app
         self._verifier = SignatureVerifier(signing_secret)
         self._replays = replays
         # Told why each refused request was refused (unsigned, forged, replayed, malformed).
         self._on_refused = on_refused
+        # What to answer a request the replay memory could not take (the database is down).
+        self._unavailable = unavailable
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         headers = _headers(environ)
@@ -121,9 +126,12 @@ class SlackEndpoint:
         digest = signature.group(1).lower()
         try:
             first = self._replays.remember_signature(digest, int(timestamp))
-        except Exception:  # the database: without it the bot cannot answer anyway
+        except Exception:  # the database: nothing of the request has run
             log.exception("replay memory unavailable")
-            return _answer(start_response, 503, "try again")
+            unreachable = self._unavailable(body)
+            if unreachable is None:
+                return _answer(start_response, 503, "try again")
+            return _send(start_response, unreachable.status, unreachable.headers, unreachable.body)
         if not first:
             self._on_refused("replayed")
             return _answer(start_response, 409, "replayed request")

@@ -23,6 +23,9 @@ class Actor:
     # This very click: Slack delivers an interaction again (in Socket Mode possibly to another
     # replica) when its acknowledgement was late; the same click keeps the same key.
     click_key: str = ""
+    # The message the click was on (Slack's container.message_ts), "" where it was not on a
+    # message in a channel (App Home, a modal).
+    message_ts: str = ""
 
     @classmethod
     def from_body(cls, body: dict[str, Any]) -> Actor:
@@ -43,6 +46,7 @@ class Actor:
             trigger_id=str(body.get("trigger_id") or ""),
             from_dm=from_dm,
             click_key=_click_key(user_id, body.get("actions")),
+            message_ts=_message_ts(container, channel_id),
         )
 
     @classmethod
@@ -72,6 +76,16 @@ def _click_key(user_id: str, actions: object) -> str:
     if not isinstance(clicked_at, str) or not clicked_at:
         return ""
     return f"{user_id}|{action.get('action_id')}|{action.get('value')}|{clicked_at}"
+
+
+def _message_ts(container: dict[str, Any], channel_id: object) -> str:
+    """The ts of the (non-ephemeral) message in `channel_id` that was clicked, or ""."""
+    if container.get("type") != "message" or container.get("is_ephemeral") is True:
+        return ""
+    if container.get("channel_id") not in (None, channel_id):
+        return ""
+    ts = container.get("message_ts")
+    return ts if isinstance(ts, str) and 0 < len(ts) <= 32 else ""
 
 
 def _channel_id(channel: object) -> str | None:

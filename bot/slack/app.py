@@ -37,8 +37,8 @@ from bot.slack.notifier import Notifier
 
 log = logging.getLogger("bot.slack")
 
-# Listener threads wait on Braze (seconds, with retries); a generous pool keeps a few slow
-# approvals from delaying the acknowledgement of everything else.
+# Bolt's listener threads only acknowledge and hand slow work over (bot.slack.work), so each is
+# busy for milliseconds; form submissions, validated before their acknowledgement, the longest.
 LISTENER_THREADS = 64
 
 
@@ -159,7 +159,7 @@ def build_context(
     languages = Languages(settings.sendid_language, locale_fetcher(client))
     scrub = Scrubber(settings.secret_values() if secrets is None else secrets)
     messenger = Messenger(client, languages, scrub)
-    return BotContext(
+    bot = BotContext(
         policy=policy,
         service=service,
         messenger=messenger,
@@ -170,6 +170,9 @@ def build_context(
         ),
         rules_for=policy_file.rules_for,
     )
+    # A success Braze reports after the bot gave up waiting is shown as soon as it is recorded.
+    service.on_late_creation = bot.announce_late_creation
+    return bot
 
 
 class _SameTokenTwice(logging.Filter):

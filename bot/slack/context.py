@@ -7,28 +7,36 @@ by :func:`provide_bot_context` put it for every request.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from typing import Literal
 
 from slack_bolt import BoltContext, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 from slack_sdk.errors import SlackApiError
 
+from bot.domain.errors import StorageUnavailable
 from bot.domain.models import QuotaSnapshot, RequestState, SendIdRequest
 from bot.domain.policy import MembershipLookupError, Policy, Refusal
 from bot.domain.policy_file import EMPTY_POLICY_FILE, ChannelRules
 from bot.domain.ports import GatewayError
 from bot.domain.service import SendIdService
-from bot.i18n import Translator
+from bot.i18n import Msg, Translator
 from bot.slack.actor import Actor
 from bot.slack.form_metadata import FormSeal
 from bot.slack.language import Languages
 from bot.slack.messenger import CardGone, CardUpdate, Messenger
 from bot.slack.notifier import Notifier
-from bot.slack.views import home, texts
+from bot.slack.views import home, replies, texts
 from bot.slack.views.card import CardFacts
+from bot.slack.work import Work
 
 log = logging.getLogger("bot.slack")
+
+# What became of an attempt to post a request's card.
+CardShown = Literal["posted", "refused", "elsewhere"]
 
 # Under this key in Bolt's per-request context.
 _CONTEXT_KEY = "sendid_bot"
@@ -36,6 +44,8 @@ _CONTEXT_KEY = "sendid_bot"
 # How many requests the App Home lists: one screen, well within Slack's 100 blocks.
 HOME_TO_DECIDE = 20
 HOME_MINE = 10
+# Per-request settle locks kept at most (each is held only while one outcome is shown).
+SETTLE_LOCKS_MAX = 10_000
 
 
 @dataclass
@@ -55,6 +65,12 @@ class BotContext:
     # or enterprise). The runtime wires it to its metrics.
     count_refused_request: Callable[[str], object] = lambda reason: None
     rules_for: Callable[[str], ChannelRules] = EMPTY_POLICY_FILE.rules_for
+    # Where the work after an acknowledgement runs (Bolt's own threads only acknowledge).
+    work: Work = field(default_factory=Work)
+    _settle_locks: dict[str, threading.Lock] = field(default_factory=dict, init=False, repr=False)
+    _settle_locks_lock: threading.Lock = field(
+        default_factory=threading.Lock, init=False, repr=False
+    )
 
     def t_for(self, user_id: str, *, wait: bool = True, timeout: float = 3.0) -> Translator:
         """The translator for a private answer to `user_id` (`wait=False` in ack paths)."""
@@ -62,6 +78,10 @@ class BotContext:
 
     def refusal_text(self, t: Translator, refusal: Refusal) -> str:
         return texts.refusal_text(t, refusal, self.policy.allowed_channels)
+
+    def publish_home_soon(self, user_id: str) -> None:
+        """Publish `user_id`'s App Home off the request thread, coalesced per person."""
+        self.work.publish_home(user_id, self.publish_home)
 
     def publish_home(self, user_id: str) -> None:
         """Show `user_id` their App Home: own requests, what they may decide, quota, channels."""
@@ -105,8 +125,15 @@ class BotContext:
     def show_results(
         self, actor: Actor, request: SendIdRequest, *, in_thread: bool = False
     ) -> None:
-        """Tell `actor` privately how the created send ID is doing (Braze /sends/data_series);
-        `in_thread`: in the card's thread, where the Show results button is."""
+        """Tell `actor` privately how the created send ID is doing (Braze /sends/data_series),
+        on the results pool; `in_thread`: in the card's thread, where the Show results button
+        is. One lookup per person at a time: another is answered "still fetching"."""
+        if not self.work.run_results(
+            actor.user_id, lambda: self._show_results(actor, request, in_thread)
+        ):
+            self.messenger.tell(actor, self.t_for(actor.user_id)(Msg.RESULTS_BUSY))
+
+    def _show_results(self, actor: Actor, request: SendIdRequest, in_thread: bool) -> None:
         t = self.t_for(actor.user_id)
         try:
             stats = self.service.send_results(request)
@@ -117,6 +144,42 @@ class BotContext:
             text = texts.stats_text(t, request, stats)
         thread = request.card_ts if in_thread and actor.channel_id == request.channel_id else None
         self.messenger.tell(actor, text, thread_ts=thread)
+
+    def settle_latest(self, request: SendIdRequest, quota: QuotaSnapshot | None = None) -> None:
+        """:meth:`settle` `request`, unless it has moved on since (a late Braze answer recorded
+        meanwhile): then its newer state is announced by whoever recorded it. One at a time per
+        request in this process, so a late "created" is never followed by an older reply."""
+        with self._settle_lock(request.id):
+            try:
+                current = self.service.get_request(request.id) or request
+            except StorageUnavailable:
+                current = request
+            if current.state is not request.state:
+                log.info(
+                    "request moved on; its newer state is announced",
+                    extra={"request_id": request.id},
+                )
+                return
+            self.settle(request, quota)
+
+    def announce_late_creation(
+        self, request: SendIdRequest, quota: QuotaSnapshot | None = None
+    ) -> None:
+        """A success Braze reported after the bot gave up waiting (the service's
+        ``on_late_creation``): show it; housekeeping re-posts the reply if Slack refuses."""
+        try:
+            self.settle_latest(request, quota)
+        except Exception:
+            log.exception("late creation not announced yet", extra={"request_id": request.id})
+
+    def _settle_lock(self, request_id: str) -> threading.Lock:
+        with self._settle_locks_lock:
+            lock = self._settle_locks.get(request_id)
+            if lock is None:
+                if len(self._settle_locks) > SETTLE_LOCKS_MAX:
+                    self._settle_locks.clear()  # only ever held briefly; a fresh one is as good
+                lock = self._settle_locks[request_id] = threading.Lock()
+            return lock
 
     def settle(self, request: SendIdRequest, quota: QuotaSnapshot | None = None) -> None:
         """Show a decided request's state on its card and in its thread, and remember the reply.
@@ -152,6 +215,18 @@ class BotContext:
                 # After the thread reply is recorded, so a re-post never DMs them twice.
                 self.notifier.tell_admins(request)
 
+    def show_undone(self, request: SendIdRequest) -> None:
+        """A claim undone before Braze was called: the card shows its state again (Approve
+        back for a first approval) and the thread says nothing was created and who acts."""
+        self.update_card(request)
+        text = replies.not_called_reply(
+            self.languages.channel, request, self.notifier.approver_mentions(request)
+        )
+        try:
+            self.messenger.reply(request, text)
+        except (SlackApiError, CardGone):
+            log.exception("undone claim not said in the thread", extra={"request_id": request.id})
+
     def card_facts(self, request: SendIdRequest) -> CardFacts:
         """What the card shows beyond the request: its channel's approvers, its workspace's
         quota."""
@@ -166,21 +241,37 @@ class BotContext:
         """Show the request's current state on its card."""
         return self.messenger.update_card(request, self.card_facts(request))
 
-    def show_card(self, request: SendIdRequest) -> str | None:
-        """Post the request's approval card and remember where it is; None when Slack refused
-        it and the requester was told the fix instead (see `Messenger.post_card`)."""
+    def show_card(self, request: SendIdRequest, lease: timedelta | None = None) -> CardShown:
+        """Post the request's approval card and remember where it is: "posted"; "refused" when
+        Slack refused it and the requester was told the fix instead (see
+        `Messenger.post_card`); "elsewhere" when someone else is posting it (or has), so it is
+        never posted twice (`lease`: how long another's claim to post it holds; by default the
+        service's). Raises SlackApiError when Slack refused and the requester could not be told
+        either."""
+        claimed = (
+            self.service.claim_card_post(request.id)
+            if lease is None
+            else self.service.claim_card_post(request.id, lease)
+        )
+        if not claimed:
+            log.info("card posted by someone else", extra={"request_id": request.id})
+            return "elsewhere"
         mention = self.notifier.card_mentions(request)
-        ts = self.messenger.post_card(request, self.card_facts(request), mention)
-        if ts is not None:
-            self.service.record_card(request.id, ts)
-            try:
-                self.notifier.at_request_time(replace(request, card_ts=ts))
-            except (SlackApiError, MembershipLookupError, CardGone):
-                # The card is up and recorded; the half-TTL reminder mentions them later.
-                log.exception(
-                    "approvers not reached at request time", extra={"request_id": request.id}
-                )
-        return ts
+        try:
+            ts = self.messenger.post_card(request, self.card_facts(request), mention)
+        except BaseException:
+            self.service.release_card_post(request.id)
+            raise
+        if ts is None:
+            self.service.release_card_post(request.id)  # the requester may post it again
+            return "refused"
+        self.service.record_card(request.id, ts)
+        try:
+            self.notifier.at_request_time(replace(request, card_ts=ts))
+        except (SlackApiError, MembershipLookupError, CardGone):
+            # The card is up and recorded; the half-TTL reminder mentions them later.
+            log.exception("approvers not reached at request time", extra={"request_id": request.id})
+        return "posted"
 
 
 class ProvideBotContext(Middleware):

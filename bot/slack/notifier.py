@@ -221,7 +221,9 @@ class Notifier:
         outcome to tell (pending, or approved with Braze's answer still to come)."""
         if replies.reply_for(self.languages.channel, request, quota, people) is None:
             return False
-        for user_id in dict.fromkeys([request.requester_id, request.decided_by]):
+        for user_id in dict.fromkeys(
+            [request.requester_id, request.decided_by, request.retried_by]
+        ):
             if user_id is None or not USER_ID.match(user_id):
                 continue  # nobody decided it (expired), or the system did
             t = self.languages.for_user(user_id)

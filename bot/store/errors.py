@@ -13,11 +13,13 @@ from typing import ParamSpec, TypeVar
 
 from sqlalchemy import exc
 
+from bot.domain.errors import StorageUnavailable
+
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
 
 
-class StoreError(Exception):
+class StoreError(StorageUnavailable):
     """The database could not do what was asked (unreachable, locked, schema too new, …)."""
 
 

@@ -98,6 +98,32 @@ class HousekeepingQueries(Queries):
         )
 
     @translate_errors
+    def claim_card_post(self, request_id: str, now: datetime, lease_since: datetime) -> bool:
+        """Take the posting of a pending request's card: only while it has no card and nobody
+        took it since `lease_since` (a poster that died lets go that way). Of concurrent
+        posters (threads, replicas, a housekeeping round and a Post again click) one wins."""
+        with self._db.write() as conn:
+            result = conn.execute(
+                update_of(request_id)
+                .where(requests_table.c.state == RequestState.PENDING.value)
+                .where(requests_table.c.card_ts.is_(None))
+                .where(
+                    sa.or_(
+                        requests_table.c.card_posting_at.is_(None),
+                        requests_table.c.card_posting_at < aware(lease_since),
+                    )
+                )
+                .values(card_posting_at=aware(now))
+            )
+            return result.rowcount == 1
+
+    @translate_errors
+    def release_card_post(self, request_id: str) -> None:
+        """The card was not posted (Slack refused it): someone may try again at once."""
+        with self._db.write() as conn:
+            conn.execute(update_of(request_id).values(card_posting_at=None))
+
+    @translate_errors
     def unannounced(
         self, states: Iterable[RequestState], older_than: datetime
     ) -> list[SendIdRequest]:

@@ -175,6 +175,37 @@ class RequestLifecycle(Queries):
                 raise UnknownRequestError(request_id)
 
     @translate_errors
+    def start_call(self, request_id: str, now: datetime) -> SendIdRequest | None:
+        """The claimed approval's Braze call starts now: only if the request is still approved
+        with no call started (the claim was not undone meanwhile). None otherwise."""
+        statement = (
+            update_of(request_id)
+            .where(requests_table.c.state == RequestState.APPROVED.value)
+            .where(requests_table.c.calling_since.is_(None))
+            .values(calling_since=aware(now), updated_at=aware(now))
+        )
+        with self._db.write() as conn:
+            if conn.execute(statement).rowcount != 1:
+                return None
+            row = (
+                conn.execute(sa.select(*REQUEST_COLUMNS).where(requests_table.c.id == request_id))
+                .mappings()
+                .one()
+            )
+            return to_request(row)
+
+    @translate_errors
+    def set_card_if_unknown(self, request_id: str, card_ts: str) -> bool:
+        """Remember the card's ts where none is remembered yet; False if one already was."""
+        with self._db.write() as conn:
+            result = conn.execute(
+                update_of(request_id)
+                .where(requests_table.c.card_ts.is_(None))
+                .values(card_ts=card_ts)
+            )
+            return result.rowcount == 1
+
+    @translate_errors
     def mark_announced(self, request_id: str, state: RequestState | None) -> None:
         """Record that the thread reply for `state` has been posted (None: nothing posted)."""
         with self._db.write() as conn:
@@ -193,11 +224,14 @@ class RequestLifecycle(Queries):
         detail: str = "",
         now: datetime | None = None,
         decided_by: str | Literal[_Unset.UNSET] | None = _UNSET,
+        retried_by: str | Literal[_Unset.UNSET] | None = _UNSET,
         reject_reason: str | Literal[_Unset.UNSET] | None = _UNSET,
         created_send_id: str | Literal[_Unset.UNSET] | None = _UNSET,
         failure_kind: FailureKind | Literal[_Unset.UNSET] | None = _UNSET,
         failure_message: str | Literal[_Unset.UNSET] | None = _UNSET,
         expires_at: datetime | Literal[_Unset.UNSET] = _UNSET,
+        failed_as: Iterable[FailureKind] | None = None,
+        unstarted_only: bool = False,
     ) -> SendIdRequest | None:
         """Move a request to ``to_state`` if it is in one of ``from_states``; audit it.
 
@@ -205,7 +239,9 @@ class RequestLifecycle(Queries):
         expected state (someone else won) or does not exist. Only the optional fields passed
         explicitly are written. Entering APPROVED counts an attempt and re-claims the pair
         (DuplicatePairError if, after a REJECTED_BY_BRAZE failure, another request took it).
-        Entering FAILED requires a failure_kind. Illegal transitions raise ValueError.
+        Entering FAILED requires a failure_kind. ``failed_as``: a request in FAILED matches only
+        if it failed as one of these kinds; ``unstarted_only``: only while no Braze call has
+        started for the claim (calling_since is NULL). Illegal transitions raise ValueError.
         """
         sources = (from_states,) if isinstance(from_states, RequestState) else tuple(from_states)
         if not sources:
@@ -226,6 +262,7 @@ class RequestLifecycle(Queries):
         }
         if to_state is RequestState.APPROVED:
             values["attempts"] = requests_table.c.attempts + 1
+            values["calling_since"] = None  # this claim's Braze call has not started
             # Normally a no-op (the request already holds its pair); after a 400 freed it, a retry
             # must hold it again. NULL when send_id is NULL (NULL || x is NULL on both backends).
             values["pair_key"] = (
@@ -242,6 +279,8 @@ class RequestLifecycle(Queries):
         if decided_by is not _UNSET:
             values["decided_by"] = decided_by
             values["decided_at"] = None if decided_by is None else now
+        if retried_by is not _UNSET:
+            values["retried_by"] = retried_by
         if reject_reason is not _UNSET:
             values["reject_reason"] = reject_reason
         if created_send_id is not _UNSET:
@@ -258,6 +297,15 @@ class RequestLifecycle(Queries):
             .where(requests_table.c.state.in_([s.value for s in sources]))
             .values(**values)
         )
+        if unstarted_only:
+            statement = statement.where(requests_table.c.calling_since.is_(None))
+        if failed_as is not None:
+            statement = statement.where(
+                sa.or_(
+                    requests_table.c.state != RequestState.FAILED.value,
+                    requests_table.c.failure_kind.in_([k.value for k in failed_as]),
+                )
+            )
         try:
             with self._db.write() as conn:
                 row: RowMapping | None

@@ -21,7 +21,7 @@ from bot.store.schema import (
     utcnow,
 )
 
-SCHEMA_VERSION: Final = 7
+SCHEMA_VERSION: Final = 8
 
 # A step: plain SQL, or a statement with bound parameters. New tables need no step: every
 # start runs metadata.create_all (below) before the steps, so a step may fill a new table.
@@ -71,6 +71,19 @@ MIGRATIONS: Final[dict[int, tuple[Step, ...]]] = {
         "ALTER TABLE requests ADD COLUMN purpose TEXT",
     ),
     7: (
+        # Who clicked the last Retry: decided_by keeps the approver who signed off.
+        "ALTER TABLE requests ADD COLUMN retried_by VARCHAR(32)",
+        # When the claimed approval's Braze call started (NULL: not yet): recovery tells a
+        # claim Braze never saw (back to approvable) from one whose outcome is unknown.
+        "ALTER TABLE requests ADD COLUMN calling_since TIMESTAMP",
+        # A claim in flight while the bot was upgraded may have called Braze already: it counts
+        # as calling since it was claimed (recovery then says "unknown", never "not called").
+        "UPDATE requests SET calling_since = updated_at WHERE state = 'approved'",
+        # Since when someone is posting the request's card: one poster at a time, across
+        # threads and replicas (the claim lapses after a while, in case the poster died).
+        "ALTER TABLE requests ADD COLUMN card_posting_at TIMESTAMP",
+    ),
+    8: (
         # Housekeeping reads only what it acts on, however many requests are stored: failures
         # of a kind (recent quota failures, unretried setup failures), what is past the
         # retention period, and the requests whose thread reply is missing.

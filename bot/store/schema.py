@@ -112,13 +112,19 @@ requests_table = sa.Table(
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Column("expires_at", UTCDateTime, nullable=False),
     sa.Column("card_ts", sa.String(32), nullable=True),
+    # Since when someone is posting the card (a claim; see HousekeepingQueries.claim_card_post).
+    sa.Column("card_posting_at", UTCDateTime, nullable=True),
     sa.Column("decided_by", sa.String(32), nullable=True),
     sa.Column("decided_at", UTCDateTime, nullable=True),
+    # Who clicked the last Retry (decided_by stays the approver who signed off).
+    sa.Column("retried_by", sa.String(32), nullable=True),
     sa.Column("reject_reason", sa.Text, nullable=True),
     sa.Column("created_send_id", sa.String(128), nullable=True),
     sa.Column("failure_kind", sa.String(32), nullable=True),
     sa.Column("failure_message", sa.Text, nullable=True),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    # When the claimed approval's Braze call started; NULL until then (reset by each claim).
+    sa.Column("calling_since", UTCDateTime, nullable=True),
     sa.Column("announced_state", sa.String(16), nullable=True),
     sa.Column("reminded_at", UTCDateTime, nullable=True),
     sa.Column("submission_key", sa.String(64), nullable=True),
@@ -197,7 +203,9 @@ notices_table = sa.Table(
 
 # Columns that become SendIdRequest fields (everything but bookkeeping columns).
 REQUEST_COLUMNS: Final = tuple(
-    c for c in requests_table.c if c.name not in {"pair_key", "previous_state", "submission_key"}
+    c
+    for c in requests_table.c
+    if c.name not in {"pair_key", "previous_state", "submission_key", "card_posting_at"}
 )
 
 

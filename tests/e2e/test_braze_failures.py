@@ -9,6 +9,7 @@ import pytest
 
 from bot.domain.models import FailureKind, RequestState, SendIdRequest
 from tests.standins.braze import CREATE_PATH, BrazeStandIn
+from tests.support.bots import InProcessBots
 from tests.support.constants import (
     APPROVE,
     APPROVER,
@@ -19,7 +20,7 @@ from tests.support.constants import (
     SETUP_FAILURES,
 )
 from tests.support.driver import SlackDriver
-from tests.support.shown import all_text, buttons
+from tests.support.shown import all_text, buttons, valid_message
 from tests.support.waits import stored, wait_for_state
 
 
@@ -94,30 +95,46 @@ def test_approvals_wait_while_the_quota_is_known_to_be_exhausted(
     assert len(braze.create_calls()) == 1
 
 
-def test_a_500_is_retried_with_backoff_and_then_succeeds(
-    bot: SlackDriver, braze: BrazeStandIn
+@pytest.mark.parametrize("status", [500, 503])
+def test_a_braze_that_created_and_then_answered_5xx_gets_one_create_and_a_person_decides(
+    bot: SlackDriver, braze: BrazeStandIn, status: int
 ) -> None:
-    braze.fail_next(CREATE_PATH, 500, {"message": "oops"})
-    _, final, reply = approve_and_wait(bot, "flaky_1", RequestState.CREATED)
-    assert final.created_send_id == "flaky_1"
-    assert len(braze.create_calls()) == 2
-    assert "`flaky_1`" in all_text(reply)
+    braze.create_then_fail_next(status)
+    request, final, reply = approve_and_wait(bot, f"made_{status}", RequestState.FAILED)
+    assert final.failure_kind is FailureKind.OUTCOME_UNKNOWN
+    assert braze.created == [(CAMPAIGN, f"made_{status}")]
+    assert len(braze.create_calls()) == 1
+    assert "Status unknown" in all_text(reply)
+    (retry,) = buttons(reply.get("blocks"))
+    assert retry["action_id"] == RETRY and "confirm" in retry
+    (approved, failed) = bot.store.audit(request.id)[1:]
+    assert approved.to_state is RequestState.APPROVED
+    assert failed.to_state is RequestState.FAILED and "attempts=1" in failed.detail
 
 
-def test_persistent_5xx_fails_with_a_retry_button_that_works(
+def test_braze_unreachable_fails_with_a_retry_button_that_works(
     bot: SlackDriver, braze: BrazeStandIn
 ) -> None:
-    braze.fail_next(CREATE_PATH, 503, {"message": "down"}, times=3)
+    braze.refuse_connections()
     request, final, reply = approve_and_wait(bot, "down_1", RequestState.FAILED)
     assert final.failure_kind is FailureKind.UNAVAILABLE
-    assert len(braze.create_calls()) == 3
+    assert "attempts=3" in bot.store.audit(request.id)[-1].detail
+    assert braze.create_calls() == []
     (retry,) = buttons(reply.get("blocks"))
     assert retry["action_id"] == RETRY and "confirm" not in retry
+    braze.accept_connections()
     bot.click(RETRY, request.id, user=GROUP_APPROVER)
-    done = wait_for_state(bot.store, request.id, RequestState.CREATED)
-    assert done.decided_by == GROUP_APPROVER
-    assert len(braze.create_calls()) == 4
-    assert "`down_1`" in all_text(bot.wait_for_thread_reply(request, 2)[1].params)
+    done = wait_for_state(bot.store, request.id, RequestState.CREATED, announced=True)
+    assert len(braze.create_calls()) == 1
+    assert "attempts=1" in bot.store.audit(request.id)[-1].detail
+    # The approver who signed off stays the approver; the retry is added, in the database too.
+    assert (done.decided_by, done.retried_by) == (APPROVER, GROUP_APPROVER)
+    retried = f"<@{APPROVER}>, retried by <@{GROUP_APPROVER}>"
+    created = valid_message(bot.wait_for_thread_reply(request, 2)[1].params)
+    assert "`down_1`" in all_text(created) and retried in all_text(created)
+    card = [c for c in bot.slack.calls_to("chat.update") if c.params["ts"] == request.card_ts][-1]
+    assert f"Created after approval by {retried}" in all_text(valid_message(card.params))
+    assert [e.actor_id for e in bot.store.audit(request.id)[-2:]] == [GROUP_APPROVER] * 2
 
 
 def test_a_read_timeout_is_outcome_unknown_without_automatic_retry(
@@ -148,9 +165,35 @@ def test_a_gateway_error_on_create_is_status_unknown_with_a_confirmed_retry(
 
 
 def test_a_non_approver_cannot_retry(bot: SlackDriver, braze: BrazeStandIn) -> None:
-    braze.fail_next(CREATE_PATH, 503, {"message": "down"}, times=3)
+    braze.fail_next(CREATE_PATH, 503, {"message": "down"})
     request, _, _ = approve_and_wait(bot, "down_2", RequestState.FAILED)
     bot.click(RETRY, request.id, user="U0OUTSIDER")
     bot.wait_for_ephemeral("U0OUTSIDER", "Only approvers")
     assert stored(bot.store, request.id).state is RequestState.FAILED
-    assert len(braze.create_calls()) == 3
+    assert len(braze.create_calls()) == 1
+
+
+UNKNOWN_HEADER = {"en": "Send ID status unknown", "de": "Sende-ID: Status unbekannt"}
+NOT_CREATED = {"en": ("not created", "did not create"), "de": ("nicht erstellt",)}
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+@pytest.mark.parametrize("fault", ["gateway", "timeout"])
+def test_an_unknown_outcome_is_shown_as_unknown_on_the_card_in_its_header_and_notification(
+    bots: InProcessBots, braze: BrazeStandIn, language: str, fault: str
+) -> None:
+    bot = bots.start(sendid_language=language)
+    if fault == "gateway":
+        braze.fail_next(CREATE_PATH, 502, "<html><body>Bad Gateway</body></html>")
+    else:
+        braze.delay_next(CREATE_PATH, 2.0)  # the bot's read timeout is 1 s in tests
+    request, final, reply = approve_and_wait(bot, f"unknown_{fault}", RequestState.FAILED)
+    assert final.failure_kind is FailureKind.OUTCOME_UNKNOWN
+    card = [c for c in bot.slack.calls_to("chat.update") if c.params["ts"] == request.card_ts][-1]
+    shown = valid_message(card.params)
+    assert shown["blocks"][0]["text"]["text"] == UNKNOWN_HEADER[language]
+    said = all_text([shown, valid_message(reply)])
+    assert not any(words in said for words in NOT_CREATED[language]), said
+    assert ":grey_question:" in shown["text"] + all_text(shown["blocks"])
+    # What to do is said in words a person can act on: retry asks for the same send ID.
+    assert {"en": "this same send ID again", "de": "genau dieser Sende-ID"}[language] in said

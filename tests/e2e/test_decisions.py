@@ -257,7 +257,7 @@ def test_a_thread_reply_slack_lost_is_posted_later_by_the_sweeper(
     slack.fail_next("chat.postMessage", "internal_error")  # the result reply fails once
     bot.click(APPROVE, request.id, user=APPROVER)
     wait_for_state(bot.store, request.id, RequestState.CREATED)
-    bot.wait_for_ephemeral(APPROVER, "Braze has answered: the request is *created*")
+    bot.wait_for_ephemeral(APPROVER, "The Braze call is over: the request is now *created*")
     # The stand-in records the refused reply too: wait for the second, successful one.
     reply = bot.wait_for_thread_reply(request, 2)[1].params
     assert "lost_reply_1" in reply["text"]

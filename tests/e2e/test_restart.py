@@ -64,7 +64,13 @@ def test_missing_settings_stop_start_up_with_exit_code_2_and_one_line_each(
 def test_an_approval_interrupted_by_a_crash_becomes_outcome_unknown_on_restart(
     slack: SlackStandIn, braze: BrazeStandIn, database_url: str, processes: Processes
 ) -> None:
-    env = bot_env(slack.url, braze.url, database_url, SENDID_STALE_CLAIM_SECONDS="1")
+    env = bot_env(
+        slack.url,
+        braze.url,
+        database_url,
+        SENDID_STALE_CLAIM_SECONDS="1",
+        SENDID_BRAZE_CREATE_DEADLINE_SECONDS="0.8",
+    )
     bot = processes.bot(env)
     with Store(database_url) as store, SlackDriver(bot.url, slack, store=store) as driver:
         bot.start()

@@ -32,6 +32,9 @@ MUST_BE_ZERO = (
     ("secrets_to_other_hosts", "secrets sent to non-Braze hosts"),
     ("foreign_approvals", "requests approved from another team"),
     ("frozen_replicas", "replicas frozen by a pattern"),
+    ("second_creates", "Braze creates beyond one per approved request"),
+    ("unrecorded_creations", "send IDs created in Braze but not recorded"),
+    ("slow_acks", "acknowledgements over 3 s while slow work runs"),
 )
 GROUPS = {
     "braze_faults": "Braze faults",
@@ -43,6 +46,7 @@ GROUPS = {
     "attack_review_two": "Attack review, part two — forms, limits, export",
     "attack_review_http": "Attack review, part two — HTTP: signatures, replays, endpoints",
     "attack_review_24": "Policy editors, other Slack teams, time (issue 24)",
+    "truth_under_faults": "What the bot says stays true under faults (issue 26)",
     "zz_secrets": "Secrets",
 }
 

@@ -158,9 +158,9 @@ def test_forged_signatures_are_refused_without_being_remembered(
 
 
 def failed_request(driver: SlackDriver, braze: BrazeStandIn, send_id: str) -> SendIdRequest:
-    """A request whose approval failed (Braze 503), so Retry is offered."""
+    """A request whose approval failed (Braze 503: status unknown), so Retry is offered."""
     request = driver.request(CAMPAIGN, send_id)
-    braze.fail_next(CREATE_PATH, 503, times=3)
+    braze.fail_next(CREATE_PATH, 503)
     assert driver.click(APPROVE, request.id, user=APPROVER).status == 200
     return wait_for_state(driver.store, request.id, RequestState.FAILED, announced=True)
 
@@ -186,14 +186,14 @@ def retry_twice(
     payload = sr.button_click(RETRY, request.id, user_id=APPROVER, channel_id=CHANNEL)
     body = sr.payload_body(payload)
     headers = {"Content-Type": FORM, **sr.signature_headers(SIGNING_SECRET, body)}
-    braze.fail_next(CREATE_PATH, 503, times=3)
+    braze.fail_next(CREATE_PATH, 503)
     assert driver.send(body, headers, replica=0).status == 200
     # The retry ran: a second attempt, failed again and said so.
     wait_until(lambda: stored(driver.store, request.id).attempts > request.attempts)
     wait_for_state(driver.store, request.id, RequestState.FAILED, announced=True)
     calls = len(braze.create_calls())
     between()
-    braze.fail_next(CREATE_PATH, 503, times=3)
+    braze.fail_next(CREATE_PATH, 503)
     replay = driver.send(body, headers, replica=1)
     figures.bad_inputs += 1
     time.sleep(1.0)  # a replay let through would call Braze within this

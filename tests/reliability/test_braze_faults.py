@@ -52,27 +52,31 @@ def test_braze_refusing_connections_for_a_while(scenario: Scenario, figures: Fig
 
 @pytest.mark.parametrize("status", [500, 503])
 def test_braze_answering_5xx(scenario: Scenario, figures: Figures, status: int) -> None:
-    """Braze answers 500/503 (once: retried; three times: failed, then Retry creates it). A
-    gateway's 502/504 is an unknown outcome instead (test_braze_failures)."""
-    once, thrice, echo = (scenario.request(f"{status}_{n}") for n in ("once", "thrice", "echo"))
+    """Braze answers 500/503, before or after creating: one create each, status unknown."""
+    made, not_made, echo = (scenario.request(f"{status}_{n}") for n in ("made", "lost", "echo"))
     body: Any = "<html><body>Service Unavailable</body></html>" if status == 503 else None
+    scenario.braze.create_then_fail_next(status, body)
+    scenario.approve(made)
     scenario.braze.fail_next(CREATE_PATH, status, body)
-    scenario.approve(once)
-    scenario.settle([once])
-    scenario.braze.fail_next(CREATE_PATH, status, body, times=3)
-    scenario.approve(thrice)
-    (failed,) = scenario.settle([thrice])
-    assert failed.failure_kind is FailureKind.UNAVAILABLE
-    scenario.retry(thrice)
-    wait_for_state(scenario.store, thrice.id, RequestState.CREATED, announced=True)
+    scenario.approve(not_made)
     # Braze's error body quoting the key back must not carry it into Slack or the logs.
     scenario.braze.fail_next(CREATE_PATH, status, {"message": f"upstream rejected key {BRAZE_KEY}"})
     scenario.approve(echo)
-    final = scenario.settle([once, thrice, echo])
-    figures.fault(f"HTTP {status} from /sends/id/create", 5)
-    assert [r.state for r in final] == [RequestState.CREATED] * 3
+    final = scenario.settle([made, not_made, echo])
+    figures.fault(f"HTTP {status} from /sends/id/create (once after creating it)", 3)
+    assert {(r.state, r.failure_kind) for r in final} == {
+        (RequestState.FAILED, FailureKind.OUTCOME_UNKNOWN)
+    }
     calls = invariants.create_calls_per_request(scenario.braze.calls)
-    assert [calls[(CAMPAIGN, r.send_id)] for r in final] == [2, 4, 2]
+    assert [calls[(CAMPAIGN, r.send_id)] for r in final] == [1, 1, 1]
+    figures.notes["Braze creates per approved request"] = max(calls.values())
+    for request in final:
+        (reply,) = scenario.driver.thread_replies(request)
+        retry = buttons(reply.params["blocks"])
+        assert retry and "confirm" in retry[0], "a Retry that may double-create must ask first"
+    # A person who checked in Braze that it is missing retries: created once more.
+    scenario.retry(not_made)
+    wait_for_state(scenario.store, not_made.id, RequestState.CREATED, announced=True)
     scenario.verdict(figures).assert_clean()
 
 

@@ -18,9 +18,11 @@ over 127.0.0.1 to this server, which behaves like the two Braze endpoints the bo
 
 Anything else is ``404``. A wrong or missing key is ``401`` (the key is never echoed).
 
-Failures, delays and latency can be injected (:meth:`fail_next`, :meth:`delay_next`,
-:meth:`set_latency`), and :meth:`refuse_connections` closes the port so that clients see
-"connection refused" until :meth:`accept_connections` listens on the same port again.
+Failures, delays and latency can be injected (:meth:`fail_next`,
+:meth:`create_then_fail_next`, :meth:`delay_next`, :meth:`hold_next`, :meth:`trickle_next`,
+:meth:`on_next`, :meth:`set_latency`), and
+:meth:`refuse_connections` closes the port so that clients see "connection refused" until
+:meth:`accept_connections` listens on the same port again.
 
 A call is recorded once its answer has been computed (state such as the quota is already
 updated) and *before* any injected delay and before the answer is written, so a request whose
@@ -40,7 +42,7 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from http import HTTPStatus
@@ -77,6 +79,10 @@ class _Injection:
     status: int | None  # None: answer normally (after the delay); _DROP: hang up, no answer
     body: dict[str, Any] | str | None = None
     headers: dict[str, str | None] = field(default_factory=dict)
+    act_first: bool = False  # do the work (create the send ID), then answer `status`
+    before_answer: Callable[[], object] | None = None  # runs once the work is done
+    release: threading.Event | None = None  # the answer waits for it (or the stand-in's stop)
+    trickle: float = 0.0  # seconds between the bytes of the answer (0: all at once)
 
 
 _Answer = tuple[int, dict[str, Any] | str, dict[str, str | None]]
@@ -140,10 +146,15 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             body = None
         call = BrazeCall(self.command, split.path, query, headers, body, at=time.monotonic())
-        status, payload, extra, delay = stand_in._answer(call, raw)
+        status, payload, extra, delay, injection = stand_in._answer(call, raw)
         stand_in._record(dataclasses.replace(call, status=status))
+        if injection is not None and injection.before_answer is not None:
+            injection.before_answer()
         if delay > 0:
             stand_in._stopping.wait(delay)
+        if injection is not None and injection.release is not None:
+            while not (injection.release.is_set() or stand_in._stopping.is_set()):
+                injection.release.wait(0.05)
         if status == _DROP:
             self.close_connection = True
             with contextlib.suppress(OSError):
@@ -161,7 +172,16 @@ class _Handler(BaseHTTPRequestHandler):
                 if value is not None:
                     self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(data)
+            if injection is not None and injection.trickle > 0:
+                # Byte by byte: every read gets something, so no read timeout ever fires.
+                self.wfile.flush()
+                for byte in data:
+                    if stand_in._stopping.wait(injection.trickle):
+                        break
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+            else:
+                self.wfile.write(data)
             self.wfile.flush()
         except OSError:
             self.close_connection = True
@@ -321,10 +341,41 @@ class BrazeStandIn(HttpStandIn[_Server]):
             },
         )
 
+    def create_then_fail_next(
+        self,
+        status: int,
+        body: dict[str, Any] | str | None = None,
+        *,
+        times: int = 1,
+        delay: float = 0.0,
+    ) -> None:
+        """The next ``times`` creations are made (the send ID exists, the quota is spent), and
+        then answered with ``status`` — a Braze that failed after doing the work."""
+        if body is None:
+            body = {"message": HTTPStatus(status).phrase}
+        self._queue(CREATE_PATH, _Injection(times, delay, status, body, act_first=True))
+
     def drop_next(self, path: str, times: int = 1, *, delay: float = 0.0) -> None:
         """Read the next ``times`` requests to ``path`` (the quota is not touched), then close
         the connection without answering — a connection dropped after the request was sent."""
         self._queue(path, _Injection(times, delay, _DROP))
+
+    def on_next(self, path: str, action: Callable[[], object]) -> None:
+        """Answer the next request to ``path`` normally, but run ``action`` first, once the
+        work is done (the send ID created): e.g. cut the bot's database at that moment."""
+        self._queue(path, _Injection(1, 0.0, None, before_answer=action))
+
+    def hold_next(self, path: str, times: int = 1) -> threading.Event:
+        """Answer the next ``times`` requests to ``path`` normally (the work is done at once),
+        each only once the returned event is set (or the stand-in stops)."""
+        release = threading.Event()
+        self._queue(path, _Injection(times, 0.0, None, release=release))
+        return release
+
+    def trickle_next(self, path: str, seconds_per_byte: float, times: int = 1) -> None:
+        """Answer the next ``times`` requests to ``path`` normally (the work is done at once),
+        the body one byte every ``seconds_per_byte``: a slow answer no read timeout catches."""
+        self._queue(path, _Injection(times, 0.0, None, trickle=seconds_per_byte))
 
     def delay_next(self, path: str, seconds: float, times: int = 1) -> None:
         """Answer the next ``times`` requests to ``path`` normally, but ``seconds`` late."""
@@ -365,7 +416,7 @@ class BrazeStandIn(HttpStandIn[_Server]):
 
     def _answer(
         self, request: BrazeCall, raw: bytes
-    ) -> tuple[int, dict[str, Any] | str, dict[str, str | None], float]:
+    ) -> tuple[int, dict[str, Any] | str, dict[str, str | None], float, _Injection | None]:
         with self._lock:
             self._roll_day()
             delay = self._latency
@@ -377,6 +428,8 @@ class BrazeStandIn(HttpStandIn[_Server]):
                 if injection.times <= 0:
                     queue.popleft()
                 delay += injection.delay
+            if injection is not None and injection.act_first:
+                self._respond(request, raw)
             if injection is not None and injection.status is not None:
                 status = injection.status
                 payload = (
@@ -390,7 +443,7 @@ class BrazeStandIn(HttpStandIn[_Server]):
                 extra.update(injection.headers)
             else:
                 status, payload, extra = self._respond(request, raw)
-        return status, payload, extra, delay
+        return status, payload, extra, delay, injection
 
     def _respond(self, request: BrazeCall, raw: bytes) -> _Answer:
         expected_method = _ROUTES.get(request.path)

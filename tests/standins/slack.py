@@ -17,6 +17,7 @@ import contextlib
 import copy
 import itertools
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -64,6 +65,7 @@ class _Failure:
 
 
 _Answer = tuple[int, dict[str, Any], dict[str, str]]  # status, JSON body, extra headers
+DROP = -1  # "status" of an injected failure that hangs up without answering
 
 
 def _truthy(value: Any) -> bool:
@@ -124,9 +126,17 @@ class _Handler(BaseHTTPRequestHandler):
                 params.update(_parse_form(raw.decode("utf-8")))
             else:
                 params["_raw_body"] = raw  # e.g. multipart uploads; not needed by the bot
-        status, body, headers = self.server.stand_in._dispatch(
+        stand_in = self.server.stand_in
+        status, body, headers = stand_in._dispatch(
             method, params, self.headers.get("Authorization")
         )
+        stand_in._hold_answer(method)
+        if status == DROP:
+            # Hang up without answering: the client sees the connection go away.
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
         self._reply(status, body, headers)
 
     def _reply(self, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
@@ -169,6 +179,7 @@ class SlackStandIn(HttpStandIn[LoopbackHTTPServer]):
         self._calls: list[SlackCall] = []
         self._failures: dict[str, list[_Failure]] = {}
         self._latency: dict[str | None, float] = {}
+        self._holds: dict[str, list[threading.Event]] = {}
         self._messages: dict[str, dict[str, dict[str, Any]]] = {}  # channel -> ts -> message
         self._views: dict[str, dict[str, Any]] = {}
         self._ts_counter = itertools.count(1)
@@ -335,6 +346,28 @@ class SlackStandIn(HttpStandIn[LoopbackHTTPServer]):
             self._failures.setdefault(method, []).append(
                 _Failure(error, times, status, retry_after, delay)
             )
+
+    def hold_next(self, method: str) -> threading.Event:
+        """The next call to ``method`` is carried out at once (a posted message is in the
+        channel, the call recorded), but its answer waits until the returned event is set: the
+        client does not know yet what Slack did."""
+        release = threading.Event()
+        with self._lock:
+            self._holds.setdefault(method, []).append(release)
+        return release
+
+    def _hold_answer(self, method: str) -> None:
+        with self._lock:
+            queue = self._holds.get(method)
+            release = queue.pop(0) if queue else None
+        if release is not None:
+            release.wait(30)
+
+    def drop_next(self, method: str, *, times: int = 1) -> None:
+        """The next ``times`` calls to ``method`` are read (and recorded), then the connection
+        is closed without an answer: the client gets no Slack error, only a broken
+        connection (as with a timeout)."""
+        self.fail_next(method, "dropped", times=times, status=DROP)
 
     def clear_failures(self, method: str) -> None:
         """Forget the failures still queued for ``method``: it answers normally again."""

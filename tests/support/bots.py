@@ -209,12 +209,9 @@ def bot_runtime(
     """A BotRuntime with fast Braze timeouts, not started. `variables`: the environment it
     reads besides its settings (a workspace's key; nothing from this process's environment)."""
     settings_read = make_settings(slack.url, braze.url, database_url, **settings)
-    return BotRuntime(
-        load_configuration(settings_read, dict(variables or {})),
-        braze_timeout=FAST_TIMEOUT,
-        braze_retry=FAST_RETRY,
-        **(runtime_options or {}),
-    )
+    options: dict[str, Any] = {"braze_timeout": FAST_TIMEOUT, "braze_retry": FAST_RETRY}
+    options.update(runtime_options or {})  # a test may want Braze's production patience
+    return BotRuntime(load_configuration(settings_read, dict(variables or {})), **options)
 
 
 @contextmanager

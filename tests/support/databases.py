@@ -13,9 +13,12 @@ URL also works for a bot started as a subprocess via ``SENDID_DATABASE_URL``.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import secrets
+import socket
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +27,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import psycopg
 import pytest
 from psycopg import sql
+from sqlalchemy.engine import make_url
 
 from tests.support.prerequisites import skip_unless_required
 
@@ -109,3 +113,87 @@ def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
             yield url
     else:
         raise ValueError(f"unknown backend {backend!r}")
+
+
+class TcpProxy:
+    """Forwards 127.0.0.1:<port> to a target (PostgreSQL). :meth:`cut` makes the database
+    vanish mid-flight: open connections are dropped, new ones refused; :meth:`restore` listens
+    on the same port again."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self._listener: socket.socket | None = None
+        self.port = self._listen(0)
+
+    def _listen(self, port: int) -> int:
+        listener = socket.create_server(("127.0.0.1", port))  # SO_REUSEADDR on POSIX
+        with self._lock:
+            self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+        return int(listener.getsockname()[1])
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(self.target)
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                self._sockets += [client, upstream]
+            for src, dst in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
+
+    @staticmethod
+    def _pump(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+
+    def cut(self) -> None:
+        """The database goes away: every open connection drops, new ones are refused."""
+        with self._lock:
+            listener, self._listener = self._listener, None
+            sockets, self._sockets = self._sockets, []
+        if listener is not None:
+            # shutdown() first: close() alone does not wake a thread blocked in accept() on
+            # Linux, and that thread would keep the port open.
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)
+            listener.close()
+        for s in sockets:
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+            s.close()
+
+    def restore(self) -> None:
+        """The database is back, on the same port."""
+        if self._listener is None:
+            self._listen(self.port)
+
+    stop = cut
+
+
+@contextmanager
+def proxied_postgres_url() -> Iterator[tuple[TcpProxy, str, str]]:
+    """An isolated PostgreSQL schema (as :func:`isolated_postgres_url`) reached through a
+    :class:`TcpProxy` that a test can cut: (the proxy, the URL through it, the direct URL)."""
+    with isolated_postgres_url() as url:
+        real = make_url(url)
+        proxy = TcpProxy((real.host or "127.0.0.1", real.port or 5432))
+        try:
+            yield proxy, real.set(port=proxy.port).render_as_string(hide_password=False), url
+        finally:
+            proxy.cut()

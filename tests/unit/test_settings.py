@@ -28,6 +28,7 @@ ALL_VARIABLES = (
     "SENDID_REQUEST_TTL_HOURS",
     "SENDID_DATABASE_URL",
     "SENDID_STALE_CLAIM_SECONDS",
+    "SENDID_BRAZE_CREATE_DEADLINE_SECONDS",
     "SENDID_LANGUAGE",
     "PORT",
     "SENDID_METRICS_PORT",
@@ -254,6 +255,12 @@ def test_every_missing_variable_gets_its_own_line() -> None:
         ("LOG_FORMAT", "xml"),
         ("SENDID_LANGUAGE", "fr"),
         ("SENDID_STALE_CLAIM_SECONDS", "0"),
+        # No longer than a Braze create may take (30 s by default): it would recover a claim
+        # whose call is still running.
+        ("SENDID_STALE_CLAIM_SECONDS", "1"),
+        ("SENDID_STALE_CLAIM_SECONDS", "30"),
+        ("SENDID_BRAZE_CREATE_DEADLINE_SECONDS", "0"),
+        ("SENDID_BRAZE_CREATE_DEADLINE_SECONDS", "601"),
     ],
 )
 def test_a_malformed_value_is_one_line_naming_the_variable_and_no_secret(

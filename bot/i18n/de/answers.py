@@ -113,9 +113,9 @@ ANSWERS: dict[Msg, str] = {
         "versuch es in einer Minute erneut."
     ),
     Msg.ACTION_FAILED: (
-        "Leider ist {what} fehlgeschlagen. Nichts ist verloren: Die Anfrage behält "
-        "ihren Zustand. Versuch es erneut oder bitte einen Admin, die Logs des Bots "
-        "anzusehen."
+        "Leider ist {what} fehlgeschlagen: ein interner Fehler, für die Admins protokolliert. "
+        "Die Karte zeigt, wo die Anfrage steht; versuch es erneut oder bitte einen Admin, die "
+        "Logs des Bots zu prüfen."
     ),
     Msg.DOING_APPROVE: "das Freigeben der Anfrage",
     Msg.DOING_REJECT: "das Ablehnen der Anfrage",
@@ -129,10 +129,44 @@ ANSWERS: dict[Msg, str] = {
         "versucht werden."
     ),
     Msg.REPLY_DELAYED: (
-        "Braze hat geantwortet: Die Anfrage ist *{state}*. Slack hat die Antwort im Thread der "
-        "Karte vorerst abgelehnt; der Bot postet sie dort, sobald Slack sie annimmt."
+        "Der Aufruf bei Braze ist vorbei: Die Anfrage ist jetzt *{state}*. Slack hat die "
+        "Antwort im Thread der Karte vorerst abgelehnt; der Bot postet sie dort, sobald Slack "
+        "sie annimmt."
     ),
     Msg.REPOST_DONE: "Die Karte ist gepostet.",
+    Msg.REPOST_UNDER_WAY: (
+        "Die Karte wird schon gepostet (oder wurde es gerade): Schau im Channel nach. Sonst "
+        "ist nichts zu tun."
+    ),
+    Msg.NOT_CALLED_TOLD: (
+        "Dein Klick ist nicht bis zu Braze gekommen (meine Datenbank war nicht erreichbar), es "
+        "wurde also nichts erstellt. Die Anfrage kehrt in ihren vorigen Zustand zurück, sofort "
+        "oder in ein paar Minuten, falls meine Datenbank weg bleibt; versuch es dann erneut."
+    ),
+    Msg.RESULTS_BUSY: (
+        "Ich hole noch die Ergebnisse, nach denen du gerade gefragt hast; sie kommen hierher, "
+        "sobald Braze antwortet. Frag danach gern noch einmal."
+    ),
+    Msg.DATABASE_DOWN: (
+        "Ich erreiche meine Datenbank gerade nicht, deshalb wurde nichts geändert. Versuch es "
+        "in einer Minute noch einmal."
+    ),
+    Msg.FORM_DATABASE_DOWN: (
+        "Ich erreiche meine Datenbank gerade nicht, deshalb ist diese Anfrage vielleicht nicht "
+        "gespeichert. Versuch es in einer Minute noch einmal (wurde sie doch gespeichert, "
+        "erscheint ihre Karte im Channel)."
+    ),
+    Msg.DATABASE_LOST: (
+        "Während {what} lief, ist die Verbindung zu meiner Datenbank abgerissen. Was bis dahin "
+        "erledigt war, bleibt erledigt, und die Karte zeigt es, sobald ich die Datenbank "
+        "wieder erreiche; ändert sie sich nicht, versuch es in einer Minute noch einmal."
+    ),
+    Msg.UNRECORDED_CREATION: (
+        "Braze hat die Sende-ID {send_id} für diese Anfrage erstellt, aber meine Datenbank war "
+        "nicht erreichbar, bis ich mich beenden musste. Ich konnte sie deshalb nicht "
+        "speichern, und die Karte wird *Status unbekannt* zeigen. Die Sende-ID gibt es und "
+        "sie kann verwendet werden; die Admins finden sie in meinem Log."
+    ),
     Msg.CARD_SAVED: "Deine Sende-ID-Anfrage für Campaign {campaign} ist gespeichert. {fix}",
     Msg.CARD_NOT_IN_CHANNEL: (
         "Ich bin nicht Mitglied von {channel} und konnte die Karte dort nicht posten. Lade mich "
@@ -226,6 +260,12 @@ ANSWERS: dict[Msg, str] = {
         "Diese Campaign ist in Braze archiviert; stell sie wieder her oder wähl eine andere."
     ),
     # attack review, part two: per-person limits (inline form errors: plain text)
+    Msg.PROBLEM_TOO_MANY_PENDING_ONE: (
+        "Du hast schon eine Anfrage, die auf Freigabe wartet, und mehr als eine darf eine "
+        "Person nicht haben: {pending}. Zieh sie zurück (Anfrage zurückziehen auf ihrer Karte "
+        "oder im Home-Tab des Send ID bot) oder warte auf ihre Entscheidung und sende dann "
+        "erneut."
+    ),
     Msg.PROBLEM_TOO_MANY_PENDING: (
         "Du hast schon {count} Anfragen, die auf Freigabe warten, mehr darf eine Person nicht "
         "haben ({limit}): {pending}. Zieh eine zurück (Anfrage zurückziehen auf ihrer Karte "

@@ -14,6 +14,7 @@ POSTED: dict[Msg, str] = {
     Msg.CARD_HEADER_REJECTED: "Sende-ID-Anfrage abgelehnt",
     Msg.CARD_HEADER_EXPIRED: "Sende-ID-Anfrage abgelaufen",
     Msg.CARD_HEADER_CANCELLED: "Sende-ID-Anfrage zurückgezogen",
+    Msg.CARD_HEADER_UNKNOWN: "Sende-ID: Status unbekannt",
     Msg.CARD_TEXT_PENDING: "{requester} bittet um eine Sende-ID für {campaign}",
     Msg.CARD_TEXT_APPROVED: (
         "{who} hat die Sende-ID von {requester} für {campaign} freigegeben; "
@@ -30,6 +31,11 @@ POSTED: dict[Msg, str] = {
     ),
     Msg.CARD_TEXT_EXPIRED: "Die Sende-ID-Anfrage von {requester} für {campaign} ist abgelaufen",
     Msg.CARD_TEXT_CANCELLED: "{requester} hat die Sende-ID-Anfrage für {campaign} zurückgezogen",
+    Msg.CARD_TEXT_UNKNOWN: (
+        "Braze hat zur Sende-ID für {campaign}, um die {requester} gebeten hat, keine "
+        "verwertbare Antwort gegeben: Vielleicht gibt es sie, vielleicht nicht. Was jetzt zu tun "
+        "ist, steht im Thread"
+    ),
     Msg.FIELD_CAMPAIGN: "*Campaign*",
     Msg.FIELD_SEND_ID: "*Sende-ID*",
     Msg.FIELD_REQUESTED_BY: "*Angefordert von*",
@@ -43,6 +49,7 @@ POSTED: dict[Msg, str] = {
     Msg.CARD_MORE_APPROVERS: " und {count} weitere",
     Msg.GENERATED_BY_BRAZE: "_wird von Braze erzeugt_",
     Msg.SOMEONE: "jemandem",
+    Msg.RETRIED_BY: "{approver}, erneut versucht von {retrier}",
     Msg.REASON_SUFFIX: " Begründung: {reason}",
     Msg.STATUS_PENDING: ":hourglass_flowing_sand: Wartet auf Freigabe. Läuft {expires} ab.",
     Msg.STATUS_APPROVED: (
@@ -60,6 +67,11 @@ POSTED: dict[Msg, str] = {
         "Führ bei Bedarf `/sendid` erneut aus."
     ),
     Msg.STATUS_CANCELLED: ":heavy_multiplication_x: Zurückgezogen von {who}.",
+    Msg.STATUS_UNKNOWN: (
+        ":grey_question: Freigegeben von {who}, aber Braze hat keine verwertbare Antwort "
+        "gegeben: Vielleicht gibt es die Sende-ID, vielleicht nicht. Was jetzt zu tun ist, steht "
+        "im Thread."
+    ),
     Msg.STATE_PENDING: "wartet",
     Msg.STATE_APPROVED: "freigegeben",
     Msg.STATE_CREATED: "erstellt",
@@ -67,6 +79,7 @@ POSTED: dict[Msg, str] = {
     Msg.STATE_REJECTED: "abgelehnt",
     Msg.STATE_EXPIRED: "abgelaufen",
     Msg.STATE_CANCELLED: "zurückgezogen",
+    Msg.STATE_UNKNOWN: "Status unbekannt",
     Msg.BUTTON_APPROVE: "Freigeben",
     Msg.BUTTON_REJECT: "Ablehnen",
     Msg.BUTTON_RETRY: "Erneut versuchen",
@@ -81,8 +94,9 @@ POSTED: dict[Msg, str] = {
         "fordert eine neue, andere an und kostet eine Einheit des heutigen Kontingents."
     ),
     Msg.CONFIRM_RETRY_TEXT: (
-        "Braze hat diese Sende-ID vielleicht schon erstellt. Versuch es erst erneut, wenn du "
-        "in Braze geprüft hast, dass es sie nicht gibt."
+        "Braze hat diese Sende-ID vielleicht schon erstellt. Ein neuer Versuch fragt Braze "
+        "noch einmal nach genau dieser Sende-ID, kann also keine zweite, andere erzeugen; er "
+        "kostet höchstens eine Einheit des heutigen Kontingents."
     ),
     Msg.QUOTA_UNKNOWN: "Heute noch frei: unbekannt.",
     Msg.QUOTA_LINE: "Heute noch frei: {remaining}{limit}{reset}.",
@@ -93,6 +107,11 @@ POSTED: dict[Msg, str] = {
     Msg.USAGE_HINT: (
         "Gib sie im Body von `/campaigns/trigger/send` (oder `/messages/send`) an, damit Braze "
         "diesen Versand getrennt auswertet:"
+    ),
+    Msg.CREATED_AFTER_ALL: (
+        ":information_source: Die Antwort von Braze kam spät: Die Sende-ID wurde doch "
+        "erstellt. Das *Status unbekannt* oben gilt nicht mehr; niemand muss es erneut "
+        "versuchen."
     ),
     Msg.CREATED_RESULTS_HINT: (
         "Mit *Ergebnisse anzeigen* unten siehst du, wie er läuft, {days} Tage lang nach dem "
@@ -124,19 +143,22 @@ POSTED: dict[Msg, str] = {
         "kann es dann: {approvers}. Bis dahin muss niemand etwas tun."
     ),
     Msg.UNKNOWN_HEAD: (
-        ":grey_question: *Status unbekannt.* {requester}, die Antwort von Braze kam nicht an "
-        "(Zeitüberschreitung oder ein Gateway-Fehler), daher wurde die Sende-ID {send_id} für "
-        "{campaign} vielleicht erstellt, vielleicht nicht."
+        ":grey_question: *Status unbekannt.* {requester}, Braze hat keine verwertbare Antwort "
+        "gegeben (ein Fehler, eine Zeitüberschreitung oder eine abgebrochene Verbindung, "
+        "nachdem die Anfrage gesendet war). Die Sende-ID {send_id} für {campaign} wurde also "
+        "vielleicht erstellt, vielleicht nicht.{detail}"
     ),
     Msg.UNKNOWN_NEXT_GENERATED: (
         "{approvers}: Braze hat vielleicht eine Sende-ID erzeugt, die nie beim Bot angekommen "
-        "ist. Ein neuer Versuch lässt Braze eine neue, andere Sende-ID erzeugen und kostet eine "
+        "ist, und bietet keine Möglichkeit, sie nachzuschlagen. Wenn ihr die Sende-ID noch "
+        "braucht, versucht es erneut: Braze erzeugt dann eine neue, andere, das kostet eine "
         "Einheit des heutigen Kontingents; eine beim ersten Mal erzeugte bleibt ungenutzt."
     ),
     Msg.UNKNOWN_NEXT: (
-        "{approvers}: Prüf in Braze, ob es sie gibt, und versuch es nur erneut, wenn nicht. Ein "
-        "neuer Versuch fragt Braze noch einmal nach derselben Sende-ID und kostet höchstens "
-        "eine Einheit des heutigen Kontingents."
+        "{approvers}: Braze bietet keine Möglichkeit, eine Sende-ID nachzuschlagen, bevor sie "
+        "verwendet wird. Wenn ihr sie noch braucht, versucht es erneut: Der neue Versuch fragt "
+        "Braze noch einmal nach genau dieser Sende-ID, kann also keine zweite, andere erzeugen, "
+        "und kostet höchstens eine Einheit des heutigen Kontingents."
     ),
     Msg.QUOTA_BACK_TEXT: (
         "Das heutige Braze-Kontingent an Sende-IDs ist wieder frei: Diese Anfrage kann erneut "
@@ -174,8 +196,12 @@ POSTED: dict[Msg, str] = {
     ),
     Msg.ADMIN_PERMISSION: (
         "Dem API-Schlüssel in {variable} fehlt die Berechtigung `sends.id.create` (HTTP 403). "
-        "In Braze: Einstellungen > APIs und Bezeichner > der Schlüssel > Berechtigungen, "
-        "`sends.id.create` hinzufügen (und prüfen, ob der Tarif Sende-IDs enthält)."
+        "Die Berechtigungen eines Braze-Schlüssels lassen sich nach dem Anlegen nicht mehr "
+        "ändern: Leg in Braze unter Einstellungen > APIs und Bezeichner > API-Schlüssel einen "
+        "neuen Schlüssel mit `sends.id.create` an (dazu `campaigns.details` und "
+        "`sends.data_series`, falls der alte sie hatte), ersetz damit den alten in {variable} "
+        "und starte den Bot neu. Hat der Schlüssel die Berechtigung schon, frag bei Braze "
+        "nach, ob euer Tarif Sende-IDs enthält."
     ),
     Msg.ADMIN_NOT_FOUND: (
         "Braze kennt den Endpunkt in {endpoint} nicht (HTTP 404). Trag dort den REST-Endpunkt "
@@ -197,19 +223,22 @@ POSTED: dict[Msg, str] = {
         "BRAZE_API_KEY prüfen und ob BRAZE_REST_ENDPOINT die Braze-Instanz dieses Workspaces ist"
     ),
     Msg.FAILURE_PERMISSION: (
-        "Laut Braze darf der API-Schlüssel das nicht. Ein Admin sollte dem Schlüssel die "
-        "Berechtigung `sends.id.create` geben (und den Tarif prüfen)"
+        "Laut Braze darf der API-Schlüssel das nicht. Die Berechtigungen eines Schlüssels "
+        "lassen sich nicht ändern, deshalb muss ein Admin in Braze einen neuen Schlüssel mit "
+        "der Berechtigung `sends.id.create` anlegen, den alten damit ersetzen und den Bot neu "
+        "starten"
     ),
     Msg.FAILURE_NOT_FOUND: (
         "Braze kennt den aufgerufenen Endpunkt nicht. Ein Admin sollte BRAZE_REST_ENDPOINT prüfen"
     ),
     Msg.FAILURE_QUOTA: "Das heutige Braze-Kontingent an Sende-IDs ist aufgebraucht",
     Msg.FAILURE_UNAVAILABLE: (
-        "Braze war nicht erreichbar oder meldete einen Fehler, auch nach erneuten Versuchen"
+        "Der Bot hat Braze auch nach mehreren Versuchen nicht erreicht, die Anfrage wurde also "
+        "nie gesendet"
     ),
     Msg.FAILURE_OUTCOME_UNKNOWN: (
-        "Braze hat nicht rechtzeitig geantwortet, das Ergebnis ist also unbekannt: Die "
-        "Sende-ID wurde vielleicht erstellt. Prüf vor einem neuen Versuch in Braze, ob es sie gibt"
+        "Braze hat keine verwertbare Antwort gegeben, das Ergebnis ist also unbekannt: Die "
+        "Sende-ID wurde vielleicht erstellt"
     ),
     Msg.FAILURE_UNEXPECTED: (
         "Braze gab eine Antwort, die der Bot nicht lesen konnte; das Ergebnis ist unbekannt"
@@ -240,6 +269,15 @@ POSTED: dict[Msg, str] = {
         "Danach kann niemand sie mehr freigeben. Mit /sendid kannst du neu anfragen."
     ),
     Msg.CANCELLED_REPLY: ":heavy_multiplication_x: {requester} hat diese Anfrage zurückgezogen.",
+    Msg.NOT_CALLED_REPLY: (
+        ":leftwards_arrow_with_hook: Die letzte Freigabe dieser Anfrage ist nie bei Braze "
+        "angekommen (der Bot wurde beendet oder Slack hat vor dem Aufruf nicht geantwortet), "
+        "es wurde also nichts erstellt. {next}"
+    ),
+    Msg.NOT_CALLED_APPROVE_AGAIN: (
+        "Die Anfrage wartet wieder auf Freigabe; freigeben kann sie auf der Karte: {approvers}."
+    ),
+    Msg.NOT_CALLED_RETRY_AGAIN: "Wie zuvor erneut versuchen kann es: {approvers}.",
     Msg.REMINDER_REPLY: (
         ":bell: Wartet noch auf Freigabe: {approvers}. Diese Anfrage läuft {expires} ab."
     ),
@@ -291,8 +329,11 @@ POSTED: dict[Msg, str] = {
     Msg.STATS_RETENTION: "Braze bewahrt Versandanalysen {days} Tage nach dem Versand auf.",
     Msg.STATS_FORBIDDEN: (
         "Ergebnisse können nicht angezeigt werden: Dem Braze-API-Schlüssel des Bots fehlt die "
-        "Berechtigung `sends.data_series`. Ein Admin kann sie in Braze hinzufügen "
-        "(Einstellungen > APIs und Bezeichner)."
+        "Berechtigung `sends.data_series`. Die Berechtigungen eines Braze-Schlüssels lassen "
+        "sich nach dem Anlegen nicht mehr ändern, deshalb muss ein Admin in Braze "
+        "(Einstellungen > APIs und Bezeichner > API-Schlüssel) einen neuen Schlüssel mit "
+        "`sends.id.create`, `sends.data_series` und `campaigns.details` anlegen, den Schlüssel "
+        "des Bots damit ersetzen und den Bot neu starten."
     ),
     Msg.STATS_NO_DATA: (
         "Braze hat keine Ergebnisse für diese Sende-ID ({message}). Ergebnisse erscheinen, "

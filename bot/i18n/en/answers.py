@@ -97,8 +97,8 @@ ANSWERS: dict[Msg, str] = {
         "in a minute."
     ),
     Msg.ACTION_FAILED: (
-        "Sorry, {what} failed. Nothing was lost: the request keeps its state. "
-        "Try again, or ask an admin to check the bot's logs."
+        "Sorry, {what} failed: an internal error, logged for the admins. The card shows where "
+        "the request stands; try again, or ask an admin to check the bot's logs."
     ),
     Msg.DOING_APPROVE: "approving the request",
     Msg.DOING_REJECT: "rejecting the request",
@@ -109,10 +109,40 @@ ANSWERS: dict[Msg, str] = {
     Msg.QUOTA_WAIT: "{problem} The request stays open until then.",
     Msg.RETRY_TAKEN: "Someone else is already retrying this request, or it cannot be retried.",
     Msg.REPLY_DELAYED: (
-        "Braze has answered: the request is *{state}*. Slack refused the reply in the card's "
-        "thread for now; the bot posts it there as soon as Slack takes it."
+        "The Braze call is over: the request is now *{state}*. Slack refused the reply in the "
+        "card's thread for now; the bot posts it there as soon as Slack takes it."
     ),
     Msg.REPOST_DONE: "Posted the approval card.",
+    Msg.REPOST_UNDER_WAY: (
+        "The approval card is being posted already (or just was): look for it in the channel. "
+        "Nothing more to do."
+    ),
+    Msg.NOT_CALLED_TOLD: (
+        "Your click did not get as far as Braze (my database was unreachable), so nothing was "
+        "created. The request goes back to where it was, at once or within a few minutes if "
+        "my database stays away; then try again."
+    ),
+    Msg.RESULTS_BUSY: (
+        "I am still fetching the results you asked for a moment ago; they come here as soon "
+        "as Braze answers. Ask again after that."
+    ),
+    Msg.DATABASE_DOWN: (
+        "I can't reach my database right now, so nothing was changed. Try again in a minute."
+    ),
+    Msg.FORM_DATABASE_DOWN: (
+        "I can't reach my database right now, so this request may not be saved. Try again in "
+        "a minute (if it was saved after all, its card shows up in the channel)."
+    ),
+    Msg.DATABASE_LOST: (
+        "I lost my database connection while {what}. Whatever was done before that stays "
+        "done, and the card shows it once I can reach the database again; if it does not "
+        "change, try again in a minute."
+    ),
+    Msg.UNRECORDED_CREATION: (
+        "Braze created send ID {send_id} for this request, but my database stayed unreachable "
+        "until I had to stop, so I could not record it, and the card will say *status "
+        "unknown*. The send ID exists and can be used; it is in my log for the admins."
+    ),
     Msg.CARD_SAVED: "Your send ID request for campaign {campaign} is saved. {fix}",
     Msg.CARD_NOT_IN_CHANNEL: (
         "I am not a member of {channel}, so I could not post the approval card there. "
@@ -199,6 +229,11 @@ ANSWERS: dict[Msg, str] = {
         "This campaign is archived in Braze; unarchive it or pick another."
     ),
     # attack review, part two: per-person limits (inline form errors: plain text)
+    Msg.PROBLEM_TOO_MANY_PENDING_ONE: (
+        "You already have a request waiting for an approver, and one is the most one person "
+        "may have: {pending}. Cancel it (Cancel request on its card, or in the Home tab of the "
+        "Send ID bot) or wait for its decision, then submit again."
+    ),
     Msg.PROBLEM_TOO_MANY_PENDING: (
         "You already have {count} requests waiting for an approver, the most one person may "
         "have ({limit}): {pending}. Cancel one (Cancel request on its card, or in the Home tab "

@@ -12,10 +12,12 @@ import logging
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
+from bot.domain.errors import NotCalled, StorageUnavailable, UnrecordedCreation
 from bot.domain.models import RequestState, SendIdRequest
 from bot.domain.policy import Policy, Refusal
 from bot.domain.problems import quota_problem
 from bot.i18n import Msg
+from bot.slack import mrkdwn as md
 from bot.slack.actor import Actor
 from bot.slack.context import BotContext
 from bot.slack.form_metadata import ModalMetadata
@@ -23,7 +25,7 @@ from bot.slack.listeners.commands import open_request_form
 from bot.slack.listeners.interaction import request_button
 from bot.slack.views import ids, modals, texts
 from bot.slack.views.card import may_be_asked_again
-from bot.slack.views.labels import state_name
+from bot.slack.views.labels import request_state_name
 
 log = logging.getLogger("bot.slack")
 
@@ -80,7 +82,7 @@ def may_repost(policy: Policy, actor: Actor, request: SendIdRequest) -> Refusal 
 # ---- the listeners -------------------------------------------------------------------------------
 
 
-@request_button(Msg.DOING_APPROVE, may_decide)
+@request_button(Msg.DOING_APPROVE, may_decide, on_card=True)
 def approve(bot: BotContext, actor: Actor, request: SendIdRequest) -> None:
     """The first approval wins and calls Braze; later clicks hear who was first."""
     if not _still_pending(bot, actor, request) or not _quota_allows(bot, actor, request):
@@ -93,7 +95,7 @@ def approve(bot: BotContext, actor: Actor, request: SendIdRequest) -> None:
     _refresh_home(bot, actor)
 
 
-@request_button(Msg.DOING_REJECT, may_decide)
+@request_button(Msg.DOING_REJECT, may_decide, on_card=True)
 def reject(bot: BotContext, actor: Actor, request: SendIdRequest) -> None:
     """Ask for an optional reason; the rejection itself happens when the modal is submitted."""
     if not _still_pending(bot, actor, request):
@@ -124,7 +126,7 @@ def retry(bot: BotContext, actor: Actor, request: SendIdRequest) -> None:
     _create_and_report(bot, actor, claim.request)
 
 
-@request_button(Msg.DOING_CANCEL, may_cancel)
+@request_button(Msg.DOING_CANCEL, may_cancel, on_card=True)
 def cancel(bot: BotContext, actor: Actor, request: SendIdRequest) -> None:
     """The requester withdraws a pending request."""
     claim = bot.service.cancel(request.id, actor.user_id)
@@ -159,8 +161,11 @@ def repost(bot: BotContext, actor: Actor, request: SendIdRequest) -> None:
     if request.state is not RequestState.PENDING or request.card_ts is not None:
         _tell_decided(bot, actor, request)
         return
-    if bot.show_card(request) is not None:
+    shown = bot.show_card(request)
+    if shown == "posted":
         bot.messenger.tell(actor, bot.t_for(actor.user_id)(Msg.REPOST_DONE))
+    elif shown == "elsewhere":
+        bot.messenger.tell(actor, bot.t_for(actor.user_id)(Msg.REPOST_UNDER_WAY))
 
 
 # ---- steps the listeners share -------------------------------------------------------------------
@@ -196,18 +201,46 @@ def _quota_allows(bot: BotContext, actor: Actor, request: SendIdRequest) -> bool
 
 
 def _create_and_report(bot: BotContext, actor: Actor, claimed: SendIdRequest) -> None:
-    bot.update_card(claimed)  # buttons go away at once
-    final, quota = bot.service.create_in_braze(claimed)
     try:
-        bot.settle(final, quota)
+        bot.update_card(claimed)  # buttons go away at once
+    except Exception:
+        # Slack (or the quota read) failing must not stop an approval: the outcome shows on
+        # the card when it is settled.
+        log.exception("card not updated before the Braze call", extra={"request_id": claimed.id})
+    try:
+        final, quota, recorded = bot.service.create_and_record(claimed)
+    except NotCalled:
+        # Braze was not called: undo the claim now if the database lets us (recovery does it
+        # later otherwise), and say exactly that.
+        t = bot.t_for(actor.user_id)
+        bot.messenger.tell(actor, t(Msg.NOT_CALLED_TOLD))
+        try:
+            undone = bot.service.undo_claim(claimed, "its start could not be recorded")
+        except StorageUnavailable:
+            return
+        if undone is not None:
+            bot.show_undone(undone)
+        return
+    except UnrecordedCreation as lost:
+        # The bot is stopping with its database away: the send ID exists, unrecorded.
+        t = bot.t_for(actor.user_id)
+        bot.messenger.tell(actor, t(Msg.UNRECORDED_CREATION, send_id=md.code(lost.send_id)))
+        return
+    if not recorded:
+        # Someone else recorded the outcome first (a late answer, a recovery sweep) and says
+        # it: saying it again would post a second, maybe stale, reply.
+        log.info("outcome recorded elsewhere; not announced again", extra={"request_id": final.id})
+        return
+    try:
+        bot.settle_latest(final, quota)
     except SlackApiError:
         # Braze has answered: "failed, try again" would be untrue. Say what became of it; the
         # reply follows in the thread once Slack takes it (housekeeping tries again).
         t = bot.t_for(actor.user_id)
-        bot.messenger.tell(actor, t(Msg.REPLY_DELAYED, state=state_name(t, final.state)))
+        bot.messenger.tell(actor, t(Msg.REPLY_DELAYED, state=request_state_name(t, final)))
 
 
 def _refresh_home(bot: BotContext, actor: Actor) -> None:
     # A decision made in the App Home shows there at once (the card is updated by settle).
     if actor.from_home:
-        bot.publish_home(actor.user_id)
+        bot.publish_home_soon(actor.user_id)

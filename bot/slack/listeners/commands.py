@@ -15,6 +15,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
+from bot.domain.errors import StorageUnavailable
 from bot.i18n import Msg, Translator
 from bot.slack import mrkdwn as md
 from bot.slack.actor import Actor
@@ -110,16 +111,21 @@ def show_stats(typed: Invocation) -> None:
     if len(typed.words) != 2:
         typed.answer(typed.t(Msg.STATS_USAGE))
         return
-    # Braze may take a moment: acknowledge now, answer privately when it has spoken.
+    # Braze may take a moment: acknowledge now, answer privately when it has spoken (off
+    # Bolt's threads: bot.slack.work).
     typed.ack()
-    bot, actor, send_id = typed.bot, typed.actor, typed.words[1]
-    with reporting(bot, actor, Msg.DOING_RESULTS):
-        request = bot.service.created_request(typed.channel_id, send_id)
-        if request is None:
-            text = bot.t_for(actor.user_id)(Msg.STATS_UNKNOWN_SEND_ID, send_id=md.code(send_id))
-            bot.messenger.tell(actor, text)
-            return
-        bot.show_results(actor, request)
+    bot, actor, send_id, channel_id = typed.bot, typed.actor, typed.words[1], typed.channel_id
+
+    def look_up() -> None:
+        with reporting(bot, actor, Msg.DOING_RESULTS):
+            request = bot.service.created_request(channel_id, send_id)
+            if request is None:
+                t = bot.t_for(actor.user_id)
+                bot.messenger.tell(actor, t(Msg.STATS_UNKNOWN_SEND_ID, send_id=md.code(send_id)))
+                return
+            bot.show_results(actor, request)
+
+    bot.work.run("stats", look_up)
 
 
 def open_form(typed: Invocation) -> None:
@@ -208,6 +214,10 @@ def _answer_with(typed: Invocation, sub: str, build: Callable[[Invocation], str]
     """Answer in the acknowledgement with what `build` says, or that it failed."""
     try:
         text = build(typed)
+    except StorageUnavailable:
+        # A read: nothing was changed.
+        log.warning("/sendid %s: database unreachable", sub)
+        text = typed.t(Msg.DATABASE_DOWN)
     except Exception:
         log.exception("/sendid %s failed", sub, extra={"channel": typed.actor.channel_id})
         text = typed.t(Msg.COMMAND_FAILED)

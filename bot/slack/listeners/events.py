@@ -19,4 +19,4 @@ def home_opened(event: dict[str, Any], context: BoltContext) -> None:
         return
     user_id = str(event.get("user") or "")
     if user_id:
-        bot_context(context).publish_home(user_id)
+        bot_context(context).publish_home_soon(user_id)

@@ -3,7 +3,8 @@
 Slack wants every interaction acknowledged within 3 seconds, and what comes after the
 acknowledgement may wait on Slack (`usergroups.users.list` for the approver check, `users.info`
 for the reader's language) or on Braze. So a button listener acknowledges first, in Bolt's
-listener thread, and only then looks the request up and checks who may act. That is why
+listener thread, and hands the rest to the bot's own pool (:mod:`bot.slack.work`): it looks the
+request up and checks who may act there, so no acknowledgement waits behind slow work. That is why
 :func:`request_button` is a decorator and not Bolt listener middleware or a matcher: those run
 in the request thread before the listener, so before the acknowledgement.
 """
@@ -17,6 +18,7 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext
 
+from bot.domain.errors import StorageUnavailable
 from bot.domain.models import SendIdRequest
 from bot.domain.policy import MembershipLookupError, Policy, Refusal
 from bot.i18n import Msg
@@ -48,6 +50,12 @@ def reporting(bot: BotContext, actor: Actor, doing: Msg) -> Iterator[None]:
     except MembershipLookupError as error:
         t = bot.t_for(actor.user_id)
         bot.messenger.tell(actor, t(Msg.APPROVERS_UNREADABLE, error=md.inert(str(error), 200)))
+    except StorageUnavailable:
+        # Something may have been written before the database went: say only what is known.
+        log.exception("%s: database unreachable", doing.value, extra={"user": actor.user_id})
+        with contextlib.suppress(Exception):
+            t = bot.t_for(actor.user_id)
+            bot.messenger.tell(actor, t(Msg.DATABASE_LOST, what=t(doing)))
     except Exception:
         log.exception(
             "%s failed", doing.value, extra={"user": actor.user_id, "channel": actor.channel_id}
@@ -71,15 +79,22 @@ def request_id_of(action: dict[str, Any]) -> str | None:
     return None
 
 
+def _on_its_card(actor: Actor, request: SendIdRequest) -> bool:
+    """The click was on a message in the request's own channel (the card, for a card button)."""
+    return bool(actor.message_ts) and actor.channel_id == request.channel_id and not actor.from_dm
+
+
 def request_button(
-    doing: Msg, may_act: WhoMayAct, *, answer_in_dm: bool = False
+    doing: Msg, may_act: WhoMayAct, *, answer_in_dm: bool = False, on_card: bool = False
 ) -> Callable[[RequestHandler], ButtonListener]:
     """Make `handle(bot, actor, request)` a Bolt listener for a button naming a request.
 
     The listener acknowledges at once, reports any failure of `doing` privately, loads the
     request the button names and asks `may_act` whether the clicker may act on it; an unknown
     request or a refusal is answered privately and `handle` is not called. `answer_in_dm`:
-    the button lives in the bot's DM, so answers go there as messages.
+    the button lives in the bot's DM, so answers go there as messages. `on_card`: in a
+    channel the button lives on the request's card, so a click on it there tells where the
+    card is even before the bot recorded it (a click right after the card appeared).
     """
 
     def decorate(handle: RequestHandler) -> ButtonListener:
@@ -91,9 +106,19 @@ def request_button(
             actor = Actor.from_body(body)
             if answer_in_dm:
                 actor = actor.in_dm()
+            # Everything after the acknowledgement runs off Bolt's threads (bot.slack.work).
+            bot.work.run(doing.value, lambda: act(bot, actor, action))
+
+        def act(bot: BotContext, actor: Actor, action: dict[str, Any]) -> None:
             with reporting(bot, actor, doing):
                 request_id = request_id_of(action)
-                request = bot.service.get_request(request_id) if request_id else None
+                try:
+                    request = bot.service.get_request(request_id) if request_id else None
+                except StorageUnavailable:
+                    # Nothing was written yet: that much is known.
+                    log.warning("database unreachable at a click", extra={"user": actor.user_id})
+                    bot.messenger.tell(actor, bot.t_for(actor.user_id)(Msg.DATABASE_DOWN))
+                    return
                 if request is None:
                     t = bot.t_for(actor.user_id)
                     bot.messenger.tell(actor, texts.already_decided_text(t, None))
@@ -111,6 +136,8 @@ def request_button(
                 if refusal is not None:
                     bot.messenger.tell(actor, bot.refusal_text(bot.t_for(actor.user_id), refusal))
                     return
+                if on_card and request.card_ts is None and _on_its_card(actor, request):
+                    request = bot.service.card_seen(request, actor.message_ts)
                 handle(bot, actor, request)
 
         # Named after `handle` for Bolt's logs. Not functools.wraps: Bolt reads the parameters

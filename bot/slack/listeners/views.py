@@ -12,6 +12,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
+from bot.domain.errors import StorageUnavailable
 from bot.domain.policy import MembershipLookupError
 from bot.i18n import Msg, Translator
 from bot.slack.actor import Actor
@@ -97,6 +98,10 @@ def submit_request(
             # Slack's view ID: a replayed submission carries the same one.
             submission_key=str(view.get("id") or "")[:SUBMISSION_KEY_MAX] or None,
         )
+    except StorageUnavailable:
+        log.exception("saving a request failed: database unreachable", extra={"user": form.user_id})
+        form.show_errors({ids.CAMPAIGN_BLOCK: t(Msg.FORM_DATABASE_DOWN)})
+        return
     except Exception:
         log.exception("saving a request failed", extra={"user": form.user_id})
         form.show_errors({ids.CAMPAIGN_BLOCK: t(Msg.FORM_SAVE_FAILED)})
@@ -110,8 +115,13 @@ def submit_request(
         )
         return
     ack()
-    with reporting(bot, Actor(form.user_id, meta.channel_id), Msg.DOING_POST_CARD):
-        bot.show_card(outcome.request)
+    request, actor = outcome.request, Actor(form.user_id, meta.channel_id)
+
+    def post_card() -> None:
+        with reporting(bot, actor, Msg.DOING_POST_CARD):
+            bot.show_card(request)
+
+    bot.work.run("post card", post_card)
 
 
 def submit_reject(
@@ -123,7 +133,11 @@ def submit_reject(
     if meta is None:
         return
     bot, t = form.bot, form.t
-    request = bot.service.get_request(meta.request_id) if meta.request_id else None
+    try:
+        request = bot.service.get_request(meta.request_id) if meta.request_id else None
+    except StorageUnavailable:
+        form.show_errors({ids.REASON_BLOCK: t(Msg.DATABASE_DOWN)})  # a read: nothing changed
+        return
     if request is None:
         form.show_errors({ids.REASON_BLOCK: t(Msg.FORM_UNKNOWN_REQUEST)})
         return
@@ -139,9 +153,13 @@ def submit_reject(
     reason = (form.value(ids.REASON_BLOCK) or "").strip()[: modals.REASON_MAX] or None
     ack()
     actor = Actor(form.user_id, meta.channel_id)
-    with reporting(bot, actor, Msg.DOING_REJECT):
-        claim = bot.service.reject(request.id, form.user_id, reason)
-        if not claim.won or claim.request is None:
-            bot.messenger.tell(actor, texts.already_decided_text(t, claim.request))
-            return
-        bot.settle(claim.request)
+
+    def decide() -> None:
+        with reporting(bot, actor, Msg.DOING_REJECT):
+            claim = bot.service.reject(request.id, form.user_id, reason)
+            if not claim.won or claim.request is None:
+                bot.messenger.tell(actor, texts.already_decided_text(t, claim.request))
+                return
+            bot.settle(claim.request)
+
+    bot.work.run("reject", decide)

@@ -25,6 +25,7 @@ from bot.slack.views.elements import (
     section,
 )
 from bot.slack.views.labels import (
+    approved_by,
     campaign_label,
     date,
     decided_by,
@@ -64,15 +65,18 @@ NO_FACTS = CardFacts()
 def status_line(t: Translator, request: SendIdRequest) -> str:
     state = request.state
     who = decided_by(t, request)
+    approver = approved_by(t, request)
     when = date(t, request.decided_at) if request.decided_at else ""
     if state is RequestState.PENDING:
         return t(Msg.STATUS_PENDING, expires=date(t, request.expires_at))
     if state is RequestState.APPROVED:
-        return t(Msg.STATUS_APPROVED, who=who, when=when)
+        return t(Msg.STATUS_APPROVED, who=approver, when=when)
     if state is RequestState.CREATED:
-        return t(Msg.STATUS_CREATED, who=who, send_id=send_id_label(t, request))
+        return t(Msg.STATUS_CREATED, who=approver, send_id=send_id_label(t, request))
+    if request.outcome_unknown:
+        return t(Msg.STATUS_UNKNOWN, who=approver)
     if state is RequestState.FAILED:
-        return t(Msg.STATUS_FAILED, who=who)
+        return t(Msg.STATUS_FAILED, who=approver)
     if state is RequestState.REJECTED:
         return t(Msg.STATUS_REJECTED, who=who, when=when, reason=reason_suffix(t, request))
     if state is RequestState.EXPIRED:
@@ -84,10 +88,12 @@ def card_text(t: Translator, request: SendIdRequest) -> str:
     """The card's notification text: one sentence a person would write ("Mia asks for a send
     ID for Black Friday 2026 Push"), foreign text inert."""
     return t(
-        Msg(f"card.text.{request.state.value}"),
+        Msg.CARD_TEXT_UNKNOWN
+        if request.outcome_unknown
+        else Msg(f"card.text.{request.state.value}"),
         requester=md.user(request.requester_id),
         campaign=campaign_words(request),
-        who=decided_by(t, request),
+        who=approved_by(t, request),
     )
 
 
@@ -98,7 +104,14 @@ def campaign_words(request: SendIdRequest) -> str:
 
 
 def header(t: Translator, request: SendIdRequest) -> Block:
-    return {"type": "header", "text": plain_text(t(Msg(f"card.header.{request.state.value}")))}
+    """The card's state at a glance; a failure that may have created the send ID says "status
+    unknown", never "not created"."""
+    key = (
+        Msg.CARD_HEADER_UNKNOWN
+        if request.outcome_unknown
+        else Msg(f"card.header.{request.state.value}")
+    )
+    return {"type": "header", "text": plain_text(t(key))}
 
 
 def approvers_label(t: Translator, facts: CardFacts) -> str:

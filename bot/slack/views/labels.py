@@ -36,6 +36,12 @@ def state_name(t: Translator, state: RequestState) -> str:
     return t(Msg(f"state.{state.value}"))
 
 
+def request_state_name(t: Translator, request: SendIdRequest) -> str:
+    """The request's state in a word or two: "status unknown" where it failed in a way that
+    admits Braze may have created the send ID."""
+    return t(Msg.STATE_UNKNOWN) if request.outcome_unknown else state_name(t, request.state)
+
+
 def channels_list(channel_ids: Sequence[str]) -> str:
     return ", ".join(md.channel(c) for c in channel_ids)
 
@@ -53,6 +59,15 @@ def send_id_label(t: Translator, request: SendIdRequest) -> str:
 
 def decided_by(t: Translator, request: SendIdRequest) -> str:
     return md.user(request.decided_by) if request.decided_by else t(Msg.SOMEONE)
+
+
+def approved_by(t: Translator, request: SendIdRequest) -> str:
+    """Who approved it, and who clicked the last Retry where someone did: the approver who
+    signed off stays named."""
+    approver = decided_by(t, request)
+    if not request.retried_by:
+        return approver
+    return t(Msg.RETRIED_BY, approver=approver, retrier=md.user(request.retried_by))
 
 
 def reason_suffix(t: Translator, request: SendIdRequest) -> str:
@@ -94,5 +109,5 @@ def request_line(t: Translator, line: Msg, request: SendIdRequest, *, short: boo
         channel=md.channel(request.channel_id),
         campaign=campaign_label(request),
         send_id=send_id_label(t, request),
-        state=state_name(t, request.state),
+        state=request_state_name(t, request),
     )

@@ -46,14 +46,21 @@ def created_reply(
     if request.created_send_id is None:
         raise ValueError(f"request {request.id} has created no send ID to announce")
     send_id = md.code(request.created_send_id)
+    # Created after the thread said "status unknown" (Braze's answer came late): say so.
+    after_all = (
+        [context(t(Msg.CREATED_AFTER_ALL))]
+        if request.failure_kind is FailureKind.OUTCOME_UNKNOWN
+        else []
+    )
     blocks = [
         section(t(Msg.CREATED_HEAD, send_id=send_id)),
+        *after_all,
         {
             "type": "section",
             "fields": [
                 field(f"{t(Msg.FIELD_CAMPAIGN)}\n{labels.campaign_label(request)}"),
                 field(f"{t(Msg.FIELD_REQUESTED_BY)}\n{md.user(request.requester_id)}"),
-                field(f"{t(Msg.FIELD_APPROVED_BY)}\n{labels.decided_by(t, request)}"),
+                field(f"{t(Msg.FIELD_APPROVED_BY)}\n{labels.approved_by(t, request)}"),
                 # The quota of the request's own Braze workspace (named unless the default).
                 field(
                     f"{t(Msg.FIELD_QUOTA)}\n"
@@ -105,10 +112,11 @@ def failed_reply(
     quota: QuotaSnapshot | None,
     people: Addressees | None = None,
 ) -> tuple[str, list[Block]]:
-    """Why the send ID was not created, naming the requester and who acts next. A Retry button
-    only where a retry can succeed now: never after Braze refused the input, never while the
-    quota is used up; after a setup failure for the admins alone (checked on click), so that
-    one always has a working Retry, whether or not their DM reached them."""
+    """Why the send ID was not created (or that it may have been: status unknown), naming the
+    requester and who acts next. A Retry button only where a retry can succeed now: never after
+    Braze refused the input, never while the quota is used up; after a setup failure for the
+    admins alone (checked on click), so that one always has a working Retry, whether or not
+    their DM reached them."""
     people = people or Addressees()
     kind = request.failure_kind or FailureKind.UNEXPECTED
     named = {
@@ -120,21 +128,19 @@ def failed_reply(
     retry_next = t(Msg.FAILED_RETRY_NEXT, approvers=approvers) if approvers else ""
     retry_next = retry_next or t(Msg.FAILED_RETRY_HINT)
     offer_retry = kind.retry_allowed
-    if kind is FailureKind.OUTCOME_UNKNOWN:
-        head = t(Msg.UNKNOWN_HEAD, **named)
+    detail = ""
+    if request.failure_message and kind in (FailureKind.REJECTED_BY_BRAZE, FailureKind.UNEXPECTED):
+        message = md.inert(request.failure_message, BRAZE_MESSAGE_MAX)
+        detail = t(Msg.FAILED_BRAZE_SAID, message=message)
+    if kind.may_have_created:
+        # Never "not created": Braze may have created it (a 5xx, a timeout, an unreadable answer).
+        head = t(Msg.UNKNOWN_HEAD, detail=detail, **named)
         # Without a send ID of our own, a retry cannot ask for "the same" one: Braze makes a
         # new one, and one it may have made the first time stays unused.
         unknown_next = Msg.UNKNOWN_NEXT if request.send_id else Msg.UNKNOWN_NEXT_GENERATED
         next_step = t(unknown_next, approvers=approvers or t(Msg.SOMEONE))
     else:
         words = t(Msg.FAILED_SETUP_WORDS) if kind.needs_admin else failure_words(t, kind)
-        detail = ""
-        if request.failure_message and kind in (
-            FailureKind.REJECTED_BY_BRAZE,
-            FailureKind.UNEXPECTED,
-        ):
-            message = md.inert(request.failure_message, BRAZE_MESSAGE_MAX)
-            detail = t(Msg.FAILED_BRAZE_SAID, message=message)
         head = t(Msg.FAILED_HEAD, words=words, detail=detail, **named)
         next_step = retry_next
         if kind is FailureKind.REJECTED_BY_BRAZE:
@@ -199,6 +205,17 @@ def expired_reply(t: Translator, request: SendIdRequest) -> str:
 
 def cancelled_reply(t: Translator, request: SendIdRequest) -> str:
     return t(Msg.CANCELLED_REPLY, requester=md.user(request.requester_id))
+
+
+def not_called_reply(t: Translator, request: SendIdRequest, approvers: str) -> str:
+    """A claimed approval was undone because Braze was never called: back to approvable (or
+    retryable), naming who acts next."""
+    who = approvers or t(Msg.SOMEONE)
+    if request.state is RequestState.PENDING:
+        next_step = t(Msg.NOT_CALLED_APPROVE_AGAIN, approvers=who)
+    else:
+        next_step = t(Msg.NOT_CALLED_RETRY_AGAIN, approvers=who)
+    return t(Msg.NOT_CALLED_REPLY, next=next_step)
 
 
 def reminder_reply(

@@ -59,6 +59,8 @@ def problem_text(t: Translator, problem: Problem, *, rich: bool = False) -> str:
         if len(pending) > PENDING_NAMED_MAX:
             named.append("…")
         params.update(count=len(pending), pending="; ".join(named))
+        if len(pending) == 1:  # "1 requests" would be wrong: the text for one
+            return t(Msg.PROBLEM_TOO_MANY_PENDING_ONE, pending=params["pending"])
     return t(Msg(f"problem.{problem.code}"), **params)
 
 

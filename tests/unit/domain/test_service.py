@@ -17,7 +17,8 @@ from bot.domain import problems as codes
 from bot.domain.limits import PersonLimits, SubmissionRateLimit
 from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
 from bot.domain.problems import Problem
-from bot.domain.service import SYSTEM_ACTOR, Claim, SendIdService, SubmitOutcome
+from bot.domain.service import Claim, SendIdService, SubmitOutcome
+from bot.domain.sweeps import SYSTEM_ACTOR
 from bot.domain.workspaces import DEFAULT_WORKSPACE
 from bot.store import Store
 from tests.standins.braze import CREATE_PATH, DATA_SERIES_PATH, DETAILS_PATH, BrazeStandIn
@@ -129,7 +130,7 @@ def approved(service: SendIdService, send_id: str | None = "wave1") -> SendIdReq
 
 
 def failed(service: SendIdService, braze: BrazeStandIn, status: int) -> SendIdRequest:
-    braze.fail_next(CREATE_PATH, status, times=3)
+    braze.fail_next(CREATE_PATH, status)
     final, _ = service.create_in_braze(approved(service))
     assert final.state is S.FAILED
     return final
@@ -476,8 +477,8 @@ def test_only_a_claimed_approval_may_call_braze(
         (403, FailureKind.PERMISSION, 1),
         (404, FailureKind.NOT_FOUND, 1),
         (429, FailureKind.QUOTA, 1),
-        (500, FailureKind.UNAVAILABLE, 3),
-        (503, FailureKind.UNAVAILABLE, 3),
+        (500, FailureKind.OUTCOME_UNKNOWN, 1),
+        (503, FailureKind.OUTCOME_UNKNOWN, 1),
     ],
 )
 def test_each_braze_error_status_maps_to_its_failure_kind(
@@ -488,7 +489,7 @@ def test_each_braze_error_status_maps_to_its_failure_kind(
     kind: FailureKind,
     calls: int,
 ) -> None:
-    braze.fail_next(CREATE_PATH, status, {"message": f"braze says {status}"}, times=3)
+    braze.fail_next(CREATE_PATH, status, {"message": f"braze says {status}"})
     final, _ = service.create_in_braze(approved(service))
     assert final.state is S.FAILED
     assert final.failure_kind is kind
@@ -500,14 +501,15 @@ def test_each_braze_error_status_maps_to_its_failure_kind(
     assert audit.detail.startswith(f"{kind.value}: ")
 
 
-def test_a_5xx_that_recovers_within_the_retries_creates_the_send_id(
-    service: SendIdService, braze: BrazeStandIn, sleeps: list[float]
+def test_a_5xx_is_never_sent_again_on_its_own(
+    service: SendIdService, store: Store, braze: BrazeStandIn, sleeps: list[float]
 ) -> None:
-    braze.fail_next(CREATE_PATH, 503, times=2)
+    braze.create_then_fail_next(503)
     final, _ = service.create_in_braze(approved(service))
-    assert final.state is S.CREATED
-    assert len(braze.create_calls()) == 3
-    assert len(sleeps) == 2
+    assert (final.state, final.failure_kind) == (S.FAILED, FailureKind.OUTCOME_UNKNOWN)
+    assert len(braze.create_calls()) == 1 and braze.created == [(CAMPAIGN, "wave1")]
+    assert sleeps == []
+    assert "attempts=1" in store.audit(final.id)[-1].detail
 
 
 def test_a_read_timeout_is_an_unknown_outcome_and_is_not_retried(
@@ -588,7 +590,7 @@ def test_a_429_without_a_reset_time_refuses_submissions_only_until_the_next_utc_
         (403, FailureKind.PERMISSION),
         (404, FailureKind.NOT_FOUND),
         (429, FailureKind.QUOTA),
-        (500, FailureKind.UNAVAILABLE),
+        (500, FailureKind.OUTCOME_UNKNOWN),
     ],
 )
 def test_a_retry_of_a_failure_that_may_pass_next_time_is_claimed(
@@ -603,7 +605,8 @@ def test_a_retry_of_a_failure_that_may_pass_next_time_is_claimed(
     claim = service.claim_retry(request.id, GROUP_APPROVER)
     assert claim.won and claim.request is not None
     assert claim.request.state is S.APPROVED
-    assert claim.request.decided_by == GROUP_APPROVER
+    assert claim.request.decided_by == APPROVER  # who signed off stays the approver
+    assert claim.request.retried_by == GROUP_APPROVER
     assert claim.request.attempts == 2
     assert store.audit(request.id)[-1].detail == "retry"
     assert not service.claim_retry(request.id, APPROVER).won  # a second click loses
@@ -734,21 +737,28 @@ def test_an_expired_request_frees_its_pair_and_cannot_be_approved(
 # ---- recovery of interrupted approvals --------------------------------------------------------
 
 
+def calling(service: SendIdService, store: Store, send_id: str) -> SendIdRequest:
+    """A claimed approval whose Braze call has started (and whose process then died)."""
+    started = store.start_call(approved(service, send_id).id, service.clock())
+    assert started is not None
+    return started
+
+
 def test_recovery_only_fails_approvals_older_than_the_threshold(
     service: SendIdService, store: Store, braze: BrazeStandIn, clock: FakeClock
 ) -> None:
-    stale = approved(service, "stale")
+    stale = calling(service, store, "stale")
     clock.advance(seconds=100)
-    fresh = approved(service, "fresh")
+    fresh = calling(service, store, "fresh")
     pending = submit(service, "pending")
     created, _ = service.create_in_braze(approved(service, "created"))
-    clock.advance(seconds=50)  # stale claimed 150 s ago, fresh 50 s ago
+    clock.advance(seconds=50)  # stale called 150 s ago, fresh 50 s ago
 
     recovered = service.recover_stale_approvals(older_than=timedelta(seconds=120))
 
-    assert [r.id for r in recovered] == [stale.id]
-    assert recovered[0].state is S.FAILED
-    assert recovered[0].failure_kind is FailureKind.OUTCOME_UNKNOWN
+    assert [(r.request.id, r.braze_called) for r in recovered] == [(stale.id, True)]
+    assert recovered[0].request.state is S.FAILED
+    assert recovered[0].request.failure_kind is FailureKind.OUTCOME_UNKNOWN
     assert store.audit(stale.id)[-1].actor_id == SYSTEM_ACTOR
     assert stored(store, fresh.id).state is S.APPROVED
     assert stored(store, pending.id).state is S.PENDING
@@ -758,12 +768,35 @@ def test_recovery_only_fails_approvals_older_than_the_threshold(
 
 
 def test_a_recovered_approval_may_be_retried_by_a_person(
-    service: SendIdService, clock: FakeClock
+    service: SendIdService, store: Store, clock: FakeClock
 ) -> None:
-    stale = approved(service)
+    stale = calling(service, store, "wave1")
     clock.advance(minutes=10)
     service.recover_stale_approvals(older_than=timedelta(minutes=2))
     assert service.claim_retry(stale.id, APPROVER).won
+
+
+def test_a_claim_whose_braze_call_never_started_goes_back_to_approvable_not_unknown(
+    service: SendIdService, store: Store, braze: BrazeStandIn, clock: FakeClock
+) -> None:
+    first = approved(service, "first")
+    retried = failed(service, braze, 503)
+    assert service.claim_retry(retried.id, GROUP_APPROVER).won
+    clock.advance(minutes=10)
+
+    recovered = service.recover_stale_approvals(older_than=timedelta(minutes=2))
+
+    back = {r.request.id: r for r in recovered}
+    assert not any(r.braze_called for r in recovered)
+    assert back[first.id].request.state is S.PENDING
+    assert back[first.id].request.decided_by is None
+    assert back[retried.id].request.state is S.FAILED
+    assert back[retried.id].request.failure_kind is FailureKind.OUTCOME_UNKNOWN  # as before
+    assert back[retried.id].request.retried_by is None
+    assert len(braze.create_calls()) == 1  # the one that failed; recovery never calls Braze
+    # The undone claim cannot be started any more, and the request can be decided again.
+    assert store.start_call(first.id, clock()) is None
+    assert service.claim_approval(first.id, APPROVER).won
 
 
 # ---- reading requests and recording what people were shown -------------------------------------

@@ -218,3 +218,19 @@ def test_the_usage_line_lists_every_sub_command(language: str) -> None:
     usage = Translator(language)(Msg.TOO_MANY_WORDS)
     for word in [*commands.ANYWHERE, *commands.IN_PERMITTED_CHANNELS]:
         assert f"`/sendid {word}" in usage, word
+
+
+@pytest.mark.parametrize(
+    ("tr", "words"),
+    [
+        (t, f"Created after approval by <@{APPROVER}>, retried by <@U0RETRY>."),
+        (de, f"<@{APPROVER}>, erneut versucht von <@U0RETRY>"),
+    ],
+)
+def test_a_retried_request_keeps_its_approver_and_adds_who_retried(
+    tr: Translator, words: str
+) -> None:
+    request = decided(S.CREATED, created_send_id="x", retried_by="U0RETRY")
+    assert words in flat(valid_blocks(card.approval_card(tr, request, FACTS)))
+    _, reply = replies.created_reply(tr, request, QUOTA)
+    assert f"<@{APPROVER}>" in flat(valid_blocks(reply)) and "<@U0RETRY>" in flat(reply)
