@@ -17,7 +17,7 @@ POSTED: dict[Msg, str] = {
     Msg.CARD_HEADER_UNKNOWN: "Send ID status unknown",
     Msg.CARD_TEXT_PENDING: "{requester} asks for a send ID for {campaign}",
     Msg.CARD_TEXT_APPROVED: (
-        "{who} approved {requester}'s send ID for {campaign}; creating it in Braze"
+        "Approved by {who}: creating {requester}'s send ID for {campaign} in Braze"
     ),
     Msg.CARD_TEXT_CREATED: "The send ID for {campaign} that {requester} asked for is created",
     Msg.CARD_TEXT_FAILED: (
