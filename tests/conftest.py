@@ -101,8 +101,8 @@ def bot_app(bots: InProcessBots) -> SlackDriver:
 def socket_bot(
     slack: SlackStandIn, braze: BrazeStandIn, database_url: str
 ) -> Iterator[tuple[BotRuntime, SocketModeStandIn]]:
-    """The bot in Socket Mode, connected to the loopback WebSocket stand-in, with short ping
-    and watchdog intervals."""
+    """The bot in Socket Mode, connected to the loopback WebSocket stand-in, with a short ping
+    interval."""
     with socket_mode_bot(slack, braze, database_url) as (runtime, socket_mode):
         socket_mode.wait_for_connection()
         yield runtime, socket_mode
