@@ -17,8 +17,7 @@ POSTED: dict[Msg, str] = {
     Msg.CARD_HEADER_UNKNOWN: "Sende-ID: Status unbekannt",
     Msg.CARD_TEXT_PENDING: "{requester} bittet um eine Sende-ID für {campaign}",
     Msg.CARD_TEXT_APPROVED: (
-        "Freigegeben von {who}: die Sende-ID von {requester} für {campaign} "
-        "wird in Braze erstellt"
+        "Freigegeben von {who}: die Sende-ID von {requester} für {campaign} wird in Braze erstellt"
     ),
     Msg.CARD_TEXT_CREATED: (
         "Die Sende-ID für {campaign}, um die {requester} gebeten hat, ist erstellt"
