@@ -55,10 +55,14 @@ def test_braze_answering_5xx(scenario: Scenario, figures: Figures, status: int) 
     """Braze answers 500/503, before or after creating: one create each, status unknown."""
     made, not_made, echo = (scenario.request(f"{status}_{n}") for n in ("made", "lost", "echo"))
     body: Any = "<html><body>Service Unavailable</body></html>" if status == 503 else None
+    # Each Braze call runs after its click's acknowledgement: settle one before queuing the
+    # next fault, so that each fault meets the request it is meant for.
     scenario.braze.create_then_fail_next(status, body)
     scenario.approve(made)
+    scenario.settle([made])
     scenario.braze.fail_next(CREATE_PATH, status, body)
     scenario.approve(not_made)
+    scenario.settle([not_made])
     # Braze's error body quoting the key back must not carry it into Slack or the logs.
     scenario.braze.fail_next(CREATE_PATH, status, {"message": f"upstream rejected key {BRAZE_KEY}"})
     scenario.approve(echo)
