@@ -68,7 +68,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"sendid-bot: configuration error: {line}", file=sys.stderr)
         return 2
     # Every secret the bot holds, every workspace's key included, is scrubbed from the logs.
-    configure_logging(settings.log_level, configuration.secret_values(), settings.log_format)
+    configure_logging(
+        settings.log_level,
+        configuration.secret_values(),
+        settings.log_format_for(terminal=sys.stderr.isatty()),
+    )
 
     from bot.runtime import BotRuntime  # after logging is set up, so start-up is logged
 

@@ -4,6 +4,7 @@ Socket Mode, housekeeping (see :mod:`bot.housekeeping`)."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from datetime import timedelta
 
@@ -27,6 +28,7 @@ from bot.http.server import HttpServer
 from bot.http.slack_endpoint import SlackEndpoint
 from bot.metrics import Metrics
 from bot.slack.app import build_app
+from bot.slack.setup_check import check_setup, log_setup
 from bot.slack.unreachable import DatabaseUnreachable
 from bot.socket_mode import AppTokenRefused, SocketModeConnection, SocketModeTiming
 from bot.store import Store
@@ -48,12 +50,14 @@ class BotRuntime:
         lost_card_after: timedelta = LOST_CARD_AFTER,
         sweep_every: float | None = None,
         socket_mode_timing: SocketModeTiming | None = None,
+        check_setup_at_start: bool = True,
     ) -> None:
         # Checked before (bot.configuration.load_configuration): nothing here refuses it.
         self.settings = settings = configuration.settings
         self.policy_file = configuration.policy_file
         configuration.log_warnings()
         self.socket_mode_timing = socket_mode_timing or SocketModeTiming()
+        self.check_setup_at_start = check_setup_at_start
         self.store = Store(settings.sendid_database_url)
         self.metrics = Metrics(self.store, list(configuration.workspaces))
         # One client per Braze workspace: its own endpoint, key, connection pool and metrics.
@@ -134,7 +138,19 @@ class BotRuntime:
             ).start()
         self.housekeeping.start()
         log.info("started in %s mode", "HTTP" if app_token is None else "Socket")
+        if self.check_setup_at_start:
+            # After start-up, so that a slow Slack delays nothing: the summary comes when it can.
+            threading.Thread(target=self.check_setup, name="setup-check", daemon=True).start()
         return self
+
+    def check_setup(self) -> None:
+        """Log what Slack says of the permitted channels, approvers and admins
+        (bot.slack.setup_check)."""
+        approvers = {
+            channel: self.policy_file.rules_for(channel).approvers or self.settings.sendid_approvers
+            for channel in self.settings.sendid_allowed_channels
+        }
+        log_setup(check_setup(self.app.client, approvers, self.settings.sendid_admins))
 
     def _forget_old_signatures(self) -> int:
         # A signature matters while Slack's window lets its request through (any clock within

@@ -18,6 +18,8 @@ from bot.domain.policy import CHANNEL_ID, USER_ID, USERGROUP_ID
 from bot.domain.workspaces import is_loopback, normalise_rest_endpoint, rest_endpoint_problem
 
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+# .env.example's IDs: a copy started unchanged must not look set up.
+EXAMPLE_IDS = frozenset({"C0123456789", "U0123456789", "S0123456789"})
 LOG_FORMATS = ("json", "text")
 
 
@@ -25,6 +27,16 @@ def _split_ids(value: object) -> object:
     # Comma-separated lists in the environment; pydantic-settings would otherwise expect JSON.
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+def _no_example_ids(value: list[str], what: str) -> list[str]:
+    examples = [v for v in value if v in EXAMPLE_IDS]
+    if examples:
+        raise ValueError(
+            f"{', '.join(examples)} {'is' if len(examples) == 1 else 'are'} .env.example's "
+            f"example, not yours: put your {what} there"
+        )
     return value
 
 
@@ -91,8 +103,9 @@ class Settings(BaseSettings):
     # Slack's requests reach need not expose it. Unset: /metrics on PORT.
     sendid_metrics_port: int | None = Field(default=None, ge=0, le=65535)
     log_level: str = "INFO"
-    # json: one object per line for log collectors (production default); text: for a terminal.
-    log_format: str = "json"
+    # json: one object per line for log collectors; text: for a terminal. Unset: text when the
+    # logs go to a terminal, json otherwise (`log_format_for`).
+    log_format: str | None = None
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -163,7 +176,9 @@ class Settings(BaseSettings):
         bad = [v for v in value if not CHANNEL_ID.match(v)]
         if bad:
             raise ValueError(f"not channel IDs (C…/G…; DMs are never permitted): {', '.join(bad)}")
-        return value
+        return _no_example_ids(
+            value, "campaign channels' IDs (right-click a channel → View channel details → bottom)"
+        )
 
     @field_validator("sendid_approvers")
     @classmethod
@@ -178,7 +193,9 @@ class Settings(BaseSettings):
         bad = [v for v in value if not (USER_ID.match(v) or USERGROUP_ID.match(v))]
         if bad:
             raise ValueError(f"not user IDs (U…/W…) or user group IDs (S…): {', '.join(bad)}")
-        return value
+        return _no_example_ids(
+            value, "people's IDs (profile → ⋮ → Copy member ID) or user groups' IDs (S…)"
+        )
 
     @field_validator("sendid_database_url")
     @classmethod
@@ -196,7 +213,9 @@ class Settings(BaseSettings):
 
     @field_validator("log_format")
     @classmethod
-    def _log_format(cls, value: str) -> str:
+    def _log_format(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
         if value.strip().lower() not in LOG_FORMATS:
             raise ValueError(f"must be one of {', '.join(LOG_FORMATS)}")
         return value.strip().lower()
@@ -230,6 +249,10 @@ class Settings(BaseSettings):
                 "SENDID_METRICS_PORT: must differ from PORT (or be unset: /metrics on PORT)"
             )
         return self
+
+    def log_format_for(self, terminal: bool) -> str:
+        """LOG_FORMAT, or when unset: text for a terminal, json for everything else."""
+        return self.log_format or ("text" if terminal else "json")
 
     @property
     def socket_mode(self) -> bool:

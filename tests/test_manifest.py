@@ -29,6 +29,7 @@ METHOD_SCOPES: dict[str, str | tuple[str, ...] | None] = {
     "views_publish": None,
     "views_update": None,
     "usergroups_users_list": "usergroups:read",
+    "usergroups_list": "usergroups:read",
     "users_info": "users:read",
     "conversations_info": ("channels:read", "groups:read"),
     "conversations_members": ("channels:read", "groups:read"),

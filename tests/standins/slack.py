@@ -164,9 +164,12 @@ class SlackStandIn(HttpStandIn[LoopbackHTTPServer]):
         self.bot_token = bot_token
         self.app_token = app_token
         self.usergroups: dict[str, list[str]] = {}
+        self.usergroup_handles: dict[str, str] = {}  # usergroups.list; default group-<id>
         self.users: dict[str, dict[str, Any]] = {}
         self.channels: dict[str, dict[str, Any]] = {}  # optional conversations.info overrides
         self.channel_members: dict[str, list[str]] = {}  # conversations.members (paginated)
+        # IDs users.info and conversations.info answer user_not_found / channel_not_found for.
+        self.unknown_ids: set[str] = set()
         self.socket_mode_url: str | None = None
         # What auth.test answers beyond team_id, user_id and bot_id (Enterprise Grid:
         # enterprise_id, is_enterprise_install), and the team it names.
@@ -445,6 +448,7 @@ class SlackStandIn(HttpStandIn[LoopbackHTTPServer]):
             "views.push": self._views_open,
             "views.update": self._views_update,
             "usergroups.users.list": self._usergroups_users_list,
+            "usergroups.list": self._usergroups_list,
             "users.info": self._users_info,
             "conversations.info": self._conversations_info,
             "conversations.members": self._conversations_members,
@@ -614,9 +618,26 @@ class SlackStandIn(HttpStandIn[LoopbackHTTPServer]):
                 return {"ok": False, "error": "no_such_subteam"}
             return {"ok": True, "users": list(members)}
 
+    def _usergroups_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Every group, with `user_count` when `include_count` asks for it (as Slack does)."""
+        counted = str(params.get("include_count")).lower() in ("1", "true")
+        with self._lock:
+            groups = [
+                {
+                    "id": group_id,
+                    "team_id": TEAM_ID,
+                    "handle": self.usergroup_handles.get(group_id, f"group-{group_id.lower()}"),
+                    "name": self.usergroup_handles.get(group_id, group_id),
+                    "date_delete": 0,
+                    **({"user_count": len(members)} if counted else {}),
+                }
+                for group_id, members in self.usergroups.items()
+            ]
+        return {"ok": True, "usergroups": groups}
+
     def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
         user_id = params.get("user")
-        if not user_id:
+        if not user_id or user_id in self.unknown_ids:
             return {"ok": False, "error": "user_not_found"}
         with self._lock:
             extra = dict(self.users.get(str(user_id), {}))
@@ -643,7 +664,7 @@ class SlackStandIn(HttpStandIn[LoopbackHTTPServer]):
 
     def _conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
         channel_id = params.get("channel")
-        if not channel_id:
+        if not channel_id or channel_id in self.unknown_ids:
             return {"ok": False, "error": "channel_not_found"}
         channel_id = str(channel_id)
         channel: dict[str, Any] = {

@@ -209,7 +209,12 @@ def bot_runtime(
     """A BotRuntime with fast Braze timeouts, not started. `variables`: the environment it
     reads besides its settings (a workspace's key; nothing from this process's environment)."""
     settings_read = make_settings(slack.url, braze.url, database_url, **settings)
-    options: dict[str, Any] = {"braze_timeout": FAST_TIMEOUT, "braze_retry": FAST_RETRY}
+    # No start-up setup check: its Slack calls would mix with those a test counts.
+    options: dict[str, Any] = {
+        "braze_timeout": FAST_TIMEOUT,
+        "braze_retry": FAST_RETRY,
+        "check_setup_at_start": False,
+    }
     options.update(runtime_options or {})  # a test may want Braze's production patience
     return BotRuntime(load_configuration(settings_read, dict(variables or {})), **options)
 

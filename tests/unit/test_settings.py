@@ -89,7 +89,9 @@ def test_only_the_required_variables_give_the_documented_defaults(
     assert settings.log_level == "INFO"
     # Beyond SPEC's table: one language for everyone (unset: each reader's), and the log format.
     assert settings.sendid_language is None
-    assert settings.log_format == "json"
+    assert settings.log_format is None  # chosen by where the logs go: log_format_for
+    assert settings.log_format_for(terminal=True) == "text"
+    assert settings.log_format_for(terminal=False) == "json"
     assert settings.sendid_admins == []  # the channel's approvers are its admins
 
 
@@ -140,6 +142,7 @@ def test_every_variable_of_the_table_is_read_from_the_environment(
     assert settings.sendid_stale_claim_seconds == 300
     assert settings.sendid_language == "de"
     assert settings.log_format == "text"
+    assert settings.log_format_for(terminal=False) == "text"  # said explicitly: kept
     assert sorted(settings.secret_values()) == sorted(SECRETS)
 
 
@@ -282,6 +285,25 @@ def test_several_malformed_values_give_one_line_each(monkeypatch: pytest.MonkeyP
         "SLACK_BOT_TOKEN",
     ]
     assert not any("xoxp-SECRET" in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SENDID_ALLOWED_CHANNELS", "C0123456789"),
+        ("SENDID_APPROVERS", "U0123456789,S0123456789"),
+        ("SENDID_APPROVERS", "U0APPROVER,S0123456789"),
+        ("SENDID_ADMINS", "U0123456789"),
+    ],
+)
+def test_env_examples_ids_left_in_are_refused_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    # A copy of .env.example started unchanged would otherwise run, in nobody's channel.
+    (line,) = problems(monkeypatch, **{name: value})
+    assert line.startswith(f"{name}: "), line
+    assert ".env.example's example, not yours" in line
+    assert "U0APPROVER" not in line
 
 
 def test_a_problem_line_lists_the_bad_ids_themselves(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -492,3 +514,30 @@ def test_the_retention_is_unset_by_default_and_at_least_30_days(
     assert load_settings(_env_file=None).sendid_retention_days == 90
     (line,) = problems(monkeypatch, SENDID_RETENTION_DAYS="7")
     assert line.startswith("SENDID_RETENTION_DAYS: ") and "30" in line
+
+
+def test_env_example_with_only_the_secrets_filled_in_names_each_example_id_left(
+    tmp_path: Path,
+) -> None:
+    example = (Path(__file__).resolve().parents[2] / ".env.example").read_text(encoding="utf-8")
+    filled = {
+        "SLACK_BOT_TOKEN": "xoxb-1-filled-in",
+        "SLACK_APP_TOKEN": "xapp-1-filled-in",
+        "SLACK_SIGNING_SECRET": "filled-in-signing-secret",
+        "BRAZE_API_KEY": "filled-in-braze-key",
+    }
+    lines = [
+        f"{line.partition('=')[0]}={filled[line.partition('=')[0]]}"
+        if line.partition("=")[0] in filled
+        else line
+        for line in example.splitlines()
+    ]
+    env_file = tmp_path / ".env"
+    env_file.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings(_env_file=env_file)
+    assert [line.split(":")[0] for line in caught.value.problems] == [
+        "SENDID_ALLOWED_CHANNELS",
+        "SENDID_APPROVERS",
+    ]
+    assert all(".env.example's example" in line for line in caught.value.problems)
