@@ -197,6 +197,17 @@ class SendIdService(Creation, Sweeps):
         )
         return SubmitOutcome(request=request)
 
+    def form_blocker(self, channel_id: str, requester_id: str) -> Problem | None:
+        """Why any request form `requester_id` could send in `channel_id` now would be refused
+        (the channel's Braze quota used up until its reset, or their pending requests at the
+        cap), else None. Read-only: counts nothing against the submission rate."""
+        if exhausted := self.quota_exhausted(self.workspace_for(channel_id)):
+            return problems.quota_problem(exhausted, self.clock())
+        cap = self.limits.max_pending
+        if cap is not None and self._store.pending_count(requester_id) >= cap:
+            return self.limits.over_cap(self._store.pending_of(requester_id))
+        return None
+
     # ---- reading requests -------------------------------------------------------------------
 
     def get_request(self, request_id: str) -> SendIdRequest | None:

@@ -275,3 +275,5 @@ class Msg(enum.StrEnum):
     PROBLEM_TOO_MANY_PENDING = "problem.too_many_pending"
     PROBLEM_TOO_MANY_PENDING_ONE = "problem.too_many_pending.one"
     PROBLEM_SUBMITTING_TOO_FAST = "problem.submitting_too_fast"
+    # /sendid when no form could be accepted (issue 27, item 3)
+    FORM_NOT_OPENED = "form_not_opened"

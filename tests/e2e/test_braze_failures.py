@@ -16,6 +16,7 @@ from tests.support.constants import (
     BRAZE_KEY,
     CAMPAIGN,
     GROUP_APPROVER,
+    REQUESTER,
     RETRY,
     SETUP_FAILURES,
 )
@@ -69,14 +70,20 @@ def test_a_429_records_the_quota_and_refuses_new_approvals_without_calling_braze
     braze: BrazeStandIn,
 ) -> None:
     reset = int(time.time()) + 3600
+    opened_before = bot.open_form()
     braze.quota_used_up_until(reset)
     _, final, reply = approve_and_wait(bot, "quota_1", RequestState.FAILED)
     assert final.failure_kind is FailureKind.QUOTA
     assert f"<!date^{reset}^" in all_text(reply)
-    # New submissions are refused inline; approvals of waiting requests are refused privately.
-    view = bot.open_form()
-    body = bot.submit(view, {"campaign_id": CAMPAIGN, "send_id": "quota_3"}).json()
+    # A form opened before is refused when sent; /sendid now says so before any form opens.
+    body = bot.submit(opened_before, {"campaign_id": CAMPAIGN, "send_id": "quota_3"}).json()
     assert "quota is used up" in body["errors"]["campaign_id"]
+    opens = len(bot.slack.calls_to("views.open"))
+    assert bot.command().status == 200
+    told = bot.wait_for_ephemeral(REQUESTER, "did not open the request form")
+    assert f"quota is used up; it resets <!date^{reset}^" in all_text(told.params)
+    valid_message(told.params)
+    assert len(bot.slack.calls_to("views.open")) == opens
     assert "Used up" in bot.command("quota").json()["text"]
     assert len(braze.create_calls()) == 1
 

@@ -263,14 +263,18 @@ ANSWERS: dict[Msg, str] = {
     Msg.PROBLEM_TOO_MANY_PENDING_ONE: (
         "Du hast schon eine Anfrage, die auf Freigabe wartet, und mehr als eine darf eine "
         "Person nicht haben: {pending}. Zieh sie zurück (Anfrage zurückziehen auf ihrer Karte "
-        "oder im Home-Tab des Send ID bot) oder warte auf ihre Entscheidung und sende dann "
-        "erneut."
+        "oder im Home-Tab des Send ID bot) oder warte auf ihre Entscheidung und versuch es "
+        "dann erneut."
     ),
     Msg.PROBLEM_TOO_MANY_PENDING: (
         "Du hast schon {count} Anfragen, die auf Freigabe warten, mehr darf eine Person nicht "
         "haben ({limit}): {pending}. Zieh eine zurück (Anfrage zurückziehen auf ihrer Karte "
-        "oder im Home-Tab des Send ID bot) oder warte auf eine Entscheidung und sende dann "
-        "erneut."
+        "oder im Home-Tab des Send ID bot) oder warte auf eine Entscheidung und versuch es "
+        "dann erneut."
+    ),
+    Msg.FORM_NOT_OPENED: (
+        "Ich habe das Anfrageformular nicht geöffnet, weil gerade keine Anfrage angenommen "
+        "werden kann: {why}"
     ),
     Msg.PROBLEM_SUBMITTING_TOO_FAST: (
         "Du hast in der letzten Minute zu viele Anfrageformulare gesendet. Versuch es in "

@@ -232,12 +232,15 @@ ANSWERS: dict[Msg, str] = {
     Msg.PROBLEM_TOO_MANY_PENDING_ONE: (
         "You already have a request waiting for an approver, and one is the most one person "
         "may have: {pending}. Cancel it (Cancel request on its card, or in the Home tab of the "
-        "Send ID bot) or wait for its decision, then submit again."
+        "Send ID bot) or wait for its decision, then try again."
     ),
     Msg.PROBLEM_TOO_MANY_PENDING: (
         "You already have {count} requests waiting for an approver, the most one person may "
         "have ({limit}): {pending}. Cancel one (Cancel request on its card, or in the Home tab "
-        "of the Send ID bot) or wait for a decision, then submit again."
+        "of the Send ID bot) or wait for a decision, then try again."
+    ),
+    Msg.FORM_NOT_OPENED: (
+        "I did not open the request form, because no request could be accepted now: {why}"
     ),
     Msg.PROBLEM_SUBMITTING_TOO_FAST: (
         "You sent too many request forms in the last minute. Try again in {seconds} s."

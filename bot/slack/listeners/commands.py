@@ -160,6 +160,12 @@ def open_request_form(
     and is relabelled when users.info has told theirs: waiting for it first would make every
     new marketer's form a Slack round trip later."""
     ack()
+    # Known before anything is typed: say so instead of a form that cannot be accepted.
+    if (blocked := bot.service.form_blocker(channel_id, actor.user_id)) is not None:
+        t = bot.t_for(actor.user_id)
+        why = texts.problem_text(t, blocked, rich=True)
+        bot.messenger.tell(actor, t(Msg.FORM_NOT_OPENED, why=why))
+        return
     example = bot.rules_for(channel_id).send_id_example
     sealed = bot.forms.seal(
         ModalMetadata(channel_id), form=ids.REQUEST_MODAL, user_id=actor.user_id
