@@ -65,7 +65,7 @@ def remind_at_half_ttl(ctx: BotContext) -> int:
     for request in due:
         approvers = ctx.policy.approvers_for(request.channel_id)
         text = replies.reminder_reply(
-            ctx.languages.channel,
+            ctx.languages.for_request(request),
             request,
             sorted(approvers.user_ids - {request.requester_id}),
             sorted(approvers.group_ids),
@@ -84,7 +84,7 @@ def announce_quota_back(ctx: BotContext) -> int:
     back = ctx.service.notices.take_quota_back(ctx.service.quota_exhausted)
     for request in back:
         text, blocks = replies.quota_back_reply(
-            ctx.languages.channel, request, ctx.notifier.approver_mentions(request)
+            ctx.languages.for_request(request), request, ctx.notifier.approver_mentions(request)
         )
         try:
             ctx.messenger.reply(request, text, blocks)

@@ -382,3 +382,20 @@ def test_upgrading_adds_the_indexes_housekeeping_reads_through(database_url: str
         "ix_requests_unannounced",
     } <= names
     assert schema_versions(database_url) == list(range(3, SCHEMA_VERSION + 1))
+
+
+# ---- version 8 → 9: the language of what is posted ----------------------------------------------
+
+
+def test_upgrading_gives_old_requests_no_language_and_new_ones_keep_theirs(
+    database_url: str,
+) -> None:
+    write_version_3_database(database_url)
+
+    with Store(database_url) as upgraded:
+        old = upgraded.get(str(V3_REQUESTS[0]["id"]))
+        assert old is not None and old.language is None
+        new = new_request(upgraded, send_id="auf_deutsch", language="de")
+        stored = upgraded.get(new.id)
+        assert stored is not None and stored.language == "de"
+    assert 9 in schema_versions(database_url)

@@ -125,6 +125,9 @@ class SendIdRequest:
     calling_since: datetime | None = None  # when the claim's Braze call started (None: not yet)
     announced_state: RequestState | None = None  # the state whose thread reply was posted
     reminded_at: datetime | None = None  # when the half-TTL reminder went out
+    # The language of everything posted about it (card, thread), chosen when it was made; None
+    # for requests older than that choice (bot.slack.language.Languages.for_request).
+    language: str | None = None
 
     @property
     def outcome_unknown(self) -> bool:
@@ -149,6 +152,7 @@ class NewRequest:
     ttl: timedelta  # how long it stays pending
     purpose: str | None = None
     submission_key: str | None = None  # the form's view ID: one request per form
+    language: str | None = None  # of what is posted about it (see SendIdRequest)
 
     def pending(self, request_id: str, now: datetime) -> SendIdRequest:
         """This request as stored under `request_id` at `now`: pending until its TTL ends."""
@@ -161,6 +165,7 @@ class NewRequest:
             send_id=self.send_id,
             campaign_name=self.campaign_name,
             purpose=self.purpose,
+            language=self.language,
             state=RequestState.PENDING,
             created_at=now,
             updated_at=now,

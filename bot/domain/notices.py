@@ -34,14 +34,17 @@ class NoticeBook:
         """The bot sent `user_id` a DM with buttons about the request."""
         self._store.claim_notice(request_id, f"dm:{user_id}", self._clock())
 
-    def record_dm_message(self, request_id: str, channel: str, ts: str) -> None:
-        """Where that DM landed, to take its buttons away once the request is decided."""
-        self._store.claim_notice(request_id, f"dmmsg:{channel}:{ts}", self._clock())
+    def record_dm_message(self, request_id: str, channel: str, ts: str, user_id: str) -> None:
+        """Where the DM to `user_id` landed, to take its buttons away once the request is
+        decided (in that reader's language)."""
+        self._store.claim_notice(request_id, f"dmmsg:{channel}:{ts}:{user_id}", self._clock())
 
-    def dm_messages(self, request_id: str) -> list[tuple[str, str]]:
-        """(channel, ts) of every DM with buttons sent about the request."""
+    def dm_messages(self, request_id: str) -> list[tuple[str, str, str | None]]:
+        """(channel, ts, reader) of every DM with buttons sent about the request; the reader is
+        None for DMs recorded before readers were."""
         found = self._store.notices_of(request_id, "dmmsg:")
-        return [tuple(n.removeprefix("dmmsg:").split(":", 1)) for n in found]  # type: ignore[misc]
+        places = [n.removeprefix("dmmsg:").split(":") for n in found]
+        return [(p[0], p[1], p[2] if len(p) > 2 else None) for p in places]
 
     def was_dmed(self, request_id: str, user_id: str) -> bool:
         """Whether the bot sent `user_id` a DM about the request: a click in a DM counts only

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -56,6 +56,7 @@ ANY_CAMPAIGN = "any"  # `campaigns = "any"`: no allow-list (lifts one set in [de
 APPROVER_ID = re.compile(f"{USER_ID.pattern}|{USERGROUP_ID.pattern}")
 VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")  # an environment variable's name
 LIST_MAX = 5  # bad list items shown in a line
+Language = Literal["en", "de"]  # the languages the bot speaks (bot.i18n)
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class ChannelRules:
     ttl: timedelta | None = None
     braze_workspace: str = DEFAULT_WORKSPACE  # where the channel's campaigns live
     notify: str = DEFAULT_NOTIFY  # how approvers are reached at request time (bot.domain.notify)
+    language: str | None = None  # what is posted about its requests is in this language
 
 
 @dataclass(frozen=True)
@@ -236,6 +238,7 @@ class RulesTable(BaseModel, extra="forbid", strict=True):
     ttl_hours: float | None = Field(default=None, gt=0, le=MAX_TTL_HOURS)
     braze_workspace: Annotated[str, AfterValidator(_workspace)] | None = None
     notify: Notify | None = None
+    language: Language | None = None
 
     def over(self, base: ChannelRules) -> ChannelRules:
         """`base` with what this table sets in its place."""
@@ -351,7 +354,9 @@ def _problem_lines(error: ValidationError, document: dict[str, Any], source: str
             message = (
                 f"{'missing' if kind == 'missing' else 'must not be empty'} ({_REQUIRED[key]})"
             )
-        elif kind == "literal_error":  # notify; choices in words: '"mention", "dm" or "none"'
+        elif (
+            kind == "literal_error"
+        ):  # notify, language; choices in words: '"mention", "dm" or "none"'
             choices = ctx["expected"].replace("'", '"')
             message = (
                 f"{show(value)} is not one of {choices.replace(' or ', ', ')}"

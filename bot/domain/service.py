@@ -134,6 +134,7 @@ class SendIdService(Creation, Sweeps):
         raw_send_id: str | None,
         submission_key: str | None = None,
         raw_purpose: str | None = None,
+        language: str | None = None,
     ) -> SubmitOutcome:
         # The person's own limits come first: no form they send could pass them.
         store = self._store
@@ -171,6 +172,7 @@ class SendIdService(Creation, Sweeps):
                 ttl=rules.ttl or self.ttl,
                 purpose=clean.purpose,
                 submission_key=submission_key,
+                language=language,
             )
             request = self._store.create_request(
                 new, now=self.clock(), max_pending=self.limits.max_pending

@@ -156,7 +156,11 @@ def build_context(
         if admins
         else None,
     )
-    languages = Languages(settings.sendid_language, locale_fetcher(client))
+    languages = Languages(
+        settings.sendid_language,
+        locale_fetcher(client),
+        channel_language=lambda channel_id: policy_file.rules_for(channel_id).language,
+    )
     scrub = Scrubber(settings.secret_values() if secrets is None else secrets)
     messenger = Messenger(client, languages, scrub)
     bot = BotContext(

@@ -1,8 +1,11 @@
 """Which language each reader gets.
 
-Messages posted into a channel (cards, thread replies) use the workspace language
-(SENDID_LANGUAGE, else English). Private ones (ephemeral answers, modals, DMs) use the reader's
-Slack locale from `users.info`, cached, unless SENDID_LANGUAGE fixes one language for everyone.
+What is posted about a request (its card, its thread) is in the request's language, chosen once
+when it is made (`for_posting`): the channel's (`language` in the policy file), else
+SENDID_LANGUAGE, else the requester's. Private messages (ephemeral answers, modals, DMs) use the
+reader's Slack locale from `users.info`, cached, unless SENDID_LANGUAGE fixes one language for
+everyone. Anything else posted in a channel uses the workspace language (SENDID_LANGUAGE, else
+English).
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from bot.i18n import DEFAULT_LANGUAGE, Translator, language_of
+from bot.domain.models import SendIdRequest
+from bot.i18n import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, Translator, language_of
 
 log = logging.getLogger("bot.slack")
 
@@ -29,9 +33,11 @@ class Languages:
         fetch_locale: Callable[[str], str | None],
         ttl_seconds: float = 3600.0,
         clock: Callable[[], float] = time.monotonic,
+        channel_language: Callable[[str], str | None] = lambda _channel_id: None,
     ) -> None:
         self._fixed = fixed
         self._fetch_locale = fetch_locale
+        self._channel_language = channel_language
         self._ttl = ttl_seconds
         self._clock = clock
         self._lock = threading.Lock()
@@ -39,6 +45,22 @@ class Languages:
         self._inflight: dict[str, Future[Translator]] = {}
         self._pool = ThreadPoolExecutor(max_workers=LOOKUP_THREADS, thread_name_prefix="locale")
         self.channel = Translator(fixed or DEFAULT_LANGUAGE)
+
+    def for_posting(self, channel_id: str, requester_id: str) -> str:
+        """The language of what will be posted about a new request of `requester_id` in
+        `channel_id`: the channel's, else the workspace-wide one, else the requester's as known
+        now (their /sendid looked it up; no Slack call here), else English."""
+        return (
+            self._channel_language(channel_id) or self._fixed or self.known(requester_id).language
+        )
+
+    def for_request(self, request: SendIdRequest) -> Translator:
+        """The translator of everything posted about `request` (card, thread replies): its
+        own language; for a request from before languages were kept, its channel's, else the
+        workspace language."""
+        if request.language in SUPPORTED_LANGUAGES:
+            return Translator(request.language)
+        return Translator(self._channel_language(request.channel_id) or self.channel.language)
 
     def for_user(
         self, user_id: str, *, wait: bool = True, timeout: float = LOOKUP_WAIT_SECONDS

@@ -76,7 +76,7 @@ class Messenger:
     ) -> str | None:
         """Post the approval card; return its ts, or None after telling the requester the fix.
         `mention`: whom its notification pings besides what the card shows (the approvers)."""
-        t = self.languages.channel
+        t = self.languages.for_request(request)
         text = card.card_text(t, request)
         try:
             response = self.client.chat_postMessage(
@@ -121,7 +121,7 @@ class Messenger:
         """Show the request's current state on its card (buttons only while pending)."""
         if request.card_ts is None:
             return "no card"
-        t = self.languages.channel
+        t = self.languages.for_request(request)
         try:
             self.client.chat_update(
                 channel=request.channel_id,
@@ -166,7 +166,7 @@ class Messenger:
         people: replies.Addressees | None = None,
     ) -> bool:
         """Reply in the thread with what the request's current state means; False if no reply."""
-        reply = replies.reply_for(self.languages.channel, request, quota, people)
+        reply = replies.reply_for(self.languages.for_request(request), request, quota, people)
         if reply is None:
             return False
         self.reply(request, *reply)

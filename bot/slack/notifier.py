@@ -146,7 +146,7 @@ class Notifier:
         groups = sorted(deciders.group_ids) if reached.members_unknown else []
         groups = groups or list(reached.mentioned_groups)
         if users or groups:
-            t = self.languages.channel
+            t = self.languages.for_request(request)
             text = notices.approvers_mentioned(t, request, users, groups)
             self.messenger.reply(request, text)
 
@@ -156,7 +156,7 @@ class Notifier:
             text, blocks = notices.approver_dm(self.languages.for_user(user_id), request, permalink)
             # Remembered first: the approver may click the moment the DM arrives.
             self.service.notices.record_dm(request.id, user_id)
-            self._remember(request, self.messenger.dm(user_id, text, blocks))
+            self._remember(request, user_id, self.messenger.dm(user_id, text, blocks))
 
     def tell_admins(self, request: SendIdRequest) -> int:
         """DM each admin what broke in the bot's Braze setup, with the Retry only they get.
@@ -178,7 +178,7 @@ class Notifier:
             # Remembered first: the admin may click Retry the moment the DM arrives.
             self.service.notices.record_dm(request.id, user_id)
             sent = self.messenger.dm(user_id, text, blocks)
-            self._remember(request, sent)
+            self._remember(request, user_id, sent)
             told += sent is not None
         for user_id in admins.outsiders:  # what to fix, nothing of the request, no button
             t = self.languages.for_user(user_id)
@@ -196,15 +196,16 @@ class Notifier:
             )
         return told
 
-    def _remember(self, request: SendIdRequest, sent: tuple[str, str] | None) -> None:
+    def _remember(self, request: SendIdRequest, user_id: str, sent: tuple[str, str] | None) -> None:
         if sent is not None and sent[1]:
-            self.service.notices.record_dm_message(request.id, *sent)
+            self.service.notices.record_dm_message(request.id, *sent, user_id)
 
     def close_dms(self, request: SendIdRequest) -> None:
         """The request is decided (or settled): every DM with its buttons shows what became of
         it instead, so nobody keeps a button that can no longer act."""
-        for channel, ts in self.service.notices.dm_messages(request.id):
-            t = self.languages.channel
+        for channel, ts, user_id in self.service.notices.dm_messages(request.id):
+            # In the language the DM was written in: its reader's.
+            t = self.languages.for_user(user_id) if user_id else self.languages.for_request(request)
             self.messenger.close_dm(channel, ts, status_line(t, request))
 
     def deliver_by_dm(
@@ -219,7 +220,7 @@ class Notifier:
         kept refusing the reply), by DM to the requester and whoever decided it, each in their
         language, without buttons (they belong to the card's channel). False when there is no
         outcome to tell (pending, or approved with Braze's answer still to come)."""
-        if replies.reply_for(self.languages.channel, request, quota, people) is None:
+        if replies.reply_for(self.languages.for_request(request), request, quota, people) is None:
             return False
         for user_id in dict.fromkeys(
             [request.requester_id, request.decided_by, request.retried_by]

@@ -128,6 +128,8 @@ requests_table = sa.Table(
     sa.Column("announced_state", sa.String(16), nullable=True),
     sa.Column("reminded_at", UTCDateTime, nullable=True),
     sa.Column("submission_key", sa.String(64), nullable=True),
+    # The language of what is posted about it ("en", "de"); NULL for older requests.
+    sa.Column("language", sa.String(8), nullable=True),
     sa.UniqueConstraint("pair_key", name="uq_requests_pair_key"),
     sa.Index("uq_requests_submission_key", "submission_key", unique=True),
     sa.Index("ix_requests_channel_created", "channel_id", "created_at"),

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from slack_sdk.models.views import View
 
 from bot.domain.models import RequestState
+from bot.slack.listeners.commands import FORM_LOCALE_WAIT_SECONDS
 from tests.standins.slack import SlackStandIn
 from tests.support.bots import InProcessBots
-from tests.support.constants import APPROVE, APPROVER, CAMPAIGN, CHANNEL, OUTSIDER, REQUESTER
-from tests.support.shown import all_text
-from tests.support.waits import wait_for_state
+from tests.support.constants import (
+    APPROVE,
+    APPROVER,
+    CAMPAIGN,
+    CHANNEL,
+    OUTSIDER,
+    PRIVATE_CHANNEL,
+    REQUESTER,
+)
+from tests.support.shown import all_text, buttons, valid_message
+from tests.support.waits import stored, wait_for_state
 
 
 def input_ids(view: dict[str, Any]) -> list[tuple[str, str]]:
@@ -54,14 +64,63 @@ def test_with_sendid_language_de_everything_a_person_sees_is_german(
     assert slack.calls_to("users.info") == []
 
 
-def test_private_answers_follow_the_readers_locale_while_the_card_uses_the_workspace_default(
+def test_a_german_requesters_first_form_card_and_its_buttons_are_german_answers_per_reader(
     bots: InProcessBots, slack: SlackStandIn
 ) -> None:
+    """Issue 27, item 5: SENDID_LANGUAGE unset, no channel language: what is posted about a
+    request is in its requester's language; private answers in each reader's."""
     slack.users[REQUESTER] = {"locale": "de-DE"}
     slack.users[OUTSIDER] = {"locale": "en-US"}
     bot = bots.start()
-    # The first form opens at once in the workspace language, then, once users.info has told
-    # the requester's locale, shows itself in German (the same form: same seal, same inputs).
+    # The very first form waits for users.info: German at once, never relabelled.
+    opened = bot.open_form(user=REQUESTER)
+    View(**opened).validate_json()
+    assert opened["title"]["text"] == "Sende-ID anfordern"
+    request = bot.request(CAMPAIGN, "welle_2")
+    assert stored(bot.store, request.id).language == "de"
+    card = valid_message(bot.card_posts(CHANNEL)[-1].params)
+    assert "Sende-ID-Anfrage: wartet auf Freigabe" in all_text(card)
+    approve = buttons(card["blocks"])[0]
+    assert approve["confirm"]["title"]["text"] == "Diese Sende-ID erstellen?"
+    bot.click(APPROVE, request.id, user=OUTSIDER)
+    assert "Only approvers" in bot.wait_for_ephemeral(OUTSIDER, "Only").params["text"]
+    bot.reject(request.id, user=APPROVER, reason="zu früh")
+    wait_for_state(bot.store, request.id, RequestState.REJECTED, announced=True)
+    updated = valid_message(bot.slack.calls_to("chat.update")[-1].params)
+    assert [b["text"]["text"] for b in buttons(updated["blocks"])] == ["Erneut anfordern"]
+    assert "abgelehnt" in all_text(bot.wait_for_thread_reply(request)[0].params)
+    assert slack.calls_to("views.update") == []
+    # The locale is looked up once per person, then cached.
+    looked_up = [c.params["user"] for c in slack.calls_to("users.info")]
+    assert sorted(set(looked_up)) == sorted(looked_up)
+
+
+def test_a_channels_language_in_the_policy_file_decides_what_is_posted_there(
+    bots: InProcessBots, slack: SlackStandIn, tmp_path: Path
+) -> None:
+    slack.users[REQUESTER] = {"locale": "de-DE"}
+    policy = tmp_path / "policy.toml"
+    policy.write_text(f'[defaults]\nlanguage = "de"\n\n[channels.{CHANNEL}]\nlanguage = "en"\n')
+    bot = bots.start(sendid_policy_file=str(policy))
+    assert bot.open_form(user=REQUESTER)["title"]["text"] == "Sende-ID anfordern"  # private
+    english = bot.request(CAMPAIGN, "channel_en")
+    assert "Send ID request: waiting for approval" in all_text(bot.card_posts(CHANNEL)[-1].params)
+    slack.users[OUTSIDER] = {"locale": "en-US"}
+    german = bot.request(CAMPAIGN, "kanal_de", user=OUTSIDER, channel=PRIVATE_CHANNEL)
+    card = valid_message(bot.card_posts(PRIVATE_CHANNEL)[-1].params)
+    assert "Sende-ID-Anfrage: wartet auf Freigabe" in all_text(card)
+    assert (stored(bot.store, english.id).language, stored(bot.store, german.id).language) == (
+        "en",
+        "de",
+    )
+
+
+def test_a_form_whose_language_is_slow_to_come_opens_at_once_and_is_relabelled(
+    bots: InProcessBots, slack: SlackStandIn
+) -> None:
+    slack.users[REQUESTER] = {"locale": "de-DE"}
+    slack.set_latency(FORM_LOCALE_WAIT_SECONDS + 1, "users.info")
+    bot = bots.start()
     opened = bot.open_form(user=REQUESTER)
     assert opened["title"]["text"] == "Request a send ID"
     relabelled = slack.wait_for_call("views.update").params
@@ -70,18 +129,6 @@ def test_private_answers_follow_the_readers_locale_while_the_card_uses_the_works
     assert view["title"]["text"] == "Sende-ID anfordern"  # the requester reads German
     assert view["private_metadata"] == opened["private_metadata"]
     assert input_ids(view) == input_ids(opened) != []  # what was typed stays
-    # Known now: the next form opens in German straight away, and is not updated.
-    assert bot.open_form(user=REQUESTER)["title"]["text"] == "Sende-ID anfordern"
-    request = bot.request(CAMPAIGN, "mixed_1")
-    assert len(slack.calls_to("views.update")) == 1
-    card = all_text(bot.card_posts(CHANNEL)[-1].params)
-    assert "Send ID request" in card  # the channel gets the workspace language
-    bot.click(APPROVE, request.id, user=OUTSIDER)
-    assert "Only approvers" in bot.wait_for_ephemeral(OUTSIDER, "Only").params["text"]
-    assert "funktioniert hier nicht" in bot.command("", channel="C0RANDOM").json()["text"]
-    # The locale is looked up once per person, then cached.
-    looked_up = [c.params["user"] for c in slack.calls_to("users.info")]
-    assert sorted(set(looked_up)) == sorted(looked_up)
 
 
 def test_a_new_persons_first_private_answer_is_already_in_their_language(

@@ -180,6 +180,7 @@ def test_a_used_up_quota_offers_no_retry_until_it_is_back_and_then_says_so_once(
 ) -> None:
     bot = bots.start(sendid_language=language, runtime_options=QUICK_SWEEPS)
     waiting = bot.request(CAMPAIGN, "quota_waiting")
+    form = bot.open_form()  # before the quota is known to be used up
     reset = int(time.time()) + 3
     braze.quota_used_up_until(reset)
     request = bot.request(CAMPAIGN, "quota_back")
@@ -191,10 +192,12 @@ def test_a_used_up_quota_offers_no_retry_until_it_is_back_and_then_says_so_once(
     for person in (f"<@{REQUESTER}>", f"<@{APPROVER}>", "<!subteam^S0APPROVERS>"):
         assert person in reply["text"]
     assert buttons(reply["blocks"]) == []
-    # Meanwhile: an approval is answered privately with the date, a new form with a duration.
+    # Meanwhile: an approval is answered privately with the date, /sendid too (no form), and
+    # a form opened before with a duration.
     bot.click(APPROVE, waiting.id, user=APPROVER)
     assert f"<!date^{reset}^" in bot.ephemeral_text(APPROVER)
-    form = bot.open_form()
+    assert bot.command().status == 200
+    assert f"<!date^{reset}^" in bot.wait_for_ephemeral(REQUESTER, "<!date^").params["text"]
     refused = bot.submit(form, {"campaign_id": CAMPAIGN, "send_id": "quota_form"}).json()
     assert IN_MINUTES[language] in refused["errors"]["campaign_id"]
     # Back: one notice in the thread, mentioning the approvers, with Retry.
@@ -327,3 +330,19 @@ def test_with_notify_none_nobody_is_pinged_at_request_time(
     assert f"<@{APPROVER}>" not in card_post(bot)["text"]
     assert bot.thread_replies(request) == []
     assert dms_to(bot.slack, APPROVER) == dms_to(bot.slack, GROUP_APPROVER) == []
+
+
+def test_a_closed_dm_stays_in_its_readers_language_whoever_decided(
+    bots: InProcessBots, slack: SlackStandIn, tmp_path: Path
+) -> None:
+    """Before, a German approver's DM turned English once the request was decided."""
+    slack.users[APPROVER] = {"locale": "de-DE"}
+    slack.users[GROUP_APPROVER] = {"locale": "en-US"}
+    bot = notify_bot(bots, tmp_path, "dm")
+    request = bot.request(CAMPAIGN, "zweisprachig")
+    assert "Freigeben" in str(wait_for_dm(bot.slack, APPROVER)["blocks"])
+    bot.click(APPROVE, request.id, user=GROUP_APPROVER, channel="D0LEAD")
+    wait_for_state(bot.store, request.id, RequestState.CREATED, announced=True)
+    german, english = dm_closed(bot.slack, APPROVER), dm_closed(bot.slack, GROUP_APPROVER)
+    assert "Erstellt nach Freigabe" in german["text"] and "Created" not in german["text"]
+    assert "Created after approval" in english["text"]

@@ -7,6 +7,7 @@ answers privately instead. A new sub-command is a function taking an `Invocation
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -64,6 +65,8 @@ class Invocation:
 
 
 SubCommand = Callable[[Invocation], None]
+# How long a new person's form waits for their language (users.info) before it opens anyway.
+FORM_LOCALE_WAIT_SECONDS = 1.5
 
 
 def sendid(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
@@ -156,9 +159,9 @@ def open_request_form(
     """Open the request form for `channel_id`, pre-filled, in answer to `actor`'s trigger (for
     `/sendid`, and for "Request again" on a card); `ack` acknowledges the command first.
 
-    The form opens at once in the person's language if known, else in the workspace language,
-    and is relabelled when users.info has told theirs: waiting for it first would make every
-    new marketer's form a Slack round trip later."""
+    The form opens in the person's language: for someone new, users.info is waited for up to
+    FORM_LOCALE_WAIT_SECONDS (Slack's trigger lasts 3 s); slower than that, it opens in the
+    workspace language and is relabelled once their language is known."""
     ack()
     # Known before anything is typed: say so instead of a form that cannot be accepted.
     if (blocked := bot.service.form_blocker(channel_id, actor.user_id)) is not None:
@@ -176,13 +179,14 @@ def open_request_form(
             t, channel_id, campaign_id, send_id, example, private_metadata=sealed
         )
 
-    shown = bot.languages.known(actor.user_id)
+    shown, later = bot.languages.now_and_later(actor.user_id)
+    if later is not None:
+        # Not back in time: it opens in the workspace language, relabelled when it is.
+        with contextlib.suppress(TimeoutError):
+            shown, later = later.result(timeout=FORM_LOCALE_WAIT_SECONDS), None
     opened = bot.messenger.open_modal(actor.trigger_id, form(shown))
-    now, later = bot.languages.now_and_later(actor.user_id)
-    relabel = partial(_relabel, bot, opened, shown, form)
-    if later is None:
-        relabel(now)  # known meanwhile (another of their requests looked it up)
-    else:
+    if later is not None:
+        relabel = partial(_relabel, bot, opened, shown, form)
         later.add_done_callback(lambda lookup: relabel(lookup.result()))
 
 

@@ -97,6 +97,7 @@ def submit_request(
             raw_purpose=form.value(ids.PURPOSE_BLOCK),
             # Slack's view ID: a replayed submission carries the same one.
             submission_key=str(view.get("id") or "")[:SUBMISSION_KEY_MAX] or None,
+            language=bot.languages.for_posting(meta.channel_id, form.user_id),
         )
     except StorageUnavailable:
         log.exception("saving a request failed: database unreachable", extra={"user": form.user_id})

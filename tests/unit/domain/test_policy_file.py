@@ -163,6 +163,13 @@ def test_approvers_are_mentioned_unless_a_channel_says_dm_or_none() -> None:
     assert parse("").rules_for(CHANNEL).notify == "mention"
 
 
+def test_a_channels_language_overrides_the_defaults_and_is_unset_without_either() -> None:
+    policy = parse(f'[defaults]\nlanguage = "de"\n\n[channels.{CHANNEL}]\nlanguage = "en"\n')
+    assert policy.rules_for(CHANNEL).language == "en"
+    assert policy.rules_for(PRIVATE_CHANNEL).language == "de"
+    assert parse("").rules_for(CHANNEL).language is None
+
+
 def test_an_empty_file_sets_nothing() -> None:
     assert parse("") == EMPTY_POLICY_FILE
     assert EMPTY_POLICY_FILE.rules_for(CHANNEL) == ChannelRules()
@@ -217,14 +224,14 @@ def test_the_parsed_policy_cannot_be_changed() -> None:
         pytest.param(
             "[defaults]\nttl = 1\n",
             f"{S}: defaults.ttl: unknown key (known: approvers, campaigns, send_id_pattern, "
-            "send_id_example, ttl_hours, braze_workspace, notify)",
+            "send_id_example, ttl_hours, braze_workspace, notify, language)",
             id="unknown-key-in-defaults",
         ),
         pytest.param(
             f"[channels.{CHANNEL}]\napprover = ['U0LEAD']\n",
             f"{S}: channels.{CHANNEL}.approver: unknown key (did you mean approvers? known: "
             "approvers, campaigns, send_id_pattern, send_id_example, ttl_hours, "
-            "braze_workspace, notify)",
+            "braze_workspace, notify, language)",
             id="unknown-key-in-a-channel",
         ),
         pytest.param(
@@ -394,6 +401,11 @@ def test_the_parsed_policy_cannot_be_changed() -> None:
             '[defaults]\nnotify = "slack"\n',
             f'{S}: defaults.notify: "slack" is not one of "mention", "dm", "none"',
             id="notify-unknown",
+        ),
+        pytest.param(
+            '[defaults]\nlanguage = "fr"\n',
+            f'{S}: defaults.language: "fr" is not one of "en", "de"',
+            id="language-unknown",
         ),
         pytest.param(
             "[defaults]\nnotify = true\n",
