@@ -84,7 +84,7 @@ def announce_quota_back(ctx: BotContext) -> int:
     back = ctx.service.notices.take_quota_back(ctx.service.quota_exhausted)
     for request in back:
         text, blocks = replies.quota_back_reply(
-            ctx.languages.for_request(request), request, ctx.notifier.approver_mentions(request)
+            ctx.languages.for_request(request), request, ctx.notifier.retry_owner(request)
         )
         try:
             ctx.messenger.reply(request, text, blocks)

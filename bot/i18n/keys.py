@@ -60,6 +60,8 @@ class Msg(enum.StrEnum):
     CARD_MORE_APPROVERS = "card.more_approvers"
     GENERATED_BY_BRAZE = "card.generated"
     SOMEONE = "common.someone"
+    OR = "common.or"  # the last two of several people anyone of whom may act
+    ANYONE = "common.anyone"  # the subject of a sentence when nobody is named
     REASON_SUFFIX = "common.reason"
     RETRIED_BY = "common.retried_by"
     STATUS_PENDING = "status.pending"

@@ -220,7 +220,10 @@ class BotContext:
         back for a first approval) and the thread says nothing was created and who acts."""
         self.update_card(request)
         text = replies.not_called_reply(
-            self.languages.for_request(request), request, self.notifier.approver_mentions(request)
+            self.languages.for_request(request),
+            request,
+            self.notifier.approver_mention_list(request),
+            self.notifier.retry_owner(request),
         )
         try:
             self.messenger.reply(request, text)

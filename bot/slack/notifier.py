@@ -23,6 +23,7 @@ from bot.domain.models import QuotaSnapshot, RequestState, SendIdRequest
 from bot.domain.policy import USER_ID, ApproverSet, MembershipLookupError, Policy
 from bot.domain.policy_file import EMPTY_POLICY_FILE, ChannelRules
 from bot.domain.service import SendIdService
+from bot.slack import mrkdwn as md
 from bot.slack.language import Languages
 from bot.slack.messenger import Messenger
 from bot.slack.views import notices, replies
@@ -77,8 +78,22 @@ class Notifier:
         return ApproverSet(approvers.user_ids - {request.requester_id}, approvers.group_ids)
 
     def approver_mentions(self, request: SendIdRequest) -> str:
+        return " ".join(self.approver_mention_list(request))
+
+    def approver_mention_list(self, request: SendIdRequest) -> list[str]:
+        """The request's deciders as mentions, people first."""
         approvers = self.deciders(request)
-        return notices.mentions(sorted(approvers.user_ids), sorted(approvers.group_ids))
+        return [md.user(u) for u in sorted(approvers.user_ids)] + [
+            md.usergroup(g) for g in sorted(approvers.group_ids)
+        ]
+
+    def retry_owner(self, request: SendIdRequest) -> str:
+        """Whom a failure reply names as owning the retry: the approver who retried it last, else
+        who approved it (one person, not every approver); the approvers if neither is a person."""
+        owner = request.retried_by or request.decided_by
+        if owner and USER_ID.match(owner):
+            return notices.mentions([owner], [])
+        return self.approver_mentions(request)
 
     def admin_mentions(self, request: SendIdRequest) -> str:
         admins = self.policy.admins_for(request.channel_id)
@@ -88,7 +103,7 @@ class Notifier:
         """Who a failure reply names, and until when the request's own workspace has no quota."""
         exhausted = self.service.quota_exhausted(request.workspace)
         return Addressees(
-            approvers=self.approver_mentions(request),
+            retrier=self.retry_owner(request),
             admins=self.admin_mentions(request),
             quota_back_at=exhausted.effective_reset if exhausted is not None else None,
         )

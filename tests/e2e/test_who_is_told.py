@@ -187,10 +187,12 @@ def test_a_used_up_quota_offers_no_retry_until_it_is_back_and_then_says_so_once(
     bot.click(APPROVE, request.id, user=APPROVER)
     wait_for_state(bot.store, request.id, RequestState.FAILED, announced=True)
     reply = valid_message(bot.wait_for_thread_reply(request)[0].params)
-    # When it resets, as a Slack date; the requester and the approvers named; no Retry yet.
+    # When it resets, as a Slack date; the requester and the approver who approved (they own
+    # the retry) named, the other approvers not pinged; no Retry yet.
     assert f"<!date^{reset}^" in reply["text"]
-    for person in (f"<@{REQUESTER}>", f"<@{APPROVER}>", "<!subteam^S0APPROVERS>"):
+    for person in (f"<@{REQUESTER}>", f"<@{APPROVER}>"):
         assert person in reply["text"]
+    assert "<!subteam^S0APPROVERS>" not in reply["text"]
     assert buttons(reply["blocks"]) == []
     # Meanwhile: an approval is answered privately with the date, /sendid too (no form), and
     # a form opened before with a duration.
@@ -202,7 +204,7 @@ def test_a_used_up_quota_offers_no_retry_until_it_is_back_and_then_says_so_once(
     assert IN_MINUTES[language] in refused["errors"]["campaign_id"]
     # Back: one notice in the thread, mentioning the approvers, with Retry.
     notice = valid_message(bot.wait_for_thread_reply(request, 2, timeout=15)[1].params)
-    assert f"<@{APPROVER}>" in notice["text"] and "<!subteam^S0APPROVERS>" in notice["text"]
+    assert f"<@{APPROVER}>" in notice["text"] and "<!subteam^S0APPROVERS>" not in notice["text"]
     assert [b["action_id"] for b in buttons(notice["blocks"])] == [RETRY]
     time.sleep(1.0)  # several more housekeeping rounds
     assert len(bot.thread_replies(request)) == 2
@@ -341,8 +343,39 @@ def test_a_closed_dm_stays_in_its_readers_language_whoever_decided(
     bot = notify_bot(bots, tmp_path, "dm")
     request = bot.request(CAMPAIGN, "zweisprachig")
     assert "Freigeben" in str(wait_for_dm(bot.slack, APPROVER)["blocks"])
+    assert "Approve" in str(wait_for_dm(bot.slack, GROUP_APPROVER)["blocks"])  # then a click counts
     bot.click(APPROVE, request.id, user=GROUP_APPROVER, channel="D0LEAD")
     wait_for_state(bot.store, request.id, RequestState.CREATED, announced=True)
     german, english = dm_closed(bot.slack, APPROVER), dm_closed(bot.slack, GROUP_APPROVER)
     assert "Erstellt nach Freigabe" in german["text"] and "Created" not in german["text"]
     assert "Created after approval" in english["text"]
+
+
+# ---- failures name who owns the retry (issue 27, item 4) --------------------------------------
+
+OWNS_THE_RETRY = {  # the quota failure's last sentence
+    "en": f"<@{APPROVER}> (or any other approver) can retry",
+    "de": f"<@{APPROVER}> (oder eine andere freigebende Person) kann es erneut versuchen",
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("status", [503, 429])
+def test_a_failure_pings_the_requester_and_the_approver_who_approved_not_every_approver(
+    bots: InProcessBots, braze: BrazeStandIn, language: str, status: int
+) -> None:
+    bot = bots.start(sendid_language=language)
+    if status == 429:
+        braze.quota_used_up_until(int(time.time()) + 3600)
+    else:
+        braze.fail_next(CREATE_PATH, status, {"message": "busy"})
+    request = bot.request(CAMPAIGN, f"owned_{status}")
+    bot.click(APPROVE, request.id, user=APPROVER)
+    wait_for_state(bot.store, request.id, RequestState.FAILED, announced=True)
+    text = valid_message(bot.wait_for_thread_reply(request)[0].params)["text"]
+    assert f"<@{REQUESTER}>" in text and f"<@{APPROVER}>" in text
+    assert "<!subteam^S0APPROVERS>" not in text  # the group reads it in the thread, unpinged
+    if status == 429:
+        assert OWNS_THE_RETRY[language] in text
+    else:  # status unknown: the approver who approved decides whether to retry
+        assert f"\n<@{APPROVER}>: " in text

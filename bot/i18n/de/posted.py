@@ -48,6 +48,8 @@ POSTED: dict[Msg, str] = {
     Msg.CARD_MORE_APPROVERS: " und {count} weitere",
     Msg.GENERATED_BY_BRAZE: "_wird von Braze erzeugt_",
     Msg.SOMEONE: "jemandem",
+    Msg.OR: "oder",
+    Msg.ANYONE: "jemand",
     Msg.RETRIED_BY: "{approver}, erneut versucht von {retrier}",
     Msg.REASON_SUFFIX: " Begründung: {reason}",
     Msg.STATUS_PENDING: ":hourglass_flowing_sand: Wartet auf Freigabe. Läuft {expires} ab.",
@@ -124,22 +126,25 @@ POSTED: dict[Msg, str] = {
     Msg.FAILED_BRAZE_SAID: "\n>Braze meldet: {message}",
     Msg.FAILED_RETRY_HINT: "Freigebende können es erneut versuchen.",
     # who is told what (issue 11): failures name who acts and what happens next
-    # One approver or several: "… kann es" would not fit both.
-    Msg.FAILED_RETRY_NEXT: "Erneut versuchen kann es: {approvers}.",
+    Msg.FAILED_RETRY_NEXT: (
+        "{approver} kann es erneut versuchen (das kann auch jede andere freigebende Person)."
+    ),
     Msg.FAILED_REJECTED_NEXT: (
         "{requester}, prüf Campaign und Sende-ID und stell die Anfrage dann mit `/sendid` neu."
     ),
     Msg.FAILED_SETUP_WORDS: "die Verbindung des Bots zu Braze braucht einen Admin",
     Msg.FAILED_SETUP_NEXT: (
-        "{admins}: Die Details stehen in deinen Direktnachrichten (und in den Logs des Bots). "
+        "{admins}: Die Details stehen in der Direktnachricht, die der Bot jedem Admin geschickt "
+        "hat (und in seinen Logs). "
         "Sobald es behoben ist, klickt ein Admin hier oder in seiner Nachricht auf *Erneut "
         "versuchen* (nur Admins können das), und das Ergebnis erscheint in diesem Thread; sonst "
         "muss niemand etwas tun. Ohne neuen Versuch bis {until} läuft die Anfrage ab, und ihre "
         "Sende-ID kann neu angefragt werden."
     ),
     Msg.FAILED_QUOTA_NEXT: (
-        "Es wird {when} zurückgesetzt. Dann melde ich mich hier wieder, und erneut versuchen "
-        "kann es dann: {approvers}. Bis dahin muss niemand etwas tun."
+        "Es wird {when} zurückgesetzt. Dann melde ich mich hier wieder, und {approver} (oder "
+        "eine andere freigebende Person) kann es erneut versuchen. Bis dahin muss niemand "
+        "etwas tun."
     ),
     Msg.UNKNOWN_HEAD: (
         ":grey_question: *Status unbekannt.* {requester}, Braze hat keine verwertbare Antwort "
@@ -148,14 +153,14 @@ POSTED: dict[Msg, str] = {
         "vielleicht erstellt, vielleicht nicht.{detail}"
     ),
     Msg.UNKNOWN_NEXT_GENERATED: (
-        "{approvers}: Braze hat vielleicht eine Sende-ID erzeugt, die nie beim Bot angekommen "
-        "ist, und bietet keine Möglichkeit, sie nachzuschlagen. Wenn ihr die Sende-ID noch "
-        "braucht, versucht es erneut: Braze erzeugt dann eine neue, andere, das kostet eine "
+        "{approver}: Braze hat vielleicht eine Sende-ID erzeugt, die nie beim Bot angekommen "
+        "ist, und bietet keine Möglichkeit, sie nachzuschlagen. Wenn die Sende-ID noch "
+        "gebraucht wird, versuch es erneut: Braze erzeugt dann eine neue, andere, das kostet eine "
         "Einheit des heutigen Kontingents; eine beim ersten Mal erzeugte bleibt ungenutzt."
     ),
     Msg.UNKNOWN_NEXT: (
-        "{approvers}: Braze bietet keine Möglichkeit, eine Sende-ID nachzuschlagen, bevor sie "
-        "verwendet wird. Wenn ihr sie noch braucht, versucht es erneut: Der neue Versuch fragt "
+        "{approver}: Braze bietet keine Möglichkeit, eine Sende-ID nachzuschlagen, bevor sie "
+        "verwendet wird. Wenn sie noch gebraucht wird, versuch es erneut: Der neue Versuch fragt "
         "Braze noch einmal nach genau dieser Sende-ID, kann also keine zweite, andere erzeugen, "
         "und kostet höchstens eine Einheit des heutigen Kontingents."
     ),
@@ -165,7 +170,8 @@ POSTED: dict[Msg, str] = {
     ),
     Msg.QUOTA_BACK_REPLY: (
         ":arrows_counterclockwise: Das heutige Braze-Kontingent an Sende-IDs ist wieder frei. "
-        "{approvers}, diese Anfrage kann jetzt erneut versucht werden."
+        "{approver}, du (oder eine andere freigebende Person) kannst diese Anfrage jetzt "
+        "erneut versuchen."
     ),
     Msg.ADMIN_SETUP_TEXT: (
         "Die Braze-Verbindung des Bots braucht dich: Eine Sende-ID wurde nicht erstellt."
@@ -274,11 +280,14 @@ POSTED: dict[Msg, str] = {
         "es wurde also nichts erstellt. {next}"
     ),
     Msg.NOT_CALLED_APPROVE_AGAIN: (
-        "Die Anfrage wartet wieder auf Freigabe; freigeben kann sie auf der Karte: {approvers}."
+        "Die Anfrage wartet wieder auf Freigabe: {approvers} kann sie auf der Karte freigeben."
     ),
-    Msg.NOT_CALLED_RETRY_AGAIN: "Wie zuvor erneut versuchen kann es: {approvers}.",
+    Msg.NOT_CALLED_RETRY_AGAIN: (
+        "{approver} (oder eine andere freigebende Person) kann es wie zuvor erneut versuchen."
+    ),
     Msg.REMINDER_REPLY: (
-        ":bell: Wartet noch auf Freigabe: {approvers}. Diese Anfrage läuft {expires} ab."
+        ":bell: Diese Anfrage wartet noch auf Freigabe: {approvers} kann sie freigeben oder "
+        "ablehnen. Sie läuft {expires} ab."
     ),
     # approvers reached at request time, and the result when the card is gone
     Msg.NOTIFY_MENTION: (

@@ -28,6 +28,16 @@ def plain_request(t: Translator, request: SendIdRequest) -> str:
     return f"{campaign} / {plain(send_id, 64)}"
 
 
+def either(t: Translator, people: Sequence[str]) -> str:
+    """ "@a, @b or @c": several people, any one of whom may act (so a sentence about them
+    takes a singular verb, in German too); "someone" for nobody."""
+    if not people:
+        return t(Msg.ANYONE)
+    if len(people) == 1:
+        return people[0]
+    return f"{', '.join(people[:-1])} {t(Msg.OR)} {people[-1]}"
+
+
 def date(t: Translator, moment: datetime, short: bool = False) -> str:
     return md.date(moment, t(Msg.DATE_SHORT if short else Msg.DATE_PRETTY))
 

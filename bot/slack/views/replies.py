@@ -101,7 +101,9 @@ class Addressees:
     """Who a failure reply names (mentions, "" for nobody), and until when the request's Braze
     workspace has no quota left (None: it has, or nothing is known)."""
 
-    approvers: str = ""  # those who may retry (the requester left out unless self-approving)
+    # Who owns the retry (mentioned): the approver who approved it, or who retried it last;
+    # the other approvers may retry too, and read it in the thread.
+    retrier: str = ""
     admins: str = ""  # SENDID_ADMINS, or the channel's approvers where it is unset
     quota_back_at: datetime | None = None
 
@@ -124,8 +126,8 @@ def failed_reply(
         "send_id": labels.send_id_label(t, request),
         "campaign": labels.campaign_label(request),
     }
-    approvers = people.approvers
-    retry_next = t(Msg.FAILED_RETRY_NEXT, approvers=approvers) if approvers else ""
+    retrier = people.retrier
+    retry_next = t(Msg.FAILED_RETRY_NEXT, approver=retrier) if retrier else ""
     retry_next = retry_next or t(Msg.FAILED_RETRY_HINT)
     offer_retry = kind.retry_allowed
     detail = ""
@@ -138,7 +140,7 @@ def failed_reply(
         # Without a send ID of our own, a retry cannot ask for "the same" one: Braze makes a
         # new one, and one it may have made the first time stays unused.
         unknown_next = Msg.UNKNOWN_NEXT if request.send_id else Msg.UNKNOWN_NEXT_GENERATED
-        next_step = t(unknown_next, approvers=approvers or t(Msg.SOMEONE))
+        next_step = t(unknown_next, approver=retrier or t(Msg.ANYONE))
     else:
         words = t(Msg.FAILED_SETUP_WORDS) if kind.needs_admin else failure_words(t, kind)
         head = t(Msg.FAILED_HEAD, words=words, detail=detail, **named)
@@ -156,7 +158,7 @@ def failed_reply(
             next_step = t(
                 Msg.FAILED_QUOTA_NEXT,
                 when=labels.date(t, people.quota_back_at),
-                approvers=approvers or t(Msg.SOMEONE),
+                approver=retrier or t(Msg.ANYONE),
             )
     # The notification text is the message itself: it names the same people, so they are told.
     text = f"{head}\n{next_step}"
@@ -181,11 +183,12 @@ def retry_row(t: Translator, request: SendIdRequest) -> Block:
 
 
 def quota_back_reply(
-    t: Translator, request: SendIdRequest, approvers: str
+    t: Translator, request: SendIdRequest, retrier: str
 ) -> tuple[str, list[Block]]:
-    """The quota of the request's workspace is back: its approvers can retry now."""
-    line = t(Msg.QUOTA_BACK_REPLY, approvers=approvers or t(Msg.SOMEONE))
-    return f"{t(Msg.QUOTA_BACK_TEXT)} {approvers}", [section(line), retry_row(t, request)]
+    """The quota of the request's workspace is back: whoever owns its retry (`retrier`,
+    mentioned; any approver may) can retry now."""
+    line = t(Msg.QUOTA_BACK_REPLY, approver=retrier or t(Msg.ANYONE))
+    return f"{t(Msg.QUOTA_BACK_TEXT)} {retrier}", [section(line), retry_row(t, request)]
 
 
 def rejected_reply(t: Translator, request: SendIdRequest) -> str:
@@ -207,14 +210,15 @@ def cancelled_reply(t: Translator, request: SendIdRequest) -> str:
     return t(Msg.CANCELLED_REPLY, requester=md.user(request.requester_id))
 
 
-def not_called_reply(t: Translator, request: SendIdRequest, approvers: str) -> str:
-    """A claimed approval was undone because Braze was never called: back to approvable (or
-    retryable), naming who acts next."""
-    who = approvers or t(Msg.SOMEONE)
+def not_called_reply(
+    t: Translator, request: SendIdRequest, approvers: Sequence[str], retrier: str
+) -> str:
+    """A claimed approval was undone because Braze was never called: back to approvable by any
+    of `approvers` (mentions), or retryable by `retrier` (who owns the retry) as before."""
     if request.state is RequestState.PENDING:
-        next_step = t(Msg.NOT_CALLED_APPROVE_AGAIN, approvers=who)
+        next_step = t(Msg.NOT_CALLED_APPROVE_AGAIN, approvers=labels.either(t, approvers))
     else:
-        next_step = t(Msg.NOT_CALLED_RETRY_AGAIN, approvers=who)
+        next_step = t(Msg.NOT_CALLED_RETRY_AGAIN, approver=retrier or t(Msg.ANYONE))
     return t(Msg.NOT_CALLED_REPLY, next=next_step)
 
 
@@ -223,5 +227,7 @@ def reminder_reply(
 ) -> str:
     mentions = [md.user(u) for u in user_ids] + [md.usergroup(g) for g in group_ids]
     return t(
-        Msg.REMINDER_REPLY, approvers=" ".join(mentions), expires=labels.date(t, request.expires_at)
+        Msg.REMINDER_REPLY,
+        approvers=labels.either(t, mentions),
+        expires=labels.date(t, request.expires_at),
     )

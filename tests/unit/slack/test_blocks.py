@@ -255,7 +255,7 @@ def test_a_setup_failure_reply_names_the_admins_in_plain_words_and_no_setting(
 ) -> None:
     tr = Translator(language)
     request = decided(S.FAILED, failure_kind=kind, failure_message="key abc123 bad")
-    people = replies.Addressees(approvers="<@U0BEA>", admins="<!subteam^S0ADMINS>")
+    people = replies.Addressees(retrier="<@U0BEA>", admins="<!subteam^S0ADMINS>")
     text, reply = replies.failed_reply(tr, request, None, people)
     shown = text + flat(reply)
     assert f"<@{REQUESTER}>" in text and "<!subteam^S0ADMINS>" in text
@@ -267,12 +267,15 @@ def test_a_setup_failure_reply_names_the_admins_in_plain_words_and_no_setting(
 
 def test_a_quota_failure_says_when_the_quota_resets_and_offers_no_retry_until_then() -> None:
     request = decided(S.FAILED, failure_kind=FailureKind.QUOTA)
-    people = replies.Addressees(approvers="<@U0BEA>", quota_back_at=RESET_AT)
+    people = replies.Addressees(retrier="<@U0BEA>", quota_back_at=RESET_AT)
     text, reply = replies.failed_reply(t, request, QUOTA, people)
-    assert f"It resets {md.date(RESET_AT)}. Then I post here again and <@U0BEA> can retry" in text
+    assert (
+        f"It resets {md.date(RESET_AT)}. Then I post here again and <@U0BEA> "
+        "(or any other approver) can retry" in text
+    )
     assert buttons(reply) == []
     # Once the quota is back (a reply posted late), the approvers can retry.
-    _, later = replies.failed_reply(t, request, QUOTA, replies.Addressees(approvers="<@U0BEA>"))
+    _, later = replies.failed_reply(t, request, QUOTA, replies.Addressees(retrier="<@U0BEA>"))
     assert [b["action_id"] for b in buttons(later)] == [ids.RETRY]
 
 
@@ -282,7 +285,7 @@ def test_an_unknown_outcome_is_headed_status_unknown_and_says_what_a_retry_costs
 ) -> None:
     tr = Translator(language)
     request = decided(S.FAILED, failure_kind=FailureKind.OUTCOME_UNKNOWN)
-    people = replies.Addressees(approvers="<@U0BEA>")
+    people = replies.Addressees(retrier="<@U0BEA>")
     text, reply = replies.failed_reply(tr, request, None, people)
     head = {"en": "*Status unknown.*", "de": "*Status unbekannt.*"}[language]
     cost = {"en": "at most one unit of today's quota", "de": "höchstens eine Einheit"}[language]
@@ -297,7 +300,7 @@ def test_an_unknown_outcome_of_a_generated_send_id_says_a_retry_makes_a_differen
 ) -> None:
     tr = Translator(language)
     request = decided(S.FAILED, send_id=None, failure_kind=FailureKind.OUTCOME_UNKNOWN)
-    _, reply = replies.failed_reply(tr, request, None, replies.Addressees(approvers="<@U0BEA>"))
+    _, reply = replies.failed_reply(tr, request, None, replies.Addressees(retrier="<@U0BEA>"))
     for block in reply:
         Block.parse(block).validate_json()  # type: ignore[union-attr]
     different = {"en": "a new, different one", "de": "eine neue, andere"}[language]
@@ -594,3 +597,26 @@ def test_the_home_tab_offers_cancel_for_ones_own_pending_requests_only(language:
     cancels = [b for b in buttons(view) if b["action_id"] == ids.CANCEL]
     assert [b["value"] for b in cancels] == ["rpending"]
     assert cancels[0]["confirm"]["title"]["type"] == "plain_text"
+
+
+@pytest.mark.parametrize(
+    ("language", "people", "shown"),
+    [
+        ("en", [], "someone"),
+        ("en", ["<@U1>"], "<@U1>"),
+        ("en", ["<@U1>", "<@U2>", "<!subteam^S1>"], "<@U1>, <@U2> or <!subteam^S1>"),
+        ("de", ["<@U1>", "<@U2>"], "<@U1> oder <@U2>"),
+        ("de", [], "jemand"),
+    ],
+)
+def test_people_any_of_whom_may_act_read_as_one_subject(
+    language: str, people: list[str], shown: str
+) -> None:
+    # Issue 27, item 7: "Erneut versuchen kann es: @A @B" became "@A oder @B kann es …".
+    assert labels.either(Translator(language), people) == shown
+
+
+def test_the_german_reminder_says_who_can_decide_not_who_waits() -> None:
+    request = make_request(expires_at=RESET_AT)
+    text = replies.reminder_reply(Translator("de"), request, ["U0A", "U0B"], ["S0G"])
+    assert "<@U0A>, <@U0B> oder <!subteam^S0G> kann sie freigeben oder ablehnen" in text
