@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from slack_sdk.models.views import View
 
 from bot.domain.models import RequestState, SendIdRequest
 from tests.standins.braze import BrazeStandIn
@@ -133,14 +134,21 @@ def test_cancel_is_in_the_cards_menu_and_refused_privately_to_anyone_but_the_req
 def test_request_again_opens_the_form_prefilled_for_whoever_clicks_and_they_request(
     lang_bot: SlackDriver, language: str
 ) -> None:
-    request = lang_bot.request(CAMPAIGN, "again_1")
+    # A long purpose (the form allows 300 characters): Request again keeps all of it.
+    purpose = "Second wave of the Black Friday push, EU only. " * 6
+    form = lang_bot.open_form()
+    values = {"campaign_id": CAMPAIGN, "send_id": "again_1", "purpose": purpose}
+    assert lang_bot.submit(form, values).accepted_submission
+    request = newest_with_card(lang_bot.store, CHANNEL)
     lang_bot.reject(request.id, user=APPROVER, reason="wrong wave")
     wait_for_state(lang_bot.store, request.id, RequestState.REJECTED, announced=True)
     clicked = lang_bot.click(REQUEST_AGAIN, request.id, user=OUTSIDER)
     view = lang_bot.view_for(clicked.trigger_id)
+    View(**view).validate_json()
     inputs = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
     assert inputs["campaign_id"]["initial_value"] == CAMPAIGN
     assert inputs["send_id"]["initial_value"] == "again_1"
+    assert inputs["purpose"]["initial_value"] == purpose.strip()  # issue 27, item 8
     answer = lang_bot.submit(view, {"campaign_id": CAMPAIGN, "send_id": "again_1"}, user=OUTSIDER)
     assert answer.accepted_submission, answer
     renewed = newest_with_card(lang_bot.store, CHANNEL)

@@ -104,7 +104,8 @@ ANSWERS: dict[Msg, str] = {
     Msg.ALREADY_APPROVED: "Bereits freigegeben von {who}{when}; nichts wurde geändert.",
     Msg.ALREADY_REJECTED: "Bereits abgelehnt von {who}{when}; nichts wurde geändert.",
     Msg.ALREADY_EXPIRED: (
-        "Diese Anfrage ist abgelaufen; nichts wurde geändert. Frag mit `/sendid` neu an."
+        "Diese Anfrage ist abgelaufen; nichts wurde geändert. Wer sie noch braucht, kann mit "
+        "*Erneut anfordern* auf der Karte neu anfragen."
     ),
     Msg.ALREADY_CANCELLED: "Diese Anfrage wurde zurückgezogen; nichts wurde geändert.",
     Msg.ALREADY_PENDING: "Diese Anfrage wartet noch auf Freigabe.",

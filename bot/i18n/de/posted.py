@@ -64,8 +64,8 @@ POSTED: dict[Msg, str] = {
     ),
     Msg.STATUS_REJECTED: ":no_entry_sign: Abgelehnt von {who} {when}.{reason}",
     Msg.STATUS_EXPIRED: (
-        ":hourglass: Abgelaufen: Niemand hat rechtzeitig entschieden. "
-        "Führ bei Bedarf `/sendid` erneut aus."
+        ":hourglass: Abgelaufen: Niemand hat rechtzeitig entschieden. Wird sie noch gebraucht, "
+        "frag mit *Erneut anfordern* neu an."
     ),
     Msg.STATUS_CANCELLED: ":heavy_multiplication_x: Zurückgezogen von {who}.",
     Msg.STATUS_UNKNOWN: (
@@ -130,7 +130,8 @@ POSTED: dict[Msg, str] = {
         "{approver} kann es erneut versuchen (das kann auch jede andere freigebende Person)."
     ),
     Msg.FAILED_REJECTED_NEXT: (
-        "{requester}, prüf Campaign und Sende-ID und stell die Anfrage dann mit `/sendid` neu."
+        "{requester}, prüf Campaign und Sende-ID und frag dann mit *Erneut anfordern* auf der "
+        "Karte neu an."
     ),
     Msg.FAILED_SETUP_WORDS: "die Verbindung des Bots zu Braze braucht einen Admin",
     Msg.FAILED_SETUP_NEXT: (
@@ -262,7 +263,8 @@ POSTED: dict[Msg, str] = {
     ),
     Msg.EXPIRED_REPLY: (
         ":hourglass: Diese Anfrage ist abgelaufen: Niemand hat rechtzeitig entschieden. "
-        "{requester}, führ bei Bedarf `/sendid` erneut aus."
+        "{requester}, wenn du sie noch brauchst, frag mit *Erneut anfordern* auf der Karte neu "
+        "an."
     ),
     Msg.IN_WORKSPACE: "Braze-Workspace *{workspace}*: {text}",
     Msg.BUTTON_CANCEL: "Anfrage zurückziehen",
@@ -271,7 +273,8 @@ POSTED: dict[Msg, str] = {
     Msg.DOING_REQUEST_AGAIN: "das erneute Öffnen des Formulars",
     Msg.CONFIRM_CANCEL_TITLE: "Anfrage zurückziehen?",
     Msg.CONFIRM_CANCEL_TEXT: (
-        "Danach kann niemand sie mehr freigeben. Mit /sendid kannst du neu anfragen."
+        "Danach kann niemand sie mehr freigeben. Mit „Erneut anfordern“ auf der Karte kannst du "
+        "neu anfragen."
     ),
     Msg.CANCELLED_REPLY: ":heavy_multiplication_x: {requester} hat diese Anfrage zurückgezogen.",
     Msg.NOT_CALLED_REPLY: (

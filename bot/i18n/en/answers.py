@@ -88,7 +88,8 @@ ANSWERS: dict[Msg, str] = {
     Msg.ALREADY_APPROVED: "Already approved by {who}{when}; nothing was changed.",
     Msg.ALREADY_REJECTED: "Already rejected by {who}{when}; nothing was changed.",
     Msg.ALREADY_EXPIRED: (
-        "This request has expired; nothing was changed. Run `/sendid` to ask again."
+        "This request has expired; nothing was changed. Whoever still needs it can ask again "
+        "with *Request again* on the card."
     ),
     Msg.ALREADY_CANCELLED: "This request was cancelled; nothing was changed.",
     Msg.ALREADY_PENDING: "This request is still waiting for an approver.",

@@ -55,7 +55,8 @@ POSTED: dict[Msg, str] = {
     ),
     Msg.STATUS_REJECTED: ":no_entry_sign: Rejected by {who} {when}.{reason}",
     Msg.STATUS_EXPIRED: (
-        ":hourglass: Expired: nobody decided in time. Run `/sendid` again if still needed."
+        ":hourglass: Expired: nobody decided in time. If it is still needed, ask again with "
+        "*Request again*."
     ),
     Msg.STATUS_CANCELLED: ":heavy_multiplication_x: Cancelled by {who}.",
     Msg.STATUS_UNKNOWN: (
@@ -114,7 +115,8 @@ POSTED: dict[Msg, str] = {
     # who is told what (issue 11): failures name who acts and what happens next
     Msg.FAILED_RETRY_NEXT: "{approver} can retry (so can any other approver).",
     Msg.FAILED_REJECTED_NEXT: (
-        "{requester}, check the campaign and send ID, then request it again with `/sendid`."
+        "{requester}, check the campaign and send ID, then ask again with *Request again* on "
+        "the card."
     ),
     Msg.FAILED_SETUP_WORDS: "the bot's connection to Braze needs an admin",
     Msg.FAILED_SETUP_NEXT: (
@@ -223,7 +225,7 @@ POSTED: dict[Msg, str] = {
     ),
     Msg.EXPIRED_REPLY: (
         ":hourglass: This request expired: nobody decided in time. "
-        "{requester}, run `/sendid` again if it is still needed."
+        "{requester}, if it is still needed, ask again with *Request again* on the card."
     ),
     # What is said of one Braze workspace (its quota), where the bot knows several.
     Msg.IN_WORKSPACE: "Braze workspace *{workspace}*: {text}",
@@ -232,7 +234,9 @@ POSTED: dict[Msg, str] = {
     Msg.BUTTON_REQUEST_AGAIN: "Request again",
     Msg.DOING_REQUEST_AGAIN: "opening the form again",
     Msg.CONFIRM_CANCEL_TITLE: "Cancel this request?",
-    Msg.CONFIRM_CANCEL_TEXT: "Nobody can approve it afterwards. You can ask again with /sendid.",
+    Msg.CONFIRM_CANCEL_TEXT: (
+        "Nobody can approve it afterwards. You can ask again with Request again on the card."
+    ),
     Msg.CANCELLED_REPLY: ":heavy_multiplication_x: {requester} cancelled this request.",
     Msg.NOT_CALLED_REPLY: (
         ":leftwards_arrow_with_hook: The last approval of this request never reached Braze "

@@ -143,7 +143,14 @@ def request_again(bot: BotContext, actor: Actor, request: SendIdRequest) -> None
     if not may_be_asked_again(request):
         _tell_decided(bot, actor, request)
         return
-    open_request_form(bot, actor, request.channel_id, request.campaign_id, request.send_id or "")
+    open_request_form(
+        bot,
+        actor,
+        request.channel_id,
+        request.campaign_id,
+        request.send_id or "",
+        purpose=request.purpose or "",
+    )
 
 
 @request_button(Msg.DOING_RESULTS, may_see_results)

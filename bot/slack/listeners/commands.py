@@ -155,6 +155,7 @@ def open_request_form(
     send_id: str,
     *,
     ack: Callable[[], object] = lambda: None,
+    purpose: str = "",
 ) -> None:
     """Open the request form for `channel_id`, pre-filled, in answer to `actor`'s trigger (for
     `/sendid`, and for "Request again" on a card); `ack` acknowledges the command first.
@@ -176,7 +177,7 @@ def open_request_form(
 
     def form(t: Translator) -> dict[str, Any]:
         return modals.request_modal(
-            t, channel_id, campaign_id, send_id, example, private_metadata=sealed
+            t, channel_id, campaign_id, send_id, example, private_metadata=sealed, purpose=purpose
         )
 
     shown, later = bot.languages.now_and_later(actor.user_id)

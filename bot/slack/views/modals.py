@@ -12,7 +12,7 @@ from bot.slack.views import ids
 from bot.slack.views.elements import Block, context, plain_text
 
 REASON_MAX = 500
-# Slack refuses a longer initial_value in a plain_text_input.
+# What `/sendid <campaign> <send_id>` pre-fills at most (IDs are far shorter anyway).
 PREFILL_MAX = 150
 
 
@@ -24,10 +24,11 @@ def request_modal(
     naming_example: str | None = None,
     *,
     private_metadata: str,
+    purpose: str = "",
 ) -> dict[str, Any]:
-    """The request form for `channel_id`. With a channel naming rule the send ID is required
-    and its example is shown (a Braze-generated ID could not follow the rule).
-    `private_metadata`: the sealed channel (`bot.slack.form_metadata`)."""
+    """The request form for `channel_id`, pre-filled with what is given. With a channel naming
+    rule the send ID is required and its example is shown (a Braze-generated ID could not follow
+    the rule). `private_metadata`: the sealed channel (`bot.slack.form_metadata`)."""
     campaign = _text_field(
         ids.CAMPAIGN_BLOCK,
         t(Msg.MODAL_CAMPAIGN_LABEL),
@@ -46,10 +47,12 @@ def request_modal(
         placeholder=plain_text(naming_example or t(Msg.MODAL_SEND_ID_PLACEHOLDER)),
     )
     # No max_length: a longer purpose gets the bot's own inline error, in the reader's words.
-    purpose = _free_text(
+    purpose_field = _free_text(
         ids.PURPOSE_BLOCK,
         t(Msg.MODAL_PURPOSE_LABEL),
         t(Msg.MODAL_PURPOSE_HINT),
+        initial=purpose,
+        prefill_max=len(purpose),  # a stored purpose is within the bot's own limit: all of it
         placeholder=plain_text(t(Msg.MODAL_PURPOSE_PLACEHOLDER)),
     )
     where = context(t(Msg.MODAL_REQUEST_CONTEXT, channel=md.channel(channel_id)))
@@ -58,7 +61,7 @@ def request_modal(
         ids.REQUEST_MODAL,
         private_metadata,
         (Msg.MODAL_REQUEST_TITLE, Msg.MODAL_REQUEST_SUBMIT, Msg.MODAL_CANCEL),
-        [campaign, send, purpose, where],
+        [campaign, send, purpose_field, where],
     )
 
 
@@ -88,6 +91,7 @@ def _text_field(
     *,
     optional: bool = False,
     initial: str = "",
+    prefill_max: int = 0,
     **element: Any,
 ) -> Block:
     """An input block around one plain_text_input, read back as `ids.INPUT_ACTION`."""
@@ -98,7 +102,7 @@ def _text_field(
     }
     # Slack rejects an empty initial_value, so only pre-fill what was given.
     if initial:
-        text_input["initial_value"] = initial[:PREFILL_MAX]
+        text_input["initial_value"] = initial[: prefill_max or PREFILL_MAX]
     return {
         "type": "input",
         "block_id": block_id,

@@ -319,9 +319,10 @@ def test_the_rejected_reply_names_rejecter_requester_and_escaped_reason() -> Non
     )
 
 
-def test_the_expired_reply_tells_the_requester_to_run_sendid_again() -> None:
+def test_the_expired_reply_points_the_requester_to_the_cards_request_again() -> None:
+    # Issue 27, item 8: the card offers Request again; the reply no longer says "/sendid".
     reply = replies.expired_reply(t, make_request(state=S.EXPIRED))
-    assert f"<@{REQUESTER}>" in reply and "`/sendid`" in reply
+    assert f"<@{REQUESTER}>" in reply and "*Request again*" in reply and "/sendid" not in reply
 
 
 # ---- ephemeral answers ------------------------------------------------------------------------
