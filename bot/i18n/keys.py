@@ -24,6 +24,7 @@ class Msg(enum.StrEnum):
     MODAL_PURPOSE_HINT = "modal.purpose.hint"
     MODAL_PURPOSE_PLACEHOLDER = "modal.purpose.placeholder"
     MODAL_REQUEST_CONTEXT = "modal.request.context"
+    MODAL_REJECT_WHAT = "modal.reject.what"
     # reject form
     MODAL_REJECT_TITLE = "modal.reject.title"
     MODAL_REJECT_SUBMIT = "modal.reject.submit"

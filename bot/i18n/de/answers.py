@@ -29,6 +29,11 @@ ANSWERS: dict[Msg, str] = {
     ),
     Msg.MODAL_REJECT_TITLE: "Anfrage ablehnen",
     Msg.MODAL_REJECT_SUBMIT: "Ablehnen",
+    Msg.MODAL_REJECT_WHAT: (
+        "Du lehnst die Anfrage von {requester} nach einer Sende-ID für {campaign} (Sende-ID "
+        "{send_id}) in {channel} ab. Braze wird nicht aufgerufen; die anfragende Person erfährt "
+        "es im Thread der Karte."
+    ),
     Msg.MODAL_REASON_LABEL: "Begründung",
     Msg.MODAL_REASON_HINT: "Optional. Wird der anfragenden Person im Thread der Anfrage gezeigt.",
     Msg.NOT_PERMITTED: (

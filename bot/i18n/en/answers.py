@@ -26,6 +26,11 @@ ANSWERS: dict[Msg, str] = {
     Msg.MODAL_REQUEST_CONTEXT: "An approver signs off in {channel} before Braze is called.",
     Msg.MODAL_REJECT_TITLE: "Reject request",
     Msg.MODAL_REJECT_SUBMIT: "Reject",
+    Msg.MODAL_REJECT_WHAT: (
+        "You are rejecting {requester}'s request for a send ID for {campaign} (send ID "
+        "{send_id}) in {channel}. Braze is not called; the requester is told in the card's "
+        "thread."
+    ),
     Msg.MODAL_REASON_LABEL: "Reason",
     Msg.MODAL_REASON_HINT: "Optional. Shown to the requester in the request's thread.",
     Msg.NOT_PERMITTED: "`/sendid` does not work here. It works in these channels: {channels}.",

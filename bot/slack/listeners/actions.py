@@ -103,7 +103,7 @@ def reject(bot: BotContext, actor: Actor, request: SendIdRequest) -> None:
     sealed = bot.forms.seal(
         ModalMetadata(request.channel_id, request.id), form=ids.REJECT_MODAL, user_id=actor.user_id
     )
-    view = modals.reject_modal(bot.t_for(actor.user_id), private_metadata=sealed)
+    view = modals.reject_modal(bot.t_for(actor.user_id), request, private_metadata=sealed)
     bot.messenger.open_modal(actor.trigger_id, view)
 
 

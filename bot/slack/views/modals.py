@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.domain.models import SendIdRequest
 from bot.i18n import Msg, Translator
 from bot.slack import mrkdwn as md
-from bot.slack.views import ids
-from bot.slack.views.elements import Block, context, plain_text
+from bot.slack.views import ids, labels
+from bot.slack.views.card import PURPOSE_SHOWN_MAX
+from bot.slack.views.elements import Block, context, plain_text, section
 
 REASON_MAX = 500
 # What `/sendid <campaign> <send_id>` pre-fills at most (IDs are far shorter anyway).
@@ -65,8 +67,18 @@ def request_modal(
     )
 
 
-def reject_modal(t: Translator, *, private_metadata: str) -> dict[str, Any]:
-    """The optional reason of a rejection; `private_metadata` seals the channel and request."""
+def reject_modal(t: Translator, request: SendIdRequest, *, private_metadata: str) -> dict[str, Any]:
+    """The optional reason of rejecting `request`, which the form names (who asked, for what,
+    where, why); `private_metadata` seals the channel and request."""
+    what = t(
+        Msg.MODAL_REJECT_WHAT,
+        requester=md.user(request.requester_id),
+        campaign=labels.campaign_label(request),
+        send_id=labels.send_id_label(t, request),
+        channel=md.channel(request.channel_id),
+    )
+    if request.purpose:
+        what += f"\n{t(Msg.FIELD_PURPOSE)}\n{md.inert(request.purpose, PURPOSE_SHOWN_MAX)}"
     reason = _free_text(
         ids.REASON_BLOCK, t(Msg.MODAL_REASON_LABEL), t(Msg.MODAL_REASON_HINT), max_length=REASON_MAX
     )
@@ -75,7 +87,7 @@ def reject_modal(t: Translator, *, private_metadata: str) -> dict[str, Any]:
         ids.REJECT_MODAL,
         private_metadata,
         (Msg.MODAL_REJECT_TITLE, Msg.MODAL_REJECT_SUBMIT, Msg.MODAL_BACK),
-        [reason],
+        [section(what), reason],
     )
 
 

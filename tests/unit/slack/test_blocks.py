@@ -453,11 +453,24 @@ def test_the_request_modal_names_its_channel_and_carries_the_metadata_as_given()
 
 
 def test_the_reject_modal_carries_the_metadata_as_given() -> None:
-    view = modals.reject_modal(t, private_metadata=META)
+    view = modals.reject_modal(t, make_request(), private_metadata=META)
     assert view["private_metadata"] == META
     assert view["callback_id"] == ids.REJECT_MODAL
     reason = inputs(view)[ids.REASON_BLOCK]
     assert reason["max_length"] == modals.REASON_MAX
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_the_reject_modal_says_which_request_it_rejects(language: str) -> None:
+    # Issue 27, item 1: before, the form said only "Reason (optional)".
+    tr = Translator(language)
+    request = make_request(purpose="Second wave <!here>")
+    view = modals.reject_modal(tr, request, private_metadata=META)
+    View(**view).validate_json()
+    what = view["blocks"][0]["text"]["text"]
+    for shown in (f"<@{REQUESTER}>", labels.campaign_label(request), "`wave1`", f"<#{CHANNEL}>"):
+        assert shown in what
+    assert "Second wave &lt;!here&gt;" in what
 
 
 # ---- nothing user-supplied can mention, link or ping ------------------------------------------
