@@ -69,6 +69,8 @@ def test_the_created_reply_offers_results_and_they_show_per_channel(
     assert "*iOS push*: 200 sent · 180 delivered · 30 opens · 9 clicks\n" in text
     assert text.count("conversions") == 1 and "Total conversions: 8" in text
     assert "14 days" in text
+    # One pair of brackets at most (issue 27, item 8): the campaign by name.
+    assert "*Results of send ID `results_1`* for Spring Sale &lt;VIP&gt; &amp; friends," in text
     (call,) = braze.data_series_calls()
     assert call.query["campaign_id"] == CAMPAIGN and call.query["send_id"] == "results_1"
     assert call.query["length"] == "14"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.support.bots import InProcessBots
-from tests.support.constants import CAMPAIGN
+from tests.support.constants import CAMPAIGN, REQUESTER
+from tests.support.shown import valid_message
 
 ONE = {
     "en": "You already have a request waiting for an approver",
@@ -18,10 +19,15 @@ def test_one_pending_request_over_a_cap_of_one_is_said_in_the_singular(
     bots: InProcessBots, language: str
 ) -> None:
     bot = bots.start(sendid_max_pending_per_user=1, sendid_language=language)
+    view = bot.open_form()  # opened before the cap is reached
     bot.request(CAMPAIGN, "only_one")
-    view = bot.open_form()
     answer = bot.submit(view, {"campaign_id": CAMPAIGN, "send_id": "second_one"})
     error = answer.json()["errors"]["campaign_id"]
     assert error.startswith(ONE[language]), error
     assert "1 requests" not in error and "1 Anfragen" not in error
     assert "only_one" in error  # names the one that waits
+    # /sendid at the cap opens no form and says the same, escaped for a message.
+    assert bot.command().status == 200
+    told = valid_message(bot.wait_for_ephemeral(REQUESTER, ONE[language]).params)
+    assert "`only_one`" in told["text"] and "Spring Sale &lt;VIP&gt; &amp; friends" in told["text"]
+    assert "<VIP>" not in told["text"]

@@ -314,7 +314,7 @@ POSTED: dict[Msg, str] = {
     Msg.DOING_CANCEL: "das Zurückziehen der Anfrage",
     Msg.BUTTON_RESULTS: "Ergebnisse anzeigen",
     Msg.DOING_RESULTS: "das Abrufen der Ergebnisse",
-    Msg.STATS_TITLE: "*Ergebnisse der Sende-ID {send_id}* ({campaign}), letzte {days} Tage:",
+    Msg.STATS_TITLE: "*Ergebnisse der Sende-ID {send_id}* für {campaign}, letzte {days} Tage:",
     Msg.STATS_LINE: (
         "• *{channel}*: {sent} gesendet · {delivered} zugestellt · {opens} Öffnungen · "
         "{clicks} Klicks"

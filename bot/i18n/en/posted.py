@@ -271,7 +271,7 @@ POSTED: dict[Msg, str] = {
     Msg.DOING_CANCEL: "cancelling the request",
     Msg.BUTTON_RESULTS: "Show results",
     Msg.DOING_RESULTS: "fetching the send's results",
-    Msg.STATS_TITLE: "*Results of send ID {send_id}* ({campaign}), last {days} days:",
+    Msg.STATS_TITLE: "*Results of send ID {send_id}* for {campaign}, last {days} days:",
     Msg.STATS_LINE: (
         "• *{channel}*: {sent} sent · {delivered} delivered · {opens} opens · {clicks} clicks"
     ),

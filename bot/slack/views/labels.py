@@ -28,6 +28,11 @@ def plain_request(t: Translator, request: SendIdRequest) -> str:
     return f"{campaign} / {plain(send_id, 64)}"
 
 
+def rich_request(t: Translator, request: SendIdRequest) -> str:
+    """A request in a message (mrkdwn, escaped): campaign / send ID."""
+    return f"{campaign_short(request)} / {send_id_label(t, request)}"
+
+
 def either(t: Translator, people: Sequence[str]) -> str:
     """ "@a, @b or @c": several people, any one of whom may act (so a sentence about them
     takes a singular verb, in German too); "someone" for nobody."""
@@ -59,6 +64,13 @@ def channels_list(channel_ids: Sequence[str]) -> str:
 def campaign_label(request: SendIdRequest) -> str:
     name = md.inert(request.campaign_name or "", CAMPAIGN_NAME_MAX)
     return f"{name} ({md.code(request.campaign_id)})" if name else md.code(request.campaign_id)
+
+
+def campaign_short(request: SendIdRequest) -> str:
+    """The campaign in a line of a list: its name, else the start of its ID (the card and its
+    thread show the whole ID)."""
+    name = md.inert(request.campaign_name or "", CAMPAIGN_NAME_MAX)
+    return name or md.code(f"{request.campaign_id[:8]}…")
 
 
 def send_id_label(t: Translator, request: SendIdRequest) -> str:
@@ -117,7 +129,7 @@ def request_line(t: Translator, line: Msg, request: SendIdRequest, *, short: boo
         when=date(t, request.created_at, short=short),
         requester=md.user(request.requester_id),
         channel=md.channel(request.channel_id),
-        campaign=campaign_label(request),
+        campaign=campaign_short(request),
         send_id=send_id_label(t, request),
         state=request_state_name(t, request),
     )

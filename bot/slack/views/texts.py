@@ -13,7 +13,7 @@ from bot.domain.problems import Problem
 from bot.i18n import Msg, Translator
 from bot.slack import mrkdwn as md
 from bot.slack.views.labels import (
-    campaign_label,
+    campaign_short,
     channels_list,
     date,
     decided_by,
@@ -21,6 +21,7 @@ from bot.slack.views.labels import (
     plain_request,
     quota_line,
     request_line,
+    rich_request,
 )
 
 # Braze's message about missing results is quoted, not a novel.
@@ -55,7 +56,9 @@ def problem_text(t: Translator, problem: Problem, *, rich: bool = False) -> str:
         params["reset"] = date(t, reset_at) if rich_reset else in_duration(t, int(seconds))  # type: ignore[arg-type,call-overload]
     if problem.code == problems.TOO_MANY_PENDING:
         pending = list(params.pop("pending"))  # type: ignore[call-overload]
-        named = [plain_request(t, r) for r in pending[:PENDING_NAMED_MAX]]
+        # In a message (mrkdwn) the names are escaped: a campaign name is foreign text.
+        name = rich_request if rich else plain_request
+        named = [name(t, r) for r in pending[:PENDING_NAMED_MAX]]
         if len(pending) > PENDING_NAMED_MAX:
             named.append("…")
         params.update(count=len(pending), pending="; ".join(named))
@@ -153,7 +156,7 @@ def stats_text(t: Translator, request: SendIdRequest, stats: SendStats) -> str:
         t(
             Msg.STATS_TITLE,
             send_id=md.code(request.created_send_id),
-            campaign=campaign_label(request),
+            campaign=campaign_short(request),
             days=days,
         )
     ]

@@ -342,6 +342,11 @@ def test_history_text_lists_each_request_with_its_state() -> None:
     assert lines[1].endswith("`wave1`: *pending*")
     assert lines[2].endswith("`gen-1`: *created*")
     assert md.date(CREATED_AT, "{date_short} {time}") in lines[1]
+    # Issue 27, item 8: the campaign by name in a list line; its ID only on the card.
+    assert "Spring Sale &lt;VIP&gt; &amp; friends → `wave1`" in lines[1]
+    assert CAMPAIGN not in text
+    unnamed = texts.history_text(t, [make_request(campaign_name=None)])
+    assert f"`{CAMPAIGN[:8]}…` → `wave1`" in unnamed
 
 
 def test_history_text_says_when_there_is_nothing() -> None:
