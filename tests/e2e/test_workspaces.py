@@ -29,6 +29,7 @@ from tests.support.constants import (
     CAMPAIGN,
     CHANNEL,
     PRIVATE_CHANNEL,
+    REQUESTER,
 )
 from tests.support.driver import SlackDriver
 from tests.support.processes import Processes
@@ -110,13 +111,14 @@ def test_the_second_workspaces_quota_is_its_own(
     approved(bot, "eu_quota_1", CHANNEL, RequestState.FAILED)
     assert bot.store.quota(EU) is not None and bot.store.quota(DEFAULT_WORKSPACE) is None
 
-    # The eu channel: its form refuses, its /sendid quota says used up.
-    view = bot.open_form(channel=CHANNEL)
-    body = bot.submit(view, {"campaign_id": CAMPAIGN, "send_id": "eu_quota_2"}).json()
-    assert "quota is used up" in body["errors"]["campaign_id"]
+    # The eu channel: /sendid opens no form there, its /sendid quota says used up.
+    assert bot.command(channel=CHANNEL).status == 200
+    told = bot.wait_for_ephemeral(REQUESTER, "did not open the request form").params
+    assert told["channel"] == CHANNEL and f"<!date^{reset}^" in told["text"]
     eu_quota = bot.command("quota", channel=CHANNEL).json()["text"]
     assert eu_quota.startswith("Braze workspace *eu*: ") and "Used up" in eu_quota
-    # The default channel is untouched by it.
+    # The default channel is untouched by it: its form opens.
+    assert bot.open_form(channel=PRIVATE_CHANNEL)["callback_id"]
     home_quota = bot.command("quota", channel=PRIVATE_CHANNEL).json()["text"]
     assert home_quota.startswith("Nothing is known yet")
     approved(bot, "home_quota_1", PRIVATE_CHANNEL, RequestState.CREATED)

@@ -302,6 +302,7 @@ def test_replayed_valid_requests_change_nothing_twice(arena: Arena, figures: Fig
     opened = len(arena.slack.calls_to("views.open"))
     first, second = twice(command_body())
     assert (first.status, second.status) == (200, 409)
+    arena.slack.wait_for_calls("views.open", opened + 1)
     time.sleep(0.3)
     assert len(arena.slack.calls_to("views.open")) == opened + 1
     # A Retry click on a failed request: one more Braze call, not two.

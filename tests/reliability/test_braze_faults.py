@@ -145,13 +145,13 @@ def test_braze_answering_429_with_reset_headers(scenario: Scenario, figures: Fig
     scenario.approve(first)
     (failed,) = scenario.settle([first])
     assert failed.failure_kind is FailureKind.QUOTA
-    # Until the reset: approvals are refused without calling Braze, submissions inline.
+    # Until the reset: approvals are refused without calling Braze, /sendid privately.
     scenario.approve(waiting, user=GROUP_APPROVER)
     scenario.slack.wait_for_call(
         "chat.postEphemeral", predicate=lambda c: c.params.get("user") == GROUP_APPROVER
     )
-    refused, _ = scenario.submit("quota_3")
-    assert not refused.accepted_submission
+    assert scenario.driver.command().status == 200  # /sendid opens no form, says when
+    scenario.driver.wait_for_ephemeral(REQUESTER, "did not open the request form")
     assert len(scenario.braze.create_calls()) == 1
     assert stored(scenario.store, waiting.id).state is RequestState.PENDING
     figures.notes["approvals refused while the quota was used up"] = len(
