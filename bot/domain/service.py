@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Final
 
 from bot.domain import problems
 from bot.domain.analytics import SEND_ANALYTICS_RETENTION_DAYS, SendStats
@@ -53,13 +54,18 @@ RESULTS_TTL_SECONDS = 60.0
 CARD_POST_LEASE = timedelta(minutes=5)
 
 
+# The key of a problem about the whole form, not one of its fields.
+FORM: Final = "form"
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
 class SubmitOutcome:
-    """Either a new pending request, or per-field problems to show inline in the modal."""
+    """Either a new pending request, or problems to show in the form: per field (the field's
+    name), or about the whole form (FORM: the person's limits, the quota)."""
 
     request: SendIdRequest | None = None
     problems: dict[str, Problem] = field(default_factory=dict)
@@ -140,7 +146,7 @@ class SendIdService(Creation, Sweeps):
         store = self._store
         if limited := self.limits.refusal(requester_id, store.pending_count, store.pending_of):
             log.info("submission refused by a per-person limit", extra={"user": requester_id})
-            return SubmitOutcome(problems={"campaign_id": limited})
+            return SubmitOutcome(problems={FORM: limited})
         clean, found = check_form(raw_campaign_id, raw_send_id, raw_purpose)
         rules = self.rules_for(channel_id)
         workspace = rules.braze_workspace
@@ -151,9 +157,7 @@ class SendIdService(Creation, Sweeps):
         if found:
             return SubmitOutcome(problems=found)
         if exhausted := self.quota_exhausted(workspace):
-            return SubmitOutcome(
-                problems={"campaign_id": problems.quota_problem(exhausted, self.clock())}
-            )
+            return SubmitOutcome(problems={FORM: problems.quota_problem(exhausted, self.clock())})
         if clean.send_id is not None:
             holder = self._store.pair_holder(workspace, clean.campaign_id, clean.send_id)
             if holder is not None:
@@ -179,7 +183,7 @@ class SendIdService(Creation, Sweeps):
             )
         except PendingLimitError as full:
             # Lost a race with the person's own concurrent submissions: the store counted.
-            return SubmitOutcome(problems={"campaign_id": self.limits.over_cap(full.pending)})
+            return SubmitOutcome(problems={FORM: self.limits.over_cap(full.pending)})
         except DuplicateSubmissionError:
             # A replay of a submission that already made its request (maybe on another
             # replica): nothing new to store, and nothing to tell the user.

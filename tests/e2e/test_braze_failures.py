@@ -21,7 +21,7 @@ from tests.support.constants import (
     SETUP_FAILURES,
 )
 from tests.support.driver import SlackDriver
-from tests.support.shown import all_text, buttons, valid_message
+from tests.support.shown import all_text, buttons, form_problems, valid_message
 from tests.support.waits import stored, wait_for_state
 
 
@@ -77,7 +77,13 @@ def test_a_429_records_the_quota_and_refuses_new_approvals_without_calling_braze
     assert f"<!date^{reset}^" in all_text(reply)
     # A form opened before is refused when sent; /sendid now says so before any form opens.
     body = bot.submit(opened_before, {"campaign_id": CAMPAIGN, "send_id": "quota_3"}).json()
-    assert "quota is used up" in body["errors"]["campaign_id"]
+    assert body["response_action"] == "update"  # shown at the top of the form, kept open
+    (problem,) = form_problems(body)
+    assert f"quota is used up; it resets <!date^{reset}^" in problem
+    kept = {b["block_id"]: b["element"] for b in body["view"]["blocks"] if b["type"] == "input"}
+    assert kept["campaign_id"]["initial_value"] == CAMPAIGN  # nothing typed is lost
+    assert kept["send_id"]["initial_value"] == "quota_3"
+    assert body["view"]["private_metadata"] == opened_before["private_metadata"]
     opens = len(bot.slack.calls_to("views.open"))
     assert bot.command().status == 200
     told = bot.wait_for_ephemeral(REQUESTER, "did not open the request form")

@@ -50,7 +50,7 @@ from tests.support.constants import (
 )
 from tests.support.driver import Answer
 from tests.support.processes import Processes
-from tests.support.shown import all_text, buttons, walk
+from tests.support.shown import all_text, buttons, form_problems, walk
 from tests.support.spreadsheets import SEPARATORS, cells, formula_cells
 from tests.support.waits import (
     Submission,
@@ -161,13 +161,7 @@ PER_MINUTE = PRODUCTION_LIMITS["sendid_submissions_per_minute"]
 
 
 def refused_with(answer: Answer, words: str) -> bool:
-    data = answer.json()
-    return (
-        answer.status == 200
-        and isinstance(data, dict)
-        and data.get("response_action") == "errors"
-        and any(words in text for text in data["errors"].values())
-    )
+    return answer.status == 200 and any(words in text for text in form_problems(answer.json()))
 
 
 def test_one_persons_burst_of_submissions_on_two_replicas_stores_at_most_the_cap(
@@ -266,7 +260,7 @@ def test_submitting_faster_than_the_rate_limit_is_refused_with_when_to_try_again
     waits = [
         int(text.split("Try again in ")[1].split(" s")[0])
         for a in too_fast
-        for text in a.json()["errors"].values()
+        for text in form_problems(a.json())
     ]
     figures.notes["longest wait told (s)"] = max(waits, default=0)
     assert [a.accepted_submission for a in answers] == [True] * 5 + [False] * 10

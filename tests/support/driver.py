@@ -75,11 +75,12 @@ class Answer:
 
     @property
     def accepted_submission(self) -> bool:
-        """A view submission answered 200 without inline errors."""
+        """A view submission answered 200 that closes the form: no inline errors, and no form
+        shown again with a problem at its top."""
         if self.status != 200:
             return False
         data = self.json()
-        return not (isinstance(data, dict) and data.get("response_action") == "errors")
+        return not (isinstance(data, dict) and data.get("response_action") in ("errors", "update"))
 
 
 AnswerHook = Callable[[bytes], None]  # sees every answer's body (the reliability secrets watch)

@@ -52,3 +52,18 @@ def valid_message(params: dict[str, Any]) -> dict[str, Any]:
         assert block is not None, f"not a Block Kit block: {raw}"
         block.validate_json()
     return params
+
+
+def form_problems(answer: Any) -> list[str]:
+    """What a view submission's answer shows the person: each field's error ("errors"), or the
+    problem at the top of the re-shown form ("update", checked against Block Kit)."""
+    if not isinstance(answer, dict):
+        return []
+    if answer.get("response_action") == "errors":
+        return [str(text) for text in answer["errors"].values()]
+    if answer.get("response_action") == "update":
+        blocks = valid_blocks(answer["view"]["blocks"])
+        top = blocks[0] if blocks else {}
+        if top.get("type") == "section":
+            return [str(top["text"]["text"])]
+    return []

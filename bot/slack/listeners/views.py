@@ -14,6 +14,7 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.domain.errors import StorageUnavailable
 from bot.domain.policy import MembershipLookupError
+from bot.domain.service import FORM
 from bot.i18n import Msg, Translator
 from bot.slack.actor import Actor
 from bot.slack.context import BotContext, bot_context
@@ -67,6 +68,21 @@ class Submission:
         """Keep the modal open, with each error under its field (block ID)."""
         self.ack(response_action="errors", errors=errors)
 
+    def show_request_form_problem(self, channel_id: str, problem: str) -> None:
+        """Keep the request form open, `problem` (mrkdwn) at its top: it is about the form as a
+        whole, not one field. Same blocks and seal, so what was typed stays."""
+        view = modals.request_modal(
+            self.t,
+            channel_id,
+            self.value(ids.CAMPAIGN_BLOCK) or "",
+            self.value(ids.SEND_ID_BLOCK) or "",
+            self.bot.rules_for(channel_id).send_id_example,
+            private_metadata=str(self.view.get("private_metadata") or ""),
+            purpose=self.value(ids.PURPOSE_BLOCK) or "",
+            problem=problem,
+        )
+        self.ack(response_action="update", view=view)
+
     def verified(self, error_block: str) -> ModalMetadata | None:
         """Where the form was opened, if its seal holds; else None, and the form says so under
         `error_block` (edited, for another form or person, or by an older version)."""
@@ -86,7 +102,7 @@ def submit_request(
     bot, t = form.bot, form.t
     # Sealed where it was opened, but the channel may have lost its permission since.
     if not bot.policy.channel_permitted(meta.channel_id):
-        form.show_errors({ids.CAMPAIGN_BLOCK: t(Msg.FORM_WRONG_CHANNEL)})
+        form.show_request_form_problem(meta.channel_id, t(Msg.FORM_WRONG_CHANNEL))
         return
     try:
         outcome = bot.service.submit(
@@ -101,14 +117,17 @@ def submit_request(
         )
     except StorageUnavailable:
         log.exception("saving a request failed: database unreachable", extra={"user": form.user_id})
-        form.show_errors({ids.CAMPAIGN_BLOCK: t(Msg.FORM_DATABASE_DOWN)})
+        form.show_request_form_problem(meta.channel_id, t(Msg.FORM_DATABASE_DOWN))
         return
     except Exception:
         log.exception("saving a request failed", extra={"user": form.user_id})
-        form.show_errors({ids.CAMPAIGN_BLOCK: t(Msg.FORM_SAVE_FAILED)})
+        form.show_request_form_problem(meta.channel_id, t(Msg.FORM_SAVE_FAILED))
         return
     if outcome.replayed:
         ack()  # the original submission made the request and posts its card
+        return
+    if (whole := outcome.problems.get(FORM)) is not None:
+        form.show_request_form_problem(meta.channel_id, texts.problem_text(t, whole, rich=True))
         return
     if outcome.problems or outcome.request is None:
         form.show_errors(

@@ -27,10 +27,12 @@ def request_modal(
     *,
     private_metadata: str,
     purpose: str = "",
+    problem: str = "",
 ) -> dict[str, Any]:
     """The request form for `channel_id`, pre-filled with what is given. With a channel naming
     rule the send ID is required and its example is shown (a Braze-generated ID could not follow
-    the rule). `private_metadata`: the sealed channel (`bot.slack.form_metadata`)."""
+    the rule). `private_metadata`: the sealed channel (`bot.slack.form_metadata`). `problem`
+    (mrkdwn): what is wrong with the form as a whole, shown at its top."""
     campaign = _text_field(
         ids.CAMPAIGN_BLOCK,
         t(Msg.MODAL_CAMPAIGN_LABEL),
@@ -63,7 +65,13 @@ def request_modal(
         ids.REQUEST_MODAL,
         private_metadata,
         (Msg.MODAL_REQUEST_TITLE, Msg.MODAL_REQUEST_SUBMIT, Msg.MODAL_CANCEL),
-        [campaign, send, purpose_field, where],
+        [
+            *([section(f":warning: {problem}")] if problem else []),
+            campaign,
+            send,
+            purpose_field,
+            where,
+        ],
     )
 
 

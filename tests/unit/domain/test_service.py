@@ -17,7 +17,7 @@ from bot.domain import problems as codes
 from bot.domain.limits import PersonLimits, SubmissionRateLimit
 from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
 from bot.domain.problems import Problem
-from bot.domain.service import Claim, SendIdService, SubmitOutcome
+from bot.domain.service import FORM, Claim, SendIdService, SubmitOutcome
 from bot.domain.sweeps import SYSTEM_ACTOR
 from bot.domain.workspaces import DEFAULT_WORKSPACE
 from bot.store import Store
@@ -288,7 +288,7 @@ def test_an_exhausted_quota_refuses_submission_until_its_reset(
     assert outcome.request is None
     left = int((reset - clock.now).total_seconds())
     assert outcome.problems == {
-        "campaign_id": Problem(codes.QUOTA_USED_UP, {"reset_at": reset, "seconds_left": left})
+        FORM: Problem(codes.QUOTA_USED_UP, {"reset_at": reset, "seconds_left": left})
     }
     assert braze.calls == []
     assert service.quota_exhausted(DEFAULT_WORKSPACE) is not None
@@ -319,7 +319,7 @@ def test_creating_the_last_send_id_of_the_day_refuses_the_next_submission(
     assert quota is not None and quota.remaining == 0
     calls = len(braze.calls)
     outcome = attempt(service, send_id="wave2")
-    assert outcome.problems["campaign_id"].code == codes.QUOTA_USED_UP
+    assert outcome.problems[FORM].code == codes.QUOTA_USED_UP
     assert len(braze.calls) == calls
 
 
@@ -548,7 +548,7 @@ def test_a_429_records_no_quota_left_until_brazes_reset(
     assert stored.reset_at in (before, next_utc_midnight())  # the stand-in resets at midnight
     assert quota == stored
     outcome = attempt(service, send_id="wave2")
-    assert outcome.problems["campaign_id"].code == codes.QUOTA_USED_UP
+    assert outcome.problems[FORM].code == codes.QUOTA_USED_UP
 
 
 def test_a_429_whose_rate_headers_claim_quota_left_still_records_none_left(
@@ -573,7 +573,7 @@ def test_a_429_without_a_reset_time_refuses_submissions_only_until_the_next_utc_
     clock.now = midnight - timedelta(seconds=1)
     outcome = attempt(service, send_id="wave2")
     assert outcome.problems == {
-        "campaign_id": Problem(codes.QUOTA_USED_UP, {"reset_at": midnight, "seconds_left": 1})
+        FORM: Problem(codes.QUOTA_USED_UP, {"reset_at": midnight, "seconds_left": 1})
     }
 
     clock.now = midnight
@@ -923,7 +923,7 @@ def test_the_request_over_the_cap_is_refused_naming_the_pending_ones_without_ask
 
     outcome = attempt(limited, send_id="wave3")
 
-    problem = outcome.problems["campaign_id"]
+    problem = outcome.problems[FORM]
     assert problem.code == codes.TOO_MANY_PENDING and outcome.request is None
     assert problem.params["limit"] == 2
     pending: tuple[SendIdRequest, ...] = problem.params["pending"]  # type: ignore[assignment]
@@ -946,7 +946,7 @@ def test_submitting_too_fast_is_refused_with_when_to_try_again(
 ) -> None:
     for typo in range(4):
         assert attempt(limited, "not-a-campaign", f"x{typo}").problems  # counted too
-    refused = attempt(limited, send_id="wave1").problems["campaign_id"]
+    refused = attempt(limited, send_id="wave1").problems[FORM]
     assert refused == Problem(codes.SUBMITTING_TOO_FAST, {"seconds": 60})
     assert attempt(limited, send_id="theirs", requester_id=OUTSIDER).request is not None
     clock.advance(seconds=60)

@@ -15,7 +15,7 @@ from bot.braze.errors import BrazeAuthError
 from bot.domain import problems as codes
 from bot.domain.models import FailureKind, RequestState, SendIdRequest
 from bot.domain.policy_file import EMPTY_POLICY_FILE, ChannelRules, parse_policy
-from bot.domain.service import SendIdService
+from bot.domain.service import FORM, SendIdService
 from bot.domain.workspaces import DEFAULT_WORKSPACE
 from bot.store import Store
 from tests.standins.braze import CREATE_PATH, DATA_SERIES_PATH, DETAILS_PATH, BrazeStandIn
@@ -179,7 +179,7 @@ def test_one_workspace_running_out_never_blocks_another(
     refused = service.submit(
         channel_id=CHANNEL, requester_id=REQUESTER, raw_campaign_id=CAMPAIGN, raw_send_id="wave2"
     )
-    assert refused.problems["campaign_id"].code == codes.QUOTA_USED_UP
+    assert refused.problems[FORM].code == codes.QUOTA_USED_UP
     other = submit(service, PRIVATE_CHANNEL, "wave2")
     done, _ = service.create_in_braze(approved(service, other))
     assert done.state is S.CREATED
