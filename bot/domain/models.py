@@ -149,6 +149,7 @@ class NewRequest:
     ttl: timedelta  # how long it stays pending
     purpose: str | None = None
     submission_key: str | None = None  # the form's view ID: one request per form
+    step: StepOrigin | None = None  # made by a workflow step, which it finishes
 
     def pending(self, request_id: str, now: datetime) -> SendIdRequest:
         """This request as stored under `request_id` at `now`: pending until its TTL ends."""
@@ -201,3 +202,12 @@ class QuotaSnapshot:
             return self.reset_at
         observed = self.observed_at.astimezone(UTC)
         return datetime.combine(observed.date() + timedelta(days=1), time.min, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class StepOrigin:
+    """The Workflow Builder step execution a request came from (Slack's `function_executed`):
+    the request finishes it (bot.domain.workflow_steps)."""
+
+    function_execution_id: str
+    workflow_execution_id: str | None = None

@@ -31,7 +31,13 @@ from bot.domain.errors import (
 )
 from bot.domain.limits import NO_LIMITS, PersonLimits
 from bot.domain.lookups import CampaignLookups
-from bot.domain.models import NewRequest, QuotaSnapshot, RequestState, SendIdRequest
+from bot.domain.models import (
+    NewRequest,
+    QuotaSnapshot,
+    RequestState,
+    SendIdRequest,
+    StepOrigin,
+)
 from bot.domain.notices import NoticeBook
 from bot.domain.policy_file import (
     EMPTY_POLICY_FILE,
@@ -43,6 +49,7 @@ from bot.domain.ports import BrazeGateway, RequestRepository
 from bot.domain.problems import Problem
 from bot.domain.sweeps import Sweeps
 from bot.domain.validation import check_form
+from bot.domain.workflow_steps import WorkflowSteps
 
 log = logging.getLogger("bot.service")
 
@@ -74,7 +81,7 @@ class Claim:
     request: SendIdRequest | None
 
 
-class SendIdService(Creation, Sweeps):
+class SendIdService(Creation, Sweeps, WorkflowSteps):
     def __init__(
         self,
         store: RequestRepository,
@@ -134,7 +141,11 @@ class SendIdService(Creation, Sweeps):
         raw_send_id: str | None,
         submission_key: str | None = None,
         raw_purpose: str | None = None,
+        step: StepOrigin | None = None,
     ) -> SubmitOutcome:
+        """One use case for every entrance: the form, and a workflow step (`step`: the request
+        then finishes that step; its execution ID is the submission key, so a re-delivered
+        execution makes no second request)."""
         # The person's own limits come first: no form they send could pass them.
         store = self._store
         if limited := self.limits.refusal(requester_id, store.pending_count, store.pending_of):
@@ -171,6 +182,7 @@ class SendIdService(Creation, Sweeps):
                 ttl=rules.ttl or self.ttl,
                 purpose=clean.purpose,
                 submission_key=submission_key,
+                step=step,
             )
             request = self._store.create_request(
                 new, now=self.clock(), max_pending=self.limits.max_pending

@@ -21,7 +21,7 @@ from bot.store.schema import (
     utcnow,
 )
 
-SCHEMA_VERSION: Final = 8
+SCHEMA_VERSION: Final = 9
 
 # A step: plain SQL, or a statement with bound parameters. New tables need no step: every
 # start runs metadata.create_all (below) before the steps, so a step may fill a new table.
@@ -90,6 +90,12 @@ MIGRATIONS: Final[dict[int, tuple[Step, ...]]] = {
         "CREATE INDEX ix_requests_state_kind_updated ON requests (state, failure_kind, updated_at)",
         "CREATE INDEX ix_requests_state_updated ON requests (state, updated_at)",
         f"CREATE INDEX ix_requests_unannounced ON requests (state, updated_at) WHERE {UNANNOUNCED}",
+    ),
+    # ---- issue 28: the Workflow Builder step ----
+    9: (
+        # The workflow_steps table (a request's step execution, and finishing it once) is new:
+        # metadata.create_all makes it, with its indexes, before the steps run. Nothing else
+        # changes: every stored request was made by the form.
     ),
 }
 

@@ -174,6 +174,11 @@ class SlackStandIn(HttpStandIn[LoopbackHTTPServer]):
         self.enterprise_id: str | None = None
         self.is_enterprise_install = False
         self.revoked_tokens: set[str] = set()  # answered token_revoked
+        # Workflow step executions (functions.completeSuccess / completeError): by execution
+        # ID, None while running, else how it finished; each one's function-scoped token is
+        # accepted only while it runs, as Slack's expires when the step finishes.
+        self.executions: dict[str, dict[str, Any] | None] = {}
+        self._function_tokens: dict[str, str] = {}
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._calls: list[SlackCall] = []
@@ -418,6 +423,14 @@ class SlackStandIn(HttpStandIn[LoopbackHTTPServer]):
             answer = (failure.status, {"ok": False, "error": failure.error}, headers)
         else:
             expected = self.app_token if method == "apps.connections.open" else self.bot_token
+            if (
+                token is not None
+                and token in self._function_tokens
+                and method != "apps.connections.open"
+            ):
+                with self._lock:
+                    running = self.executions.get(self._function_tokens[token], {}) is None
+                expected = token if running else expected
             if not token:
                 answer = (200, {"ok": False, "error": "not_authed"}, {})
             elif token in self.revoked_tokens:
@@ -449,7 +462,44 @@ class SlackStandIn(HttpStandIn[LoopbackHTTPServer]):
             "conversations.info": self._conversations_info,
             "conversations.members": self._conversations_members,
             "apps.connections.open": self._apps_connections_open,
+            "functions.completeSuccess": self._functions_complete_success,
+            "functions.completeError": self._functions_complete_error,
         }
+
+    # ------------------------------------------------------------------ workflow steps
+
+    def start_execution(self, execution_id: str) -> str:
+        """A workflow step starts running (the bot is about to get its function_executed
+        event); returns the function-scoped token Slack hands with it."""
+        token = f"xwfp-{execution_id}-scoped"
+        with self._lock:
+            self.executions[execution_id] = None
+            self._function_tokens[token] = execution_id
+        return token
+
+    def _finish_execution(self, params: dict[str, Any], how: dict[str, Any]) -> dict[str, Any]:
+        execution_id = str(params.get("function_execution_id") or "")
+        with self._lock:
+            if execution_id not in self.executions:
+                return {"ok": False, "error": "function_execution_not_found"}
+            if self.executions[execution_id] is not None:
+                return {"ok": False, "error": "execution_not_in_running_state"}
+            self.executions[execution_id] = how
+        return {"ok": True}
+
+    def _functions_complete_success(self, params: dict[str, Any]) -> dict[str, Any]:
+        outputs = params.get("outputs")
+        if isinstance(outputs, str):  # a form-encoded call sends it as JSON text
+            with contextlib.suppress(ValueError):
+                outputs = json.loads(outputs)
+        if not isinstance(outputs, dict):
+            return {"ok": False, "error": "invalid_arguments"}
+        return self._finish_execution(params, {"outputs": outputs})
+
+    def _functions_complete_error(self, params: dict[str, Any]) -> dict[str, Any]:
+        if not params.get("error"):
+            return {"ok": False, "error": "invalid_arguments"}
+        return self._finish_execution(params, {"error": params["error"]})
 
     def _next_ts(self) -> str:
         n = next(self._ts_counter)
