@@ -477,6 +477,27 @@ class SlackStandIn(HttpStandIn[LoopbackHTTPServer]):
             self._function_tokens[token] = execution_id
         return token
 
+    def wait_for_finish(self, execution_id: str, timeout: float = 10.0) -> dict[str, Any]:
+        """How the execution was finished, once it was: ``{"outputs": …}`` (completeSuccess)
+        or ``{"error": …}`` (completeError). :meth:`finish_calls` has every attempt."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: self.executions.get(execution_id), timeout):
+                raise AssertionError(
+                    f"execution {execution_id} not finished within {timeout}s; calls:\n"
+                    + self._describe_calls()
+                )
+            return dict(self.executions[execution_id] or {})
+
+    def finish_calls(self, execution_id: str) -> list[SlackCall]:
+        """Every call that tried to finish the execution, in order."""
+        with self._lock:
+            return [
+                call
+                for call in self._calls
+                if call.method in ("functions.completeSuccess", "functions.completeError")
+                and call.params.get("function_execution_id") == execution_id
+            ]
+
     def _finish_execution(self, params: dict[str, Any], how: dict[str, Any]) -> dict[str, Any]:
         execution_id = str(params.get("function_execution_id") or "")
         with self._lock:
