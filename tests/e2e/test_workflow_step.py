@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-import itertools
 import logging
 
 import pytest
 
-from bot.domain.models import RequestState, SendIdRequest
+from bot.domain.models import RequestState
 from tests.standins.braze import CREATE_PATH, BrazeStandIn
 from tests.standins.slack import SlackStandIn
 from tests.support import slack_requests as sr
@@ -27,28 +26,8 @@ from tests.support.constants import (
 )
 from tests.support.driver import ACKNOWLEDGED, SlackDriver
 from tests.support.shown import all_text, buttons, valid_message
-from tests.support.waits import newest_with_card, stored, wait_for_state, wait_until
-
-_executions = itertools.count(1)
-
-
-def start_step(bot: SlackDriver, *, replica: int | None = None, **inputs: str) -> tuple[str, str]:
-    """Slack runs the step with `inputs` (by default a valid request in CHANNEL for REQUESTER):
-    its function_executed event, acknowledged. Returns the execution ID and its token."""
-    execution = f"Fx{next(_executions):06d}WF"
-    token = bot.slack.start_execution(execution)
-    values = {"campaign_id": CAMPAIGN, "channel_id": CHANNEL, "requester_id": REQUESTER}
-    values.update(inputs)
-    event = sr.function_executed(values, execution_id=execution, bot_access_token=token)
-    assert bot.event(event, replica=replica).ack == ACKNOWLEDGED
-    return execution, token
-
-
-def step_card(bot: SlackDriver) -> SendIdRequest:
-    """The request the step made, once its card is posted (checked against Block Kit)."""
-    request = newest_with_card(bot.store, CHANNEL)
-    valid_message(bot.card_posts(CHANNEL)[-1].params)
-    return request
+from tests.support.waits import stored, wait_for_state, wait_until
+from tests.support.workflow_steps import start_step, step_card, step_event
 
 
 def test_approval_creates_once_replies_and_completes_the_step_with_its_outputs(
@@ -169,13 +148,11 @@ def test_a_redelivered_execution_makes_one_request_and_one_card(
     bot: SlackDriver, slack: SlackStandIn, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="bot.slack")
-    execution = f"Fx{next(_executions):06d}WF"
-    token = slack.start_execution(execution)
-    inputs = {"campaign_id": CAMPAIGN, "channel_id": CHANNEL, "requester_id": REQUESTER}
-    event = sr.function_executed(inputs, execution_id=execution, bot_access_token=token)
+    execution, token, event = step_event(slack)
     assert bot.event(event).ack == ACKNOWLEDGED
     step_card(bot)
     # Slack sends the event again (a new event ID) when it thinks the first was lost.
+    inputs = event["event"]["inputs"]
     again = sr.function_executed(inputs, execution_id=execution, bot_access_token=token)
     assert bot.event(again).ack == ACKNOWLEDGED
     wait_until(lambda: any("delivered again" in r.getMessage() for r in caplog.records))
