@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from tests.standins.server import HttpStandIn, LoopbackHTTPServer
+from tests.standins.slack_functions import FunctionExecutions
 
 TEAM_ID = "T0TEST"
 TEAM_DOMAIN = "sendid-test"
@@ -150,7 +151,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-class SlackStandIn(HttpStandIn[LoopbackHTTPServer]):
+class SlackStandIn(FunctionExecutions, HttpStandIn[LoopbackHTTPServer]):
     """A real HTTP server on 127.0.0.1 answering like the Slack Web API. Thread-safe."""
 
     thread_name = "slack-stand-in"
@@ -178,7 +179,7 @@ class SlackStandIn(HttpStandIn[LoopbackHTTPServer]):
         # ID, None while running, else how it finished; each one's function-scoped token is
         # accepted only while it runs, as Slack's expires when the step finishes.
         self.executions: dict[str, dict[str, Any] | None] = {}
-        self._function_tokens: dict[str, str] = {}
+        self.function_tokens: dict[str, str] = {}
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._calls: list[SlackCall] = []
@@ -423,14 +424,8 @@ class SlackStandIn(HttpStandIn[LoopbackHTTPServer]):
             answer = (failure.status, {"ok": False, "error": failure.error}, headers)
         else:
             expected = self.app_token if method == "apps.connections.open" else self.bot_token
-            if (
-                token is not None
-                and token in self._function_tokens
-                and method != "apps.connections.open"
-            ):
-                with self._lock:
-                    running = self.executions.get(self._function_tokens[token], {}) is None
-                expected = token if running else expected
+            if token and method != "apps.connections.open" and self.runs_with(token):
+                expected = token  # a running workflow step's function-scoped token
             if not token:
                 answer = (200, {"ok": False, "error": "not_authed"}, {})
             elif token in self.revoked_tokens:
@@ -465,62 +460,6 @@ class SlackStandIn(HttpStandIn[LoopbackHTTPServer]):
             "functions.completeSuccess": self._functions_complete_success,
             "functions.completeError": self._functions_complete_error,
         }
-
-    # ------------------------------------------------------------------ workflow steps
-
-    def start_execution(self, execution_id: str) -> str:
-        """A workflow step starts running (the bot is about to get its function_executed
-        event); returns the function-scoped token Slack hands with it."""
-        token = f"xwfp-{execution_id}-scoped"
-        with self._lock:
-            self.executions[execution_id] = None
-            self._function_tokens[token] = execution_id
-        return token
-
-    def wait_for_finish(self, execution_id: str, timeout: float = 10.0) -> dict[str, Any]:
-        """How the execution was finished, once it was: ``{"outputs": …}`` (completeSuccess)
-        or ``{"error": …}`` (completeError). :meth:`finish_calls` has every attempt."""
-        with self._changed:
-            if not self._changed.wait_for(lambda: self.executions.get(execution_id), timeout):
-                raise AssertionError(
-                    f"execution {execution_id} not finished within {timeout}s; calls:\n"
-                    + self._describe_calls()
-                )
-            return dict(self.executions[execution_id] or {})
-
-    def finish_calls(self, execution_id: str) -> list[SlackCall]:
-        """Every call that tried to finish the execution, in order."""
-        with self._lock:
-            return [
-                call
-                for call in self._calls
-                if call.method in ("functions.completeSuccess", "functions.completeError")
-                and call.params.get("function_execution_id") == execution_id
-            ]
-
-    def _finish_execution(self, params: dict[str, Any], how: dict[str, Any]) -> dict[str, Any]:
-        execution_id = str(params.get("function_execution_id") or "")
-        with self._lock:
-            if execution_id not in self.executions:
-                return {"ok": False, "error": "function_execution_not_found"}
-            if self.executions[execution_id] is not None:
-                return {"ok": False, "error": "execution_not_in_running_state"}
-            self.executions[execution_id] = how
-        return {"ok": True}
-
-    def _functions_complete_success(self, params: dict[str, Any]) -> dict[str, Any]:
-        outputs = params.get("outputs")
-        if isinstance(outputs, str):  # a form-encoded call sends it as JSON text
-            with contextlib.suppress(ValueError):
-                outputs = json.loads(outputs)
-        if not isinstance(outputs, dict):
-            return {"ok": False, "error": "invalid_arguments"}
-        return self._finish_execution(params, {"outputs": outputs})
-
-    def _functions_complete_error(self, params: dict[str, Any]) -> dict[str, Any]:
-        if not params.get("error"):
-            return {"ok": False, "error": "invalid_arguments"}
-        return self._finish_execution(params, {"error": params["error"]})
 
     def _next_ts(self) -> str:
         n = next(self._ts_counter)
