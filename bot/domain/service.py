@@ -106,6 +106,8 @@ class SendIdService(Creation, Sweeps, WorkflowSteps):
         self.limits = limits
         # Who was told what outside the thread (DMs, the quota-back notice, failing replies).
         self.notices = NoticeBook(store, lambda: self.clock())
+        # Whether a workflow step made a request (never changes once stored).
+        self._origins: dict[str, bool] = {}
         # Set by stop(): work that waits for the database gives up (and says so).
         self.stopping = threading.Event()
         # A success Braze reports after the create gave up waiting; the Slack layer announces

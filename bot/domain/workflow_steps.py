@@ -84,16 +84,32 @@ def outcome_of(verdict: StepVerdict, *, outputs: dict[str, Any], error: str) -> 
     return json.dumps({"error": error})
 
 
+# Requests whose origin (form or workflow) is remembered in memory, at most.
+ORIGINS_KEPT = 10_000
+
+
 class WorkflowSteps:
     """What the service does for requests made by a workflow step (`SendIdService` provides the
     store and clock)."""
 
     _store: RequestRepository
     clock: Callable[[], datetime]
+    _origins: dict[str, bool]
 
     def workflow_step(self, request_id: str) -> WorkflowStep | None:
         """The step the request came from, if a workflow made it."""
         return self._store.workflow_step(request_id)
+
+    def made_by_workflow(self, request_id: str) -> bool:
+        """Whether a workflow step made the request. It never changes, so it is read once per
+        request and process: the card, updated at every decision, costs no extra query."""
+        known = self._origins.get(request_id)
+        if known is None:
+            known = self._store.workflow_step(request_id) is not None
+            if len(self._origins) >= ORIGINS_KEPT:
+                self._origins.clear()  # a fresh read is as good
+            self._origins[request_id] = known
+        return known
 
     def claim_step_finish(
         self, request_id: str, step_verdict: StepVerdict, outcome: str

@@ -241,7 +241,7 @@ class BotContext:
             approver_ids=sorted(approvers.user_ids),
             approver_group_ids=sorted(approvers.group_ids),
             quota=self.service.quota(request.workspace),
-            via_workflow=self.service.workflow_step(request.id) is not None,
+            via_workflow=self.service.made_by_workflow(request.id),
         )
 
     def update_card(self, request: SendIdRequest) -> CardUpdate:
