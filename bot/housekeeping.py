@@ -121,6 +121,18 @@ def post_lost_cards(
     return len(taken)
 
 
+def finish_workflow_steps(ctx: BotContext, grace: timedelta = LOST_REPLY_AFTER) -> int:
+    """Finish the Workflow Builder steps of requests that ended while nobody finished them (a
+    crash or restart in between, Slack refusing): once their reply is posted, or `grace` after
+    they ended without it."""
+    if ctx.steps is None:
+        return 0
+    ended = ctx.service.steps_to_finish(grace)
+    for request in ended:
+        ctx.steps.finish_quietly(request)
+    return len(ended)
+
+
 def forget_ended(ctx: BotContext, retention: timedelta) -> int:
     """Delete what ended longer than `retention` ago, its audit trail logged first."""
     return ctx.service.forget_ended(retention)
@@ -175,6 +187,7 @@ def housekeeping_jobs(
         Job("announce the quota is back", lambda: announce_quota_back(ctx)),
         Job("re-post lost replies", lambda: repost_lost_replies(ctx, lost_reply_after)),
         Job("post lost cards", lambda: post_lost_cards(ctx, lost_card_after)),
+        Job("finish workflow steps", lambda: finish_workflow_steps(ctx, lost_reply_after)),
         *last,
     ]
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import threading
 from collections.abc import Iterable
@@ -44,6 +45,10 @@ def _extras(record: logging.LogRecord) -> dict[str, Any]:
     return ordered
 
 
+# The function-scoped token Slack hands with a workflow step ("xwfp-…").
+STEP_TOKEN = re.compile(r"xwfp-[A-Za-z0-9-]+")
+
+
 class Scrubber:
     """Replaces every known secret value in a text: log lines, and foreign text (Slack's error
     strings) that the bot passes on to a person."""
@@ -58,7 +63,8 @@ class Scrubber:
     def __call__(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, REDACTED)
-        return text
+        # A workflow step's token is handed out per execution, so it is no known value.
+        return STEP_TOKEN.sub(REDACTED, text) if "xwfp-" in text else text
 
 
 class ScrubbingFormatter(logging.Formatter):

@@ -79,7 +79,7 @@ def test_every_job_failing_on_a_broken_database_is_logged_under_its_own_name(
         failed = scheduler.run_once()
 
     names = [job.name for job in scheduler.jobs]
-    assert failed == names and len(names) == 6
+    assert failed == names and len(names) == 7
     records = failures_logged(caplog)
     assert [getattr(r, "job", None) for r in records] == names
     assert all(r.exc_info is not None for r in records)

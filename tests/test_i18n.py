@@ -25,6 +25,8 @@ def test_a_text_stands_in_one_half_of_a_catalogue_and_in_the_same_half_in_every_
     assert not set(en.POSTED) & set(en.ANSWERS)
     assert not set(de.POSTED) & set(de.ANSWERS)
     assert (set(de.POSTED), set(de.ANSWERS)) == (set(en.POSTED), set(en.ANSWERS))
+    assert not (set(en.POSTED) | set(en.ANSWERS)) & set(en.WORKFLOW)
+    assert set(de.WORKFLOW) == set(en.WORKFLOW)
 
 
 @pytest.mark.parametrize("msg", list(Msg))

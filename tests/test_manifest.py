@@ -5,12 +5,16 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
 from slack_sdk import WebClient
 
+from bot.domain.models import RequestState, SendIdRequest
+from bot.domain.workflow_steps import CREATE_SEND_ID
 from bot.slack.listeners.commands import ANYWHERE, COMMAND, IN_PERMITTED_CHANNELS
+from bot.slack.views.steps import step_outputs
 from tests.support.prerequisites import skip_unless_required
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,6 +39,9 @@ METHOD_SCOPES: dict[str, str | tuple[str, ...] | None] = {
     "conversations_members": ("channels:read", "groups:read"),
     "auth_test": None,
     "bots_info": "users:read",  # the app ID of the bot user (start-up: whose requests to take)
+    # Finishing a Workflow Builder step: "Bot tokens: No scope required" (Slack's method pages).
+    "functions_completeSuccess": None,
+    "functions_completeError": None,
 }
 
 
@@ -105,6 +112,8 @@ def test_the_manifest_subscribes_to_exactly_the_events_the_code_listens_to() -> 
     listened = set()
     for path in (ROOT / "bot").rglob("*.py"):
         listened |= set(re.findall(r'app\.event\("([a-z_]+)"\)', path.read_text()))
+        if "app.function(" in path.read_text():
+            listened.add("function_executed")  # what a custom step's listener receives
     assert listened, "the scan found no event listeners: the pattern is broken"
     events = set(manifest()["settings"]["event_subscriptions"]["bot_events"])
     assert events == listened
@@ -115,3 +124,51 @@ def test_the_commands_usage_hint_names_every_sub_command() -> None:
     (command,) = [c for c in manifest()["features"]["slash_commands"] if c["command"] == COMMAND]
     hint = command["usage_hint"]
     assert {word for word in (*ANYWHERE, *IN_PERMITTED_CHANNELS) if word not in hint} == set()
+
+
+def test_the_manifest_declares_the_workflow_step_the_code_registers() -> None:
+    data = manifest()
+    step = data["functions"][CREATE_SEND_ID]
+    assert step["title"] == "Create a Braze send ID" and step["description"]
+    inputs, outputs = step["input_parameters"], step["output_parameters"]
+    assert {name: p["type"] for name, p in inputs.items()} == {
+        "campaign_id": "string",
+        "send_id": "string",
+        "purpose": "string",
+        "channel_id": "slack#/types/channel_id",
+        "requester_id": "slack#/types/user_id",
+    }
+    required = {name for name, p in inputs.items() if p.get("is_required")}
+    assert required == {"campaign_id", "channel_id", "requester_id"}
+    assert {name: p["type"] for name, p in outputs.items()} == {
+        "send_id": "string",
+        "campaign_id": "string",
+        "approver_id": "slack#/types/user_id",
+        "request_link": "string",
+    }
+    # What Slack requires of an app with custom steps (its custom-steps guide).
+    assert data["settings"]["org_deploy_enabled"] is True
+    assert data["settings"]["function_runtime"] == "remote"
+    # Outputs the step completes with are exactly the declared ones (the view decides them).
+    shown = set(step_outputs(_created(), "https://x.slack.com/archives/C1/p1"))
+    assert shown == set(outputs)
+    assert {n for n, p in outputs.items() if p.get("is_required")} <= shown - {"request_link"}
+
+
+def _created() -> SendIdRequest:
+    now = datetime.now(UTC)
+    return SendIdRequest(
+        id="r1",
+        channel_id="C1",
+        workspace="default",
+        requester_id="U1",
+        campaign_id="c1",
+        send_id=None,
+        campaign_name=None,
+        state=RequestState.CREATED,
+        created_at=now,
+        updated_at=now,
+        expires_at=now,
+        decided_by="U2",
+        created_send_id="s1",
+    )

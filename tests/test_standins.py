@@ -144,3 +144,31 @@ def test_a_bolt_app_in_socket_mode_acks_a_slash_command_from_the_websocket(
 
     assert slack.calls_to("auth.test")[0].token == BOT_TOKEN
     assert slack.calls_to("apps.connections.open")[0].token == APP_TOKEN
+
+
+def test_a_workflow_step_is_finished_once_and_its_token_works_only_while_it_runs(
+    slack: SlackStandIn, client: WebClient
+) -> None:
+    token = slack.start_execution("Fx1")
+    scoped = WebClient(token=token, base_url=slack.url)
+    assert scoped.chat_postMessage(channel=CHANNEL, text="from the step")["ok"]
+    client.functions_completeSuccess(function_execution_id="Fx1", outputs={"send_id": "s"})
+    assert slack.wait_for_finish("Fx1") == {"outputs": {"send_id": "s"}}
+    for finish_again in (
+        lambda: client.functions_completeError(function_execution_id="Fx1", error="no"),
+        lambda: client.functions_completeSuccess(function_execution_id="Fx1", outputs={}),
+    ):
+        with pytest.raises(SlackApiError) as refused:
+            finish_again()
+        assert refused.value.response["error"] == "execution_not_in_running_state"
+    with pytest.raises(SlackApiError) as expired:
+        scoped.chat_postMessage(channel=CHANNEL, text="too late")
+    assert expired.value.response["error"] == "invalid_auth"
+    with pytest.raises(SlackApiError) as unknown:
+        client.functions_completeError(function_execution_id="Fx404", error="no")
+    assert unknown.value.response["error"] == "function_execution_not_found"
+    assert [c.method for c in slack.finish_calls("Fx1")] == [
+        "functions.completeSuccess",
+        "functions.completeError",
+        "functions.completeSuccess",
+    ]

@@ -14,7 +14,13 @@ import pytest
 import sqlalchemy as sa
 
 from bot.domain.errors import DuplicatePairError
-from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
+from bot.domain.models import (
+    FailureKind,
+    QuotaSnapshot,
+    RequestState,
+    SendIdRequest,
+    StepOrigin,
+)
 from bot.domain.workspaces import DEFAULT_WORKSPACE
 from bot.store import SCHEMA_VERSION, Store, normalise_url
 from bot.store.schema import UTCDateTime, audit_log, requests_table, schema_version_table
@@ -399,3 +405,32 @@ def test_upgrading_gives_old_requests_no_language_and_new_ones_keep_theirs(
         stored = upgraded.get(new.id)
         assert stored is not None and stored.language == "de"
     assert 9 in schema_versions(database_url)
+
+
+# ---- version 9 → 10 (issue 28): the Workflow Builder step ---------------------------------------
+
+
+def test_upgrading_adds_the_workflow_steps_table_and_old_requests_have_no_step(
+    database_url: str,
+) -> None:
+    write_version_3_database(database_url)
+    with Store(database_url) as upgraded:
+        old = str(V3_REQUESTS[0]["id"])
+        assert upgraded.workflow_step(old) is None
+        made = new_request(
+            upgraded,
+            send_id="after_upgrade",
+            campaign_name=None,
+            now=NOW,
+            step=StepOrigin("Fx1", None),
+            submission_key="step:Fx1",
+        )
+        step = upgraded.workflow_step(made.id)
+        assert step is not None and step.function_execution_id == "Fx1"
+    engine = sa.create_engine(normalise_url(database_url))
+    try:
+        names = {index["name"] for index in sa.inspect(engine).get_indexes("workflow_steps")}
+    finally:
+        engine.dispose()
+    assert "ix_workflow_steps_unfinished" in names
+    assert 10 in schema_versions(database_url)

@@ -153,6 +153,7 @@ class NewRequest:
     purpose: str | None = None
     submission_key: str | None = None  # the form's view ID: one request per form
     language: str | None = None  # of what is posted about it (see SendIdRequest)
+    step: StepOrigin | None = None  # made by a workflow step, which it finishes
 
     def pending(self, request_id: str, now: datetime) -> SendIdRequest:
         """This request as stored under `request_id` at `now`: pending until its TTL ends."""
@@ -206,3 +207,12 @@ class QuotaSnapshot:
             return self.reset_at
         observed = self.observed_at.astimezone(UTC)
         return datetime.combine(observed.date() + timedelta(days=1), time.min, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class StepOrigin:
+    """The Workflow Builder step execution a request came from (Slack's `function_executed`):
+    the request finishes it (bot.domain.workflow_steps)."""
+
+    function_execution_id: str
+    workflow_execution_id: str | None = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from bot.domain.analytics import SendStats
 from bot.domain.models import (
@@ -20,6 +20,9 @@ from bot.domain.models import (
     RequestState,
     SendIdRequest,
 )
+
+if TYPE_CHECKING:
+    from bot.domain.workflow_steps import StepVerdict, WorkflowStep
 
 
 @dataclass(frozen=True)
@@ -238,4 +241,42 @@ class RequestRepository(Protocol):
 
     def count_notice(self, request_id: str, notice: str, now: datetime) -> int:
         """Count one more attempt at `notice`; the attempts so far, this one included."""
+        ...
+
+    # ---- workflow steps (bot.domain.workflow_steps) ----------------------------------------
+
+    def workflow_step(self, request_id: str) -> WorkflowStep | None:
+        """The step execution the request came from (stored with it by create_request)."""
+        ...
+
+    def claim_step_finish(
+        self,
+        request_id: str,
+        verdict: StepVerdict,
+        outcome: str,
+        now: datetime,
+        lease_since: datetime,
+    ) -> WorkflowStep | None:
+        """Take the finishing of the request's step (not finished, nobody finishing it since
+        `lease_since`), keeping the first outcome ever claimed; the step, or None."""
+        ...
+
+    def finish_step(self, request_id: str, now: datetime) -> None:
+        """The step is finished (Slack took it, or the execution is over)."""
+        ...
+
+    def release_step_finish(self, request_id: str) -> None:
+        """Let go of the claim (Slack was not told); its outcome stays."""
+        ...
+
+    def unfinished_steps(
+        self,
+        states: Iterable[RequestState],
+        failed_as: Iterable[FailureKind],
+        ended_before: datetime,
+        lease_since: datetime,
+    ) -> list[SendIdRequest]:
+        """Requests in `states` (FAILED only as one of `failed_as`) whose step is unfinished
+        and unclaimed since `lease_since`, and whose reply is posted or that ended before
+        `ended_before`."""
         ...

@@ -32,7 +32,13 @@ from bot.domain.errors import (
 )
 from bot.domain.limits import NO_LIMITS, PersonLimits
 from bot.domain.lookups import CampaignLookups
-from bot.domain.models import NewRequest, QuotaSnapshot, RequestState, SendIdRequest
+from bot.domain.models import (
+    NewRequest,
+    QuotaSnapshot,
+    RequestState,
+    SendIdRequest,
+    StepOrigin,
+)
 from bot.domain.notices import NoticeBook
 from bot.domain.policy_file import (
     EMPTY_POLICY_FILE,
@@ -44,6 +50,7 @@ from bot.domain.ports import BrazeGateway, RequestRepository
 from bot.domain.problems import Problem
 from bot.domain.sweeps import Sweeps
 from bot.domain.validation import check_form
+from bot.domain.workflow_steps import WorkflowSteps
 
 log = logging.getLogger("bot.service")
 
@@ -80,7 +87,7 @@ class Claim:
     request: SendIdRequest | None
 
 
-class SendIdService(Creation, Sweeps):
+class SendIdService(Creation, Sweeps, WorkflowSteps):
     def __init__(
         self,
         store: RequestRepository,
@@ -105,6 +112,8 @@ class SendIdService(Creation, Sweeps):
         self.limits = limits
         # Who was told what outside the thread (DMs, the quota-back notice, failing replies).
         self.notices = NoticeBook(store, lambda: self.clock())
+        # Whether a workflow step made a request (never changes once stored).
+        self._origins: dict[str, bool] = {}
         # Set by stop(): work that waits for the database gives up (and says so).
         self.stopping = threading.Event()
         # A success Braze reports after the create gave up waiting; the Slack layer announces
@@ -141,7 +150,11 @@ class SendIdService(Creation, Sweeps):
         submission_key: str | None = None,
         raw_purpose: str | None = None,
         language: str | None = None,
+        step: StepOrigin | None = None,
     ) -> SubmitOutcome:
+        """One use case for every entrance: the form, and a workflow step (`step`: the request
+        then finishes that step; its execution ID is the submission key, so a re-delivered
+        execution makes no second request)."""
         # The person's own limits come first: no form they send could pass them.
         store = self._store
         if limited := self.limits.refusal(requester_id, store.pending_count, store.pending_of):
@@ -177,6 +190,7 @@ class SendIdService(Creation, Sweeps):
                 purpose=clean.purpose,
                 submission_key=submission_key,
                 language=language,
+                step=step,
             )
             request = self._store.create_request(
                 new, now=self.clock(), max_pending=self.limits.max_pending

@@ -280,3 +280,15 @@ class Msg(enum.StrEnum):
     PROBLEM_SUBMITTING_TOO_FAST = "problem.submitting_too_fast"
     # /sendid when no form could be accepted (issue 27, item 3)
     FORM_NOT_OPENED = "form_not_opened"
+    # issue 28: the Workflow Builder step (bot.i18n.*.workflow)
+    CARD_VIA_WORKFLOW = "card.via_workflow"
+    STEP_NOT_PERMITTED = "step.not_permitted"
+    STEP_INPUT_MISSING = "step.input_missing"
+    STEP_REFUSED = "step.refused"
+    STEP_DATABASE_DOWN = "step.database_down"
+    STEP_NOT_TAKEN = "step.not_taken"
+    STEP_REJECTED = "step.rejected"
+    STEP_EXPIRED = "step.expired"
+    STEP_CANCELLED = "step.cancelled"
+    STEP_BRAZE_REFUSED = "step.braze_refused"
+    STEP_SETUP_FAILED = "step.setup_failed"

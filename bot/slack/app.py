@@ -34,6 +34,7 @@ from bot.slack.language import Languages
 from bot.slack.listeners import register_listeners
 from bot.slack.messenger import Messenger, slack_error
 from bot.slack.notifier import Notifier
+from bot.slack.steps import StepFinisher
 
 log = logging.getLogger("bot.slack")
 
@@ -173,6 +174,7 @@ def build_context(
             policy, messenger, languages, service, key_variables or {}, policy_file.rules_for
         ),
         rules_for=policy_file.rules_for,
+        steps=StepFinisher(service, messenger, languages),
     )
     # A success Braze reports after the bot gave up waiting is shown as soon as it is recorded.
     service.on_late_creation = bot.announce_late_creation

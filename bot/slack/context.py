@@ -29,6 +29,7 @@ from bot.slack.form_metadata import FormSeal
 from bot.slack.language import Languages
 from bot.slack.messenger import CardGone, CardUpdate, Messenger
 from bot.slack.notifier import Notifier
+from bot.slack.steps import StepFinisher
 from bot.slack.views import home, replies, texts
 from bot.slack.views.card import CardFacts
 from bot.slack.work import Work
@@ -65,6 +66,8 @@ class BotContext:
     # or enterprise). The runtime wires it to its metrics.
     count_refused_request: Callable[[str], object] = lambda reason: None
     rules_for: Callable[[str], ChannelRules] = EMPTY_POLICY_FILE.rules_for
+    # Finishes the Workflow Builder step a request came from, once it has ended.
+    steps: StepFinisher | None = None
     # Where the work after an acknowledgement runs (Bolt's own threads only acknowledge).
     work: Work = field(default_factory=Work)
     _settle_locks: dict[str, threading.Lock] = field(default_factory=dict, init=False, repr=False)
@@ -214,6 +217,9 @@ class BotContext:
             if failed and request.failure_kind is not None and request.failure_kind.needs_admin:
                 # After the thread reply is recorded, so a re-post never DMs them twice.
                 self.notifier.tell_admins(request)
+        # Where every outcome is shown, after its reply: a workflow's step ends with it.
+        if self.steps is not None:
+            self.steps.finish_quietly(request)
 
     def show_undone(self, request: SendIdRequest) -> None:
         """A claim undone before Braze was called: the card shows its state again (Approve
@@ -238,6 +244,7 @@ class BotContext:
             approver_ids=sorted(approvers.user_ids),
             approver_group_ids=sorted(approvers.group_ids),
             quota=self.service.quota(request.workspace),
+            via_workflow=self.service.made_by_workflow(request.id),
         )
 
     def update_card(self, request: SendIdRequest) -> CardUpdate:

@@ -14,10 +14,10 @@ from typing import Any, Literal
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.domain.models import QuotaSnapshot, SendIdRequest
+from bot.domain.models import QuotaSnapshot, RequestState, SendIdRequest
 from bot.slack.actor import Actor
 from bot.slack.language import Languages
-from bot.slack.views import card, replies
+from bot.slack.views import card, replies, steps
 from bot.slack.views.elements import section
 
 log = logging.getLogger("bot.slack")
@@ -143,15 +143,22 @@ class Messenger:
     # ---- the thread -------------------------------------------------------------------------
 
     def reply(
-        self, request: SendIdRequest, text: str, reply_blocks: list[Any] | None = None
+        self,
+        request: SendIdRequest,
+        text: str,
+        reply_blocks: list[Any] | None = None,
+        metadata: dict[str, Any] | None = None,
     ) -> None:
-        """Reply in the card's thread. Raises CardGone when the card was deleted, and
-        SlackApiError for any other refusal (worth another try)."""
+        """Reply in the card's thread (`metadata`: Slack message metadata for other apps).
+        Raises CardGone when the card was deleted, and SlackApiError for any other refusal
+        (worth another try)."""
         kwargs: dict[str, Any] = {"channel": request.channel_id, "text": text}
         if request.card_ts:
             kwargs["thread_ts"] = request.card_ts
         if reply_blocks:
             kwargs["blocks"] = reply_blocks
+        if metadata:
+            kwargs["metadata"] = metadata
         try:
             self.client.chat_postMessage(unfurl_links=False, unfurl_media=False, **kwargs)
         except SlackApiError as error:
@@ -169,7 +176,9 @@ class Messenger:
         reply = replies.reply_for(self.languages.for_request(request), request, quota, people)
         if reply is None:
             return False
-        self.reply(request, *reply)
+        # A created send ID carries it as data too: other apps and workflows need not read text.
+        created = request.state is RequestState.CREATED and request.created_send_id
+        self.reply(request, *reply, metadata=steps.created_metadata(request) if created else None)
         return True
 
     # ---- private answers --------------------------------------------------------------------
@@ -237,6 +246,32 @@ class Messenger:
             return None
         link = response.get("permalink")
         return str(link) if link else None
+
+    # ---- workflow steps ---------------------------------------------------------------------
+
+    def complete_step(self, function_execution_id: str, outputs: dict[str, Any]) -> None:
+        """Finish a Workflow Builder step with its outputs (functions.completeSuccess takes the
+        bot token, no scope needed). Raises SlackApiError."""
+        self.client.functions_completeSuccess(
+            function_execution_id=function_execution_id, outputs=outputs
+        )
+
+    def fail_step(self, function_execution_id: str, error: str) -> None:
+        """Fail a Workflow Builder step with one sentence (functions.completeError). Raises
+        SlackApiError."""
+        self.client.functions_completeError(
+            function_execution_id=function_execution_id, error=self.scrub(error)
+        )
+
+    def channel_name(self, channel_id: str) -> str | None:
+        """The channel's name (conversations.info), or None when Slack does not say."""
+        try:
+            response = self.client.conversations_info(channel=channel_id)
+        except SlackApiError as error:
+            log.info("channel name unknown: %s", slack_error(error))
+            return None
+        name = (response.get("channel") or {}).get("name")
+        return str(name) if name else None
 
     def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
         self.client.views_publish(user_id=user_id, view=view)

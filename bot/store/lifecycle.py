@@ -38,6 +38,7 @@ from bot.store.schema import (
     requests_table,
     to_request,
     utcnow,
+    workflow_steps_table,
 )
 
 # States in which a request no longer holds its campaign/send ID pair. FAILED frees it only for
@@ -91,6 +92,16 @@ class RequestLifecycle(Queries):
                         self._check_pending_cap(conn, new.requester_id, submission_key, max_pending)
                     row = request_row(request) | {"pair_key": key, "submission_key": submission_key}
                     conn.execute(requests_table.insert(), row)  # compiled once: see insert_audit
+                    if new.step is not None:
+                        # In the same transaction: a request of a step always knows its step.
+                        conn.execute(
+                            workflow_steps_table.insert(),
+                            {
+                                "request_id": request.id,
+                                "function_execution_id": new.step.function_execution_id,
+                                "workflow_execution_id": new.step.workflow_execution_id,
+                            },
+                        )
                     insert_audit(
                         conn,
                         request.id,
@@ -99,7 +110,7 @@ class RequestLifecycle(Queries):
                         RequestState.PENDING,
                         new.requester_id,
                         now,
-                        "requested",
+                        "requested" if new.step is None else "requested by a workflow step",
                     )
                 return request
             except exc.IntegrityError:

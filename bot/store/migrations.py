@@ -21,7 +21,7 @@ from bot.store.schema import (
     utcnow,
 )
 
-SCHEMA_VERSION: Final = 9
+SCHEMA_VERSION: Final = 10
 
 # A step: plain SQL, or a statement with bound parameters. New tables need no step: every
 # start runs metadata.create_all (below) before the steps, so a step may fill a new table.
@@ -94,6 +94,12 @@ MIGRATIONS: Final[dict[int, tuple[Step, ...]]] = {
     9: (
         # The language of what is posted about a request, chosen once when it is made.
         "ALTER TABLE requests ADD COLUMN language VARCHAR(8)",
+    ),
+    # ---- issue 28: the Workflow Builder step ----
+    10: (
+        # The workflow_steps table (a request's step execution, and finishing it once) is new:
+        # metadata.create_all makes it, with its indexes, before the steps run. Nothing else
+        # changes: every stored request was made by the form.
     ),
 }
 

@@ -13,7 +13,13 @@ from bot.domain.models import RequestState
 from bot.store.audit_trail import export_select
 from bot.store.errors import translate_errors
 from bot.store.queries import Queries
-from bot.store.schema import audit_log, aware, notices_table, requests_table
+from bot.store.schema import (
+    audit_log,
+    aware,
+    notices_table,
+    requests_table,
+    workflow_steps_table,
+)
 
 
 class RetentionQueries(Queries):
@@ -55,6 +61,9 @@ class RetentionQueries(Queries):
                     {k: v.isoformat() if isinstance(v, datetime) else v for k, v in row.items()}
                 )
             conn.execute(notices_table.delete().where(notices_table.c.request_id.in_(ids)))
+            conn.execute(
+                workflow_steps_table.delete().where(workflow_steps_table.c.request_id.in_(ids))
+            )
             conn.execute(audit_log.delete().where(audit_log.c.request_id.in_(ids)))
             conn.execute(requests_table.delete().where(requests_table.c.id.in_(ids)).where(due))
         return list(trails.values())

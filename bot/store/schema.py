@@ -203,6 +203,32 @@ notices_table = sa.Table(
     sa.Column("at", UTCDateTime, nullable=False),
 )
 
+# The Workflow Builder step execution a request came from (bot.domain.workflow_steps): one row
+# per request a workflow made, written with it. Finishing the step is a claim (finishing_at,
+# with the outcome it sends) and then a record (finished_at), so it happens once across
+# replicas and restarts, and a crash between the two is taken over after a lease.
+workflow_steps_table = sa.Table(
+    "workflow_steps",
+    metadata,
+    request_reference("fk_workflow_steps_request", primary_key=True),
+    # Slack's IDs: a re-delivered function_executed event names the same execution.
+    sa.Column("function_execution_id", sa.String(64), nullable=False),
+    sa.Column("workflow_execution_id", sa.String(64), nullable=True),
+    # "complete" or "fail", and what it sends (JSON): fixed by the first claim.
+    sa.Column("verdict", sa.String(16), nullable=True),
+    sa.Column("outcome", sa.Text, nullable=True),
+    sa.Column("finishing_at", UTCDateTime, nullable=True),
+    sa.Column("finished_at", UTCDateTime, nullable=True),
+    sa.UniqueConstraint("function_execution_id", name="uq_workflow_steps_execution"),
+    # Housekeeping looks for steps still to finish: few rows.
+    sa.Index(
+        "ix_workflow_steps_unfinished",
+        "request_id",
+        sqlite_where=sa.text("finished_at IS NULL"),
+        postgresql_where=sa.text("finished_at IS NULL"),
+    ),
+)
+
 # Columns that become SendIdRequest fields (everything but bookkeeping columns).
 REQUEST_COLUMNS: Final = tuple(
     c

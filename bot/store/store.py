@@ -17,6 +17,7 @@ from bot.store.quota import QuotaRecords
 from bot.store.reads import RequestReads
 from bot.store.retention import RetentionQueries
 from bot.store.signatures import SignatureRecords
+from bot.store.workflow_steps import WorkflowStepRecords
 
 
 class Store(
@@ -28,6 +29,7 @@ class Store(
     NoticeRecords,
     SignatureRecords,
     RetentionQueries,
+    WorkflowStepRecords,
 ):
     """Thread-safe; share one instance per process. Replicas share state through the database."""
 

@@ -213,12 +213,15 @@ def test_a_send_id_with_mention_syntax_is_escaped_everywhere(
     wait_for_state(bot.store, request.id, RequestState.CREATED)
     bot.wait_for_thread_reply(request)
     bot.command("history")
-    posted = [
+    calls = [
         c.params
         for c in bot.slack.calls
         if c.method in ("chat.postMessage", "chat.update", "chat.postEphemeral")
     ]
-    text = all_text(posted)
+    # Message metadata is data for other apps, never shown: it keeps the send ID as created.
+    (data,) = [c["metadata"] for c in calls if "metadata" in c]
+    assert data["event_payload"]["send_id"] == nasty
+    text = all_text([{k: v for k, v in c.items() if k != "metadata"} for c in calls])
     assert "<!channel>" not in text
     assert "&lt;!channel&gt;&amp;" in text
     history = bot.command("history").json()["text"]

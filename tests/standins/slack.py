@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from tests.standins.server import HttpStandIn, LoopbackHTTPServer
+from tests.standins.slack_functions import FunctionExecutions
 
 TEAM_ID = "T0TEST"
 TEAM_DOMAIN = "sendid-test"
@@ -150,7 +151,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-class SlackStandIn(HttpStandIn[LoopbackHTTPServer]):
+class SlackStandIn(FunctionExecutions, HttpStandIn[LoopbackHTTPServer]):
     """A real HTTP server on 127.0.0.1 answering like the Slack Web API. Thread-safe."""
 
     thread_name = "slack-stand-in"
@@ -177,6 +178,11 @@ class SlackStandIn(HttpStandIn[LoopbackHTTPServer]):
         self.enterprise_id: str | None = None
         self.is_enterprise_install = False
         self.revoked_tokens: set[str] = set()  # answered token_revoked
+        # Workflow step executions (functions.completeSuccess / completeError): by execution
+        # ID, None while running, else how it finished; each one's function-scoped token is
+        # accepted only while it runs, as Slack's expires when the step finishes.
+        self.executions: dict[str, dict[str, Any] | None] = {}
+        self.function_tokens: dict[str, str] = {}
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._calls: list[SlackCall] = []
@@ -421,6 +427,8 @@ class SlackStandIn(HttpStandIn[LoopbackHTTPServer]):
             answer = (failure.status, {"ok": False, "error": failure.error}, headers)
         else:
             expected = self.app_token if method == "apps.connections.open" else self.bot_token
+            if token and method != "apps.connections.open" and self.runs_with(token):
+                expected = token  # a running workflow step's function-scoped token
             if not token:
                 answer = (200, {"ok": False, "error": "not_authed"}, {})
             elif token in self.revoked_tokens:
@@ -453,6 +461,8 @@ class SlackStandIn(HttpStandIn[LoopbackHTTPServer]):
             "conversations.info": self._conversations_info,
             "conversations.members": self._conversations_members,
             "apps.connections.open": self._apps_connections_open,
+            "functions.completeSuccess": self._functions_complete_success,
+            "functions.completeError": self._functions_complete_error,
         }
 
     def _next_ts(self) -> str:

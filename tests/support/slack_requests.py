@@ -176,3 +176,58 @@ def in_enterprise(payload: dict[str, Any], enterprise_id: str | None) -> dict[st
     if isinstance(payload.get("team"), dict):
         payload["team"] = {**payload["team"], "enterprise_id": enterprise_id}
     return payload
+
+
+def function_executed(
+    inputs: dict[str, Any],
+    *,
+    execution_id: str,
+    bot_access_token: str,
+    callback_id: str = "create_send_id",
+    workflow_execution_id: str = "Wx0TEST",
+) -> dict[str, Any]:
+    """Slack's `function_executed` event for a step of a workflow (as its reference page shows
+    it): the function, its inputs, the execution IDs and the step's function-scoped token."""
+    return {
+        "token": "legacy-verification-token",
+        "team_id": TEAM_ID,
+        "api_app_id": APP_ID,
+        "event": {
+            "type": "function_executed",
+            "function": {
+                "id": "Fn0TEST",
+                "callback_id": callback_id,
+                "title": "Create a Braze send ID",
+                "description": "Asks an approver, then creates a Braze send ID",
+                "type": "app",
+                "input_parameters": [],
+                "output_parameters": [],
+                "app_id": APP_ID,
+                "date_created": 1_700_000_000,
+                "date_updated": 1_700_000_000,
+                "date_deleted": 0,
+            },
+            "inputs": inputs,
+            "function_execution_id": execution_id,
+            "workflow_execution_id": workflow_execution_id,
+            "event_ts": f"{time.time():.6f}",
+            "bot_access_token": bot_access_token,
+        },
+        "type": "event_callback",
+        "event_id": f"Ev{next(_triggers):08d}",
+        "event_time": int(time.time()),
+    }
+
+
+def function_scoped(
+    payload: dict[str, Any], *, execution_id: str, bot_access_token: str
+) -> dict[str, Any]:
+    """`payload` (a click) on a message posted with a step's token: Slack adds the step's
+    execution (`function_data`) and its token ("function-scoped interactivity")."""
+    payload["function_data"] = {
+        "execution_id": execution_id,
+        "function": {"callback_id": "create_send_id"},
+        "inputs": {},
+    }
+    payload["bot_access_token"] = bot_access_token
+    return payload

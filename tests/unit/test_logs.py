@@ -12,6 +12,7 @@ import pytest
 from bot.logs import (
     REDACTED,
     JsonFormatter,
+    Scrubber,
     ScrubbingFormatter,
     TextFormatter,
     configure_logging,
@@ -212,3 +213,9 @@ def test_a_database_url_with_credentials_in_its_query_is_scrubbed_from_log_lines
     assert "query-pass-1" not in line and "key-pass-2" not in line
     assert line.count(REDACTED) == 2
     assert masked(url) == "postgresql://bot@db/sendid?password=***&sslpassword=***"
+
+
+def test_a_workflow_steps_function_scoped_token_is_scrubbed_though_never_configured() -> None:
+    scrub = Scrubber(["xoxb-known-secret"])
+    line = "token=xwfp-12345-ABCDEF-scoped and xoxb-known-secret"
+    assert "xwfp-12345" not in scrub(line) and "xoxb-known-secret" not in scrub(line)

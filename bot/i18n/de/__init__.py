@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from bot.i18n.de.answers import ANSWERS
 from bot.i18n.de.posted import POSTED
+from bot.i18n.de.workflow import WORKFLOW
 from bot.i18n.keys import Msg
 
-GERMAN: dict[Msg, str] = POSTED | ANSWERS
+GERMAN: dict[Msg, str] = POSTED | ANSWERS | WORKFLOW

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot.i18n.en.answers import ANSWERS
 from bot.i18n.en.posted import POSTED
+from bot.i18n.en.workflow import WORKFLOW
 from bot.i18n.keys import Msg
 
-ENGLISH: dict[Msg, str] = POSTED | ANSWERS
+ENGLISH: dict[Msg, str] = POSTED | ANSWERS | WORKFLOW

@@ -57,6 +57,8 @@ class CardFacts:
     approver_ids: Sequence[str] = ()
     approver_group_ids: Sequence[str] = ()
     quota: QuotaSnapshot | None = None
+    # A Workflow Builder step asked (for its requester), not the person with /sendid.
+    via_workflow: bool = False
 
 
 NO_FACTS = CardFacts()
@@ -195,6 +197,8 @@ def approval_card(
     if request.purpose:
         purpose = md.inert(request.purpose, PURPOSE_SHOWN_MAX)
         blocks.append(section(f"{t(Msg.FIELD_PURPOSE)}\n{purpose}"))
+    if facts.via_workflow:
+        blocks.append(context(t(Msg.CARD_VIA_WORKFLOW, requester=md.user(request.requester_id))))
     blocks.append(context(status_line(t, request)))
     if request.state is RequestState.PENDING:
         blocks.append(
