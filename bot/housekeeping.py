@@ -96,10 +96,14 @@ def announce_quota_back(ctx: BotContext) -> int:
 
 
 def repost_lost_replies(ctx: BotContext, older_than: timedelta = LOST_REPLY_AFTER) -> int:
-    """Post thread replies that were never posted (the bot died, or Slack failed, in between)."""
+    """Post thread replies that were never posted (the bot died, or Slack failed, in between);
+    not one this process is still posting (a slow Slack)."""
     lost = ctx.service.lost_replies(older_than)
     for request in lost:
-        _settle_quietly(ctx, request)
+        try:
+            ctx.settle_unannounced(request, ctx.service.quota(request.workspace))
+        except SlackApiError:
+            log.exception("reply not posted; will retry", extra={"request_id": request.id})
     return len(lost)
 
 

@@ -70,7 +70,7 @@ class BotContext:
     steps: StepFinisher | None = None
     # Where the work after an acknowledgement runs (Bolt's own threads only acknowledge).
     work: Work = field(default_factory=Work)
-    _settle_locks: dict[str, threading.Lock] = field(default_factory=dict, init=False, repr=False)
+    _settle_locks: dict[str, threading.RLock] = field(default_factory=dict, init=False, repr=False)
     _settle_locks_lock: threading.Lock = field(
         default_factory=threading.Lock, init=False, repr=False
     )
@@ -175,20 +175,39 @@ class BotContext:
         except Exception:
             log.exception("late creation not announced yet", extra={"request_id": request.id})
 
-    def _settle_lock(self, request_id: str) -> threading.Lock:
+    def _settle_lock(self, request_id: str) -> threading.RLock:
         with self._settle_locks_lock:
             lock = self._settle_locks.get(request_id)
             if lock is None:
                 if len(self._settle_locks) > SETTLE_LOCKS_MAX:
                     self._settle_locks.clear()  # only ever held briefly; a fresh one is as good
-                lock = self._settle_locks[request_id] = threading.Lock()
+                lock = self._settle_locks[request_id] = threading.RLock()
             return lock
 
+    def settle_unannounced(
+        self, request: SendIdRequest, quota: QuotaSnapshot | None = None
+    ) -> None:
+        """:meth:`settle` a request whose reply seemed lost, unless it was announced (or moved
+        on) meanwhile: a reply still being posted in this process is waited for, not repeated."""
+        with self._settle_lock(request.id):
+            try:
+                current = self.service.get_request(request.id) or request
+            except StorageUnavailable:
+                current = request
+            if current.state is not request.state or current.announced_state is current.state:
+                return
+            self.settle(current, quota)
+
     def settle(self, request: SendIdRequest, quota: QuotaSnapshot | None = None) -> None:
-        """Show a decided request's state on its card and in its thread, and remember the reply.
+        """Show a decided request's state on its card and in its thread, and remember the reply;
+        one at a time per request in this process.
 
         The remembered state lets housekeeping re-post a reply that a crash or Slack outage lost.
         """
+        with self._settle_lock(request.id):
+            self._settle(request, quota)
+
+    def _settle(self, request: SendIdRequest, quota: QuotaSnapshot | None) -> None:
         card = self.update_card(request)
         failed = request.state is RequestState.FAILED
         people = self.notifier.addressees(request) if failed else None
