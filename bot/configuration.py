@@ -104,7 +104,7 @@ def load_configuration(
             key_variable=DEFAULT_KEY_VARIABLE,
         )
     }
-    problems: list[str] = []
+    problems = approvals_problems(policy_file, settings)
     for section in policy_file.workspaces.values():
         key, problem = _workspace_key(section, variables)
         if problem is not None:
@@ -120,6 +120,37 @@ def load_configuration(
     if problems:
         raise PolicyFileError(problems)
     return Configuration(settings, policy_file, MappingProxyType(workspaces))
+
+
+def approvals_problems(policy_file: PolicyFile, settings: Settings) -> list[str]:
+    """One line for each table whose `approvals_required` more people must meet than can
+    approve there: a list of people counts (a user group's members cannot be counted before
+    Slack is reached, so a group always may). Such a request could never be approved."""
+    problems = []
+    defaults = policy_file.defaults
+    # [defaults] where a permitted channel has no section; each section unless it is the same.
+    used = any(channel not in policy_file.channels for channel in settings.sendid_allowed_channels)
+    tables = [("defaults", defaults)] if used else []
+    tables += [
+        (f"channels.{channel}", rules)
+        for channel, rules in policy_file.channels.items()
+        if not used
+        or (rules.approvers, rules.approvals_required)
+        != (defaults.approvers, defaults.approvals_required)
+    ]
+    for where, rules in tables:
+        approvers = rules.approvers or tuple(settings.sendid_approvers)
+        if rules.approvals_required <= 1 or any(a.startswith("S") for a in approvers):
+            continue
+        people = list(dict.fromkeys(approvers))
+        if rules.approvals_required > len(people):
+            source = "approvers" if rules.approvers else "SENDID_APPROVERS"
+            problems.append(
+                f"{SOURCE}: {where}.approvals_required: {rules.approvals_required} approvals "
+                f"needed, but only {len(people)} people can approve there ({source}: "
+                f"{', '.join(people)}); lower it, or name more approvers or a user group"
+            )
+    return problems
 
 
 def _keys_sent_elsewhere(workspaces: list[BrazeWorkspace]) -> list[str]:

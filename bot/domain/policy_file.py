@@ -52,6 +52,7 @@ from bot.domain.workspaces import (
 CODES = (problems.SEND_ID_PATTERN, problems.SEND_ID_REQUIRED, problems.CAMPAIGN_NOT_ALLOWED)
 SOURCE = "SENDID_POLICY_FILE"
 MAX_TTL_HOURS = 24 * 30  # the same bound as SENDID_REQUEST_TTL_HOURS
+MAX_APPROVALS = 10  # approvals_required: a sign-off by a few people, not a vote
 ANY_CAMPAIGN = "any"  # `campaigns = "any"`: no allow-list (lifts one set in [defaults])
 APPROVER_ID = re.compile(f"{USER_ID.pattern}|{USERGROUP_ID.pattern}")
 VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")  # an environment variable's name
@@ -69,6 +70,7 @@ class ChannelRules:
     ttl: timedelta | None = None
     braze_workspace: str = DEFAULT_WORKSPACE  # where the channel's campaigns live
     notify: str = DEFAULT_NOTIFY  # how approvers are reached at request time (bot.domain.notify)
+    approvals_required: int = 1  # distinct approvers who must approve before Braze is called
 
 
 @dataclass(frozen=True)
@@ -236,6 +238,7 @@ class RulesTable(BaseModel, extra="forbid", strict=True):
     ttl_hours: float | None = Field(default=None, gt=0, le=MAX_TTL_HOURS)
     braze_workspace: Annotated[str, AfterValidator(_workspace)] | None = None
     notify: Notify | None = None
+    approvals_required: int | None = Field(default=None, ge=1, le=MAX_APPROVALS)
 
     def over(self, base: ChannelRules) -> ChannelRules:
         """`base` with what this table sets in its place."""
@@ -324,6 +327,7 @@ _EXPECTED = {
     "send_id_example": "a string",
     "ttl_hours": "a number of hours",
     "braze_workspace": 'a workspace name in a string such as "eu"',
+    "approvals_required": "a whole number such as 2",
     "rest_endpoint": "a URL in a string",
     "api_key_env": "a variable name in a string",
 }
@@ -360,7 +364,9 @@ def _problem_lines(error: ValidationError, document: dict[str, Any], source: str
             )
         elif kind.endswith("_type"):
             message = f"must be {_EXPECTED[ctx.get('class_name', key)]}, not {type_name(value)}"
-        elif kind in ("greater_than", "less_than_equal"):  # ttl_hours, the one number
+        elif key == "approvals_required" and kind != "int_type":
+            message = f"must be a whole number from 1 to {MAX_APPROVALS}, not {value}"
+        elif kind in ("greater_than", "less_than_equal"):  # ttl_hours
             message = f"must be more than 0 and at most {MAX_TTL_HOURS} (30 days), not {value:g}"
         else:  # a check of ours: its ValueError's text
             message = str(ctx.get("error", found["msg"]))

@@ -31,7 +31,7 @@ from bot.domain.errors import (
 )
 from bot.domain.limits import NO_LIMITS, PersonLimits
 from bot.domain.lookups import CampaignLookups
-from bot.domain.models import NewRequest, QuotaSnapshot, RequestState, SendIdRequest
+from bot.domain.models import ApprovalStep, NewRequest, QuotaSnapshot, RequestState, SendIdRequest
 from bot.domain.notices import NoticeBook
 from bot.domain.policy_file import (
     EMPTY_POLICY_FILE,
@@ -72,6 +72,9 @@ class Claim:
 
     won: bool
     request: SendIdRequest | None
+    # An Approve click that did not claim: counted (more approvals needed), counted before, or
+    # too late. None for the other decisions.
+    step: ApprovalStep | None = None
 
 
 class SendIdService(Creation, Sweeps):
@@ -171,6 +174,7 @@ class SendIdService(Creation, Sweeps):
                 ttl=rules.ttl or self.ttl,
                 purpose=clean.purpose,
                 submission_key=submission_key,
+                approvals_required=rules.approvals_required,
             )
             request = self._store.create_request(
                 new, now=self.clock(), max_pending=self.limits.max_pending
@@ -266,9 +270,19 @@ class SendIdService(Creation, Sweeps):
     # ---- decisions --------------------------------------------------------------------------
 
     def claim_approval(self, request_id: str, approver_id: str) -> Claim:
-        return self._decide(
-            request_id, RequestState.PENDING, RequestState.APPROVED, approver_id, "approved"
-        )
+        """Count `approver_id`'s approval; `won` when it is the request's last one needed (the
+        caller then calls Braze), else `step` says what became of the click."""
+        step, request = self._store.add_approval(request_id, approver_id, now=self.clock())
+        if step is ApprovalStep.COUNTED and request is not None:
+            log.info(
+                "approval counted",
+                extra={
+                    "request_id": request_id,
+                    "user": approver_id,
+                    "workspace": request.workspace,
+                },
+            )
+        return Claim(won=step is ApprovalStep.CLAIMED, request=request, step=step)
 
     def _decide(
         self,

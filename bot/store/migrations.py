@@ -21,7 +21,7 @@ from bot.store.schema import (
     utcnow,
 )
 
-SCHEMA_VERSION: Final = 8
+SCHEMA_VERSION: Final = 9
 
 # A step: plain SQL, or a statement with bound parameters. New tables need no step: every
 # start runs metadata.create_all (below) before the steps, so a step may fill a new table.
@@ -90,6 +90,13 @@ MIGRATIONS: Final[dict[int, tuple[Step, ...]]] = {
         "CREATE INDEX ix_requests_state_kind_updated ON requests (state, failure_kind, updated_at)",
         "CREATE INDEX ix_requests_state_updated ON requests (state, updated_at)",
         f"CREATE INDEX ix_requests_unannounced ON requests (state, updated_at) WHERE {UNANNOUNCED}",
+    ),
+    9: (
+        # The two-person rule: how many distinct approvals a request needs, and who has given
+        # one. Requests made before it needed one approval, which is what the DEFAULTs say
+        # (a claimed or decided one keeps its decided_by; "approvals" only counts pending ones).
+        "ALTER TABLE requests ADD COLUMN approvals_required INTEGER NOT NULL DEFAULT 1",
+        "ALTER TABLE requests ADD COLUMN approvals TEXT NOT NULL DEFAULT ''",
     ),
 }
 

@@ -11,7 +11,13 @@ from bot.i18n import Msg, Translator
 from bot.slack.views import ids
 from bot.slack.views.card import cancel_button, decision_buttons
 from bot.slack.views.elements import Block, context, plain_text, section
-from bot.slack.views.labels import channels_list, date, in_workspace, request_line
+from bot.slack.views.labels import (
+    approvals_progress,
+    channels_list,
+    date,
+    in_workspace,
+    request_line,
+)
 
 QUOTA_BAR_WIDTH = 20
 # Slack allows 100 blocks in a Home tab.
@@ -53,6 +59,8 @@ def _to_decide(t: Translator, requests: Sequence[SendIdRequest], unreadable: int
     for request in requests:
         line = request_line(t, Msg.HOME_PENDING_LINE, request)
         blocks.append(section(line))
+        if request.state is RequestState.PENDING and request.approvals_required > 1:
+            blocks.append(context(approvals_progress(t, request)))
         if request.state is RequestState.PENDING:  # it may have been decided meanwhile
             # Same buttons and rules as on the card; Cancel is the requester's, not here.
             blocks.append(

@@ -221,7 +221,15 @@ def not_called_reply(t: Translator, request: SendIdRequest, approvers: str) -> s
 def reminder_reply(
     t: Translator, request: SendIdRequest, user_ids: Sequence[str], group_ids: Sequence[str]
 ) -> str:
+    """The half-TTL reminder, naming the approvers who have not approved yet."""
     mentions = [md.user(u) for u in user_ids] + [md.usergroup(g) for g in group_ids]
-    return t(
-        Msg.REMINDER_REPLY, approvers=" ".join(mentions), expires=labels.date(t, request.expires_at)
-    )
+    expires = labels.date(t, request.expires_at)
+    if request.approvals_required > 1:
+        return t(
+            Msg.REMINDER_REPLY_PROGRESS,
+            progress=labels.approvals_progress(t, request),
+            waiting=labels.waiting_words(t, request),
+            approvers=" ".join(mentions),
+            expires=expires,
+        )
+    return t(Msg.REMINDER_REPLY, approvers=" ".join(mentions), expires=expires)

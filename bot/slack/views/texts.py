@@ -13,6 +13,7 @@ from bot.domain.problems import Problem
 from bot.i18n import Msg, Translator
 from bot.slack import mrkdwn as md
 from bot.slack.views.labels import (
+    approvals_progress,
     campaign_label,
     channels_list,
     date,
@@ -21,6 +22,7 @@ from bot.slack.views.labels import (
     plain_request,
     quota_line,
     request_line,
+    waiting_words,
 )
 
 # Braze's message about missing results is quoted, not a novel.
@@ -98,7 +100,31 @@ def already_decided_text(t: Translator, request: SendIdRequest | None) -> str:
         return t(Msg.ALREADY_EXPIRED)
     if state is RequestState.CANCELLED:
         return t(Msg.ALREADY_CANCELLED)
+    if request.approvals_required > 1:
+        return t(
+            Msg.ALREADY_PENDING_PROGRESS,
+            progress=approvals_progress(t, request),
+            waiting=waiting_words(t, request),
+        )
     return t(Msg.ALREADY_PENDING)
+
+
+def approval_counted_text(t: Translator, request: SendIdRequest) -> str:
+    """To an approver whose approval counted but was not the last one needed."""
+    return t(
+        Msg.APPROVAL_COUNTED,
+        progress=approvals_progress(t, request),
+        waiting=waiting_words(t, request),
+    )
+
+
+def already_counted_text(t: Translator, request: SendIdRequest) -> str:
+    """To an approver who clicked Approve again: the same person never counts twice."""
+    return t(
+        Msg.APPROVAL_ALREADY_COUNTED,
+        progress=approvals_progress(t, request),
+        waiting=waiting_words(t, request),
+    )
 
 
 def results_unavailable_text(t: Translator, kind: FailureKind, braze_message: str) -> str:
