@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot.domain.errors import DuplicatePairError
-from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
+from bot.domain.models import ApprovalStep, FailureKind, QuotaSnapshot, RequestState, SendIdRequest
 from bot.domain.workspaces import DEFAULT_WORKSPACE
 from bot.store import SCHEMA_VERSION, Store, normalise_url
 from bot.store.schema import UTCDateTime, audit_log, requests_table, schema_version_table
@@ -382,3 +382,26 @@ def test_upgrading_adds_the_indexes_housekeeping_reads_through(database_url: str
         "ix_requests_unannounced",
     } <= names
     assert schema_versions(database_url) == list(range(3, SCHEMA_VERSION + 1))
+
+
+# ---- version 8 → 9: the two-person rule --------------------------------------------------------
+
+
+def test_upgrading_makes_every_earlier_request_need_one_approval_as_before(
+    database_url: str,
+) -> None:
+    """Version 9 (issue 25): requests made before approvals_required need one approval, have
+    none counted, and a pending one is claimed by its first approver as before."""
+    write_version_3_database(database_url)
+    with Store(database_url) as upgraded:
+        for row in V3_REQUESTS:
+            old = upgraded.get(str(row["id"]))
+            assert old is not None
+            assert old.approvals_required == 1 and old.approvals == ()
+        pending = str(V3_REQUESTS[0]["id"])
+        step, claimed = upgraded.add_approval(pending, "U_APP", now=NOW)
+        assert step is ApprovalStep.CLAIMED and claimed is not None
+        assert claimed.state is S.APPROVED and claimed.decided_by == "U_APP"
+        new = new_request(upgraded, send_id="two_people", approvals_required=2)
+        assert upgraded.get(new.id) == new and new.approvals_required == 2
+    assert schema_versions(database_url)[-1] == 9
