@@ -362,10 +362,10 @@ def _problem_lines(error: ValidationError, document: dict[str, Any], source: str
                 if isinstance(value, str)
                 else f"must be {choices} in a string, not {type_name(value)}"
             )
+        elif key == "approvals_required" and type(value) in (int, float):  # not a bool
+            message = f"must be a whole number from 1 to {MAX_APPROVALS}, not {value}"
         elif kind.endswith("_type"):
             message = f"must be {_EXPECTED[ctx.get('class_name', key)]}, not {type_name(value)}"
-        elif key == "approvals_required" and kind != "int_type":
-            message = f"must be a whole number from 1 to {MAX_APPROVALS}, not {value}"
         elif kind in ("greater_than", "less_than_equal"):  # ttl_hours
             message = f"must be more than 0 and at most {MAX_TTL_HOURS} (30 days), not {value:g}"
         else:  # a check of ours: its ValueError's text
