@@ -3,6 +3,7 @@ the request's row lock; the N-th distinct one is the one pending -> approved tra
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -13,6 +14,8 @@ import pytest
 from bot.domain.models import ApprovalStep, RequestState, SendIdRequest
 from bot.store import Store
 from tests.support import databases
+from tests.support.bots import clean_env
+from tests.support.processes import Processes
 from tests.support.records import NOW, new_request
 
 S = RequestState
@@ -145,3 +148,21 @@ def test_of_many_concurrent_approvals_each_person_counts_once_and_one_claims(
     finally:
         for replica in replicas:
             replica.close()
+
+
+def test_the_audit_export_lists_every_approval_with_its_approver(
+    store: Store, database_url: str, processes: Processes
+) -> None:
+    request = new_request(store, approvals_required=2)
+    store.add_approval(request.id, "U_ANA", now=NOW + timedelta(minutes=1))
+    store.add_approval(request.id, "U_BEN", now=NOW + timedelta(minutes=2))
+    env = clean_env(SENDID_DATABASE_URL=database_url)
+    since = NOW.date().isoformat()
+    done = processes.run_bot("audit", "--since", since, "--format", "json", env=env)
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [(r["from_state"], r["to_state"], r["actor_id"], r["detail"]) for r in rows] == [
+        (None, "pending", request.requester_id, "requested"),
+        ("pending", "pending", "U_ANA", "approved (1 of 2)"),
+        ("pending", "approved", "U_BEN", "approved (2 of 2)"),
+    ]

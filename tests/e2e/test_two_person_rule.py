@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from bot.domain.models import RequestState
-from bot.store import Store
+from bot.housekeeping import remind_at_half_ttl
+from bot.store import Store, normalise_url
+from bot.store.schema import requests_table
 from tests.standins.braze import BrazeStandIn
 from tests.standins.slack import SlackStandIn
 from tests.support.bots import InProcessBots, bot_env
@@ -162,6 +166,34 @@ def test_the_requester_can_cancel_after_an_approval_and_nothing_is_counted_after
     bot.wait_for_ephemeral(SECOND, "cancelled")
     assert braze.create_calls() == []
     assert stored(bot.store, request.id).approvals == (APPROVER,)
+
+
+def test_the_reminder_names_only_the_approvers_who_have_not_approved_yet(
+    bots: InProcessBots, policy_path: Path
+) -> None:
+    # Housekeeping runs only when told to: the request is made to look half-way through its time.
+    bot = bots.start(sendid_policy_file=str(policy_path), runtime_options={"sweep_every": 3600})
+    request = bot.request(CAMPAIGN, "two_people_4")
+    bot.click(APPROVE, request.id, user=APPROVER)
+    bot.wait_for_ephemeral(APPROVER, "approval is counted")
+    now = datetime.now(UTC)
+    engine = sa.create_engine(normalise_url(bots.database_url))
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                requests_table.update()
+                .where(requests_table.c.id == request.id)
+                .values(created_at=now - timedelta(hours=20), expires_at=now + timedelta(hours=4))
+            )
+    finally:
+        engine.dispose()
+
+    remind_at_half_ttl(bot.runtime.ctx)
+    reply = bot.wait_for_thread_reply(request)[0].params["text"]
+    assert reply.startswith(f":bell: 1 of 2 approvals: <@{APPROVER}>; waiting for one more")
+    assert f"<@{GROUP_APPROVER}>" in reply and f"<@{SECOND}>" in reply
+    assert reply.count(f"<@{APPROVER}>") == 1  # named as having approved, not asked again
+    assert f"<@{REQUESTER}>" not in reply
 
 
 def test_the_progress_reads_in_german_on_the_card_and_in_private_answers(
