@@ -92,6 +92,7 @@ class Msg(enum.StrEnum):
     APPROVALS_NONE = "approvals.none"
     WAITING_ONE_MORE = "approvals.waiting_one"
     WAITING_MORE = "approvals.waiting_more"
+    WAITING_NONE = "approvals.waiting_none"
     STATE_PENDING_PROGRESS = "approvals.state_pending"
     CONFIRM_RETRY_TITLE = "confirm.retry.title"
     CONFIRM_RETRY_TEXT_GENERATED = "confirm.retry_text_generated"

@@ -355,6 +355,7 @@ POSTED: dict[Msg, str] = {
     Msg.APPROVALS_NONE: "0 von {required} Freigaben",
     Msg.WAITING_ONE_MORE: "es fehlt noch eine Freigabe",
     Msg.WAITING_MORE: "es fehlen noch {count} Freigaben",
+    Msg.WAITING_NONE: "die nächste Freigabe ruft Braze auf",
     Msg.STATE_PENDING_PROGRESS: "wartet, {progress}",
     Msg.CONFIRM_APPROVE_TITLE_PARTIAL: "Anfrage freigeben?",
     Msg.CONFIRM_APPROVE_TEXT_PARTIAL: (

@@ -308,6 +308,7 @@ POSTED: dict[Msg, str] = {
     Msg.APPROVALS_NONE: "0 of {required} approvals",
     Msg.WAITING_ONE_MORE: "waiting for one more approver",
     Msg.WAITING_MORE: "waiting for {count} more approvers",
+    Msg.WAITING_NONE: "the next Approve calls Braze",
     Msg.STATE_PENDING_PROGRESS: "pending, {progress}",
     Msg.CONFIRM_APPROVE_TITLE_PARTIAL: "Approve this request?",
     Msg.CONFIRM_APPROVE_TEXT_PARTIAL: (

@@ -56,9 +56,12 @@ def approvals_progress(t: Translator, request: SendIdRequest) -> str:
 
 
 def waiting_words(t: Translator, request: SendIdRequest) -> str:
-    """What a pending request still waits for: "waiting for one more approver"."""
+    """What a pending request still waits for: "waiting for one more approver" (none: its
+    claim was undone before Braze was called, and the next Approve claims it again)."""
     missing = request.approvals_missing
-    if missing <= 1:
+    if missing == 0:
+        return t(Msg.WAITING_NONE)
+    if missing == 1:
         return t(Msg.WAITING_ONE_MORE)
     return t(Msg.WAITING_MORE, count=missing)
 

@@ -14,6 +14,7 @@ from bot.i18n import Msg, Translator
 from bot.slack import mrkdwn as md
 from bot.slack.views.labels import (
     approvals_progress,
+    approved_by,
     campaign_label,
     channels_list,
     date,
@@ -93,7 +94,7 @@ def already_decided_text(t: Translator, request: SendIdRequest | None) -> str:
     when = f" {date(t, request.decided_at)}" if request.decided_at else ""
     state = request.state
     if state in (RequestState.APPROVED, RequestState.CREATED, RequestState.FAILED):
-        return t(Msg.ALREADY_APPROVED, who=who, when=when)
+        return t(Msg.ALREADY_APPROVED, who=approved_by(t, request), when=when)
     if state is RequestState.REJECTED:
         return t(Msg.ALREADY_REJECTED, who=who, when=when)
     if state is RequestState.EXPIRED:

@@ -126,3 +126,24 @@ def test_the_reminder_names_only_who_has_not_approved_yet() -> None:
         f"<@{GROUP_APPROVER}> <!subteam^S0LEADS>."
     )
     assert "Diese Anfrage läuft" in replies.reminder_reply(DE, counted, [GROUP_APPROVER], [])
+
+
+def test_a_claim_undone_with_every_approval_in_says_the_next_approve_calls_braze() -> None:
+    undone = request(approvals=(APPROVER, GROUP_APPROVER))
+    line = card.status_line(EN, undone)
+    assert f"2 of 2 approvals: <@{APPROVER}>, <@{GROUP_APPROVER}>; the next Approve" in line
+    assert "die nächste Freigabe ruft Braze auf" in card.status_line(DE, undone)
+    assert approve_confirm(card.approval_card(EN, undone))["title"]["text"] == (
+        "Create this send ID?"
+    )
+
+
+def test_a_late_click_hears_every_approver_of_a_request_that_needed_several() -> None:
+    approved = request(
+        state=S.APPROVED,
+        decided_by=GROUP_APPROVER,
+        decided_at=CREATED_AT,
+        approvals=(APPROVER, GROUP_APPROVER),
+    )
+    text = texts.already_decided_text(EN, approved)
+    assert text.startswith(f"Already approved by <@{APPROVER}>, <@{GROUP_APPROVER}> ")
