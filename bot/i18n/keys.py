@@ -90,9 +90,12 @@ class Msg(enum.StrEnum):
     # the two-person rule: how far a request needing several approvals is
     APPROVALS_PROGRESS = "approvals.progress"
     APPROVALS_NONE = "approvals.none"
+    APPROVALS_COUNT = "approvals.count"
     WAITING_ONE_MORE = "approvals.waiting_one"
     WAITING_MORE = "approvals.waiting_more"
     WAITING_NONE = "approvals.waiting_none"
+    STATUS_EXPIRED_PARTIAL = "approvals.status_expired"
+    EXPIRED_PARTIAL_REPLY = "approvals.expired_reply"
     STATE_PENDING_PROGRESS = "approvals.state_pending"
     CONFIRM_RETRY_TITLE = "confirm.retry.title"
     CONFIRM_RETRY_TEXT_GENERATED = "confirm.retry_text_generated"

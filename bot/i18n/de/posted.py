@@ -352,6 +352,7 @@ POSTED: dict[Msg, str] = {
         ":hourglass_flowing_sand: {progress}; {waiting}. Läuft {expires} ab."
     ),
     Msg.APPROVALS_PROGRESS: "{count} von {required} Freigaben: {who}",
+    Msg.APPROVALS_COUNT: "{count} von {required} Freigaben",
     Msg.APPROVALS_NONE: "0 von {required} Freigaben",
     Msg.WAITING_ONE_MORE: "es fehlt noch eine Freigabe",
     Msg.WAITING_MORE: "es fehlen noch {count} Freigaben",
@@ -364,5 +365,14 @@ POSTED: dict[Msg, str] = {
     ),
     Msg.REMINDER_REPLY_PROGRESS: (
         ":bell: {progress}; {waiting}: {approvers}. Diese Anfrage läuft {expires} ab."
+    ),
+    Msg.STATUS_EXPIRED_PARTIAL: (
+        ":hourglass: Abgelaufen bei {progress}: Nicht genug Freigaben rechtzeitig, Braze wurde "
+        "also nie aufgerufen. Führ bei Bedarf `/sendid` erneut aus."
+    ),
+    Msg.EXPIRED_PARTIAL_REPLY: (
+        ":hourglass: Diese Anfrage ist bei {progress} abgelaufen: Nicht genug Freigaben "
+        "rechtzeitig, Braze wurde also nie aufgerufen. {requester}, führ bei Bedarf `/sendid` "
+        "erneut aus."
     ),
 }

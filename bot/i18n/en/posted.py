@@ -305,6 +305,7 @@ POSTED: dict[Msg, str] = {
         ":hourglass_flowing_sand: {progress}; {waiting}. Expires {expires}."
     ),
     Msg.APPROVALS_PROGRESS: "{count} of {required} approvals: {who}",
+    Msg.APPROVALS_COUNT: "{count} of {required} approvals",
     Msg.APPROVALS_NONE: "0 of {required} approvals",
     Msg.WAITING_ONE_MORE: "waiting for one more approver",
     Msg.WAITING_MORE: "waiting for {count} more approvers",
@@ -317,5 +318,13 @@ POSTED: dict[Msg, str] = {
     ),
     Msg.REMINDER_REPLY_PROGRESS: (
         ":bell: {progress}; {waiting}: {approvers}. This request expires {expires}."
+    ),
+    Msg.STATUS_EXPIRED_PARTIAL: (
+        ":hourglass: Expired with {progress}: not enough approvals in time, so Braze was never "
+        "called. Run `/sendid` again if still needed."
+    ),
+    Msg.EXPIRED_PARTIAL_REPLY: (
+        ":hourglass: This request expired with {progress}: not enough approvals in time, so Braze "
+        "was never called. {requester}, run `/sendid` again if it is still needed."
     ),
 }

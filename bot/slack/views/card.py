@@ -88,6 +88,8 @@ def status_line(t: Translator, request: SendIdRequest) -> str:
         return t(Msg.STATUS_FAILED, who=approver)
     if state is RequestState.REJECTED:
         return t(Msg.STATUS_REJECTED, who=who, when=when, reason=reason_suffix(t, request))
+    if state is RequestState.EXPIRED and request.approvals and request.approvals_required > 1:
+        return t(Msg.STATUS_EXPIRED_PARTIAL, progress=approvals_progress(t, request))
     if state is RequestState.EXPIRED:
         return t(Msg.STATUS_EXPIRED)
     return t(Msg.STATUS_CANCELLED, who=who)

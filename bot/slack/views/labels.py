@@ -55,6 +55,12 @@ def approvals_progress(t: Translator, request: SendIdRequest) -> str:
     return t(Msg.APPROVALS_PROGRESS, count=count, required=required, who=who)
 
 
+def approvals_count(t: Translator, request: SendIdRequest) -> str:
+    """How far it is, without names: for thread replies, where a name would ping."""
+    count, required = len(request.approvals), request.approvals_required
+    return t(Msg.APPROVALS_COUNT, count=count, required=required)
+
+
 def waiting_words(t: Translator, request: SendIdRequest) -> str:
     """What a pending request still waits for: "waiting for one more approver" (none: its
     claim was undone before Braze was called, and the next Approve claims it again)."""

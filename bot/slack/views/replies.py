@@ -199,6 +199,13 @@ def rejected_reply(t: Translator, request: SendIdRequest) -> str:
 
 def expired_reply(t: Translator, request: SendIdRequest) -> str:
     """Pending and undecided, or failed (a setup failure) and not retried in time."""
+    if request.approvals and not request.failure_kind and request.approvals_required > 1:
+        # Some approved: "nobody decided" would be untrue.
+        return t(
+            Msg.EXPIRED_PARTIAL_REPLY,
+            progress=labels.approvals_count(t, request),
+            requester=md.user(request.requester_id),
+        )
     words = Msg.EXPIRED_UNRETRIED_REPLY if request.failure_kind else Msg.EXPIRED_REPLY
     return t(words, requester=md.user(request.requester_id))
 
@@ -227,7 +234,8 @@ def reminder_reply(
     if request.approvals_required > 1:
         return t(
             Msg.REMINDER_REPLY_PROGRESS,
-            progress=labels.approvals_progress(t, request),
+            # Counted, not named: a reply pings whom it names, and they have done their part.
+            progress=labels.approvals_count(t, request),
             waiting=labels.waiting_words(t, request),
             approvers=" ".join(mentions),
             expires=expires,

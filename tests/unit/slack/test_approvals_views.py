@@ -122,9 +122,10 @@ def test_the_reminder_names_only_who_has_not_approved_yet() -> None:
     counted = request(approvals=(APPROVER,))
     text = replies.reminder_reply(EN, counted, [GROUP_APPROVER], ["S0LEADS"])
     assert text.startswith(
-        f":bell: 1 of 2 approvals: <@{APPROVER}>; waiting for one more approver: "
+        f":bell: 1 of 2 approvals; waiting for one more approver: "
         f"<@{GROUP_APPROVER}> <!subteam^S0LEADS>."
     )
+    assert f"<@{APPROVER}>" not in text  # done their part: not pinged again
     assert "Diese Anfrage läuft" in replies.reminder_reply(DE, counted, [GROUP_APPROVER], [])
 
 
@@ -147,3 +148,17 @@ def test_a_late_click_hears_every_approver_of_a_request_that_needed_several() ->
     )
     text = texts.already_decided_text(EN, approved)
     assert text.startswith(f"Already approved by <@{APPROVER}>, <@{GROUP_APPROVER}> ")
+
+
+def test_a_request_that_expired_with_some_approvals_never_says_nobody_decided() -> None:
+    expired = request(state=S.EXPIRED, approvals=(APPROVER,))
+    for t in (EN, DE):
+        blocks = valid_blocks(card.approval_card(t, expired))
+        reply = replies.expired_reply(t, expired)
+        # Named on the card (an update pings nobody), counted in the reply (a reply would).
+        assert f"<@{APPROVER}>" in all_text(blocks) and f"<@{APPROVER}>" not in reply
+    assert "Expired with 1 of 2 approvals" in card.status_line(EN, expired)
+    assert "nobody decided" not in replies.expired_reply(EN, expired)
+    assert "Niemand hat" not in replies.expired_reply(DE, expired)
+    # None approved: as before.
+    assert "nobody decided" in replies.expired_reply(EN, request(state=S.EXPIRED))
