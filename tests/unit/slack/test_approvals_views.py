@@ -105,6 +105,11 @@ def test_home_history_and_private_answers_show_the_approvals_so_far() -> None:
         view = home.home_view(t, channels=[CHANNEL], mine=[counted], to_decide=[counted], quotas=[])
         View(**view).validate_json()
         assert f"<@{APPROVER}>" in all_text(view["blocks"])
+    # Who approved keeps Reject in their App Home, and has no Approve that would count nothing.
+    view = home.home_view(EN, channels=[], mine=[], to_decide=[counted], quotas=[], viewer=APPROVER)
+    assert [b["action_id"] for b in buttons(view["blocks"])] == [ids.REJECT]
+    other = home.home_view(EN, channels=[], mine=[], to_decide=[counted], quotas=[], viewer="U0B")
+    assert [b["action_id"] for b in buttons(other["blocks"])] == [ids.APPROVE, ids.REJECT]
     assert "*pending, 1 of 2 approvals: <@U0APPROVER>*" in texts.history_text(EN, [counted])
     assert "*wartet, 1 von 2 Freigaben" in texts.history_text(DE, [counted])
     assert texts.approval_counted_text(EN, counted).startswith(
