@@ -13,7 +13,7 @@ from slack_sdk.models.views import View
 from bot.domain.models import RequestState, SendIdRequest
 from bot.domain.workspaces import DEFAULT_WORKSPACE
 from bot.i18n import Msg, Translator
-from bot.slack.views import card, home, ids, replies, texts
+from bot.slack.views import card, home, ids, notices, replies, texts
 from tests.support.constants import APPROVER, CAMPAIGN, CHANNEL, GROUP_APPROVER, REQUESTER
 from tests.support.shown import all_text, buttons, valid_blocks
 
@@ -167,3 +167,10 @@ def test_a_request_that_expired_with_some_approvals_never_says_nobody_decided() 
     assert "Niemand hat" not in replies.expired_reply(DE, expired)
     # None approved: as before.
     assert "nobody decided" in replies.expired_reply(EN, request(state=S.EXPIRED))
+
+
+def test_an_approvers_dm_says_how_many_approvals_it_takes() -> None:
+    for t, words in ((EN, "0 of 2 approvals"), (DE, "0 von 2 Freigaben")):
+        _, blocks = notices.approver_dm(t, request(), "https://example.slack.com/archives/C1/p1")
+        assert words in all_text(valid_blocks(blocks))
+        assert {b["action_id"] for b in buttons(blocks)} == {ids.APPROVE, ids.REJECT}
