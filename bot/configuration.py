@@ -65,8 +65,12 @@ class Configuration:
         return list(dict.fromkeys([*self.settings.secret_values(), *keys]))
 
     def log_warnings(self) -> None:
-        """Say what start-up accepted but an admin should look at (a workspace nobody uses)."""
-        for line in self.policy_file.warnings:
+        """Say what start-up accepted but an admin should look at (a workspace nobody uses,
+        approvals its own approvers' requests can never get)."""
+        for line in [
+            *self.policy_file.warnings,
+            *approvals_warnings(self.policy_file, self.settings),
+        ]:
             log.warning("configuration warning: %s", line)
 
 
@@ -122,11 +126,12 @@ def load_configuration(
     return Configuration(settings, policy_file, MappingProxyType(workspaces))
 
 
-def approvals_problems(policy_file: PolicyFile, settings: Settings) -> list[str]:
-    """One line for each table whose `approvals_required` more people must meet than can
-    approve there: a list of people counts (a user group's members cannot be counted before
-    Slack is reached, so a group always may). Such a request could never be approved."""
-    problems = []
+def _approval_tables(
+    policy_file: PolicyFile, settings: Settings
+) -> list[tuple[str, int, list[str], str]]:
+    """Each table whose approvals_required (over 1) applies somewhere and whose approvers are
+    people only (a user group's members cannot be counted before Slack is reached): where, how
+    many approvals, the people, and where they are listed."""
     defaults = policy_file.defaults
     # [defaults] where a permitted channel has no section; each section unless it is the same.
     used = any(channel not in policy_file.channels for channel in settings.sendid_allowed_channels)
@@ -138,15 +143,39 @@ def approvals_problems(policy_file: PolicyFile, settings: Settings) -> list[str]
         or (rules.approvers, rules.approvals_required)
         != (defaults.approvers, defaults.approvals_required)
     ]
+    found = []
     for where, rules in tables:
         approvers = rules.approvers or tuple(settings.sendid_approvers)
         if rules.approvals_required <= 1 or any(a.startswith("S") for a in approvers):
             continue
-        people = list(dict.fromkeys(approvers))
-        if rules.approvals_required > len(people):
-            source = "approvers" if rules.approvers else "SENDID_APPROVERS"
+        source = "approvers" if rules.approvers else "SENDID_APPROVERS"
+        found.append((where, rules.approvals_required, list(dict.fromkeys(approvers)), source))
+    return found
+
+
+def approvals_warnings(policy_file: PolicyFile, settings: Settings) -> list[str]:
+    """Where exactly as many people are listed as must approve and none may approve their own
+    request: a request by one of them can never be approved (allowed, so the others can)."""
+    if settings.sendid_allow_self_approval:
+        return []
+    return [
+        f"{SOURCE}: {where}.approvals_required: {required} approvals needed and {required} "
+        f"people listed, so a request made by one of them can never get {required} (they "
+        "cannot approve their own); name one more approver if they make requests too"
+        for where, required, people, _ in _approval_tables(policy_file, settings)
+        if required == len(people)
+    ]
+
+
+def approvals_problems(policy_file: PolicyFile, settings: Settings) -> list[str]:
+    """One line for each table whose `approvals_required` more people must meet than can
+    approve there: a list of people counts (a user group's members cannot be counted before
+    Slack is reached, so a group always may). Such a request could never be approved."""
+    problems = []
+    for where, required, people, source in _approval_tables(policy_file, settings):
+        if required > len(people):
             problems.append(
-                f"{SOURCE}: {where}.approvals_required: {rules.approvals_required} approvals "
+                f"{SOURCE}: {where}.approvals_required: {required} approvals "
                 f"needed, but only {len(people)} people can approve there ({source}: "
                 f"{', '.join(people)}); lower it, or name more approvers or a user group"
             )

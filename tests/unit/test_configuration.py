@@ -244,3 +244,14 @@ def test_the_defaults_are_counted_against_sendid_approvers_where_a_channel_uses_
 def test_approvals_required_that_can_be_met_starts(tmp_path: Path, policy: str) -> None:
     configuration = configured(tmp_path, policy)
     assert max(r.approvals_required for r in configuration.policy_file.channels.values()) >= 2
+
+
+def test_as_many_approvals_as_listed_people_warns_that_their_own_requests_cannot_pass(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    policy = f'[channels.{CHANNEL}]\napprovers = ["U0ANA", "U0BEN"]\napprovals_required = 2\n'
+    with caplog.at_level(logging.WARNING, logger="bot.configuration"):
+        configured(tmp_path, policy).log_warnings()
+    (line,) = [r.getMessage() for r in caplog.records if "approvals_required" in r.getMessage()]
+    assert f"channels.{CHANNEL}.approvals_required: 2 approvals needed and 2 people" in line
+    assert "can never get 2" in line
