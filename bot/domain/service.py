@@ -72,8 +72,8 @@ class Claim:
 
     won: bool
     request: SendIdRequest | None
-    # An Approve click that did not claim: counted (more approvals needed), counted before, or
-    # too late. None for the other decisions.
+    # What an Approve click did: claimed (won), counted (more approvals needed), counted
+    # before, or too late. None for the other decisions.
     step: ApprovalStep | None = None
 
 

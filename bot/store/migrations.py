@@ -93,8 +93,8 @@ MIGRATIONS: Final[dict[int, tuple[Step, ...]]] = {
     ),
     9: (
         # The two-person rule: how many distinct approvals a request needs, and who has given
-        # one. Requests made before it needed one approval, which is what the DEFAULTs say
-        # (a claimed or decided one keeps its decided_by; "approvals" only counts pending ones).
+        # one. Requests made before it needed one approval and have none counted (the
+        # DEFAULTs); who decided those stays in decided_by and the audit trail.
         "ALTER TABLE requests ADD COLUMN approvals_required INTEGER NOT NULL DEFAULT 1",
         "ALTER TABLE requests ADD COLUMN approvals TEXT NOT NULL DEFAULT ''",
     ),
