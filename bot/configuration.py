@@ -65,8 +65,12 @@ class Configuration:
         return list(dict.fromkeys([*self.settings.secret_values(), *keys]))
 
     def log_warnings(self) -> None:
-        """Say what start-up accepted but an admin should look at (a workspace nobody uses)."""
-        for line in self.policy_file.warnings:
+        """Say what start-up accepted but an admin should look at (a workspace nobody uses,
+        approvals its own approvers' requests can never get)."""
+        for line in [
+            *self.policy_file.warnings,
+            *approvals_warnings(self.policy_file, self.settings),
+        ]:
             log.warning("configuration warning: %s", line)
 
 
@@ -104,7 +108,7 @@ def load_configuration(
             key_variable=DEFAULT_KEY_VARIABLE,
         )
     }
-    problems: list[str] = []
+    problems = approvals_problems(policy_file, settings)
     for section in policy_file.workspaces.values():
         key, problem = _workspace_key(section, variables)
         if problem is not None:
@@ -120,6 +124,62 @@ def load_configuration(
     if problems:
         raise PolicyFileError(problems)
     return Configuration(settings, policy_file, MappingProxyType(workspaces))
+
+
+def _approval_tables(
+    policy_file: PolicyFile, settings: Settings
+) -> list[tuple[str, int, list[str], str]]:
+    """Each table whose approvals_required (over 1) applies somewhere and whose approvers are
+    people only (a user group's members cannot be counted before Slack is reached): where, how
+    many approvals, the people, and where they are listed."""
+    defaults = policy_file.defaults
+    # [defaults] where a permitted channel has no section; each section unless it is the same.
+    used = any(channel not in policy_file.channels for channel in settings.sendid_allowed_channels)
+    tables = [("defaults", defaults)] if used else []
+    tables += [
+        (f"channels.{channel}", rules)
+        for channel, rules in policy_file.channels.items()
+        if not used
+        or (rules.approvers, rules.approvals_required)
+        != (defaults.approvers, defaults.approvals_required)
+    ]
+    found = []
+    for where, rules in tables:
+        approvers = rules.approvers or tuple(settings.sendid_approvers)
+        if rules.approvals_required <= 1 or any(a.startswith("S") for a in approvers):
+            continue
+        source = "approvers" if rules.approvers else "SENDID_APPROVERS"
+        found.append((where, rules.approvals_required, list(dict.fromkeys(approvers)), source))
+    return found
+
+
+def approvals_warnings(policy_file: PolicyFile, settings: Settings) -> list[str]:
+    """Where exactly as many people are listed as must approve and none may approve their own
+    request: a request by one of them can never be approved (allowed, so the others can)."""
+    if settings.sendid_allow_self_approval:
+        return []
+    return [
+        f"{SOURCE}: {where}.approvals_required: {required} approvals needed and {required} "
+        f"people listed, so a request made by one of them can never get {required} (they "
+        "cannot approve their own); name one more approver if they make requests too"
+        for where, required, people, _ in _approval_tables(policy_file, settings)
+        if required == len(people)
+    ]
+
+
+def approvals_problems(policy_file: PolicyFile, settings: Settings) -> list[str]:
+    """One line for each table whose `approvals_required` more people must meet than can
+    approve there: a list of people counts (a user group's members cannot be counted before
+    Slack is reached, so a group always may). Such a request could never be approved."""
+    problems = []
+    for where, required, people, source in _approval_tables(policy_file, settings):
+        if required > len(people):
+            problems.append(
+                f"{SOURCE}: {where}.approvals_required: {required} approvals "
+                f"needed, but only {len(people)} people can approve there ({source}: "
+                f"{', '.join(people)}); lower it, or name more approvers or a user group"
+            )
+    return problems
 
 
 def _keys_sent_elsewhere(workspaces: list[BrazeWorkspace]) -> list[str]:

@@ -60,14 +60,15 @@ def expire_overdue(ctx: BotContext) -> int:
 
 
 def remind_at_half_ttl(ctx: BotContext) -> int:
-    """One thread reply per request pending for half its time to live, naming its approvers."""
+    """One thread reply per request pending for half its time to live, naming its approvers
+    who have not approved yet."""
     due = ctx.service.take_due_reminders()
     for request in due:
-        approvers = ctx.policy.approvers_for(request.channel_id)
+        approvers = ctx.notifier.still_to_approve(request)
         text = replies.reminder_reply(
             ctx.languages.for_request(request),
             request,
-            sorted(approvers.user_ids - {request.requester_id}),
+            sorted(approvers.user_ids),
             sorted(approvers.group_ids),
         )
         try:

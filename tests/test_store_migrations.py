@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from bot.domain.errors import DuplicatePairError
 from bot.domain.models import (
+    ApprovalStep,
     FailureKind,
     QuotaSnapshot,
     RequestState,
@@ -434,3 +435,26 @@ def test_upgrading_adds_the_workflow_steps_table_and_old_requests_have_no_step(
         engine.dispose()
     assert "ix_workflow_steps_unfinished" in names
     assert 10 in schema_versions(database_url)
+
+
+# ---- version 10 → 11: the two-person rule ------------------------------------------------------
+
+
+def test_upgrading_makes_every_earlier_request_need_one_approval_as_before(
+    database_url: str,
+) -> None:
+    """Version 11 (issue 25): requests made before approvals_required need one approval, have
+    none counted, and a pending one is claimed by its first approver as before."""
+    write_version_3_database(database_url)
+    with Store(database_url) as upgraded:
+        for row in V3_REQUESTS:
+            old = upgraded.get(str(row["id"]))
+            assert old is not None
+            assert old.approvals_required == 1 and old.approvals == ()
+        pending = str(V3_REQUESTS[0]["id"])
+        step, claimed = upgraded.add_approval(pending, "U_APP", now=NOW)
+        assert step is ApprovalStep.CLAIMED and claimed is not None
+        assert claimed.state is S.APPROVED and claimed.decided_by == "U_APP"
+        new = new_request(upgraded, send_id="two_people", approvals_required=2)
+        assert upgraded.get(new.id) == new and new.approvals_required == 2
+    assert 11 in schema_versions(database_url)

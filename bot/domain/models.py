@@ -51,6 +51,15 @@ ALLOWED_TRANSITIONS: dict[RequestState, frozenset[RequestState]] = {
 }
 
 
+class ApprovalStep(enum.StrEnum):
+    """What one Approve click did (the two-person rule: a request may need N approvals)."""
+
+    CLAIMED = "claimed"  # the N-th distinct approval: pending → approved; this caller calls Braze
+    COUNTED = "counted"  # one more approval, still fewer than N: the request stays pending
+    ALREADY_COUNTED = "already_counted"  # this person had approved already: nothing changed
+    NOT_PENDING = "not_pending"  # decided, expired or cancelled meanwhile (or unknown)
+
+
 class FailureKind(enum.StrEnum):
     """Why a request is ``failed``; decides whether a Retry makes sense."""
 
@@ -128,6 +137,16 @@ class SendIdRequest:
     # The language of everything posted about it (card, thread), chosen when it was made; None
     # for requests older than that choice (bot.slack.language.Languages.for_request).
     language: str | None = None
+    # How many distinct approvers must approve before Braze is called (the channel's
+    # approvals_required when it was made; 1 for requests made before there was a choice).
+    approvals_required: int = 1
+    # Who has approved so far, in order (each person once); the last one claimed the approval.
+    approvals: tuple[str, ...] = ()
+
+    @property
+    def approvals_missing(self) -> int:
+        """How many approvals a pending request still waits for (0 once it has them all)."""
+        return max(self.approvals_required - len(self.approvals), 0)
 
     @property
     def outcome_unknown(self) -> bool:
@@ -154,6 +173,7 @@ class NewRequest:
     submission_key: str | None = None  # the form's view ID: one request per form
     language: str | None = None  # of what is posted about it (see SendIdRequest)
     step: StepOrigin | None = None  # made by a workflow step, which it finishes
+    approvals_required: int = 1  # distinct approvers needed before Braze is called
 
     def pending(self, request_id: str, now: datetime) -> SendIdRequest:
         """This request as stored under `request_id` at `now`: pending until its TTL ends."""
@@ -171,6 +191,7 @@ class NewRequest:
             created_at=now,
             updated_at=now,
             expires_at=now + self.ttl,
+            approvals_required=self.approvals_required,
         )
 
 

@@ -52,6 +52,7 @@ from bot.domain.workspaces import (
 CODES = (problems.SEND_ID_PATTERN, problems.SEND_ID_REQUIRED, problems.CAMPAIGN_NOT_ALLOWED)
 SOURCE = "SENDID_POLICY_FILE"
 MAX_TTL_HOURS = 24 * 30  # the same bound as SENDID_REQUEST_TTL_HOURS
+MAX_APPROVALS = 10  # approvals_required: a sign-off by a few people, not a vote
 ANY_CAMPAIGN = "any"  # `campaigns = "any"`: no allow-list (lifts one set in [defaults])
 APPROVER_ID = re.compile(f"{USER_ID.pattern}|{USERGROUP_ID.pattern}")
 VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")  # an environment variable's name
@@ -71,6 +72,7 @@ class ChannelRules:
     braze_workspace: str = DEFAULT_WORKSPACE  # where the channel's campaigns live
     notify: str = DEFAULT_NOTIFY  # how approvers are reached at request time (bot.domain.notify)
     language: str | None = None  # what is posted about its requests is in this language
+    approvals_required: int = 1  # distinct approvers who must approve before Braze is called
 
 
 @dataclass(frozen=True)
@@ -239,6 +241,7 @@ class RulesTable(BaseModel, extra="forbid", strict=True):
     braze_workspace: Annotated[str, AfterValidator(_workspace)] | None = None
     notify: Notify | None = None
     language: Language | None = None
+    approvals_required: int | None = Field(default=None, ge=1, le=MAX_APPROVALS)
 
     def over(self, base: ChannelRules) -> ChannelRules:
         """`base` with what this table sets in its place."""
@@ -327,6 +330,7 @@ _EXPECTED = {
     "send_id_example": "a string",
     "ttl_hours": "a number of hours",
     "braze_workspace": 'a workspace name in a string such as "eu"',
+    "approvals_required": "a whole number such as 2",
     "rest_endpoint": "a URL in a string",
     "api_key_env": "a variable name in a string",
 }
@@ -363,9 +367,11 @@ def _problem_lines(error: ValidationError, document: dict[str, Any], source: str
                 if isinstance(value, str)
                 else f"must be {choices} in a string, not {type_name(value)}"
             )
+        elif key == "approvals_required" and type(value) in (int, float):  # not a bool
+            message = f"must be a whole number from 1 to {MAX_APPROVALS}, not {value}"
         elif kind.endswith("_type"):
             message = f"must be {_EXPECTED[ctx.get('class_name', key)]}, not {type_name(value)}"
-        elif kind in ("greater_than", "less_than_equal"):  # ttl_hours, the one number
+        elif kind in ("greater_than", "less_than_equal"):  # ttl_hours
             message = f"must be more than 0 and at most {MAX_TTL_HOURS} (30 days), not {value:g}"
         else:  # a check of ours: its ValueError's text
             message = str(ctx.get("error", found["msg"]))

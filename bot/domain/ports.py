@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from bot.domain.analytics import SendStats
 from bot.domain.models import (
+    ApprovalStep,
     FailureKind,
     NewRequest,
     QuotaSnapshot,
@@ -140,6 +141,14 @@ class RequestRepository(Protocol):
     ) -> SendIdRequest | None:
         """Move the request to `to_state` if it is in one of `from_states`, with its audit row;
         None if it was not (someone else won). Fields left out stay as they are."""
+        ...
+
+    def add_approval(
+        self, request_id: str, approver_id: str, *, now: datetime | None = None
+    ) -> tuple[ApprovalStep, SendIdRequest | None]:
+        """Count one approver's approval of a pending request, atomically; the one that
+        completes its `approvals_required` claims it (pending → approved). An approver counts
+        once; nothing counts on a request that is no longer pending."""
         ...
 
     def start_call(self, request_id: str, now: datetime) -> SendIdRequest | None:

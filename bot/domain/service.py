@@ -33,6 +33,7 @@ from bot.domain.errors import (
 from bot.domain.limits import NO_LIMITS, PersonLimits
 from bot.domain.lookups import CampaignLookups
 from bot.domain.models import (
+    ApprovalStep,
     NewRequest,
     QuotaSnapshot,
     RequestState,
@@ -85,6 +86,9 @@ class Claim:
 
     won: bool
     request: SendIdRequest | None
+    # What an Approve click did: claimed (won), counted (more approvals needed), counted
+    # before, or too late. None for the other decisions.
+    step: ApprovalStep | None = None
 
 
 class SendIdService(Creation, Sweeps, WorkflowSteps):
@@ -191,6 +195,7 @@ class SendIdService(Creation, Sweeps, WorkflowSteps):
                 submission_key=submission_key,
                 language=language,
                 step=step,
+                approvals_required=rules.approvals_required,
             )
             request = self._store.create_request(
                 new, now=self.clock(), max_pending=self.limits.max_pending
@@ -297,9 +302,19 @@ class SendIdService(Creation, Sweeps, WorkflowSteps):
     # ---- decisions --------------------------------------------------------------------------
 
     def claim_approval(self, request_id: str, approver_id: str) -> Claim:
-        return self._decide(
-            request_id, RequestState.PENDING, RequestState.APPROVED, approver_id, "approved"
-        )
+        """Count `approver_id`'s approval; `won` when it is the request's last one needed (the
+        caller then calls Braze), else `step` says what became of the click."""
+        step, request = self._store.add_approval(request_id, approver_id, now=self.clock())
+        if step is ApprovalStep.COUNTED and request is not None:
+            log.info(
+                "approval counted",
+                extra={
+                    "request_id": request_id,
+                    "user": approver_id,
+                    "workspace": request.workspace,
+                },
+            )
+        return Claim(won=step is ApprovalStep.CLAIMED, request=request, step=step)
 
     def _decide(
         self,

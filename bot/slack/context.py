@@ -112,6 +112,7 @@ class BotContext:
             to_decide=to_decide,
             quotas=[(name if named else None, quota) for name, quota in quotas.items()],
             unreadable=unreadable,
+            viewer=user_id,
         )
         self.messenger.publish_home(user_id, view)
 

@@ -77,6 +77,12 @@ class Notifier:
             return approvers
         return ApproverSet(approvers.user_ids - {request.requester_id}, approvers.group_ids)
 
+    def still_to_approve(self, request: SendIdRequest) -> ApproverSet:
+        """The deciders who have not approved yet (a user group stays: its members who did
+        cannot be left out of a group mention, and a DM leaves them out below)."""
+        deciders = self.deciders(request)
+        return ApproverSet(deciders.user_ids - set(request.approvals), deciders.group_ids)
+
     def approver_mentions(self, request: SendIdRequest) -> str:
         return " ".join(self.approver_mention_list(request))
 
@@ -152,9 +158,10 @@ class Notifier:
         card's thread instead."""
         if self.rules_for(request.channel_id).notify != notify.DM:
             return
-        deciders = self.deciders(request)
+        deciders = self.still_to_approve(request)
         reached = self.recipients(deciders, request.requester_id, request.channel_id)
-        self._dm_approvers(request, reached.user_ids)
+        approved = set(request.approvals)
+        self._dm_approvers(request, tuple(u for u in reached.user_ids if u not in approved))
         # In the card's thread instead (only the channel's readers see it): groups too large to
         # DM, and everyone when the channel's members could not be read.
         users = sorted(deciders.user_ids) if reached.members_unknown else []

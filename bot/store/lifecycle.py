@@ -319,33 +319,7 @@ class RequestLifecycle(Queries):
             )
         try:
             with self._db.write() as conn:
-                row: RowMapping | None
-                if self._db.update_returning:
-                    row = conn.execute(statement.returning(*requests_table.c)).mappings().first()
-                else:
-                    if conn.execute(statement).rowcount != 1:
-                        return None
-                    # Still the same transaction, write lock held: nobody changed it since.
-                    row = (
-                        conn.execute(
-                            sa.select(requests_table).where(requests_table.c.id == request_id)
-                        )
-                        .mappings()
-                        .one()
-                    )
-                if row is None:
-                    return None
-                insert_audit(
-                    conn,
-                    request_id,
-                    row["workspace"],
-                    RequestState(row["previous_state"]),
-                    to_state,
-                    actor_id,
-                    now,
-                    detail,
-                )
-                return to_request(row)
+                return self._apply(conn, statement, request_id, to_state, actor_id, now, detail)
         except exc.IntegrityError:
             # Only the pair re-claim on entering APPROVED can violate a constraint here.
             current = self.get(request_id)
@@ -357,3 +331,41 @@ class RequestLifecycle(Queries):
             if holder is None:
                 raise
             raise DuplicatePairError(holder.id, holder.state) from None
+
+    def _apply(
+        self,
+        conn: Connection,
+        statement: sa.Update,
+        request_id: str,
+        to_state: RequestState,
+        actor_id: str,
+        now: datetime,
+        detail: str,
+    ) -> SendIdRequest | None:
+        """Run a transition's conditional UPDATE in `conn` and write its audit row; None if it
+        matched nothing."""
+        row: RowMapping | None
+        if self._db.update_returning:
+            row = conn.execute(statement.returning(*requests_table.c)).mappings().first()
+        else:
+            if conn.execute(statement).rowcount != 1:
+                return None
+            # Still the same transaction, write lock held: nobody changed it since.
+            row = (
+                conn.execute(sa.select(requests_table).where(requests_table.c.id == request_id))
+                .mappings()
+                .one()
+            )
+        if row is None:
+            return None
+        insert_audit(
+            conn,
+            request_id,
+            row["workspace"],
+            RequestState(row["previous_state"]),
+            to_state,
+            actor_id,
+            now,
+            detail,
+        )
+        return to_request(row)

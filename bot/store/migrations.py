@@ -21,7 +21,7 @@ from bot.store.schema import (
     utcnow,
 )
 
-SCHEMA_VERSION: Final = 10
+SCHEMA_VERSION: Final = 11
 
 # A step: plain SQL, or a statement with bound parameters. New tables need no step: every
 # start runs metadata.create_all (below) before the steps, so a step may fill a new table.
@@ -100,6 +100,14 @@ MIGRATIONS: Final[dict[int, tuple[Step, ...]]] = {
         # The workflow_steps table (a request's step execution, and finishing it once) is new:
         # metadata.create_all makes it, with its indexes, before the steps run. Nothing else
         # changes: every stored request was made by the form.
+    ),
+    # ---- issue 25: the two-person rule ----
+    11: (
+        # The two-person rule: how many distinct approvals a request needs, and who has given
+        # one. Requests made before it needed one approval and have none counted (the
+        # DEFAULTs); who decided those stays in decided_by and the audit trail.
+        "ALTER TABLE requests ADD COLUMN approvals_required INTEGER NOT NULL DEFAULT 1",
+        "ALTER TABLE requests ADD COLUMN approvals TEXT NOT NULL DEFAULT ''",
     ),
 }
 

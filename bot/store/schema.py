@@ -130,6 +130,11 @@ requests_table = sa.Table(
     sa.Column("submission_key", sa.String(64), nullable=True),
     # The language of what is posted about it ("en", "de"); NULL for older requests.
     sa.Column("language", sa.String(8), nullable=True),
+    # The two-person rule (schema version 9): distinct approvals needed before Braze is called,
+    # and who has approved so far (user IDs in order, space-separated). Written only under the
+    # request's row lock (RequestApprovals.add_approval), so nobody counts twice.
+    sa.Column("approvals_required", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("approvals", sa.Text, nullable=False, server_default=""),
     sa.UniqueConstraint("pair_key", name="uq_requests_pair_key"),
     sa.Index("uq_requests_submission_key", "submission_key", unique=True),
     sa.Index("ix_requests_channel_created", "channel_id", "created_at"),
@@ -251,6 +256,7 @@ def to_request(row: RowMapping) -> SendIdRequest:
     for name, enum_type in _ENUM_FIELDS.items():
         if fields[name] is not None:
             fields[name] = enum_type(fields[name])
+    fields["approvals"] = tuple(fields["approvals"].split())
     return SendIdRequest(**fields)
 
 
@@ -261,6 +267,8 @@ def request_row(request: SendIdRequest) -> dict[str, object]:
 
 
 def _stored(value: object) -> object:
+    if isinstance(value, tuple):  # approvals: user IDs, which hold no spaces
+        return " ".join(value)
     return value.value if isinstance(value, Enum) else value
 
 

@@ -6,11 +6,11 @@ from sqlalchemy import exc
 from sqlalchemy.engine import URL
 
 from bot.database_url import MASK, url_secrets
+from bot.store.approvals import RequestApprovals
 from bot.store.audit_trail import AuditTrail
 from bot.store.engine import Database
 from bot.store.errors import StoreError
 from bot.store.housekeeping import HousekeepingQueries
-from bot.store.lifecycle import RequestLifecycle
 from bot.store.migrations import ensure_schema
 from bot.store.notices import NoticeRecords
 from bot.store.quota import QuotaRecords
@@ -21,7 +21,7 @@ from bot.store.workflow_steps import WorkflowStepRecords
 
 
 class Store(
-    RequestLifecycle,
+    RequestApprovals,
     RequestReads,
     HousekeepingQueries,
     QuotaRecords,

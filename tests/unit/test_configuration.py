@@ -204,3 +204,54 @@ def test_the_same_key_under_another_variable_for_another_endpoint_is_refused_uns
         "in its own variable such as BRAZE_API_KEY_EU"
     )
     assert BRAZE_KEY not in line
+
+
+# ---- approvals_required: no more than can be given (issue 25) ---------------------------------
+
+
+def test_more_approvals_required_than_people_listed_is_one_line_naming_them(
+    tmp_path: Path,
+) -> None:
+    policy = f'[channels.{CHANNEL}]\napprovers = ["U0ANA", "U0BEN"]\napprovals_required = 3\n'
+    assert problems_of(tmp_path, policy) == [
+        f"{S}: channels.{CHANNEL}.approvals_required: 3 approvals needed, but only 2 people can "
+        "approve there (approvers: U0ANA, U0BEN); lower it, or name more approvers or a user group"
+    ]
+
+
+def test_the_defaults_are_counted_against_sendid_approvers_where_a_channel_uses_them(
+    tmp_path: Path,
+) -> None:
+    # SENDID_APPROVERS is one person: [defaults] asks two of them, in both permitted channels.
+    (line,) = problems_of(tmp_path, "[defaults]\napprovals_required = 2\n")
+    assert line.startswith(f"{S}: defaults.approvals_required: 2 approvals needed, but only 1")
+    assert f"(SENDID_APPROVERS: {APPROVER})" in line
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        # as many as listed
+        f'[channels.{CHANNEL}]\napprovers = ["U0ANA", "U0BEN"]\napprovals_required = 2\n',
+        # a user group's members cannot be counted before Slack is asked: allowed
+        f'[channels.{CHANNEL}]\napprovers = ["U0ANA", "S0LEADS"]\napprovals_required = 5\n',
+        # [defaults] asks two, but every permitted channel names two people of its own
+        f'[defaults]\napprovals_required = 2\n[channels.{CHANNEL}]\napprovers = ["U0A", "U0B"]\n'
+        f'[channels.{PRIVATE_CHANNEL}]\napprovers = ["U0C", "U0D"]\n',
+    ],
+    ids=["as-many-as-listed", "a-group", "defaults-unused"],
+)
+def test_approvals_required_that_can_be_met_starts(tmp_path: Path, policy: str) -> None:
+    configuration = configured(tmp_path, policy)
+    assert max(r.approvals_required for r in configuration.policy_file.channels.values()) >= 2
+
+
+def test_as_many_approvals_as_listed_people_warns_that_their_own_requests_cannot_pass(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    policy = f'[channels.{CHANNEL}]\napprovers = ["U0ANA", "U0BEN"]\napprovals_required = 2\n'
+    with caplog.at_level(logging.WARNING, logger="bot.configuration"):
+        configured(tmp_path, policy).log_warnings()
+    (line,) = [r.getMessage() for r in caplog.records if "approvals_required" in r.getMessage()]
+    assert f"channels.{CHANNEL}.approvals_required: 2 approvals needed and 2 people" in line
+    assert "can never get 2" in line

@@ -286,4 +286,13 @@ ANSWERS: dict[Msg, str] = {
         "Du hast in der letzten Minute zu viele Anfrageformulare gesendet. Versuch es in "
         "{seconds} s erneut."
     ),
+    # Vier-Augen-Prinzip (approvals_required)
+    Msg.ALREADY_PENDING_PROGRESS: "Diese Anfrage wartet noch auf Freigabe ({progress}); {waiting}.",
+    Msg.APPROVAL_COUNTED: (
+        ":ballot_box_with_check: Deine Freigabe zählt ({progress}); {waiting}. Braze wird erst "
+        "nach der letzten Freigabe aufgerufen; den Stand siehst du auf der Karte."
+    ),
+    Msg.APPROVAL_ALREADY_COUNTED: (
+        "Du hast diese Anfrage schon freigegeben ({progress}); {waiting}. Es wurde nichts geändert."
+    ),
 }

@@ -359,4 +359,32 @@ POSTED: dict[Msg, str] = {
     Msg.STATS_USAGE: (
         "Verwendung: `/sendid stats &lt;send_id&gt;` im Channel, in dem sie erstellt wurde."
     ),
+    # Vier-Augen-Prinzip (approvals_required): Stand auf der Karte, Erinnerung, Rückfrage
+    Msg.STATUS_PENDING_PROGRESS: (
+        ":hourglass_flowing_sand: {progress}; {waiting}. Läuft {expires} ab."
+    ),
+    Msg.APPROVALS_PROGRESS: "{count} von {required} Freigaben: {who}",
+    Msg.APPROVALS_COUNT: "{count} von {required} Freigaben",
+    Msg.APPROVALS_NONE: "0 von {required} Freigaben",
+    Msg.WAITING_ONE_MORE: "es fehlt noch eine Freigabe",
+    Msg.WAITING_MORE: "es fehlen noch {count} Freigaben",
+    Msg.WAITING_NONE: "die nächste Freigabe ruft Braze auf",
+    Msg.STATE_PENDING_PROGRESS: "wartet, {progress}",
+    Msg.CONFIRM_APPROVE_TITLE_PARTIAL: "Anfrage freigeben?",
+    Msg.CONFIRM_APPROVE_TEXT_PARTIAL: (
+        "Das ist Freigabe {count} von {required}. Braze wird noch nicht aufgerufen, sondern erst "
+        "nach der letzten Freigabe, genau einmal; dann zählt die Sende-ID zum heutigen Kontingent."
+    ),
+    Msg.REMINDER_REPLY_PROGRESS: (
+        ":bell: {progress}; {waiting}: {approvers}. Diese Anfrage läuft {expires} ab."
+    ),
+    Msg.STATUS_EXPIRED_PARTIAL: (
+        ":hourglass: Abgelaufen bei {progress}: Nicht genug Freigaben rechtzeitig, Braze wurde "
+        "also nie aufgerufen. Wird sie noch gebraucht, frag mit *Erneut anfordern* neu an."
+    ),
+    Msg.EXPIRED_PARTIAL_REPLY: (
+        ":hourglass: Diese Anfrage ist bei {progress} abgelaufen: Nicht genug Freigaben "
+        "rechtzeitig, Braze wurde also nie aufgerufen. {requester}, wenn du sie noch brauchst, "
+        "frag mit *Erneut anfordern* auf der Karte neu an."
+    ),
 }

@@ -251,4 +251,15 @@ ANSWERS: dict[Msg, str] = {
     Msg.PROBLEM_SUBMITTING_TOO_FAST: (
         "You sent too many request forms in the last minute. Try again in {seconds} s."
     ),
+    # the two-person rule (approvals_required)
+    Msg.ALREADY_PENDING_PROGRESS: (
+        "This request is still waiting for approval ({progress}); {waiting}."
+    ),
+    Msg.APPROVAL_COUNTED: (
+        ":ballot_box_with_check: Your approval is counted ({progress}); {waiting}. Braze is "
+        "called once the last approval is in; the card shows how far it is."
+    ),
+    Msg.APPROVAL_ALREADY_COUNTED: (
+        "You already approved this request ({progress}); {waiting}. Nothing was changed."
+    ),
 }

@@ -306,4 +306,32 @@ POSTED: dict[Msg, str] = {
     Msg.STATS_UNAVAILABLE: "Braze could not be reached for the results; try again in a minute.",
     Msg.STATS_UNKNOWN_SEND_ID: "This bot created no send ID {send_id} in this channel.",
     Msg.STATS_USAGE: "Usage: `/sendid stats &lt;send_id&gt;` in the channel where it was created.",
+    # the two-person rule (approvals_required): progress on the card, the reminder, the dialog
+    Msg.STATUS_PENDING_PROGRESS: (
+        ":hourglass_flowing_sand: {progress}; {waiting}. Expires {expires}."
+    ),
+    Msg.APPROVALS_PROGRESS: "{count} of {required} approvals: {who}",
+    Msg.APPROVALS_COUNT: "{count} of {required} approvals",
+    Msg.APPROVALS_NONE: "0 of {required} approvals",
+    Msg.WAITING_ONE_MORE: "waiting for one more approver",
+    Msg.WAITING_MORE: "waiting for {count} more approvers",
+    Msg.WAITING_NONE: "the next Approve calls Braze",
+    Msg.STATE_PENDING_PROGRESS: "pending, {progress}",
+    Msg.CONFIRM_APPROVE_TITLE_PARTIAL: "Approve this request?",
+    Msg.CONFIRM_APPROVE_TEXT_PARTIAL: (
+        "Yours is approval {count} of {required}. Braze is not called yet: it is called once, "
+        "after the last approval, and the send ID then counts against today's quota."
+    ),
+    Msg.REMINDER_REPLY_PROGRESS: (
+        ":bell: {progress}; {waiting}: {approvers}. This request expires {expires}."
+    ),
+    Msg.STATUS_EXPIRED_PARTIAL: (
+        ":hourglass: Expired with {progress}: not enough approvals in time, so Braze was never "
+        "called. If it is still needed, ask again with *Request again*."
+    ),
+    Msg.EXPIRED_PARTIAL_REPLY: (
+        ":hourglass: This request expired with {progress}: not enough approvals in time, so Braze "
+        "was never called. {requester}, if it is still needed, ask again with *Request again* on "
+        "the card."
+    ),
 }

@@ -13,7 +13,7 @@ from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.errors import NotCalled, StorageUnavailable, UnrecordedCreation
-from bot.domain.models import RequestState, SendIdRequest
+from bot.domain.models import ApprovalStep, RequestState, SendIdRequest
 from bot.domain.policy import Policy, Refusal
 from bot.domain.problems import quota_problem
 from bot.i18n import Msg
@@ -84,12 +84,25 @@ def may_repost(policy: Policy, actor: Actor, request: SendIdRequest) -> Refusal 
 
 @request_button(Msg.DOING_APPROVE, may_decide, on_card=True)
 def approve(bot: BotContext, actor: Actor, request: SendIdRequest) -> None:
-    """The first approval wins and calls Braze; later clicks hear who was first."""
+    """The approval that completes the request's approvals (the first one, where one is
+    enough) wins and calls Braze; an earlier one is counted and shown on the card; later clicks
+    hear who decided."""
     if not _still_pending(bot, actor, request) or not _quota_allows(bot, actor, request):
         return
     claim = bot.service.claim_approval(request.id, actor.user_id)
+    t = bot.t_for(actor.user_id)
     if claim.won and claim.request is not None:
         _create_and_report(bot, actor, claim.request)
+    elif claim.step is ApprovalStep.COUNTED and claim.request is not None:
+        bot.messenger.tell(actor, texts.approval_counted_text(t, claim.request))
+        try:
+            # "1 of 2 approvals: @ana", as it is now: another click may have moved it on.
+            bot.update_card(bot.service.get_request(request.id) or claim.request)
+        except Exception:
+            # The approval is counted either way; the next update of the card shows it.
+            log.exception("card not updated after an approval", extra={"request_id": request.id})
+    elif claim.step is ApprovalStep.ALREADY_COUNTED and claim.request is not None:
+        bot.messenger.tell(actor, texts.already_counted_text(t, claim.request))
     else:
         _tell_decided(bot, actor, claim.request)
     _refresh_home(bot, actor)

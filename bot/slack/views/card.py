@@ -25,6 +25,7 @@ from bot.slack.views.elements import (
     section,
 )
 from bot.slack.views.labels import (
+    approvals_progress,
     approved_by,
     campaign_label,
     date,
@@ -33,6 +34,7 @@ from bot.slack.views.labels import (
     reason_suffix,
     send_id_label,
     shown_workspace,
+    waiting_words,
 )
 
 # Slack's error codes are short words; anything longer is cut.
@@ -69,6 +71,13 @@ def status_line(t: Translator, request: SendIdRequest) -> str:
     who = decided_by(t, request)
     approver = approved_by(t, request)
     when = date(t, request.decided_at) if request.decided_at else ""
+    if state is RequestState.PENDING and request.approvals_required > 1:
+        return t(
+            Msg.STATUS_PENDING_PROGRESS,
+            progress=approvals_progress(t, request),
+            waiting=waiting_words(t, request),
+            expires=date(t, request.expires_at),
+        )
     if state is RequestState.PENDING:
         return t(Msg.STATUS_PENDING, expires=date(t, request.expires_at))
     if state is RequestState.APPROVED:
@@ -81,6 +90,8 @@ def status_line(t: Translator, request: SendIdRequest) -> str:
         return t(Msg.STATUS_FAILED, who=approver)
     if state is RequestState.REJECTED:
         return t(Msg.STATUS_REJECTED, who=who, when=when, reason=reason_suffix(t, request))
+    if state is RequestState.EXPIRED and request.approvals and request.approvals_required > 1:
+        return t(Msg.STATUS_EXPIRED_PARTIAL, progress=approvals_progress(t, request))
     if state is RequestState.EXPIRED:
         return t(Msg.STATUS_EXPIRED)
     return t(Msg.STATUS_CANCELLED, who=who)
@@ -145,9 +156,17 @@ def _fields(t: Translator, request: SendIdRequest, facts: CardFacts) -> list[dic
 
 
 def decision_buttons(t: Translator, request: SendIdRequest) -> list[dict[str, Any]]:
-    """Approve (with a confirmation) and Reject, as on the card and in the App Home."""
+    """Approve (with a confirmation) and Reject, as on the card and in the App Home. Where
+    more approvals are needed than the next one, the confirmation says Braze is not called
+    yet (a click that turns out to be the last one after all is simply the last)."""
+    more_needed = request.approvals_missing > 1
     approve_confirmation = confirmation(
-        t, Msg.CONFIRM_APPROVE_TITLE, Msg.CONFIRM_APPROVE_TEXT, Msg.BUTTON_APPROVE
+        t,
+        Msg.CONFIRM_APPROVE_TITLE_PARTIAL if more_needed else Msg.CONFIRM_APPROVE_TITLE,
+        Msg.CONFIRM_APPROVE_TEXT_PARTIAL if more_needed else Msg.CONFIRM_APPROVE_TEXT,
+        Msg.BUTTON_APPROVE,
+        count=len(request.approvals) + 1,
+        required=request.approvals_required,
     )
     return [
         button(

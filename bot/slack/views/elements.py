@@ -38,11 +38,13 @@ def button(action_id: str, text: str, request_id: str, **extra: Any) -> dict[str
     }
 
 
-def confirmation(t: Translator, title: Msg, text: Msg, confirm: Msg) -> dict[str, Any]:
-    """The dialog Slack shows before a button's click is sent."""
+def confirmation(
+    t: Translator, title: Msg, text: Msg, confirm: Msg, **params: object
+) -> dict[str, Any]:
+    """The dialog Slack shows before a button's click is sent (`params`: the text's)."""
     return {
         "title": plain_text(t(title)),
-        "text": plain_text(t(text)),
+        "text": plain_text(t(text, **params)),
         "confirm": plain_text(t(confirm)),
         "deny": plain_text(t(Msg.MODAL_BACK)),
     }

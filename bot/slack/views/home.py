@@ -11,7 +11,13 @@ from bot.i18n import Msg, Translator
 from bot.slack.views import ids
 from bot.slack.views.card import cancel_button, decision_buttons
 from bot.slack.views.elements import Block, context, plain_text, section
-from bot.slack.views.labels import channels_list, date, in_workspace, request_line
+from bot.slack.views.labels import (
+    approvals_progress,
+    channels_list,
+    date,
+    in_workspace,
+    request_line,
+)
 
 QUOTA_BAR_WIDTH = 20
 # Slack allows 100 blocks in a Home tab.
@@ -46,20 +52,28 @@ def _home_quota(t: Translator, quota: QuotaSnapshot | None) -> str:
     )
 
 
-def _to_decide(t: Translator, requests: Sequence[SendIdRequest], unreadable: int) -> list[Block]:
+def _to_decide(
+    t: Translator, requests: Sequence[SendIdRequest], unreadable: int, viewer: str | None
+) -> list[Block]:
     blocks: list[Block] = [{"type": "divider"}, section(t(Msg.HOME_PENDING_TITLE))]
     if not requests and not unreadable:
         blocks.append(context(t(Msg.HOME_PENDING_EMPTY)))
     for request in requests:
         line = request_line(t, Msg.HOME_PENDING_LINE, request)
         blocks.append(section(line))
+        if request.state is RequestState.PENDING and request.approvals_required > 1:
+            blocks.append(context(approvals_progress(t, request)))
         if request.state is RequestState.PENDING:  # it may have been decided meanwhile
-            # Same buttons and rules as on the card; Cancel is the requester's, not here.
+            # Same buttons and rules as on the card; Cancel is the requester's, not here. Who
+            # approved already keeps Reject: a second Approve would count nothing.
+            elements = decision_buttons(t, request)
+            if viewer in request.approvals and request.approvals_missing:
+                elements = [e for e in elements if e["action_id"] != ids.APPROVE]
             blocks.append(
                 {
                     "type": "actions",
                     "block_id": ids.row_id(ids.HOME_DECISION_ROW, request.id),
-                    "elements": decision_buttons(t, request),
+                    "elements": elements,
                 }
             )
     if unreadable:
@@ -95,10 +109,12 @@ def home_view(
     to_decide: Sequence[SendIdRequest] | None,
     quotas: Sequence[WorkspaceQuota],
     unreadable: int = 0,
+    viewer: str | None = None,
 ) -> dict[str, Any]:
     """The App Home tab. `to_decide` is None for people who approve nothing; `quotas` has one
     bar per Braze workspace (each named where there are several); `unreadable` counts the
-    requests they may decide in private channels they cannot read (not shown)."""
+    requests they may decide in private channels they cannot read (not shown); `viewer`: whose
+    tab it is (no Approve on what they approved already)."""
     bars = [in_workspace(t, workspace, _home_quota(t, quota)) for workspace, quota in quotas]
     blocks: list[Block] = [
         {"type": "header", "text": plain_text(t(Msg.HOME_HEADER))},
@@ -107,7 +123,7 @@ def home_view(
         section("\n".join([t(Msg.HOME_QUOTA_TITLE), *bars])),
     ]
     if to_decide is not None:
-        blocks += _to_decide(t, to_decide, unreadable)
+        blocks += _to_decide(t, to_decide, unreadable, viewer)
     blocks += _mine(t, mine)
     # The lists above are bounded well below Slack's limit; the cut is a last guard.
     return {"type": "home", "blocks": blocks[:HOME_BLOCKS_MAX]}

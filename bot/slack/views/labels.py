@@ -53,8 +53,38 @@ def state_name(t: Translator, state: RequestState) -> str:
 
 def request_state_name(t: Translator, request: SendIdRequest) -> str:
     """The request's state in a word or two: "status unknown" where it failed in a way that
-    admits Braze may have created the send ID."""
+    admits Braze may have created the send ID; a pending one needing several approvals says how
+    far it is ("pending, 1 of 2 approvals: @ana")."""
+    if request.state is RequestState.PENDING and request.approvals_required > 1:
+        return t(Msg.STATE_PENDING_PROGRESS, progress=approvals_progress(t, request))
     return t(Msg.STATE_UNKNOWN) if request.outcome_unknown else state_name(t, request.state)
+
+
+def approvals_progress(t: Translator, request: SendIdRequest) -> str:
+    """How far a request needing several approvals is: "1 of 2 approvals: @ana" (named as the
+    card names approvers; shown on updates and in private answers, which ping nobody)."""
+    count, required = len(request.approvals), request.approvals_required
+    if not request.approvals:
+        return t(Msg.APPROVALS_NONE, required=required)
+    who = ", ".join(md.user(a) for a in request.approvals)
+    return t(Msg.APPROVALS_PROGRESS, count=count, required=required, who=who)
+
+
+def approvals_count(t: Translator, request: SendIdRequest) -> str:
+    """How far it is, without names: for thread replies, where a name would ping."""
+    count, required = len(request.approvals), request.approvals_required
+    return t(Msg.APPROVALS_COUNT, count=count, required=required)
+
+
+def waiting_words(t: Translator, request: SendIdRequest) -> str:
+    """What a pending request still waits for: "waiting for one more approver" (none: its
+    claim was undone before Braze was called, and the next Approve claims it again)."""
+    missing = request.approvals_missing
+    if missing == 0:
+        return t(Msg.WAITING_NONE)
+    if missing == 1:
+        return t(Msg.WAITING_ONE_MORE)
+    return t(Msg.WAITING_MORE, count=missing)
 
 
 def channels_list(channel_ids: Sequence[str]) -> str:
@@ -84,9 +114,12 @@ def decided_by(t: Translator, request: SendIdRequest) -> str:
 
 
 def approved_by(t: Translator, request: SendIdRequest) -> str:
-    """Who approved it, and who clicked the last Retry where someone did: the approver who
-    signed off stays named."""
-    approver = decided_by(t, request)
+    """Who approved it (every approver where it took several), and who clicked the last Retry
+    where someone did: the approvers who signed off stay named."""
+    several = request.approvals_required > 1 and len(request.approvals) > 1
+    approver = (
+        ", ".join(md.user(a) for a in request.approvals) if several else decided_by(t, request)
+    )
     if not request.retried_by:
         return approver
     return t(Msg.RETRIED_BY, approver=approver, retrier=md.user(request.retried_by))

@@ -11,7 +11,7 @@ from bot.domain.workspaces import DEFAULT_WORKSPACE
 from bot.i18n import Msg, Translator
 from bot.slack import mrkdwn as md
 from bot.slack.views import ids
-from bot.slack.views.card import decision_buttons
+from bot.slack.views.card import decision_buttons, status_line
 from bot.slack.views.elements import Block, context, section
 from bot.slack.views.labels import campaign_label, date, send_id_label
 from bot.slack.views.replies import BRAZE_MESSAGE_MAX, retry_row
@@ -131,6 +131,8 @@ def approver_dm(
         "block_id": ids.row_id(ids.DECISION_ROW, request.id),
         "elements": decision_buttons(t, request),
     }
+    if request.approvals_required > 1:  # how many approvals it takes, as the card says
+        return text, [section(line), context(status_line(t, request)), row]
     return text, [section(line), row]
 
 

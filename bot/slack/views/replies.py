@@ -202,6 +202,13 @@ def rejected_reply(t: Translator, request: SendIdRequest) -> str:
 
 def expired_reply(t: Translator, request: SendIdRequest) -> str:
     """Pending and undecided, or failed (a setup failure) and not retried in time."""
+    if request.approvals and not request.failure_kind and request.approvals_required > 1:
+        # Some approved: "nobody decided" would be untrue.
+        return t(
+            Msg.EXPIRED_PARTIAL_REPLY,
+            progress=labels.approvals_count(t, request),
+            requester=md.user(request.requester_id),
+        )
     words = Msg.EXPIRED_UNRETRIED_REPLY if request.failure_kind else Msg.EXPIRED_REPLY
     return t(words, requester=md.user(request.requester_id))
 
@@ -225,9 +232,16 @@ def not_called_reply(
 def reminder_reply(
     t: Translator, request: SendIdRequest, user_ids: Sequence[str], group_ids: Sequence[str]
 ) -> str:
+    """The half-TTL reminder, naming the approvers who have not approved yet."""
     mentions = [md.user(u) for u in user_ids] + [md.usergroup(g) for g in group_ids]
-    return t(
-        Msg.REMINDER_REPLY,
-        approvers=labels.either(t, mentions),
-        expires=labels.date(t, request.expires_at),
-    )
+    expires = labels.date(t, request.expires_at)
+    if request.approvals_required > 1:
+        return t(
+            Msg.REMINDER_REPLY_PROGRESS,
+            # Counted, not named: a reply pings whom it names, and they have done their part.
+            progress=labels.approvals_count(t, request),
+            waiting=labels.waiting_words(t, request),
+            approvers=labels.either(t, mentions),
+            expires=expires,
+        )
+    return t(Msg.REMINDER_REPLY, approvers=labels.either(t, mentions), expires=expires)

@@ -13,6 +13,8 @@ from bot.domain.problems import Problem
 from bot.i18n import Msg, Translator
 from bot.slack import mrkdwn as md
 from bot.slack.views.labels import (
+    approvals_progress,
+    approved_by,
     campaign_short,
     channels_list,
     date,
@@ -22,6 +24,7 @@ from bot.slack.views.labels import (
     quota_line,
     request_line,
     rich_request,
+    waiting_words,
 )
 
 # Braze's message about missing results is quoted, not a novel.
@@ -94,14 +97,38 @@ def already_decided_text(t: Translator, request: SendIdRequest | None) -> str:
     when = f" {date(t, request.decided_at)}" if request.decided_at else ""
     state = request.state
     if state in (RequestState.APPROVED, RequestState.CREATED, RequestState.FAILED):
-        return t(Msg.ALREADY_APPROVED, who=who, when=when)
+        return t(Msg.ALREADY_APPROVED, who=approved_by(t, request), when=when)
     if state is RequestState.REJECTED:
         return t(Msg.ALREADY_REJECTED, who=who, when=when)
     if state is RequestState.EXPIRED:
         return t(Msg.ALREADY_EXPIRED)
     if state is RequestState.CANCELLED:
         return t(Msg.ALREADY_CANCELLED)
+    if request.approvals_required > 1:
+        return t(
+            Msg.ALREADY_PENDING_PROGRESS,
+            progress=approvals_progress(t, request),
+            waiting=waiting_words(t, request),
+        )
     return t(Msg.ALREADY_PENDING)
+
+
+def approval_counted_text(t: Translator, request: SendIdRequest) -> str:
+    """To an approver whose approval counted but was not the last one needed."""
+    return t(
+        Msg.APPROVAL_COUNTED,
+        progress=approvals_progress(t, request),
+        waiting=waiting_words(t, request),
+    )
+
+
+def already_counted_text(t: Translator, request: SendIdRequest) -> str:
+    """To an approver who clicked Approve again: the same person never counts twice."""
+    return t(
+        Msg.APPROVAL_ALREADY_COUNTED,
+        progress=approvals_progress(t, request),
+        waiting=waiting_words(t, request),
+    )
 
 
 def results_unavailable_text(t: Translator, kind: FailureKind, braze_message: str) -> str:

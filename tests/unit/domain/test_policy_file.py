@@ -224,14 +224,14 @@ def test_the_parsed_policy_cannot_be_changed() -> None:
         pytest.param(
             "[defaults]\nttl = 1\n",
             f"{S}: defaults.ttl: unknown key (known: approvers, campaigns, send_id_pattern, "
-            "send_id_example, ttl_hours, braze_workspace, notify, language)",
+            "send_id_example, ttl_hours, braze_workspace, notify, language, approvals_required)",
             id="unknown-key-in-defaults",
         ),
         pytest.param(
             f"[channels.{CHANNEL}]\napprover = ['U0LEAD']\n",
             f"{S}: channels.{CHANNEL}.approver: unknown key (did you mean approvers? known: "
             "approvers, campaigns, send_id_pattern, send_id_example, ttl_hours, "
-            "braze_workspace, notify, language)",
+            "braze_workspace, notify, language, approvals_required)",
             id="unknown-key-in-a-channel",
         ),
         pytest.param(

@@ -15,7 +15,13 @@ import pytest
 from bot.braze import BrazeClient, RetryPolicy
 from bot.domain import problems as codes
 from bot.domain.limits import PersonLimits, SubmissionRateLimit
-from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
+from bot.domain.models import (
+    ApprovalStep,
+    FailureKind,
+    QuotaSnapshot,
+    RequestState,
+    SendIdRequest,
+)
 from bot.domain.problems import Problem
 from bot.domain.service import FORM, Claim, SendIdService, SubmitOutcome
 from bot.domain.sweeps import SYSTEM_ACTOR
@@ -428,7 +434,9 @@ def test_concurrent_approvals_have_exactly_one_winner(service: SendIdService, st
 def test_claiming_an_unknown_request_is_lost_with_nothing_to_show(
     service: SendIdService,
 ) -> None:
-    assert service.claim_approval("rdoesnotexist", APPROVER) == Claim(won=False, request=None)
+    assert service.claim_approval("rdoesnotexist", APPROVER) == Claim(
+        won=False, request=None, step=ApprovalStep.NOT_PENDING
+    )
 
 
 # ---- creating in Braze ------------------------------------------------------------------------
