@@ -142,6 +142,18 @@ class Policy:
     def approvers_for(self, channel_id: str) -> ApproverSet:
         return self._channel_approvers.get(channel_id, self._approvers)
 
+    def possible_approvers(self, channel_id: str, requester_id: str) -> int | None:
+        """How many different people could approve `requester_id`'s request in `channel_id`
+        (the requester only with self-approval); None when a user group makes it uncountable
+        here (its members are read only when someone clicks)."""
+        approvers = self.approvers_for(channel_id)
+        if approvers.group_ids:
+            return None
+        people = set(approvers.user_ids)
+        if not self.allow_self_approval:
+            people.discard(requester_id)
+        return len(people)
+
     def admins_for(self, channel_id: str) -> ApproverSet:
         """Who fixes the bot's Braze setup for `channel_id`'s requests: SENDID_ADMINS, or the
         channel's approvers when it is unset."""

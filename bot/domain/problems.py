@@ -37,8 +37,11 @@ CAMPAIGN_NOT_ALLOWED = "campaign_not_allowed"
 # Per-person limits (bot.domain.limits, the store's pending cap).
 TOO_MANY_PENDING = "too_many_pending"  # params: limit, pending (the requests, oldest first)
 SUBMITTING_TOO_FAST = "submitting_too_fast"  # params: seconds
+# Fewer people could approve it than the channel's approvals_required (params: required, others).
+APPROVALS_IMPOSSIBLE = "approvals_impossible"
 
 ALL_CODES = (
+    APPROVALS_IMPOSSIBLE,
     CAMPAIGN_MISSING,
     CAMPAIGN_MALFORMED,
     SEND_ID_TOO_LONG,

@@ -123,6 +123,9 @@ class SendIdService(Creation, Sweeps, WorkflowSteps):
         # A success Braze reports after the create gave up waiting; the Slack layer announces
         # it (until it hooks in, housekeeping re-posts the reply).
         self.on_late_creation = lambda request, quota: None
+        # How many different people could approve a request of (channel, requester); None:
+        # cannot be counted. Wired to the Slack layer's Policy (bot.slack.app).
+        self.possible_approvers: Callable[[str, str], int | None] = lambda channel, user: None
         # Braze's results change slowly and its answer can take seconds: one fetch serves all.
         self._results: SingleFlightCache[tuple[str, str, str], SendStats] = SingleFlightCache(
             RESULTS_TTL_SECONDS
@@ -173,6 +176,13 @@ class SendIdService(Creation, Sweeps, WorkflowSteps):
             found["send_id"] = p
         if found:
             return SubmitOutcome(problems=found)
+        others = self.possible_approvers(channel_id, requester_id)
+        if others is not None and others < rules.approvals_required:
+            # Could never be approved: said now, not after it waited out its lifetime.
+            impossible = {"required": rules.approvals_required, "others": others}
+            return SubmitOutcome(
+                problems={FORM: Problem(problems.APPROVALS_IMPOSSIBLE, impossible)}
+            )
         if exhausted := self.quota_exhausted(workspace):
             return SubmitOutcome(problems={FORM: problems.quota_problem(exhausted, self.clock())})
         if clean.send_id is not None:

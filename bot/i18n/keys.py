@@ -296,6 +296,7 @@ class Msg(enum.StrEnum):
     PROBLEM_TOO_MANY_PENDING = "problem.too_many_pending"
     PROBLEM_TOO_MANY_PENDING_ONE = "problem.too_many_pending.one"
     PROBLEM_SUBMITTING_TOO_FAST = "problem.submitting_too_fast"
+    PROBLEM_APPROVALS_IMPOSSIBLE = "problem.approvals_impossible"
     # /sendid when no form could be accepted (issue 27, item 3)
     FORM_NOT_OPENED = "form_not_opened"
     # issue 28: the Workflow Builder step (bot.i18n.*.workflow)

@@ -33,6 +33,7 @@ from bot.slack.identity import BotIdentity, OwnTeamOnly, read_identity
 from bot.slack.language import Languages
 from bot.slack.listeners import register_listeners
 from bot.slack.messenger import Messenger, slack_error
+from bot.slack.names import Names
 from bot.slack.notifier import Notifier
 from bot.slack.steps import StepFinisher
 
@@ -175,9 +176,11 @@ def build_context(
         ),
         rules_for=policy_file.rules_for,
         steps=StepFinisher(service, messenger, languages),
+        names=Names(client),
     )
     # A success Braze reports after the bot gave up waiting is shown as soon as it is recorded.
     service.on_late_creation = bot.announce_late_creation
+    service.possible_approvers = policy.possible_approvers
     return bot
 
 

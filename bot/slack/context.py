@@ -17,6 +17,7 @@ from slack_bolt import BoltContext, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 from slack_sdk.errors import SlackApiError
 
+from bot.domain import notify
 from bot.domain.errors import StorageUnavailable
 from bot.domain.models import QuotaSnapshot, RequestState, SendIdRequest
 from bot.domain.policy import MembershipLookupError, Policy, Refusal
@@ -28,6 +29,7 @@ from bot.slack.actor import Actor
 from bot.slack.form_metadata import FormSeal
 from bot.slack.language import Languages
 from bot.slack.messenger import CardGone, CardUpdate, Messenger
+from bot.slack.names import Names
 from bot.slack.notifier import Notifier
 from bot.slack.steps import StepFinisher
 from bot.slack.views import home, replies, texts
@@ -68,6 +70,8 @@ class BotContext:
     rules_for: Callable[[str], ChannelRules] = EMPTY_POLICY_FILE.rules_for
     # Finishes the Workflow Builder step a request came from, once it has ended.
     steps: StepFinisher | None = None
+    # Names people without pinging them (the card's approvers where notify is "dm" or "none").
+    names: Names | None = None
     # Where the work after an acknowledgement runs (Bolt's own threads only acknowledge).
     work: Work = field(default_factory=Work)
     _settle_locks: dict[str, threading.RLock] = field(default_factory=dict, init=False, repr=False)
@@ -260,11 +264,16 @@ class BotContext:
         """What the card shows beyond the request: its channel's approvers, its workspace's
         quota."""
         approvers = self.policy.approvers_for(request.channel_id)
+        user_ids, group_ids = sorted(approvers.user_ids), sorted(approvers.group_ids)
+        # Mentions in a posted card ping; only a channel whose approvers are pinged gets them.
+        quiet = self.rules_for(request.channel_id).notify != notify.MENTION
+        names = self.names.shown([*user_ids, *group_ids]) if quiet and self.names else None
         return CardFacts(
-            approver_ids=sorted(approvers.user_ids),
-            approver_group_ids=sorted(approvers.group_ids),
+            approver_ids=user_ids,
+            approver_group_ids=group_ids,
             quota=self.service.quota(request.workspace),
             via_workflow=self.service.made_by_workflow(request.id),
+            approver_names=names,
         )
 
     def update_card(self, request: SendIdRequest) -> CardUpdate:

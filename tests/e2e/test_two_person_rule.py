@@ -26,12 +26,13 @@ from tests.support.constants import (
     CANCEL,
     CHANNEL,
     GROUP_APPROVER,
+    OUTSIDER,
     REQUESTER,
 )
 from tests.support.driver import SlackDriver
 from tests.support.processes import Processes
-from tests.support.shown import all_text, buttons, valid_blocks
-from tests.support.waits import stored, wait_for_state, wait_until
+from tests.support.shown import all_text, buttons, form_problems, valid_blocks
+from tests.support.waits import Submission, stored, wait_for_state, wait_until
 
 S = RequestState
 SECOND = "U0SECOND"  # a third listed approver
@@ -296,3 +297,24 @@ def test_concurrent_last_approvals_on_two_replicas_make_one_braze_call(
     finally:
         driver.close()
         store.close()
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_a_request_too_few_others_could_approve_is_refused_at_the_top_of_the_form(
+    bots: InProcessBots, slack: SlackStandIn, tmp_path: Path, language: str
+) -> None:
+    """Two listed approvers, two approvals, one of them asks: it could never be approved, so
+    the form says so instead of a card that waits out its lifetime (review finding)."""
+    path = tmp_path / "two.toml"
+    path.write_text(policy(APPROVER, REQUESTER))
+    bot = bots.start(sendid_policy_file=str(path), sendid_language=language)
+    form = bot.open_form()
+    answer = bot.submit(form, {"campaign_id": CAMPAIGN, "send_id": "never"})
+    assert not answer.accepted_submission
+    (problem,) = form_problems(answer.json())
+    assert {"en": "only 1 approver(s) other than you", "de": "außer dir nur 1 freigebende"}[
+        language
+    ] in problem
+    assert bot.card_posts(CHANNEL) == []
+    # Someone else can ask: both listed approvers are others to them.
+    assert bot.send_form(Submission(CHANNEL, OUTSIDER, CAMPAIGN, "possible")).accepted_submission

@@ -378,3 +378,31 @@ def test_a_failure_pings_the_requester_and_the_approver_who_approved_not_every_a
         assert OWNS_THE_RETRY[language] in text
     else:  # status unknown: the approver who approved decides whether to retry
         assert f"\n<@{APPROVER}>: " in text
+
+
+@pytest.mark.parametrize("how", ["dm", "none"])
+def test_where_approvers_are_not_pinged_the_card_names_them_without_mentions(
+    bots: InProcessBots, slack: SlackStandIn, tmp_path: Path, how: str
+) -> None:
+    """Issue 27, item 4: the card's Approvers field held live mentions, pinging a channel set
+    to notify = "dm" or "none" anyway."""
+    slack.users[APPROVER] = {"name": "ann.k", "display_name": "ann"}
+    slack.usergroup_handles["S0APPROVERS"] = "marketing-leads"
+    bot = notify_bot(bots, tmp_path, how)
+    bot.request(CAMPAIGN, f"quiet_{how}")
+    shown = approvers_field(card_post(bot))
+    # Plain names, each "@" made inert (a name "here" must not become @here).
+    assert shown == "*Approvers*\n@\u2060ann, @\u2060marketing-leads"
+    assert f"<@{APPROVER}>" not in all_text(card_post(bot)["blocks"])
+
+
+def test_where_approvers_are_pinged_the_card_mentions_them(bots: InProcessBots) -> None:
+    bot = bots.start()
+    bot.request(CAMPAIGN, "loud")
+    assert approvers_field(card_post(bot)) == f"*Approvers*\n<@{APPROVER}>, <!subteam^S0APPROVERS>"
+
+
+def approvers_field(card: dict[str, Any]) -> str:
+    fields = [f["text"] for b in card["blocks"] for f in b.get("fields", [])]
+    (shown,) = [f for f in fields if f.startswith("*Approvers*")]
+    return str(shown)

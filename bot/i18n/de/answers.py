@@ -278,6 +278,11 @@ ANSWERS: dict[Msg, str] = {
         "oder im Home-Tab des Send ID bot) oder warte auf eine Entscheidung und versuch es "
         "dann erneut."
     ),
+    Msg.PROBLEM_APPROVALS_IMPOSSIBLE: (
+        "Dieser Channel braucht {required} Freigaben von verschiedenen Personen, aber es gibt "
+        "außer dir nur {others} freigebende Person(en); diese Anfrage könnte also nie "
+        "freigegeben werden. Bitte einen Admin, weitere Freigebende einzutragen."
+    ),
     Msg.FORM_NOT_OPENED: (
         "Ich habe das Anfrageformular nicht geöffnet, weil gerade keine Anfrage angenommen "
         "werden kann: {why}"

@@ -245,6 +245,11 @@ ANSWERS: dict[Msg, str] = {
         "have ({limit}): {pending}. Cancel one (Cancel request on its card, or in the Home tab "
         "of the Send ID bot) or wait for a decision, then try again."
     ),
+    Msg.PROBLEM_APPROVALS_IMPOSSIBLE: (
+        "This channel needs {required} approvals from different people, but only {others} "
+        "approver(s) other than you are set up, so this request could never be approved. Ask "
+        "an admin to add approvers to this channel's policy."
+    ),
     Msg.FORM_NOT_OPENED: (
         "I did not open the request form, because no request could be accepted now: {why}"
     ),

@@ -7,7 +7,7 @@ quota is left in the request's workspace. Its `text` is the sentence a notificat
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,9 +61,12 @@ class CardFacts:
     quota: QuotaSnapshot | None = None
     # A Workflow Builder step asked (for its requester), not the person with /sendid.
     via_workflow: bool = False
+    # The approvers by name, not mention, where they must not be pinged (None: mentions).
+    approver_names: Mapping[str, str] | None = None
 
 
 NO_FACTS = CardFacts()
+NAME_SHOWN_MAX = 80  # a person's or group's name on the card
 
 
 def status_line(t: Translator, request: SendIdRequest) -> str:
@@ -128,9 +131,15 @@ def header(t: Translator, request: SendIdRequest) -> Block:
 
 
 def approvers_label(t: Translator, facts: CardFacts) -> str:
-    """The channel's approvers as mentions (people, then groups); None configured: "nobody"."""
-    mentions = [md.user(u) for u in facts.approver_ids]
-    mentions += [md.usergroup(g) for g in facts.approver_group_ids]
+    """The channel's approvers (people, then groups) as mentions, or by name where
+    `facts.approver_names` has them; None configured: "nobody"."""
+    if facts.approver_names is not None:
+        names = facts.approver_names
+        ids = [*facts.approver_ids, *facts.approver_group_ids]
+        mentions = [md.inert(names.get(i, i), NAME_SHOWN_MAX) for i in ids]
+    else:
+        mentions = [md.user(u) for u in facts.approver_ids]
+        mentions += [md.usergroup(g) for g in facts.approver_group_ids]
     if not mentions:
         return t(Msg.CARD_NO_APPROVERS)
     shown = ", ".join(mentions[:APPROVERS_SHOWN_MAX])
