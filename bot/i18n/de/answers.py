@@ -268,20 +268,20 @@ ANSWERS: dict[Msg, str] = {
     # attack review, part two: per-person limits (inline form errors: plain text)
     Msg.PROBLEM_TOO_MANY_PENDING_ONE: (
         "Du hast schon eine Anfrage, die auf Freigabe wartet, und mehr als eine darf eine "
-        "Person nicht haben: {pending}. Zieh sie zurück (Anfrage zurückziehen auf ihrer Karte "
-        "oder im Home-Tab des Send ID bot) oder warte auf ihre Entscheidung und versuch es "
-        "dann erneut."
+        "Person nicht haben: {pending}. Zieh sie zurück (⋯ → Meine Anfrage zurückziehen auf "
+        "ihrer Karte, oder Anfrage zurückziehen im Home-Tab des Send ID bot) oder warte auf "
+        "ihre Entscheidung und versuch es dann erneut."
     ),
     Msg.PROBLEM_TOO_MANY_PENDING: (
         "Du hast schon {count} Anfragen, die auf Freigabe warten, mehr darf eine Person nicht "
-        "haben ({limit}): {pending}. Zieh eine zurück (Anfrage zurückziehen auf ihrer Karte "
-        "oder im Home-Tab des Send ID bot) oder warte auf eine Entscheidung und versuch es "
-        "dann erneut."
+        "haben ({limit}): {pending}. Zieh eine zurück (⋯ → Meine Anfrage zurückziehen auf "
+        "ihrer Karte, oder Anfrage zurückziehen im Home-Tab des Send ID bot) oder warte auf "
+        "eine Entscheidung und versuch es dann erneut."
     ),
     Msg.PROBLEM_APPROVALS_IMPOSSIBLE: (
         "Dieser Channel braucht {required} Freigaben von verschiedenen Personen, aber es gibt "
         "außer dir nur {others} freigebende Person(en); diese Anfrage könnte also nie "
-        "freigegeben werden. Bitte einen Admin, weitere Freigebende einzutragen."
+        "freigegeben werden. Frag einen Admin, ob weitere Freigebende eingetragen werden."
     ),
     Msg.FORM_NOT_OPENED: (
         "Ich habe das Anfrageformular nicht geöffnet, weil gerade keine Anfrage angenommen "

@@ -222,7 +222,7 @@ POSTED: dict[Msg, str] = {
     Msg.ADMIN_ENDPOINT_WORKSPACE: (
         "`rest_endpoint` von `[workspaces.{workspace}]` in der Richtliniendatei"
     ),
-    Msg.LINK_TO_CARD: "ihre Karte",
+    Msg.LINK_TO_CARD: "zur Karte",
     Msg.FAILURE_REJECTED_BY_BRAZE: "Braze hat die Anfrage abgewiesen",
     Msg.FAILURE_AUTH: (
         "Braze hat den API-Schlüssel des Bots nicht akzeptiert. Ein Admin sollte "
@@ -300,7 +300,8 @@ POSTED: dict[Msg, str] = {
     Msg.NOTIFY_DM_TEXT: "{requester} bittet dich um Freigabe einer Sende-ID für {campaign}.",
     Msg.NOTIFY_DM: (
         ":bell: {requester} bittet um eine Sende-ID für {campaign} in {channel} (Sende-ID "
-        "{send_id}). Gib sie hier oder auf {card} frei oder lehne sie ab; sie läuft {expires} ab."
+        "{send_id}). Gib sie hier oder auf der Karte ({card}) frei oder lehne sie ab; sie läuft "
+        "{expires} ab."
     ),
     Msg.LOST_CARD_DM: (
         ":information_source: Die Karte dieser Sende-ID-Anfrage in {channel} wurde gelöscht, "

@@ -237,13 +237,13 @@ ANSWERS: dict[Msg, str] = {
     # attack review, part two: per-person limits (inline form errors: plain text)
     Msg.PROBLEM_TOO_MANY_PENDING_ONE: (
         "You already have a request waiting for an approver, and one is the most one person "
-        "may have: {pending}. Cancel it (Cancel request on its card, or in the Home tab of the "
-        "Send ID bot) or wait for its decision, then try again."
+        "may have: {pending}. Cancel it (⋯ → Cancel my request on its card, or Cancel request "
+        "in the Home tab of the Send ID bot) or wait for its decision, then try again."
     ),
     Msg.PROBLEM_TOO_MANY_PENDING: (
         "You already have {count} requests waiting for an approver, the most one person may "
-        "have ({limit}): {pending}. Cancel one (Cancel request on its card, or in the Home tab "
-        "of the Send ID bot) or wait for a decision, then try again."
+        "have ({limit}): {pending}. Cancel one (⋯ → Cancel my request on its card, or Cancel "
+        "request in the Home tab of the Send ID bot) or wait for a decision, then try again."
     ),
     Msg.PROBLEM_APPROVALS_IMPOSSIBLE: (
         "This channel needs {required} approvals from different people, but only {others} "

@@ -122,8 +122,8 @@ POSTED: dict[Msg, str] = {
     Msg.FAILED_SETUP_NEXT: (
         "{admins}: the details are in your direct messages (and the bot's logs). Once it is "
         "fixed, an admin presses *Retry* here or in their message (only admins can) and the "
-        "result appears in this thread; nobody else needs to do anything. Not retried by "
-        "{until}, the request expires and its send ID can be asked for again."
+        "result appears in this thread; nobody else needs to do anything. If nobody retries it "
+        "by {until}, the request expires and its send ID can be asked for again."
     ),
     Msg.FAILED_QUOTA_NEXT: (
         "It resets {when}. Then I post here again and {approver} (or any other approver) can "
