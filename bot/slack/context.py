@@ -210,6 +210,14 @@ class BotContext:
         The remembered state lets housekeeping re-post a reply that a crash or Slack outage lost.
         """
         with self._settle_lock(request.id):
+            try:
+                current = self.service.get_request(request.id)
+            except StorageUnavailable:
+                current = None
+            # Announced meanwhile (housekeeping found it "lost" while this thread was slow to
+            # get here, or another thread): its reply is never posted twice.
+            if current is not None and current.state is request.state is current.announced_state:
+                return
             self._settle(request, quota)
 
     def _settle(self, request: SendIdRequest, quota: QuotaSnapshot | None) -> None:
