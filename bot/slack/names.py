@@ -22,6 +22,21 @@ NAME_TTL_SECONDS = 3600.0
 _GROUPS = "usergroups"  # the one cache key of the group handles (one call lists them all)
 
 
+def person_name(user: dict[str, object]) -> str | None:
+    """A users.info `user`'s name as Slack shows it (display name, else real name, else
+    handle), or None."""
+    profile = user.get("profile")
+    profile = profile if isinstance(profile, dict) else {}
+    name = profile.get("display_name") or profile.get("real_name") or user.get("name")
+    return str(name) if name else None
+
+
+def group_handle(group: dict[str, object]) -> str | None:
+    """A usergroups.list group's handle (as in @marketing-leads), else its name, or None."""
+    handle = group.get("handle") or group.get("name")
+    return str(handle) if handle else None
+
+
 class Names:
     def __init__(self, client: WebClient, ttl_seconds: float = NAME_TTL_SECONDS) -> None:
         self._client = client
@@ -44,11 +59,8 @@ class Names:
         return f"@{handle}" if handle else slack_id
 
     def _person(self, user_id: str) -> str | None:
-        user = self._client.users_info(user=user_id).get("user") or {}
-        profile = user.get("profile") or {}
-        name = profile.get("display_name") or profile.get("real_name") or user.get("name")
-        return str(name) if name else None
+        return person_name(self._client.users_info(user=user_id).get("user") or {})
 
     def _group_handles(self, _key: str) -> dict[str, str]:
         groups = self._client.usergroups_list().get("usergroups") or []
-        return {str(g.get("id")): str(g.get("handle") or g.get("name")) for g in groups}
+        return {str(g.get("id")): group_handle(g) or str(g.get("id")) for g in groups}

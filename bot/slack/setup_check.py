@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.domain.policy import USERGROUP_ID
+from bot.slack.names import group_handle, person_name
 
 log = logging.getLogger("bot.setup")
 
@@ -95,7 +96,7 @@ def _look_up_people_and_groups(
                 )
                 names.groups[group_id] = None
                 continue
-            handle = str(group.get("handle") or group.get("name") or group_id)
+            handle = group_handle(group) or group_id
             count = int(group.get("user_count") or 0)
             names.groups[group_id] = (handle, count)
             if group.get("date_delete"):
@@ -115,8 +116,7 @@ def _person(client: WebClient, user_id: str, problems: list[str]) -> str | None:
             raise
         problems.append(f"{user_id}: Slack knows no such person; {_FIND_IDS}")
         return None
-    profile = user.get("profile") or {}
-    name = str(profile.get("display_name") or user.get("name") or user_id)
+    name = person_name(user) or user_id
     if user.get("deleted"):
         problems.append(f"@{name} ({user_id}) is deactivated in Slack and cannot approve")
     return name

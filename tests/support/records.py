@@ -7,12 +7,14 @@ ordinary request every time.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from bot.domain.models import NewRequest, SendIdRequest
+from bot.domain.models import NewRequest, RequestState, SendIdRequest
 from bot.domain.workspaces import DEFAULT_WORKSPACE
 from bot.store import Store
+from tests.support.constants import CAMPAIGN, CAMPAIGN_NAME, CHANNEL, REQUESTER
 
 NOW: Final = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 TTL: Final = timedelta(hours=24)
@@ -37,3 +39,22 @@ def new_request(store: Store, **fields: Any) -> SendIdRequest:
     values = ORDINARY | fields
     now, max_pending = values.pop("now"), values.pop("max_pending", None)
     return store.create_request(NewRequest(**values), now=now, max_pending=max_pending)
+
+
+def pending_request(**changes: Any) -> SendIdRequest:
+    """A request as the views are handed one (nothing stored): REQUESTER's in CHANNEL for
+    CAMPAIGN, send ID "wave1", made at NOW and pending for TTL; `changes` replace fields."""
+    request = SendIdRequest(
+        id="r0123456789ab",
+        channel_id=CHANNEL,
+        workspace=DEFAULT_WORKSPACE,
+        requester_id=REQUESTER,
+        campaign_id=CAMPAIGN,
+        send_id="wave1",
+        campaign_name=CAMPAIGN_NAME,
+        state=RequestState.PENDING,
+        created_at=NOW,
+        updated_at=NOW,
+        expires_at=NOW + TTL,
+    )
+    return dataclasses.replace(request, **changes)

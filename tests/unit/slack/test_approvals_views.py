@@ -3,18 +3,17 @@ the reminder, the Approve dialog and private answers, in English and German, val
 
 from __future__ import annotations
 
-import dataclasses
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from slack_sdk.models.views import View
 
 from bot.domain.models import RequestState, SendIdRequest
-from bot.domain.workspaces import DEFAULT_WORKSPACE
 from bot.i18n import Msg, Translator
 from bot.slack.views import card, home, ids, notices, replies, texts
-from tests.support.constants import APPROVER, CAMPAIGN, CHANNEL, GROUP_APPROVER, REQUESTER
+from tests.support.constants import APPROVER, CHANNEL, GROUP_APPROVER
+from tests.support.records import pending_request
 from tests.support.shown import all_text, buttons, valid_blocks
 
 CREATED_AT = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -23,21 +22,7 @@ EN, DE = Translator("en"), Translator("de")
 
 
 def request(**changes: Any) -> SendIdRequest:
-    pending = SendIdRequest(
-        id="r0123456789ab",
-        channel_id=CHANNEL,
-        workspace=DEFAULT_WORKSPACE,
-        requester_id=REQUESTER,
-        campaign_id=CAMPAIGN,
-        send_id="wave1",
-        campaign_name=None,
-        state=S.PENDING,
-        created_at=CREATED_AT,
-        updated_at=CREATED_AT,
-        expires_at=CREATED_AT + timedelta(hours=24),
-        approvals_required=2,
-    )
-    return dataclasses.replace(pending, **changes)
+    return pending_request(**{"campaign_name": None, "approvals_required": 2, **changes})
 
 
 def approve_confirm(blocks: list[dict[str, Any]]) -> dict[str, Any]:

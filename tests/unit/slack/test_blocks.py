@@ -16,7 +16,6 @@ from slack_sdk.models.views import View
 
 from bot.domain import problems
 from bot.domain.models import FailureKind, QuotaSnapshot, RequestState, SendIdRequest
-from bot.domain.workspaces import DEFAULT_WORKSPACE
 from bot.i18n import CATALOGUES, SUPPORTED_LANGUAGES, Msg, Translator
 from bot.slack import mrkdwn as md
 from bot.slack.views import card, home, ids, labels, modals, replies, texts
@@ -24,11 +23,11 @@ from bot.slack.views.elements import plain_text
 from tests.support.constants import (
     APPROVER,
     CAMPAIGN,
-    CAMPAIGN_NAME,
     CHANNEL,
     PRIVATE_CHANNEL,
     REQUESTER,
 )
+from tests.support.records import pending_request
 from tests.support.shown import walk
 
 CREATED_AT = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -41,20 +40,7 @@ t = Translator("en")
 
 
 def make_request(**changes: Any) -> SendIdRequest:
-    request = SendIdRequest(
-        id="r0123456789ab",
-        channel_id=CHANNEL,
-        workspace=DEFAULT_WORKSPACE,
-        requester_id=REQUESTER,
-        campaign_id=CAMPAIGN,
-        send_id="wave1",
-        campaign_name=CAMPAIGN_NAME,
-        state=S.PENDING,
-        created_at=CREATED_AT,
-        updated_at=CREATED_AT,
-        expires_at=CREATED_AT + timedelta(hours=24),
-    )
-    return dataclasses.replace(request, **changes)
+    return pending_request(**changes)
 
 
 def decided(state: RequestState, **changes: Any) -> SendIdRequest:
